@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CityConfig(AppConfig):
+    name = "citystat.city"
+    verbose_name = "City profile"

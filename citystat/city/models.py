@@ -1,0 +1,112 @@
+"""The city itself: its profile, departments and boundary layers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(f"{name!r} is not a time zone name such as America/Chicago.")
+
+
+class CityProfile(models.Model):
+    """The one city this installation serves; every part reads it through `current()`."""
+
+    name = models.CharField(max_length=120, default="Your City")
+    state = models.CharField(max_length=60, blank=True)
+    logo = models.FileField(upload_to="city/", blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="America/Chicago", validators=[validate_time_zone]
+    )
+    languages = models.JSONField(default=list, help_text="Language codes, such as ['en', 'es'].")
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    fiscal_year_start_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    population = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Residents, for rates per 1,000 residents."
+    )
+    website = models.URLField(blank=True)
+    data_license = models.CharField(max_length=120, default="Open Data Commons PDDL")
+    data_license_url = models.URLField(
+        blank=True, default="https://opendatacommons.org/licenses/pddl/"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "city profile"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> CityProfile:
+        """Return the saved profile, or an unsaved default before one is set."""
+        return cls.objects.order_by("pk").first() or cls(languages=["en"])
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def fiscal_year_of(self, day: dt.date) -> int:
+        """Return the fiscal year `day` falls in, named by the calendar year it ends in."""
+        start = dt.date(day.year, self.fiscal_year_start_month, self.fiscal_year_start_day)
+        if self.fiscal_year_start_month == 1 and self.fiscal_year_start_day == 1:
+            return day.year
+        return day.year + 1 if day >= start else day.year
+
+    def fiscal_year_bounds(self, fiscal_year: int) -> tuple[dt.date, dt.date]:
+        """Return the first and last day of `fiscal_year`."""
+        offset = 0 if (self.fiscal_year_start_month, self.fiscal_year_start_day) == (1, 1) else 1
+        first = dt.date(
+            fiscal_year - offset, self.fiscal_year_start_month, self.fiscal_year_start_day
+        )
+        next_first = dt.date(
+            fiscal_year - offset + 1, self.fiscal_year_start_month, self.fiscal_year_start_day
+        )
+        return first, next_first - dt.timedelta(days=1)
+
+
+class Department(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BoundaryLayer(models.Model):
+    """A set of named areas (council districts, neighborhoods, …) as GeoJSON polygons."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=120)
+    name_property = models.CharField(
+        max_length=60, help_text="The GeoJSON property that names each area."
+    )
+    geojson = models.JSONField()
+    area_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def area_names(self) -> list[str]:
+        names = (
+            str(feature["properties"][self.name_property])
+            for feature in self.geojson.get("features", [])
+        )
+        return sorted(set(names))

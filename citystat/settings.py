@@ -1,0 +1,178 @@
+"""Django settings for citystat, read from `CITYSTAT_*` environment variables.
+
+Every variable is documented in docs/configuration.md; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from citystat.lib.config import (
+    citystat_home,
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    is_local_host,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+CITYSTAT_HOME = citystat_home()
+DEFAULT_SECRET_KEY = "citystat-development-only-never-use-in-production"
+
+SECRET_KEY = env_str("CITYSTAT_SECRET_KEY", DEFAULT_SECRET_KEY)
+DEBUG = env_bool("CITYSTAT_DEBUG", False)
+ALLOWED_HOSTS = env_list("CITYSTAT_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CITYSTAT_CSRF_TRUSTED_ORIGINS", [])
+
+# A site reachable under a public host name is production: it must not run with the
+# published development key or with tracebacks shown to visitors.
+PUBLIC_HOSTS = [host for host in ALLOWED_HOSTS if not is_local_host(host)]
+if PUBLIC_HOSTS and SECRET_KEY == DEFAULT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        f"CITYSTAT_ALLOWED_HOSTS names {PUBLIC_HOSTS[0]!r} but CITYSTAT_SECRET_KEY is not set; "
+        "set it to a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+if PUBLIC_HOSTS and DEBUG:
+    raise ImproperlyConfigured(
+        f"CITYSTAT_DEBUG is on while CITYSTAT_ALLOWED_HOSTS names {PUBLIC_HOSTS[0]!r}; "
+        "unset CITYSTAT_DEBUG on a public site."
+    )
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured(
+        "CITYSTAT_SECRET_KEY is shorter than 32 characters; use a longer one."
+    )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "csp",
+    "citystat.city",
+    "citystat.catalog",
+    "citystat.plan",
+    "citystat.ops",
+    "citystat.demo",
+    "citystat.api",
+    "citystat.public",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "citystat.city.middleware.city_time_zone",
+]
+
+ROOT_URLCONF = "citystat.urls"
+WSGI_APPLICATION = "citystat.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "citystat.city.context_processors.city",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(env_str("DATABASE_URL", ""), CITYSTAT_HOME)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The warehouse holds published datasets. Default: a DuckDB file under CITYSTAT_HOME.
+CITYSTAT_WAREHOUSE = env_str("CITYSTAT_WAREHOUSE", str(CITYSTAT_HOME / "warehouse.duckdb"))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Stored in UTC; pages show the city's own time zone (citystat.city.middleware).
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = CITYSTAT_HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = CITYSTAT_HOME / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the source folders too, so a checkout works before collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 3600
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("CITYSTAT_SESSION_HOURS", 12, minimum=1) * 3600
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("CITYSTAT_HTTPS", False)
+SESSION_COOKIE_SECURE = SECURE_SSL_REDIRECT
+CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+if SECURE_SSL_REDIRECT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+
+# Everything is served from this site: no CDN, no external fonts, no tile servers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "root": {"handlers": ["console"], "level": env_str("CITYSTAT_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+LOGIN_URL = "/admin/login/"

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("citystat.public.urls")),
+    path("", include("citystat.ops.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "citystat.public.views.page_not_found"
+handler500 = "citystat.public.views.server_error"
