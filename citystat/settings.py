@@ -37,7 +37,8 @@ PUBLIC_HOSTS = [host for host in ALLOWED_HOSTS if not is_local_host(host)]
 if PUBLIC_HOSTS and SECRET_KEY == DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
         f"CITYSTAT_ALLOWED_HOSTS names {PUBLIC_HOSTS[0]!r} but CITYSTAT_SECRET_KEY is not set; "
-        "set it to a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        "set it to a long random string, for example the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
 if PUBLIC_HOSTS and DEBUG:
     raise ImproperlyConfigured(

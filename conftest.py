@@ -1,0 +1,19 @@
+"""The test cast and the isolation every test gets (see STYLE.md, Tests)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Tests never touch a developer's own var/ folder.
+os.environ.setdefault("CITYSTAT_HOME", "/tmp/citystat-test-home")
+
+
+@pytest.fixture(autouse=True)
+def isolated_warehouse(settings, tmp_path):
+    """Give each test its own DuckDB warehouse file and media folder under tmp_path."""
+    settings.CITYSTAT_WAREHOUSE = str(tmp_path / "warehouse.duckdb")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return settings.CITYSTAT_WAREHOUSE
