@@ -182,7 +182,7 @@ class Load:
         for spec in fields:
             column = typed_column(spec, "x")
             typed, raw = quote(spec), quote_raw(spec)
-            conditions = [
+            conditions: list[tuple[str, list[Any], str]] = [
                 (
                     f"{raw} is not null and trim({raw}) <> '' and {typed} is null",
                     [],

@@ -1,0 +1,54 @@
+# citystat developer commands. `make demo` and `make test` are the README's quick start.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast lint install install-test screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Build the demo city and serve it on http://127.0.0.1:8000
+demo: install
+	$(BIN)/citystat demo
+
+lint: install-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy citystat
+	$(BIN)/citystat makemigrations --check --dry-run
+
+## Everything CI runs: lint, types, migrations, the whole suite on SQLite and,
+## when CITYSTAT_TEST_POSTGRES_URL is set, again on PostgreSQL.
+test: lint
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	@if [ -n "$$CITYSTAT_TEST_POSTGRES_URL" ]; then \
+		echo "== the suite again on PostgreSQL =="; \
+		DATABASE_URL="$$CITYSTAT_TEST_POSTGRES_URL" $(BIN)/pytest -n auto -m "not browser" $(PYTEST_ARGS); \
+	else \
+		echo "CITYSTAT_TEST_POSTGRES_URL is not set: skipped the PostgreSQL pass (CI runs it)."; \
+	fi
+
+## The quick loop: no browser, no slow checks.
+test-fast: install-test
+	$(BIN)/pytest -n auto -m "not browser and not slow" $(PYTEST_ARGS)
+
+## Refresh the README's screenshots from a demo city.
+screenshots: install-test
+	CITYSTAT_SCREENSHOTS=1 $(BIN)/pytest tests/browser -m browser
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

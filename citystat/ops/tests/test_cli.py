@@ -1,0 +1,102 @@
+"""The `citystat` console script, run as a person would run it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CITYSTAT = [sys.executable, "-m", "citystat"]
+
+
+def run_cli(*args: str, tmp_path: Path, **environment: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CITYSTAT_HOME": str(tmp_path / "home"), **environment}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [*CITYSTAT, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_help_lists_citystats_own_commands_with_a_line_each(tmp_path):
+    result = run_cli("--help", tmp_path=tmp_path)
+    assert result.returncode == 0
+    for command in ("demo", "demo-data", "serve", "ingest", "city", "migrate", "createsuperuser"):
+        assert f" {command} " in result.stdout
+    assert "Build the demo city" in result.stdout
+
+
+def test_a_broken_database_url_is_one_sentence_and_exit_2(tmp_path):
+    result = run_cli("migrate", tmp_path=tmp_path, DATABASE_URL="mysqlx://nobody@nowhere/db")
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr and "postgres://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_server_is_one_sentence_and_exit_2(tmp_path):
+    result = run_cli(
+        "migrate",
+        tmp_path=tmp_path,
+        DATABASE_URL="postgres://citystat:secret@127.0.0.1:1/citystat",
+    )
+    assert result.returncode == 2
+    assert "cannot use the app database" in result.stderr
+    assert "secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unwritable_warehouse_is_one_sentence_and_exit_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_cli(
+        "ingest",
+        "anything",
+        "nothing.csv",
+        tmp_path=tmp_path,
+        CITYSTAT_WAREHOUSE=str(blocker / "warehouse.duckdb"),
+    )
+    # No such dataset yet: the database answers first, and clearly.
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_the_default_secret_key(tmp_path):
+    result = run_cli("check", tmp_path=tmp_path, CITYSTAT_ALLOWED_HOSTS="stat.example.gov")
+    assert result.returncode == 2
+    assert "CITYSTAT_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_debug_on_a_public_host(tmp_path):
+    result = run_cli(
+        "check",
+        tmp_path=tmp_path,
+        CITYSTAT_ALLOWED_HOSTS="stat.example.gov",
+        CITYSTAT_SECRET_KEY="x" * 50,
+        CITYSTAT_DEBUG="1",
+    )
+    assert result.returncode == 2
+    assert "CITYSTAT_DEBUG" in result.stderr
+
+
+def test_a_yes_no_setting_with_another_word_is_refused(tmp_path):
+    result = run_cli("check", tmp_path=tmp_path, CITYSTAT_DEBUG="maybe")
+    assert result.returncode == 2
+    assert "CITYSTAT_DEBUG='maybe'" in result.stderr
+
+
+def test_an_unwritable_home_is_one_sentence_and_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_cli("migrate", tmp_path=tmp_path, CITYSTAT_HOME=str(blocker / "home"))
+    assert result.returncode == 2
+    assert "CITYSTAT_HOME" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("rows", ["-5", "0"])
+def test_demo_refuses_a_non_positive_size(tmp_path, rows):
+    result = run_cli("demo", "--rows", rows, "--no-serve", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "--rows" in result.stderr
+    assert "Traceback" not in result.stderr
