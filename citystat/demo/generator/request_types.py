@@ -1,0 +1,304 @@
+"""The 311 request types of the demo city: department, volume, season and time to close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Monthly volume multipliers, January first. Potholes follow the freeze-thaw cycle,
+# weeds and bulky trash follow the growing and moving seasons, water mains break in cold.
+SEASONS: dict[str, tuple[float, ...]] = {
+    "flat": (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+    "pothole": (1.6, 2.6, 2.4, 1.5, 0.9, 0.7, 0.5, 0.5, 0.6, 0.7, 0.9, 1.2),
+    "summer": (0.5, 0.55, 0.75, 1.0, 1.3, 1.5, 1.6, 1.5, 1.2, 0.9, 0.65, 0.5),
+    "weeds": (0.05, 0.05, 0.2, 0.7, 1.8, 2.6, 2.8, 2.5, 1.6, 0.6, 0.1, 0.05),
+    "snow": (3.2, 3.0, 0.9, 0.05, 0, 0, 0, 0, 0, 0.02, 0.6, 2.4),
+    "winter": (2.0, 1.9, 1.2, 0.8, 0.6, 0.6, 0.7, 0.7, 0.6, 0.7, 1.0, 1.6),
+    "spring": (0.6, 0.7, 1.1, 1.5, 1.6, 1.4, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6),
+    "fall": (0.6, 0.5, 0.5, 0.6, 0.7, 0.7, 0.8, 0.9, 1.2, 2.0, 2.4, 1.3),
+}
+
+
+@dataclass(frozen=True)
+class RequestType:
+    """One row of KC's 311 taxonomy as the generator uses it.
+
+    A `detail` of "District" is filled per row with the Public Works maintenance district
+    ("District 1".."District 3") of the request's location, as in Kansas City's own data.
+    """
+
+    department: str
+    work_group: str  # the division; the WORK GROUP column is "department-division-detail"
+    category: str
+    type: str
+    detail: str
+    share: float  # relative yearly volume
+    season: str
+    median_days: float
+    sigma: float
+    timeframe_days: int
+
+    @property
+    def name(self) -> str:
+        """Return the REQUEST TYPE text, `CATEGORY-TYPE-DETAIL`."""
+        return f"{self.category}-{self.type}-{self.detail}"
+
+
+PW, WS, NHS = "Public Works", "Water Services", "Neighborhoods and Housing Services"
+PARKS, HEALTH, CPD = "Parks and Recreation", "Health", "City Planning and Development"
+ANIMALS, GS, CMO = "Animal Health and Public Safety", "General Services", "City Manager's Office"
+STREETS, TRAFFIC = "Streets / Roadways / Alleys", "Traffic / Signals / Signs"
+TRASH, WATER, STORM = "Trash / Recycling", "Water / Sewer", "Storm Water"
+PROPERTY, PETS = "Property Violations", "Animals / Pets"
+
+
+def types_of(department: str, division: str, category: str, rows: list[tuple]) -> list[RequestType]:
+    """Return request types of one department division and category.
+
+    Each row is (type, detail, share, season, median days, sigma, timeframe days).
+    """
+    return [RequestType(department, division, category, *row) for row in rows]
+
+
+REQUEST_TYPES: list[RequestType] = [
+    *types_of(
+        PW,
+        "Street and Traffic",
+        STREETS,
+        [
+            ("Pothole", "District", 7, "pothole", 6, 1.0, 10),
+            ("Street Repair", "District", 3, "spring", 20, 1.1, 30),
+            ("Street Cleaning", "District", 1.5, "spring", 10, 0.9, 14),
+            ("Snow and Ice Removal", "District", 2.5, "snow", 2, 0.8, 3),
+            ("Curb Repair", "District", 1, "flat", 45, 1.0, 60),
+            ("Debris in Street", "District", 1.5, "flat", 3, 0.9, 5),
+            ("Mowing Right of Way", "District", 1, "weeds", 14, 0.8, 21),
+        ],
+    ),
+    *types_of(
+        PW,
+        "Street and Traffic",
+        "Sidewalks",
+        [
+            ("Sidewalk Repair", "Public Right of Way", 2, "flat", 60, 1.1, 90),
+        ],
+    ),
+    *types_of(
+        PW,
+        "Traffic Signals",
+        TRAFFIC,
+        [
+            ("Traffic Signal Malfunction", "Signal Outage", 1.5, "flat", 1, 0.8, 2),
+        ],
+    ),
+    *types_of(
+        PW,
+        "Traffic Signs",
+        TRAFFIC,
+        [
+            ("Street Sign Damaged", "Regulatory Sign", 1.5, "flat", 12, 1.0, 21),
+        ],
+    ),
+    *types_of(
+        PW,
+        "Street Lighting",
+        TRAFFIC,
+        [
+            ("Streetlight Out", "Pole Light", 3, "fall", 14, 1.0, 21),
+        ],
+    ),
+    *types_of(
+        PW,
+        "Traffic Engineering",
+        TRAFFIC,
+        [
+            ("Traffic Study Request", "Speeding", 0.5, "flat", 60, 0.8, 90),
+        ],
+    ),
+    *types_of(
+        PW,
+        "Solid Waste",
+        TRASH,
+        [
+            ("Missed Trash Pickup", "Residential", 8, "flat", 2, 0.7, 3),
+            ("Missed Recycling Pickup", "Residential", 4, "flat", 3, 0.7, 4),
+            ("Bulky Item Pickup", "Scheduled", 5, "summer", 7, 0.6, 10),
+            ("Trash Cart Request", "New or Replacement", 2, "flat", 10, 0.7, 14),
+            ("Recycling Cart Request", "New or Replacement", 1.5, "flat", 10, 0.7, 14),
+            ("Illegal Dumping", "Public Property", 4, "summer", 12, 1.0, 21),
+            ("Leaf and Brush Pickup", "Seasonal", 1.5, "fall", 7, 0.7, 10),
+            ("Dead Animal Pickup", "Street", 1.5, "summer", 1, 0.8, 2),
+        ],
+    ),
+    *types_of(
+        WS,
+        "Distribution",
+        WATER,
+        [
+            ("Water Main Break", "Emergency", 2, "winter", 1, 0.8, 2),
+            ("Water Leak", "Street", 2.5, "winter", 4, 1.0, 7),
+            ("No Water", "Service Line", 1, "winter", 1, 0.7, 1),
+            ("Low Water Pressure", "Service Line", 0.8, "summer", 6, 1.0, 10),
+            ("Fire Hydrant Damaged", "Hydrant", 0.6, "winter", 14, 1.0, 21),
+        ],
+    ),
+    *types_of(
+        WS,
+        "Wastewater",
+        WATER,
+        [
+            ("Sewer Backup", "Residential", 1.5, "spring", 2, 0.9, 3),
+        ],
+    ),
+    *types_of(
+        WS,
+        "Customer Service",
+        WATER,
+        [
+            ("Water Billing Question", "Account", 3, "flat", 5, 1.0, 10),
+            ("Meter Problem", "Meter", 1.2, "flat", 10, 0.9, 14),
+        ],
+    ),
+    *types_of(
+        WS,
+        "Stormwater",
+        STORM,
+        [
+            ("Storm Drain Clogged", "Inlet", 1.5, "spring", 10, 1.0, 14),
+            ("Flooding", "Street", 0.8, "spring", 7, 1.1, 10),
+        ],
+    ),
+    *types_of(
+        NHS,
+        "Neighborhood Preservation",
+        PROPERTY,
+        [
+            ("Tall Weeds and Grass", "Private Property", 7, "weeds", 20, 0.8, 30),
+            ("Trash and Debris on Property", "Private Property", 4, "summer", 25, 0.9, 30),
+            ("Inoperable Vehicle", "Private Property", 1.5, "flat", 30, 1.0, 45),
+            ("Exterior Structure Violation", "Residential", 1.5, "flat", 45, 1.0, 60),
+            ("Open Vacant Structure", "Board Up", 0.8, "flat", 14, 1.0, 21),
+            ("Graffiti", "Private Property", 0.8, "summer", 10, 1.0, 14),
+            ("Illegal Sign", "Right of Way", 0.4, "flat", 14, 1.0, 21),
+        ],
+    ),
+    *types_of(
+        NHS,
+        "Dangerous Buildings",
+        PROPERTY,
+        [
+            ("Dangerous Building", "Vacant Structure", 1, "flat", 90, 1.0, 120),
+        ],
+    ),
+    *types_of(
+        NHS,
+        "Rental Housing",
+        PROPERTY,
+        [
+            ("Rental Housing Complaint", "Tenant", 1.2, "winter", 30, 1.0, 45),
+        ],
+    ),
+    *types_of(
+        ANIMALS,
+        "Field Services",
+        PETS,
+        [
+            ("Stray Dog", "At Large", 2.5, "summer", 1, 0.9, 2),
+            ("Animal Bite", "Investigation", 0.5, "summer", 2, 0.8, 3),
+            ("Barking Dog", "Nuisance", 0.8, "summer", 10, 1.0, 14),
+            ("Animal Neglect", "Welfare Check", 0.8, "summer", 3, 1.0, 5),
+            ("Wildlife Complaint", "Nuisance", 0.4, "spring", 5, 1.0, 7),
+        ],
+    ),
+    *types_of(
+        PARKS,
+        "Park Maintenance",
+        "Parks / Recreation",
+        [
+            ("Park Maintenance", "Grounds", 1, "summer", 10, 1.0, 14),
+        ],
+    ),
+    *types_of(
+        PARKS,
+        "Forestry",
+        "Parks / Recreation",
+        [
+            ("Tree Trimming", "Right of Way", 2, "spring", 45, 1.2, 60),
+            ("Tree Down", "Storm Damage", 1.2, "spring", 3, 1.0, 5),
+        ],
+    ),
+    *types_of(
+        PARKS,
+        "Park Maintenance",
+        "Parks / Recreation",
+        [
+            ("Playground Equipment Damaged", "Equipment", 0.3, "summer", 14, 1.0, 21),
+            ("Mowing Park Land", "Grounds", 0.6, "weeds", 10, 0.8, 14),
+        ],
+    ),
+    *types_of(
+        PARKS,
+        "Community Centers",
+        "Parks / Recreation",
+        [
+            ("Community Center Inquiry", "Programs", 0.3, "flat", 3, 1.0, 5),
+        ],
+    ),
+    *types_of(
+        HEALTH,
+        "Environmental Health",
+        "Public Health",
+        [
+            ("Food Establishment Complaint", "Restaurant", 0.6, "flat", 7, 0.9, 10),
+            ("Mosquitoes", "Standing Water", 0.3, "summer", 5, 0.8, 7),
+            ("Lead Hazard", "Residential", 0.2, "flat", 30, 1.0, 45),
+            ("Rodents", "Rat Problem", 0.8, "fall", 10, 0.9, 14),
+            ("Air Quality and Odor", "Complaint", 0.3, "summer", 5, 1.0, 7),
+        ],
+    ),
+    *types_of(
+        CPD,
+        "Development Services",
+        "Permits / Zoning",
+        [
+            ("Zoning Violation", "Land Use", 0.6, "flat", 30, 1.0, 45),
+            ("Work Without Permit", "Construction", 0.6, "spring", 21, 1.0, 30),
+            ("Permit Status Inquiry", "Permit Desk", 0.5, "flat", 5, 1.0, 7),
+        ],
+    ),
+    *types_of(
+        GS,
+        "Facilities",
+        "City Facilities",
+        [
+            ("Facility Maintenance", "Building", 0.4, "flat", 10, 1.0, 14),
+        ],
+    ),
+    *types_of(
+        GS,
+        "Fleet",
+        "City Facilities",
+        [
+            ("City Vehicle Complaint", "Driving", 0.3, "flat", 7, 1.0, 10),
+        ],
+    ),
+    *types_of(
+        CMO,
+        "311 Call Center",
+        "General Information",
+        [
+            ("Information Request", "Support", 2, "flat", 1, 0.8, 2),
+            ("Employee Feedback", "Support", 0.4, "flat", 7, 1.0, 10),
+        ],
+    ),
+]
+
+# Solid-waste requests whose volume and close times follow the division's vacancies
+# (staffing.solid_waste_vacancy_rate), the root-cause story the demo city tells.
+STAFFING_SENSITIVE_TYPES = frozenset(
+    {"Missed Trash Pickup", "Missed Recycling Pickup", "Bulky Item Pickup"}
+)
+
+# How requests reach 311, with the app growing over the years (shares for 2020 and 2026).
+SOURCES = ("PHONE", "WEB", "EMAIL", "APP", "WALK IN", "TWITTER")
+SOURCE_SHARES_FIRST = (0.46, 0.32, 0.12, 0.05, 0.01, 0.04)
+SOURCE_SHARES_LAST = (0.34, 0.36, 0.08, 0.18, 0.01, 0.03)
