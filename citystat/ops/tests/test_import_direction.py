@@ -1,0 +1,142 @@
+"""Imports between citystat's apps point one way (STYLE.md, Layout).
+
+`catalog` ← `plan` ← `surveys`/`meetings`/`engagement` ← `api`/`public`, with `lib` and
+`accounts` below them all. Nothing imports `api` or `public` except themselves and
+`citystat.urls`. To add an app, give it a line in ALLOWED naming what it may import.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2]
+
+FOUNDATION = {"lib", "accounts"}
+DOMAIN = FOUNDATION | {"city", "catalog", "plan", "surveys", "meetings", "engagement"}
+ALLOWED: dict[str, set[str]] = {
+    # Apps, lowest first. An app may always import itself.
+    "lib": set(),
+    "accounts": {"lib"},
+    "city": {"lib"},
+    "catalog": FOUNDATION | {"city"},
+    "plan": FOUNDATION | {"city", "catalog"},
+    "surveys": FOUNDATION | {"city", "catalog", "plan"},
+    "meetings": FOUNDATION | {"city", "catalog", "plan"},
+    "engagement": FOUNDATION | {"city", "catalog", "plan", "meetings"},
+    # ops runs the project's WSGI application under gunicorn (ops/server.py).
+    "ops": {"lib", "city", "catalog", "wsgi"},
+    "demo": DOMAIN | {"ops"},
+    "api": DOMAIN | {"ops"},
+    "public": DOMAIN | {"ops"},
+    # The project's own top-level modules.
+    "__init__": set(),
+    "__main__": {"cli"},
+    "cli": {"lib"},
+    "settings": {"lib"},
+    "wsgi": set(),
+    "asgi": set(),
+    "urls": DOMAIN | {"ops", "demo", "api", "public"},
+}
+# Tests may borrow the demo city's realistic schemas and builder as fixtures; the code
+# under test may not, because demo sits above every domain app.
+TESTS_MAY_ALSO_IMPORT = {"demo"}
+
+
+def component(module: str) -> str | None:
+    """Return the app (or top-level module) that `citystat.…` module `module` belongs to."""
+    parts = module.split(".")
+    if parts[0] != "citystat":
+        return None
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def module_name(path: Path, root: Path = PACKAGE) -> str:
+    relative = path.relative_to(root.parent).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__" and len(parts) > 2:
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path, root: Path = PACKAGE) -> list[tuple[int, str]]:
+    """Return (line, module) for every citystat module `path` imports, anywhere in it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            if base == "citystat":
+                found += [(node.lineno, f"citystat.{alias.name}") for alias in node.names]
+            else:
+                found.append((node.lineno, base))
+    return [(line, module) for line, module in found if component(module)]
+
+
+def violations(root: Path = PACKAGE) -> list[str]:
+    """Return one line per wrong-way import under package folder `root`."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        where = path.relative_to(root.parent)
+        owner = component(module_name(path, root))
+        assert owner is not None
+        if owner not in ALLOWED:
+            problems.append(
+                f"{where}: citystat.{owner} has no entry in ALLOWED "
+                "(citystat/ops/tests/test_import_direction.py); say what it may import."
+            )
+            continue
+        allowed = ALLOWED[owner] | (TESTS_MAY_ALSO_IMPORT if "tests" in path.parts else set())
+        for line, module in imported_modules(path, root):
+            target = component(module)
+            if target != owner and target not in allowed:
+                problems.append(
+                    f"{where}:{line}: imports {module}, but "
+                    f"citystat.{owner} may import only "
+                    f"{', '.join(sorted(allowed)) or 'nothing from citystat'}."
+                )
+    return problems
+
+
+def test_imports_between_apps_point_one_way():
+    problems = violations()
+    assert not problems, "\n".join(problems)
+
+
+def test_nothing_but_urls_imports_api_or_public():
+    for owner, allowed in ALLOWED.items():
+        if owner not in ("api", "public", "urls"):
+            assert not allowed & {"api", "public"}, owner
+
+
+def test_lib_and_city_stay_at_the_bottom():
+    assert ALLOWED["lib"] == set()
+    assert ALLOWED["city"] == {"lib"}
+
+
+def test_every_app_on_disk_has_a_rule():
+    apps = {path.parent.name for path in PACKAGE.glob("*/apps.py")}
+    assert apps <= ALLOWED.keys(), sorted(apps - ALLOWED.keys())
+
+
+def test_a_wrong_way_import_is_named_with_file_line_and_module(tmp_path):
+    root = tmp_path / "citystat"
+    (root / "catalog").mkdir(parents=True)
+    (root / "catalog" / "__init__.py").write_text("")
+    (root / "catalog" / "models.py").write_text(
+        "from citystat.lib import errors\n\n\ndef f():\n    from ..plan.models import Plan\n"
+    )
+    assert violations(root) == [
+        "citystat/catalog/models.py:5: imports citystat.plan.models, but citystat.catalog "
+        "may import only accounts, city, lib."
+    ]
