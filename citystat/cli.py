@@ -19,7 +19,7 @@ def run(argv: list[str]) -> int:
     """Run one command line and return its exit status; problems become one sentence."""
     import django
     from django.core.exceptions import ImproperlyConfigured
-    from django.db.utils import OperationalError
+    from django.db.utils import OperationalError, ProgrammingError
 
     from citystat.lib.config import redact_url
     from citystat.lib.errors import CitystatError
@@ -36,7 +36,15 @@ def run(argv: list[str]) -> int:
     except ImproperlyConfigured as error:
         print(f"citystat: {error}", file=sys.stderr)
         return 2
-    except OperationalError as error:
+    except (OperationalError, ProgrammingError) as error:
+        if is_missing_table(error):
+            print(
+                "citystat: the app database has no tables yet; run `citystat migrate` first.",
+                file=sys.stderr,
+            )
+            return 2
+        if isinstance(error, ProgrammingError):
+            raise
         url = (
             redact_url(os.environ.get("DATABASE_URL", "")) or "the SQLite file under CITYSTAT_HOME"
         )
@@ -56,6 +64,11 @@ def run(argv: list[str]) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
     return 0
+
+
+def is_missing_table(error: Exception) -> bool:
+    message = str(error).lower()
+    return "no such table" in message or ("relation" in message and "does not exist" in message)
 
 
 def ensure_home() -> None:

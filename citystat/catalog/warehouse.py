@@ -34,12 +34,13 @@ def warehouse_path() -> Path:
 def connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; read-only unless the caller is loading data."""
     path = warehouse_path()
-    if read_only and not path.exists():
+    if read_only and not path.exists() and path.parent.is_dir():
         # A new installation has no warehouse yet: an empty in-memory one answers "no data".
         connection = duckdb.connect(":memory:")
     else:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
             connection = duckdb.connect(str(path), read_only=read_only)
         except (OSError, duckdb.Error) as error:
             reason = str(error).splitlines()[0]

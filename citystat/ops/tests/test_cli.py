@@ -13,6 +13,9 @@ CITYSTAT = [sys.executable, "-m", "citystat"]
 def run_cli(*args: str, tmp_path: Path, **environment: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CITYSTAT_HOME": str(tmp_path / "home"), **environment}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # Each run gets its own SQLite file under tmp_path unless the test names a database.
+    if "DATABASE_URL" not in environment:
+        env.pop("DATABASE_URL", None)
     return subprocess.run(
         [*CITYSTAT, *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
@@ -45,18 +48,24 @@ def test_an_unreachable_database_server_is_one_sentence_and_exit_2(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_an_unwritable_warehouse_is_one_sentence_and_exit_2(tmp_path):
+def test_serve_refuses_to_start_when_the_warehouse_cannot_open(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    result = run_cli(
-        "ingest",
-        "anything",
-        "nothing.csv",
-        tmp_path=tmp_path,
-        CITYSTAT_WAREHOUSE=str(blocker / "warehouse.duckdb"),
-    )
-    # No such dataset yet: the database answers first, and clearly.
+    assert run_cli("migrate", tmp_path=tmp_path).returncode == 0
+    warehouse = str(blocker / "warehouse.duckdb")
+    (tmp_path / "home").mkdir(exist_ok=True)
+    result = run_cli("ingest", "x", "y.csv", tmp_path=tmp_path, CITYSTAT_WAREHOUSE=warehouse)
+    assert result.returncode == 2 and "no dataset 'x'" in result.stderr
+    result = run_cli("serve", "--port", "8999", tmp_path=tmp_path, CITYSTAT_WAREHOUSE=warehouse)
     assert result.returncode == 2
+    assert "not serving" in result.stderr and "CITYSTAT_WAREHOUSE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_without_tables_says_to_migrate(tmp_path):
+    result = run_cli("ingest", "x", "y.csv", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "citystat migrate" in result.stderr
     assert "Traceback" not in result.stderr
 
 
