@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from contextlib import nullcontext
 from pathlib import Path
 
 from citystat.demo.generator.budget import write_budget
@@ -35,19 +34,19 @@ def generate_city(
     out_dir: Path, rows: int = 200_000, seed: int = 2024, progress: bool = False
 ) -> dict[str, int]:
     """Write every demo file into the existing folder `out_dir`; return file → row count."""
+    from rich.progress import Progress
+
     from citystat.lib.progress import make_progress
 
-    with make_progress() if progress else nullcontext() as bar:
-        files_task = bar.add_task("Demo files", total=len(OUTPUT_FILES)) if bar else None
-        rows_task = bar.add_task("311 requests", total=rows) if bar else None
+    with make_progress() if progress else Progress(disable=True) as bar:
+        files_task = bar.add_task("Demo files", total=len(OUTPUT_FILES))
+        rows_task = bar.add_task("311 requests", total=rows)
 
         def advance_rows(count: int) -> None:
-            if bar is not None:
-                bar.advance(rows_task, count)
+            bar.advance(rows_task, count)
 
         def file_done() -> None:
-            if bar is not None:
-                bar.advance(files_task)
+            bar.advance(files_task)
 
         points = min(MAX_POINTS_PER_AREA, max(300, rows // 200))
         geography = load_geography(seed, points_per_area=points)

@@ -184,9 +184,9 @@ def write_service_requests(
     # Chunks end on day boundaries so each chunk sorts its own rows by creation time.
     boundaries = [0]
     for target in range(CHUNK_ROWS, rows, CHUNK_ROWS):
-        day = int(np.searchsorted(cumulative, target))
-        if day > boundaries[-1]:
-            boundaries.append(day)
+        boundary = int(np.searchsorted(cumulative, target))
+        if boundary > boundaries[-1]:
+            boundaries.append(boundary)
     boundaries.append(DAY_COUNT)
 
     written = 0
