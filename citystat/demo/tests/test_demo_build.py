@@ -29,7 +29,7 @@ def test_it_builds_the_kansas_city_profile_datasets_and_plan(home):
         "America/Chicago",
         5,
     )
-    assert BoundaryLayer.objects.get(slug="neighborhoods").area_count == 246
+    assert BoundaryLayer.objects.get(slug="neighborhoods").area_count == 240
     assert build.loaded["service-requests"] == ROWS
     assert warehouse.row_count("service-requests") == ROWS
     assert Dataset.objects.filter(versions__status="published").distinct().count() == 6
