@@ -21,7 +21,7 @@ from citystat.plan.documents import load_plan_file
 from citystat.plan.models import Plan
 
 PLAN_FILE = Path(__file__).parent / "plan.yaml"
-DEFAULT_ROWS = 300_000
+DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
 BUILD_FORMAT = 1
