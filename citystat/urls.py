@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("citystat.public.urls")),
     path("", include("citystat.ops.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler404 = "citystat.public.views.page_not_found"

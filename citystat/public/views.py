@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import DatasetVersion
-from citystat.plan.models import Goal, Plan
+from citystat.plan.models import Goal, Plan, PriorityArea
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     plan = Plan.current()
-    priority_areas = []
-    if plan is not None:
-        priority_areas = list(
-            plan.priority_areas.annotate(measure_count=Count("goals__objectives__measures"))
-            .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position")))
-            .order_by("position")
-        )
     return render(
         request,
         "public/home.html",
-        {"plan": plan, "priority_areas": priority_areas, "last_updated": data_last_updated()},
+        {
+            "plan": plan,
+            "priority_areas": priority_areas_of(plan),
+            "last_updated": data_last_updated(),
+        },
     )
 
 
-def data_last_updated():
+def priority_areas_of(plan: Plan | None) -> list[PriorityArea]:
+    """Return the plan's priority areas in order, with goals and a public measure count."""
+    if plan is None:
+        return []
+    public_measures = Q(goals__objectives__measures__is_public=True)
+    return list(
+        plan.priority_areas.annotate(
+            measure_count=Count("goals__objectives__measures", filter=public_measures)
+        )
+        .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "title")))
+        .order_by("position", "title")
+    )
+
+
+def data_last_updated() -> dt.datetime | None:
     """Return when the newest dataset version was published, for the footer."""
     latest = DatasetVersion.objects.filter(status=DatasetVersion.Status.PUBLISHED).order_by(
         "-finished_at"
@@ -41,7 +55,6 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors may be trusted here: the database may be the reason for the 500.
-    from django.template import loader
-
+    # No context processors may be trusted here: the database may be the reason for the
+    # 500. templates/500.html therefore stands alone and needs no context at all.
     return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,39 @@
+"""Template tags for the public site's shell (templates/base.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+# The primary navigation, by URL name. A section appears once its page exists, so the
+# site never links to a page that is not there yet (templates/_primary_nav.html).
+PRIMARY_NAV = [
+    ("home", _("Home")),
+    ("priority-areas", _("Priorities")),
+    ("datasets", _("Data")),
+    ("meetings", _("Meetings")),
+]
+
+
+def nav_items(current_path: str) -> list[dict[str, Any]]:
+    """Return the primary navigation links whose pages exist, marking the current one."""
+    items = []
+    for url_name, label in PRIMARY_NAV:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        is_current = current_path == url or (url != "/" and current_path.startswith(url))
+        items.append({"url": url, "label": label, "is_current": is_current})
+    return items
+
+
+@register.inclusion_tag("_primary_nav.html", takes_context=True)
+def primary_nav(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    return {"items": nav_items(request.path if request else "")}

@@ -1,0 +1,54 @@
+/*
+ * Render every chart on the page with the vendored vega-embed, within the site's CSP.
+ *
+ * Markup (templates/_chart_scripts.html loads the libraries and this file):
+ *   {{ spec|json_script:"chart-spec-potholes" }}
+ *   <figure>
+ *     <div class="chart" data-chart-spec="chart-spec-potholes"></div>
+ *     <figcaption>…a sentence that says what the chart shows…</figcaption>
+ *   </figure>
+ * data-chart-spec names the id of a json_script element (inert JSON, allowed by the CSP).
+ *
+ * The options keep vega inside the CSP: `ast: true` evaluates expressions with vega's
+ * interpreter instead of `new Function`, and no <style> element is injected (the tooltip
+ * and chart styles live in static/css/citystat.css).
+ */
+(function () {
+  "use strict";
+
+  var OPTIONS = {
+    ast: true,
+    actions: false,
+    defaultStyle: false,
+    renderer: "svg",
+    tooltip: { disableDefaultStyle: true },
+  };
+
+  function renderChart(element) {
+    var source = document.getElementById(element.dataset.chartSpec);
+    if (!source || element.dataset.chartRendered || typeof window.vegaEmbed !== "function") {
+      return;
+    }
+    element.dataset.chartRendered = "true";
+    var spec = JSON.parse(source.textContent);
+    window.vegaEmbed(element, spec, OPTIONS).catch(function (error) {
+      element.textContent = "This chart could not be drawn.";
+      element.classList.add("chart-fallback");
+      if (window.console) {
+        window.console.error(error);
+      }
+    });
+  }
+
+  function renderAll(root) {
+    root.querySelectorAll("[data-chart-spec]").forEach(renderChart);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderAll(document);
+  });
+  // Charts that htmx swaps in later are drawn too.
+  document.addEventListener("htmx:load", function (event) {
+    renderAll(event.target);
+  });
+})();
