@@ -37,3 +37,11 @@ def nav_items(current_path: str) -> list[dict[str, Any]]:
 def primary_nav(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     return {"items": nav_items(request.path if request else "")}
+
+
+@register.simple_tag
+def plan_period(plan: Any) -> str:
+    """Return the plan's fiscal years as residents read them: "FY2025–FY2029"."""
+    if plan.first_fiscal_year == plan.last_fiscal_year:
+        return f"FY{plan.first_fiscal_year}"
+    return f"FY{plan.first_fiscal_year}–FY{plan.last_fiscal_year}"

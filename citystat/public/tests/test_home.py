@@ -148,3 +148,11 @@ def test_pages_load_no_assets_from_other_sites(client, plan, url):
     assert [url for url in asset_urls if re.match(r"(https?:)?//", url)] == []
     assert "style=" not in body
     assert "<script>" not in body
+
+
+@pytest.mark.django_db
+def test_a_plan_whose_title_has_its_years_shows_them_once(client, plan):
+    plan.title = "Citywide Business Plan FY2025–FY2029"
+    plan.save()
+    body = client.get("/").content.decode()
+    assert body.count("FY2025–FY2029") == 2  # The <title> and the <h1>.
