@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("citystat.public.urls")),
     path("", include("citystat.ops.urls")),
+    path("", include("citystat.city.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

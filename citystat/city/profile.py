@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.core.files import File
 from django.db import transaction
 
 from citystat.city.models import BoundaryLayer, CityProfile, Department
@@ -26,6 +27,7 @@ def load_city_file(path: Path) -> CityProfile:
     document = _read_yaml(path)
     profile_fields = _profile_fields(document, path)
     departments = _departments(document, path)
+    logo = _logo(document, path)
     layers = [
         _boundary_layer(entry, index, path)
         for index, entry in enumerate(document.get("boundaries") or [])
@@ -35,6 +37,8 @@ def load_city_file(path: Path) -> CityProfile:
         for field, value in profile_fields.items():
             setattr(profile, field, value)
         profile.full_clean()
+        if logo is not None:
+            profile.logo.save(logo.name, File(logo.open("rb")), save=False)
         profile.save()
         for code, name in departments:
             Department.objects.update_or_create(code=code, defaults={"name": name})
@@ -93,6 +97,20 @@ def _profile_fields(document: dict[str, Any], path: Path) -> dict[str, Any]:
         if key in document:
             fields[key] = str(document[key])
     return fields
+
+
+LOGO_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg", ".webp"}
+
+
+def _logo(document: dict[str, Any], path: Path) -> Path | None:
+    if not document.get("logo"):
+        return None
+    logo = (path.parent / str(document["logo"])).resolve()
+    if not logo.is_file():
+        raise CityFileError(f"{path}: logo {logo} does not exist.")
+    if logo.suffix.lower() not in LOGO_SUFFIXES:
+        raise CityFileError(f"{path}: logo {logo.name} should be a PNG, SVG, JPEG or WebP image.")
+    return logo
 
 
 def _departments(document: dict[str, Any], path: Path) -> list[tuple[str, str]]:

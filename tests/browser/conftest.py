@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
 def browser() -> Iterator:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"no chromium at {CHROMIUM}: CI must install Debian's chromium package")
         pytest.skip(f"no chromium at {CHROMIUM}; install Debian's chromium package")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

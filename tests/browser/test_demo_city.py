@@ -1,11 +1,15 @@
 """A demo city built inside the test, opened in Debian's chromium."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from citystat.demo.build import build_demo_city
 from citystat.plan.models import Plan
 
 pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 @pytest.fixture
@@ -23,3 +27,6 @@ def test_the_home_page_shows_every_priority_area(demo_city, live_server, page):
     for title in titles:
         assert page.get_by_role("heading", name=title).is_visible()
     assert "Kansas City" in page.title() or page.get_by_text("Kansas City").first.is_visible()
+    if os.environ.get("CITYSTAT_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "home.png"))

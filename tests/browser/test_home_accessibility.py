@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -77,9 +76,6 @@ def test_the_home_page_has_no_wcag_21_aa_violations(plan, live_server, audit_pag
     audit_page.set_viewport_size({"width": width, "height": 900})
     audit_page.goto(live_server.url + "/")
     assert axe_violations(audit_page) == []
-    if os.environ.get("CITYSTAT_SCREENSHOTS") == "1" and width == 1280:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        audit_page.screenshot(path=str(SCREENSHOTS / "home.png"))
 
 
 def test_the_empty_home_page_has_no_wcag_21_aa_violations(

@@ -91,3 +91,31 @@ def test_every_day_falls_inside_its_own_fiscal_year(day, month, start_day):
     city = CityProfile(fiscal_year_start_month=month, fiscal_year_start_day=start_day)
     first, last = city.fiscal_year_bounds(city.fiscal_year_of(day))
     assert first <= day <= last
+
+
+PIXEL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.mark.django_db
+def test_the_logo_named_in_city_yaml_is_served_to_every_page(tmp_path, client):
+    (tmp_path / "logo.png").write_bytes(PIXEL_PNG)
+    load_city_file(write_city(tmp_path, GOOD + "logo: logo.png\n"))
+    response = client.get("/city/logo")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PIXEL_PNG
+    assert 'src="/city/logo"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_logo_that_is_not_an_image_is_refused(tmp_path):
+    (tmp_path / "logo.exe").write_bytes(b"MZ")
+    with pytest.raises(CityFileError, match="PNG, SVG, JPEG or WebP"):
+        load_city_file(write_city(tmp_path, GOOD + "logo: logo.exe\n"))
+
+
+@pytest.mark.django_db
+def test_no_logo_is_a_404(client):
+    assert client.get("/city/logo").status_code == 404
