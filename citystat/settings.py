@@ -136,8 +136,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve straight from the source folders too, so a checkout works before collectstatic.
-WHITENOISE_USE_FINDERS = True
+# `citystat serve` collects (and compresses) static files into STATIC_ROOT first; before
+# that has happened, serve straight from the source folders so a checkout still works.
+WHITENOISE_USE_FINDERS = not STATIC_ROOT.is_dir()
 WHITENOISE_MAX_AGE = 3600
 
 SESSION_COOKIE_HTTPONLY = True

@@ -5,7 +5,7 @@ from citystat.catalog.models import Dataset, DatasetVersion
 
 class DatasetVersionInline(admin.TabularInline):
     model = DatasetVersion
-    fields = ["number", "status", "mode", "rows_read", "rows_rejected", "row_count", "finished_at"]
+    fields = ("number", "status", "mode", "rows_read", "rows_rejected", "row_count", "finished_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

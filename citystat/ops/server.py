@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from gunicorn.app.base import BaseApplication
@@ -18,6 +19,8 @@ def serve(host: str, port: int, workers: int, stdout: Any) -> None:
     if workers < 1:
         raise CommandError(f"--workers {workers} must be at least 1.", returncode=2)
     call_command("collectstatic", interactive=False, verbosity=0)
+    # Serve the collected, pre-compressed copies rather than the source folders.
+    settings.WHITENOISE_USE_FINDERS = False
     report = check_health()
     if report["status"] != "ok":
         raise CommandError(
