@@ -19,6 +19,7 @@ from citystat.lib.config import (
     env_str,
     is_local_host,
 )
+from citystat.lib.mail import email_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -60,7 +61,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    # TOTP two-factor sign-in for staff (citystat/accounts/signin.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "citystat.city",
+    "citystat.accounts",
     "citystat.catalog",
     "citystat.plan",
     "citystat.ops",
@@ -71,12 +76,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "citystat.accounts.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "citystat.accounts.context.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,8 +114,13 @@ TEMPLATES = [
 DATABASES = {"default": database_config(env_str("DATABASE_URL", ""), CITYSTAT_HOME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The warehouse holds published datasets. Default: a DuckDB file under CITYSTAT_HOME.
-CITYSTAT_WAREHOUSE = env_str("CITYSTAT_WAREHOUSE", str(CITYSTAT_HOME / "warehouse.duckdb"))
+# The warehouse holds published datasets: a folder of immutable Parquet versions
+# (citystat/catalog/warehouse.py). Default: CITYSTAT_HOME/warehouse.
+CITYSTAT_WAREHOUSE = env_str("CITYSTAT_WAREHOUSE", str(CITYSTAT_HOME / "warehouse"))
+# How many published versions of each dataset keep their files for `citystat rollback`.
+CITYSTAT_KEEP_VERSIONS = env_int("CITYSTAT_KEEP_VERSIONS", 3, minimum=2)
+# DuckDB's memory ceiling for one load; beyond it the load spills to disk.
+CITYSTAT_LOAD_MEMORY = env_str("CITYSTAT_LOAD_MEMORY", "2GB")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -153,6 +166,36 @@ CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
 if SECURE_SSL_REDIRECT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Staff sign-in, roles and the department scope (citystat/accounts, docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "citystat.accounts.backends.DepartmentScopeBackend",
+]
+LOGIN_URL = "/staff/login/"
+LOGIN_REDIRECT_URL = "/staff/"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "citystat.accounts.views.signin.csrf_failure"
+PASSWORD_RESET_TIMEOUT = 3600
+OTP_TOTP_ISSUER = "citystat"
+# Proxies in front of citystat whose X-Forwarded-For may be trusted (throttling, audit).
+CITYSTAT_PROXY_COUNT = env_int("CITYSTAT_PROXY_COUNT", 0, minimum=0)
+# Uploads: form fields are capped in memory; whole request bodies by Content-Length.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+CITYSTAT_MAX_UPLOAD_BYTES = env_int("CITYSTAT_MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload needs the operator to submit the domain to browsers' lists first.
+    "security.W021",
+]
+
+EMAIL_URL = env_str("CITYSTAT_EMAIL_URL", "console:")
+globals().update(email_config(EMAIL_URL, CITYSTAT_HOME))
+DEFAULT_FROM_EMAIL = env_str("CITYSTAT_EMAIL_FROM", "citystat@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Everything is served from this site: no CDN, no external fonts, no tile servers.
 CONTENT_SECURITY_POLICY = {
@@ -172,9 +215,15 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "filters": {"redact": {"()": "citystat.accounts.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("CITYSTAT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-LOGIN_URL = "/admin/login/"

@@ -1,53 +1,67 @@
 """The one path by which data enters the warehouse: read, type, check, publish atomically.
 
-A load reads the source as text, types every field with the dataset's Table Schema,
-collects the rows that do not fit (which row, which field, what value, what was
-expected) and publishes only if the rejects stay within the allowed number. A failed
-load leaves the published table exactly as it was.
+A load checks the file's header against the dataset's Table Schema, then reads, types and
+checks every row in one streaming pass straight into a new Parquet file beside the
+published one. Any value that does not fit stops that pass; a second, careful pass then
+names every reject (line, field, value, expected) for the load report, and the good rows
+are published only if the rejects stay within `max_rejects`. The new file becomes the
+published version in one app-database transaction (catalog.versions), so a failed or
+killed load leaves the published version exactly as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
-import urllib.request
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import duckdb
-from django.db import transaction
+from django.conf import settings
 from django.utils import timezone
 
-from citystat.catalog import warehouse
+from citystat.catalog import versions, warehouse
 from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.rejects import PlannedField, RejectedValue, find_rejects, line_numbers
 from citystat.catalog.schema import (
     SchemaError,
-    constraint_checks,
+    date_formats,
     primary_key,
     typed_column,
+    unique_keys,
     validate_schema,
 )
+from citystat.catalog.sources import Source, SourceError, open_source
 from citystat.catalog.warehouse import quote_identifier
 from citystat.lib.errors import CitystatError
 
 MODES = ("replace", "append", "upsert")
-REJECT_EXAMPLES = 50
 ProgressCallback = Callable[[float], None]
+REJECT_MARKER = "citystat-reject"
+FORMAT_SAMPLE_ROWS = 5_000
 
 
 class IngestError(CitystatError):
     """A load that cannot start or that was refused; the published data is unchanged."""
 
+    def __init__(self, message: str, report: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.report = report or {}
+
 
 @dataclass
-class RejectedValue:
-    row: int
-    field: str
-    value: str | None
-    expected: str
+class Outcome:
+    rows_read: int = 0
+    rows_rejected: int = 0
+    row_count: int = 0
+    rejects: list[RejectedValue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def ingest(
@@ -58,244 +72,456 @@ def ingest(
     column_map: dict[str, str] | None = None,
     max_rejects: int = 0,
     progress: ProgressCallback | None = None,
+    ignored_columns: list[str] | None = None,
+    encoding: str = "utf-8",
+    started_by: str = "",
 ) -> DatasetVersion:
-    """Load `source` into `dataset`, publish it if it passes, and record the version.
+    """Load `source` into `dataset`, publish it if it passes, and return the version.
 
-    Raises IngestError, after recording a failed version, when more than `max_rejects`
-    rows do not fit the schema.
+    Raises IngestError, after recording a failed version, when the source cannot be read
+    or more than `max_rejects` rows do not fit the schema.
     """
+    label = str(source)
     if mode not in MODES:
         raise IngestError(f"mode {mode!r} is not one of {', '.join(MODES)}.")
     try:
         fields = validate_schema(dataset.table_schema)
     except SchemaError as error:
-        raise IngestError(f"dataset {dataset.slug!r}: {error}") from None
-    mapping = {**dataset.column_map, **(column_map or {})}
-    started_at = timezone.now()
-    with local_copy(str(source)) as path, warehouse.connect(read_only=False) as connection:
-        loader = Load(connection, dataset, path, str(source), mapping)
-        loader.read(progress)
-        loader.type_fields(fields)
-        rejects, rejected_rows = loader.find_rejects(fields)
-        version = DatasetVersion(
-            dataset=dataset,
-            number=next_version_number(dataset),
-            mode=mode,
-            source=str(source),
-            rows_read=loader.rows_read,
-            rows_rejected=rejected_rows,
-            bytes_read=path.stat().st_size,
-            started_at=started_at,
-            report={
-                "rejects": [reject.__dict__ for reject in rejects],
-                "warnings": loader.warnings,
-            },
+        raise IngestError(f"dataset {dataset.slug!r}: {error} Fix the dataset's schema.") from None
+    if mode == "upsert" and not primary_key(dataset.table_schema):
+        raise IngestError(
+            f"dataset {dataset.slug!r}: --mode upsert needs a primaryKey in the schema; "
+            "add one or use --mode replace."
         )
-        if rejected_rows > max_rejects:
-            version.status = DatasetVersion.Status.FAILED
-            version.row_count = warehouse_row_count(connection, dataset.slug)
-            version.finished_at = timezone.now()
-            version.report["message"] = rejection_message(str(source), rejects, rejected_rows)
-            version.save()
-            raise IngestError(version.report["message"])
-        version.row_count = loader.publish(fields, mode)
-    version.status = DatasetVersion.Status.PUBLISHED
+    try:
+        with versions.dataset_lock(dataset):
+            return load_locked(
+                dataset,
+                label,
+                fields,
+                mode,
+                max_rejects,
+                progress,
+                mapping={**dataset.column_map, **(column_map or {})},
+                ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
+                encoding=encoding,
+                started_by=started_by,
+            )
+    except versions.VersionError as error:
+        raise IngestError(str(error)) from None
+
+
+def load_locked(
+    dataset: Dataset,
+    label: str,
+    fields: list[dict],
+    mode: str,
+    max_rejects: int,
+    progress: ProgressCallback | None,
+    *,
+    mapping: dict[str, str],
+    ignored: list[str],
+    encoding: str,
+    started_by: str,
+) -> DatasetVersion:
+    """Run one load while holding the dataset's lock; record it whatever happens."""
+    versions.clear_interrupted_loads(dataset)
+    version = DatasetVersion.objects.create(
+        dataset=dataset,
+        number=next_version_number(dataset),
+        status=DatasetVersion.Status.LOADING,
+        mode=mode,
+        source=label,
+        started_by=started_by,
+        process_id=os.getpid(),
+        started_at=timezone.now(),
+    )
+    load = Load(dataset, version, fields, mode, max_rejects)
+    load.mapping, load.ignored = mapping, ignored
+    try:
+        with open_source(label, encoding) as opened, fingerprint(opened.path) as checksum:
+            version.bytes_read = opened.path.stat().st_size
+            outcome = load.run(opened, progress)
+            version.checksum = checksum()
+    except (IngestError, SourceError) as error:
+        report = getattr(error, "report", {})
+        record_failure(version, str(error), report)
+        raise IngestError(str(error), report) from None
+    except BaseException as error:
+        record_failure(version, f"the load stopped: {type(error).__name__}: {error}", {})
+        raise
+    version.rows_read = outcome.rows_read
+    version.rows_rejected = outcome.rows_rejected
+    version.row_count = outcome.row_count
     version.finished_at = timezone.now()
-    with transaction.atomic():
-        version.save()
-        Dataset.objects.filter(pk=dataset.pk).update(source=str(source), updated_at=timezone.now())
+    version.report = {
+        "rejects": [reject.to_dict() for reject in outcome.rejects],
+        "warnings": outcome.warnings,
+        "timings": outcome.timings,
+    }
+    versions.publish(version)
+    versions.prune(dataset)
     return version
 
 
+def record_failure(version: DatasetVersion, message: str, report: dict[str, Any]) -> None:
+    version.status = DatasetVersion.Status.FAILED
+    version.finished_at = timezone.now()
+    version.report = {**report, "message": message}
+    version.save()
+
+
 class Load:
-    """One load's work inside a warehouse connection, in temporary tables until publish."""
+    """One load's work, in a private DuckDB, ending in a Parquet file beside the published one."""
 
     def __init__(
         self,
-        connection: duckdb.DuckDBPyConnection,
         dataset: Dataset,
-        path: Path,
-        source_label: str,
-        mapping: dict[str, str],
+        version: DatasetVersion,
+        fields: list[dict],
+        mode: str,
+        max_rejects: int,
     ) -> None:
-        self.connection = connection
         self.dataset = dataset
-        self.path = path
-        self.source_label = source_label
-        self.mapping = mapping
-        self.rows_read = 0
-        self.warnings: list[str] = []
-        self.columns: list[str] = []
+        self.version = version
+        self.fields = fields
+        self.mode = mode
+        self.max_rejects = max_rejects
+        self.mapping: dict[str, str] = {}
+        self.ignored: list[str] = []
+        self.folder = warehouse.dataset_folder(dataset.slug)
+        stem = f".v{version.number}.tmp-{os.getpid()}"
+        self.staging = self.folder / f"{stem}.parquet"
+        self.merged = self.folder / f"{stem}.merged.parquet"
+        self.outcome = Outcome()
 
-    def read(self, progress: ProgressCallback | None) -> None:
-        reader = reader_for(self.path, self.source_label)
-        statement = (
-            "create temp table raw_rows as "
-            f"select row_number() over () as __row, columns(*)::varchar from {reader}"
+    def where(self, source: Source) -> str:
+        return f"dataset {self.dataset.slug!r}, file {source.label}"
+
+    def run(self, source: Source, progress: ProgressCallback | None) -> Outcome:
+        started = time.perf_counter()
+        with self.connection() as connection:
+            planned = self.plan(connection, source)
+            self.outcome.timings["header"] = round(time.perf_counter() - started, 3)
+            step = time.perf_counter()
+            try:
+                self.copy_checked(connection, source, planned, progress)
+            except duckdb.Error as error:
+                if REJECT_MARKER not in str(error):
+                    raise IngestError(read_failure(self.where(source), error)) from None
+                self.copy_after_finding_rejects(connection, source, planned)
+            self.outcome.timings["read_type_check"] = round(time.perf_counter() - step, 3)
+            step = time.perf_counter()
+            self.check_keys(connection, source, planned)
+            final = self.merge(connection, source)
+            self.outcome.row_count = parquet_rows(connection, final)
+            self.outcome.timings["keys_and_merge"] = round(time.perf_counter() - step, 3)
+            step = time.perf_counter()
+            durable_replace(final, warehouse.version_path(self.dataset.slug, self.version.number))
+            self.outcome.timings["write"] = round(time.perf_counter() - step, 3)
+        return self.outcome
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        spill = self.folder / f".tmp-duckdb-{os.getpid()}"
+        connection = duckdb.connect(
+            ":memory:",
+            config={"temp_directory": str(spill), "memory_limit": settings.CITYSTAT_LOAD_MEMORY},
         )
         try:
-            with progress_reporter(self.connection, progress):
-                self.connection.execute(statement, [str(self.path)])
-        except duckdb.Error as error:
-            reason = str(error).strip().splitlines()[0]
-            raise IngestError(f"{self.source_label}: cannot be read ({reason}).") from None
-        self.columns = [row[0] for row in self.connection.execute("describe raw_rows").fetchall()][
-            1:
-        ]
-        count = self.connection.execute("select count(*) from raw_rows").fetchone()
-        self.rows_read = int(count[0]) if count else 0
+            yield connection
+        finally:
+            connection.close()
+            for path in (self.staging, self.merged):
+                path.unlink(missing_ok=True)
+            if spill.exists():
+                for leftover in spill.iterdir():
+                    leftover.unlink(missing_ok=True)
+                spill.rmdir()
 
-    def type_fields(self, fields: list[dict]) -> None:
-        selects = ["__row"]
-        parameters: list[Any] = []
-        for spec in fields:
-            source_column = self.mapping.get(spec["name"], spec["name"])
-            if source_column not in self.columns:
-                constraints = spec.get("constraints") or {}
-                if constraints.get("required") or spec["name"] in primary_key(
-                    self.dataset.table_schema
-                ):
-                    raise IngestError(
-                        f"{self.source_label}: no column {source_column!r} for required field "
-                        f"{spec['name']!r} (the file has {', '.join(self.columns[:12])}"
-                        f"{'…' if len(self.columns) > 12 else ''}); "
-                        f"pass --map {spec['name']}=COLUMN."
-                    )
-                self.warnings.append(
-                    f"no column {source_column!r} for field {spec['name']!r}; left empty"
-                )
-                selects.append(f"null::{typed_column(spec, 'x').sql_type} as {quote(spec)}")
-                selects.append(f"null::varchar as {quote_raw(spec)}")
+    def plan(self, connection: duckdb.DuckDBPyConnection, source: Source) -> list[PlannedField]:
+        """Check the header against the schema before any row is read; plan every field."""
+        try:
+            described = connection.execute(
+                f"describe select * from {source.reader}", source.reader_parameters
+            ).fetchall()
+        except duckdb.Error as error:
+            raise IngestError(read_failure(self.where(source), error)) from None
+        columns = [row[0] for row in described]
+        missing, planned, used = [], [], set()
+        keys = set(primary_key(self.dataset.table_schema))
+        for spec in self.fields:
+            column = self.mapping.get(spec["name"], spec["name"])
+            if column in columns:
+                used.add(column)
+                planned.append((spec, column))
                 continue
-            column = typed_column(spec, source_column)
-            selects.append(f"{column.expression} as {quote(spec)}")
-            parameters.extend(column.parameters)
-            selects.append(f"{quote_identifier(source_column)} as {quote_raw(spec)}")
-        self.connection.execute(
-            f"create temp table typed_rows as select {', '.join(selects)} from raw_rows",
-            parameters,
-        )
-
-    def find_rejects(self, fields: list[dict]) -> tuple[list[RejectedValue], int]:
-        queries: list[str] = []
-        parameters: list[Any] = []
-        for spec in fields:
-            column = typed_column(spec, "x")
-            typed, raw = quote(spec), quote_raw(spec)
-            conditions: list[tuple[str, list[Any], str]] = [
-                (
-                    f"{raw} is not null and trim({raw}) <> '' and {typed} is null",
-                    [],
-                    column.expected,
+            required = (spec.get("constraints") or {}).get("required") or spec["name"] in keys
+            if required:
+                missing.append(
+                    f"{column!r} for required field {spec['name']!r} "
+                    f"(pass --map {spec['name']}=COLUMN)"
                 )
-            ]
-            conditions += constraint_checks(spec, typed)
-            for condition, condition_parameters, expected in conditions:
-                queries.append(
-                    f"select __row, ? as field, {raw} as value, ? as expected "
-                    f"from typed_rows where {condition}"
-                )
-                parameters.extend([spec["name"], expected, *condition_parameters])
-        key = primary_key(self.dataset.table_schema)
-        if key:
-            partition = ", ".join(quote_identifier(name) for name in key)
-            queries.append(
-                "select __row, ? as field, null as value, ? as expected from ("
-                f"select __row, row_number() over (partition by {partition} order by __row) "
-                "as occurrence from typed_rows) where occurrence > 1"
-            )
-            parameters.extend([", ".join(key), "a primary key not already used in this file"])
-        self.connection.execute(
-            f"create temp table rejects as {' union all '.join(queries)}", parameters
-        )
-        count = self.connection.execute("select count(distinct __row) from rejects").fetchone()
-        examples = self.connection.execute(
-            "select __row, field, value, expected from rejects order by __row, field limit ?",
-            [REJECT_EXAMPLES],
-        ).fetchall()
-        # Row numbers count the header as line 1, as a person reading the file would.
-        rejects = [
-            RejectedValue(row + 1, field, value, expected)
-            for row, field, value, expected in examples
-        ]
-        return rejects, int(count[0]) if count else 0
-
-    def publish(self, fields: list[dict], mode: str) -> int:
-        table = warehouse.table_name(self.dataset.slug)
-        columns = ", ".join(quote(spec) for spec in fields)
-        accepted = (
-            f"select {columns} from typed_rows "
-            "where __row not in (select __row from rejects) order by __row"
-        )
-        exists = table_exists(self.connection, self.dataset.slug)
-        self.connection.execute("begin transaction")
-        try:
-            if mode == "replace" or not exists:
-                self.connection.execute(f"create or replace table {table} as {accepted}")
-            elif mode == "append":
-                self.connection.execute(f"insert into {table} ({columns}) {accepted}")
             else:
-                self.upsert(table, columns, accepted)
-            self.connection.execute("commit")
-        except duckdb.Error as error:
-            self.connection.execute("rollback")
-            reason = str(error).strip().splitlines()[0]
+                self.outcome.warnings.append(
+                    f"no column {column!r} for field {spec['name']!r}; it was left empty."
+                )
+            planned.append((spec, None))
+        unknown = [c for c in columns if c not in used and c not in self.ignored]
+        problems = []
+        if missing:
+            problems.append(f"no column {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+        if problems:
+            shown = ", ".join(repr(c) for c in columns[:40])
             raise IngestError(
-                f"{self.source_label}: could not be published to {self.dataset.slug!r} "
-                f"({reason}); the published data is unchanged."
-            ) from None
-        return warehouse_row_count(self.connection, self.dataset.slug)
+                f"{self.where(source)}, line 1 (the header): {'; '.join(problems)}. "
+                f"The file has {shown}. Nothing was loaded. Pass --map FIELD=COLUMN for a "
+                "renamed column, add a field to the schema, or leave a column out with "
+                "--ignore COLUMN.",
+                {"columns": columns, "missing": missing, "unknown": unknown},
+            )
+        preferred = self.preferred_formats(connection, source, planned)
+        result = []
+        for spec, column in planned:
+            if column is None:
+                sql_type = typed_column(spec, "x").sql_type
+                result.append(PlannedField(spec, None, f"null::{sql_type}", [], sql_type))
+                continue
+            typed = typed_column(spec, column, preferred.get(spec["name"]))
+            result.append(
+                PlannedField(spec, column, typed.expression, typed.parameters, typed.sql_type)
+            )
+        return result
 
-    def upsert(self, table: str, columns: str, accepted: str) -> None:
-        key = primary_key(self.dataset.table_schema)
-        if not key:
-            raise duckdb.InvalidInputException("upsert needs a primaryKey in the schema")
-        key_columns = ", ".join(quote_identifier(name) for name in key)
-        self.connection.execute(
-            f"delete from {table} where ({key_columns}) in "
-            f"(select ({key_columns}) from ({accepted}))"
+    def preferred_formats(
+        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list
+    ) -> dict[str, str]:
+        """Return, per date field, the format to try first because a sample of the file uses it.
+
+        Only the field's first accepted format qualifies: trying a later one first could
+        read '1/8/20' as the year 20, where the ordered list reads 2020.
+        """
+        chosen: dict[str, str] = {}
+        for spec, column in planned:
+            formats = date_formats(spec)
+            if column is None or len(formats) < 2:
+                continue
+            text = f"nullif(trim({quote_identifier(column)}), '')"
+            for candidate in formats[:1]:
+                found = connection.execute(
+                    f"select count({text}) = count(try_strptime({text}, ?)) "
+                    f"from (select * from {source.reader} limit ?)",
+                    [candidate, *source.reader_parameters, FORMAT_SAMPLE_ROWS],
+                ).fetchone()
+                if found and found[0]:
+                    chosen[spec["name"]] = candidate
+                    break
+        return chosen
+
+    def copy_checked(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        source: Source,
+        planned: list[PlannedField],
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Read, type and check every row in one streaming pass into the staging file."""
+        items, parameters = typed_select(planned)
+        outer: list[str] = []
+        outer_parameters: list[Any] = []
+        for field_plan in planned:
+            checks = field_plan.checks()
+            if not checks:
+                outer.append(field_plan.quoted)
+                continue
+            whens = []
+            for condition, condition_parameters, _expected in checks:
+                whens.append(f"when {condition} then error(?)")
+                outer_parameters.extend(condition_parameters + [REJECT_MARKER])
+            outer.append(
+                f"case {' '.join(whens)} else {field_plan.quoted} end as {field_plan.quoted}"
+            )
+        statement = (
+            f"copy (select {', '.join(outer)} from (select {items} from {source.reader})) "
+            f"to {quote_path(self.staging)} (format parquet, compression zstd)"
         )
-        self.connection.execute(f"insert into {table} ({columns}) {accepted}")
+        with progress_reporter(connection, progress):
+            found = connection.execute(
+                statement, outer_parameters + parameters + source.reader_parameters
+            ).fetchone()
+        self.outcome.rows_read = int(found[0]) if found else 0
+
+    def copy_after_finding_rejects(
+        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list[PlannedField]
+    ) -> None:
+        keys = unique_keys(self.dataset.table_schema)
+        try:
+            rejects, rejected = find_rejects(connection, source, planned, keys)
+        except duckdb.Error as error:
+            raise IngestError(read_failure(self.where(source), error)) from None
+        total = connection.execute("select count(*) from checked").fetchone()
+        self.outcome.rows_read = int(total[0]) if total else 0
+        self.outcome.rejects, self.outcome.rows_rejected = rejects, rejected
+        self.refuse_if_over_budget(source)
+        columns = ", ".join(field_plan.quoted for field_plan in planned)
+        connection.execute(
+            f"copy (select {columns} from checked where __row not in (select __row from rejects) "
+            f"order by __row) to {quote_path(self.staging)} (format parquet, compression zstd)"
+        )
+
+    def check_keys(
+        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list[PlannedField]
+    ) -> None:
+        """Refuse (or, within budget, drop) rows repeating a primary key or unique value."""
+        if self.outcome.rows_rejected:
+            return  # the careful pass already counted repeated keys among the rejects
+        repeats: list[tuple[int, str, str]] = []
+        for key in unique_keys(self.dataset.table_schema):
+            columns = ", ".join(quote_identifier(name) for name in key)
+            found = connection.execute(
+                f"select count(*) from (select {columns} from read_parquet(?) "
+                f"group by {columns} having count(*) > 1)",
+                [str(self.staging)],
+            ).fetchone()
+            if not found or not found[0]:
+                continue
+            rows = connection.execute(
+                f"select file_row_number + 1, concat_ws(', ', {columns})::varchar from ("
+                f"select file_row_number, {columns}, row_number() over (partition by {columns} "
+                "order by file_row_number) as seen "
+                "from read_parquet(?, file_row_number = true)) where seen > 1",
+                [str(self.staging)],
+            ).fetchall()
+            repeats += [(int(record), ", ".join(key), value) for record, value in rows]
+        if not repeats:
+            return
+        records = sorted({record for record, _, _ in repeats})
+        lines = line_numbers(source, set(records[:50]))
+        self.outcome.rows_rejected = len(records)
+        self.outcome.rejects = [
+            RejectedValue(lines[record], key, value, "a value not already used earlier in the file")
+            for record, key, value in sorted(repeats)[:50]
+            if record in lines
+        ]
+        self.refuse_if_over_budget(source)
+        connection.execute(
+            "copy (select * exclude (file_row_number) from read_parquet(?, file_row_number = true) "
+            "where file_row_number + 1 not in (select unnest(?))) "
+            f"to {quote_path(self.merged)} (format parquet, compression zstd)",
+            [str(self.staging), records],
+        )
+        os.replace(self.merged, self.staging)
+
+    def refuse_if_over_budget(self, source: Source) -> None:
+        rejected = self.outcome.rows_rejected
+        if rejected <= self.max_rejects:
+            return
+        first = self.outcome.rejects[0] if self.outcome.rejects else None
+        detail = (
+            f"; first: line {first.line}, field {first.field!r}, value {first.value!r}, "
+            f"expected {first.expected}"
+            if first
+            else ""
+        )
+        raise IngestError(
+            f"{self.where(source)}: {rejected} row(s) do not fit the schema{detail}. "
+            "Nothing was published; fix the file and load it again, or allow that many "
+            "with --max-rejects.",
+            {
+                "rejects": [reject.to_dict() for reject in self.outcome.rejects],
+                "warnings": self.outcome.warnings,
+                "rows_read": self.outcome.rows_read,
+                "rows_rejected": rejected,
+            },
+        )
+
+    def merge(self, connection: duckdb.DuckDBPyConnection, source: Source) -> Path:
+        """Return the file to publish: the new rows, or the current version plus them."""
+        current = self.dataset.latest_version
+        if self.mode == "replace" or current is None:
+            return self.staging
+        old = warehouse.version_path(self.dataset.slug, current.number)
+        key = primary_key(self.dataset.table_schema)
+        columns = ", ".join(quote_identifier(name) for name in key)
+        if self.mode == "append":
+            kept = "select * from read_parquet(?)"
+        else:
+            kept = (
+                f"select * from read_parquet(?) where ({columns}) not in "
+                f"(select ({columns}) from read_parquet(?))"
+            )
+        parameters = [str(old)] if self.mode == "append" else [str(old), str(self.staging)]
+        try:
+            connection.execute(
+                f"copy ({kept} union all by name select * from read_parquet(?)) "
+                f"to {quote_path(self.merged)} (format parquet, compression zstd)",
+                [*parameters, str(self.staging)],
+            )
+        except duckdb.Error as error:
+            raise IngestError(
+                f"{self.where(source)}: cannot be added to v{current.number} "
+                f"({first_line(error)}); load the whole file with --mode replace."
+            ) from None
+        if key and self.mode == "append":
+            found = connection.execute(
+                f"select count(*) from (select {columns} from read_parquet(?) "
+                f"group by {columns} having count(*) > 1)",
+                [str(self.merged)],
+            ).fetchone()
+            if found and found[0]:
+                raise IngestError(
+                    f"{self.where(source)}: {found[0]} key(s) in {', '.join(key)} are already "
+                    f"published in v{current.number}. Nothing was published; use --mode upsert "
+                    "to replace those rows."
+                )
+        return self.merged
 
 
-def quote(spec: dict) -> str:
-    return quote_identifier(spec["name"])
+def typed_select(planned: list[PlannedField]) -> tuple[str, list[Any]]:
+    from citystat.catalog.rejects import typed_select as select_items
+
+    return select_items(planned)
 
 
-def quote_raw(spec: dict) -> str:
-    return quote_identifier("__raw__" + spec["name"])
+def parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
+    found = connection.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
+    return int(found[0]) if found else 0
 
 
-def reader_for(path: Path, source_label: str) -> str:
-    """Return the DuckDB table function (with one path parameter) that reads `path`."""
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        return "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
-    if suffix == ".parquet":
-        return "read_parquet(?)"
-    if suffix in (".json", ".ndjson", ".jsonl"):
-        return "read_json_auto(?)"
-    raise IngestError(
-        f"{source_label}: cannot tell the format from {suffix or 'a missing extension'!r}; "
-        "expected .csv, .tsv, .parquet, .json or .ndjson."
+def quote_path(path: Path) -> str:
+    # COPY … TO takes no bound parameter; the path is ours (warehouse folder, checked slug,
+    # version number, process id), quoted as a SQL string literal all the same.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def durable_replace(staging: Path, target: Path) -> None:
+    """Move a finished file into place so it is complete on disk before anyone points at it."""
+    with staging.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(staging, target)
+    versions.fsync_folder(target.parent)
+
+
+def read_failure(where: str, error: duckdb.Error) -> str:
+    reason = first_line(error)
+    text = str(error)
+    line = next((part for part in text.splitlines() if "Line:" in part or "line" in part), "")
+    if "unicode" in text.lower() or "utf" in text.lower():
+        return (
+            f"{where}: is not UTF-8 text ({reason}). Nothing was loaded; save it as UTF-8, "
+            "or pass --encoding latin-1 (or utf-16) for what it is."
+        )
+    hint = f" [{line.strip()}]" if line and line.strip() not in reason else ""
+    return (
+        f"{where}: cannot be read ({reason}){hint}. Nothing was loaded; check that the file "
+        "is complete (not cut off) and in the format its name says."
     )
 
 
-def table_exists(connection: duckdb.DuckDBPyConnection, slug: str) -> bool:
-    name = warehouse.table_name(slug).strip('"')
-    found = connection.execute(
-        "select count(*) from information_schema.tables where table_name = ? "
-        "and table_schema = 'main'",
-        [name],
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def warehouse_row_count(connection: duckdb.DuckDBPyConnection, slug: str) -> int:
-    if not table_exists(connection, slug):
-        return 0
-    found = connection.execute(f"select count(*) from {warehouse.table_name(slug)}").fetchone()
-    return int(found[0]) if found else 0
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def next_version_number(dataset: Dataset) -> int:
@@ -303,42 +529,27 @@ def next_version_number(dataset: Dataset) -> int:
     return (latest or 0) + 1
 
 
-def rejection_message(source: str, rejects: list[RejectedValue], rejected_rows: int) -> str:
-    first = rejects[0] if rejects else None
-    detail = (
-        f"; first: line {first.row}, field {first.field!r}, value {first.value!r}, "
-        f"expected {first.expected}"
-        if first
-        else ""
-    )
-    return (
-        f"{source}: {rejected_rows} row(s) do not fit the schema{detail}. "
-        "Nothing was published; fix the file or raise --max-rejects."
-    )
-
-
 @contextmanager
-def local_copy(source: str) -> Iterator[Path]:
-    """Yield a local path for `source`, downloading http(s) URLs to a temporary file."""
-    if source.startswith(("http://", "https://")):
-        with TemporaryDirectory(prefix="citystat-ingest-") as folder:
-            name = source.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or "download.csv"
-            target = Path(folder) / name
-            try:
-                with (
-                    urllib.request.urlopen(source, timeout=60) as response,
-                    target.open("wb") as out,
-                ):
-                    while chunk := response.read(1 << 20):
-                        out.write(chunk)
-            except OSError as error:
-                raise IngestError(f"{source}: could not be downloaded ({error}).") from None
-            yield target
-        return
-    path = Path(source).expanduser()
-    if not path.is_file():
-        raise IngestError(f"{source}: no such file.")
-    yield path
+def fingerprint(path: Path) -> Iterator[Callable[[], str]]:
+    """Hash the source on a side thread while the load reads it; yield a getter."""
+    digest = hashlib.sha256()
+
+    def read() -> None:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+
+    def result() -> str:
+        worker.join()
+        return "sha256:" + digest.hexdigest()
+
+    try:
+        yield result
+    finally:
+        worker.join()
 
 
 @contextmanager

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from citystat.city.models import Department
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+# How old a dataset's data may get before it is flagged stale, by update frequency. A
+# grace of half a period again covers a load that runs a little late.
+FRESHNESS = {
+    "daily": dt.timedelta(days=1, hours=12),
+    "weekly": dt.timedelta(days=10),
+    "monthly": dt.timedelta(days=45),
+    "quarterly": dt.timedelta(days=135),
+    "yearly": dt.timedelta(days=548),
+}
 
 
 def validate_dataset_slug(slug: str) -> None:
@@ -19,6 +30,15 @@ def validate_dataset_slug(slug: str) -> None:
             f"{slug!r} is not a dataset slug: use lowercase letters, digits and hyphens, "
             "starting with a letter, such as 'service-requests'."
         )
+
+
+def validate_refresh_schedule(schedule: str) -> None:
+    from citystat.catalog.schedule import ScheduleError, parse_schedule
+
+    try:
+        parse_schedule(schedule)
+    except ScheduleError as error:
+        raise ValidationError(str(error)) from None
 
 
 class Dataset(models.Model):
@@ -49,7 +69,24 @@ class Dataset(models.Model):
     column_map = models.JSONField(
         default=dict, blank=True, help_text="Schema field → column name in the source files."
     )
+    ignored_columns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Source columns the schema leaves out on purpose; any other unknown "
+        "column stops a load.",
+    )
     is_public = models.BooleanField(default=False)
+    refresh_schedule = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_refresh_schedule],
+        help_text="When `citystat refresh` reloads the source: 'hourly', 'daily', "
+        "'every 6 hours', or a cron line such as '15 3 * * *'. Empty: never.",
+    )
+    next_refresh_at = models.DateTimeField(null=True, blank=True)
+    refresh_failures = models.PositiveIntegerField(
+        default=0, help_text="Failed scheduled loads in a row; each doubles the wait."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,36 +101,80 @@ class Dataset(models.Model):
         return list(self.table_schema.get("fields", []))
 
     @property
+    def public_fields(self) -> list[dict]:
+        return [spec for spec in self.fields if spec.get("public", True) is not False]
+
+    @property
     def latest_version(self) -> DatasetVersion | None:
+        """Return the version readers see now."""
         return self.versions.filter(status=DatasetVersion.Status.PUBLISHED).first()
+
+    def is_stale(self, now: dt.datetime | None = None) -> bool:
+        """Say whether the published data is older than the update frequency promises."""
+        allowed = FRESHNESS.get(self.update_frequency)
+        if allowed is None:
+            return False
+        version = self.latest_version
+        if version is None:
+            return True
+        return (now or timezone.now()) - version.finished_at > allowed
 
 
 class DatasetVersion(models.Model):
-    """One load attempt: what came in, what was rejected, and whether it was published."""
+    """One load attempt: what came in, what was rejected, and whether readers see it."""
 
     class Status(models.TextChoices):
+        LOADING = "loading", "Loading"
+        # Exactly one version of a dataset is published: the one every reader sees.
         PUBLISHED = "published", "Published"
+        # Was published; its file is kept for rollback.
+        SUPERSEDED = "superseded", "Superseded"
         FAILED = "failed", "Failed"
+        # Older than the last CITYSTAT_KEEP_VERSIONS; its file is deleted.
+        REMOVED = "removed", "Removed"
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=Status.choices)
     mode = models.CharField(max_length=10, default="replace")
     source = models.CharField(max_length=500)
+    checksum = models.CharField(max_length=80, blank=True, help_text="sha256 of the source.")
+    started_by = models.CharField(
+        max_length=150, blank=True, help_text="Who or what started the load."
+    )
+    process_id = models.PositiveIntegerField(null=True, blank=True)
     rows_read = models.PositiveBigIntegerField(default=0)
     rows_rejected = models.PositiveBigIntegerField(default=0)
     row_count = models.PositiveBigIntegerField(default=0, help_text="Rows published after load.")
     bytes_read = models.PositiveBigIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["dataset", "-number"]
         get_latest_by = "number"
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "number"], name="version_number_per_dataset")
+            models.UniqueConstraint(
+                fields=["dataset", "number"], name="version_number_per_dataset"
+            ),
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=models.Q(status="published"),
+                name="one_published_version_per_dataset",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.dataset.slug} v{self.number} ({self.status})"
+
+    @property
+    def message(self) -> str:
+        return str(self.report.get("message", ""))
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

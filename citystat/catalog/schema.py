@@ -31,7 +31,8 @@ US_DATETIME_FORMATS = [
     "%m/%d/%Y %H:%M",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S.%g",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%d",
 ]
 TIME_FORMATS = ["%I:%M %p", "%I:%M:%S %p", "%H:%M:%S", "%H:%M"]
@@ -81,43 +82,94 @@ def validate_schema(schema: dict) -> list[dict]:
 
 
 def primary_key(schema: dict) -> list[str]:
+    """Return the schema's primary key as a list of field names."""
     key = schema.get("primaryKey") or []
     return [key] if isinstance(key, str) else list(key)
 
 
-def typed_column(spec: dict, raw_column: str) -> TypedColumn:
-    """Return the expression that turns raw text column `raw_column` into `spec`'s type."""
+def unique_keys(schema: dict) -> list[list[str]]:
+    """Return every set of fields whose values must not repeat: the key, then unique fields."""
+    keys = [primary_key(schema)] if primary_key(schema) else []
+    for spec in schema.get("fields", []):
+        if (spec.get("constraints") or {}).get("unique") and [spec["name"]] not in keys:
+            keys.append([spec["name"]])
+    return keys
+
+
+def typed_column(spec: dict, raw_column: str, preferred_format: str | None = None) -> TypedColumn:
+    """Return the expression that turns raw text column `raw_column` into `spec`'s type.
+
+    `preferred_format` is the date format a sample of this file uses; it is tried first
+    so that the usual value costs one parse, and the other formats only on a miss.
+    """
     name = spec["name"]
     field_type = spec.get("type", "string")
     field_format = spec.get("format", "default")
-    raw = f"nullif(trim({quote_identifier(raw_column)}), '')"
+    raw = f"nullif({quote_identifier(raw_column)}, '')"
     sql_type = FIELD_TYPES[field_type]
     if field_type == "string":
         return TypedColumn(name, field_type, sql_type, raw, [], "text")
     if field_type in ("integer", "year"):
-        # Some exports write whole numbers as floats ('64101.0').
-        expression = (
-            f"coalesce(try_cast({raw} as {sql_type}), "
-            f"case when try_cast({raw} as double) = floor(try_cast({raw} as double)) "
-            f"then try_cast(try_cast({raw} as double) as {sql_type}) end)"
-        )
+        # DuckDB's cast reads '64101.0' (some exports write whole numbers as floats) and
+        # ignores surrounding spaces; raw_checks() refuses '64101.5', which it would round.
+        expression = f"try_cast({raw} as {sql_type})"
         return TypedColumn(name, field_type, sql_type, expression, [], "a whole number")
     if field_type == "number":
-        expression = f"try_cast(replace(replace({raw}, ',', ''), '$', '') as double)"
+        # Only a value the plain cast misses pays for stripping '$' and thousands commas.
+        expression = (
+            f"coalesce(try_cast({raw} as double), "
+            f"try_cast(replace(replace({raw}, ',', ''), '$', '') as double))"
+        )
         return TypedColumn(name, field_type, sql_type, expression, [], "a number")
+    trimmed = f"nullif(trim({quote_identifier(raw_column)}), '')"
     if field_type == "boolean":
         true_values = spec.get("trueValues", DEFAULT_TRUE)
         false_values = spec.get("falseValues", DEFAULT_FALSE)
-        expression = f"case when {raw} in ? then true when {raw} in ? then false end"
+        expression = (
+            f"case when list_contains(?, {trimmed}) then true "
+            f"when list_contains(?, {trimmed}) then false end"
+        )
         expected = f"one of {', '.join(true_values + false_values)}"
         return TypedColumn(
             name, field_type, sql_type, expression, [true_values, false_values], expected
         )
     formats = _formats_for(field_type, field_format)
-    expression = f"try_strptime({raw}, ?)::{sql_type}"
+    if preferred_format and preferred_format in formats:
+        expression = f"coalesce(try_strptime({trimmed}, ?), try_strptime({trimmed}, ?))::{sql_type}"
+        parameters: list[Any] = [preferred_format, formats]
+    else:
+        expression = f"try_strptime({trimmed}, ?)::{sql_type}"
+        parameters = [formats]
     return TypedColumn(
-        name, field_type, sql_type, expression, [formats], f"a {field_type} like {formats[0]}"
+        name, field_type, sql_type, expression, parameters, f"a {field_type} like {formats[0]}"
     )
+
+
+def date_formats(spec: dict) -> list[str]:
+    """Return the formats a date, time or datetime field accepts, or [] for other types."""
+    field_type = spec.get("type", "string")
+    if field_type not in ("date", "datetime", "time"):
+        return []
+    return _formats_for(field_type, spec.get("format", "default"))
+
+
+def raw_checks(spec: dict, raw: str, typed: str) -> list[tuple[str, list[Any], str]]:
+    """Return the checks that compare raw text with its typed value (what did not parse)."""
+    column = typed_column(spec, "x")
+    if column.field_type == "string":
+        return []
+    present = f"{raw} is not null and trim({raw}) <> ''"
+    checks = [(f"{present} and {typed} is null", [], column.expected)]
+    if column.field_type in ("integer", "year"):
+        checks.append(
+            (
+                f"{typed} is not null and contains({raw}, '.') "
+                f"and try_cast({raw} as double) <> {typed}",
+                [],
+                column.expected,
+            )
+        )
+    return checks
 
 
 def _formats_for(field_type: str, field_format: str) -> list[str]:
@@ -128,7 +180,7 @@ def _formats_for(field_type: str, field_format: str) -> list[str]:
     if field_type == "time":
         return ["%H:%M:%S"] if field_format == "default" else TIME_FORMATS
     return (
-        ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%g", "%Y-%m-%d %H:%M:%S"]
+        ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"]
         if (field_format == "default")
         else US_DATETIME_FORMATS
     )
@@ -143,7 +195,11 @@ def constraint_checks(spec: dict, typed: str) -> list[tuple[str, list[Any], str]
     if "enum" in constraints:
         values = [str(value) for value in constraints["enum"]]
         checks.append(
-            (f"{typed} is not null and {typed}::varchar not in ?", [values], f"one of {values}")
+            (
+                f"{typed} is not null and not list_contains(?, {typed}::varchar)",
+                [values],
+                f"one of {', '.join(values)}",
+            )
         )
     if "minimum" in constraints:
         checks.append((f"{typed} < ?", [constraints["minimum"]], f"≥ {constraints['minimum']}"))

@@ -1,7 +1,13 @@
 """The only door to the warehouse, the store of every published dataset.
 
-The default warehouse is a DuckDB file (`CITYSTAT_WAREHOUSE`). Web requests open it
-read-only; loads open it for writing and publish in one transaction.
+Every published version is an immutable Parquet file,
+`CITYSTAT_WAREHOUSE/<slug>/v<N>.parquet`, and the app database's published
+`DatasetVersion` row is the pointer to it. DuckDB lets only one process write a database
+file and then locks every reader out, so readers never share a database file with a
+load: `connect()` opens a private in-memory DuckDB in which each published dataset is a
+view over its current file. A load writes a new file beside the old one and switches
+the pointer in one database transaction, so a reader sees the old version or the new
+one, never a mix, and a killed load leaves nothing visible.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 from django.conf import settings
+from django.db import DatabaseError
 
 from citystat.lib.errors import CitystatError
 
@@ -20,42 +27,73 @@ class WarehouseUnavailable(CitystatError):
     pass
 
 
-def warehouse_path() -> Path:
+def warehouse_root() -> Path:
+    """Return the folder that holds every dataset's version files."""
     location = settings.CITYSTAT_WAREHOUSE
     if "://" in location and not location.startswith("duckdb://"):
         raise WarehouseUnavailable(
             f"CITYSTAT_WAREHOUSE={location!r} names a backend this version cannot open yet; "
-            "unset it to use the DuckDB file under CITYSTAT_HOME, or give a duckdb:// path."
+            "unset it to use the folder under CITYSTAT_HOME, or give a folder path."
         )
     return Path(location.removeprefix("duckdb://")).expanduser()
 
 
+def dataset_folder(slug: str) -> Path:
+    table_name(slug)  # validates the slug before it becomes part of a path
+    return warehouse_root() / slug
+
+
+def version_path(slug: str, number: int) -> Path:
+    return dataset_folder(slug) / f"v{number}.parquet"
+
+
+def published_files() -> dict[str, Path]:
+    """Return {slug: current Parquet file} for every dataset with a published version."""
+    from citystat.catalog.models import DatasetVersion
+
+    try:
+        rows = list(
+            DatasetVersion.objects.filter(status=DatasetVersion.Status.PUBLISHED).values_list(
+                "dataset__slug", "number"
+            )
+        )
+    except DatabaseError:
+        # No app tables yet (before `citystat migrate`): nothing is published.
+        return {}
+    return {slug: version_path(slug, number) for slug, number in rows}
+
+
 @contextmanager
 def connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse; read-only unless the caller is loading data."""
-    path = warehouse_path()
-    if read_only and not path.exists() and path.parent.is_dir():
-        # A new installation has no warehouse yet: an empty in-memory one answers "no data".
-        connection = duckdb.connect(":memory:")
-    else:
-        try:
-            if not read_only:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            connection = duckdb.connect(str(path), read_only=read_only)
-        except (OSError, duckdb.Error) as error:
-            reason = str(error).splitlines()[0]
-            raise WarehouseUnavailable(
-                f"cannot open the warehouse at {path} ({reason}); "
-                "check CITYSTAT_WAREHOUSE and that the folder is writable."
-            ) from None
+    """Open the warehouse: one view per published dataset, named by `table_name(slug)`.
+
+    The connection is private to the caller; `read_only` is kept for callers that say
+    what they mean, since the published files can never be changed through it.
+    """
+    ensure_usable_root()
+    connection = duckdb.connect(":memory:")
     try:
+        for slug, path in published_files().items():
+            if path.is_file():
+                view = table_name(slug).strip('"')
+                connection.read_parquet(str(path)).create_view(view, replace=True)
         yield connection
     finally:
         connection.close()
 
 
+def ensure_usable_root() -> None:
+    root = warehouse_root()
+    blocker = next((p for p in [root, *root.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise WarehouseUnavailable(
+            f"cannot open the warehouse at {root} ({blocker} is a file, not a folder); "
+            "check CITYSTAT_WAREHOUSE and that the folder is writable."
+        )
+
+
 def table_name(slug: str) -> str:
-    """Return the quoted warehouse table that holds dataset `slug`'s published rows."""
+    """Return the quoted warehouse relation that holds dataset `slug`'s published rows."""
     from citystat.catalog.models import validate_dataset_slug
 
     validate_dataset_slug(slug)
@@ -68,15 +106,21 @@ def quote_identifier(name: str) -> str:
 
 def row_count(slug: str) -> int | None:
     """Return how many rows dataset `slug` has published, or None if it has none."""
-    with connect() as connection:
-        try:
-            result = connection.execute(f"select count(*) from {table_name(slug)}").fetchone()
-        except duckdb.CatalogException:
-            return None
-    return int(result[0]) if result else None
+    from citystat.catalog.models import DatasetVersion
+
+    version = DatasetVersion.objects.filter(
+        dataset__slug=slug, status=DatasetVersion.Status.PUBLISHED
+    ).first()
+    return None if version is None else version.row_count
 
 
 def check() -> None:
-    """Raise WarehouseUnavailable unless the warehouse answers a query."""
+    """Raise WarehouseUnavailable unless the warehouse answers and every published file is there."""
+    missing = [str(path) for path in published_files().values() if not path.is_file()]
+    if missing:
+        raise WarehouseUnavailable(
+            f"published files are missing: {', '.join(missing[:3])}; "
+            "restore them from a backup or run `citystat rollback SLUG`."
+        )
     with connect() as connection:
         connection.execute("select 1").fetchone()

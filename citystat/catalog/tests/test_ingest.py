@@ -5,7 +5,7 @@ import pytest
 from citystat.catalog import warehouse
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
-from citystat.demo.datasets import KC_311_COLUMNS, SERVICE_REQUESTS_SCHEMA
+from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PEOPLE_SCHEMA = {
@@ -25,6 +25,7 @@ def requests_dataset(db):
         title="311",
         table_schema=SERVICE_REQUESTS_SCHEMA,
         column_map=KC_311_COLUMNS,
+        ignored_columns=KC_311_IGNORED,
     )
 
 

@@ -1,0 +1,140 @@
+"""Time `citystat ingest` against DuckDB's own CREATE TABLE … AS SELECT * FROM read_csv(…).
+
+    .venv/bin/citystat demo-data --out /tmp/dd10m --rows 10000000
+    .venv/bin/python benchmarks/ingest.py /tmp/dd10m/service_requests.csv
+
+Each side runs in its own child process, so each peak RSS is its own.
+(a) baseline: `CREATE TABLE t AS SELECT * FROM read_csv(file, header = true)` into a fresh
+    DuckDB database file. DuckDB sniffs types from the first 20,480 rows; when that guess
+    fails later in the file (the demo file's dates read as day/month until 13 May), the
+    same statement is timed with the one hint it needs, dateformat = '%m/%d/%Y'.
+(b) the real load: `ingest()` of the demo city's 311 dataset, typed and checked against its
+    schema, into a published Parquet version, with the app database on SQLite.
+Exits 1 when the load takes more than 1.5 × the baseline or its peak RSS reaches 3 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MAX_RATIO = 1.5
+MAX_RSS_MIB = 3 * 1024.0
+
+
+def baseline(path: str, folder: str) -> dict:
+    import duckdb
+
+    result: dict = {"hint": None}
+    for hint in (None, "%m/%d/%Y"):
+        database = Path(folder) / f"baseline-{hint is not None}.duckdb"
+        connection = duckdb.connect(str(database))
+        options = ", dateformat = ?" if hint else ""
+        started = time.perf_counter()
+        try:
+            connection.execute(
+                f"create table t as select * from read_csv(?, header = true{options})",
+                [path, hint] if hint else [path],
+            )
+        except duckdb.Error as error:
+            result["plain_error"] = str(error).splitlines()[0]
+            connection.close()
+            continue
+        result["seconds"] = time.perf_counter() - started
+        result["rows"] = connection.execute("select count(*) from t").fetchone()[0]
+        result["hint"] = hint
+        connection.close()
+        break
+    return result
+
+
+def load(path: str, folder: str) -> dict:
+    os.environ["CITYSTAT_HOME"] = folder
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from citystat.catalog.ingest import ingest
+    from citystat.catalog.models import Dataset
+    from citystat.demo.datasets import DEMO_DATASETS
+
+    call_command("migrate", verbosity=0)
+    definition = next(d for d in DEMO_DATASETS if d["slug"] == "service-requests")
+    dataset = Dataset.objects.create(
+        slug=definition["slug"],
+        title=definition["title"],
+        table_schema=definition["table_schema"],
+        column_map=definition["column_map"],
+    )
+    started = time.perf_counter()
+    version = ingest(dataset, path)
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": version.row_count,
+        "timings": version.report.get("timings", {}),
+    }
+
+
+def child(kind: str, path: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"citystat-bench-{kind}-") as folder:
+        result = (baseline if kind == "baseline" else load)(path, folder)
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def run_child(kind: str, path: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", kind, path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        sys.exit(f"the {kind} run failed:\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("csv", help="The demo city's service_requests.csv.")
+    parser.add_argument("--child", choices=["baseline", "load"], help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        print(json.dumps(child(options.child, options.csv)))
+        return
+    size = Path(options.csv).stat().st_size
+    print(f"file: {options.csv} ({size / 2**30:.2f} GiB)")
+    base = run_child("baseline", options.csv)
+    if base.get("plain_error"):
+        print(f"plain CREATE TABLE AS read_csv failed: {base['plain_error']}")
+        print(f"baseline re-timed with dateformat = {base['hint']!r}")
+    print(
+        f"baseline  duckdb CREATE TABLE AS read_csv: {base['seconds']:7.2f} s  "
+        f"{base['rows']:,} rows  peak RSS {base['peak_rss_mib']:,.0f} MiB"
+    )
+    ours = run_child("load", options.csv)
+    print(
+        f"citystat  ingest (typed, checked, published): {ours['seconds']:7.2f} s  "
+        f"{ours['rows']:,} rows  peak RSS {ours['peak_rss_mib']:,.0f} MiB"
+    )
+    print(f"steps: {ours['timings']}")
+    ratio = ours["seconds"] / base["seconds"]
+    print(
+        f"ratio: {ratio:.2f} (limit {MAX_RATIO})  peak RSS: {ours['peak_rss_mib']:,.0f} MiB "
+        f"(limit {MAX_RSS_MIB:,.0f})"
+    )
+    if ratio > MAX_RATIO or ours["peak_rss_mib"] >= MAX_RSS_MIB:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

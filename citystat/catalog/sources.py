@@ -1,0 +1,175 @@
+"""Where a load reads from: local files, http(s) URLs, GeoJSON and Socrata portals.
+
+Each source becomes a local file and the DuckDB table function that reads it as text.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from citystat.lib.errors import CitystatError
+
+SOCRATA_SCHEMES = {"socrata": "https", "socrata+http": "http"}
+# SODA 2.0 endpoints refuse a $limit above 50,000.
+SOCRATA_PAGE_SIZE = 50_000
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
+JSON_SUFFIXES = {".json", ".ndjson", ".jsonl"}
+ENCODINGS = ("utf-8", "utf-16", "latin-1")
+
+
+class SourceError(CitystatError):
+    pass
+
+
+@dataclass
+class Source:
+    """A local file ready for DuckDB, and how people should hear it named."""
+
+    label: str
+    path: Path
+    kind: str
+    encoding: str = "utf-8"
+    parameters: list[Any] = field(default_factory=list)
+
+    @property
+    def reader(self) -> str:
+        """Return a FROM clause (with `parameters`) that yields every column as text."""
+        if self.kind == "csv":
+            # strict_mode: a short or long row is an error naming its line, not a shifted row.
+            return (
+                "read_csv(?, all_varchar = true, header = true, strict_mode = true, encoding = ?)"
+            )
+        if self.kind == "parquet":
+            return "(select columns(*)::varchar from read_parquet(?))"
+        return (
+            "(select columns(*)::varchar from "
+            "read_json(?, format = 'auto', sample_size = -1, maximum_object_size = 67108864))"
+        )
+
+    @property
+    def reader_parameters(self) -> list[Any]:
+        if self.kind == "csv":
+            return [str(self.path), self.encoding]
+        return [str(self.path)]
+
+
+@contextmanager
+def open_source(source: str, encoding: str = "utf-8") -> Iterator[Source]:
+    """Yield `source` as a local Source, downloading or converting it into a temp folder."""
+    if encoding not in ENCODINGS:
+        raise SourceError(f"encoding {encoding!r} is not one of {', '.join(ENCODINGS)}.")
+    scheme = source.split("://", 1)[0] if "://" in source else ""
+    with TemporaryDirectory(prefix="citystat-source-") as folder:
+        work = Path(folder)
+        if scheme in SOCRATA_SCHEMES:
+            path = download_socrata(source, work / "socrata.ndjson")
+        elif scheme in ("http", "https"):
+            path = download(source, work)
+        elif scheme:
+            raise SourceError(
+                f"{source}: cannot read {scheme}:// sources; give a file path, an http(s) "
+                "URL or socrata://HOST/ABCD-1234."
+            )
+        else:
+            path = Path(source).expanduser()
+            if not path.is_file():
+                raise SourceError(f"{source}: no such file.")
+        kind = kind_of(path, source)
+        if kind == "geojson":
+            path, kind = geojson_to_ndjson(path, work / "features.ndjson", source), "json"
+        yield Source(label=source, path=path, kind=kind, encoding=encoding)
+
+
+def kind_of(path: Path, label: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix == ".geojson":
+        return "geojson"
+    if suffix in JSON_SUFFIXES:
+        return "json"
+    raise SourceError(
+        f"{label}: cannot tell the format from {suffix or 'a missing extension'!r}; "
+        "expected .csv, .tsv, .parquet, .json, .ndjson or .geojson."
+    )
+
+
+def download(url: str, folder: Path) -> Path:
+    name = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or "download.csv"
+    target = folder / name
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+    except OSError as error:
+        raise SourceError(f"{url}: could not be downloaded ({error}).") from None
+    return target
+
+
+def socrata_resource_url(source: str) -> str:
+    """Turn socrata://HOST/ABCD-1234 into the dataset's SODA 2.x resource URL."""
+    scheme, _, rest = source.partition("://")
+    host, _, identifier = rest.partition("/")
+    identifier = identifier.strip("/").removesuffix(".json")
+    if not host or len(identifier) != 9 or identifier[4] != "-":
+        raise SourceError(
+            f"{source}: a Socrata source reads socrata://HOST/ABCD-1234, "
+            "such as socrata://data.kcmo.org/7at3-sxhp."
+        )
+    return f"{SOCRATA_SCHEMES[scheme]}://{host}/resource/{identifier}.json"
+
+
+def download_socrata(source: str, target: Path) -> Path:
+    """Page through a SODA 2.x resource by $limit/$offset in a stable $order into NDJSON."""
+    url = socrata_resource_url(source)
+    offset = 0
+    with target.open("w", encoding="utf-8") as out:
+        while True:
+            query = urllib.parse.urlencode(
+                {"$limit": SOCRATA_PAGE_SIZE, "$offset": offset, "$order": ":id"}
+            )
+            try:
+                with urllib.request.urlopen(f"{url}?{query}", timeout=120) as response:
+                    page = json.load(response)
+            except (OSError, ValueError) as error:
+                raise SourceError(
+                    f"{source}: the page at offset {offset} could not be read ({error}); "
+                    "check the host and dataset id, then try again."
+                ) from None
+            if not isinstance(page, list):
+                raise SourceError(f"{source}: the portal did not answer with a JSON array.")
+            for row in page:
+                out.write(json.dumps(row) + "\n")
+            offset += len(page)
+            if len(page) < SOCRATA_PAGE_SIZE:
+                break
+    if offset == 0:
+        raise SourceError(f"{source}: the portal returned no rows.")
+    return target
+
+
+def geojson_to_ndjson(path: Path, target: Path, label: str) -> Path:
+    """Write one line per feature: its properties plus the geometry as GeoJSON text."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        features = document["features"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise SourceError(
+            f"{label}: is not a GeoJSON FeatureCollection ({error}); check the file."
+        ) from None
+    with target.open("w", encoding="utf-8") as out:
+        for feature in features:
+            row = dict(feature.get("properties") or {})
+            row["geometry"] = json.dumps(feature.get("geometry"))
+            out.write(json.dumps(row) + "\n")
+    return target

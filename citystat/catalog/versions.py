@@ -1,0 +1,140 @@
+"""Switch, roll back and prune the published version of a dataset.
+
+The published `DatasetVersion` row is the pointer readers follow (warehouse.connect), so
+every switch is one app-database transaction over files that already exist.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from citystat.catalog import warehouse
+from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.lib.errors import CitystatError
+
+Status = DatasetVersion.Status
+
+
+class VersionError(CitystatError):
+    pass
+
+
+@contextmanager
+def dataset_lock(dataset: Dataset) -> Iterator[None]:
+    """Hold the dataset's load lock; the kernel releases it even after `kill -9`."""
+    folder = warehouse.dataset_folder(dataset.slug)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise VersionError(
+                f"dataset {dataset.slug!r} is being loaded by another process; "
+                "wait for it to finish, then try again."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clear_interrupted_loads(dataset: Dataset) -> int:
+    """Mark loads that died mid-way as failed and delete their half-written files.
+
+    Call only while holding `dataset_lock`: then no other load of the dataset is alive.
+    """
+    folder = warehouse.dataset_folder(dataset.slug)
+    for leftover in folder.glob(".v*.tmp*"):
+        leftover.unlink(missing_ok=True)
+    for spill in folder.glob(".tmp-duckdb-*"):
+        shutil.rmtree(spill, ignore_errors=True)
+    return dataset.versions.filter(status=Status.LOADING).update(
+        status=Status.FAILED,
+        finished_at=timezone.now(),
+        report={
+            "message": "the load stopped before it finished (the process was killed or "
+            "the machine restarted); the published version was not changed."
+        },
+    )
+
+
+def publish(version: DatasetVersion) -> None:
+    """Make `version`, whose file is already in place, the one every reader sees."""
+    with transaction.atomic():
+        DatasetVersion.objects.filter(dataset=version.dataset, status=Status.PUBLISHED).update(
+            status=Status.SUPERSEDED
+        )
+        version.status = Status.PUBLISHED
+        version.published_at = timezone.now()
+        version.save()
+        Dataset.objects.filter(pk=version.dataset_id).update(
+            source=version.source, updated_at=timezone.now()
+        )
+
+
+def rollback(dataset: Dataset, to: int | None = None) -> DatasetVersion:
+    """Publish version `to`, or the one before the current version, and return it."""
+    current = dataset.latest_version
+    kept = dataset.versions.filter(status__in=[Status.PUBLISHED, Status.SUPERSEDED])
+    if to is None:
+        if current is None:
+            raise VersionError(f"dataset {dataset.slug!r} has no published version to roll back.")
+        target = kept.filter(number__lt=current.number).order_by("-number").first()
+        if target is None:
+            raise VersionError(
+                f"dataset {dataset.slug!r} has no version older than v{current.number} "
+                "left to roll back to."
+            )
+    else:
+        target = kept.filter(number=to).first()
+        if target is None:
+            choices = ", ".join(f"v{n}" for n in kept.values_list("number", flat=True))
+            raise VersionError(
+                f"dataset {dataset.slug!r} has no kept version {to} "
+                f"(kept: {choices or 'none'}); pass one of those to --to."
+            )
+    if not warehouse.version_path(dataset.slug, target.number).is_file():
+        raise VersionError(
+            f"the file of {dataset.slug!r} v{target.number} is missing "
+            f"({warehouse.version_path(dataset.slug, target.number)}); choose another version."
+        )
+    with transaction.atomic():
+        dataset.versions.filter(status=Status.PUBLISHED).update(status=Status.SUPERSEDED)
+        target.status = Status.PUBLISHED
+        target.published_at = timezone.now()
+        target.save(update_fields=["status", "published_at"])
+    return target
+
+
+def prune(dataset: Dataset, keep: int | None = None) -> list[int]:
+    """Delete the files of all but the newest `keep` kept versions; return their numbers."""
+    keep = settings.CITYSTAT_KEEP_VERSIONS if keep is None else keep
+    kept = list(
+        dataset.versions.filter(status__in=[Status.PUBLISHED, Status.SUPERSEDED]).order_by(
+            "-number"
+        )
+    )
+    # The published version always stays, even when a rollback made it an old one.
+    extra = [version for version in kept[keep:] if version.status != Status.PUBLISHED]
+    for version in extra:
+        warehouse.version_path(dataset.slug, version.number).unlink(missing_ok=True)
+    numbers = [version.number for version in extra]
+    dataset.versions.filter(number__in=numbers).update(status=Status.REMOVED)
+    return numbers
+
+
+def fsync_folder(path: os.PathLike[str] | str) -> None:
+    """Flush a folder's entries so a rename survives a power cut."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
