@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "citystat.accounts",
     "citystat.catalog",
     "citystat.plan",
+    "citystat.surveys",
     "citystat.ops",
     "citystat.demo",
     "citystat.api",

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from citystat.catalog.ingest import IngestError, ingest
-from citystat.catalog.models import Dataset
+from citystat.catalog.ingest import IngestError
 from citystat.surveys.definition import shipped_definition
 from citystat.surveys.ratings import band_for, importance, priorities, satisfaction
-from citystat.surveys.schema import table_schema_for
+from citystat.surveys.tests.conftest import load_survey_file
 
 KC_FILE = Path(__file__).parent / "fixtures" / "kc_resident_survey_1qsep2021.csv"
 
@@ -20,22 +19,10 @@ def read_rows(path: Path = KC_FILE) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load_survey(definition, path: Path) -> Dataset:
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle))
-    dataset = Dataset.objects.create(
-        slug=definition.dataset,
-        title="Resident survey",
-        table_schema=table_schema_for(definition, header),
-    )
-    ingest(dataset, path)
-    return dataset
-
-
 @pytest.fixture
 def kc(db):
     definition = shipped_definition("kcmo-etc")
-    load_survey(definition, KC_FILE)
+    load_survey_file(definition, KC_FILE)
     return definition
 
 
@@ -131,4 +118,4 @@ def test_a_code_outside_the_scale_refuses_the_file_and_publishes_nothing(db, tmp
         writer.writeheader()
         writer.writerows(rows)
     with pytest.raises(IngestError, match=r"line 6, field 'q3_05', value '7'"):
-        load_survey(definition, broken)
+        load_survey_file(definition, broken)
