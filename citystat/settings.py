@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     # TOTP two-factor sign-in for staff (citystat/accounts/signin.py).
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Who changed which plan element or target, when and why (plan history pages).
+    "simple_history",
     "citystat.city",
     "citystat.accounts",
     "citystat.catalog",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "citystat.city.middleware.city_time_zone",
+    # Records the signed-in user on every plan history row a request writes.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "citystat.urls"
@@ -227,4 +231,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("CITYSTAT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-

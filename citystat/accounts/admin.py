@@ -1,0 +1,46 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from citystat.accounts.models import AuditEntry, Invitation, SignInAttempt, StaffProfile
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username", "user__email"]
+    filter_horizontal = ["departments"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "created_at", "expires_at", "accepted_at"]
+    search_fields = ["email"]
+    readonly_fields = ["invited_by", "created_at", "accepted_at", "accepted_by"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "at", "action", "username", "ip", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["username", "object_repr", "object_type", "object_id", "ip"]
+    date_hierarchy = "at"
+
+
+@admin.register(SignInAttempt)
+class SignInAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "ip", "succeeded"]
+    list_filter = ["succeeded"]
+    search_fields = ["username", "ip"]

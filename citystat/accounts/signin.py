@@ -1,0 +1,99 @@
+"""Sign-in steps: password (throttled), then a TOTP code when the person has a device."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import authenticate, login
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from citystat.accounts.context import client_ip
+from citystat.accounts.throttle import locked_until, note_attempt
+
+logger = logging.getLogger("citystat.security")
+
+PENDING = "citystat_pending_sign_in"
+# How long a person has between the password and the code.
+PENDING_SECONDS = 300
+
+
+@dataclass
+class Outcome:
+    user: Any = None
+    locked_until: dt.datetime | None = None
+    needs_token: bool = False
+
+
+def safe_next(request: HttpRequest, default: str = "/staff/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    ok = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if ok else default
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def check_password(request: HttpRequest, username: str, password: str) -> Outcome:
+    """Check a password unless the account or address is locked; note the attempt."""
+    ip = client_ip(request)
+    until = locked_until(username, ip)
+    if until is not None:
+        logger.warning("sign-in refused while locked: user=%r ip=%s", username, ip)
+        return Outcome(locked_until=until)
+    user = authenticate(request, username=username, password=password)
+    note_attempt(username, ip, succeeded=user is not None)
+    if user is None:
+        logger.warning("failed sign-in: user=%r ip=%s", username, ip)
+        return Outcome()
+    return Outcome(user=user, needs_token=confirmed_device(user) is not None)
+
+
+def hold_for_token(request: HttpRequest, user: Any) -> None:
+    """Remember who typed a good password, until they give their code."""
+    request.session[PENDING] = {"user": user.pk, "backend": user.backend, "at": time.time()}
+
+
+def pending_user(request: HttpRequest) -> Any:
+    from django.contrib.auth.models import User
+
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is not None:
+        user.backend = pending["backend"]  # type: ignore[attr-defined]
+    return user
+
+
+def check_token(request: HttpRequest, user: Any, device: TOTPDevice, token: str) -> Outcome:
+    """Check a TOTP code, throttled like passwords; on success finish the sign-in."""
+    ip = client_ip(request)
+    until = locked_until(user.get_username(), ip)
+    if until is not None:
+        return Outcome(locked_until=until)
+    ok = device.verify_token(token.strip())
+    note_attempt(user.get_username(), ip, succeeded=ok)
+    if not ok:
+        logger.warning("wrong two-factor code: user=%r ip=%s", user.get_username(), ip)
+        return Outcome()
+    if not request.user.is_authenticated:
+        request.session.pop(PENDING, None)
+        login(request, user, backend=user.backend)
+    otp_login(request, device)
+    return Outcome(user=user)
+
+
+def minutes_until(moment: dt.datetime) -> int:
+    from django.utils import timezone
+
+    return max(1, int((moment - timezone.now()).total_seconds() // 60) + 1)
