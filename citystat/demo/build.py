@@ -71,8 +71,18 @@ def build_demo_city(
         build.loaded[dataset.slug] = version.row_count
     ensure_departments(plan_department_names())
     load_plan_file(PLAN_FILE)
+    load_demo_surveys()
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     return build
+
+
+def load_demo_surveys() -> None:
+    """Register the demo's resident (public) and employee (internal) survey definitions."""
+    from citystat.surveys.definition import DEFINITIONS_FOLDER
+    from citystat.surveys.documents import import_survey
+
+    import_survey(DEFINITIONS_FOLDER / "demo-resident.yaml", is_public=True)
+    import_survey(DEFINITIONS_FOLDER / "demo-employee.yaml", is_public=False)
 
 
 def is_complete(marker: Path, wanted: dict) -> bool:

@@ -1,0 +1,134 @@
+"""Vega-Lite specs for survey results (rendered by static/js/charts.js)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from citystat.surveys.ratings import ItemRating, Priority
+
+QUADRANT_COLOURS = {
+    "act first": "#b3261e",
+    "maintain": "#1b5e20",
+    "watch": "#8a5300",
+    "lower priority": "#4a5568",
+}
+
+
+def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
+    """Plot importance against satisfaction, split at the medians, one point per service."""
+    values = [
+        {
+            "service": priority.label,
+            "importance": round(priority.importance, 4),
+            "satisfaction": round(priority.satisfaction, 4),
+            "quadrant": priority.quadrant,
+            "rating": round(priority.rating, 4),
+        }
+        for priority in priorities
+    ]
+    importance_median = sorted(p.importance for p in priorities)[len(priorities) // 2]
+    satisfaction_median = sorted(p.satisfaction for p in priorities)[len(priorities) // 2]
+    axis_percent = {"format": ".0%"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": title,
+        "width": "container",
+        "height": 420,
+        "data": {"values": values},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5568"},
+                "encoding": {"x": {"datum": importance_median}},
+            },
+            {
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5568"},
+                "encoding": {"y": {"datum": satisfaction_median}},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 90},
+                "encoding": {
+                    "x": {
+                        "field": "importance",
+                        "type": "quantitative",
+                        "title": "Named among the most important (share of residents)",
+                        "axis": axis_percent,
+                    },
+                    "y": {
+                        "field": "satisfaction",
+                        "type": "quantitative",
+                        "title": "Satisfied (share of residents with an opinion)",
+                        "axis": axis_percent,
+                        "scale": {"zero": False},
+                    },
+                    "color": {
+                        "field": "quadrant",
+                        "type": "nominal",
+                        "title": "Priority",
+                        "scale": {
+                            "domain": list(QUADRANT_COLOURS),
+                            "range": list(QUADRANT_COLOURS.values()),
+                        },
+                    },
+                    "shape": {"field": "quadrant", "type": "nominal", "legend": None},
+                    "tooltip": [
+                        {"field": "service"},
+                        {"field": "importance", "format": ".0%"},
+                        {"field": "satisfaction", "format": ".0%"},
+                        {"field": "rating", "title": "I-S rating", "format": ".3f"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 7, "fontSize": 11},
+                "encoding": {
+                    "x": {"field": "importance", "type": "quantitative"},
+                    "y": {"field": "satisfaction", "type": "quantitative"},
+                    "text": {"field": "service"},
+                },
+            },
+        ],
+    }
+
+
+def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
+    """Plot one item's satisfied share per district with its 95% interval."""
+    values = [
+        {
+            "district": rating.group,
+            "satisfied": round(rating.satisfied, 4),
+            "low": round(rating.interval.low, 4),
+            "high": round(rating.interval.high, 4),
+        }
+        for rating in ratings
+        if rating.satisfied is not None and rating.interval is not None
+    ]
+    encoding_x = {"field": "district", "type": "nominal", "title": "Council district"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": title,
+        "width": "container",
+        "height": 240,
+        "data": {"values": values},
+        "layer": [
+            {
+                "mark": {"type": "bar", "color": "#1f4e79"},
+                "encoding": {
+                    "x": encoding_x,
+                    "y": {
+                        "field": "satisfied",
+                        "type": "quantitative",
+                        "title": "Satisfied",
+                        "axis": {"format": ".0%"},
+                    },
+                },
+            },
+            {
+                "mark": {"type": "rule", "color": "#1a1a1a"},
+                "encoding": {
+                    "x": encoding_x,
+                    "y": {"field": "low", "type": "quantitative"},
+                    "y2": {"field": "high"},
+                },
+            },
+        ],
+    }
