@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,8 +146,11 @@ def load_locked(
             version.checksum = checksum()
     except (IngestError, SourceError) as error:
         report = getattr(error, "report", {})
-        record_failure(version, str(error), report)
-        raise IngestError(str(error), report) from None
+        message = str(error)
+        if isinstance(error, SourceError):
+            message = f"dataset {dataset.slug!r}, file {message}"
+        record_failure(version, message, report)
+        raise IngestError(message, report) from None
     except BaseException as error:
         record_failure(version, f"the load stopped: {type(error).__name__}: {error}", {})
         raise
@@ -310,11 +314,14 @@ class Load:
                 continue
             text = f"nullif(trim({quote_identifier(column)}), '')"
             for candidate in formats[:1]:
-                found = connection.execute(
-                    f"select count({text}) = count(try_strptime({text}, ?)) "
-                    f"from (select * from {source.reader} limit ?)",
-                    [candidate, *source.reader_parameters, FORMAT_SAMPLE_ROWS],
-                ).fetchone()
+                try:
+                    found = connection.execute(
+                        f"select count({text}) = count(try_strptime({text}, ?)) "
+                        f"from (select * from {source.reader} limit ?)",
+                        [candidate, *source.reader_parameters, FORMAT_SAMPLE_ROWS],
+                    ).fetchone()
+                except duckdb.Error:
+                    return chosen  # the full pass reports what is wrong with the file
                 if found and found[0]:
                     chosen[spec["name"]] = candidate
                     break
@@ -505,18 +512,23 @@ def durable_replace(staging: Path, target: Path) -> None:
 
 
 def read_failure(where: str, error: duckdb.Error) -> str:
-    reason = first_line(error)
+    """Turn DuckDB's read error into one sentence naming the line and what to do."""
     text = str(error)
-    line = next((part for part in text.splitlines() if "Line:" in part or "line" in part), "")
-    if "unicode" in text.lower() or "utf" in text.lower():
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    reason = first_line(error)
+    if line:
+        details = [part.strip() for part in text.splitlines()[1:6] if part.strip()]
+        problem = next((part for part in details if not part.startswith("Original Line")), "")
+        reason = f"line {line.group(1)}: {problem or reason}"
+    if "unicode" in text.lower():
         return (
             f"{where}: is not UTF-8 text ({reason}). Nothing was loaded; save it as UTF-8, "
             "or pass --encoding latin-1 (or utf-16) for what it is."
         )
-    hint = f" [{line.strip()}]" if line and line.strip() not in reason else ""
     return (
-        f"{where}: cannot be read ({reason}){hint}. Nothing was loaded; check that the file "
-        "is complete (not cut off) and in the format its name says."
+        f"{where}: cannot be read ({reason}). Nothing was loaded; check that the file is "
+        "complete (not cut off), that quotes are closed, and that it is in the format its "
+        "name says."
     )
 
 

@@ -5,6 +5,7 @@ Each source becomes a local file and the DuckDB table function that reads it as 
 
 from __future__ import annotations
 
+import csv
 import json
 import urllib.parse
 import urllib.request
@@ -23,6 +24,7 @@ SOCRATA_PAGE_SIZE = 50_000
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 JSON_SUFFIXES = {".json", ".ndjson", ".jsonl"}
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
+DELIMITERS = [",", "\t", ";", "|"]
 
 
 class SourceError(CitystatError):
@@ -37,15 +39,19 @@ class Source:
     path: Path
     kind: str
     encoding: str = "utf-8"
-    parameters: list[Any] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    delimiter: str = ","
 
     @property
     def reader(self) -> str:
         """Return a FROM clause (with `parameters`) that yields every column as text."""
         if self.kind == "csv":
-            # strict_mode: a short or long row is an error naming its line, not a shifted row.
+            # The dialect and header come from read_csv_header(), not DuckDB's sniffer: the
+            # sniffer would quietly read a truncated or badly quoted file as one column,
+            # where a fixed dialect in strict mode names the line at fault.
             return (
-                "read_csv(?, all_varchar = true, header = true, strict_mode = true, encoding = ?)"
+                "read_csv(?, auto_detect = false, header = true, strict_mode = true, "
+                "delim = ?, quote = '\"', escape = '\"', encoding = ?, columns = ?)"
             )
         if self.kind == "parquet":
             return "(select columns(*)::varchar from read_parquet(?))"
@@ -57,7 +63,8 @@ class Source:
     @property
     def reader_parameters(self) -> list[Any]:
         if self.kind == "csv":
-            return [str(self.path), self.encoding]
+            columns = {name: "VARCHAR" for name in self.columns}
+            return [str(self.path), self.delimiter, self.encoding, columns]
         return [str(self.path)]
 
 
@@ -85,7 +92,40 @@ def open_source(source: str, encoding: str = "utf-8") -> Iterator[Source]:
         kind = kind_of(path, source)
         if kind == "geojson":
             path, kind = geojson_to_ndjson(path, work / "features.ndjson", source), "json"
-        yield Source(label=source, path=path, kind=kind, encoding=encoding)
+        opened = Source(label=source, path=path, kind=kind, encoding=encoding)
+        if kind == "csv":
+            opened.columns, opened.delimiter = read_csv_header(path, encoding, source)
+        yield opened
+
+
+def read_csv_header(path: Path, encoding: str, label: str) -> tuple[list[str], str]:
+    """Return the header's column names and the delimiter, from the file's first record."""
+    python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:
+        with path.open(encoding=python_encoding, newline="") as handle:
+            first_line = handle.readline()
+            handle.seek(0)
+            delimiter = max(DELIMITERS, key=first_line.count)
+            header = next(csv.reader(handle, delimiter=delimiter), [])
+    except UnicodeError as error:
+        raise SourceError(
+            f"{label}: is not {encoding.upper()} text ({error.reason} at byte {error.start}). "
+            "Nothing was loaded; save it as UTF-8, or pass --encoding latin-1 (or utf-16) "
+            "for what it is."
+        ) from None
+    except csv.Error as error:
+        raise SourceError(f"{label}, line 1: the header cannot be read ({error}).") from None
+    if not any(name.strip() for name in header):
+        raise SourceError(
+            f"{label}: is empty or has no header line; the first line must name the columns."
+        )
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise SourceError(
+            f"{label}, line 1 (the header): column(s) {', '.join(map(repr, repeated))} "
+            "appear more than once; rename them so each column has its own name."
+        )
+    return header, delimiter
 
 
 def kind_of(path: Path, label: str) -> str:

@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.catalog.ingest import MODES, IngestError, ingest
-from citystat.catalog.models import Dataset
+from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.presets import PRESETS, UnknownPreset, preset
+from citystat.catalog.sources import ENCODINGS
 from citystat.lib.progress import fraction_progress
 
 
@@ -19,21 +21,65 @@ def parse_column_map(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
+def dataset_for(slug: str, preset_name: str | None) -> Dataset:
+    """Return dataset `slug`; with a preset, create it if needed and describe it by the preset."""
+    dataset = Dataset.objects.filter(slug=slug).first()
+    if preset_name is None:
+        if dataset is None:
+            known = ", ".join(Dataset.objects.values_list("slug", flat=True)) or "none yet"
+            raise CommandError(
+                f"no dataset {slug!r} (known: {known}); create it in the staff workspace "
+                f"or pass --preset ({', '.join(sorted(PRESETS))}).",
+                returncode=2,
+            )
+        return dataset
+    try:
+        chosen = preset(preset_name)
+    except UnknownPreset as error:
+        raise CommandError(str(error), returncode=2) from None
+    if dataset is None:
+        dataset = Dataset(slug=slug, title=chosen["title"])
+    dataset.table_schema = chosen["table_schema"]
+    dataset.column_map = chosen["column_map"]
+    dataset.ignored_columns = chosen["ignored_columns"]
+    dataset.full_clean()
+    dataset.save()
+    return dataset
+
+
+def report_lines(version: DatasetVersion) -> list[str]:
+    lines = [
+        f"  line {reject['line']}, field {reject['field']!r}: {reject['value']!r}, "
+        f"expected {reject['expected']}"
+        for reject in version.report.get("rejects", [])[:20]
+    ]
+    lines += [f"  warning: {warning}" for warning in version.report.get("warnings", [])]
+    return lines
+
+
 class Command(BaseCommand):
-    help = "Load a file or URL into a dataset, check it against its schema, and publish it."
+    help = "Load a file, URL or Socrata dataset, check it against the schema, and publish it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="The dataset's slug, such as service-requests.")
-        parser.add_argument("source", help="A local path or an http(s) URL.")
+        parser.add_argument(
+            "source", help="A local path, an http(s) URL, or socrata://HOST/ABCD-1234."
+        )
         parser.add_argument("--mode", choices=MODES, default="replace")
         parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+        parser.add_argument(
+            "--ignore",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="A source column the schema leaves out on purpose.",
+        )
         parser.add_argument("--max-rejects", type=int, default=0, metavar="N")
+        parser.add_argument("--preset", choices=sorted(PRESETS), help="A ready schema and map.")
+        parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8")
 
     def handle(self, *args, slug: str, source: str, **options) -> None:
-        dataset = Dataset.objects.filter(slug=slug).first()
-        if dataset is None:
-            known = ", ".join(Dataset.objects.values_list("slug", flat=True)) or "none yet"
-            raise CommandError(f"no dataset {slug!r} (known: {known}).", returncode=2)
+        dataset = dataset_for(slug, options["preset"])
         column_map = parse_column_map(options["map"])
         with fraction_progress(f"Loading {slug}", enabled=options["verbosity"] > 0) as advance:
             try:
@@ -44,10 +90,17 @@ class Command(BaseCommand):
                     column_map=column_map,
                     max_rejects=options["max_rejects"],
                     progress=advance,
+                    ignored_columns=options["ignore"],
+                    encoding=options["encoding"],
+                    started_by="citystat ingest",
                 )
             except IngestError as error:
-                raise CommandError(str(error), returncode=2) from None
+                failed = dataset.versions.order_by("-number").first()
+                details = "\n".join(report_lines(failed)) if failed else ""
+                raise CommandError(f"{error}\n{details}".rstrip(), returncode=2) from None
         self.stdout.write(
             f"{slug} v{version.number}: {version.rows_read:,} rows read, "
             f"{version.rows_rejected:,} rejected, {version.row_count:,} published."
         )
+        for line in report_lines(version):
+            self.stdout.write(line)

@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from citystat.catalog.refresh import RefreshResult, refresh_due, run_loop
+
+
+class Command(BaseCommand):
+    help = "Reload every dataset whose refresh schedule is due; --loop keeps doing so."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Run as a long-lived worker.")
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=60.0,
+            metavar="SECONDS",
+            help="With --loop, how long to wait between checks (default 60).",
+        )
+
+    def report(self, result: RefreshResult) -> None:
+        when = result.next_refresh_at.isoformat() if result.next_refresh_at else "not scheduled"
+        outcome = "ok" if result.ok else "FAILED"
+        self.stdout.write(f"{result.slug}: {outcome}: {result.message} (next: {when})")
+
+    def handle(self, *args, **options) -> None:
+        if options["loop"]:
+            run_loop(options["every"], self.report)
+            return
+        results = refresh_due()
+        for result in results:
+            self.report(result)
+        if not results:
+            self.stdout.write("Nothing is due.")
+        failed = [result.slug for result in results if not result.ok]
+        if failed:
+            raise CommandError(
+                f"{len(failed)} dataset(s) failed to refresh ({', '.join(failed)}); each will be "
+                "retried with back-off. See the messages above and `citystat datasets`.",
+                returncode=2,
+            )

@@ -1,0 +1,78 @@
+"""Scheduled refresh: reload each dataset whose schedule is due; retry failures with back-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from citystat.catalog.ingest import IngestError, ingest
+from citystat.catalog.models import Dataset
+from citystat.catalog.schedule import parse_schedule
+
+RETRY_FIRST = dt.timedelta(minutes=5)
+RETRY_LONGEST = dt.timedelta(hours=6)
+
+
+@dataclass
+class RefreshResult:
+    slug: str
+    ok: bool
+    message: str
+    next_refresh_at: dt.datetime | None
+
+
+def due_datasets(now: dt.datetime) -> list[Dataset]:
+    """Return the datasets with a schedule and a source whose next refresh has come."""
+    scheduled = Dataset.objects.exclude(refresh_schedule="").exclude(source="")
+    return list(scheduled.filter(Q(next_refresh_at__isnull=True) | Q(next_refresh_at__lte=now)))
+
+
+def retry_delay(failures: int) -> dt.timedelta:
+    """Wait 5 minutes after the first failure, doubling each time up to 6 hours."""
+    return min(RETRY_FIRST * 2 ** max(failures - 1, 0), RETRY_LONGEST)
+
+
+def refresh_dataset(dataset: Dataset, now: dt.datetime) -> RefreshResult:
+    """Load the dataset's source once and set when it runs next."""
+    schedule = parse_schedule(dataset.refresh_schedule)
+    regular = schedule.next_after(now) if schedule else None
+    try:
+        version = ingest(dataset, dataset.source, started_by="citystat refresh")
+    except IngestError as error:
+        dataset.refresh_failures += 1
+        retry = now + retry_delay(dataset.refresh_failures)
+        dataset.next_refresh_at = min(retry, regular) if regular else retry
+        dataset.save(update_fields=["refresh_failures", "next_refresh_at"])
+        return RefreshResult(dataset.slug, False, str(error), dataset.next_refresh_at)
+    dataset.refresh_failures = 0
+    dataset.next_refresh_at = regular
+    dataset.save(update_fields=["refresh_failures", "next_refresh_at"])
+    message = f"v{version.number}: {version.row_count:,} rows published"
+    return RefreshResult(dataset.slug, True, message, regular)
+
+
+def refresh_due(now: dt.datetime | None = None) -> list[RefreshResult]:
+    """Refresh every due dataset, one after another; one failure does not stop the rest."""
+    moment = now or timezone.now()
+    return [refresh_dataset(dataset, moment) for dataset in due_datasets(moment)]
+
+
+def run_loop(
+    every: float,
+    report: Callable[[RefreshResult], None],
+    rounds: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Refresh what is due, wait `every` seconds, and again, for `rounds` or for ever."""
+    done = 0
+    while rounds is None or done < rounds:
+        for result in refresh_due():
+            report(result)
+        done += 1
+        if rounds is None or done < rounds:
+            sleep(every)
