@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
-from citystat.catalog.models import Dataset
+from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import Department
+from citystat.lib.errors import CitystatError
+
+
+class TargetChangeError(CitystatError):
+    pass
+
+
+class Status(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    NEEDS_ATTENTION = "needs_attention", "Needs attention"
+    OFF_TRACK = "off_track", "Off track"
+    NO_RECENT_DATA = "no_recent_data", "No recent data"
+    # A value exists but nothing to judge it by: the plan sets no target for the period.
+    NO_TARGET = "no_target", "Target pending"
 
 
 class Plan(models.Model):
@@ -16,6 +32,7 @@ class Plan(models.Model):
     last_fiscal_year = models.PositiveSmallIntegerField()
     is_current = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-is_current", "-first_fiscal_year"]
@@ -43,6 +60,7 @@ class PriorityArea(models.Model):
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "position", "title"]
@@ -60,6 +78,7 @@ class Goal(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["priority_area", "position", "title"]
@@ -75,6 +94,7 @@ class Objective(models.Model):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
     title = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["goal", "position", "title"]
@@ -116,11 +136,24 @@ class Measure(models.Model):
     dataset = models.ForeignKey(
         Dataset, on_delete=models.PROTECT, related_name="measures", null=True, blank=True
     )
+    owner_name = models.CharField(
+        max_length=120, blank=True, help_text="The person who answers for the measure."
+    )
+    spec = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the measure is computed from its dataset (docs/measures.md); "
+        "empty for a measure whose values staff enter.",
+    )
+    data_source = models.CharField(
+        max_length=300, blank=True, help_text="Where entered values come from, in plain words."
+    )
     baseline_value = models.FloatField(null=True, blank=True)
     baseline_label = models.CharField(max_length=40, blank=True, help_text="For example FY2024.")
     is_public = models.BooleanField(default=True)
     is_headline = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["objective", "position", "title"]
@@ -128,15 +161,32 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_manual(self) -> bool:
+        return not self.spec
+
 
 class Target(models.Model):
+    """The value a measure aims for from a fiscal year on, and how its status is judged."""
+
+    class Style(models.TextChoices):
+        PROXIMITY = "proximity", "Within ± tolerance of the target"
+        BANDS = "bands", "Above or below thresholds"
+
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="targets")
     fiscal_year = models.PositiveSmallIntegerField()
     value = models.FloatField()
+    style = models.CharField(max_length=10, choices=Style.choices, default=Style.PROXIMITY)
     tolerance = models.FloatField(
         default=0, help_text="How far from the target still counts as on track, in the unit."
     )
+    off_track_at = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Bands style: the value past which the measure is off track.",
+    )
     note = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "fiscal_year"]
@@ -146,3 +196,111 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} FY{self.fiscal_year}: {self.value:g}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, refusing to move an existing target without a reason (goalposts move openly)."""
+        if self.pk and not getattr(self, "_change_reason", ""):
+            before = Target.objects.filter(pk=self.pk).values(*JUDGED_FIELDS).first()
+            if before and any(before[name] != getattr(self, name) for name in JUDGED_FIELDS):
+                raise TargetChangeError(
+                    f"changing the FY{self.fiscal_year} target of {self.measure.slug!r} "
+                    "needs a reason; it is shown with the target's history."
+                )
+        super().save(*args, **kwargs)
+
+
+JUDGED_FIELDS = ("value", "style", "tolerance", "off_track_at")
+
+
+class MeasureValue(models.Model):
+    """A measure's value for one period, overall or for one breakdown value."""
+
+    class Origin(models.TextChoices):
+        COMPUTED = "computed", "Computed from the dataset"
+        ENTERED = "entered", "Entered by staff"
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
+    period = models.CharField(max_length=10, help_text="2025-03, 2025-Q1, FY2025 or 2025.")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # Both empty for the overall value; otherwise the field and the value broken down by.
+    breakdown = models.CharField(max_length=63, blank=True, default="")
+    breakdown_value = models.CharField(max_length=200, blank=True, default="")
+    value = models.FloatField(null=True, blank=True, help_text="Empty when it cannot be known.")
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    is_partial = models.BooleanField(
+        default=False, help_text="The data does not yet cover the period to its end."
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.COMPUTED)
+    dataset_version = models.ForeignKey(
+        DatasetVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_note = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["measure", "period_start", "breakdown", "breakdown_value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "period", "breakdown", "breakdown_value"],
+                name="one_value_per_period_and_breakdown",
+            )
+        ]
+        indexes = [models.Index(fields=["measure", "breakdown", "period_start"])]
+
+    def __str__(self) -> str:
+        where = f" {self.breakdown}={self.breakdown_value}" if self.breakdown else ""
+        return f"{self.measure.slug} {self.period}{where}: {self.value}"
+
+
+class Narrative(models.Model):
+    """The department's story of a measure for one period."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="narratives")
+    period = models.CharField(max_length=10)
+    context = models.TextField(help_text="What drove the change.")
+    actions = models.TextField(blank=True, help_text="What the department is doing.")
+    next_steps = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "period"], name="one_narrative_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.slug} {self.period}"
+
+
+class Strategy(models.Model):
+    """An initiative the city runs to move a goal's measures."""
+
+    class Progress(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        UNDER_WAY = "under_way", "Under way"
+        COMPLETE = "complete", "Complete"
+        ON_HOLD = "on_hold", "On hold"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="strategies")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    progress = models.CharField(max_length=10, choices=Progress.choices, default=Progress.PLANNED)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="strategies"
+    )
+    measures = models.ManyToManyField(Measure, blank=True, related_name="strategies")
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["goal", "position", "title"]
+        verbose_name_plural = "strategies"
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,1 @@
+"""Measure computation: declarative specs checked against a dataset, compiled to Ibis."""

@@ -1,0 +1,192 @@
+"""The filter language of measure specs: parsed by sqlglot, checked, translated to Ibis.
+
+A filter is a small boolean expression over a dataset's fields, such as
+`category = 'Trash / Recycling' and days_to_close <= 7`. The text is parsed into an AST,
+every node is checked against an allow-list and every field against the dataset's Table
+Schema, and the allowed AST is translated into an Ibis expression here. The text itself
+never reaches SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import sqlglot
+from ibis import _
+from ibis.common.deferred import Deferred
+from sqlglot import exp
+
+from citystat.lib.errors import CitystatError
+
+NUMERIC = {"integer", "number", "year"}
+TEMPORAL = {"date", "datetime"}
+COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
+    exp.EQ: operator.eq,
+    exp.NEQ: operator.ne,
+    exp.GT: operator.gt,
+    exp.GTE: operator.ge,
+    exp.LT: operator.lt,
+    exp.LTE: operator.le,
+}
+
+
+class FilterError(CitystatError):
+    pass
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """Return " — did you mean 'x'?" when a known name is close to `name`."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def unknown_field(name: str, fields: dict[str, str]) -> FilterError:
+    return FilterError(f"unknown field {name!r}{did_you_mean(name, sorted(fields))}")
+
+
+def compile_filter(text: str, fields: dict[str, str]) -> Deferred:
+    """Return the Ibis (deferred) boolean expression for filter `text`, or raise FilterError.
+
+    `fields` maps each field name of the dataset to its Table Schema type.
+    """
+    try:
+        tree: Any = sqlglot.parse_one(text, read="duckdb")
+    except sqlglot.errors.ParseError as error:
+        first = str(error).splitlines()[0] if str(error) else "cannot parse"
+        raise FilterError(f"cannot read {text!r}: {first}") from None
+    translator = Translator(fields)
+    if not translator.is_boolean(tree):
+        raise FilterError(
+            f"{text!r} is not a condition; write a comparison such as category = 'Pothole'."
+        )
+    return translator.condition(tree)
+
+
+class Translator:
+    """Translate an allowed sqlglot AST into a deferred Ibis expression."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+
+    def is_boolean(self, node: exp.Expression) -> bool:
+        boolean_nodes = (exp.And, exp.Or, exp.Not, exp.Is, exp.In, exp.Between, exp.StartsWith)
+        if isinstance(node, exp.Paren):
+            return self.is_boolean(node.this)
+        if isinstance(node, exp.Column):
+            return self.fields.get(node.name) == "boolean"
+        return isinstance(node, (*boolean_nodes, *COMPARISONS))
+
+    def condition(self, node: exp.Expression) -> Deferred:
+        if isinstance(node, exp.Paren):
+            return self.condition(node.this)
+        if isinstance(node, exp.And):
+            return self.condition(node.this) & self.condition(node.expression)
+        if isinstance(node, exp.Or):
+            return self.condition(node.this) | self.condition(node.expression)
+        if isinstance(node, exp.Not):
+            return ~self.condition(node.this)
+        if isinstance(node, exp.Column):
+            column, kind = self.column(node)
+            if kind != "boolean":
+                raise FilterError(f"field {node.name!r} is {kind}, not yes/no; compare it.")
+            return column
+        if isinstance(node, tuple(COMPARISONS)):
+            return self.comparison(node)
+        if isinstance(node, exp.Is):
+            column, _kind = self.column(node.this)
+            if not isinstance(node.expression, exp.Null):
+                raise FilterError("write 'is null' or 'is not null'.")
+            return column.isnull()
+        if isinstance(node, exp.In):
+            column, kind = self.column(node.this)
+            if node.args.get("query") or not node.expressions:
+                raise FilterError("'in' takes a list of values, such as status in ('OPEN').")
+            values = [self.literal(item, kind, node.this.name) for item in node.expressions]
+            return column.isin(values)
+        if isinstance(node, exp.Between):
+            column, kind = self.column(node.this)
+            low = self.literal(node.args["low"], kind, node.this.name)
+            high = self.literal(node.args["high"], kind, node.this.name)
+            return column.between(low, high)
+        if isinstance(node, exp.StartsWith):
+            column, kind = self.column(node.this)
+            if kind != "string":
+                raise FilterError(f"starts_with needs a text field; {node.this.name!r} is {kind}.")
+            return column.startswith(self.literal(node.expression, "string", node.this.name))
+        raise FilterError(f"{node.sql(dialect='duckdb')!r} is not allowed in a filter.")
+
+    def column(self, node: exp.Expression) -> tuple[Deferred, str]:
+        if not isinstance(node, exp.Column) or node.table:
+            raise FilterError(
+                f"expected a field name, found {node.sql(dialect='duckdb')!r}; "
+                "a comparison reads field operator value, such as days_to_close <= 7."
+            )
+        if node.name not in self.fields:
+            raise unknown_field(node.name, self.fields)
+        return _[node.name], self.fields[node.name]
+
+    def comparison(self, node: exp.Expression) -> Deferred:
+        compare = COMPARISONS[type(node)]
+        left, right = node.this, node.expression
+        if not isinstance(left, exp.Column) and isinstance(right, exp.Column):
+            # `7 >= days_to_close` reads as `days_to_close <= 7`.
+            flipped = {operator.gt: operator.lt, operator.lt: operator.gt}
+            flipped |= {operator.ge: operator.le, operator.le: operator.ge}
+            compare = flipped.get(compare, compare)
+            left, right = right, left
+        column, kind = self.column(left)
+        if isinstance(right, exp.Column):
+            other, other_kind = self.column(right)
+            if family(kind) != family(other_kind):
+                raise FilterError(
+                    f"cannot compare {left.name!r} ({kind}) with {right.name!r} ({other_kind})."
+                )
+            return compare(column, other)
+        return compare(column, self.literal(right, kind, left.name))
+
+    def literal(self, node: exp.Expression, kind: str, name: str) -> Any:
+        """Return the Python value of literal `node`, checked against field type `kind`."""
+        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+            return -self.literal(node.this, kind, name)
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal):
+            node = node.this  # date '2025-01-31' is the same as '2025-01-31' for a date field
+        if isinstance(node, exp.Boolean):
+            if kind != "boolean":
+                raise FilterError(f"{name!r} is {kind}; it cannot be compared with true/false.")
+            return bool(node.this)
+        if isinstance(node, exp.Null):
+            raise FilterError(f"compare {name!r} with null by writing '{name} is null'.")
+        if not isinstance(node, exp.Literal):
+            raise FilterError(f"{node.sql(dialect='duckdb')!r} is not a plain value.")
+        if kind in TEMPORAL:
+            if not node.is_string:
+                raise FilterError(f"{name!r} is a date; write the date as '2025-01-31'.")
+            try:
+                return dt.date.fromisoformat(node.this)
+            except ValueError:
+                raise FilterError(
+                    f"{name!r} is a date and {node.this!r} is text, not a date such as "
+                    "'2025-01-31'."
+                ) from None
+        if kind in NUMERIC:
+            if node.is_string:
+                raise FilterError(f"{name!r} is a number; write {node.this} without quotes.")
+            number = float(node.this)
+            return int(number) if kind == "integer" and number.is_integer() else number
+        if kind == "boolean":
+            raise FilterError(f"{name!r} is yes/no; compare it with true or false.")
+        if not node.is_string:
+            raise FilterError(f"{name!r} is text; put the value in quotes: '{node.this}'.")
+        return str(node.this)
+
+
+def family(kind: str) -> str:
+    if kind in NUMERIC:
+        return "number"
+    if kind in TEMPORAL:
+        return "date"
+    return kind

@@ -1,0 +1,121 @@
+"""`citystat compute`: recompute measures from the warehouse and store their values."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import ibis
+from django.db import transaction
+
+from citystat.catalog import warehouse
+from citystat.catalog.models import Dataset
+from citystat.city.models import CityProfile
+from citystat.lib.periods import FiscalCalendar, Period
+from citystat.plan.compute.engine import ComputeError, Context, compute_spec, data_span
+from citystat.plan.compute.spec import MeasureSpec, SpecError, check_spec
+from citystat.plan.models import Measure, MeasureValue
+
+
+@dataclass
+class ComputeReport:
+    computed: dict[str, int] = field(default_factory=dict)  # slug → values stored
+    failed: dict[str, str] = field(default_factory=dict)  # slug → why
+    seconds: float = 0.0
+
+
+def city_context() -> Context:
+    profile = CityProfile.current()
+    calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+    return Context(calendar=calendar, population=profile.population)
+
+
+def dataset_schemas() -> dict[str, dict[str, Any]]:
+    return {slug: schema for slug, schema in Dataset.objects.values_list("slug", "table_schema")}
+
+
+def checked_spec(measure: Measure, context: Context | None = None) -> MeasureSpec:
+    """Return the measure's checked spec or raise SpecError."""
+    calendar = (context or city_context()).calendar
+    return check_spec(measure.spec, dataset_schemas(), calendar)
+
+
+def compute_measures(
+    measures: Iterable[Measure] | None = None,
+    since: Period | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ComputeReport:
+    """Recompute `measures` (default: every measure with a spec) and store their values.
+
+    A measure that fails is reported and keeps its old values; the others go on.
+    """
+    started = time.perf_counter()
+    report = ComputeReport()
+    context = city_context()
+    schemas = dataset_schemas()
+    chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
+    spans: dict[tuple[str, str], Any] = {}
+    with warehouse.connect() as connection:
+        backend = ibis.duckdb.from_connection(connection)
+        versions = {
+            dataset.slug: dataset.latest_version
+            for dataset in Dataset.objects.filter(slug__in={m.spec.get("dataset") for m in chosen})
+        }
+        for measure in chosen:
+            if measure.is_manual:
+                continue
+            try:
+                spec = check_spec(measure.spec, schemas, context.calendar)
+                version = versions.get(spec.dataset)
+                if version is None:
+                    raise ComputeError(f"dataset {spec.dataset!r} has no published version yet.")
+                relation = warehouse.table_name(spec.dataset).strip('"')
+                key = (spec.dataset, spec.date)
+                if key not in spans:
+                    spans[key] = data_span(backend, relation, spec)
+                values = compute_spec(backend, relation, spec, context, spans[key])
+            except (SpecError, ComputeError, duckdb.Error, ibis.common.exceptions.IbisError) as e:
+                report.failed[measure.slug] = str(e).splitlines()[0]
+                continue
+            report.computed[measure.slug] = store_values(measure, values, version, since)
+            if progress:
+                progress(measure.slug)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def store_values(measure: Measure, values: list, version: Any, since: Period | None) -> int:
+    """Replace the measure's computed values (from `since` on) with `values`."""
+    rows = [
+        MeasureValue(
+            measure=measure,
+            period=value.period.label,
+            period_start=value.period.start,
+            period_end=value.period.end,
+            breakdown=value.breakdown,
+            breakdown_value=value.breakdown_value[:200],
+            value=value.value,
+            numerator=value.numerator,
+            denominator=value.denominator,
+            is_partial=value.is_partial,
+            origin=MeasureValue.Origin.COMPUTED,
+            dataset_version=version,
+        )
+        for value in values
+        if since is None or value.period.start >= since.start
+    ]
+    with transaction.atomic():
+        old = MeasureValue.objects.filter(measure=measure)
+        if since is not None:
+            old = old.filter(period_start__gte=since.start)
+        old.delete()
+        MeasureValue.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def recompute_for_dataset(dataset: Dataset) -> ComputeReport:
+    """Recompute every measure that reads `dataset` (after a load publishes a version)."""
+    return compute_measures(Measure.objects.filter(spec__dataset=dataset.slug))

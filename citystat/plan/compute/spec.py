@@ -1,0 +1,291 @@
+"""Measure specs: the declarative description of how a measure is computed from a dataset.
+
+A spec is a mapping, stored on the measure and written in plan files:
+
+    dataset: service-requests
+    date: created_date
+    filter: "type = 'Pothole'"
+    aggregate: share
+    condition: "days_to_close <= 7"
+    grain: month
+
+`check_spec` turns it into a `MeasureSpec` or raises `SpecError` listing every problem
+with its path inside the spec (`filter: unknown field 'categry' — did you mean …`).
+docs/measures.md is the reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ibis.common.deferred import Deferred
+
+from citystat.lib.errors import CitystatError
+from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
+from citystat.plan.compute.filters import FilterError, compile_filter, did_you_mean
+
+AGGREGATES = (
+    "count",
+    "sum",
+    "mean",
+    "median",
+    "percentile",
+    "distinct_count",
+    "share",
+    "backlog",
+    "latest",
+    "ratio",
+    "rate_per_1000",
+)
+NEEDS_FIELD = {"sum", "mean", "median", "percentile", "distinct_count", "latest"}
+NUMERIC_FIELD = {"sum", "mean", "median", "percentile", "latest"}
+# Aggregations whose fiscal-year-to-date value can be built from per-period parts.
+CUMULATIVE_OK = {"count", "sum", "mean", "share", "ratio", "rate_per_1000"}
+KEYS = {
+    "dataset",
+    "date",
+    "filter",
+    "aggregate",
+    "field",
+    "percentile",
+    "condition",
+    "closed",
+    "numerator",
+    "denominator",
+    "scale",
+    "grain",
+    "cumulative",
+    "breakdowns",
+}
+PART_KEYS = {"aggregate", "field", "filter"}
+NUMERIC_TYPES = {"integer", "number", "year"}
+DATE_TYPES = {"date", "datetime"}
+
+
+class SpecError(CitystatError):
+    """A spec with problems; `problems` holds one `path: message` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Part:
+    """The numerator or denominator of a ratio: a count or a sum over some rows."""
+
+    aggregate: str
+    field: str | None = None
+    filter: Deferred | None = None
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    dataset: str
+    date: str
+    aggregate: str
+    grain: Grain
+    filter: Deferred | None = None
+    field: str | None = None
+    percentile: float | None = None
+    condition: Deferred | None = None
+    closed: str | None = None
+    numerator: Part | None = None
+    denominator: Part | None = None
+    scale: float = 1.0
+    cumulative: bool = False
+    breakdowns: tuple[str, ...] = ()
+    source: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+
+def schema_types(table_schema: dict[str, Any]) -> dict[str, str]:
+    """Return {field name: Table Schema type} for a dataset's schema."""
+    return {spec["name"]: spec.get("type", "string") for spec in table_schema.get("fields", [])}
+
+
+def check_spec(
+    raw: Any,
+    schemas: dict[str, dict[str, Any]],
+    calendar: FiscalCalendar | None = None,
+) -> MeasureSpec:
+    """Return the checked spec, or raise SpecError naming every problem.
+
+    `schemas` maps each known dataset slug to its Table Schema.
+    """
+    checker = Checker(schemas, calendar or FiscalCalendar())
+    spec = checker.check(raw)
+    if checker.problems or spec is None:
+        raise SpecError(checker.problems)
+    return spec
+
+
+class Checker:
+    def __init__(self, schemas: dict[str, dict[str, Any]], calendar: FiscalCalendar) -> None:
+        self.schemas = schemas
+        self.calendar = calendar
+        self.problems: list[str] = []
+        self.fields: dict[str, str] = {}
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}" if where else message)
+
+    def check(self, raw: Any) -> MeasureSpec | None:
+        if not isinstance(raw, dict):
+            self.problem("", "a spec is a mapping with dataset, date, aggregate and grain.")
+            return None
+        for key in sorted(set(raw) - KEYS):
+            self.problem(str(key), f"unknown key{did_you_mean(str(key), sorted(KEYS))}")
+        dataset = raw.get("dataset")
+        if not isinstance(dataset, str) or dataset not in self.schemas:
+            known = sorted(self.schemas)
+            hint = did_you_mean(str(dataset), known) if isinstance(dataset, str) else ""
+            self.problem("dataset", f"{dataset!r} is not a dataset in the catalog{hint}")
+            return None
+        self.fields = schema_types(self.schemas[dataset])
+        aggregate = raw.get("aggregate")
+        if aggregate not in AGGREGATES:
+            hint = did_you_mean(str(aggregate), list(AGGREGATES))
+            self.problem("aggregate", f"{aggregate!r} is not one of {', '.join(AGGREGATES)}{hint}")
+            return None
+        grain = raw.get("grain")
+        if grain not in GRAINS:
+            self.problem("grain", f"{grain!r} is not one of {', '.join(GRAINS)}")
+            return None
+        date = self.field_name(raw, "date", DATE_TYPES, "a date")
+        spec = MeasureSpec(
+            dataset=dataset,
+            date=date or "",
+            aggregate=aggregate,
+            grain=grain,
+            filter=self.filter_of(raw.get("filter"), "filter"),
+            field=self.field_of(raw, aggregate),
+            percentile=self.percentile_of(raw, aggregate),
+            condition=self.condition_of(raw, aggregate),
+            closed=self.field_name(raw, "closed", DATE_TYPES, "a date")
+            if aggregate == "backlog"
+            else None,
+            numerator=self.part(raw, "numerator") if aggregate == "ratio" else None,
+            denominator=self.part(raw, "denominator") if aggregate == "ratio" else None,
+            scale=self.scale_of(raw, aggregate),
+            cumulative=self.cumulative_of(raw, aggregate, grain),
+            breakdowns=self.breakdowns_of(raw.get("breakdowns")),
+            source=dict(raw),
+        )
+        if aggregate != "backlog" and "closed" in raw:
+            self.problem("closed", "only a backlog spec names the field that closes an item.")
+        if aggregate != "share" and "condition" in raw:
+            self.problem("condition", "only a share spec has a condition.")
+        return spec
+
+    def field_name(self, raw: dict, key: str, types: set[str], what: str) -> str | None:
+        name = raw.get(key)
+        if not isinstance(name, str) or not name:
+            self.problem(key, f"name the field, {what} field of the dataset.")
+            return None
+        if name not in self.fields:
+            self.problem(key, f"unknown field {name!r}{did_you_mean(name, sorted(self.fields))}")
+            return None
+        if self.fields[name] not in types:
+            self.problem(key, f"field {name!r} is {self.fields[name]}, not {what} field.")
+            return None
+        return name
+
+    def filter_of(self, text: Any, where: str) -> Deferred | None:
+        if text is None or text == "":
+            return None
+        if not isinstance(text, str):
+            self.problem(where, "write the filter as text, such as \"type = 'Pothole'\".")
+            return None
+        try:
+            return compile_filter(text, self.fields)
+        except FilterError as error:
+            self.problem(where, str(error))
+            return None
+
+    def field_of(self, raw: dict, aggregate: str) -> str | None:
+        if aggregate in NEEDS_FIELD:
+            types = NUMERIC_TYPES if aggregate in NUMERIC_FIELD else set(self.fields.values())
+            return self.field_name(raw, "field", types, "a number" if types else "a")
+        if aggregate == "rate_per_1000" and "field" in raw:
+            return self.field_name(raw, "field", NUMERIC_TYPES, "a number")
+        if "field" in raw:
+            self.problem("field", f"a {aggregate} spec takes no field.")
+        return None
+
+    def percentile_of(self, raw: dict, aggregate: str) -> float | None:
+        value = raw.get("percentile")
+        if aggregate != "percentile":
+            if value is not None:
+                self.problem("percentile", "only a percentile spec takes a percentile.")
+            return None
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 100:
+            self.problem("percentile", f"{value!r} should be a number between 0 and 100, like 90.")
+            return None
+        return float(value)
+
+    def condition_of(self, raw: dict, aggregate: str) -> Deferred | None:
+        if aggregate != "share":
+            return None
+        if not raw.get("condition"):
+            self.problem("condition", "a share spec needs the condition rows must meet.")
+            return None
+        return self.filter_of(raw["condition"], "condition")
+
+    def part(self, raw: dict, key: str) -> Part | None:
+        value = raw.get(key)
+        if not isinstance(value, dict):
+            self.problem(key, "a ratio needs {aggregate: count|sum, field: …, filter: …}.")
+            return None
+        for extra in sorted(set(value) - PART_KEYS):
+            self.problem(f"{key}.{extra}", f"unknown key{did_you_mean(extra, sorted(PART_KEYS))}")
+        if value.get("aggregate") not in ("count", "sum"):
+            self.problem(f"{key}.aggregate", f"{value.get('aggregate')!r} should be count or sum.")
+            return None
+        name = None
+        if value["aggregate"] == "sum":
+            name = self.field_name(value, "field", NUMERIC_TYPES, "a number")
+            if name is None:
+                self.problems[-1] = f"{key}.{self.problems[-1]}"
+        return Part(value["aggregate"], name, self.filter_of(value.get("filter"), f"{key}.filter"))
+
+    def scale_of(self, raw: dict, aggregate: str) -> float:
+        default = 100.0 if aggregate == "share" else 1.0
+        value = raw.get("scale", default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value == 0:
+            self.problem("scale", f"{value!r} should be a number other than 0, such as 100.")
+            return default
+        return float(value)
+
+    def cumulative_of(self, raw: dict, aggregate: str, grain: str) -> bool:
+        value = raw.get("cumulative", False)
+        if not isinstance(value, bool):
+            self.problem("cumulative", "write true or false.")
+            return False
+        if value and aggregate not in CUMULATIVE_OK:
+            self.problem(
+                "cumulative",
+                f"a {aggregate} cannot be added up over the fiscal year; cumulative works "
+                f"with {', '.join(sorted(CUMULATIVE_OK))}.",
+            )
+        if value and grain in ("fiscal_year", "year"):
+            self.problem("cumulative", "a yearly value is already the whole year's.")
+        if value and grain == "quarter" and not self.calendar.starts_on_a_quarter:
+            self.problem(
+                "cumulative",
+                "calendar quarters straddle this city's fiscal years; use grain: month.",
+            )
+        return bool(value)
+
+    def breakdowns_of(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.problem("breakdowns", "a list of field names, such as [council_district].")
+            return ()
+        for index, name in enumerate(value):
+            if name not in self.fields:
+                hint = did_you_mean(name, sorted(self.fields))
+                self.problem(f"breakdowns[{index}]", f"unknown field {name!r}{hint}")
+        return tuple(name for name in value if name in self.fields)

@@ -1,0 +1,174 @@
+"""Computed values against answers worked out by hand on the seven-request fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from citystat.catalog.models import Dataset
+from citystat.plan.compute.run import compute_measures
+from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, PriorityArea
+
+
+def make_measure(spec: dict, slug: str = "m") -> Measure:
+    plan = Plan.objects.get_or_create(
+        slug="p", defaults={"title": "P", "first_fiscal_year": 2025, "last_fiscal_year": 2027}
+    )[0]
+    area = PriorityArea.objects.get_or_create(plan=plan, slug="a", defaults={"title": "A"})[0]
+    goal = Goal.objects.get_or_create(priority_area=area, slug="g", defaults={"title": "G"})[0]
+    objective = Objective.objects.get_or_create(goal=goal, title="O")[0]
+    return Measure.objects.create(
+        objective=objective,
+        slug=slug,
+        title=slug,
+        definition="d",
+        unit="count",
+        direction="higher",
+        frequency=spec.get("grain", "month"),
+        dataset=Dataset.objects.get(slug="requests"),
+        spec={"dataset": "requests", "date": "created_date", **spec},
+    )
+
+
+def values(spec: dict, breakdown: str = "") -> dict[str, float | None]:
+    measure = make_measure(spec, slug=f"m{Measure.objects.count()}")
+    report = compute_measures([measure])
+    assert not report.failed, report.failed
+    rows = MeasureValue.objects.filter(measure=measure, breakdown=breakdown)
+    if breakdown:
+        return {f"{row.period} {row.breakdown_value}": row.value for row in rows}
+    return {row.period: row.value for row in rows}
+
+
+pytestmark = pytest.mark.usefixtures("requests")
+
+
+def test_count_by_fiscal_year_puts_30_april_and_1_may_in_different_years():
+    assert values({"aggregate": "count", "grain": "fiscal_year"}) == {
+        "FY2024": 1,
+        "FY2025": 5,
+        "FY2026": 1,
+    }
+
+
+def test_count_by_month_fills_months_without_rows_with_zero():
+    counted = values({"aggregate": "count", "grain": "month", "filter": "category = 'Pothole'"})
+    assert len(counted) == 14  # 2024-04 .. 2025-05
+    assert (counted["2024-04"], counted["2024-05"], counted["2024-06"]) == (1, 2, 1)
+    assert counted["2024-12"] == 0 and counted["2025-05"] == 1
+
+
+def test_count_by_calendar_quarter_and_year():
+    assert values({"aggregate": "count", "grain": "quarter"})["2024-Q2"] == 5
+    assert values({"aggregate": "count", "grain": "year"}) == {"2024": 5, "2025": 2}
+
+
+def test_sum_mean_median_and_percentile_skip_missing_values():
+    spec = {"field": "days_to_close", "grain": "fiscal_year"}
+    assert values({**spec, "aggregate": "sum"})["FY2025"] == 18
+    assert values({**spec, "aggregate": "mean"})["FY2025"] == 4.5
+    assert values({**spec, "aggregate": "median"})["FY2025"] == 3.5
+    # Interpolated: sorted 1, 2, 5, 10; position 0.9 × 3 = 2.7 → 5 + 0.7 × 5.
+    assert values({**spec, "aggregate": "percentile", "percentile": 90})["FY2025"] == 8.5
+
+
+def test_distinct_count():
+    spec = {"aggregate": "distinct_count", "field": "category", "grain": "fiscal_year"}
+    assert values(spec) == {"FY2024": 1, "FY2025": 2, "FY2026": 1}
+
+
+def test_share_counts_rows_with_unknown_values_as_not_meeting_the_condition():
+    spec = {"aggregate": "share", "condition": "days_to_close <= 7", "grain": "fiscal_year"}
+    assert values(spec)["FY2025"] == 60.0
+
+
+def test_share_stores_numerator_and_denominator():
+    measure = make_measure(
+        {"aggregate": "share", "condition": "not late", "grain": "fiscal_year"}, slug="s"
+    )
+    compute_measures([measure])
+    row = MeasureValue.objects.get(measure=measure, period="FY2025", breakdown="")
+    assert (row.numerator, row.denominator, row.value) == (3, 5, 60.0)
+
+
+def test_backlog_counts_items_open_at_each_period_end():
+    backlog = values({"aggregate": "backlog", "closed": "closed_date", "grain": "month"})
+    assert backlog["2024-04"] == 1  # request 1 closes on 3 May
+    assert backlog["2024-05"] == 1  # only request 3, never closed
+    assert backlog["2025-04"] == 2  # request 3 and request 6 (closed 2 May)
+    assert backlog["2025-05"] == 1
+
+
+def test_latest_takes_the_rows_of_the_last_date_in_the_period():
+    spec = {"aggregate": "latest", "field": "days_to_close", "grain": "fiscal_year"}
+    assert values(spec)["FY2025"] == 2  # request 6 on 30 April
+
+
+def test_ratio_divides_two_sums_and_scales():
+    spec = {
+        "aggregate": "ratio",
+        "numerator": {"aggregate": "sum", "field": "days_to_close", "filter": "category = 'Trash'"},
+        "denominator": {"aggregate": "sum", "field": "days_to_close"},
+        "scale": 100,
+        "grain": "fiscal_year",
+    }
+    assert values(spec)["FY2025"] == pytest.approx(300 / 18)
+
+
+def test_ratio_over_a_zero_denominator_has_no_value_rather_than_failing():
+    spec = {
+        "aggregate": "ratio",
+        "numerator": {"aggregate": "count"},
+        "denominator": {"aggregate": "count", "filter": "category = 'Trash'"},
+        "grain": "fiscal_year",
+    }
+    assert values(spec) == {"FY2024": None, "FY2025": 2.5, "FY2026": None}
+
+
+def test_rate_per_1000_residents_uses_the_city_population():
+    assert values({"aggregate": "rate_per_1000", "grain": "fiscal_year"})["FY2025"] == 0.5
+
+
+def test_cumulative_count_adds_up_within_the_fiscal_year_and_restarts_in_may():
+    spec = {"aggregate": "count", "grain": "month", "filter": "category = 'Pothole'"}
+    running = values({**spec, "cumulative": True})
+    assert running["2024-04"] == 1
+    assert (running["2024-05"], running["2024-06"], running["2025-04"]) == (2, 3, 3)
+    assert running["2025-05"] == 1
+
+
+def test_cumulative_share_divides_the_running_parts():
+    spec = {"aggregate": "share", "condition": "days_to_close <= 7", "grain": "month"}
+    running = values({**spec, "cumulative": True})
+    assert running["2024-05"] == 0.0
+    assert running["2024-06"] == 50.0  # 2 met of 4 since 1 May
+
+
+def test_breakdown_by_council_district():
+    spec = {"aggregate": "count", "grain": "fiscal_year", "breakdowns": ["council_district"]}
+    by_district = values(spec, breakdown="council_district")
+    assert by_district["FY2025 1"] == 1
+    assert by_district["FY2025 2"] == 3
+    assert by_district["FY2025 3"] == 1
+    assert by_district["FY2026 1"] == 0
+
+
+def test_a_period_the_data_does_not_cover_to_its_end_is_partial():
+    measure = make_measure({"aggregate": "count", "grain": "fiscal_year"}, slug="c")
+    compute_measures([measure])
+    partial = dict(MeasureValue.objects.filter(measure=measure).values_list("period", "is_partial"))
+    assert partial == {"FY2024": False, "FY2025": False, "FY2026": True}
+
+
+def test_every_value_records_the_dataset_version_it_came_from(requests):
+    measure = make_measure({"aggregate": "count", "grain": "year"}, slug="v")
+    compute_measures([measure])
+    versions = {row.dataset_version for row in MeasureValue.objects.filter(measure=measure)}
+    assert versions == {requests.latest_version}
+
+
+def test_a_broken_spec_is_reported_and_the_other_measures_still_compute():
+    broken = make_measure({"aggregate": "count", "grain": "month", "filter": "x = 1"}, slug="b")
+    good = make_measure({"aggregate": "count", "grain": "year"}, slug="g")
+    report = compute_measures([broken, good])
+    assert report.failed == {"b": "filter: unknown field 'x'"}
+    assert report.computed["g"] == 2
