@@ -100,7 +100,7 @@ class UnknownPreset(CitystatError):
 
 PRESETS: dict[str, dict[str, Any]] = {
     "kcmo-311": {
-        "title": "Kansas City, MO 311 Call Center Service Requests (data.kcmo.org export)",
+        "title": "311 service requests",
         "table_schema": SERVICE_REQUESTS_SCHEMA,
         "column_map": KC_311_COLUMNS,
         "ignored_columns": KC_311_IGNORED,
