@@ -48,10 +48,10 @@ def failed_loads(user: Any) -> list[WorkspaceItem]:
     for version in failed.order_by("-finished_at"):
         if newest_numbers.get(version.dataset_id) != version.number:
             continue
-        errors = version.report.get("errors") if isinstance(version.report, dict) else None
         detail = f"Load {version.number} failed {version.finished_at:%Y-%m-%d %H:%M}"
-        if errors:
-            detail += f": {str(errors[0])[:120]}" if isinstance(errors, list) else ""
+        message = str(version.report.get("message", "")) if isinstance(version.report, dict) else ""
+        if message:
+            detail += f": {message[:160]}"
         items.append(WorkspaceItem(version.dataset.title, admin_link(user, version), detail))
     return items[:SHOWN]
 
@@ -63,6 +63,24 @@ def datasets_without_data(user: Any) -> list[WorkspaceItem]:
     return [
         WorkspaceItem(dataset.title, admin_link(user, dataset), "No published version yet")
         for dataset in empty[:SHOWN]
+    ]
+
+
+def stale_datasets(user: Any) -> list[WorkspaceItem]:
+    """Return published datasets older than their update frequency promises."""
+    Dataset = apps.get_model("catalog", "Dataset")
+    stale = [
+        dataset
+        for dataset in Dataset.objects.filter(versions__status="published").distinct()
+        if getattr(dataset, "is_stale", lambda: False)()
+    ]
+    return [
+        WorkspaceItem(
+            dataset.title,
+            admin_link(user, dataset),
+            f"Promised {dataset.get_update_frequency_display().lower()}",
+        )
+        for dataset in stale[:SHOWN]
     ]
 
 
@@ -110,6 +128,14 @@ def register_builtin_sections() -> None:
             permission="catalog.view_datasetversion",
             order=20,
             empty="No failed loads in the last 30 days.",
+        )
+        register_section(
+            "stale-datasets",
+            "Stale datasets",
+            items=stale_datasets,
+            permission="catalog.change_dataset",
+            order=25,
+            empty="Every dataset is as fresh as promised.",
         )
         register_section(
             "datasets-without-data",
