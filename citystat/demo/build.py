@@ -77,12 +77,14 @@ def build_demo_city(
 
 
 def load_demo_surveys() -> None:
-    """Register the demo's resident (public) and employee (internal) survey definitions."""
+    """Register the demo's surveys (resident public, employee internal) and service profiles."""
     from citystat.surveys.definition import DEFINITIONS_FOLDER
     from citystat.surveys.documents import import_survey
+    from citystat.surveys.services import import_services
 
     import_survey(DEFINITIONS_FOLDER / "demo-resident.yaml", is_public=True)
     import_survey(DEFINITIONS_FOLDER / "demo-employee.yaml", is_public=False)
+    import_services(DEFINITIONS_FOLDER / "demo-services.yaml")
 
 
 def is_complete(marker: Path, wanted: dict) -> bool:

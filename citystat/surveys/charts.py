@@ -132,3 +132,56 @@ def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def line_chart(
+    values: list[dict[str, Any]],
+    x: str,
+    y: str,
+    title: str,
+    y_title: str,
+    y_format: str = ",.0f",
+    temporal: bool = False,
+    band: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return a small line chart of `y` over `x`, with an optional interval band."""
+    x_encoding = {
+        "field": x,
+        "type": "temporal" if temporal else "ordinal",
+        "title": None,
+    }
+    layers: list[dict[str, Any]] = []
+    if band:
+        layers.append(
+            {
+                "mark": {"type": "area", "opacity": 0.25, "color": "#1f4e79"},
+                "encoding": {
+                    "x": x_encoding,
+                    "y": {"field": band[0], "type": "quantitative"},
+                    "y2": {"field": band[1]},
+                },
+            }
+        )
+    layers.append(
+        {
+            "mark": {"type": "line", "point": not temporal, "color": "#1f4e79"},
+            "encoding": {
+                "x": x_encoding,
+                "y": {
+                    "field": y,
+                    "type": "quantitative",
+                    "title": y_title,
+                    "axis": {"format": y_format},
+                },
+                "tooltip": [{"field": x}, {"field": y, "format": y_format}],
+            },
+        }
+    )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "description": title,
+        "width": "container",
+        "height": 180,
+        "data": {"values": [row for row in values if row.get(y) is not None]},
+        "layer": layers,
+    }

@@ -58,3 +58,25 @@ class ItemLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey.slug}:{self.item} → {self.goal or self.measure}"
+
+
+class ServiceProfile(models.Model):
+    """One service's evidence page: which survey item, 311 types, staff and budget it is."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    resident_survey = models.ForeignKey(
+        Survey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    employee_survey = models.ForeignKey(
+        Survey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    definition = models.JSONField(help_text="Item, department, division and data sources.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title

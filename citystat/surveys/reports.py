@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Max
 
+from citystat.catalog.models import DatasetVersion
+from citystat.surveys.charts import line_chart
+from citystat.surveys.evidence import ServiceEvidence, service_evidence
 from citystat.surveys.focus import FocusTest, focus_test
-from citystat.surveys.models import Survey
+from citystat.surveys.models import ServiceProfile, Survey
 from citystat.surveys.ratings import (
     Change,
     ItemRating,
@@ -41,12 +48,18 @@ def resident_report(survey: Survey) -> ResidentReport:
     """
     version = survey.dataset.latest_version
     loaded = version.number if version else 0
-    key = f"surveys:resident:{survey.pk}:{loaded}:{survey.updated_at.timestamp()}"
+    key = cache_key("resident", survey.pk, loaded, survey.updated_at.isoformat())
     report = cache.get(key)
     if report is None:
         report = build_resident_report(survey)
         cache.set(key, report, CACHE_SECONDS)
     return report
+
+
+def cache_key(kind: str, *parts: Any) -> str:
+    """Return a short cache key that changes whenever any of `parts` does."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return f"surveys:{kind}:{digest[:32]}"
 
 
 def build_resident_report(survey: Survey) -> ResidentReport:
@@ -72,3 +85,72 @@ def build_resident_report(survey: Survey) -> ResidentReport:
         if priority.band != "medium" and priority.item not in linked
     ]
     return report
+
+
+def service_profile_evidence(service: ServiceProfile) -> ServiceEvidence:
+    """Return the service's evidence, cached until any of its datasets is reloaded."""
+    versions = list(
+        DatasetVersion.objects.filter(
+            dataset__slug__in=source_datasets(service), status=DatasetVersion.Status.PUBLISHED
+        )
+        .values_list("dataset__slug")
+        .annotate(latest=Max("number"))
+        .order_by("dataset__slug")
+    )
+    key = cache_key("service", service.pk, versions, service.definition)
+    evidence = cache.get(key)
+    if evidence is None:
+        evidence = service_evidence(
+            service.definition,
+            service.resident_survey.layout() if service.resident_survey else None,
+            service.employee_survey.layout() if service.employee_survey else None,
+        )
+        cache.set(key, evidence, CACHE_SECONDS)
+    return evidence
+
+
+def source_datasets(service: ServiceProfile) -> list[str]:
+    slugs = [
+        service.definition[source]["dataset"]
+        for source in ("requests", "staffing", "budget")
+        if source in service.definition
+    ]
+    for survey in (service.resident_survey, service.employee_survey):
+        if survey is not None:
+            slugs.append(survey.dataset.slug)
+    return slugs
+
+
+def service_charts(evidence: ServiceEvidence) -> list[dict[str, Any]]:
+    """Return the profile's charts in reading order, each with its own data table."""
+    charts = [
+        ("satisfaction", "Residents satisfied", evidence.satisfaction, "wave", "satisfied", ".0%",
+         False, ("low", "high")),
+        ("importance", "Residents naming it most important", evidence.importance, "wave",
+         "importance", ".0%", False, None),
+        ("requests", "311 requests per month", evidence.requests_by_month, "month", "requests",
+         ",.0f", True, None),
+        ("close-time", "Median days to close", evidence.requests_by_month, "month", "median_days",
+         ",.1f", True, None),
+        ("within", "Closed within the service-level timeframe", evidence.requests_by_month,
+         "month", "within_timeframe", ".0%", True, None),
+        ("vacancy", "Vacancy rate", evidence.staffing_by_month, "month", "vacancy_rate", ".0%",
+         True, None),
+        ("engagement", "Employees engaged (department)", evidence.engagement_by_wave, "wave",
+         "engaged", ".0%", False, None),
+        ("spending", "Actual spending", evidence.spending_by_year, "fiscal_year", "actual",
+         "$,.0f", False, None),
+    ]  # fmt: skip
+    return [
+        {
+            "id": f"chart-spec-{name}",
+            "title": title,
+            "rows": rows,
+            "x": x,
+            "y": y,
+            "format": number_format,
+            "spec": line_chart(rows, x, y, title, title, number_format, temporal, band),
+        }
+        for name, title, rows, x, y, number_format, temporal, band in charts
+        if any(row.get(y) is not None for row in rows)
+    ]

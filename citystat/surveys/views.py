@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from citystat.surveys.budget import budget_lines, budget_years, treemap_spec
 from citystat.surveys.charts import district_chart, quadrant_chart
-from citystat.surveys.models import Survey
-from citystat.surveys.reports import resident_report
+from citystat.surveys.models import ServiceProfile, Survey
+from citystat.surveys.reports import resident_report, service_charts, service_profile_evidence
 
 
 @require_safe
@@ -39,3 +40,45 @@ def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "top_district_ratings": report.by_district.get(streets.item, []) if streets else [],
     }
     return render(request, "surveys/detail.html", context)
+
+
+@require_safe
+def service_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/services.html", {"services": ServiceProfile.objects.all()})
+
+
+@require_safe
+def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    service = get_object_or_404(ServiceProfile, slug=slug)
+    evidence = service_profile_evidence(service)
+    return render(
+        request,
+        "surveys/service.html",
+        {"service": service, "evidence": evidence, "charts": service_charts(evidence)},
+    )
+
+
+@require_safe
+def budget_explorer(request: HttpRequest) -> HttpResponse:
+    years = budget_years()
+    if not years:
+        raise Http404("No budget has been published.")
+    year = parse_year(request.GET.get("year"), default=years[-1], allowed=years)
+    lines = budget_lines(year)
+    context = {
+        "years": years,
+        "year": year,
+        "lines": lines,
+        "total_amended": sum(line.amended for line in lines),
+        "treemap_spec": treemap_spec(lines, f"FY{year} amended budget"),
+    }
+    return render(request, "surveys/budget.html", context)
+
+
+def parse_year(raw: str | None, default: int, allowed: list[int]) -> int:
+    """Return the requested fiscal year if it is one with data, else the default."""
+    try:
+        year = int(raw) if raw else default
+    except ValueError:
+        return default
+    return year if year in allowed else default
