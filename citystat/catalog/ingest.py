@@ -171,6 +171,8 @@ def load_locked(
 def record_failure(version: DatasetVersion, message: str, report: dict[str, Any]) -> None:
     version.status = DatasetVersion.Status.FAILED
     version.finished_at = timezone.now()
+    version.rows_read = report.get("rows_read", 0)
+    version.rows_rejected = report.get("rows_rejected", 0)
     version.report = {**report, "message": message}
     version.save()
 

@@ -115,7 +115,7 @@ class Dataset(models.Model):
         if allowed is None:
             return False
         version = self.latest_version
-        if version is None:
+        if version is None or version.finished_at is None:
             return True
         return (now or timezone.now()) - version.finished_at > allowed
 

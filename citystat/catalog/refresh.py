@@ -27,9 +27,9 @@ class RefreshResult:
 
 
 def due_datasets(now: dt.datetime) -> list[Dataset]:
-    """Return the datasets with a schedule and a source whose next refresh has come."""
-    scheduled = Dataset.objects.exclude(refresh_schedule="").exclude(source="")
-    return list(scheduled.filter(Q(next_refresh_at__isnull=True) | Q(next_refresh_at__lte=now)))
+    """Return datasets with a source whose next refresh has come, or that staff queued."""
+    never_run = Q(next_refresh_at__isnull=True) & ~Q(refresh_schedule="")
+    return list(Dataset.objects.exclude(source="").filter(never_run | Q(next_refresh_at__lte=now)))
 
 
 def retry_delay(failures: int) -> dt.timedelta:

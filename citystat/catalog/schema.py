@@ -159,7 +159,9 @@ def raw_checks(spec: dict, raw: str, typed: str) -> list[tuple[str, list[Any], s
     if column.field_type == "string":
         return []
     present = f"{raw} is not null and trim({raw}) <> ''"
-    checks = [(f"{present} and {typed} is null", [], column.expected)]
+    checks: list[tuple[str, list[Any], str]] = [
+        (f"{present} and {typed} is null", [], column.expected)
+    ]
     if column.field_type in ("integer", "year"):
         checks.append(
             (

@@ -107,7 +107,7 @@ def read_csv_header(path: Path, encoding: str, label: str) -> tuple[list[str], s
             handle.seek(0)
             delimiter = max(DELIMITERS, key=first_line.count)
             header = next(csv.reader(handle, delimiter=delimiter), [])
-    except UnicodeError as error:
+    except UnicodeDecodeError as error:
         raise SourceError(
             f"{label}: is not {encoding.upper()} text ({error.reason} at byte {error.start}). "
             "Nothing was loaded; save it as UTF-8, or pass --encoding latin-1 (or utf-16) "

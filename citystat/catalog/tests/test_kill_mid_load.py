@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -52,9 +53,7 @@ elif action == "state":
 """
 
 
-def run(
-    tmp_path: Path, *args: str, wait: bool = True
-) -> subprocess.Popen | subprocess.CompletedProcess:
+def run(tmp_path: Path, *args: str, wait: bool = True) -> Any:
     env = {
         key: value
         for key, value in os.environ.items()

@@ -1,0 +1,46 @@
+"""Staff forms: upload a file into a dataset."""
+
+from __future__ import annotations
+
+from django import forms
+
+from citystat.catalog.ingest import MODES
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="File",
+        help_text="CSV, TSV, Parquet, JSON, NDJSON or GeoJSON, with a header row for text files.",
+    )
+    mode = forms.ChoiceField(
+        label="How to publish",
+        choices=[(mode, mode.capitalize()) for mode in MODES],
+        initial="replace",
+        help_text="Replace: the file becomes the data. Append: add its rows. "
+        "Upsert: replace rows with the same key and add the rest.",
+    )
+    max_rejects = forms.IntegerField(
+        label="Rows that may be rejected",
+        min_value=0,
+        initial=0,
+        help_text="Publish even if up to this many rows do not fit the schema.",
+    )
+    column_map = forms.CharField(
+        label="Column names",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One FIELD=COLUMN per line, for columns whose name differs from the schema.",
+    )
+
+    def clean_column_map(self) -> dict[str, str]:
+        mapping = {}
+        for number, line in enumerate(self.cleaned_data["column_map"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            field, separator, column = line.partition("=")
+            if not separator or not field.strip() or not column.strip():
+                raise forms.ValidationError(
+                    f"Line {number} should read FIELD=COLUMN, such as created_date=CREATION DATE."
+                )
+            mapping[field.strip()] = column.strip()
+        return mapping

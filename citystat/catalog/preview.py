@@ -1,0 +1,72 @@
+"""What residents may see of a dataset: its data dictionary and a preview of public fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from citystat.catalog import warehouse
+from citystat.catalog.models import Dataset
+from citystat.catalog.warehouse import quote_identifier
+
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class DictionaryEntry:
+    name: str
+    title: str
+    type: str
+    description: str
+    rules: list[str]
+    public: bool
+
+
+def data_dictionary(dataset: Dataset) -> list[DictionaryEntry]:
+    """Describe every field in plain words, withheld ones included (their values never shown)."""
+    entries = []
+    for spec in dataset.fields:
+        constraints = spec.get("constraints") or {}
+        rules = []
+        if constraints.get("required"):
+            rules.append("always filled in")
+        if constraints.get("unique"):
+            rules.append("unique")
+        if "enum" in constraints:
+            rules.append("one of " + ", ".join(str(value) for value in constraints["enum"]))
+        if "minimum" in constraints:
+            rules.append(f"at least {constraints['minimum']}")
+        if "maximum" in constraints:
+            rules.append(f"at most {constraints['maximum']}")
+        entries.append(
+            DictionaryEntry(
+                name=spec["name"],
+                title=spec.get("title", spec["name"]),
+                type=spec.get("type", "string"),
+                description=spec.get("description", ""),
+                rules=rules,
+                public=spec.get("public", True) is not False,
+            )
+        )
+    return entries
+
+
+def preview_rows(
+    dataset: Dataset, limit: int = PREVIEW_ROWS
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Return the public columns' titles and the first `limit` published rows of them."""
+    fields = dataset.public_fields
+    if not fields or dataset.latest_version is None:
+        return [], []
+    columns = ", ".join(quote_identifier(spec["name"]) for spec in fields)
+    try:
+        with warehouse.connect() as connection:
+            rows = connection.execute(
+                f"select {columns} from {warehouse.table_name(dataset.slug)} limit ?", [limit]
+            ).fetchall()
+    except duckdb.Error:
+        # A schema edited after the last load may name a column the file lacks.
+        return [], []
+    return [spec.get("title", spec["name"]) for spec in fields], rows

@@ -1,0 +1,132 @@
+"""The public dataset pages and the staff pages, through Django's test client."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture
+def loaded(requests_dataset):
+    ingest(requests_dataset, FIXTURES / "kc311_sample.csv")
+    return requests_dataset
+
+
+@pytest.fixture
+def internal(db):
+    return Dataset.objects.create(
+        slug="employee-survey", title="Employee survey", table_schema={"fields": [{"name": "a"}]}
+    )
+
+
+def staff_user(*codenames: str) -> User:
+    user = User.objects.create_user("dana", password="a long enough password")
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_the_list_shows_public_datasets_with_rows_and_last_update(client, loaded, internal):
+    page = client.get("/datasets/").content.decode()
+    assert '<a href="/datasets/service-requests/">311 service requests</a>' in page
+    assert "200 rows" in page
+    assert "Employee survey" not in page
+
+
+def test_the_data_menu_links_to_the_list(client, loaded):
+    assert 'href="/datasets/"' in client.get("/").content.decode()
+
+
+def test_a_dataset_page_has_its_dictionary_and_a_preview_without_withheld_fields(client, loaded):
+    page = client.get("/datasets/service-requests/").content.decode()
+    assert "Data dictionary" in page and "<code>case_id</code>" in page
+    assert "Withheld to protect privacy" in page
+    assert "2020002530" in page
+    assert "4900 E 63rd St" not in page  # street_address is withheld
+
+
+def test_an_internal_dataset_is_not_found_for_the_public(client, internal):
+    assert client.get("/datasets/employee-survey/").status_code == 404
+
+
+def test_a_stale_dataset_is_flagged(client, loaded):
+    version = loaded.latest_version
+    version.finished_at = version.finished_at.replace(year=2020)
+    version.save()
+    assert "Out of date" in client.get("/datasets/service-requests/").content.decode()
+    assert "Out of date" in client.get("/datasets/").content.decode()
+
+
+def test_the_pages_have_no_inline_script_or_style(client, loaded):
+    for url in ("/datasets/", "/datasets/service-requests/"):
+        page = client.get(url).content.decode()
+        assert "<script>" not in page and "style=" not in page and "<style" not in page
+
+
+def test_staff_pages_need_a_sign_in(client, loaded):
+    response = client.get("/staff/datasets/")
+    assert response.status_code == 302 and "/staff/login/" in response["Location"]
+
+
+def test_staff_pages_need_the_model_permission(client, loaded):
+    client.force_login(staff_user())
+    assert client.get("/staff/datasets/").status_code == 403
+    assert client.post("/staff/datasets/service-requests/load-now/").status_code == 403
+
+
+def test_staff_see_versions_and_load_reports(client, loaded):
+    client.force_login(staff_user("view_dataset"))
+    page = client.get("/staff/datasets/service-requests/").content.decode()
+    assert "v1" in page and "200 rows read, 0 rejected, 200 published" in page
+    assert "Load now" not in page  # viewing is not changing
+
+
+def test_a_bad_upload_shows_the_report_and_keeps_the_other_fields(client, loaded):
+    client.force_login(staff_user("view_dataset", "change_dataset"))
+    bad = SimpleUploadedFile("bad.csv", b"CASE ID,DEPARTMENT,CREATION DATE\n1,Parks,someday\n")
+    response = client.post(
+        "/staff/datasets/service-requests/upload/",
+        {"file": bad, "mode": "append", "max_rejects": "0", "column_map": "x=CASE ID"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "the published data is unchanged" in page
+    assert "<td>2</td><td>created_date</td><td>someday</td>" in page
+    assert '<option value="append" selected>' in page
+    assert "x=CASE ID</textarea>" in page
+    assert loaded.latest_version.number == 1
+
+
+def test_a_good_upload_publishes_a_new_version(client, loaded):
+    client.force_login(staff_user("view_dataset", "change_dataset"))
+    good = SimpleUploadedFile("kc.csv", (FIXTURES / "kc311_sample.csv").read_bytes())
+    response = client.post(
+        "/staff/datasets/service-requests/upload/",
+        {"file": good, "mode": "replace", "max_rejects": "0", "column_map": ""},
+    )
+    assert response.status_code == 302
+    assert loaded.latest_version.number == 2
+    assert loaded.latest_version.started_by == "upload by dana"
+
+
+def test_load_now_queues_the_dataset_for_the_refresh_worker(client, loaded):
+    from citystat.catalog.refresh import refresh_due
+
+    client.force_login(staff_user("view_dataset", "change_dataset"))
+    response = client.post("/staff/datasets/service-requests/load-now/", follow=True)
+    assert "Queued" in response.content.decode()
+    [result] = refresh_due()
+    assert result.ok and loaded.latest_version.number == 2
+
+
+def test_staff_can_publish_an_older_version_again(client, loaded):
+    ingest(loaded, FIXTURES / "kc311_sample.csv")
+    client.force_login(staff_user("view_dataset", "change_dataset"))
+    response = client.post("/staff/datasets/service-requests/versions/1/publish/", follow=True)
+    assert "Version 1 is published again." in response.content.decode()
+    assert loaded.latest_version.number == 1

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from citystat.catalog.views import public, staff
+
+urlpatterns = [
+    path("datasets/", public.dataset_list, name="datasets"),
+    path("datasets/<slug:slug>/", public.dataset_detail, name="dataset"),
+    path("staff/datasets/", staff.dataset_list, name="staff-datasets"),
+    path("staff/datasets/<slug:slug>/", staff.dataset_detail, name="staff-dataset"),
+    path("staff/datasets/<slug:slug>/upload/", staff.upload, name="staff-dataset-upload"),
+    path("staff/datasets/<slug:slug>/load-now/", staff.load_now, name="staff-dataset-load-now"),
+    path(
+        "staff/datasets/<slug:slug>/versions/<int:number>/publish/",
+        staff.rollback_to,
+        name="staff-dataset-rollback",
+    ),
+]

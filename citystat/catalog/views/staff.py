@@ -1,0 +1,111 @@
+"""Staff pages for data and IT staff: versions, load reports, upload, load now, rollback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from citystat.catalog.forms import UploadForm
+from citystat.catalog.ingest import IngestError, ingest
+from citystat.catalog.models import Dataset
+from citystat.catalog.summaries import all_summaries
+from citystat.catalog.versions import VersionError, rollback
+
+VIEW = "catalog.view_dataset"
+CHANGE = "catalog.change_dataset"
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/staff/dataset_list.html", {"summaries": all_summaries()})
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    context = {
+        "dataset": dataset,
+        "versions": dataset.versions.order_by("-number")[:30],
+        "form": UploadForm(),
+        "can_change": request.user.has_perm(CHANGE),
+    }
+    return render(request, "catalog/staff/dataset_detail.html", context)
+
+
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def upload(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    failure = None
+    if request.method == "POST" and form.is_valid():
+        path = save_upload(dataset, form.cleaned_data["file"])
+        try:
+            version = ingest(
+                dataset,
+                path,
+                mode=form.cleaned_data["mode"],
+                column_map=form.cleaned_data["column_map"],
+                max_rejects=form.cleaned_data["max_rejects"],
+                started_by=f"upload by {request.user.get_username()}",
+            )
+        except IngestError:
+            failure = dataset.versions.order_by("-number").first()
+        else:
+            messages.success(request, f"Version {version.number} is published.")
+            return redirect("staff-dataset", slug=dataset.slug)
+    context = {"dataset": dataset, "form": form, "failure": failure}
+    return render(
+        request, "catalog/staff/upload.html", context, status=422 if failure or form.errors else 200
+    )
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def load_now(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    if not dataset.source:
+        messages.error(request, "This dataset has no source to load from; upload a file.")
+    else:
+        # The refresh worker runs the load, so no web worker waits on a long one.
+        Dataset.objects.filter(pk=dataset.pk).update(next_refresh_at=timezone.now())
+        messages.success(
+            request, "Queued: `citystat refresh` loads it on its next run (within minutes)."
+        )
+    return redirect("staff-dataset", slug=dataset.slug)
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def rollback_to(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    try:
+        version = rollback(dataset, to=number)
+    except VersionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Version {version.number} is published again.")
+    return redirect("staff-dataset", slug=dataset.slug)
+
+
+def save_upload(dataset: Dataset, upload) -> Path:
+    """Keep the uploaded file under MEDIA_ROOT/uploads/<slug>/ and return its path."""
+    folder = Path(settings.MEDIA_ROOT) / "uploads" / dataset.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(upload.name).name.replace(" ", "_") or "upload.csv"
+    target = folder / f"{timezone.now():%Y%m%dT%H%M%S}-{name}"
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return target
