@@ -1,180 +1,576 @@
-"""Plans as documents: load a whole plan from YAML-shaped data, checked before it is written."""
+"""Plans as documents: the whole plan in one YAML file, imported and exported exactly.
+
+`import_plan` checks the entire document first and reports every problem with its path
+(`priority_areas[0].goals[3].objectives[0].measures[1].spec.filter: unknown field …`);
+nothing is written unless all of it is valid. Rows are matched by slug and updated in
+place, so each element keeps its history, and a target that changes needs a reason.
+docs/plan.md describes the format.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 
-from citystat.catalog.models import Dataset
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
-from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea, Target
+from citystat.plan.compute.filters import did_you_mean
+from citystat.plan.compute.run import city_context, dataset_schemas
+from citystat.plan.compute.spec import SpecError, check_spec
+from citystat.plan.models import (
+    JUDGED_FIELDS,
+    Goal,
+    Measure,
+    Objective,
+    Plan,
+    PriorityArea,
+    Strategy,
+    Target,
+)
+
+PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "priority_areas"}
+AREA_KEYS = {"title", "slug", "summary", "goals"}
+GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies"}
+OBJECTIVE_KEYS = {"title", "measures"}
+STRATEGY_KEYS = {"title", "description", "progress", "department", "measures"}
+MEASURE_KEYS = {
+    "title",
+    "slug",
+    "definition",
+    "unit",
+    "direction",
+    "frequency",
+    "department",
+    "owner",
+    "dataset",
+    "data_source",
+    "spec",
+    "baseline",
+    "targets",
+    "public",
+    "headline",
+}
+TARGET_KEYS = {"value", "tolerance", "style", "off_track_at", "note"}
 
 
 class PlanDocumentError(CitystatError):
-    pass
+    """A plan document with problems; `problems` holds one `path: message` line each."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"{source}: {count}; nothing was changed.\n  " + "\n  ".join(problems))
+        self.problems = problems
 
 
-def load_plan_file(path: Path, make_current: bool = True) -> Plan:
+def read_plan_file(path: Path) -> Any:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PlanDocumentError(f"{path}: no such file.") from None
+        raise PlanDocumentError(str(path), ["no such file"]) from None
     except yaml.YAMLError as error:
-        raise PlanDocumentError(f"{path}: not valid YAML ({error}).") from None
-    return load_plan(document, str(path), make_current=make_current)
+        raise PlanDocumentError(str(path), [f"not valid YAML ({error})"]) from None
 
 
-def load_plan(document: Any, source: str, make_current: bool = True) -> Plan:
-    """Create or replace the plan described by `document` (matched by its slug).
+def load_plan_file(path: Path, make_current: bool = True, reason: str = "") -> Plan:
+    return load_plan(read_plan_file(path), str(path), make_current=make_current, reason=reason)
 
-    Nothing is written unless the whole document is valid.
+
+def load_plan(document: Any, source: str, make_current: bool = True, reason: str = "") -> Plan:
+    """Create or update the plan described by `document` (matched by its slug).
+
+    Nothing is written unless the whole document is valid, and an existing target
+    changes only with a `reason`.
     """
-    reader = PlanReader(source)
-    plan_fields = reader.plan_fields(document)
-    with transaction.atomic():
-        Plan.objects.filter(slug=plan_fields["slug"]).delete()
-        if make_current:
-            Plan.objects.filter(is_current=True).update(is_current=False)
-        plan = Plan.objects.create(is_current=make_current, **plan_fields)
-        for area_position, area in enumerate(reader.items(document, "priority_areas", "plan")):
-            reader.create_area(plan, area, area_position)
-    return plan
-
-
-class PlanReader:
-    """Turn document parts into rows, naming the exact place of any problem."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.departments = {department.name: department for department in Department.objects.all()}
-        self.departments.update(
-            {department.code: department for department in self.departments.values()}
+    checked = PlanChecker().check(document)
+    if checked.problems:
+        raise PlanDocumentError(source, checked.problems)
+    moved = changed_targets(checked)
+    if moved and not reason.strip():
+        raise PlanDocumentError(
+            source,
+            [
+                f"{where}: the target changes; give the reason (citystat plan import --reason …)"
+                for where in moved
+            ],
         )
-        self.datasets = {dataset.slug: dataset for dataset in Dataset.objects.all()}
+    with transaction.atomic():
+        return write_plan(checked, make_current, reason.strip())
 
-    def fail(self, where: str, problem: str) -> PlanDocumentError:
-        return PlanDocumentError(f"{self.source}: {where}: {problem}")
+
+@dataclass
+class Checked:
+    """A valid document, with the rows it describes resolved (departments, datasets)."""
+
+    plan: dict[str, Any] = field(default_factory=dict)
+    areas: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class PlanChecker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.departments = {department.name: department for department in Department.objects.all()}
+        self.departments |= {d.code: d for d in list(self.departments.values())}
+        self.schemas = dataset_schemas()
+        self.calendar = city_context().calendar
+        self.measure_slugs: dict[str, str] = {}
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def keys(self, part: dict, allowed: set[str], where: str) -> None:
+        for key in sorted(set(map(str, part)) - allowed):
+            self.problem(
+                f"{where}.{key}" if where else key,
+                f"unknown key{did_you_mean(key, sorted(allowed))}",
+            )
 
     def text(self, part: dict, key: str, where: str, required: bool = True) -> str:
         value = part.get(key, "")
-        if required and (not isinstance(value, str) or not value.strip()):
-            raise self.fail(where, f"'{key}' is required.")
-        return str(value or "").strip()
+        if value is None:
+            value = ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.problem(f"{where}.{key}" if where else key, "should be text.")
+            return ""
+        value = str(value).strip()
+        if required and not value:
+            self.problem(where or "plan", f"'{key}' is required.")
+        return value
 
-    def items(self, part: Any, key: str, where: str) -> list[dict]:
-        values = part.get(key) if isinstance(part, dict) else None
+    def items(self, part: dict, key: str, where: str, required: bool = True) -> list[dict]:
+        values = part.get(key)
+        if values is None and not required:
+            return []
+        path = f"{where}.{key}" if where else key
         if not isinstance(values, list) or not all(isinstance(item, dict) for item in values):
-            raise self.fail(where, f"'{key}' should be a list of mappings.")
+            self.problem(path, "should be a list of mappings.")
+            return []
         return values
 
-    def plan_fields(self, document: Any) -> dict[str, Any]:
+    def slug(self, part: dict, title: str, where: str, seen: set[str]) -> str:
+        slug = str(part.get("slug") or slugify(title))[:80]
+        if slug in seen:
+            self.problem(where, f"slug {slug!r} is used twice.")
+        seen.add(slug)
+        return slug
+
+    def check(self, document: Any) -> Checked:
+        checked = Checked()
         if not isinstance(document, dict):
-            raise self.fail("plan", "expected a mapping with title, fiscal_years, priority_areas.")
-        title = self.text(document, "title", "plan")
+            checked.problems = [
+                "plan: expected a mapping with title, fiscal_years, priority_areas."
+            ]
+            return checked
+        self.keys(document, PLAN_KEYS, "")
         years = document.get("fiscal_years")
         if not (
-            isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years)
+            isinstance(years, list)
+            and len(years) == 2
+            and all(isinstance(year, int) for year in years)
         ):
-            raise self.fail("plan", "'fiscal_years' should be [first, last], such as [2025, 2029].")
-        if years[1] < years[0]:
-            raise self.fail("plan", f"fiscal_years {years} run backwards.")
-        self.items(document, "priority_areas", "plan")
-        return {
+            self.problem("fiscal_years", "should be [first, last], such as [2025, 2029].")
+            years = [0, 0]
+        elif years[1] < years[0]:
+            self.problem("fiscal_years", f"{years} run backwards.")
+        title = self.text(document, "title", "")
+        checked.plan = {
             "title": title,
-            "slug": document.get("slug") or slugify(title),
-            "description": self.text(document, "description", "plan", required=False),
+            "slug": str(document.get("slug") or slugify(title))[:80],
+            "description": self.text(document, "description", "", required=False),
             "first_fiscal_year": years[0],
             "last_fiscal_year": years[1],
         }
+        seen: set[str] = set()
+        for index, area in enumerate(self.items(document, "priority_areas", "")):
+            checked.areas.append(self.area(area, f"priority_areas[{index}]", seen))
+        checked.problems = self.problems
+        return checked
 
-    def create_area(self, plan: Plan, area: dict, position: int) -> None:
-        where = f"priority_areas[{position}]"
+    def area(self, area: dict, where: str, seen: set[str]) -> dict[str, Any]:
+        self.keys(area, AREA_KEYS, where)
         title = self.text(area, "title", where)
-        priority_area = PriorityArea.objects.create(
-            plan=plan,
-            slug=area.get("slug") or slugify(title),
-            title=title,
-            summary=self.text(area, "summary", where, required=False),
-            position=position,
-        )
-        for goal_position, goal in enumerate(self.items(area, "goals", where)):
-            self.create_goal(priority_area, goal, f"{where}.goals[{goal_position}]", goal_position)
+        goals: set[str] = set()
+        return {
+            "fields": {
+                "title": title,
+                "slug": self.slug(area, title, where, seen),
+                "summary": self.text(area, "summary", where, required=False),
+            },
+            "goals": [
+                self.goal(goal, f"{where}.goals[{index}]", goals)
+                for index, goal in enumerate(self.items(area, "goals", where))
+            ],
+        }
 
-    def create_goal(self, area: PriorityArea, goal: dict, where: str, position: int) -> None:
+    def goal(self, goal: dict, where: str, seen: set[str]) -> dict[str, Any]:
+        self.keys(goal, GOAL_KEYS, where)
         title = self.text(goal, "title", where)
-        saved = Goal.objects.create(
-            priority_area=area,
-            slug=goal.get("slug") or slugify(title)[:80],
-            title=title,
-            summary=self.text(goal, "summary", where, required=False),
-            position=position,
-        )
+        objectives = []
         for index, objective in enumerate(self.items(goal, "objectives", where)):
-            objective_where = f"{where}.objectives[{index}]"
-            saved_objective = Objective.objects.create(
-                goal=saved, title=self.text(objective, "title", objective_where), position=index
+            path = f"{where}.objectives[{index}]"
+            self.keys(objective, OBJECTIVE_KEYS, path)
+            objectives.append(
+                {
+                    "fields": {"title": self.text(objective, "title", path)},
+                    "measures": [
+                        self.measure(measure, f"{path}.measures[{number}]")
+                        for number, measure in enumerate(self.items(objective, "measures", path))
+                    ],
+                }
             )
-            for measure_index, measure in enumerate(
-                self.items(objective, "measures", objective_where)
-            ):
-                self.create_measure(
-                    saved_objective,
-                    measure,
-                    f"{objective_where}.measures[{measure_index}]",
-                    measure_index,
+        return {
+            "fields": {
+                "title": title,
+                "slug": self.slug(goal, title, where, seen),
+                "summary": self.text(goal, "summary", where, required=False),
+            },
+            "objectives": objectives,
+            "strategies": [
+                self.strategy(strategy, f"{where}.strategies[{index}]")
+                for index, strategy in enumerate(
+                    self.items(goal, "strategies", where, required=False)
                 )
+            ],
+        }
 
-    def choice(self, part: dict, key: str, choices: type, where: str) -> str:
+    def strategy(self, strategy: dict, where: str) -> dict[str, Any]:
+        self.keys(strategy, STRATEGY_KEYS, where)
+        progress = strategy.get("progress", Strategy.Progress.PLANNED)
+        if progress not in Strategy.Progress.values:
+            self.problem(
+                f"{where}.progress",
+                f"{progress!r} is not one of {', '.join(Strategy.Progress.values)}.",
+            )
+        measures = strategy.get("measures") or []
+        if not isinstance(measures, list):
+            self.problem(f"{where}.measures", "should be a list of measure slugs.")
+            measures = []
+        return {
+            "fields": {
+                "title": self.text(strategy, "title", where),
+                "description": self.text(strategy, "description", where, required=False),
+                "progress": progress,
+                "department": self.department(strategy, where),
+            },
+            "measures": [str(slug) for slug in measures],
+            "where": where,
+        }
+
+    def department(self, part: dict, where: str) -> Department | None:
+        name = part.get("department")
+        if not name:
+            return None
+        department = self.departments.get(name)
+        if department is None:
+            hint = did_you_mean(str(name), sorted(self.departments))
+            self.problem(
+                f"{where}.department", f"{name!r} is not one of the city's departments{hint}"
+            )
+        return department
+
+    def choice(self, part: dict, key: str, choices: type[models.TextChoices], where: str) -> str:
         value = part.get(key)
-        allowed = [str(choice) for choice in choices]  # type: ignore[attr-defined]
+        allowed = list(choices.values)
         if value not in allowed:
-            raise self.fail(where, f"'{key}' is {value!r}; expected one of {', '.join(allowed)}.")
+            self.problem(
+                f"{where}.{key}",
+                f"{value!r} is not one of {', '.join(allowed)}{did_you_mean(str(value), allowed)}",
+            )
         return str(value)
 
-    def create_measure(
-        self, objective: Objective, measure: dict, where: str, position: int
-    ) -> None:
+    def measure(self, measure: dict, where: str) -> dict[str, Any]:
+        self.keys(measure, MEASURE_KEYS, where)
         title = self.text(measure, "title", where)
-        department_name = measure.get("department")
-        department = self.departments.get(department_name) if department_name else None
-        if department_name and department is None:
-            raise self.fail(
-                where, f"department {department_name!r} is not one of the city's departments."
-            )
-        dataset_slug = measure.get("dataset")
-        dataset = self.datasets.get(dataset_slug) if dataset_slug else None
-        if dataset_slug and dataset is None:
-            raise self.fail(where, f"dataset {dataset_slug!r} is not in the catalog.")
-        saved = Measure.objects.create(
-            objective=objective,
-            slug=measure.get("slug") or slugify(title)[:80],
-            title=title,
-            definition=self.text(measure, "definition", where),
-            unit=self.choice(measure, "unit", Measure.Unit, where),
-            direction=self.choice(measure, "direction", Measure.Direction, where),
-            frequency=self.choice(measure, "frequency", Measure.Frequency, where),
-            department=department,
-            dataset=dataset,
-            baseline_value=measure.get("baseline", {}).get("value"),
-            baseline_label=str(measure.get("baseline", {}).get("label", "")),
-            is_public=bool(measure.get("public", True)),
-            is_headline=bool(measure.get("headline", False)),
-            position=position,
+        slug = str(measure.get("slug") or slugify(title))[:80]
+        if slug in self.measure_slugs:
+            self.problem(where, f"slug {slug!r} is also used at {self.measure_slugs[slug]}.")
+        self.measure_slugs[slug] = where
+        spec = measure.get("spec") or {}
+        if spec:
+            try:
+                check_spec(spec, self.schemas, self.calendar)
+            except SpecError as error:
+                for path, message in error.located:
+                    self.problem(f"{where}.spec.{path}" if path else f"{where}.spec", message)
+        dataset = spec.get("dataset") if isinstance(spec, dict) else None
+        dataset = dataset or measure.get("dataset")
+        if dataset and dataset not in self.schemas:
+            self.problem(f"{where}.dataset", f"{dataset!r} is not a dataset in the catalog.")
+        baseline = measure.get("baseline") or {}
+        if not isinstance(baseline, dict) or not isinstance(
+            baseline.get("value", 0), int | float | None
+        ):
+            self.problem(f"{where}.baseline", "should read {value: 61, label: FY2024}.")
+            baseline = {}
+        direction = self.choice(measure, "direction", Measure.Direction, where)
+        return {
+            "fields": {
+                "slug": slug,
+                "title": title,
+                "definition": self.text(measure, "definition", where),
+                "unit": self.choice(measure, "unit", Measure.Unit, where),
+                "direction": direction,
+                "frequency": self.choice(measure, "frequency", Measure.Frequency, where),
+                "department": self.department(measure, where),
+                "owner_name": self.text(measure, "owner", where, required=False),
+                "data_source": self.text(measure, "data_source", where, required=False),
+                "spec": spec,
+                "dataset_slug": dataset or "",
+                "baseline_value": baseline.get("value"),
+                "baseline_label": str(baseline.get("label", "") or ""),
+                "is_public": bool(measure.get("public", True)),
+                "is_headline": bool(measure.get("headline", False)),
+            },
+            "targets": self.targets(measure.get("targets"), f"{where}.targets", direction),
+            "where": where,
+        }
+
+    def targets(self, raw: Any, where: str, direction: str) -> dict[int, dict[str, Any]]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem(where, "should read {2025: {value: 90, tolerance: 2}, …}.")
+            return {}
+        targets = {}
+        for year, target in raw.items():
+            path = f"{where}.{year}"
+            if not isinstance(year, int) or not isinstance(target, dict):
+                self.problem(path, "should read 2025: {value: 90, tolerance: 2}.")
+                continue
+            self.keys(target, TARGET_KEYS, path)
+            numbers = {}
+            for key in ("value", "tolerance", "off_track_at"):
+                number = target.get(key)
+                if number is not None and (
+                    not isinstance(number, int | float) or isinstance(number, bool)
+                ):
+                    self.problem(f"{path}.{key}", f"{number!r} is not a number.")
+                    number = None
+                numbers[key] = None if number is None else float(number)
+            if numbers["value"] is None:
+                self.problem(path, "'value' is required.")
+            if (numbers["tolerance"] or 0) < 0:
+                self.problem(f"{path}.tolerance", "cannot be negative.")
+            style = target.get("style", Target.Style.PROXIMITY)
+            if style not in Target.Style.values:
+                self.problem(f"{path}.style", f"{style!r} is not proximity or bands.")
+            if style == Target.Style.BANDS:
+                if numbers["off_track_at"] is None:
+                    self.problem(path, "a bands target needs off_track_at.")
+                if direction == Measure.Direction.WITHIN_RANGE:
+                    self.problem(path, "a range is judged by tolerance; use style: proximity.")
+            targets[year] = {
+                "value": numbers["value"],
+                "tolerance": numbers["tolerance"] or 0.0,
+                "style": style,
+                "off_track_at": numbers["off_track_at"],
+                "note": str(target.get("note", "") or ""),
+            }
+        return targets
+
+
+def changed_targets(checked: Checked) -> list[str]:
+    """Return the path of every existing target the document would change."""
+    existing = {
+        (target.measure.slug, target.fiscal_year): target
+        for target in Target.objects.select_related("measure").filter(
+            measure__objective__goal__priority_area__plan__slug=checked.plan["slug"]
         )
-        for year, target in (measure.get("targets") or {}).items():
-            if not isinstance(year, int) or not isinstance(target, dict) or "value" not in target:
-                raise self.fail(
-                    where, f"target {year!r} should read 2025: {{value: 90, tolerance: 2}}."
-                )
-            Target.objects.create(
-                measure=saved,
-                fiscal_year=year,
-                value=float(target["value"]),
-                tolerance=float(target.get("tolerance", 0)),
-                note=str(target.get("note", "")),
+    }
+    moved = []
+    for area in checked.areas:
+        for goal in area["goals"]:
+            for objective in goal["objectives"]:
+                for measure in objective["measures"]:
+                    for year, target in measure["targets"].items():
+                        old = existing.get((measure["fields"]["slug"], year))
+                        if old and any(getattr(old, k) != target[k] for k in JUDGED_FIELDS):
+                            moved.append(f"{measure['where']}.targets.{year}")
+    return moved
+
+
+def save_changed(instance: models.Model, fields: dict[str, Any], reason: str) -> None:
+    """Set `fields` and save only if something differs, so history shows real changes."""
+    if instance.pk and all(getattr(instance, key) == value for key, value in fields.items()):
+        return
+    for key, value in fields.items():
+        setattr(instance, key, value)
+    if reason:
+        instance._change_reason = reason  # type: ignore[attr-defined]
+    instance.save()
+
+
+def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
+    from citystat.catalog.models import Dataset
+
+    datasets = {dataset.slug: dataset for dataset in Dataset.objects.all()}
+    plan = Plan.objects.filter(slug=checked.plan["slug"]).first() or Plan()
+    if make_current:
+        Plan.objects.filter(is_current=True).exclude(pk=plan.pk).update(is_current=False)
+    save_changed(plan, {**checked.plan, "is_current": make_current or plan.is_current}, reason)
+    kept_areas, kept_measures = [], []
+    strategies: list[tuple[Goal, int, dict[str, Any]]] = []
+    for position, area in enumerate(checked.areas):
+        row = PriorityArea.objects.filter(plan=plan, slug=area["fields"]["slug"]).first()
+        row = row or PriorityArea(plan=plan)
+        save_changed(row, {**area["fields"], "position": position}, reason)
+        kept_areas.append(row.pk)
+        kept_goals = []
+        for goal_position, goal in enumerate(area["goals"]):
+            goal_row = (
+                Goal.objects.filter(slug=goal["fields"]["slug"], priority_area__plan=plan).first()
+                or Goal()
             )
+            fields = {**goal["fields"], "priority_area": row, "position": goal_position}
+            save_changed(goal_row, fields, reason)
+            kept_goals.append(goal_row.pk)
+            kept_objectives = []
+            for objective_position, objective in enumerate(goal["objectives"]):
+                objective_row = Objective.objects.filter(
+                    goal=goal_row, position=objective_position
+                ).first() or Objective(goal=goal_row)
+                save_changed(
+                    objective_row, {**objective["fields"], "position": objective_position}, reason
+                )
+                kept_objectives.append(objective_row.pk)
+                for measure_position, measure in enumerate(objective["measures"]):
+                    kept_measures.append(
+                        write_measure(objective_row, measure, measure_position, datasets, reason)
+                    )
+            Objective.objects.filter(goal=goal_row).exclude(pk__in=kept_objectives).delete()
+            strategies += [(goal_row, index, s) for index, s in enumerate(goal["strategies"])]
+        Goal.objects.filter(priority_area=row).exclude(pk__in=kept_goals).delete()
+    Measure.objects.filter(objective__goal__priority_area__plan=plan).exclude(
+        pk__in=kept_measures
+    ).delete()
+    PriorityArea.objects.filter(plan=plan).exclude(pk__in=kept_areas).delete()
+    write_strategies(plan, strategies)
+    return plan
+
+
+def write_measure(
+    objective: Objective, measure: dict[str, Any], position: int, datasets: dict, reason: str
+) -> int:
+    fields = dict(measure["fields"])
+    fields["dataset"] = datasets.get(fields.pop("dataset_slug"))
+    row = Measure.objects.filter(slug=fields["slug"]).first() or Measure()
+    save_changed(row, {**fields, "objective": objective, "position": position}, reason)
+    kept = []
+    for year, target in measure["targets"].items():
+        target_row = Target.objects.filter(measure=row, fiscal_year=year).first()
+        target_row = target_row or Target(measure=row, fiscal_year=year)
+        save_changed(target_row, target, reason or "set by the plan file")
+        kept.append(target_row.pk)
+    Target.objects.filter(measure=row).exclude(pk__in=kept).delete()
+    return row.pk
+
+
+def write_strategies(plan: Plan, strategies: list[tuple[Goal, int, dict[str, Any]]]) -> None:
+    # Strategies have no slug to match on, so they are written afresh each time.
+    Strategy.objects.filter(goal__priority_area__plan=plan).delete()
+    for goal, position, strategy in strategies:
+        row = Strategy.objects.create(goal=goal, position=position, **strategy["fields"])
+        row.measures.set(Measure.objects.filter(slug__in=strategy["measures"]))
+
+
+def export_plan(plan: Plan) -> dict[str, Any]:
+    """Return the document that `load_plan` turns back into this exact plan."""
+    document: dict[str, Any] = {
+        "title": plan.title,
+        "slug": plan.slug,
+        "fiscal_years": [plan.first_fiscal_year, plan.last_fiscal_year],
+    }
+    if plan.description:
+        document["description"] = plan.description
+    document["priority_areas"] = [
+        {
+            **compact({"title": area.title, "slug": area.slug, "summary": area.summary}),
+            "goals": [export_goal(goal) for goal in area.goals.all()],
+        }
+        for area in plan.priority_areas.all()
+    ]
+    return document
+
+
+def export_goal(goal: Goal) -> dict[str, Any]:
+    exported = compact({"title": goal.title, "slug": goal.slug, "summary": goal.summary})
+    strategies = [
+        compact(
+            {
+                "title": strategy.title,
+                "description": strategy.description,
+                "progress": strategy.progress,
+                "department": strategy.department.name if strategy.department else "",
+                "measures": [measure.slug for measure in strategy.measures.all()],
+            }
+        )
+        for strategy in goal.strategies.all()
+    ]
+    if strategies:
+        exported["strategies"] = strategies
+    exported["objectives"] = [
+        {
+            "title": objective.title,
+            "measures": [export_measure(measure) for measure in objective.measures.all()],
+        }
+        for objective in goal.objectives.all()
+    ]
+    return exported
+
+
+def export_measure(measure: Measure) -> dict[str, Any]:
+    exported = compact(
+        {
+            "title": measure.title,
+            "slug": measure.slug,
+            "definition": measure.definition,
+            "unit": measure.unit,
+            "direction": measure.direction,
+            "frequency": measure.frequency,
+            "department": measure.department.name if measure.department else "",
+            "owner": measure.owner_name,
+            "dataset": measure.dataset.slug if measure.dataset and not measure.spec else "",
+            "data_source": measure.data_source,
+        }
+    )
+    if not measure.is_public:
+        exported["public"] = False
+    if measure.is_headline:
+        exported["headline"] = True
+    if measure.baseline_value is not None or measure.baseline_label:
+        exported["baseline"] = compact(
+            {"value": measure.baseline_value, "label": measure.baseline_label}
+        )
+    if measure.spec:
+        exported["spec"] = measure.spec
+    targets = {
+        target.fiscal_year: compact(
+            {
+                "value": target.value,
+                "tolerance": target.tolerance,
+                "style": "" if target.style == Target.Style.PROXIMITY else target.style,
+                "off_track_at": target.off_track_at,
+                "note": target.note,
+            }
+        )
+        for target in measure.targets.all()
+    }
+    if targets:
+        exported["targets"] = targets
+    return exported
+
+
+def compact(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values, which the importer reads back as the same defaults."""
+    return {key: value for key, value in values.items() if value not in ("", None, [])}
+
+
+def dump_plan(plan: Plan) -> str:
+    return yaml.safe_dump(
+        export_plan(plan), sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )

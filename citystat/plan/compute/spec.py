@@ -67,9 +67,10 @@ DATE_TYPES = {"date", "datetime"}
 class SpecError(CitystatError):
     """A spec with problems; `problems` holds one `path: message` line each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, located: list[tuple[str, str]]) -> None:
+        self.located = located  # (path inside the spec, message)
+        self.problems = [f"{where}: {message}" if where else message for where, message in located]
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def check_spec(
     checker = Checker(schemas, calendar or FiscalCalendar())
     spec = checker.check(raw)
     if checker.problems or spec is None:
-        raise SpecError(checker.problems)
+        raise SpecError(checker.located)
     return spec
 
 
@@ -125,11 +126,15 @@ class Checker:
     def __init__(self, schemas: dict[str, dict[str, Any]], calendar: FiscalCalendar) -> None:
         self.schemas = schemas
         self.calendar = calendar
-        self.problems: list[str] = []
+        self.located: list[tuple[str, str]] = []
         self.fields: dict[str, str] = {}
 
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return self.located
+
     def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}" if where else message)
+        self.located.append((where, message))
 
     def check(self, raw: Any) -> MeasureSpec | None:
         if not isinstance(raw, dict):
@@ -247,7 +252,8 @@ class Checker:
         if value["aggregate"] == "sum":
             name = self.field_name(value, "field", NUMERIC_TYPES, "a number")
             if name is None:
-                self.problems[-1] = f"{key}.{self.problems[-1]}"
+                where, message = self.located[-1]
+                self.located[-1] = (f"{key}.{where}", message)
         return Part(value["aggregate"], name, self.filter_of(value.get("filter"), f"{key}.filter"))
 
     def scale_of(self, raw: dict, aggregate: str) -> float:

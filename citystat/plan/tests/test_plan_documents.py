@@ -67,13 +67,18 @@ def test_a_bad_unit_names_where_and_what_was_expected_and_writes_nothing(water):
             "goals": [{**TINY["priority_areas"][0]["goals"][0], "objectives": [objective]}],
         }
     ]
-    with pytest.raises(PlanDocumentError, match=r"measures\[0\]: 'unit' is 'furlongs'; expected"):
+    with pytest.raises(
+        PlanDocumentError, match=r"measures\[0\]\.unit: 'furlongs' is not one of count, percent"
+    ):
         load_plan(broken, "tiny.yaml")
     assert not Plan.objects.exists()
 
 
 def test_an_unknown_department_is_refused(db):
-    with pytest.raises(PlanDocumentError, match="department 'Water Services' is not one"):
+    with pytest.raises(
+        PlanDocumentError,
+        match=r"measures\[0\]\.department: 'Water Services' is not one of the city's departments",
+    ):
         load_plan(TINY, "tiny.yaml")
 
 

@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from citystat.lib.periods import PeriodError, parse_period
+from citystat.plan.compute.run import city_context, compute_measures
+from citystat.plan.models import Measure
+
+
+class Command(BaseCommand):
+    help = "Recompute measure values from the warehouse and store them per period."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--measure", action="append", default=[], help="Measure slug.")
+        parser.add_argument(
+            "--since", help="Keep values before this period: 2025-03, 2025-Q1, FY2025 or 2025."
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        slugs: list[str] = options["measure"]  # type: ignore[assignment]
+        measures = Measure.objects.exclude(spec={})
+        if slugs:
+            measures = measures.filter(slug__in=slugs)
+            missing = sorted(set(slugs) - set(measures.values_list("slug", flat=True)))
+            if missing:
+                raise CommandError(
+                    f"no computed measure {', '.join(map(repr, missing))}; "
+                    "`citystat measures` lists them.",
+                    returncode=2,
+                )
+        since = None
+        if options["since"]:
+            try:
+                since = parse_period(str(options["since"]), city_context().calendar)
+            except PeriodError as error:
+                raise CommandError(f"--since: {error}", returncode=2) from None
+        report = compute_measures(measures, since=since)
+        for slug, problem in sorted(report.failed.items()):
+            self.stderr.write(f"{slug}: {problem}")
+        stored = sum(report.computed.values())
+        self.stdout.write(
+            f"Computed {len(report.computed)} measures ({stored:,} values) "
+            f"in {report.seconds:.1f} s; {len(report.failed)} failed."
+        )
+        if report.failed:
+            raise CommandError(f"{len(report.failed)} measures failed.", returncode=1)

@@ -1,0 +1,32 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandParser
+from rich.console import Console
+from rich.table import Table
+
+from citystat.plan.reporting import measure_rows
+
+
+class Command(BaseCommand):
+    help = "List every measure with its latest period, value, target and status."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="One JSON array on stdout.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        rows = measure_rows()
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        table = Table(box=None)
+        for column in ("measure", "period", "value", "target", "status"):
+            table.add_column(column, no_wrap=column != "measure")
+        for row in rows:
+            table.add_row(
+                row["slug"],
+                row["period"] or "—",
+                "—" if row["value"] is None else f"{row['value']:,.4g}",
+                "—" if row["target"] is None else f"{row['target']:,.4g}",
+                row["status_label"],
+            )
+        Console(file=self.stdout, width=120).print(table)  # type: ignore[arg-type]
