@@ -8,6 +8,8 @@ from citystat.catalog import warehouse
 
 DEPTH_1 = {"type": "filter", "expr": "datum.depth === 1"}
 DEPTH_2 = {"type": "filter", "expr": "datum.depth === 2"}
+# Label a program only where its box has room for the words.
+PROGRAM_LABEL = "datum.x1 - datum.x0 > 80 && datum.y1 - datum.y0 > 24 ? datum.name : ''"
 TOOLTIP = (
     "{'Department': datum.department, 'Program': datum.name, "
     "'Amended budget': format(datum.size, '$,.0f')}"
@@ -112,6 +114,7 @@ def treemap_spec(lines: list[BudgetLine], title: str) -> dict:
         "marks": [
             {
                 "type": "rect",
+                "aria": False,
                 "from": {"data": "departments"},
                 "encode": {
                     "update": {
@@ -124,6 +127,7 @@ def treemap_spec(lines: list[BudgetLine], title: str) -> dict:
             {
                 "type": "rect",
                 "from": {"data": "programs"},
+                "description": "Programs",
                 "encode": {
                     "update": {
                         "x": {"field": "x0"}, "y": {"field": "y0"},
@@ -136,6 +140,20 @@ def treemap_spec(lines: list[BudgetLine], title: str) -> dict:
             },
             {
                 "type": "text",
+                "aria": False,
+                "from": {"data": "programs"},
+                "encode": {
+                    "update": {
+                        "x": {"signal": "datum.x0 + 4"}, "y": {"signal": "datum.y0 + 14"},
+                        "text": {"signal": PROGRAM_LABEL},
+                        "fontSize": {"value": 11}, "fill": {"value": "#1a1a1a"},
+                        "limit": {"signal": "datum.x1 - datum.x0 - 8"},
+                    }
+                },
+            },
+            {
+                "type": "text",
+                "aria": False,
                 "from": {"data": "departments"},
                 "encode": {
                     "update": {

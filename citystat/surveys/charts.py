@@ -37,11 +37,11 @@ def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
         "data": {"values": values},
         "layer": [
             {
-                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5568"},
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5568", "aria": False},
                 "encoding": {"x": {"datum": importance_median}},
             },
             {
-                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5568"},
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#4a5568", "aria": False},
                 "encoding": {"y": {"datum": satisfaction_median}},
             },
             {
@@ -79,7 +79,7 @@ def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
                 },
             },
             {
-                "mark": {"type": "text", "align": "left", "dx": 7, "fontSize": 11},
+                "mark": {"type": "text", "align": "left", "dx": 7, "fontSize": 11, "aria": False},
                 "encoding": {
                     "x": {"field": "importance", "type": "quantitative"},
                     "y": {"field": "satisfaction", "type": "quantitative"},
@@ -123,7 +123,7 @@ def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
                 },
             },
             {
-                "mark": {"type": "rule", "color": "#1a1a1a"},
+                "mark": {"type": "rule", "color": "#1a1a1a", "aria": False},
                 "encoding": {
                     "x": encoding_x,
                     "y": {"field": "low", "type": "quantitative"},
@@ -154,7 +154,7 @@ def line_chart(
     if band:
         layers.append(
             {
-                "mark": {"type": "area", "opacity": 0.25, "color": "#1f4e79"},
+                "mark": {"type": "area", "opacity": 0.25, "color": "#1f4e79", "aria": False},
                 "encoding": {
                     "x": x_encoding,
                     "y": {"field": band[0], "type": "quantitative"},

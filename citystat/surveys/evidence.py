@@ -104,6 +104,9 @@ def service_evidence(
         ]
     if profile.get("budget"):
         budget_series(evidence, profile["budget"], profile["department"], profile.get("division"))
+    satisfied = {row["district"]: row["satisfied"] for row in evidence.satisfaction_by_district}
+    for row in evidence.requests_by_district:
+        row["satisfied"] = satisfied.get(row["district"])
     add_correlations(evidence)
     return evidence
 

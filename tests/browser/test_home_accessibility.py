@@ -12,34 +12,12 @@ from citystat.public.views import server_error
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture
 def plan(transactional_db):
     return build_tiny_plan()
-
-
-@pytest.fixture
-def audit_page(browser):
-    # axe-core is injected as a script, which the site's CSP rightly blocks.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in results["violations"]
-    ]
 
 
 def test_every_priority_area_heading_is_visible(plan, live_server, page):
@@ -72,29 +50,29 @@ def test_the_page_loads_without_console_errors_under_the_csp(plan, live_server, 
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-def test_the_home_page_has_no_wcag_21_aa_violations(plan, live_server, audit_page, width):
+def test_the_home_page_has_no_wcag_21_aa_violations(plan, live_server, audit_page, width, axe):
     audit_page.set_viewport_size({"width": width, "height": 900})
     audit_page.goto(live_server.url + "/")
-    assert axe_violations(audit_page) == []
+    assert axe(audit_page) == []
 
 
 def test_the_empty_home_page_has_no_wcag_21_aa_violations(
-    transactional_db, live_server, audit_page
+    transactional_db, live_server, audit_page, axe
 ):
     audit_page.goto(live_server.url + "/")
-    assert axe_violations(audit_page) == []
+    assert axe(audit_page) == []
 
 
-def test_the_404_page_has_no_wcag_21_aa_violations(transactional_db, live_server, audit_page):
+def test_the_404_page_has_no_wcag_21_aa_violations(transactional_db, live_server, audit_page, axe):
     audit_page.goto(live_server.url + "/no-such-page/")
-    assert axe_violations(audit_page) == []
+    assert axe(audit_page) == []
 
 
-def test_the_500_page_has_no_wcag_21_aa_violations(transactional_db, live_server, audit_page):
+def test_the_500_page_has_no_wcag_21_aa_violations(transactional_db, live_server, audit_page, axe):
     # The 500 page has no URL of its own; load it into a page on the live server's origin
     # so that its stylesheet is fetched from there.
     audit_page.goto(live_server.url + "/healthz")
     audit_page.set_content(server_error(RequestFactory().get("/")).content.decode())
     audit_page.wait_for_load_state("networkidle")
     assert audit_page.get_by_role("heading", level=1).is_visible()
-    assert axe_violations(audit_page) == []
+    assert axe(audit_page) == []
