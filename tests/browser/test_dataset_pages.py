@@ -1,0 +1,57 @@
+"""The public dataset pages in Debian's chromium: no CSP errors, keyboard-reachable, WCAG 2.1 AA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
+from citystat.catalog.presets import PRESETS
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = Path(__file__).resolve().parents[2] / "citystat/catalog/tests/fixtures/kc311_sample.csv"
+
+
+@pytest.fixture
+def requests_dataset(transactional_db):
+    preset = PRESETS["kcmo-311"]
+    dataset = Dataset.objects.create(
+        slug="service-requests",
+        title="311 service requests",
+        description="Every request residents made to 311.",
+        update_frequency="daily",
+        is_public=True,
+        table_schema=preset["table_schema"],
+        column_map=preset["column_map"],
+        ignored_columns=preset["ignored_columns"],
+    )
+    ingest(dataset, SAMPLE)
+    return dataset
+
+
+def test_the_data_menu_leads_to_the_dataset_page_and_its_preview(
+    requests_dataset, live_server, page
+):
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Data", exact=True).click()
+    page.get_by_role("link", name="311 service requests").click()
+    assert page.get_by_role("heading", level=1, name="311 service requests").is_visible()
+    preview = page.get_by_role("region", name="First rows")
+    assert preview.get_by_role("cell", name="2020002530").first.is_visible()
+    assert "4900 E 63rd St" not in preview.inner_text()
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", ["/datasets/", "/datasets/service-requests/"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_dataset_pages_have_no_wcag_21_aa_violations(
+    requests_dataset, live_server, audit_page, axe, path, width
+):
+    audit_page.set_viewport_size({"width": width, "height": 900})
+    audit_page.goto(live_server.url + path)
+    assert axe(audit_page) == []
