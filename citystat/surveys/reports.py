@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Max
 
 from citystat.catalog.models import DatasetVersion
+from citystat.plan.models import Goal
 from citystat.surveys.charts import line_chart
 from citystat.surveys.evidence import ServiceEvidence, service_evidence
 from citystat.surveys.focus import FocusTest, focus_test
@@ -154,3 +155,17 @@ def service_charts(evidence: ServiceEvidence) -> list[dict[str, Any]]:
         for name, title, rows, x, y, number_format, temporal, band in charts
         if any(row.get(y) is not None for row in rows)
     ]
+
+
+def goals_without_resident_priority(survey: Survey) -> list[Goal]:
+    """Return the current plan's goals that no item of `survey` is linked to."""
+    linked = set(survey.links.exclude(goal=None).values_list("goal_id", flat=True))
+    linked |= set(
+        survey.links.exclude(measure=None).values_list("measure__objective__goal_id", flat=True)
+    )
+    return list(
+        Goal.objects.filter(priority_area__plan__is_current=True)
+        .exclude(pk__in=linked)
+        .select_related("priority_area")
+        .order_by("priority_area__position", "position")
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("services/", views.service_list, name="services"),
     path("services/<slug:slug>/", views.service_detail, name="service"),
     path("budget/", views.budget_explorer, name="budget"),
+    path("staff/surveys/<slug:slug>/", views.staff_survey, name="staff-survey"),
 ]

@@ -6,10 +6,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from citystat.accounts.decorators import staff_required
 from citystat.surveys.budget import budget_lines, budget_years, treemap_spec
 from citystat.surveys.charts import district_chart, quadrant_chart
+from citystat.surveys.employee import engagement
 from citystat.surveys.models import ServiceProfile, Survey
-from citystat.surveys.reports import resident_report, service_charts, service_profile_evidence
+from citystat.surveys.reports import (
+    goals_without_resident_priority,
+    resident_report,
+    service_charts,
+    service_profile_evidence,
+)
 
 
 @require_safe
@@ -82,3 +89,17 @@ def parse_year(raw: str | None, default: int, allowed: list[int]) -> int:
     except ValueError:
         return default
     return year if year in allowed else default
+
+
+@staff_required("surveys.view_survey")
+def staff_survey(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show staff a survey's internal results: engagement, or how it aligns with the plan."""
+    survey = get_object_or_404(Survey, slug=slug)
+    context: dict = {"survey": survey}
+    if survey.kind == Survey.Kind.EMPLOYEE:
+        context["engagement"] = engagement(survey.layout())
+        context["threshold"] = survey.layout().engagement.threshold  # type: ignore[union-attr]
+    else:
+        context["report"] = resident_report(survey)
+        context["unanswered_goals"] = goals_without_resident_priority(survey)
+    return render(request, "surveys/staff_survey.html", context)

@@ -51,3 +51,46 @@ def test_export_then_import_round_trips_the_definition(resident_survey, tmp_path
     again = import_survey(path)
     assert again.pk == resident_survey.pk
     assert again.definition == resident_survey.definition
+
+
+@pytest.fixture
+def employee_survey(db, demo_survey_files):
+    definition = shipped_definition("demo-employee")
+    load_survey_file(definition, demo_survey_files["employee"])
+    return import_survey(DEFINITIONS_FOLDER / "demo-employee.yaml", is_public=False)
+
+
+def test_the_employee_survey_is_for_staff_only(client, employee_survey):
+    response = client.get("/staff/surveys/demo-employee/")
+    assert response.status_code == 302 and "/staff/login/" in response["Location"]
+    assert client.get("/surveys/demo-employee/").status_code == 404
+
+
+def staff_member(role):
+    from django.contrib.auth.models import User
+
+    from citystat.accounts.models import StaffProfile
+    from citystat.accounts.roles import grant_role, sync_roles
+
+    sync_roles()
+    user = User.objects.create_user(f"person-{role}", "person@example.gov", "x" * 20)
+    StaffProfile.objects.create(user=user)
+    if role:
+        grant_role(user, role)
+    return user
+
+
+def test_performance_staff_see_engagement_with_small_departments_suppressed(
+    client, employee_survey
+):
+    from citystat.accounts.permissions import Role
+
+    client.force_login(staff_member(Role.PERFORMANCE_STAFF))
+    body = client.get("/staff/surveys/demo-employee/").content.decode()
+    assert "Employees engaged, by department and survey year" in body
+    assert "Public Works" in body
+
+
+def test_a_person_without_a_role_is_refused(client, employee_survey):
+    client.force_login(staff_member(None))
+    assert client.get("/staff/surveys/demo-employee/").status_code == 403
