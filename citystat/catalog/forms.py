@@ -1,10 +1,12 @@
-"""Staff forms: upload a file into a dataset."""
+"""Staff forms: describe a dataset, draft its schema from a sample, upload a file into it."""
 
 from __future__ import annotations
 
 from django import forms
 
 from citystat.catalog.ingest import MODES
+from citystat.catalog.models import Dataset
+from citystat.catalog.schema import SchemaError, validate_schema
 
 
 class UploadForm(forms.Form):
@@ -44,3 +46,47 @@ class UploadForm(forms.Form):
                 )
             mapping[field.strip()] = column.strip()
         return mapping
+
+
+class NewDatasetForm(forms.ModelForm):
+    sample = forms.FileField(
+        label="Sample file",
+        help_text="A few hundred rows of the source; the schema is drafted from it for you "
+        "to review.",
+    )
+
+    class Meta:
+        model = Dataset
+        fields = ["slug", "title", "department", "is_public"]
+
+
+class DatasetForm(forms.ModelForm):
+    class Meta:
+        model = Dataset
+        fields = [
+            "title",
+            "description",
+            "department",
+            "contact_email",
+            "license",
+            "update_frequency",
+            "tags",
+            "is_public",
+            "source",
+            "refresh_schedule",
+            "table_schema",
+            "column_map",
+            "ignored_columns",
+        ]
+        widgets = {
+            "table_schema": forms.Textarea(attrs={"rows": 16}),
+            "column_map": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def clean_table_schema(self) -> dict:
+        schema = self.cleaned_data["table_schema"]
+        try:
+            validate_schema(schema)
+        except SchemaError as error:
+            raise forms.ValidationError(str(error)) from None
+        return schema

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -130,3 +132,52 @@ def test_staff_can_publish_an_older_version_again(client, loaded):
     response = client.post("/staff/datasets/service-requests/versions/1/publish/", follow=True)
     assert "Version 1 is published again." in response.content.decode()
     assert loaded.latest_version.number == 1
+
+
+def test_a_new_dataset_gets_a_schema_drafted_from_its_sample(client, db):
+    client.force_login(staff_user("add_dataset", "change_dataset", "view_dataset"))
+    sample = SimpleUploadedFile("kc.csv", (FIXTURES / "kc311_sample.csv").read_bytes())
+    response = client.post(
+        "/staff/datasets/new/", {"slug": "potholes", "title": "Potholes", "sample": sample}
+    )
+    assert response.status_code == 302 and response["Location"] == "/staff/datasets/potholes/edit/"
+    dataset = Dataset.objects.get(slug="potholes")
+    assert dataset.column_map["creation_date"] == "CREATION DATE"
+    page = client.get("/staff/datasets/potholes/edit/").content.decode()
+    assert "creation_date" in page
+
+
+def test_editing_refuses_a_broken_schema_and_keeps_what_was_typed(client, loaded):
+    client.force_login(staff_user("change_dataset", "view_dataset"))
+    response = client.post(
+        "/staff/datasets/service-requests/edit/",
+        {
+            "title": "Renamed",
+            "update_frequency": "daily",
+            "tags": "[]",
+            "table_schema": '{"fields": [{"name": "a", "type": "money"}]}',
+            "column_map": "{}",
+            "ignored_columns": "[]",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "field &#x27;a&#x27; has type &#x27;money&#x27;" in page
+    assert 'value="Renamed"' in page
+    assert Dataset.objects.get(slug="service-requests").title == "311 service requests"
+
+
+def test_editing_saves_a_schedule(client, loaded):
+    client.force_login(staff_user("change_dataset", "view_dataset"))
+    form = {
+        "title": "311 service requests",
+        "update_frequency": "daily",
+        "tags": "[]",
+        "table_schema": json.dumps(loaded.table_schema),
+        "column_map": json.dumps(loaded.column_map),
+        "ignored_columns": json.dumps(loaded.ignored_columns),
+        "refresh_schedule": "15 3 * * *",
+        "source": "socrata://data.kcmo.org/7at3-sxhp",
+    }
+    assert client.post("/staff/datasets/service-requests/edit/", form).status_code == 302
+    assert Dataset.objects.get(slug="service-requests").refresh_schedule == "15 3 * * *"

@@ -15,7 +15,7 @@ from citystat.catalog import sources
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
 
-from .conftest import published, write
+from .conftest import FIXTURES, published, write
 
 ROWS = [{"id": str(i), "opened": "2020-01-0" + str(i), "score": str(i)} for i in range(1, 8)]
 
@@ -131,3 +131,30 @@ def test_a_file_that_is_not_geojson_says_so(db, tmp_path):
     dataset = Dataset.objects.create(slug="n", title="N", table_schema={"fields": [{"name": "a"}]})
     with pytest.raises(IngestError, match="is not a GeoJSON FeatureCollection"):
         ingest(dataset, write(tmp_path, "[1, 2]", "n.geojson"))
+
+
+def test_a_schema_is_drafted_from_a_sample_with_types_titles_map_and_withheld_fields():
+    from citystat.catalog.inference import infer_schema
+
+    schema, column_map = infer_schema(FIXTURES / "kc311_sample.csv")
+    fields = {spec["name"]: spec for spec in schema["fields"]}
+    assert fields["case_id"]["type"] == "integer"
+    assert fields["creation_date"] == {
+        "name": "creation_date",
+        "type": "date",
+        "title": "CREATION DATE",
+        "format": "any",
+    }
+    assert fields["latitude"]["type"] == "number"
+    assert fields["street_address"]["public"] is False
+    assert column_map["creation_date"] == "CREATION DATE"
+
+
+def test_a_drafted_schema_loads_its_own_sample(db):
+    from citystat.catalog.inference import infer_schema
+
+    schema, column_map = infer_schema(FIXTURES / "kc311_sample.csv")
+    dataset = Dataset.objects.create(
+        slug="drafted", title="Drafted", table_schema=schema, column_map=column_map
+    )
+    assert ingest(dataset, FIXTURES / "kc311_sample.csv").row_count == 200

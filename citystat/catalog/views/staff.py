@@ -12,9 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from citystat.catalog.forms import UploadForm
+from citystat.catalog.forms import DatasetForm, NewDatasetForm, UploadForm
+from citystat.catalog.inference import infer_schema
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
+from citystat.catalog.sources import SourceError
 from citystat.catalog.summaries import all_summaries
 from citystat.catalog.versions import VersionError, rollback
 
@@ -26,6 +28,36 @@ CHANGE = "catalog.change_dataset"
 @permission_required(VIEW, raise_exception=True)
 def dataset_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/staff/dataset_list.html", {"summaries": all_summaries()})
+
+
+@login_required
+@permission_required("catalog.add_dataset", raise_exception=True)
+def new_dataset(request: HttpRequest) -> HttpResponse:
+    form = NewDatasetForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        dataset = form.save(commit=False)
+        path = save_upload(dataset, form.cleaned_data["sample"])
+        try:
+            dataset.table_schema, dataset.column_map = infer_schema(path)
+        except SourceError as error:
+            form.add_error("sample", str(error))
+        else:
+            dataset.save()
+            messages.success(request, "Drafted a schema from the sample: review it below.")
+            return redirect("staff-dataset-edit", slug=dataset.slug)
+    return render(request, "catalog/staff/new.html", {"form": form})
+
+
+@login_required
+@permission_required(CHANGE, raise_exception=True)
+def edit_dataset(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = get_object_or_404(Dataset, slug=slug)
+    form = DatasetForm(request.POST or None, instance=dataset)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("staff-dataset", slug=dataset.slug)
+    return render(request, "catalog/staff/edit.html", {"form": form, "dataset": dataset})
 
 
 @login_required
