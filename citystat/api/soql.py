@@ -1,0 +1,424 @@
+"""SoQL, Socrata's query language, compiled to safe warehouse SQL.
+
+Each clause is parsed with sqlglot, then rebuilt node by node from an allow-list: only
+the listed functions and operators, only the dataset's public columns (and aliases the
+query itself defines), only literals re-created from their values. Anything else is a
+`SoqlError`, which the API answers with Socrata's error shape. The user's text never
+reaches the warehouse; the rebuilt tree is rendered by sqlglot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 50_000
+MAX_CLAUSE_LENGTH = 4000
+MAX_DEPTH = 40
+DIALECT = "duckdb"
+EARTH_RADIUS_METRES = 6_371_000.0
+# Great-circle distance in metres from (:clat, :clon) to the row's (:lat, :lon).
+HAVERSINE = sqlglot.parse_one(
+    "2 * :radius * asin(sqrt(pow(sin(radians(:lat - :clat) / 2), 2)"
+    " + cos(radians(:clat)) * cos(radians(:lat)) * pow(sin(radians(:lon - :clon) / 2), 2)))",
+    read="duckdb",
+)
+
+# SoQL's date_trunc_* and date_extract_* functions and the unit each one means.
+TRUNCATIONS = {"date_trunc_y": "year", "date_trunc_ym": "month", "date_trunc_ymd": "day"}
+EXTRACTIONS = {
+    "date_extract_y": "year",
+    "date_extract_m": "month",
+    "date_extract_d": "day",
+    "date_extract_hh": "hour",
+    "date_extract_mm": "minute",
+    "date_extract_ss": "second",
+    "date_extract_dow": "dayofweek",
+    "date_extract_woy": "week",
+}
+AGGREGATES: dict[type[exp.Expression], type[exp.Expression]] = {
+    exp.Count: exp.Count,
+    exp.Sum: exp.Sum,
+    exp.Avg: exp.Avg,
+    exp.Min: exp.Min,
+    exp.Max: exp.Max,
+}
+BINARY: tuple[type[exp.Expression], ...] = (
+    exp.And, exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
+    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
+)  # fmt: skip
+
+
+class SoqlError(ValueError):
+    """A query citystat will not run; `code` follows Socrata's error codes."""
+
+    def __init__(self, message: str, code: str = "query.compiler.malformed") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    field_type: str
+
+
+@dataclass
+class CompiledQuery:
+    sql: str
+    output_names: list[str] = field(default_factory=list)
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+@dataclass
+class Builder:
+    """Rebuilds one clause's tree; `aliases` are names the $select defined."""
+
+    columns: Mapping[str, Column]
+    point: tuple[str, str] | None
+    aliases: set[str] = field(default_factory=set)
+    clause: str = "$where"
+    allow_aggregates: bool = True
+
+    def fail(self, message: str, code: str = "query.compiler.malformed") -> SoqlError:
+        return SoqlError(f"{self.clause}: {message}", code)
+
+    def build(self, node: exp.Expression, depth: int = 0) -> exp.Expression:
+        if depth > MAX_DEPTH:
+            raise self.fail("the expression is nested too deeply.")
+        nested = lambda child: self.build(child, depth + 1)  # noqa: E731
+        if isinstance(node, exp.Paren):
+            return exp.Paren(this=nested(node.this))
+        if isinstance(node, exp.Column):
+            return self.column(node)
+        if isinstance(node, exp.Literal):
+            return literal(node, self)
+        if isinstance(node, exp.Boolean):
+            return exp.Boolean(this=bool(node.this))
+        if isinstance(node, exp.Null):
+            return exp.Null()
+        if isinstance(node, exp.Neg):
+            return exp.Neg(this=nested(node.this))
+        if isinstance(node, exp.Not):
+            return exp.Not(this=nested(node.this))
+        if isinstance(node, BINARY):
+            return type(node)(this=nested(node.this), expression=nested(node.expression))
+        if isinstance(node, exp.Is):
+            if not isinstance(node.expression, exp.Null):
+                raise self.fail("IS may only be followed by NULL or NOT NULL.")
+            return exp.Is(this=nested(node.this), expression=exp.Null())
+        if isinstance(node, exp.Between):
+            return exp.Between(
+                this=nested(node.this), low=nested(node.args["low"]), high=nested(node.args["high"])
+            )
+        if isinstance(node, exp.In):
+            if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
+                raise self.fail("IN takes a list of values, not a query.")
+            return exp.In(this=nested(node.this), expressions=[nested(e) for e in node.expressions])
+        if isinstance(node, exp.Like | exp.ILike):
+            if node.args.get("escape"):
+                raise self.fail("LIKE … ESCAPE is not supported.")
+            return type(node)(this=nested(node.this), expression=nested(node.expression))
+        if isinstance(node, exp.Upper | exp.Lower):
+            return type(node)(this=nested(node.this))
+        if isinstance(node, exp.StartsWith):
+            return exp.StartsWith(this=nested(node.this), expression=nested(node.expression))
+        if isinstance(node, tuple(AGGREGATES)):
+            return self.aggregate(node, depth)
+        if isinstance(node, exp.Anonymous):
+            return self.function(node, depth)
+        raise self.fail(f"{node.sql(dialect=DIALECT)[:60]!r} is not part of SoQL.")
+
+    def column(self, node: exp.Column) -> exp.Expression:
+        if node.table or node.args.get("db") or node.args.get("catalog"):
+            raise self.fail(f"{node.sql()[:60]!r}: columns have no table prefix in SoQL.")
+        name = node.name
+        if name in self.aliases:
+            return exp.column(name, quoted=True)
+        if name not in self.columns:
+            raise self.fail(f"no such column: {name}.", "query.soql.no-such-column")
+        return exp.column(name, quoted=True)
+
+    def aggregate(self, node: exp.Expression, depth: int) -> exp.Expression:
+        if not self.allow_aggregates:
+            raise self.fail(f"{node.key}() is not allowed here.")
+        inner = node.this
+        if isinstance(inner, exp.Star):
+            if not isinstance(node, exp.Count):
+                raise self.fail(f"{node.key}(*) is not allowed; only count(*).")
+            return exp.Count(this=exp.Star())
+        if isinstance(inner, exp.Distinct):
+            if not isinstance(node, exp.Count) or len(inner.expressions) != 1:
+                raise self.fail("only count(distinct column) takes DISTINCT.")
+            return exp.Count(
+                this=exp.Distinct(expressions=[self.build(inner.expressions[0], depth + 1)])
+            )
+        if inner is None or node.expressions:
+            raise self.fail(f"{node.key}() takes one argument.")
+        return AGGREGATES[type(node)](this=self.build(inner, depth + 1))
+
+    def function(self, node: exp.Anonymous, depth: int) -> exp.Expression:
+        name = str(node.this).lower()
+        if name in ("within_box", "within_circle"):
+            return self.geography(name, node, depth)
+        arguments = [self.build(argument, depth + 1) for argument in node.expressions]
+        if name in TRUNCATIONS:
+            self.arity(name, arguments, 1)
+            return exp.DateTrunc(
+                unit=exp.Literal.string(TRUNCATIONS[name]), this=timestamp(arguments[0])
+            )
+        if name in EXTRACTIONS:
+            self.arity(name, arguments, 1)
+            return exp.Extract(this=exp.var(EXTRACTIONS[name]), expression=timestamp(arguments[0]))
+        raise self.fail(f"unknown function {name}().", "query.soql.no-such-function")
+
+    def arity(self, name: str, arguments: list[exp.Expression], count: int) -> None:
+        if len(arguments) != count:
+            raise self.fail(f"{name}() takes {count} argument{'s' if count > 1 else ''}.")
+
+    def geography(self, name: str, node: exp.Anonymous, depth: int) -> exp.Expression:
+        if self.point is None:
+            raise self.fail(f"{name}() needs a dataset with latitude and longitude.")
+        arguments = node.expressions
+        wanted = 5 if name == "within_box" else 4
+        if len(arguments) != wanted or not isinstance(arguments[0], exp.Column):
+            raise self.fail(f"{name}(location, …) takes the location and {wanted - 1} numbers.")
+        numbers = [number_value(argument, self) for argument in arguments[1:]]
+        latitude, longitude = (exp.column(name, quoted=True) for name in self.point)
+        if name == "within_box":
+            north, west, south, east = numbers
+            return exp.and_(
+                exp.Between(
+                    this=latitude, low=number(min(north, south)), high=number(max(north, south))
+                ),
+                exp.Between(
+                    this=longitude, low=number(min(west, east)), high=number(max(west, east))
+                ),
+            )
+        centre_latitude, centre_longitude, radius = numbers
+        distance = exp.replace_placeholders(
+            HAVERSINE.copy(),
+            radius=EARTH_RADIUS_METRES,
+            clat=centre_latitude,
+            clon=centre_longitude,
+            lat=latitude,
+            lon=longitude,
+        )
+        return exp.LTE(this=distance, expression=number(radius))
+
+
+def timestamp(node: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build("timestamp"))
+
+
+def number(value: float) -> exp.Literal:
+    return exp.Literal.number(repr(float(value)))
+
+
+def number_value(node: exp.Expression, builder: Builder) -> float:
+    negative = isinstance(node, exp.Neg)
+    inner = node.this if negative else node
+    if not isinstance(inner, exp.Literal) or inner.is_string:
+        raise builder.fail("expected a number.")
+    value = float(literal(inner, builder).this)
+    return -value if negative else value
+
+
+def literal(node: exp.Literal, builder: Builder) -> exp.Literal:
+    text = str(node.this)
+    if node.is_string:
+        if len(text) > 1000:
+            raise builder.fail("a text value is longer than 1,000 characters.")
+        return exp.Literal.string(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise builder.fail(f"{text[:40]!r} is not a number.") from None
+    if not value.is_finite() or abs(value.adjusted()) > 30:
+        raise builder.fail(f"{text[:40]!r} is out of range.")
+    return exp.Literal.number(str(value))
+
+
+def parse(text: str, clause: str, shown: str | None = None) -> exp.Expression:
+    """Parse `text`; messages quote `shown`, the part the person actually wrote."""
+    shown = text if shown is None else shown
+    if len(text) > MAX_CLAUSE_LENGTH:
+        raise SoqlError(f"{clause}: longer than {MAX_CLAUSE_LENGTH:,} characters.")
+    try:
+        statements = sqlglot.parse(text, read=DIALECT)
+    except SqlglotError as error:
+        raise SoqlError(
+            f"{clause}: could not parse {shown[:80]!r} ({first_line(error)})."
+        ) from None
+    except RecursionError:
+        raise SoqlError(f"{clause}: the expression is nested too deeply.") from None
+    if len(statements) != 1 or statements[0] is None:
+        raise SoqlError(f"{clause}: expected one expression, not several statements.")
+    return statements[0]
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
+
+
+def expression_list(text: str, clause: str) -> list[exp.Expression]:
+    """Parse a comma-separated list the way a SELECT list is parsed, and nothing more."""
+    tree = parse(f"SELECT {text}", clause, shown=text)
+    if not isinstance(tree, exp.Select) or any(
+        value for key, value in tree.args.items() if key not in ("expressions", "kind")
+    ):
+        raise SoqlError(f"{clause}: expected a list of columns or expressions.")
+    return list(tree.expressions)
+
+
+def order_list(text: str) -> list[exp.Ordered]:
+    tree = parse(f"SELECT 1 ORDER BY {text}", "$order", shown=text)
+    order = tree.args.get("order") if isinstance(tree, exp.Select) else None
+    extra = [
+        key for key, value in tree.args.items() if value and key not in ("expressions", "order")
+    ]
+    if order is None or extra:
+        raise SoqlError("$order: expected columns, each optionally followed by ASC or DESC.")
+    return list(order.expressions)
+
+
+def compile_query(
+    parameters: Mapping[str, str],
+    columns: Mapping[str, Column],
+    relation: str,
+    stable_order: list[str],
+) -> CompiledQuery:
+    """Compile SODA query parameters into SQL over `relation` (already quoted).
+
+    `columns` are the public columns; `stable_order` names the columns that order rows
+    when the query gives no $order, so paging by $offset never skips or repeats a row.
+    """
+    point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
+    builder = Builder(columns, point, clause="$select")
+    select_text = parameters.get("$select", "").strip()
+    selected: list[exp.Expression] = []
+    names: list[str] = []
+    if not select_text or select_text == "*":
+        selected = [exp.column(name, quoted=True) for name in columns]
+        names = list(columns)
+    else:
+        for index, item in enumerate(expression_list(select_text, "$select")):
+            alias = None
+            if isinstance(item, exp.Alias):
+                alias, item = item.alias, item.this
+            if isinstance(item, exp.Star):
+                raise builder.fail("* may only stand alone.")
+            rebuilt = builder.build(item)
+            name = alias or (
+                item.name if isinstance(item, exp.Column) else default_name(item, index)
+            )
+            if not valid_name(name):
+                raise builder.fail(f"{name!r} is not a valid alias.")
+            selected.append(exp.alias_(rebuilt, name, quoted=True))
+            names.append(name)
+        builder.aliases = set(names)
+    query = exp.select(*selected).from_(relation)
+    conditions = []
+    if parameters.get("$where"):
+        where = Builder(columns, point, clause="$where", allow_aggregates=False)
+        conditions.append(where.build(parse(parameters["$where"], "$where")))
+    for name, value in parameters.items():
+        if name.startswith("$"):
+            continue
+        if name not in columns:
+            raise SoqlError(f"{name}: no such column.", "query.soql.no-such-column")
+        conditions.append(
+            exp.EQ(this=exp.Cast(this=exp.column(name, quoted=True), to=exp.DataType.build("text")),
+                   expression=exp.Literal.string(value))
+        )  # fmt: skip
+    if parameters.get("$q"):
+        conditions.append(full_text(parameters["$q"], columns))
+    if conditions:
+        query = query.where(exp.and_(*conditions))
+    grouped = bool(parameters.get("$group"))
+    if grouped:
+        group = Builder(columns, point, aliases=set(names), clause="$group", allow_aggregates=False)
+        query = query.group_by(
+            *[group.build(e) for e in expression_list(parameters["$group"], "$group")]
+        )
+    if parameters.get("$having"):
+        having = Builder(columns, point, aliases=set(names), clause="$having")
+        query = query.having(having.build(parse(parameters["$having"], "$having")))
+    order_builder = Builder(columns, point, aliases=set(names), clause="$order")
+    if parameters.get("$order"):
+        orders = [
+            exp.Ordered(this=order_builder.build(item.this), desc=bool(item.args.get("desc")))
+            for item in order_list(parameters["$order"])
+        ]
+    elif grouped or has_aggregate(selected):
+        orders = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(selected))]
+    else:
+        orders = [exp.Ordered(this=exp.column(name, quoted=True)) for name in stable_order]
+    if orders:
+        query = query.order_by(*orders)
+    limit = bounded_integer(parameters.get("$limit"), "$limit", DEFAULT_LIMIT, 0, MAX_LIMIT)
+    offset = bounded_integer(parameters.get("$offset"), "$offset", 0, 0, 10**12)
+    query = query.limit(limit).offset(offset)
+    return CompiledQuery(query.sql(dialect=DIALECT), names, limit, offset)
+
+
+def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
+    if len(text) > 500:
+        raise SoqlError("$q: the search text is longer than 500 characters.")
+    needle = exp.Literal.string(text.lower())
+    searchable = [name for name, column in columns.items() if column.field_type == "string"]
+    if not searchable:
+        return exp.false()
+    return exp.or_(
+        *[
+            exp.func("contains", exp.Lower(this=exp.column(name, quoted=True)), needle.copy())
+            for name in searchable
+        ]
+    )
+
+
+def has_aggregate(expressions: list[exp.Expression]) -> bool:
+    return any(node.find(*AGGREGATES) for node in expressions)
+
+
+def default_name(node: exp.Expression, index: int) -> str:
+    # Socrata names an unaliased aggregate after the function and its column: count_case_id.
+    if isinstance(node, tuple(AGGREGATES)):
+        inner = node.this
+        if isinstance(inner, exp.Distinct) and inner.expressions:
+            inner = inner.expressions[0]
+        suffix = inner.name if isinstance(inner, exp.Column) else ""
+        return f"{node.key}_{suffix}" if suffix else node.key
+    return f"_col{index + 1}"
+
+
+def valid_name(name: str) -> bool:
+    return bool(name) and len(name) <= 64 and name.replace("_", "a").isalnum()
+
+
+def bounded_integer(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SoqlError(f"{name}: {raw[:20]!r} is not a whole number.") from None
+    if not low <= value <= high:
+        raise SoqlError(f"{name}: {value} is outside {low}–{high:,}.")
+    return value
+
+
+def columns_from_schema(fields: list[dict]) -> dict[str, Column]:
+    """Return the public columns of a Table Schema, in order."""
+    return {
+        spec["name"]: Column(spec["name"], spec.get("type", "string"))
+        for spec in fields
+        if spec.get("public", True)
+    }
