@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("citystat.ops.urls")),
     path("", include("citystat.city.urls")),
     path("", include("citystat.surveys.urls")),
+    path("", include("citystat.api.urls")),
     path("", include("citystat.accounts.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

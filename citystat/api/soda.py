@@ -1,0 +1,175 @@
+"""Run a compiled SoQL query on the warehouse and shape the answer as Socrata does."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import hashlib
+import io
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from citystat.api.soql import CompiledQuery, SoqlError, columns_from_schema, compile_query
+from citystat.catalog import warehouse
+from citystat.catalog.models import Dataset
+from citystat.catalog.schema import primary_key
+
+QUERY_SECONDS = 10.0
+ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+SODA_TYPES = {
+    "string": "text",
+    "integer": "number",
+    "number": "number",
+    "year": "number",
+    "boolean": "checkbox",
+    "date": "floating_timestamp",
+    "datetime": "floating_timestamp",
+    "time": "text",
+}
+
+
+@dataclass
+class SodaResult:
+    names: list[str]
+    types: list[str]
+    rows: list[tuple]
+
+
+def four_by_four(slug: str) -> str:
+    """Return the dataset's stable Socrata-style id ('abcd-1234'), derived from its slug.
+
+    The slug never changes once a dataset exists, so neither does the id; no two slugs
+    of a city's catalog plausibly share one (32⁸ ids).
+    """
+    digest = hashlib.sha256(slug.encode()).digest()
+    letters = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:8])
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+def find_public_dataset(identifier: str) -> Dataset | None:
+    """Return the public dataset whose slug or four-by-four id is `identifier`."""
+    public = Dataset.objects.filter(is_public=True)
+    by_slug = public.filter(slug=identifier).first()
+    if by_slug is not None:
+        return by_slug
+    return next((d for d in public if four_by_four(d.slug) == identifier), None)
+
+
+def run_query(dataset: Dataset, parameters: dict[str, str]) -> SodaResult:
+    """Compile and run the query, with a time limit; raise SoqlError for any refusal."""
+    columns = columns_from_schema(dataset.fields)
+    key = [name for name in primary_key(dataset.table_schema) if name in columns]
+    compiled = compile_query(parameters, columns, warehouse.table_name(dataset.slug), key)
+    return execute(compiled, columns)
+
+
+def execute(compiled: CompiledQuery, columns: dict) -> SodaResult:
+    with warehouse.connect() as connection:
+        timer = threading.Timer(QUERY_SECONDS, connection.interrupt)
+        timer.start()
+        try:
+            cursor = connection.execute(compiled.sql)
+            rows = cursor.fetchall()
+            description = cursor.description or []
+        except duckdb.InterruptException:
+            raise SoqlError(
+                f"the query ran longer than {QUERY_SECONDS:.0f} seconds; narrow it with $where.",
+                "query.execution.timeout",
+            ) from None
+        except duckdb.Error as error:
+            # The compiled SQL is ours and safe to describe by kind, never by its text.
+            raise SoqlError(
+                f"the query cannot run on these columns ({type(error).__name__}: "
+                f"{str(error).splitlines()[0].split(':')[0][:80]}); check the types compared.",
+                "query.compiler.type-mismatch",
+            ) from None
+        finally:
+            timer.cancel()
+    names = [column[0] for column in description]
+    types = [
+        soda_type(name, column[1], columns) for name, column in zip(names, description, strict=True)
+    ]
+    return SodaResult(names, types, rows)
+
+
+def soda_type(name: str, duckdb_type: Any, columns: dict) -> str:
+    if name in columns:
+        return SODA_TYPES.get(columns[name].field_type, "text")
+    text = str(duckdb_type).upper()
+    if any(word in text for word in ("INT", "DOUBLE", "DECIMAL", "FLOAT", "NUMBER")):
+        return "number"
+    if "DATE" in text or "TIMESTAMP" in text:
+        return "floating_timestamp"
+    if "BOOL" in text:
+        return "checkbox"
+    return "text"
+
+
+def soda_value(value: Any) -> Any:
+    """Return a value as Socrata writes it: numbers and times as strings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | decimal.Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%dT00:00:00.000")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    return str(value)
+
+
+def json_rows(result: SodaResult) -> list[dict[str, Any]]:
+    """Return rows as objects keyed by field name, leaving out null fields like Socrata."""
+    return [
+        {
+            name: soda_value(value)
+            for name, value in zip(result.names, row, strict=True)
+            if value is not None
+        }
+        for row in result.rows
+    ]
+
+
+def csv_text(result: SodaResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.names)
+    for row in result.rows:
+        writer.writerow(["" if value is None else soda_value(value) for value in row])
+    return buffer.getvalue()
+
+
+def view_metadata(dataset: Dataset) -> dict[str, Any]:
+    """Return the dataset's metadata in the shape of Socrata's /api/views/{id}.json."""
+    columns = columns_from_schema(dataset.fields)
+    version = dataset.latest_version
+    return {
+        "id": four_by_four(dataset.slug),
+        "name": dataset.title,
+        "description": dataset.description,
+        "attribution": dataset.department.name if dataset.department else "",
+        "category": (dataset.tags or [""])[0],
+        "tags": dataset.tags,
+        "license": {"name": dataset.license},
+        "rowsUpdatedAt": int(version.finished_at.timestamp()) if version else None,
+        "columns": [
+            {
+                "id": index + 1,
+                "fieldName": spec["name"],
+                "name": spec.get("title") or spec["name"],
+                "dataTypeName": SODA_TYPES.get(spec.get("type", "string"), "text"),
+                "description": spec.get("description", ""),
+                "position": index + 1,
+            }
+            for index, spec in enumerate(dataset.fields)
+            if spec["name"] in columns
+        ],
+    }

@@ -1,0 +1,132 @@
+"""SODA 2.x over HTTP: Django's client for the shape, sodapy against a live server."""
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from citystat.api.soda import four_by_four
+from citystat.catalog import warehouse
+from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
+from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
+
+KC_SAMPLE = Path(__file__).parents[2] / "catalog" / "tests" / "fixtures" / "kc311_sample.csv"
+
+
+@pytest.fixture
+def requests_dataset(db):
+    dataset = Dataset.objects.create(
+        slug="service-requests",
+        title="311 service requests",
+        table_schema=SERVICE_REQUESTS_SCHEMA,
+        column_map=KC_311_COLUMNS,
+        ignored_columns=KC_311_IGNORED,
+        is_public=True,
+    )
+    ingest(dataset, KC_SAMPLE)
+    return dataset
+
+
+def warehouse_rows(sql: str) -> list[tuple]:
+    with warehouse.connect() as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_rows_are_objects_with_numbers_as_strings_and_nulls_left_out(client, requests_dataset):
+    response = client.get("/resource/service-requests.json?$where=status='OPEN'&$limit=1")
+    row = json.loads(response.content)[0]
+    assert response.status_code == 200
+    assert isinstance(row["case_id"], str) and row["case_id"].isdigit()
+    assert "closed_date" not in row  # open requests have no close date
+    assert row["created_date"].endswith("T00:00:00.000")
+
+
+def test_withheld_columns_never_leave_the_warehouse(client, requests_dataset):
+    body = client.get("/resource/service-requests.json").content.decode()
+    assert "street_address" not in body
+    refused = client.get("/resource/service-requests.json?$select=street_address")
+    assert refused.status_code == 400
+    assert json.loads(refused.content)["code"] == "query.soql.no-such-column"
+
+
+def test_headers_name_fields_and_types(client, requests_dataset):
+    response = client.get(
+        "/resource/service-requests.json?$select=council_district, count(*)&$group=council_district"
+    )
+    assert json.loads(response["X-SODA2-Fields"]) == ["council_district", "count"]
+    assert json.loads(response["X-SODA2-Types"]) == ["number", "number"]
+
+
+def test_malformed_soql_is_a_socrata_shaped_400(client, requests_dataset):
+    response = client.get("/resource/service-requests.json?$where=case_id = = 3")
+    body = json.loads(response.content)
+    assert response.status_code == 400
+    assert body["error"] is True and body["code"] == "query.compiler.malformed"
+    assert "Traceback" not in body["message"] and "SELECT" not in body["message"]
+
+
+def test_the_four_by_four_id_and_the_slug_both_work(client, requests_dataset):
+    identifier = four_by_four("service-requests")
+    assert len(identifier) == 9 and identifier[4] == "-"
+    by_id = client.get(f"/resource/{identifier}.json?$limit=5").content
+    assert by_id == client.get("/resource/service-requests.json?$limit=5").content
+
+
+def test_csv_has_a_header_and_the_same_rows(client, requests_dataset):
+    text = client.get("/resource/service-requests.csv?$select=case_id&$limit=3").content.decode()
+    assert text.splitlines()[0] == "case_id" and len(text.splitlines()) == 4
+
+
+def test_an_internal_dataset_is_not_found(client, requests_dataset):
+    Dataset.objects.filter(pk=requests_dataset.pk).update(is_public=False)
+    assert client.get("/resource/service-requests.json").status_code == 404
+
+
+def test_metadata_lists_public_columns_in_socrata_shape(client, requests_dataset):
+    metadata = json.loads(client.get("/api/views/service-requests.json").content)
+    fields = [column["fieldName"] for column in metadata["columns"]]
+    assert "case_id" in fields and "street_address" not in fields
+    assert metadata["id"] == four_by_four("service-requests")
+
+
+@pytest.fixture
+def socrata(live_server, requests_dataset):
+    from sodapy import Socrata
+
+    host = live_server.url.removeprefix("http://")
+    client = Socrata(
+        host,
+        None,
+        session_adapter={"prefix": "http://", "adapter": requests.adapters.HTTPAdapter()},
+    )
+    yield client
+    client.close()
+
+
+def test_sodapy_get_with_soql_matches_the_warehouse(socrata, transactional_db):
+    rows = socrata.get(
+        "service-requests",
+        select="council_district, count(*) as n",
+        where="status = 'RESOL'",
+        group="council_district",
+        order="council_district",
+    )
+    expected = warehouse_rows(
+        'select council_district, count(*) from "ds_service_requests" '
+        "where status = 'RESOL' group by 1 order by 1"
+    )
+    assert [(row.get("council_district"), row["n"]) for row in rows] == [
+        (None if district is None else str(district), str(count)) for district, count in expected
+    ]
+
+
+def test_sodapy_get_all_pages_through_every_row_once(socrata, transactional_db):
+    case_ids = [row["case_id"] for row in socrata.get_all("service-requests", select="case_id")]
+    assert len(case_ids) == len(set(case_ids)) == 200
+
+
+def test_sodapy_get_metadata(socrata, transactional_db):
+    metadata = socrata.get_metadata(four_by_four("service-requests"))
+    assert metadata["name"] == "311 service requests"

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from citystat.api import views
+
+urlpatterns = [
+    path(
+        "resource/<slug:identifier>.json",
+        views.resource,
+        {"extension": "json"},
+        name="soda-resource-json",
+    ),
+    path(
+        "resource/<slug:identifier>.csv",
+        views.resource,
+        {"extension": "csv"},
+        name="soda-resource-csv",
+    ),
+    path("api/views/<slug:identifier>.json", views.view, name="soda-view"),
+]

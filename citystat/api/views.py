@@ -1,0 +1,50 @@
+"""Machine-readable endpoints: Socrata SODA 2.x for public datasets."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
+from citystat.api.soql import SoqlError
+
+
+def soda_error(message: str, code: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"code": code, "error": True, "message": message}, status=status)
+
+
+def not_found(identifier: str) -> JsonResponse:
+    return soda_error(f"no public dataset {identifier!r}", "not_found", status=404)
+
+
+@require_safe
+def resource(request: HttpRequest, identifier: str, extension: str) -> HttpResponse:
+    """Answer a SODA 2.x query on one public dataset as JSON or CSV."""
+    dataset = find_public_dataset(identifier)
+    if dataset is None:
+        return not_found(identifier)
+    try:
+        result = run_query(dataset, request.GET.dict())
+    except SoqlError as error:
+        return soda_error(str(error), error.code)
+    if extension == "csv":
+        response = HttpResponse(csv_text(result), content_type="text/csv; charset=utf-8")
+    else:
+        response = JsonResponse(json_rows(result), safe=False)
+    response["X-SODA2-Fields"] = json.dumps(result.names)
+    response["X-SODA2-Types"] = json.dumps(result.types)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def view(request: HttpRequest, identifier: str) -> JsonResponse:
+    """Describe a public dataset the way Socrata's /api/views/{id}.json does."""
+    dataset = find_public_dataset(identifier)
+    if dataset is None:
+        return not_found(identifier)
+    response = JsonResponse(view_metadata(dataset))
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
