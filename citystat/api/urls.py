@@ -16,4 +16,5 @@ urlpatterns = [
         name="soda-resource-csv",
     ),
     path("api/views/<slug:identifier>.json", views.view, name="soda-view"),
+    path("data.json", views.data_json, name="data-json"),
 ]

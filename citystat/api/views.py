@@ -7,6 +7,7 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
+from citystat.api.dcat import data_catalog
 from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
 from citystat.api.soql import SoqlError
 
@@ -46,5 +47,13 @@ def view(request: HttpRequest, identifier: str) -> JsonResponse:
     if dataset is None:
         return not_found(identifier)
     response = JsonResponse(view_metadata(dataset))
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def data_json(request: HttpRequest) -> JsonResponse:
+    """Publish the DCAT-US 1.1 catalog of every public dataset."""
+    response = JsonResponse(data_catalog(request), json_dumps_params={"indent": 1})
     response["Access-Control-Allow-Origin"] = "*"
     return response

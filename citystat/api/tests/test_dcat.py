@@ -1,0 +1,62 @@
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from citystat.catalog.models import Dataset
+from citystat.city.models import Department
+
+SCHEMAS = Path(__file__).parent / "fixtures" / "dcat-us"
+BASE = "https://project-open-data.cio.gov/v1.1/schema/"
+
+
+def validator() -> Draft4Validator:
+    """The non-federal catalog schema with its files registered under their official ids."""
+    resources = []
+    for name in ("catalog.json", "dataset-non-federal.json"):
+        contents = json.loads((SCHEMAS / name).read_text())
+        resources.append((BASE + name, Resource(contents, specification=DRAFT4)))
+    registry = Registry().with_resources(resources)
+    catalog = json.loads((SCHEMAS / "catalog.json").read_text())
+    return Draft4Validator(catalog, registry=registry)
+
+
+@pytest.fixture
+def datasets(db):
+    water = Department.objects.create(code="water", name="Water Services")
+    Dataset.objects.create(
+        slug="water-main-breaks",
+        title="Water main breaks",
+        description="Every reported break.",
+        department=water,
+        contact_email="data@kcwater.example.gov",
+        update_frequency="daily",
+        tags=["water"],
+        table_schema={"fields": [{"name": "id", "type": "integer"}]},
+        is_public=True,
+    )
+    Dataset.objects.create(
+        slug="internal-notes", title="Internal", table_schema={"fields": []}, is_public=False
+    )
+
+
+def test_data_json_is_valid_dcat_us_non_federal(client, datasets):
+    catalog = json.loads(client.get("/data.json").content)
+    errors = sorted(validator().iter_errors(catalog), key=str)
+    assert errors == []
+
+
+def test_only_public_datasets_are_listed_with_their_downloads(client, datasets):
+    catalog = json.loads(client.get("/data.json").content)
+    (entry,) = catalog["dataset"]
+    assert entry["title"] == "Water main breaks"
+    assert entry["accrualPeriodicity"] == "R/P1D"
+    assert entry["contactPoint"]["hasEmail"] == "mailto:data@kcwater.example.gov"
+    assert {d["mediaType"] for d in entry["distribution"]} == {"text/csv", "application/json"}
+
+
+def test_the_validator_catches_a_broken_catalog():
+    assert list(validator().iter_errors({"dataset": [{"title": "x"}]}))
