@@ -17,4 +17,10 @@ urlpatterns = [
     ),
     path("api/views/<slug:identifier>.json", views.view, name="soda-view"),
     path("data.json", views.data_json, name="data-json"),
+    path(
+        "downloads/<slug:slug>.<str:extension>",
+        views.download,
+        name="download",
+    ),
+    path("downloads/<slug:slug>/datapackage.json", views.datapackage, name="datapackage"),
 ]

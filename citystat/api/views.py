@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from citystat.api.dcat import data_catalog
+from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
 from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
 from citystat.api.soql import SoqlError
+from citystat.catalog.models import Dataset
 
 
 def soda_error(message: str, code: str, status: int = 400) -> JsonResponse:
@@ -57,3 +61,31 @@ def data_json(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(data_catalog(request), json_dumps_params={"indent": 1})
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@require_safe
+def download(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
+    """Serve a whole public dataset as a file, written once per published version."""
+    dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
+    version = dataset.latest_version
+    if extension not in EXTENSIONS or version is None:
+        raise Http404("No such download.")
+    if extension == "geojson" and not has_points(dataset):
+        raise Http404("No such download.")
+    path = export_path(dataset, version, extension)
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{dataset.slug}-v{version.number}.{extension}",
+        content_type=FORMATS.get(extension, ("application/geo+json",))[0],
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
+    """Describe a public dataset's CSV download as a Frictionless Data Package."""
+    dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
+    csv_url = request.build_absolute_uri(reverse("download", args=[slug, "csv"]))
+    return JsonResponse(data_package(dataset, csv_url), json_dumps_params={"indent": 1})
