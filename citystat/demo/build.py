@@ -18,13 +18,13 @@ from citystat.city.profile import load_city_file
 from citystat.demo.datasets import DEMO_DATASETS
 from citystat.lib.progress import fraction_progress
 from citystat.plan.documents import load_plan_file
-from citystat.plan.models import Plan
+from citystat.plan.models import Measure, Plan
 
 PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
 
 
 @dataclass
@@ -71,9 +71,29 @@ def build_demo_city(
         build.loaded[dataset.slug] = version.row_count
     ensure_departments(plan_department_names())
     load_plan_file(PLAN_FILE)
+    compute_demo_measures(show_progress)
     load_demo_surveys()
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     return build
+
+
+def compute_demo_measures(show_progress: bool) -> None:
+    """Compute every measure of the demo plan; a failure here is a bug in plan.yaml."""
+    from citystat.lib.errors import CitystatError
+    from citystat.plan.compute.run import compute_measures
+
+    total = Measure.objects.exclude(spec={}).count() or 1
+    with fraction_progress("Computing measures", enabled=show_progress) as advance:
+        done: list[str] = []
+
+        def step(slug: str) -> None:
+            done.append(slug)
+            advance(len(done) / total)
+
+        report = compute_measures(progress=step)
+    if report.failed:
+        problems = "; ".join(f"{slug}: {why}" for slug, why in sorted(report.failed.items()))
+        raise CitystatError(f"the demo plan's measures did not compute: {problems}")
 
 
 def load_demo_surveys() -> None:

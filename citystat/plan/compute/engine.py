@@ -49,8 +49,12 @@ class Context:
     population: int | None = None
 
 
-def period_key(column: ir.DateValue, grain: Grain, calendar: FiscalCalendar) -> ir.Value:
+def period_key(
+    column: ir.DateValue, grain: Grain, calendar: FiscalCalendar, date_kind: str = "date"
+) -> ir.Value:
     """Return the engine expression that names the period a date falls in."""
+    if date_kind == "year":
+        return column.cast("int64")
     if grain == "month":
         return column.truncate("M")
     if grain == "quarter":
@@ -68,6 +72,8 @@ def period_key(column: ir.DateValue, grain: Grain, calendar: FiscalCalendar) -> 
 
 
 def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
+    if grain == "year" and isinstance(key, int):
+        return period_of(dt.date(key, 1, 1), grain, calendar)
     if grain == "fiscal_year":
         first, _last = calendar.fiscal_year_bounds(int(key))
         return period_of(first, grain, calendar)
@@ -132,7 +138,8 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
     """Yield (breakdown field or "", Ibis expression) for the overall and each breakdown."""
     table = base_table(backend, relation, spec)
     table = table.filter(table[spec.date].notnull())
-    table = table.mutate(**{PERIOD: period_key(table[spec.date], spec.grain, context.calendar)})
+    key = period_key(table[spec.date], spec.grain, context.calendar, spec.date_kind)
+    table = table.mutate(**{PERIOD: key})
     for breakdown in ("", *spec.breakdowns):
         keys = [PERIOD, *([breakdown] if breakdown else [])]
         grouped = table
@@ -161,7 +168,9 @@ def backlog_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
         yield breakdown, opened, closed
 
 
-def data_span(backend: Any, relation: str, spec: MeasureSpec) -> tuple[dt.date, dt.date] | None:
+def data_span(
+    backend: Any, relation: str, spec: MeasureSpec, calendar: FiscalCalendar
+) -> tuple[dt.date, dt.date] | None:
     """Return the first and last date of the whole dataset (unfiltered), or None if empty."""
     table = backend.table(relation)
     row = backend.to_pyarrow(
@@ -169,6 +178,10 @@ def data_span(backend: Any, relation: str, spec: MeasureSpec) -> tuple[dt.date, 
     ).to_pylist()[0]
     if row["first"] is None:
         return None
+    if spec.date_kind == "year":
+        first = period_from_key(int(row["first"]), spec.grain, calendar)
+        last = period_from_key(int(row["last"]), spec.grain, calendar)
+        return first.start, last.end
     return as_date(row["first"]), as_date(row["last"])
 
 
@@ -188,7 +201,7 @@ def compute_spec(
         raise ComputeError(
             "a rate per 1,000 residents needs the city's population; set population in city.yaml."
         )
-    span = span if span is not None else data_span(backend, relation, spec)
+    span = span if span is not None else data_span(backend, relation, spec, context.calendar)
     if span is None:
         return []
     all_periods = periods_between(

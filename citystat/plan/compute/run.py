@@ -73,9 +73,9 @@ def compute_measures(
                 if version is None:
                     raise ComputeError(f"dataset {spec.dataset!r} has no published version yet.")
                 relation = warehouse.table_name(spec.dataset).strip('"')
-                key = (spec.dataset, spec.date)
+                key = (spec.dataset, spec.date, spec.grain)
                 if key not in spans:
-                    spans[key] = data_span(backend, relation, spec)
+                    spans[key] = data_span(backend, relation, spec, context.calendar)
                 values = compute_spec(backend, relation, spec, context, spans[key])
             except (SpecError, ComputeError, duckdb.Error, ibis.common.exceptions.IbisError) as e:
                 report.failed[measure.slug] = str(e).splitlines()[0]
@@ -111,7 +111,9 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
         old = MeasureValue.objects.filter(measure=measure)
         if since is not None:
             old = old.filter(period_start__gte=since.start)
-        old.delete()
+        # Computed values are derived data replaced wholesale: delete them in one statement,
+        # without the per-row signals (the audit log) that make delete() cost ms per row.
+        old._raw_delete(old.db)  # type: ignore[attr-defined]
         MeasureValue.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 

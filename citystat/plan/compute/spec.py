@@ -98,6 +98,8 @@ class MeasureSpec:
     scale: float = 1.0
     cumulative: bool = False
     breakdowns: tuple[str, ...] = ()
+    # "year" when `date` is an integer field holding the (fiscal) year itself.
+    date_kind: str = "date"
     source: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
@@ -158,7 +160,12 @@ class Checker:
         if grain not in GRAINS:
             self.problem("grain", f"{grain!r} is not one of {', '.join(GRAINS)}")
             return None
-        date = self.field_name(raw, "date", DATE_TYPES, "a date")
+        year_field = self.fields.get(str(raw.get("date"))) in NUMERIC_TYPES
+        if year_field and grain in ("fiscal_year", "year"):
+            # A table kept by year (a budget) names its year in a number field.
+            date = self.field_name(raw, "date", NUMERIC_TYPES, "a year")
+        else:
+            date = self.field_name(raw, "date", DATE_TYPES, "a date")
         spec = MeasureSpec(
             dataset=dataset,
             date=date or "",
@@ -176,8 +183,15 @@ class Checker:
             scale=self.scale_of(raw, aggregate),
             cumulative=self.cumulative_of(raw, aggregate, grain),
             breakdowns=self.breakdowns_of(raw.get("breakdowns")),
+            date_kind="year" if year_field and grain in ("fiscal_year", "year") else "date",
             source=dict(raw),
         )
+        if (
+            year_field
+            and spec.aggregate in ("backlog", "latest")
+            or (year_field and spec.cumulative)
+        ):
+            self.problem("date", "a year field cannot place rows within a year; use a date.")
         if aggregate != "backlog" and "closed" in raw:
             self.problem("closed", "only a backlog spec names the field that closes an item.")
         if aggregate != "share" and "condition" in raw:

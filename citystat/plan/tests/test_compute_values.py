@@ -172,3 +172,52 @@ def test_a_broken_spec_is_reported_and_the_other_measures_still_compute():
     report = compute_measures([broken, good])
     assert report.failed == {"b": "filter: unknown field 'x'"}
     assert report.computed["g"] == 2
+
+
+def test_a_new_load_of_the_dataset_recomputes_its_measures(
+    requests, tmp_path, django_capture_on_commit_callbacks
+):
+    from citystat.catalog.ingest import ingest
+    from citystat.plan.tests.conftest import REQUESTS_CSV
+
+    measure = make_measure({"aggregate": "count", "grain": "year"}, slug="reloaded")
+    compute_measures([measure])
+    path = tmp_path / "more.csv"
+    path.write_text(REQUESTS_CSV + "8,Trash,2025-06-01,,,1,\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        version = ingest(requests, path)
+    row = MeasureValue.objects.get(measure=measure, period="2025", breakdown="")
+    assert (row.value, row.dataset_version) == (3, version)
+
+
+def test_a_year_number_field_places_rows_in_fiscal_years(kansas_city, tmp_path):
+    from citystat.catalog.ingest import ingest
+
+    budget = Dataset.objects.create(
+        slug="budget",
+        title="Budget",
+        table_schema={
+            "fields": [
+                {"name": "fiscal_year", "type": "integer"},
+                {"name": "amended", "type": "number"},
+                {"name": "actual", "type": "number"},
+            ]
+        },
+    )
+    path = tmp_path / "budget.csv"
+    path.write_text("fiscal_year,amended,actual\n2024,100,90\n2024,100,100\n2025,50,\n")
+    ingest(budget, path)
+    measure = make_measure({"aggregate": "count", "grain": "year"}, slug="budget-ratio")
+    measure.spec = {
+        "dataset": "budget",
+        "date": "fiscal_year",
+        "aggregate": "ratio",
+        "numerator": {"aggregate": "sum", "field": "actual"},
+        "denominator": {"aggregate": "sum", "field": "amended"},
+        "scale": 100,
+        "grain": "fiscal_year",
+    }
+    measure.save()
+    compute_measures([measure])
+    got = dict(MeasureValue.objects.filter(measure=measure).values_list("period", "value"))
+    assert got == {"FY2024": 95.0, "FY2025": None}
