@@ -57,7 +57,7 @@ def compute_measures(
     context = city_context()
     schemas = dataset_schemas()
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
-    spans: dict[tuple[str, str], Any] = {}
+    spans: dict[tuple[str, str, str], Any] = {}
     with warehouse.connect() as connection:
         backend = ibis.duckdb.from_connection(connection)
         versions = {
