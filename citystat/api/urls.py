@@ -23,4 +23,6 @@ urlpatterns = [
         name="download",
     ),
     path("downloads/<slug:slug>/datapackage.json", views.datapackage, name="datapackage"),
+    path("api/3/action/<slug:action>", views.ckan_action, name="ckan-action-3"),
+    path("api/action/<slug:action>", views.ckan_action, name="ckan-action"),
 ]

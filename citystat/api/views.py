@@ -7,8 +7,10 @@ import json
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
+from citystat.api.ckan import ActionError, run_action
 from citystat.api.dcat import data_catalog
 from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
 from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
@@ -89,3 +91,35 @@ def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
     dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
     csv_url = request.build_absolute_uri(reverse("download", args=[slug, "csv"]))
     return JsonResponse(data_package(dataset, csv_url), json_dumps_params={"indent": 1})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
+    """Answer CKAN Action API calls (read-only), by GET parameters or a POSTed JSON body."""
+    help_url = request.build_absolute_uri(request.path)
+    try:
+        parameters = ckan_parameters(request)
+        result = run_action(request, action, parameters)
+    except ActionError as error:
+        body = {
+            "help": help_url,
+            "success": False,
+            "error": {"__type": error.kind, "message": str(error)},
+        }
+        return JsonResponse(body, status=error.status)
+    response = JsonResponse({"help": help_url, "success": True, "result": result})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def ckan_parameters(request: HttpRequest) -> dict:
+    if request.method != "POST" or not request.body:
+        return request.GET.dict()
+    try:
+        parameters = json.loads(request.body)
+    except ValueError:
+        raise ActionError("the request body is not valid JSON.") from None
+    if not isinstance(parameters, dict):
+        raise ActionError("the request body must be a JSON object.")
+    return parameters
