@@ -119,6 +119,9 @@ TEMPLATES = [
 DATABASES = {"default": database_config(env_str("DATABASE_URL", ""), CITYSTAT_HOME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The public dataset the Open311 GeoReport v2 endpoints serve (citystat/api/open311.py).
+CITYSTAT_OPEN311_DATASET = env_str("CITYSTAT_OPEN311_DATASET", "service-requests")
+
 # The warehouse holds published datasets: a folder of immutable Parquet versions
 # (citystat/catalog/warehouse.py). Default: CITYSTAT_HOME/warehouse.
 CITYSTAT_WAREHOUSE = env_str("CITYSTAT_WAREHOUSE", str(CITYSTAT_HOME / "warehouse"))

@@ -25,4 +25,12 @@ urlpatterns = [
     path("downloads/<slug:slug>/datapackage.json", views.datapackage, name="datapackage"),
     path("api/3/action/<slug:action>", views.ckan_action, name="ckan-action-3"),
     path("api/action/<slug:action>", views.ckan_action, name="ckan-action"),
+    path("open311/v2/discovery.json", views.open311_discovery, name="open311-discovery"),
+    path("open311/v2/services.json", views.open311_services, name="open311-services"),
+    path("open311/v2/requests.json", views.open311_requests, name="open311-requests"),
+    path(
+        "open311/v2/requests/<slug:identifier>.json",
+        views.open311_request,
+        name="open311-request",
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -13,9 +14,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from citystat.api.ckan import ActionError, run_action
 from citystat.api.dcat import data_catalog
 from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
+from citystat.api.open311 import Open311Error, find_requests, services
 from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
 from citystat.api.soql import SoqlError
 from citystat.catalog.models import Dataset
+from citystat.city.models import CityProfile
 
 
 def soda_error(message: str, code: str, status: int = 400) -> JsonResponse:
@@ -123,3 +126,62 @@ def ckan_parameters(request: HttpRequest) -> dict:
     if not isinstance(parameters, dict):
         raise ActionError("the request body must be a JSON object.")
     return parameters
+
+
+def open311_response(payload: Any, status: int = 200) -> JsonResponse:
+    response = JsonResponse(payload, status=status, safe=False)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def open311_error(error: Open311Error) -> JsonResponse:
+    return open311_response([{"code": error.status, "description": str(error)}], error.status)
+
+
+@require_safe
+def open311_discovery(request: HttpRequest) -> JsonResponse:
+    city = CityProfile.current()
+    return open311_response(
+        {
+            "changeset": city.updated_at.isoformat() if city.pk else "",
+            "contact": city.website or city.name,
+            "key_service": "",
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": request.build_absolute_uri("/open311/v2"),
+                    "changeset": city.updated_at.isoformat() if city.pk else "",
+                    "type": "production",
+                    "formats": ["application/json"],
+                }
+            ],
+        }
+    )
+
+
+@require_safe
+def open311_services(request: HttpRequest) -> JsonResponse:
+    try:
+        return open311_response(services())
+    except Open311Error as error:
+        return open311_error(error)
+
+
+@require_safe
+def open311_requests(request: HttpRequest) -> JsonResponse:
+    try:
+        return open311_response(find_requests(request.GET.dict()))
+    except Open311Error as error:
+        return open311_error(error)
+
+
+@require_safe
+def open311_request(request: HttpRequest, identifier: str) -> JsonResponse:
+    """Return one request as GeoReport v2 does: an array of one element."""
+    try:
+        found = find_requests({"service_request_id": identifier})
+    except Open311Error as error:
+        return open311_error(error)
+    if not found:
+        return open311_error(Open311Error(f"no service request {identifier!r}.", 404))
+    return open311_response(found[:1])
