@@ -219,6 +219,8 @@ def compute_spec(
                 period = period_from_key(row.pop(PERIOD), spec.grain, context.calendar)
                 value = label(row.pop(breakdown)) if breakdown else ""
                 groups[(breakdown, value)][period] = row
+    if spec.aggregate in ADDITIVE:
+        groups.setdefault(("", ""), {})  # no matching rows is a count of 0, not "no data"
     return finish(groups, spec, context, all_periods, span[1])
 
 

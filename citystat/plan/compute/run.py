@@ -24,6 +24,8 @@ from citystat.plan.models import Measure, MeasureValue
 class ComputeReport:
     computed: dict[str, int] = field(default_factory=dict)  # slug → values stored
     failed: dict[str, str] = field(default_factory=dict)  # slug → why
+    # slug → why its values say nothing (a filter matching no rows): shown, not fatal.
+    warnings: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -80,6 +82,11 @@ def compute_measures(
             except (SpecError, ComputeError, duckdb.Error, ibis.common.exceptions.IbisError) as e:
                 report.failed[measure.slug] = str(e).splitlines()[0]
                 continue
+            if not any(value.value for value in values if not value.breakdown):
+                report.warnings[measure.slug] = (
+                    "no rows match its filter, so every period has no data or 0; "
+                    "check the values the filter compares with."
+                )
             report.computed[measure.slug] = store_values(measure, values, version, since)
             if progress:
                 progress(measure.slug)

@@ -221,3 +221,12 @@ def test_a_year_number_field_places_rows_in_fiscal_years(kansas_city, tmp_path):
     compute_measures([measure])
     got = dict(MeasureValue.objects.filter(measure=measure).values_list("period", "value"))
     assert got == {"FY2024": 95.0, "FY2025": None}
+
+
+def test_a_filter_that_matches_nothing_is_a_warning_not_a_failure():
+    measure = make_measure(
+        {"aggregate": "count", "grain": "year", "filter": "category = 'Potholes'"}
+    )
+    report = compute_measures([measure])
+    assert "no rows match its filter" in report.warnings["m"]
+    assert set(MeasureValue.objects.filter(measure=measure).values_list("value", flat=True)) == {0}

@@ -35,6 +35,8 @@ class Command(BaseCommand):
         report = compute_measures(measures, since=since)
         for slug, problem in sorted(report.failed.items()):
             self.stderr.write(f"{slug}: {problem}")
+        for slug, warning in sorted(report.warnings.items()):
+            self.stderr.write(f"{slug}: warning: {warning}")
         stored = sum(report.computed.values())
         self.stdout.write(
             f"Computed {len(report.computed)} measures ({stored:,} values) "

@@ -1,0 +1,200 @@
+"""Time `citystat compute` for the whole demo plan against the same aggregations in SQL.
+
+    .venv/bin/citystat demo-data --out /tmp/dd10m --rows 10000000
+    .venv/bin/python benchmarks/compute.py /tmp/dd10m
+
+The first run loads the data files into a warehouse under --home (default
+/tmp/citystat-compute-bench) through `ingest`, as `citystat demo` does, and loads the demo
+plan; later runs reuse them. Then, in this one process and on the same warehouse:
+(a) baseline: every measure's aggregations written by hand as DuckDB SQL (one statement
+    per measure and breakdown, with the plan's filter text pasted in, which only a
+    benchmark may do), results fetched into Python;
+(b) `compute_measures()`: specs checked, compiled to Ibis, run, and the values stored in
+    the app database (SQLite).
+Each side runs twice, alternating; the faster run of each counts. Exits 1 when (b) takes
+more than 2 × (a).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+MAX_RATIO = 2.0
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup(data: Path, home: Path) -> None:
+    os.environ["CITYSTAT_HOME"] = str(home)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("CITYSTAT_WAREHOUSE", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    home.mkdir(parents=True, exist_ok=True)
+    marker = home / "loaded.json"
+    wanted = {"data": str(data), "size": (data / "service_requests.csv").stat().st_size}
+    call_command("migrate", verbosity=0, interactive=False)
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return
+    from citystat.catalog.ingest import ingest
+    from citystat.city.profile import load_city_file
+    from citystat.demo.build import (
+        PLAN_FILE,
+        ensure_departments,
+        plan_department_names,
+        save_dataset,
+    )
+    from citystat.demo.datasets import DEMO_DATASETS
+    from citystat.plan.documents import load_plan_file
+
+    load_city_file(data / "city.yaml")
+    for definition in DEMO_DATASETS:
+        started = time.perf_counter()
+        version = ingest(save_dataset(definition), data / definition["file"])
+        print(f"loaded {definition['slug']}: {version.row_count:,} rows", end="")
+        print(f" in {time.perf_counter() - started:.0f} s", flush=True)
+    ensure_departments(plan_department_names())
+    load_plan_file(PLAN_FILE, reason="benchmark")
+    marker.write_text(json.dumps(wanted))
+
+
+def period_sql(column: str, grain: str, year_field: bool, start_month: int) -> str:
+    if year_field:
+        return column
+    if grain == "fiscal_year":
+        # The demo city's fiscal year starts on the 1st of its month.
+        return f"year({column}) + (month({column}) >= {start_month})::int"
+    return f"date_trunc('{grain}', {column})"
+
+
+def part_sql(part: dict) -> str:
+    if not part:
+        return ""
+    value = part["field"] if part["aggregate"] == "sum" else "1"
+    if part.get("filter"):
+        return f"sum(case when ({part['filter']}) then {value} else 0 end)"
+    return f"sum({value})" if part["aggregate"] == "sum" else "count(*)"
+
+
+def hand_sql(spec: dict, relation: str, year_field: bool, start_month: int) -> list[str]:
+    """Return the statements a person would write for this measure, one per breakdown."""
+    date, grain, aggregate = spec["date"], spec["grain"], spec["aggregate"]
+    where = f"where {date} is not null" + (f" and ({spec['filter']})" if spec.get("filter") else "")
+    key = period_sql(date, grain, year_field, start_month)
+    statements = []
+    for breakdown in [None, *spec.get("breakdowns", [])]:
+        extra = f", {breakdown}" if breakdown else ""
+        if aggregate == "backlog":
+            closed = spec["closed"]
+            closed_key = period_sql(closed, grain, False, start_month)
+            statements.append(
+                f"select {key} as p{extra}, count(*) from {relation} {where} group by all"
+            )
+            statements.append(
+                f"select {closed_key} as p{extra}, count(*) from {relation} {where} "
+                f"and {closed} is not null group by all"
+            )
+            continue
+        if aggregate == "latest":
+            statements.append(
+                f"select p{extra}, sum({spec['field']}) from (select *, {key} as p, "
+                f"max({date}) over (partition by {key}{extra}) as last from {relation} {where}) "
+                f"where {date} = last group by all"
+            )
+            continue
+        select = {
+            "count": "count(*)",
+            "rate_per_1000": f"sum({spec['field']})" if spec.get("field") else "count(*)",
+            "sum": f"sum({spec.get('field')})",
+            "mean": f"sum({spec.get('field')}), count({spec.get('field')})",
+            "median": f"quantile_cont({spec.get('field')}, 0.5)",
+            "percentile": f"quantile_cont({spec.get('field')}, {spec.get('percentile', 50) / 100})",
+            "distinct_count": f"count(distinct {spec.get('field')})",
+            "share": f"sum(case when ({spec.get('condition')}) then 1 else 0 end), count(*)",
+            "ratio": f"{part_sql(spec.get('numerator', {}))}, "
+            f"{part_sql(spec.get('denominator', {}))}",
+        }[aggregate]
+        statements.append(
+            f"select {key} as p{extra}, {select} from {relation} {where} group by all"
+        )
+    return statements
+
+
+def run_baseline(measures: list, start_month: int) -> float:
+    from citystat.catalog import warehouse
+    from citystat.catalog.models import Dataset
+
+    schemas = {d.slug: d.table_schema for d in Dataset.objects.all()}
+    started = time.perf_counter()
+    with warehouse.connect() as connection:
+        spans = set()
+        for measure in measures:
+            spec = measure.spec
+            relation = warehouse.table_name(spec["dataset"])
+            types = {f["name"]: f.get("type") for f in schemas[spec["dataset"]]["fields"]}
+            year_field = types[spec["date"]] in ("integer", "number")
+            span = (spec["dataset"], spec["date"], spec["grain"])
+            if span not in spans:
+                spans.add(span)
+                connection.execute(
+                    f"select min({spec['date']}), max({spec['date']}) from {relation}"
+                ).fetchall()
+            for statement in hand_sql(spec, relation, year_field, start_month):
+                connection.execute(statement).fetchall()
+    return time.perf_counter() - started
+
+
+def run_compute(measures: list) -> tuple[float, Any]:
+    from citystat.plan.compute.run import compute_measures
+
+    started = time.perf_counter()
+    report = compute_measures(measures)
+    return time.perf_counter() - started, report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="a folder written by citystat demo-data")
+    parser.add_argument("--home", type=Path, default=Path("/tmp/citystat-compute-bench"))
+    arguments = parser.parse_args()
+    setup(arguments.data, arguments.home)
+    from citystat.catalog.warehouse import row_count
+    from citystat.city.models import CityProfile
+    from citystat.plan.models import Measure
+
+    measures = list(Measure.objects.exclude(spec={}).order_by("pk"))
+    start_month = CityProfile.current().fiscal_year_start_month
+    baseline_runs, compute_runs = [], []
+    report = None
+    for _ in range(2):
+        baseline_runs.append(run_baseline(measures, start_month))
+        seconds, report = run_compute(measures)
+        compute_runs.append(seconds)
+    assert report is not None
+    if report.failed:
+        print(f"measures that failed: {report.failed}")
+        return 1
+    baseline, computed = min(baseline_runs), min(compute_runs)
+    ratio = computed / baseline
+    print(f"311 rows: {row_count('service-requests') or 0:,}")
+    print(f"measures: {len(measures)} ({sum(report.computed.values()):,} values stored)")
+    runs = ", ".join(f"{seconds:.2f}" for seconds in baseline_runs)
+    print(f"hand-written DuckDB SQL: {baseline:.2f} s  (runs: {runs})")
+    runs = ", ".join(f"{seconds:.2f}" for seconds in compute_runs)
+    print(f"citystat compute:        {computed:.2f} s  (runs: {runs})")
+    print(f"ratio: {ratio:.2f} × (limit {MAX_RATIO} ×)")
+    return 0 if ratio <= MAX_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
