@@ -1,0 +1,84 @@
+"""citystat compute, measures, values and plan health, as a person at a terminal uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from citystat.plan.models import Target
+from citystat.plan.outlook import outlook
+from citystat.plan.tests.test_compute_values import make_measure
+
+pytestmark = pytest.mark.usefixtures("requests")
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def potholes():
+    measure = make_measure(
+        {"aggregate": "count", "grain": "fiscal_year", "breakdowns": ["council_district"]},
+        slug="potholes",
+    )
+    Target.objects.create(measure=measure, fiscal_year=2025, value=5, tolerance=1)
+    return measure
+
+
+def test_compute_reports_what_it_stored(potholes):
+    assert "Computed 1 measures" in run("compute")
+
+
+def test_compute_since_keeps_earlier_values(potholes):
+    run("compute")
+    potholes.values.filter(period="FY2024").update(value=99)
+    run("compute", "--since", "FY2025")
+    assert potholes.values.get(period="FY2024", breakdown="").value == 99
+
+
+def test_compute_refuses_an_unknown_measure_and_a_bad_period(potholes):
+    with pytest.raises(CommandError, match="no computed measure 'nope'"):
+        run("compute", "--measure", "nope")
+    with pytest.raises(CommandError, match="--since: 'May' is not a period"):
+        run("compute", "--since", "May")
+
+
+def test_measures_json_lists_latest_value_target_and_status(potholes):
+    run("compute")
+    (row,) = json.loads(run("measures", "--json"))
+    assert (row["slug"], row["period"], row["value"], row["target"]) == ("potholes", "FY2025", 5, 5)
+    assert row["status"] == "on_track"
+
+
+def test_values_csv_by_breakdown(potholes):
+    run("compute")
+    rows = list(
+        csv.DictReader(io.StringIO(run("values", "potholes", "--by", "council_district", "--csv")))
+    )
+    assert {(r["period"], r["council_district"], r["value"]) for r in rows} >= {
+        ("FY2025", "2", "3.0")
+    }
+
+
+def test_values_refuses_a_field_the_measure_is_not_broken_down_by(potholes):
+    with pytest.raises(CommandError, match="not broken down by 'neighborhood'"):
+        run("values", "potholes", "--by", "neighborhood")
+
+
+def test_plan_health_lists_gaps(potholes):
+    out = run("plan", "health", "--plan", "p")
+    assert "measure potholes: has no baseline" in out
+    assert "measure potholes: has no values yet" in out
+
+
+def test_outlook_says_when_a_target_is_reached(potholes):
+    run("compute")
+    text = outlook(potholes)
+    assert text.sentence  # three fiscal years: a trend exists
