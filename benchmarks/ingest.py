@@ -1,7 +1,7 @@
 """Time `citystat ingest` against DuckDB's own CREATE TABLE … AS SELECT * FROM read_csv(…).
 
     .venv/bin/citystat demo-data --out /tmp/dd10m --rows 10000000
-    .venv/bin/python benchmarks/ingest.py /tmp/dd10m/service_requests.csv
+    .venv/bin/python benchmarks/ingest.py /tmp/dd10m/service_requests.csv [--repeat 3]
 
 Each side runs in its own child process, so each peak RSS is its own.
 (a) baseline: `CREATE TABLE t AS SELECT * FROM read_csv(file, header = true)` into a fresh
@@ -87,7 +87,11 @@ def load(path: str, folder: str) -> dict:
 def child(kind: str, path: str) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"citystat-bench-{kind}-") as folder:
         result = (baseline if kind == "baseline" else load)(path, folder)
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_rss_mib"] = usage.ru_maxrss / 1024
+    # CPU seconds of the whole child, Django start-up included: a steadier measure than
+    # wall time on a machine other work shares.
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     return result
 
 
@@ -106,33 +110,50 @@ def run_child(kind: str, path: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", help="The demo city's service_requests.csv.")
+    parser.add_argument("--repeat", type=int, default=1, help="Runs per side; best is kept.")
     parser.add_argument("--child", choices=["baseline", "load"], help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         print(json.dumps(child(options.child, options.csv)))
         return
     size = Path(options.csv).stat().st_size
-    print(f"file: {options.csv} ({size / 2**30:.2f} GiB)")
-    base = run_child("baseline", options.csv)
+    print(f"file: {options.csv} ({size / 2**30:.2f} GiB), best of {options.repeat}")
+    runs: dict[str, list[dict]] = {"baseline": [], "load": []}
+    for _ in range(options.repeat):
+        # Interleaved, so a burst of other work on the machine hits both sides alike.
+        for kind in runs:
+            runs[kind].append(run_child(kind, options.csv))
+    base = min(runs["baseline"], key=lambda run: run["seconds"])
+    ours = min(runs["load"], key=lambda run: run["seconds"])
     if base.get("plain_error"):
         print(f"plain CREATE TABLE AS read_csv failed: {base['plain_error']}")
         print(f"baseline re-timed with dateformat = {base['hint']!r}")
     print(
-        f"baseline  duckdb CREATE TABLE AS read_csv: {base['seconds']:7.2f} s  "
-        f"{base['rows']:,} rows  peak RSS {base['peak_rss_mib']:,.0f} MiB"
+        f"baseline  duckdb CREATE TABLE AS read_csv:    {base['seconds']:7.2f} s  "
+        f"{base['rows']:,} rows  peak RSS {base['peak_rss_mib']:,.0f} MiB  "
+        f"CPU {base['cpu_seconds']:.1f} s"
     )
-    ours = run_child("load", options.csv)
     print(
         f"citystat  ingest (typed, checked, published): {ours['seconds']:7.2f} s  "
-        f"{ours['rows']:,} rows  peak RSS {ours['peak_rss_mib']:,.0f} MiB"
+        f"{ours['rows']:,} rows  peak RSS {ours['peak_rss_mib']:,.0f} MiB  "
+        f"CPU {ours['cpu_seconds']:.1f} s"
     )
     print(f"steps: {ours['timings']}")
+    if options.repeat > 1:
+        print(
+            "all runs, s: baseline",
+            [round(r["seconds"], 1) for r in runs["baseline"]],
+            "ingest",
+            [round(r["seconds"], 1) for r in runs["load"]],
+        )
+    peak = max(run["peak_rss_mib"] for run in runs["load"])
     ratio = ours["seconds"] / base["seconds"]
+    print(f"CPU ratio: {ours['cpu_seconds'] / base['cpu_seconds']:.2f}")
     print(
-        f"ratio: {ratio:.2f} (limit {MAX_RATIO})  peak RSS: {ours['peak_rss_mib']:,.0f} MiB "
+        f"ratio: {ratio:.2f} (limit {MAX_RATIO})  peak RSS: {peak:,.0f} MiB "
         f"(limit {MAX_RSS_MIB:,.0f})"
     )
-    if ratio > MAX_RATIO or ours["peak_rss_mib"] >= MAX_RSS_MIB:
+    if ratio > MAX_RATIO or peak >= MAX_RSS_MIB:
         sys.exit(1)
 
 

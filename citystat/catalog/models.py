@@ -138,7 +138,7 @@ class DatasetVersion(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices)
     mode = models.CharField(max_length=10, default="replace")
     source = models.CharField(max_length=500)
-    checksum = models.CharField(max_length=80, blank=True, help_text="sha256 of the source.")
+    checksum = models.CharField(max_length=80, blank=True, help_text="CRC-32 of the source.")
     started_by = models.CharField(
         max_length=150, blank=True, help_text="Who or what started the load."
     )

@@ -134,15 +134,29 @@ def typed_column(spec: dict, raw_column: str, preferred_format: str | None = Non
             name, field_type, sql_type, expression, [true_values, false_values], expected
         )
     formats = _formats_for(field_type, field_format)
-    if preferred_format and preferred_format in formats:
+    if preferred_format and preferred_format in formats[:1]:
         expression = f"coalesce(try_strptime({trimmed}, ?), try_strptime({trimmed}, ?))::{sql_type}"
         parameters: list[Any] = [preferred_format, formats]
+    elif preferred_format and is_four_digit_twin(preferred_format, formats):
+        # '%m/%d/%Y' reads '1/8/20' as the year 20 where the list's '%m/%d/%y' reads 2020;
+        # a year of 100 or more proves no earlier format could have read the value.
+        first = f"try_strptime({trimmed}, ?)"
+        expression = (
+            f"coalesce(case when year({first}) >= 100 then {first} end, "
+            f"try_strptime({trimmed}, ?))::{sql_type}"
+        )
+        parameters = [preferred_format, preferred_format, formats]
     else:
         expression = f"try_strptime({trimmed}, ?)::{sql_type}"
         parameters = [formats]
     return TypedColumn(
         name, field_type, sql_type, expression, parameters, f"a {field_type} like {formats[0]}"
     )
+
+
+def is_four_digit_twin(preferred: str, formats: list[str]) -> bool:
+    """Say whether `preferred` is the second format and the first is it with a 2-digit year."""
+    return formats[1:2] == [preferred] and formats[0] == preferred.replace("%Y", "%y")
 
 
 def date_formats(spec: dict) -> list[str]:
@@ -158,9 +172,10 @@ def raw_checks(spec: dict, raw: str, typed: str) -> list[tuple[str, list[Any], s
     column = typed_column(spec, "x")
     if column.field_type == "string":
         return []
+    # The rare case first: most values typed fine, so the trim runs on almost none.
     present = f"{raw} is not null and trim({raw}) <> ''"
     checks: list[tuple[str, list[Any], str]] = [
-        (f"{present} and {typed} is null", [], column.expected)
+        (f"{typed} is null and {present}", [], column.expected)
     ]
     if column.field_type in ("integer", "year"):
         checks.append(

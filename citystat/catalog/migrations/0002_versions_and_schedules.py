@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="datasetversion",
             name="checksum",
-            field=models.CharField(blank=True, help_text="sha256 of the source.", max_length=80),
+            field=models.CharField(blank=True, help_text="CRC-32 of the source.", max_length=80),
         ),
         migrations.AddField(
             model_name="datasetversion",

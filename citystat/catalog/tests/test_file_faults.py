@@ -140,3 +140,18 @@ def test_every_failure_is_recorded_as_a_failed_version_with_its_report(live, tmp
     ]
     assert "Nothing was published" in failed.report["message"]
     assert live.latest_version.number == 1
+
+
+def test_a_two_digit_year_after_the_sample_still_reads_as_this_century(
+    scores, tmp_path, monkeypatch
+):
+    from citystat.catalog import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "FORMAT_SAMPLE_ROWS", 1)
+    path = write(tmp_path, "id,opened,score\n1,01/07/2020,3\n2,1/8/20,4\n3,2020-01-09,5\n")
+    ingest(scores, path)
+    assert [str(row[1]) for row in published("scores")] == [
+        "2020-01-07",
+        "2020-01-08",
+        "2020-01-09",
+    ]
