@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("citystat.surveys.urls")),
     path("", include("citystat.api.urls")),
     path("", include("citystat.accounts.urls")),
+    path("", include("citystat.plan.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,110 @@
+"""Staff pages for measures: values, narratives and targets (docs/plan.md, Staff pages)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from citystat.accounts.decorators import staff_required
+from citystat.plan.forms import NarrativeForm, TargetForm, ValueForm, ValuesUploadForm
+from citystat.plan.history import describe, target_history
+from citystat.plan.manual import ManualValueError, enter_value, import_values_csv
+from citystat.plan.models import Measure, Narrative, Target
+from citystat.plan.outlook import outlook
+from citystat.plan.reporting import measure_rows, value_rows
+from citystat.plan.status import status_for
+
+
+def form_problems(form: forms.BaseForm) -> list[str]:
+    return [f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()]
+
+
+def measure_of(request: HttpRequest, slug: str) -> Measure:
+    return get_object_or_404(Measure, slug=slug)
+
+
+@staff_required("plan.view_measure")
+def measure_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "plan/staff/measure_list.html", {"rows": measure_rows()})
+
+
+@staff_required("plan.view_measure")
+def measure_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    measure = measure_of(request, slug)
+    context = {
+        "measure": measure,
+        "status": status_for(measure),
+        "outlook": outlook(measure),
+        "values": value_rows(measure)[-24:][::-1],
+        "target_changes": [describe(c, measure.unit) for c in target_history(measure)][::-1],
+        "targets": measure.targets.all(),
+        "narratives": measure.narratives.all()[:6],
+        "value_form": ValueForm(),
+        "upload_form": ValuesUploadForm(),
+        "narrative_form": NarrativeForm(),
+        "target_form": TargetForm(),
+    }
+    return render(request, "plan/staff/measure_detail.html", context)
+
+
+@require_POST
+@staff_required("plan.add_measurevalue", scoped=measure_of)
+def add_values(request: HttpRequest, slug: str) -> HttpResponse:
+    measure = measure_of(request, slug)
+    try:
+        upload = request.FILES.get("file")
+        if upload is not None:
+            text = upload.read().decode("utf-8-sig", errors="replace")
+            count = import_values_csv(measure, text)
+            messages.success(request, f"Saved {count} values from the file.")
+        else:
+            form = ValueForm(request.POST)
+            if not form.is_valid():
+                raise ManualValueError(form_problems(form))
+            data = form.cleaned_data
+            enter_value(measure, data["period"], data["value"], data["source_note"])
+            messages.success(request, f"Saved the value for {data['period']}.")
+    except ManualValueError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+    return redirect("staff-measure", slug=slug)
+
+
+@require_POST
+@staff_required("plan.add_narrative", scoped=measure_of)
+def save_narrative(request: HttpRequest, slug: str) -> HttpResponse:
+    measure = measure_of(request, slug)
+    existing = Narrative.objects.filter(measure=measure, period=request.POST.get("period")).first()
+    form = NarrativeForm(request.POST, instance=existing or Narrative(measure=measure))
+    if form.is_valid():
+        narrative = form.save(commit=False)
+        narrative.author = request.user  # type: ignore[assignment]
+        narrative.save()
+        messages.success(request, f"Saved the narrative for {narrative.period}.")
+    else:
+        for problem in form_problems(form):
+            messages.error(request, problem)
+    return redirect("staff-measure", slug=slug)
+
+
+@require_POST
+@staff_required("plan.change_target")
+def save_target(request: HttpRequest, slug: str) -> HttpResponse:
+    measure = measure_of(request, slug)
+    year = request.POST.get("fiscal_year", "")
+    if not year.isdigit():
+        raise Http404("no such fiscal year")
+    existing = Target.objects.filter(measure=measure, fiscal_year=int(year)).first()
+    form = TargetForm(request.POST, instance=existing or Target(measure=measure))
+    if form.is_valid():
+        target = form.save(commit=False)
+        target._change_reason = form.cleaned_data["reason"]  # type: ignore[attr-defined]
+        target.save()
+        messages.success(request, f"Saved the FY{target.fiscal_year} target.")
+    else:
+        for problem in form_problems(form):
+            messages.error(request, problem)
+    return redirect("staff-measure", slug=slug)
