@@ -112,7 +112,16 @@ ROLES: dict[str, RoleSpec] = {
 # Staff routes whose views other apps protect with Django's own decorators
 # (`permission_required`) rather than `staff_required`: {route name: permission}.
 # The permission-matrix test reads this for any staff route its view does not declare.
-STAFF_ROUTE_PERMISSIONS: dict[str, str] = {}
+STAFF_ROUTE_PERMISSIONS: dict[str, str] = {
+    # citystat/catalog/views/staff.py
+    "staff-datasets": "catalog.view_dataset",
+    "staff-dataset": "catalog.view_dataset",
+    "staff-dataset-new": "catalog.add_dataset",
+    "staff-dataset-edit": "catalog.change_dataset",
+    "staff-dataset-upload": "catalog.change_dataset",
+    "staff-dataset-load-now": "catalog.change_dataset",
+    "staff-dataset-rollback": "catalog.change_dataset",
+}
 
 # How to find the department of objects that have no `department` of their own:
 # {model class: function(obj) -> Department id or None}. Apps add to it with
