@@ -190,6 +190,36 @@ def record_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
         )
 
 
+def record_relation_change(
+    sender: Any, instance: models.Model, action: str, model: Any, pk_set: Any, **kwargs: Any
+) -> None:
+    """Record added and removed links (a user's groups, a profile's departments)."""
+    if action not in ("post_add", "post_remove", "post_clear") or not is_audited(type(instance)):
+        return
+    field = next((f for f in instance._meta.many_to_many if f.remote_field.through is sender), None)
+    name = field.name if field is not None else None
+    if name is None:  # the reverse side: group.user_set.add(user)
+        name = next(
+            (
+                r.get_accessor_name()
+                for r in instance._meta.related_objects
+                if getattr(r, "through", None) is sender
+            ),
+            None,
+        )
+    if name is None:
+        return
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    if action == "post_clear":
+        names: list[str] = []
+    else:
+        related = model._base_manager.filter(pk__in=sorted(pk_set or []))
+        names = sorted(str(obj) for obj in related)
+        if not names:
+            return
+    record(AuditEntry.Action.UPDATE, instance=instance, changes={name: {verb: names}})
+
+
 def record_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(AuditEntry.Action.SIGN_IN, user=user, object_repr=user.get_username())
 
@@ -209,10 +239,12 @@ def record_failed_sign_in(
 
 def connect_signals() -> None:
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+    from django.db.models.signals import m2m_changed
 
     pre_save.connect(remember_before, dispatch_uid="citystat-audit-before")
     post_save.connect(record_save, dispatch_uid="citystat-audit-save")
     post_delete.connect(record_delete, dispatch_uid="citystat-audit-delete")
+    m2m_changed.connect(record_relation_change, dispatch_uid="citystat-audit-relations")
     user_logged_in.connect(record_sign_in, dispatch_uid="citystat-audit-sign-in")
     user_logged_out.connect(record_sign_out, dispatch_uid="citystat-audit-sign-out")
     user_login_failed.connect(record_failed_sign_in, dispatch_uid="citystat-audit-failed")

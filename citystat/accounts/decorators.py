@@ -74,6 +74,20 @@ def staff_required(
     return decorate
 
 
+def embeddable(view: View) -> View:
+    """Let other sites frame this public view (an embed page); every other page says no.
+
+    The site-wide policy is `frame-ancestors 'none'` and `X-Frame-Options: DENY`
+    (settings.py); this lifts both for the one view, so a chart can sit in a council
+    member's page while the staff pages can never be framed for clickjacking.
+    """
+    from csp.decorators import csp_replace
+    from django.views.decorators.clickjacking import xframe_options_exempt
+
+    framed = csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(view))
+    return framed
+
+
 def staff_public(view: View) -> View:
     """Mark a view under /staff/ as open to everyone (sign-in, password reset)."""
     view.staff_permission = PUBLIC  # type: ignore[attr-defined]

@@ -67,6 +67,28 @@ def test_a_change_through_the_site_names_the_person_and_their_ip(alice):
     )
 
 
+def test_a_new_role_is_recorded_on_the_user(carol):
+    from citystat.accounts.roles import grant_role
+
+    grant_role(carol, "administrator")
+    entry = latest(object_type="auth.user")
+    assert entry.changes == {"groups": {"added": ["administrator"]}}
+
+
+def test_a_member_added_from_the_group_side_is_recorded(carol):
+    from django.contrib.auth.models import Group
+
+    Group.objects.get(name="moderator").user_set.add(carol)
+    entry = latest(object_type="auth.group")
+    assert entry.changes == {"user_set": {"added": ["carol"]}}
+
+
+def test_a_profiles_departments_are_recorded(bob, departments):
+    bob.staff_profile.departments.add(departments["public-works"])
+    entry = latest(object_type="accounts.staffprofile")
+    assert entry.changes == {"departments": {"added": ["Public Works"]}}
+
+
 def test_password_hashes_never_reach_the_log(carol):
     carol.set_password("another long passphrase")
     carol.save()

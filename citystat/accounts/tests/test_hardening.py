@@ -146,3 +146,13 @@ def test_a_failed_sign_in_logs_the_name_but_not_the_password(alice, caplog):
     Client().post("/staff/login/", {"username": "alice", "password": "hunter2-not-it"})
     assert "alice" in caplog.text
     assert "hunter2-not-it" not in caplog.text
+
+
+@pytest.mark.urls("citystat.accounts.tests.embed_urls")
+def test_only_embed_pages_may_be_framed(db):
+    embed = Client().get("/embed/chart/")
+    assert "frame-ancestors *" in embed["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed
+    assert "script-src 'self'" in embed["Content-Security-Policy"]
+    other = Client().get("/staff/login/")
+    assert "frame-ancestors 'none'" in other["Content-Security-Policy"]
