@@ -572,5 +572,5 @@ def compact(values: dict[str, Any]) -> dict[str, Any]:
 
 def dump_plan(plan: Plan) -> str:
     return yaml.safe_dump(
-        export_plan(plan), sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+        export_plan(plan), sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
     )

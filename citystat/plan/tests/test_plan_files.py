@@ -170,3 +170,22 @@ def test_removing_a_measure_from_the_file_removes_it_from_the_plan():
     document["priority_areas"][0]["goals"][0]["objectives"][0]["measures"].pop()
     load_plan(document, "tiny.yaml")
     assert list(Measure.objects.values_list("slug", flat=True)) == ["potholes-7-days"]
+
+
+def test_the_demo_plan_round_trips_exactly(db):
+    from citystat.demo.build import (
+        PLAN_FILE,
+        ensure_departments,
+        plan_department_names,
+        save_dataset,
+    )
+    from citystat.demo.datasets import DEMO_DATASETS
+    from citystat.plan.documents import read_plan_file
+
+    ensure_departments(plan_department_names())
+    for definition in DEMO_DATASETS:
+        save_dataset(definition)
+    document = read_plan_file(PLAN_FILE)
+    plan = load_plan(copy.deepcopy(document), "plan.yaml")
+    assert export_plan(plan) == document
+    assert Measure.objects.count() == 67
