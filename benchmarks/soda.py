@@ -9,8 +9,8 @@ One run measures, on the same rows:
 (b) the same aggregation written by hand as DuckDB SQL over the published Parquet version,
     in this process (the floor: parsing, checking and HTTP are what (a) adds);
 (c) Datasette, installed by this script into its own virtual environment, serving
-    the same rows (every published column) from SQLite with the equivalent SQL (sql_time_limit_ms raised: at its
-    default of 1 s it cannot answer at this size).
+    the same rows (every published column) from SQLite with the equivalent SQL
+    (sql_time_limit_ms raised: at its default of 1 s it cannot answer at this size).
 Exits 1 unless (a) has p50 < 250 ms, (a)/(b) ≤ 1.5 and (c)/(a) ≥ 50.
 """
 
