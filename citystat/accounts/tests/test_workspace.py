@@ -66,6 +66,36 @@ def test_a_measure_with_this_years_target_is_not_listed(alice, departments):
     assert b"Main breaks fixed" not in response.content
 
 
+def add_values(measures):
+    import datetime as dt
+
+    for measure in measures.values():
+        measure.values.create(
+            period="2026-09",
+            period_start=dt.date(2026, 9, 1),
+            period_end=dt.date(2026, 9, 30),
+            value=90,
+        )
+
+
+def test_bob_sees_narratives_due_only_for_his_department(bob, departments):
+    measures = build_measures(departments)
+    add_values(measures)
+    content = signed_in(bob).get("/staff/").content.decode()
+    section = content.split('id="section-narratives-due"')[1].split("</section>")[0]
+    assert "Main breaks fixed" in section and "No narrative for 2026-09" in section
+    assert "Potholes closed" not in section
+
+
+def test_a_written_narrative_is_no_longer_due(bob, departments):
+    measures = build_measures(departments)
+    add_values(measures)
+    measures["water"].narratives.create(period="2026-09", context="A dry month.")
+    content = signed_in(bob).get("/staff/").content.decode()
+    section = content.split('id="section-narratives-due"')[1].split("</section>")[0]
+    assert "Main breaks fixed" not in section
+
+
 def test_staff_without_two_factor_are_asked_to_turn_it_on(alice):
     assert b"Turn on two-factor sign-in" in signed_in(alice).get("/staff/").content
 
