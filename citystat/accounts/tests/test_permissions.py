@@ -149,7 +149,12 @@ def test_the_admin_sends_visitors_to_the_staff_sign_in(db):
 
 def test_an_administrator_without_two_factor_cannot_enter_the_admin(dana):
     response = signed_in(dana, verified=False).get("/admin/")
-    assert response.status_code == 302
+    assert response["Location"] == "/staff/two-factor/?next=%2Fadmin%2F"
+
+
+def test_two_factor_guards_staff_views_that_use_djangos_own_decorators(dana, departments):
+    response = signed_in(dana, verified=False).get("/staff/datasets/")
+    assert response["Location"] == "/staff/two-factor/?next=%2Fstaff%2Fdatasets%2F"
 
 
 def test_each_role_group_holds_exactly_the_table_permissions(cast):

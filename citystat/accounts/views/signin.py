@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -50,7 +51,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             status = 400
         elif outcome.needs_token:
             signin.hold_for_token(request, outcome.user)
-            return HttpResponseRedirect(f"/staff/two-factor/?next={next_url}")
+            return HttpResponseRedirect(f"/staff/two-factor/?{urlencode({'next': next_url})}")
         else:
             from django.contrib.auth import login
 
