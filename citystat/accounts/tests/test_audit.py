@@ -125,11 +125,32 @@ def test_the_chain_of_a_busy_log_verifies(db):
     assert report.entries == AuditEntry.objects.count()
 
 
+def as_database_owner(cursor) -> None:
+    """Switch off the PostgreSQL append-only trigger, as an attacker owning the table could."""
+    if connection.vendor == "postgresql":
+        cursor.execute("ALTER TABLE accounts_auditentry DISABLE TRIGGER USER")
+
+
+def test_the_database_itself_refuses_an_update_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no trigger: the hash chain is the guard there")
+    from django.db import DatabaseError, transaction
+
+    Department.objects.create(code="parks", name="Parks")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE accounts_auditentry SET username = 'nobody'")
+
+
 def test_editing_an_entry_in_the_database_is_detected(db):
     Department.objects.create(code="parks", name="Parks")
     Department.objects.create(code="fire", name="Fire")
     target = latest(object_type="city.department", action="create")
     with connection.cursor() as cursor:
+        as_database_owner(cursor)
         cursor.execute(
             "UPDATE accounts_auditentry SET username = %s WHERE id = %s", ["nobody", target.pk]
         )
@@ -141,6 +162,7 @@ def test_removing_an_entry_from_the_middle_is_detected(db):
         Department.objects.create(code=code, name=code.title())
     middle = AuditEntry.objects.order_by("sequence")[1]
     with connection.cursor() as cursor:
+        as_database_owner(cursor)
         cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [middle.pk])
     problems = verify_chain().problems
     assert f"entries #{middle.sequence}–#{middle.sequence} are missing" in problems
@@ -151,6 +173,7 @@ def test_cutting_off_the_newest_entries_is_detected(db):
         Department.objects.create(code=code, name=code.title())
     newest = latest()
     with connection.cursor() as cursor:
+        as_database_owner(cursor)
         cursor.execute("DELETE FROM accounts_auditentry WHERE id = %s", [newest.pk])
     assert "the newest were removed" in verify_chain().problems[0]
 
@@ -158,6 +181,7 @@ def test_cutting_off_the_newest_entries_is_detected(db):
 def test_citystat_audit_verify_fails_on_a_tampered_log(db):
     Department.objects.create(code="parks", name="Parks")
     with connection.cursor() as cursor:
+        as_database_owner(cursor)
         cursor.execute("UPDATE accounts_auditentry SET object_repr = 'Fire'")
     with pytest.raises(CommandError, match="tampered"):
         call_command("audit", "verify", stderr=io.StringIO())
