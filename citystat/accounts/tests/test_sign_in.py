@@ -194,6 +194,16 @@ def reset_link(email: str) -> str:
     return found[1]
 
 
+def test_reset_requests_for_one_address_are_throttled(alice):
+    for _ in range(5):
+        Client().post("/staff/password-reset/", {"email": "alice@example.gov"})
+    response = Client().post("/staff/password-reset/", {"email": "alice@example.gov"})
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
+    assert b'value="alice@example.gov"' in response.content
+    assert len(mail.outbox) == 5
+
+
 def test_a_reset_link_sets_a_new_password(alice):
     client = Client()
     form = client.get(reset_link("alice@example.gov"), follow=True)

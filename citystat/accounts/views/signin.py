@@ -10,6 +10,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
@@ -22,6 +23,7 @@ from citystat.accounts import signin
 from citystat.accounts.context import client_ip
 from citystat.accounts.decorators import staff_public
 from citystat.accounts.forms import SignInForm, TokenForm
+from citystat.accounts.throttle import locked_until, note_attempt
 
 logger = logging.getLogger("citystat.security")
 
@@ -29,7 +31,7 @@ logger = logging.getLogger("citystat.security")
 def locked_message(outcome: signin.Outcome) -> str:
     assert outcome.locked_until is not None
     minutes = signin.minutes_until(outcome.locked_until)
-    return f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
 @staff_public
@@ -114,14 +116,30 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect("/staff/login/")
 
 
-password_reset = staff_public(
-    auth_views.PasswordResetView.as_view(
-        template_name="staff/password_reset_form.html",
-        email_template_name="staff/password_reset_email.txt",
-        subject_template_name="staff/password_reset_subject.txt",
-        success_url="/staff/password-reset/sent/",
-    )
+_password_reset = auth_views.PasswordResetView.as_view(
+    template_name="staff/password_reset_form.html",
+    email_template_name="staff/password_reset_email.txt",
+    subject_template_name="staff/password_reset_subject.txt",
+    success_url="/staff/password-reset/sent/",
 )
+
+
+@staff_public
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        # Each request counts as a throttled attempt on "reset:<email>", so nobody can
+        # flood a colleague's inbox with reset links.
+        key = "reset:" + request.POST.get("email", "")[:140]
+        outcome = signin.Outcome(locked_until=locked_until(key, client_ip(request)))
+        if outcome.locked_until is not None:
+            logger.warning("password reset refused while locked: ip=%s", client_ip(request))
+            context = {"form": PasswordResetForm(request.POST), "locked": locked_message(outcome)}
+            return render(request, "staff/password_reset_form.html", context, status=429)
+        note_attempt(key, client_ip(request), succeeded=False)
+    return _password_reset(request)
+
+
 password_reset_sent = staff_public(
     auth_views.PasswordResetDoneView.as_view(template_name="staff/password_reset_sent.html")
 )
