@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from citystat.accounts.models import AuditEntry, Invitation, SignInAttempt, StaffProfile
@@ -44,3 +46,20 @@ class SignInAttemptAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "ip", "succeeded"]
     list_filter = ["succeeded"]
     search_fields = ["username", "ip"]
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    filter_horizontal = ["departments"]
+    verbose_name_plural = "departments (department editors change only these)"
+
+
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, with the person's departments beside their groups (roles)."""
+
+    inlines = [StaffProfileInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

@@ -244,3 +244,9 @@ def test_the_table_answers_for_scoped_permissions_out_of_scope():
     assert expected_access([Role.DEPARTMENT_EDITOR], "plan.change_narrative")
     assert not expected_access([Role.DEPARTMENT_EDITOR], "plan.change_narrative", in_scope=False)
     assert expected_access([Role.PERFORMANCE_STAFF], "plan.change_narrative", in_scope=False)
+
+
+def test_an_administrator_sets_departments_on_the_user_page(dana, bob):
+    response = signed_in(dana).get(f"/admin/auth/user/{bob.pk}/change/")
+    assert response.status_code == 200
+    assert b"id_staff_profile-0-departments" in response.content
