@@ -145,9 +145,9 @@ def test_every_failure_is_recorded_as_a_failed_version_with_its_report(live, tmp
 def test_a_two_digit_year_after_the_sample_still_reads_as_this_century(
     scores, tmp_path, monkeypatch
 ):
-    from citystat.catalog import ingest as ingest_module
+    from citystat.catalog import load as load_module
 
-    monkeypatch.setattr(ingest_module, "FORMAT_SAMPLE_ROWS", 1)
+    monkeypatch.setattr(load_module, "FORMAT_SAMPLE_ROWS", 1)
     path = write(tmp_path, "id,opened,score\n1,01/07/2020,3\n2,1/8/20,4\n3,2020-01-09,5\n")
     ingest(scores, path)
     assert [str(row[1]) for row in published("scores")] == [

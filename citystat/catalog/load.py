@@ -1,0 +1,434 @@
+"""One load's work inside a private DuckDB: header check, the one-pass typed copy, rejects,
+keys, and the merge for append and upsert, ending in a Parquet file ready to publish."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+
+from citystat.catalog import versions, warehouse
+from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.rejects import (
+    PlannedField,
+    RejectedValue,
+    find_rejects,
+    line_numbers,
+    typed_select,
+)
+from citystat.catalog.schema import date_formats, primary_key, typed_column, unique_keys
+from citystat.catalog.sources import Source
+from citystat.catalog.warehouse import quote_identifier
+from citystat.lib.errors import CitystatError
+
+ProgressCallback = Callable[[float], None]
+REJECT_MARKER = "citystat-reject"
+FORMAT_SAMPLE_ROWS = 5_000
+
+
+class IngestError(CitystatError):
+    """A load that cannot start or that was refused; the published data is unchanged."""
+
+    def __init__(self, message: str, report: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.report = report or {}
+
+
+@dataclass
+class Outcome:
+    rows_read: int = 0
+    rows_rejected: int = 0
+    row_count: int = 0
+    rejects: list[RejectedValue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Load:
+    """One load's work, in a private DuckDB, ending in a Parquet file beside the published one."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        version: DatasetVersion,
+        fields: list[dict],
+        mode: str,
+        max_rejects: int,
+    ) -> None:
+        self.dataset = dataset
+        self.version = version
+        self.fields = fields
+        self.mode = mode
+        self.max_rejects = max_rejects
+        self.mapping: dict[str, str] = {}
+        self.ignored: list[str] = []
+        self.folder = warehouse.dataset_folder(dataset.slug)
+        stem = f".v{version.number}.tmp-{os.getpid()}"
+        self.staging = self.folder / f"{stem}.parquet"
+        self.merged = self.folder / f"{stem}.merged.parquet"
+        self.outcome = Outcome()
+
+    def where(self, source: Source) -> str:
+        return f"dataset {self.dataset.slug!r}, file {source.label}"
+
+    def run(self, source: Source, progress: ProgressCallback | None) -> Outcome:
+        started = time.perf_counter()
+        with self.connection() as connection:
+            planned = self.plan(connection, source)
+            self.outcome.timings["header"] = round(time.perf_counter() - started, 3)
+            step = time.perf_counter()
+            try:
+                self.copy_checked(connection, source, planned, progress)
+            except duckdb.Error as error:
+                if REJECT_MARKER not in str(error):
+                    raise IngestError(read_failure(self.where(source), error)) from None
+                self.copy_after_finding_rejects(connection, source, planned)
+            self.outcome.timings["read_type_check"] = round(time.perf_counter() - step, 3)
+            step = time.perf_counter()
+            self.check_keys(connection, source, planned)
+            final = self.merge(connection, source)
+            self.outcome.row_count = parquet_rows(connection, final)
+            self.outcome.timings["keys_and_merge"] = round(time.perf_counter() - step, 3)
+            step = time.perf_counter()
+            durable_replace(final, warehouse.version_path(self.dataset.slug, self.version.number))
+            self.outcome.timings["write"] = round(time.perf_counter() - step, 3)
+        return self.outcome
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        spill = self.folder / f".tmp-duckdb-{os.getpid()}"
+        connection = duckdb.connect(
+            ":memory:",
+            config={"temp_directory": str(spill), "memory_limit": settings.CITYSTAT_LOAD_MEMORY},
+        )
+        try:
+            yield connection
+        finally:
+            connection.close()
+            for path in (self.staging, self.merged):
+                path.unlink(missing_ok=True)
+            if spill.exists():
+                for leftover in spill.iterdir():
+                    leftover.unlink(missing_ok=True)
+                spill.rmdir()
+
+    def plan(self, connection: duckdb.DuckDBPyConnection, source: Source) -> list[PlannedField]:
+        """Check the header against the schema before any row is read; plan every field."""
+        try:
+            described = connection.execute(
+                f"describe select * from {source.reader}", source.reader_parameters
+            ).fetchall()
+        except duckdb.Error as error:
+            raise IngestError(read_failure(self.where(source), error)) from None
+        columns = [row[0] for row in described]
+        missing, planned, used = [], [], set()
+        keys = set(primary_key(self.dataset.table_schema))
+        for spec in self.fields:
+            column = self.mapping.get(spec["name"], spec["name"])
+            if column in columns:
+                used.add(column)
+                planned.append((spec, column))
+                continue
+            required = (spec.get("constraints") or {}).get("required") or spec["name"] in keys
+            if required:
+                missing.append(
+                    f"{column!r} for required field {spec['name']!r} "
+                    f"(pass --map {spec['name']}=COLUMN)"
+                )
+            else:
+                self.outcome.warnings.append(
+                    f"no column {column!r} for field {spec['name']!r}; it was left empty."
+                )
+            planned.append((spec, None))
+        unknown = [c for c in columns if c not in used and c not in self.ignored]
+        problems = []
+        if missing:
+            problems.append(f"no column {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+        if problems:
+            shown = ", ".join(repr(c) for c in columns[:40])
+            raise IngestError(
+                f"{self.where(source)}, line 1 (the header): {'; '.join(problems)}. "
+                f"The file has {shown}. Nothing was loaded. Pass --map FIELD=COLUMN for a "
+                "renamed column, add a field to the schema, or leave a column out with "
+                "--ignore COLUMN.",
+                {"columns": columns, "missing": missing, "unknown": unknown},
+            )
+        preferred = self.preferred_formats(connection, source, planned)
+        result = []
+        for spec, column in planned:
+            if column is None:
+                sql_type = typed_column(spec, "x").sql_type
+                result.append(PlannedField(spec, None, f"null::{sql_type}", [], sql_type))
+                continue
+            typed = typed_column(spec, column, preferred.get(spec["name"]))
+            result.append(
+                PlannedField(spec, column, typed.expression, typed.parameters, typed.sql_type)
+            )
+        return result
+
+    def preferred_formats(
+        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list
+    ) -> dict[str, str]:
+        """Return, per date field, the format to try first because a sample of the file uses it.
+
+        Only the first two formats qualify (schema.typed_column guards the second), and
+        the full pass still falls back to every format for a value the sample missed.
+        """
+        chosen: dict[str, str] = {}
+        for spec, column in planned:
+            formats = date_formats(spec)
+            if column is None or len(formats) < 2:
+                continue
+            text = f"nullif(trim({quote_identifier(column)}), '')"
+            for candidate in formats[:2]:
+                try:
+                    found = connection.execute(
+                        f"select count({text}) = count(try_strptime({text}, ?)) "
+                        f"from (select * from {source.reader} limit ?)",
+                        [candidate, *source.reader_parameters, FORMAT_SAMPLE_ROWS],
+                    ).fetchone()
+                except duckdb.Error:
+                    return chosen  # the full pass reports what is wrong with the file
+                if found and found[0]:
+                    chosen[spec["name"]] = candidate
+                    break
+        return chosen
+
+    def copy_checked(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        source: Source,
+        planned: list[PlannedField],
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Read, type and check every row in one streaming pass into the staging file."""
+        items, parameters = typed_select(planned)
+        outer: list[str] = []
+        outer_parameters: list[Any] = []
+        for field_plan in planned:
+            checks = field_plan.checks()
+            if not checks:
+                outer.append(field_plan.quoted)
+                continue
+            whens = []
+            for condition, condition_parameters, _expected in checks:
+                whens.append(f"when {condition} then error(?)")
+                outer_parameters.extend(condition_parameters + [REJECT_MARKER])
+            outer.append(
+                f"case {' '.join(whens)} else {field_plan.quoted} end as {field_plan.quoted}"
+            )
+        statement = (
+            f"copy (select {', '.join(outer)} from (select {items} from {source.reader})) "
+            f"to {quote_path(self.staging)} (format parquet, compression snappy)"
+        )
+        with progress_reporter(connection, progress):
+            found = connection.execute(
+                statement, outer_parameters + parameters + source.reader_parameters
+            ).fetchone()
+        self.outcome.rows_read = int(found[0]) if found else 0
+
+    def copy_after_finding_rejects(
+        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list[PlannedField]
+    ) -> None:
+        keys = unique_keys(self.dataset.table_schema)
+        try:
+            rejects, rejected = find_rejects(connection, source, planned, keys)
+        except duckdb.Error as error:
+            raise IngestError(read_failure(self.where(source), error)) from None
+        total = connection.execute("select count(*) from checked").fetchone()
+        self.outcome.rows_read = int(total[0]) if total else 0
+        self.outcome.rejects, self.outcome.rows_rejected = rejects, rejected
+        self.refuse_if_over_budget(source)
+        columns = ", ".join(field_plan.quoted for field_plan in planned)
+        connection.execute(
+            f"copy (select {columns} from checked where __row not in (select __row from rejects) "
+            f"order by __row) to {quote_path(self.staging)} (format parquet, compression snappy)"
+        )
+
+    def check_keys(
+        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list[PlannedField]
+    ) -> None:
+        """Refuse (or, within budget, drop) rows repeating a primary key or unique value."""
+        if self.outcome.rows_rejected:
+            return  # the careful pass already counted repeated keys among the rejects
+        repeats: list[tuple[int, str, str]] = []
+        for key in unique_keys(self.dataset.table_schema):
+            columns = ", ".join(quote_identifier(name) for name in key)
+            found = connection.execute(
+                f"select count(*) from (select {columns} from read_parquet(?) "
+                f"group by {columns} having count(*) > 1)",
+                [str(self.staging)],
+            ).fetchone()
+            if not found or not found[0]:
+                continue
+            rows = connection.execute(
+                f"select file_row_number + 1, concat_ws(', ', {columns})::varchar from ("
+                f"select file_row_number, {columns}, row_number() over (partition by {columns} "
+                "order by file_row_number) as seen "
+                "from read_parquet(?, file_row_number = true)) where seen > 1",
+                [str(self.staging)],
+            ).fetchall()
+            repeats += [(int(record), ", ".join(key), value) for record, value in rows]
+        if not repeats:
+            return
+        records = sorted({record for record, _, _ in repeats})
+        lines = line_numbers(source, set(records[:50]))
+        self.outcome.rows_rejected = len(records)
+        self.outcome.rejects = [
+            RejectedValue(lines[record], key, value, "a value not already used earlier in the file")
+            for record, key, value in sorted(repeats)[:50]
+            if record in lines
+        ]
+        self.refuse_if_over_budget(source)
+        connection.execute(
+            "copy (select * exclude (file_row_number) from read_parquet(?, file_row_number = true) "
+            "where file_row_number + 1 not in (select unnest(?))) "
+            f"to {quote_path(self.merged)} (format parquet, compression snappy)",
+            [str(self.staging), records],
+        )
+        os.replace(self.merged, self.staging)
+
+    def refuse_if_over_budget(self, source: Source) -> None:
+        rejected = self.outcome.rows_rejected
+        if rejected <= self.max_rejects:
+            return
+        first = self.outcome.rejects[0] if self.outcome.rejects else None
+        detail = (
+            f"; first: line {first.line}, field {first.field!r}, value {first.value!r}, "
+            f"expected {first.expected}"
+            if first
+            else ""
+        )
+        raise IngestError(
+            f"{self.where(source)}: {rejected} row(s) do not fit the schema{detail}. "
+            "Nothing was published; fix the file and load it again, or allow that many "
+            "with --max-rejects.",
+            {
+                "rejects": [reject.to_dict() for reject in self.outcome.rejects],
+                "warnings": self.outcome.warnings,
+                "rows_read": self.outcome.rows_read,
+                "rows_rejected": rejected,
+            },
+        )
+
+    def merge(self, connection: duckdb.DuckDBPyConnection, source: Source) -> Path:
+        """Return the file to publish: the new rows, or the current version plus them."""
+        current = self.dataset.latest_version
+        if self.mode == "replace" or current is None:
+            return self.staging
+        old = warehouse.version_path(self.dataset.slug, current.number)
+        key = primary_key(self.dataset.table_schema)
+        columns = ", ".join(quote_identifier(name) for name in key)
+        if self.mode == "append":
+            kept = "select * from read_parquet(?)"
+        else:
+            kept = (
+                f"select * from read_parquet(?) where ({columns}) not in "
+                f"(select ({columns}) from read_parquet(?))"
+            )
+        parameters = [str(old)] if self.mode == "append" else [str(old), str(self.staging)]
+        try:
+            connection.execute(
+                f"copy ({kept} union all by name select * from read_parquet(?)) "
+                f"to {quote_path(self.merged)} (format parquet, compression snappy)",
+                [*parameters, str(self.staging)],
+            )
+        except duckdb.Error as error:
+            raise IngestError(
+                f"{self.where(source)}: cannot be added to v{current.number} "
+                f"({first_line(error)}); load the whole file with --mode replace."
+            ) from None
+        if key and self.mode == "append":
+            found = connection.execute(
+                f"select count(*) from (select {columns} from read_parquet(?) "
+                f"group by {columns} having count(*) > 1)",
+                [str(self.merged)],
+            ).fetchone()
+            if found and found[0]:
+                raise IngestError(
+                    f"{self.where(source)}: {found[0]} key(s) in {', '.join(key)} are already "
+                    f"published in v{current.number}. Nothing was published; use --mode upsert "
+                    "to replace those rows."
+                )
+        return self.merged
+
+
+def parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
+    found = connection.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
+    return int(found[0]) if found else 0
+
+
+def quote_path(path: Path) -> str:
+    # COPY … TO takes no bound parameter; the path is ours (warehouse folder, checked slug,
+    # version number, process id), quoted as a SQL string literal all the same.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def durable_replace(staging: Path, target: Path) -> None:
+    """Move a finished file into place so it is complete on disk before anyone points at it."""
+    with staging.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(staging, target)
+    versions.fsync_folder(target.parent)
+
+
+def read_failure(where: str, error: duckdb.Error) -> str:
+    """Turn DuckDB's read error into one sentence naming the line and what to do."""
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    reason = first_line(error)
+    if line:
+        details = [part.strip() for part in text.splitlines()[1:6] if part.strip()]
+        problem = next((part for part in details if not part.startswith("Original Line")), "")
+        reason = f"line {line.group(1)}: {problem or reason}"
+    if "unicode" in text.lower():
+        return (
+            f"{where}: is not UTF-8 text ({reason}). Nothing was loaded; save it as UTF-8, "
+            "or pass --encoding latin-1 (or utf-16) for what it is."
+        )
+    return (
+        f"{where}: cannot be read ({reason}). Nothing was loaded; check that the file is "
+        "complete (not cut off), that quotes are closed, and that it is in the format its "
+        "name says."
+    )
+
+
+def first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+@contextmanager
+def progress_reporter(
+    connection: duckdb.DuckDBPyConnection, progress: ProgressCallback | None
+) -> Iterator[None]:
+    """Report DuckDB's own progress on the running query from a side thread."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.2):
+            fraction = connection.query_progress()
+            if fraction >= 0:
+                progress(min(fraction / 100.0, 1.0))
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+        progress(1.0)
