@@ -51,7 +51,7 @@ def package(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         "license_url": city.data_license_url,
         "maintainer_email": dataset.contact_email or None,
         "metadata_created": dataset.created_at.isoformat(),
-        "metadata_modified": (version.finished_at if version else dataset.updated_at).isoformat(),
+        "metadata_modified": ((version and version.finished_at) or dataset.updated_at).isoformat(),
         "num_resources": len(downloads),
         "num_tags": len(dataset.tags),
         "organization": organization(dataset.department) if dataset.department else None,

@@ -63,7 +63,7 @@ def dataset_entry(request: HttpRequest, dataset: Dataset, city: CityProfile) -> 
         "title": dataset.title,
         "description": dataset.description or dataset.title,
         "keyword": list(dataset.tags) or [dataset.title],
-        "modified": (version.finished_at if version else dataset.updated_at).date().isoformat(),
+        "modified": ((version and version.finished_at) or dataset.updated_at).date().isoformat(),
         "publisher": publisher,
         "contactPoint": contact,
         "identifier": page,

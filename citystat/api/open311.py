@@ -77,7 +77,8 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
     dataset = requests_dataset()
     fields = public_fields(dataset)
     zone = CityProfile.current().zone
-    conditions, values = [], []
+    conditions: list[str] = []
+    values: list[Any] = []
     if parameters.get("service_request_id"):
         identifiers = [part.strip() for part in parameters["service_request_id"].split(",")]
         conditions.append("case_id::varchar in (select unnest(?))")
@@ -90,13 +91,13 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
         conditions.append("created_date between ? and ?")
         values += [start.astimezone(zone).date(), end.astimezone(zone).date()]
     if parameters.get("service_code"):
-        names = service_names()
+        known = service_names()
         codes = [code.strip() for code in parameters["service_code"].split(",")]
-        unknown = [code for code in codes if code not in names]
+        unknown = [code for code in codes if code not in known]
         if unknown:
             raise Open311Error(f"service_code {unknown[0]!r} is not one of services.json.")
         conditions.append("type in (select unnest(?))")
-        values.append([names[code] for code in codes])
+        values.append([known[code] for code in codes])
     if parameters.get("status"):
         wanted = parameters["status"].strip().lower()
         if wanted not in ("open", "closed"):
@@ -113,8 +114,8 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
     )
     with warehouse.connect() as connection:
         cursor = connection.execute(sql, [*values, MAX_REQUESTS])
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        columns = [column[0] for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     return [georeport_request(row, zone) for row in rows]
 
 

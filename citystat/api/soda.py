@@ -159,7 +159,9 @@ def view_metadata(dataset: Dataset) -> dict[str, Any]:
         "category": (dataset.tags or [""])[0],
         "tags": dataset.tags,
         "license": {"name": dataset.license},
-        "rowsUpdatedAt": int(version.finished_at.timestamp()) if version else None,
+        "rowsUpdatedAt": int(version.finished_at.timestamp())
+        if version and version.finished_at
+        else None,
         "columns": [
             {
                 "id": index + 1,

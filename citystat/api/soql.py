@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -194,13 +195,15 @@ class Builder:
         latitude, longitude = (exp.column(name, quoted=True) for name in self.point)
         if name == "within_box":
             north, west, south, east = numbers
-            return exp.and_(
-                exp.Between(
-                    this=latitude, low=number(min(north, south)), high=number(max(north, south))
-                ),
-                exp.Between(
-                    this=longitude, low=number(min(west, east)), high=number(max(west, east))
-                ),
+            return as_expression(
+                exp.and_(
+                    exp.Between(
+                        this=latitude, low=number(min(north, south)), high=number(max(north, south))
+                    ),
+                    exp.Between(
+                        this=longitude, low=number(min(west, east)), high=number(max(west, east))
+                    ),
+                )
             )
         centre_latitude, centre_longitude, radius = numbers
         distance = exp.replace_placeholders(
@@ -218,8 +221,13 @@ def timestamp(node: exp.Expression) -> exp.Expression:
     return exp.Cast(this=node, to=exp.DataType.build("timestamp"))
 
 
-def number(value: float) -> exp.Literal:
-    return exp.Literal.number(repr(float(value)))
+def as_expression(node: object) -> exp.Expression:
+    """Narrow sqlglot's builder return types (Condition, Expr, Neg) for the type checker."""
+    return cast(exp.Expression, node)
+
+
+def number(value: float) -> exp.Expression:
+    return as_expression(exp.Literal.number(repr(float(value))))
 
 
 def number_value(node: exp.Expression, builder: Builder) -> float:
@@ -231,7 +239,7 @@ def number_value(node: exp.Expression, builder: Builder) -> float:
     return -value if negative else value
 
 
-def literal(node: exp.Literal, builder: Builder) -> exp.Literal:
+def literal(node: exp.Literal, builder: Builder) -> exp.Expression:
     text = str(node.this)
     if node.is_string:
         if len(text) > 1000:
@@ -243,7 +251,7 @@ def literal(node: exp.Literal, builder: Builder) -> exp.Literal:
         raise builder.fail(f"{text[:40]!r} is not a number.") from None
     if not value.is_finite() or abs(value.adjusted()) > 30:
         raise builder.fail(f"{text[:40]!r} is out of range.")
-    return exp.Literal.number(str(value))
+    return as_expression(exp.Literal.number(str(value)))
 
 
 def parse(text: str, clause: str, shown: str | None = None) -> exp.Expression:
@@ -261,7 +269,7 @@ def parse(text: str, clause: str, shown: str | None = None) -> exp.Expression:
         raise SoqlError(f"{clause}: the expression is nested too deeply.") from None
     if len(statements) != 1 or statements[0] is None:
         raise SoqlError(f"{clause}: expected one expression, not several statements.")
-    return statements[0]
+    return as_expression(statements[0])
 
 
 def first_line(error: Exception) -> str:
@@ -321,7 +329,7 @@ def compile_query(
             )
             if not valid_name(name):
                 raise builder.fail(f"{name!r} is not a valid alias.")
-            selected.append(exp.alias_(rebuilt, name, quoted=True))
+            selected.append(as_expression(exp.alias_(rebuilt, name, quoted=True)))
             names.append(name)
         builder.aliases = set(names)
     query = exp.select(*selected).from_(relation)
@@ -375,12 +383,14 @@ def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
     needle = exp.Literal.string(text.lower())
     searchable = [name for name, column in columns.items() if column.field_type == "string"]
     if not searchable:
-        return exp.false()
-    return exp.or_(
-        *[
-            exp.func("contains", exp.Lower(this=exp.column(name, quoted=True)), needle.copy())
-            for name in searchable
-        ]
+        return as_expression(exp.false())
+    return as_expression(
+        exp.or_(
+            *[
+                exp.func("contains", exp.Lower(this=exp.column(name, quoted=True)), needle.copy())
+                for name in searchable
+            ]
+        )
     )
 
 

@@ -69,7 +69,7 @@ def data_json(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
-def download(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
+def download(request: HttpRequest, slug: str, extension: str) -> FileResponse:
     """Serve a whole public dataset as a file, written once per published version."""
     dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
     version = dataset.latest_version

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft4Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from citystat.catalog.models import Dataset
@@ -18,7 +18,7 @@ def validator() -> Draft4Validator:
     resources = []
     for name in ("catalog.json", "dataset-non-federal.json"):
         contents = json.loads((SCHEMAS / name).read_text())
-        resources.append((BASE + name, Resource(contents, specification=DRAFT4)))
+        resources.append((BASE + name, DRAFT4.create_resource(contents)))
     registry = Registry().with_resources(resources)
     catalog = json.loads((SCHEMAS / "catalog.json").read_text())
     return Draft4Validator(catalog, registry=registry)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from georeport import GeoReport
 from jsonschema import Draft4Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from citystat.catalog.ingest import ingest
@@ -21,7 +21,7 @@ WINDOW = "start_date=2020-01-01T00:00:00-06:00&end_date=2020-03-01T00:00:00-06:0
 
 def validator(name: str) -> Draft4Validator:
     registry = Registry().with_resources(
-        (path.name, Resource(json.loads(path.read_text()), specification=DRAFT4))
+        (path.name, DRAFT4.create_resource(json.loads(path.read_text())))
         for path in SCHEMAS.glob("*.json")
     )
     return Draft4Validator(json.loads((SCHEMAS / name).read_text()), registry=registry)
