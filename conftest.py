@@ -13,7 +13,7 @@ os.environ.setdefault("CITYSTAT_HOME", "/tmp/citystat-test-home")
 @pytest.fixture(autouse=True)
 def isolated_warehouse(settings, tmp_path):
     """Give each test its own DuckDB warehouse file and media folder under tmp_path."""
-    settings.CITYSTAT_WAREHOUSE = str(tmp_path / "warehouse.duckdb")
+    settings.CITYSTAT_WAREHOUSE = str(tmp_path / "warehouse")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.CITYSTAT_WAREHOUSE

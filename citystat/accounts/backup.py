@@ -77,12 +77,13 @@ def warehouse_folder() -> Path | None:
 
 
 def snapshot_sqlite(source: sqlite3.Connection, destination: Path) -> None:
-    """Copy a live SQLite database page by page into `destination`, consistently."""
-    target = sqlite3.connect(destination)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
+    """Copy a live SQLite database into `destination`, consistently.
+
+    `VACUUM INTO` reads the whole database inside one read transaction, so a site that
+    keeps writing cannot make it start over; the page-by-page backup API restarts on
+    every write from another connection and can run for ever on a busy site.
+    """
+    source.execute("VACUUM INTO ?", [str(destination)])
 
 
 def postgres_environment() -> tuple[list[str], dict[str, str]]:
