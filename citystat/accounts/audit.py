@@ -32,6 +32,10 @@ GENESIS_HASH = "0" * 64
 AUDITED_OTHER_MODELS = {"auth.user", "auth.group", "otp_totp.totpdevice"}
 # Bookkeeping that would only drown the log (or audit the audit log itself).
 SKIPPED_MODELS = {"accounts.auditentry", "accounts.auditchainhead", "accounts.signinattempt"}
+# Rows a job derives from data rather than a person changes: {model: (field, value)}.
+# Computed measure values are rewritten by every `citystat compute` and carry the dataset
+# version they came from; values staff type in (origin "entered") are still audited.
+DERIVED_ROWS = {"plan.measurevalue": ("origin", "computed")}
 # Field values that must never reach the log: it records that they changed, not to what.
 SECRET_FIELDS = {"password", "key", "secret", "token"}
 # Fields that change on every sign-in and say nothing an auditor needs.
@@ -50,6 +54,11 @@ def is_audited(model: type[models.Model]) -> bool:
     if label in SKIPPED_MODELS or (model._meta.model_name or "").startswith("historical"):
         return False
     return label in AUDITED_OTHER_MODELS or model.__module__.startswith("citystat.")
+
+
+def is_derived(instance: models.Model) -> bool:
+    rule = DERIVED_ROWS.get(instance._meta.label_lower)
+    return rule is not None and getattr(instance, rule[0], None) == rule[1]
 
 
 def jsonable(value: Any) -> Any:
@@ -160,6 +169,8 @@ def remember_before(
 ) -> None:
     if raw or not is_audited(sender) or instance._state.adding or instance.pk is None:
         return
+    if is_derived(instance):
+        return
     old = sender._base_manager.filter(pk=instance.pk).first()
     setattr(instance, BEFORE, field_values(old) if old is not None else None)
 
@@ -171,7 +182,7 @@ def record_save(
     raw: bool = False,
     **kwargs: Any,
 ) -> None:
-    if raw or not is_audited(sender):
+    if raw or not is_audited(sender) or is_derived(instance):
         return
     before = None if created else getattr(instance, BEFORE, None)
     changes = difference(before, field_values(instance))
@@ -182,7 +193,7 @@ def record_save(
 
 
 def record_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    if is_audited(sender):
+    if is_audited(sender) and not is_derived(instance):
         record(
             AuditEntry.Action.DELETE,
             instance=instance,

@@ -12,6 +12,8 @@ one, never a mix, and a killed load leaves nothing visible.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,19 +69,57 @@ def published_files() -> dict[str, Path]:
 def connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse: one view per published dataset, named by `table_name(slug)`.
 
-    The connection is private to the caller; `read_only` is kept for callers that say
-    what they mean, since the published files can never be changed through it.
+    Each caller gets its own connection (a cursor) on an in-memory database that this
+    process keeps while the published versions stay the same, so a page view pays for
+    one app-database query, not for opening DuckDB and reading every file's footer.
+    `read_only` is kept for callers that say what they mean: the published files can
+    never be changed through it.
     """
     ensure_usable_root()
-    connection = duckdb.connect(":memory:")
+    connection = shared_database(published_files()).cursor()
     try:
-        for slug, path in published_files().items():
-            if path.is_file():
-                view = table_name(slug).strip('"')
-                connection.read_parquet(str(path)).create_view(view, replace=True)
         yield connection
     finally:
         connection.close()
+
+
+_databases: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_databases_lock = threading.Lock()
+
+
+def shared_database(files: dict[str, Path]) -> duckdb.DuckDBPyConnection:
+    """Return the process's database holding a view for each of `files`.
+
+    Keyed by the exact set of published files: a new load or a rollback changes the key,
+    and the next caller gets a fresh database while readers of the old one finish.
+    """
+    # The file's size and time join the key because a dataset deleted and loaded again
+    # starts over at v1, at the same path.
+    key = tuple(
+        sorted(
+            (slug, str(path), stat.st_size, stat.st_mtime_ns)
+            for slug, path in files.items()
+            if (stat := file_stat(path)) is not None
+        )
+    )
+    with _databases_lock:
+        database = _databases.get(key)
+        if database is None:
+            database = duckdb.connect(":memory:")
+            for slug, path, _size, _time in key:
+                view = table_name(slug).strip('"')
+                database.read_parquet(path).create_view(view, replace=True)
+            # Only the newest set is kept; older databases close once unused.
+            _databases.clear()
+            _databases[key] = database
+    return database
+
+
+def file_stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def ensure_usable_root() -> None:
