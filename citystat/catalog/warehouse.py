@@ -85,6 +85,28 @@ def connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
 
 _databases: dict[tuple, duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
+# Databases inherited through fork(): DuckDB's threads do not survive it, so a forked
+# gunicorn worker neither uses nor closes them (closing one crashes the process); it
+# keeps them referenced here and opens its own.
+_inherited: list[duckdb.DuckDBPyConnection] = []
+
+
+def _after_fork_in_child() -> None:
+    global _databases_lock
+    _inherited.extend(_databases.values())
+    _databases.clear()
+    _databases_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def forget_connections() -> None:
+    """Close this process's databases, such as before a server forks its workers."""
+    with _databases_lock:
+        for database in _databases.values():
+            database.close()
+        _databases.clear()
 
 
 def shared_database(files: dict[str, Path]) -> duckdb.DuckDBPyConnection:

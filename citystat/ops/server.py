@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from gunicorn.app.base import BaseApplication
 
+from citystat.catalog import warehouse
 from citystat.ops.health import check_health
 
 
@@ -28,6 +29,8 @@ def serve(host: str, port: int, workers: int, stdout: Any) -> None:
             "run `citystat migrate` and check DATABASE_URL and CITYSTAT_WAREHOUSE.",
             returncode=2,
         )
+    # The health check opened the warehouse; each worker opens its own after fork.
+    warehouse.forget_connections()
     stdout.write(
         f"Serving citystat on http://{host}:{port} with {workers} worker(s); Ctrl-C stops."
     )

@@ -28,6 +28,24 @@ def wait_for(url: str, seconds: float = 60) -> urllib.request.Request:
             time.sleep(0.3)
 
 
+# A published dataset, so the server's health check opens the warehouse before it forks.
+LOAD_A_DATASET = """
+from pathlib import Path
+from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
+path = Path("scores.csv")
+path.write_text("id,score\\n1,3\\n2,4\\n")
+dataset = Dataset.objects.create(
+    slug="scores", title="Scores", is_public=True,
+    table_schema={
+        "fields": [{"name": "id", "type": "integer"}, {"name": "score", "type": "integer"}],
+        "primaryKey": ["id"],
+    },
+)
+ingest(dataset, path)
+"""
+
+
 @pytest.fixture
 def server(tmp_path):
     env = {**os.environ, "CITYSTAT_HOME": str(tmp_path / "home")}
@@ -35,6 +53,10 @@ def server(tmp_path):
     env.pop("DATABASE_URL", None)
     citystat = [sys.executable, "-m", "citystat"]
     subprocess.run([*citystat, "migrate", "-v0"], env=env, check=True, timeout=120)
+    subprocess.run(
+        [*citystat, "shell", "-c", LOAD_A_DATASET], env=env, check=True, timeout=120,
+        cwd=tmp_path, capture_output=True,
+    )  # fmt: skip
     port = free_port()
     process = subprocess.Popen(
         [*citystat, "serve", "--port", str(port), "--workers", "2"],
@@ -54,6 +76,16 @@ def test_it_answers_healthz_and_pages(server):
     assert response.status == 200
     assert b'"status": "ok"' in response.read()
     assert wait_for(server + "/").status == 200
+
+
+def test_workers_forked_after_the_health_check_answer_warehouse_queries(server):
+    # DuckDB does not survive fork(): a worker reusing the master's database hangs.
+    wait_for(server + "/healthz")
+    for _ in range(4):
+        response = urllib.request.urlopen(
+            server + "/resource/scores.json?$select=sum(score)%20as%20total", timeout=10
+        )
+        assert response.read() == b'[{"total": "7"}]'
 
 
 def test_it_serves_vendored_static_files_compressed_and_cached(server):
