@@ -3,18 +3,12 @@
 import json
 from pathlib import Path
 
-import pytest
 from georeport import GeoReport
 from jsonschema import Draft4Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from citystat.catalog.ingest import ingest
-from citystat.catalog.models import Dataset
-from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
-
 SCHEMAS = Path(__file__).parent / "fixtures" / "open311"
-KC_SAMPLE = Path(__file__).parents[2] / "catalog" / "tests" / "fixtures" / "kc311_sample.csv"
 # The real sample is January–February 2020.
 WINDOW = "start_date=2020-01-01T00:00:00-06:00&end_date=2020-03-01T00:00:00-06:00"
 
@@ -25,20 +19,6 @@ def validator(name: str) -> Draft4Validator:
         for path in SCHEMAS.glob("*.json")
     )
     return Draft4Validator(json.loads((SCHEMAS / name).read_text()), registry=registry)
-
-
-@pytest.fixture
-def requests_dataset(transactional_db):
-    dataset = Dataset.objects.create(
-        slug="service-requests",
-        title="311",
-        table_schema=SERVICE_REQUESTS_SCHEMA,
-        column_map=KC_311_COLUMNS,
-        ignored_columns=KC_311_IGNORED,
-        is_public=True,
-    )
-    ingest(dataset, KC_SAMPLE)
-    return dataset
 
 
 def test_services_json_is_valid_georeport(client, requests_dataset):
@@ -70,7 +50,9 @@ def test_one_request_is_an_array_of_one_with_a_string_id(client, requests_datase
     assert client.get("/open311/v2/requests/1.json").status_code == 404
 
 
-def test_the_georeport_client_reads_services_and_requests(live_server, requests_dataset):
+def test_the_georeport_client_reads_services_and_requests(
+    live_server, requests_dataset, transactional_db
+):
     client = GeoReport(live_server.url + "/open311/v2")
     assert client.get_service_list()[0]["service_code"] == "pothole"
     # The client unwraps the one-element array the spec returns.

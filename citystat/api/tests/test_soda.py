@@ -1,32 +1,13 @@
 """SODA 2.x over HTTP: Django's client for the shape, sodapy against a live server."""
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
 
 from citystat.api.soda import four_by_four
 from citystat.catalog import warehouse
-from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
-from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
-
-KC_SAMPLE = Path(__file__).parents[2] / "catalog" / "tests" / "fixtures" / "kc311_sample.csv"
-
-
-@pytest.fixture
-def requests_dataset(db):
-    dataset = Dataset.objects.create(
-        slug="service-requests",
-        title="311 service requests",
-        table_schema=SERVICE_REQUESTS_SCHEMA,
-        column_map=KC_311_COLUMNS,
-        ignored_columns=KC_311_IGNORED,
-        is_public=True,
-    )
-    ingest(dataset, KC_SAMPLE)
-    return dataset
 
 
 def warehouse_rows(sql: str) -> list[tuple]:
