@@ -32,7 +32,10 @@ def sign_in_by_keyboard(page, base_url: str, username: str, password: str = PASS
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
-    page.keyboard.press("Enter")
+    # Wait for the form's own navigation: "networkidle" alone can be the login page's
+    # earlier state, and a busy machine then reads the old URL or aborts the next goto.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
 
 
