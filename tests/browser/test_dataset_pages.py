@@ -38,8 +38,10 @@ def test_the_data_menu_leads_to_the_dataset_page_and_its_preview(
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Data", exact=True).click()
-    page.get_by_role("link", name="311 service requests").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Data", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="311 service requests").click()
     assert page.get_by_role("heading", level=1, name="311 service requests").is_visible()
     preview = page.get_by_role("region", name="First rows")
     assert preview.get_by_role("cell", name="2020002530").first.is_visible()

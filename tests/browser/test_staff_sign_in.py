@@ -72,7 +72,8 @@ def test_a_sign_in_form_with_errors_has_no_wcag_21_aa_violations(
     alice, live_server, audit_page, axe
 ):
     audit_page.goto(live_server.url + "/staff/login/")
-    audit_page.get_by_role("button", name="Sign in").click()
+    with audit_page.expect_navigation():
+        audit_page.get_by_role("button", name="Sign in").click()
     audit_page.wait_for_load_state("networkidle")
     assert axe(audit_page) == []
 
