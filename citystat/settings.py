@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "citystat.catalog",
     "citystat.plan",
     "citystat.surveys",
+    "citystat.meetings",
+    "citystat.engagement",
     "citystat.ops",
     "citystat.demo",
     "citystat.api",

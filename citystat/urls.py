@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("citystat.api.urls")),
     path("", include("citystat.accounts.urls")),
     path("", include("citystat.plan.urls")),
+    path("", include("citystat.meetings.urls")),
+    path("", include("citystat.engagement.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

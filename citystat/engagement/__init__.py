@@ -1,0 +1,1 @@
+"""Resident engagement: questions and moderation, the live board, updates, subscriptions."""

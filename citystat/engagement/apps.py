@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EngagementConfig(AppConfig):
+    name = "citystat.engagement"
+    verbose_name = "Resident engagement"
