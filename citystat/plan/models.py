@@ -236,7 +236,19 @@ class MeasureValue(models.Model):
     dataset_version = models.ForeignKey(
         DatasetVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    source_note = models.CharField(max_length=300, blank=True)
+    source_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where an entered value came from, or why a computed period has no value.",
+    )
+    # Survey measures: the 95% confidence interval of the value (Wilson, with Kish's
+    # effective sample size when the survey is weighted), in the measure's unit, and the
+    # number of respondents behind it. Empty for every other measure.
+    ci_lower = models.FloatField(null=True, blank=True)
+    ci_upper = models.FloatField(null=True, blank=True)
+    ci_n = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Respondents behind a survey value."
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
