@@ -1,10 +1,11 @@
 """The filter language of measure specs: parsed by sqlglot, checked, translated to Ibis.
 
 A filter is a small boolean expression over a dataset's fields, such as
-`category = 'Trash / Recycling' and days_to_close <= 7`. The text is parsed into an AST,
-every node is checked against an allow-list and every field against the dataset's Table
-Schema, and the allowed AST is translated into an Ibis expression here. The text itself
-never reaches SQL.
+`category = 'Trash / Recycling' and days_to_close <= 7`; comparisons may do arithmetic
+(`+ - * /`, parentheses) on number fields, such as `(e01 + e02 + e03) / 3 >= 4`. The
+text is parsed into an AST, every node is checked against an allow-list and every field
+against the dataset's Table Schema, and the allowed AST is translated into an Ibis
+expression here. The text itself never reaches SQL.
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ class Translator:
     def comparison(self, node: exp.Expression) -> Deferred:
         compare = COMPARISONS[type(node)]
         left, right = node.this, node.expression
+        if is_arithmetic(left) or is_arithmetic(right):
+            return self.arithmetic_comparison(node, compare)
         if not isinstance(left, exp.Column) and isinstance(right, exp.Column):
             # `7 >= days_to_close` reads as `days_to_close <= 7`.
             flipped = {operator.gt: operator.lt, operator.lt: operator.gt}
@@ -147,6 +150,57 @@ class Translator:
                 )
             return compare(column, other)
         return compare(column, self.literal(right, kind, left.name))
+
+    def arithmetic_comparison(
+        self, node: exp.Expression, compare: Callable[[Any, Any], Any]
+    ) -> Deferred:
+        """Compare two sums, differences, products or quotients of number fields and numbers.
+
+        The employee-engagement rule "the mean of six items is at least 4" reads
+        `(e01 + e02 + e03 + e04 + e05 + e06) / 6 >= 4`.
+        """
+        if not any(True for _ in node.find_all(exp.Column)):
+            raise FilterError(
+                f"{node.sql(dialect='duckdb')!r} names no field; compare a field of the dataset."
+            )
+        return compare(self.number(node.this), self.number(node.expression))  # type: ignore[no-any-return]
+
+    def number(self, node: exp.Expression) -> Any:
+        """Return the Ibis expression (or Python number) of an arithmetic operand."""
+        if isinstance(node, exp.Paren):
+            return self.number(node.this)
+        if isinstance(node, exp.Neg):
+            return -self.number(node.this)
+        if isinstance(node, exp.Column):
+            column, kind = self.column(node)
+            if kind not in NUMERIC:
+                raise FilterError(
+                    f"field {node.name!r} is {kind}; only number fields take part in "
+                    "+ - * / arithmetic."
+                )
+            return column
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                raise FilterError(f"{node.this!r} is text; arithmetic needs numbers.")
+            return (
+                float(node.this) if "." in node.this or "e" in node.this.lower() else int(node.this)
+            )
+        operation = ARITHMETIC.get(type(node))
+        if operation is None:
+            raise FilterError(
+                f"{node.sql(dialect='duckdb')!r} is not allowed in a filter; arithmetic "
+                "may use + - * / and parentheses over number fields and numbers."
+            )
+        left, right = self.number(node.this), self.number(node.expression)
+        if isinstance(node, exp.Div):
+            if isinstance(right, int | float):
+                if right == 0:
+                    raise FilterError(f"{node.sql(dialect='duckdb')!r} divides by zero.")
+            else:
+                # A row whose divisor is 0 has no quotient (null, so it matches nothing),
+                # not DuckDB's infinity or NaN, which would compare as huge numbers.
+                right = right.nullif(0)
+        return operation(left, right)
 
     def literal(self, node: exp.Expression, kind: str, name: str) -> Any:
         """Return the Python value of literal `node`, checked against field type `kind`."""
@@ -182,6 +236,22 @@ class Translator:
         if not node.is_string:
             raise FilterError(f"{name!r} is text; put the value in quotes: '{node.this}'.")
         return str(node.this)
+
+
+ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
+    exp.Add: operator.add,
+    exp.Sub: operator.sub,
+    exp.Mul: operator.mul,
+    exp.Div: operator.truediv,
+}
+
+
+def is_arithmetic(node: exp.Expression) -> bool:
+    """Whether `node` is a sum, difference, product or quotient (possibly in parentheses)."""
+    while isinstance(node, exp.Paren | exp.Neg):
+        node = node.this
+    # %, // and ** are refused with a message rather than read as a misplaced field.
+    return isinstance(node, (*ARITHMETIC, exp.Mod, exp.IntDiv, exp.Pow))
 
 
 def family(kind: str) -> str:
