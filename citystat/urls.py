@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("citystat.public.urls")),
+    path("", include("citystat.public.urls_places")),
     path("", include("citystat.catalog.urls")),
     path("", include("citystat.ops.urls")),
     path("", include("citystat.city.urls")),

@@ -1,0 +1,208 @@
+"""What a neighborhood or district page shows, gathered from every app that knows the area.
+
+The page, its feed and its tests read one `PlaceReport`; nothing here touches a request.
+Only aggregates and public records reach it: 311 and demolition counts (never a row or
+an address), survey shares for groups large enough to publish, public meetings and
+published updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from citystat.catalog.area_stats import (
+    AreaDemolitions,
+    AreaField,
+    AreaRequests,
+    area_demolitions,
+    area_requests,
+)
+from citystat.catalog.models import DatasetVersion
+from citystat.city.places import Place, find_place
+from citystat.engagement.models import Update
+from citystat.engagement.queries import recent_updates
+from citystat.meetings.models import Meeting
+from citystat.meetings.queries import upcoming_meetings
+from citystat.surveys.models import Survey
+from citystat.surveys.reports import resident_report
+
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+AREA_FIELD: dict[str, AreaField] = {"neighborhood": "neighborhood", "district": "council_district"}
+AREA_COLOUR = "#1f5f99"
+CITY_COLOUR = "#8a5300"
+
+
+@dataclass(frozen=True)
+class DistrictRating:
+    label: str
+    district_satisfied: float | None  # None when too few answered to publish
+    city_satisfied: float | None
+    answered: int
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    survey_title: str
+    survey_url: str
+    wave: str
+    district: Place
+    ratings: list[DistrictRating]
+
+
+@dataclass
+class PlaceReport:
+    place: Place
+    requests: AreaRequests | None
+    demolitions: AreaDemolitions | None
+    districts: list[Place] = field(default_factory=list)
+    satisfaction: list[Satisfaction] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    new_data: list[DatasetVersion] = field(default_factory=list)
+
+    @property
+    def type_chart(self) -> dict[str, Any] | None:
+        return requests_by_type_chart(self) if self.requests and self.requests.by_type else None
+
+    @property
+    def close_chart(self) -> dict[str, Any] | None:
+        return days_to_close_chart(self) if self.requests and self.requests.by_type else None
+
+
+def place_report(place: Place, today: dt.date) -> PlaceReport:
+    """Return everything the public page of `place` shows, as of `today`."""
+    area_field = AREA_FIELD[place.kind]
+    requests = area_requests(area_field, place.name)
+    report = PlaceReport(
+        place=place,
+        requests=requests,
+        demolitions=area_demolitions(area_field, place.name, today),
+    )
+    if place.kind == "district":
+        report.districts = [place]
+    elif requests is not None:
+        # A neighborhood can straddle districts: list those its requests came from,
+        # leaving out stray geocodes (under a tenth of the area's requests).
+        enough = [
+            name for name, count in requests.districts if count >= requests.area_requests / 10
+        ]
+        report.districts = [p for name in enough if (p := find_place("district", name))]
+    report.satisfaction = [
+        satisfaction
+        for district in report.districts[:2]
+        for satisfaction in district_satisfaction(district)
+    ]
+    report.meetings = upcoming_meetings(limit=5)
+    report.updates = (
+        recent_updates(10, neighborhood=place.name)
+        if place.kind == "neighborhood"
+        else recent_updates(10, district=place.name)
+    )
+    slugs = [data.dataset_slug for data in (requests, report.demolitions) if data is not None]
+    report.new_data = list(
+        DatasetVersion.objects.filter(
+            dataset__slug__in=slugs, status=DatasetVersion.Status.PUBLISHED
+        ).select_related("dataset")
+    )
+    return report
+
+
+def district_satisfaction(district: Place) -> list[Satisfaction]:
+    """Return the latest resident-survey satisfaction of `district` beside the city's."""
+    found = []
+    for survey in Survey.objects.filter(kind=Survey.Kind.RESIDENT, is_public=True):
+        resident = resident_report(survey)
+        if resident.wave is None or not resident.by_district:
+            continue
+        city = {priority.item: priority.satisfaction for priority in resident.priorities}
+        ratings = [
+            DistrictRating(
+                label=rating.label,
+                district_satisfied=rating.satisfied,
+                city_satisfied=city.get(item),
+                answered=rating.answered,
+            )
+            for item, by_district in resident.by_district.items()
+            for rating in by_district
+            if rating.group == district.name
+        ]
+        if ratings:
+            found.append(
+                Satisfaction(
+                    survey_title=survey.title,
+                    survey_url=reverse("survey", args=[survey.slug]),
+                    wave=resident.wave,
+                    district=district,
+                    ratings=sorted(ratings, key=lambda r: r.label),
+                )
+            )
+    return found
+
+
+def requests_by_type_chart(report: PlaceReport) -> dict[str, Any]:
+    """Bar chart of the area's most requested services over the year."""
+    assert report.requests is not None
+    title = _("311 requests in %(place)s by type") % {"place": report.place.label}
+    values = [
+        {"type": row.request_type, "requests": row.area_requests} for row in report.requests.by_type
+    ]
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "description": title,
+        "width": "container",
+        "height": {"step": 24},
+        "data": {"values": values},
+        "mark": {"type": "bar", "color": AREA_COLOUR},
+        "encoding": {
+            "y": {"field": "type", "type": "nominal", "sort": "-x", "title": None},
+            "x": {"field": "requests", "type": "quantitative", "title": _("Requests")},
+            "tooltip": [
+                {"field": "type", "type": "nominal", "title": _("Type")},
+                {"field": "requests", "type": "quantitative", "title": _("Requests")},
+            ],
+        },
+        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
+    }
+
+
+def days_to_close_chart(report: PlaceReport) -> dict[str, Any]:
+    """Dot plot of median days to close, the area beside the whole city, per request type."""
+    assert report.requests is not None
+    here, city = report.place.label, _("Whole city")
+    values = []
+    for row in report.requests.by_type:
+        for where, days in ((here, row.area_median_days), (city, row.city_median_days)):
+            if days is not None:
+                values.append({"type": row.request_type, "where": where, "days": days})
+    title = _("Median days to close a request: %(place)s and the whole city") % {"place": here}
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "description": title,
+        "width": "container",
+        "height": {"step": 24},
+        "data": {"values": values},
+        "mark": {"type": "point", "filled": True, "size": 90},
+        "encoding": {
+            "y": {"field": "type", "type": "nominal", "sort": None, "title": None},
+            "x": {"field": "days", "type": "quantitative", "title": _("Median days to close")},
+            "color": {
+                "field": "where",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": [here, city], "range": [AREA_COLOUR, CITY_COLOUR]},
+                "legend": {"orient": "top"},
+            },
+            "shape": {"field": "where", "type": "nominal", "legend": None},
+            "tooltip": [
+                {"field": "type", "type": "nominal", "title": _("Type")},
+                {"field": "where", "type": "nominal", "title": _("Where")},
+                {"field": "days", "type": "quantitative", "title": _("Median days")},
+            ],
+        },
+        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
+    }

@@ -1,0 +1,201 @@
+"""Neighborhood and district pages: pick your place, see what the data says there."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import feedgenerator, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from citystat.city.maps import UnknownLayer, area_picker
+from citystat.city.places import (
+    Place,
+    PlaceKind,
+    close_matches,
+    find_place,
+    fold,
+    layer_slug_for,
+    matching_places,
+    places,
+)
+from citystat.public.place_report import place_report
+
+MAX_QUERY = 100
+
+
+@require_safe
+def neighborhood_list(request: HttpRequest) -> HttpResponse:
+    """List neighborhoods, filtered by the name typed; one exact match opens its page."""
+    text = request.GET.get("q", "")[:MAX_QUERY].strip()
+    matches = matching_places("neighborhood", text, limit=300) if text else []
+    exact = [place for place in matches if fold(place.name) == fold(text)]
+    if text and (len(exact) == 1 or len(matches) == 1):
+        return HttpResponseRedirect((exact or matches)[0].get_absolute_url())
+    return render(
+        request,
+        "public/places/neighborhood_list.html",
+        {
+            "query": text,
+            "matches": matches,
+            "suggestions": close_matches("neighborhood", text) if text and not matches else [],
+            "neighborhoods": places("neighborhood"),
+            "districts": places("district"),
+            "picker_spec": picker_spec("neighborhood"),
+        },
+    )
+
+
+@require_safe
+def neighborhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return place_page(request, "neighborhood", slug)
+
+
+@require_safe
+def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return place_page(request, "district", slug)
+
+
+@require_safe
+def neighborhood_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    return place_feed(request, "neighborhood", slug)
+
+
+@require_safe
+def district_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    return place_feed(request, "district", slug)
+
+
+def place_page(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
+    place = find_place(kind, slug)
+    if place is None:
+        return place_not_found(request, kind, slug)
+    report = place_report(place, timezone.localdate())
+    return render(
+        request,
+        "public/places/place_detail.html",
+        {
+            "place": place,
+            "report": report,
+            "other_districts": [p for p in places("district") if p != place],
+            "picker_spec": picker_spec("district") if kind == "district" else None,
+        },
+    )
+
+
+def place_not_found(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
+    """Answer an unknown place with a 404 that suggests the places it may have meant."""
+    return render(
+        request,
+        "public/places/not_found.html",
+        {"kind": kind, "slug": slug[:MAX_QUERY], "suggestions": close_matches(kind, slug)},
+        status=404,
+    )
+
+
+def picker_spec(kind: PlaceKind) -> dict | None:
+    """Return the clickable map of the kind's areas, or None when the city has no layer."""
+    layer_slug = layer_slug_for(kind)
+    if layer_slug is None:
+        return None
+    try:
+        return area_picker(layer_slug)
+    except UnknownLayer:
+        return None
+
+
+def place_feed(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
+    """Serve the place's Atom feed: updates about it, coming meetings, newly loaded data."""
+    place = find_place(kind, slug)
+    if place is None:
+        raise Http404(_("There is no such place."))
+    report = place_report(place, timezone.localdate())
+    page_url = request.build_absolute_uri(place.get_absolute_url())
+    feed = feedgenerator.Atom1Feed(
+        title=_("%(place)s: updates, meetings and new data") % {"place": place.label},
+        link=page_url,
+        description=_("What changes in %(place)s, from the city's performance site.")
+        % {"place": place.label},
+        feed_url=request.build_absolute_uri(),
+        language=request.LANGUAGE_CODE,
+        feed_guid=page_url,
+    )
+    for entry in feed_entries(request, place, report):
+        feed.add_item(**entry)
+    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
+    feed.write(response, "utf-8")
+    return response
+
+
+def feed_entries(request: HttpRequest, place: Place, report) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Return the feed's entries, newest first; each names only public records."""
+    entries = []
+    for update in report.updates:
+        url = request.build_absolute_uri(update.get_absolute_url())
+        entries.append(
+            {
+                "title": update.title,
+                "link": url,
+                "unique_id": url,
+                "description": first_paragraph(update.body),
+                "pubdate": update.published_at,
+                "updateddate": update.updated_at,
+                "categories": [_("Update")],
+            }
+        )
+    for meeting in report.meetings:
+        url = request.build_absolute_uri(meeting.get_absolute_url())
+        starts = timezone.localtime(meeting.starts_at)
+        entries.append(
+            {
+                "title": _("Meeting: %(title)s") % {"title": meeting.title},
+                "link": url,
+                "unique_id": url,
+                "description": _("Public meeting on %(day)s at %(time)s.")
+                % {"day": f"{starts:%-d %B %Y}", "time": f"{starts:%-I:%M %p}"},
+                "pubdate": meeting.created_at,
+                "updateddate": meeting.updated_at,
+                "categories": [_("Meeting")],
+            }
+        )
+    page = request.build_absolute_uri(place.get_absolute_url())
+    for version in report.new_data:
+        published = version.published_at or version.finished_at or version.started_at
+        entries.append(
+            {
+                "title": _("New data: %(dataset)s") % {"dataset": version.dataset.title},
+                "link": page,
+                "unique_id": f"{page}#data-{version.dataset.slug}-v{version.number}",
+                "description": new_data_summary(place, report, version.dataset.slug),
+                "pubdate": published,
+                "updateddate": published,
+                "categories": [_("Data")],
+            }
+        )
+    far_past = timezone.now().replace(year=1970)
+    return sorted(entries, key=lambda e: e["updateddate"] or far_past, reverse=True)
+
+
+def new_data_summary(place: Place, report, dataset_slug: str) -> str:  # type: ignore[no-untyped-def]
+    requests, demolitions = report.requests, report.demolitions
+    if requests is not None and requests.dataset_slug == dataset_slug:
+        return _(
+            "%(count)s 311 requests in %(place)s in the year to %(day)s; "
+            "median %(days)s days to close."
+        ) % {
+            "count": f"{requests.area_requests:,}",
+            "place": place.label,
+            "day": f"{requests.last_day:%-d %B %Y}",
+            "days": "–" if requests.area_median_days is None else f"{requests.area_median_days:g}",
+        }
+    if demolitions is not None and demolitions.dataset_slug == dataset_slug:
+        return _("%(planned)s demolitions planned and %(completed)s completed in %(place)s.") % {
+            "planned": demolitions.planned,
+            "completed": demolitions.completed,
+            "place": place.label,
+        }
+    return ""
+
+
+def first_paragraph(text: str) -> str:
+    return text.strip().split("\n\n", 1)[0][:500]
