@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from citystat.catalog import warehouse
 from citystat.catalog.warehouse import quote_identifier
+from citystat.lib.stats import Interval, wilson_interval
 from citystat.surveys.definition import SurveyDefinition
-from citystat.surveys.stats import Interval, wilson_interval
 
 
 @dataclass(frozen=True)

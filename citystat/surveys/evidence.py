@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citystat.catalog import warehouse
+from citystat.lib.stats import Z_95, Interval
 from citystat.surveys.definition import SurveyDefinition
 from citystat.surveys.employee import engagement
 from citystat.surveys.ratings import importance, satisfaction
-from citystat.surveys.stats import Z_95, Interval
 
 REQUEST_FIELDS = ("type", "created_date", "days_to_close", "exceeded_timeframe", "council_district")
 STAFFING_FIELDS = ("month", "department", "division", "authorized_positions", "filled_positions")

@@ -14,8 +14,8 @@ import numpy as np
 
 from citystat.catalog import warehouse
 from citystat.catalog.warehouse import quote_identifier
+from citystat.lib.stats import Interval
 from citystat.surveys.definition import SurveyDefinition
-from citystat.surveys.stats import Interval
 
 BOOTSTRAP_SAMPLES = 2000
 

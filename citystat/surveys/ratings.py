@@ -13,13 +13,13 @@ from typing import Any
 
 from citystat.catalog import warehouse
 from citystat.catalog.warehouse import quote_identifier
-from citystat.surveys.definition import SurveyDefinition
-from citystat.surveys.stats import (
+from citystat.lib.stats import (
     Interval,
     difference_interval,
     effective_sample_size,
     wilson_interval,
 )
+from citystat.surveys.definition import SurveyDefinition
 
 # Importance–satisfaction bands used by ETC Institute and Kansas City.
 VERY_HIGH_PRIORITY = 0.20

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from citystat.surveys.stats import difference_interval, effective_sample_size, wilson_interval
+from citystat.lib.stats import difference_interval, effective_sample_size, wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""Survey statistics: shares with Wilson intervals, weights, and differences between waves."""
+"""Survey statistics: shares with Wilson intervals, weights, and differences between waves.
+
+In lib because plan measures computed from a survey carry the same intervals as the
+survey pages (citystat.plan.compute) and plan sits below surveys.
+"""
 
 from __future__ import annotations
 
