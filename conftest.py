@@ -17,3 +17,11 @@ def isolated_warehouse(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.CITYSTAT_WAREHOUSE
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Start every test with no requests counted against the site's rate limits."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()

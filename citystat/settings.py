@@ -198,6 +198,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 CITYSTAT_MAX_UPLOAD_BYTES = env_int("CITYSTAT_MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024
+# The site's one rate limiter (citystat/accounts/ratelimit.py) counts in its own cache, so
+# clearing the page cache never resets a limit. In-process: each worker counts alone.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "citystat-ratelimit",
+    },
+}
+# API requests per client: anonymous ones per IP address, app-token ones per token.
+CITYSTAT_API_RATE_ANON = env_str("CITYSTAT_API_RATE_ANON", "120/minute")
+CITYSTAT_API_RATE_TOKEN = env_str("CITYSTAT_API_RATE_TOKEN", "1200/minute")
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload needs the operator to submit the domain to browsers' lists first.
     "security.W021",
