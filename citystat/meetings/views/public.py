@@ -1,0 +1,70 @@
+"""Public meeting pages: the calendar and one meeting. Read-only."""
+
+from __future__ import annotations
+
+from csp.decorators import csp_update
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from citystat.meetings import hooks
+from citystat.meetings.livestream import parse_stream, player_origins
+from citystat.meetings.memo import follow_up_memo
+from citystat.meetings.models import Meeting
+from citystat.meetings.queries import public_meetings
+from citystat.meetings.visibility import public_view
+from citystat.plan.models import Plan, PriorityArea
+
+PAST_SHOWN = 24
+
+
+def calendar(request: HttpRequest) -> HttpResponse:
+    areas = PriorityArea.objects.filter(plan=Plan.current()) if Plan.current() else []
+    chosen = request.GET.get("area", "")
+    meetings = public_meetings()
+    if chosen:
+        meetings = meetings.filter(priority_area__slug=chosen)
+    now = timezone.now()
+    upcoming = meetings.filter(ends_at__gt=now).order_by("starts_at")
+    past = meetings.filter(ends_at__lte=now).order_by("-starts_at")[:PAST_SHOWN]
+    return render(
+        request,
+        "meetings/calendar.html",
+        {
+            "areas": areas,
+            "chosen": chosen,
+            "upcoming": [public_view(meeting, now) for meeting in upcoming],
+            "past": [public_view(meeting, now) for meeting in past],
+        },
+    )
+
+
+def allow_player_frames(view):  # type: ignore[no-untyped-def]
+    """Let this view's page frame the allowed livestream players, and nothing else.
+
+    The site-wide CSP has no frame-src beyond 'self' (settings.py); only the meeting
+    page embeds a player, so only it widens the policy.
+    """
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+        widened = csp_update({"frame-src": ["'self'", *player_origins()]})(view)
+        return widened(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@allow_player_frames
+def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting.objects.select_related("priority_area", "series"), pk=pk)
+    view = public_view(meeting)
+    stream = parse_stream(meeting.livestream_url) if view.is_live else None
+    panels = [mark_safe(html) for html in hooks.panels_for(request, meeting, False)]
+    memo = follow_up_memo(meeting) if meeting.status == Meeting.Status.HELD else None
+    return render(
+        request,
+        "meetings/meeting.html",
+        {"view": view, "meeting": meeting, "stream": stream, "panels": panels, "memo": memo},
+    )

@@ -1,0 +1,41 @@
+"""What a resident sees of a meeting: the rules in one place (docs/meetings.md, "Public")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from citystat.meetings.models import AgendaItem, Attendee, FollowUp, Meeting
+
+
+@dataclass
+class PublicMeeting:
+    meeting: Meeting
+    agenda: list[AgendaItem] = field(default_factory=list)
+    agenda_note: str = ""
+    roles: list[Attendee] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    is_live: bool = False
+    show_recording: bool = False
+
+
+def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeting:
+    """Return what residents may see of `meeting` at `now`.
+
+    The agenda shows once published and no earlier than CITYSTAT_AGENDA_DAYS_AHEAD days
+    before the meeting; attendees show by role and department, never by name (officials'
+    names are left to the minutes, which staff write for the public); follow-ups show with
+    their department and status, never the person who owns them.
+    """
+    now = now or timezone.now()
+    view = PublicMeeting(meeting, is_live=meeting.is_live(now))
+    if meeting.agenda_is_public(now):
+        # An item about an internal measure stays off the public agenda.
+        items = meeting.agenda_items.select_related("measure", "goal")
+        view.agenda = [item for item in items if item.measure is None or item.measure.is_public]
+    view.roles = list(meeting.attendees.select_related("department"))
+    view.follow_ups = list(meeting.follow_ups.select_related("department", "measure", "goal"))
+    view.show_recording = meeting.status == Meeting.Status.HELD or meeting.is_past(now)
+    return view
