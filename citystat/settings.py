@@ -215,6 +215,11 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# Stat meetings (citystat/meetings, docs/meetings.md): how many days before a meeting its
+# published agenda shows on the public calendar, and the livestream providers pages embed.
+CITYSTAT_AGENDA_DAYS_AHEAD = env_int("CITYSTAT_AGENDA_DAYS_AHEAD", 7, minimum=0)
+CITYSTAT_LIVESTREAM_PROVIDERS = env_list("CITYSTAT_LIVESTREAM_PROVIDERS", ["youtube", "vimeo"])
+
 EMAIL_URL = env_str("CITYSTAT_EMAIL_URL", "console:")
 globals().update(email_config(EMAIL_URL, CITYSTAT_HOME))
 DEFAULT_FROM_EMAIL = env_str("CITYSTAT_EMAIL_FROM", "citystat@localhost")
