@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,8 @@ from citystat.engagement.queries import recent_updates
 from citystat.meetings.models import Meeting
 from citystat.meetings.queries import upcoming_meetings
 from citystat.surveys.models import Survey
-from citystat.surveys.reports import resident_report
+from citystat.surveys.ratings import satisfaction
+from citystat.surveys.reports import CACHE_SECONDS, cache_key, resident_report
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 AREA_FIELD: dict[str, AreaField] = {"neighborhood": "neighborhood", "district": "council_district"}
@@ -119,7 +121,7 @@ def district_satisfaction(district: Place) -> list[Satisfaction]:
         resident = resident_report(survey)
         if resident.wave is None or not resident.by_district:
             continue
-        city = {priority.item: priority.satisfaction for priority in resident.priorities}
+        city = citywide_satisfaction(survey, resident.wave)
         ratings = [
             DistrictRating(
                 label=rating.label,
@@ -142,6 +144,17 @@ def district_satisfaction(district: Place) -> list[Satisfaction]:
                 )
             )
     return found
+
+
+def citywide_satisfaction(survey: Survey, wave: str) -> dict[str, float | None]:
+    """Return {item: share satisfied} across the whole city, cached per published version."""
+    version = survey.dataset.latest_version
+    key = cache_key("citywide", survey.pk, version.number if version else 0, wave)
+    shares = cache.get(key)
+    if shares is None:
+        shares = {r.item: r.satisfied for r in satisfaction(survey.layout(), wave=wave)}
+        cache.set(key, shares, CACHE_SECONDS)
+    return shares  # type: ignore[no-any-return]
 
 
 def requests_by_type_chart(report: PlaceReport) -> dict[str, Any]:

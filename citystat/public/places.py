@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import feedgenerator, timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from citystat.catalog.area_stats import AreaDemolitions, AreaRequests
 from citystat.city.maps import UnknownLayer, area_picker
 from citystat.city.places import (
     Place,
@@ -19,7 +22,8 @@ from citystat.city.places import (
     matching_places,
     places,
 )
-from citystat.public.place_report import place_report
+from citystat.lib.charts import inline_svg
+from citystat.public.place_report import PlaceReport, place_report
 
 MAX_QUERY = 100
 
@@ -71,16 +75,46 @@ def place_page(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse
     if place is None:
         return place_not_found(request, kind, slug)
     report = place_report(place, timezone.localdate())
+    feed_name = "neighborhood-feed" if kind == "neighborhood" else "district-feed"
     return render(
         request,
         "public/places/place_detail.html",
         {
             "place": place,
             "report": report,
+            "charts": place_charts(report),
+            "feed_url": reverse(feed_name, args=[place.slug]),
+            "requests_url": dataset_url(report.requests),
+            "demolitions_url": dataset_url(report.demolitions),
             "other_districts": [p for p in places("district") if p != place],
             "picker_spec": picker_spec("district") if kind == "district" else None,
         },
     )
+
+
+def place_charts(report: PlaceReport) -> list[dict]:
+    """Return the page's charts: each spec, drawn on the server too, with its caption."""
+    charts = []
+    for chart_id, spec, caption in (
+        (
+            "chart-spec-types",
+            report.type_chart,
+            _("The most requested services over the year; the table below has the numbers."),
+        ),
+        (
+            "chart-spec-close",
+            report.close_chart,
+            _("Median days to close each type of request, here and across the city."),
+        ),
+    ):
+        if spec is not None:
+            svg = mark_safe(inline_svg(spec, spec["description"]))  # noqa: S308 — vl-convert escapes
+            charts.append({"id": chart_id, "spec": spec, "caption": caption, "svg": svg})
+    return charts
+
+
+def dataset_url(data: AreaRequests | AreaDemolitions | None) -> str | None:
+    return reverse("dataset", args=[data.dataset_slug]) if data is not None else None
 
 
 def place_not_found(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
