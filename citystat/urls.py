@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # First: /priorities/pick/ must win over the public site's /priorities/<slug>/.
+    path("", include("citystat.engagement.urls")),
     path("", include("citystat.public.urls")),
     path("", include("citystat.public.urls_places")),
     path("", include("citystat.catalog.urls")),
@@ -12,7 +14,6 @@ urlpatterns = [
     path("", include("citystat.accounts.urls")),
     path("", include("citystat.plan.urls")),
     path("", include("citystat.meetings.urls")),
-    path("", include("citystat.engagement.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
