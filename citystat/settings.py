@@ -125,9 +125,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The public dataset the Open311 GeoReport v2 endpoints serve (citystat/api/open311.py).
 CITYSTAT_OPEN311_DATASET = env_str("CITYSTAT_OPEN311_DATASET", "service-requests")
 
-# The warehouse holds published datasets: a folder of immutable Parquet versions
-# (citystat/catalog/warehouse.py). Default: CITYSTAT_HOME/warehouse.
+# The warehouse holds published datasets: a folder of immutable Parquet versions read by
+# DuckDB (default: CITYSTAT_HOME/warehouse), or an Ibis URL (postgres://…, pyspark://…)
+# naming the engine that reads them (citystat/catalog/engines/, docs/warehouses.md).
 CITYSTAT_WAREHOUSE = env_str("CITYSTAT_WAREHOUSE", str(CITYSTAT_HOME / "warehouse"))
+# Where loads write the version files when CITYSTAT_WAREHOUSE is a URL (Spark reads them
+# there, so on a cluster this is a folder every executor sees).
+CITYSTAT_WAREHOUSE_FILES = env_str("CITYSTAT_WAREHOUSE_FILES", str(CITYSTAT_HOME / "warehouse"))
 # How many published versions of each dataset keep their files for `citystat rollback`.
 CITYSTAT_KEEP_VERSIONS = env_int("CITYSTAT_KEEP_VERSIONS", 3, minimum=2)
 # DuckDB's memory ceiling for one load; beyond it the load spills to disk.
