@@ -126,13 +126,17 @@ def type_field(dataset: Dataset) -> str | None:
     return next((name for name in TYPE_FIELDS if name in names), None)
 
 
-def version_number(dataset: Dataset) -> int:
+def version_key(dataset: Dataset) -> str:
+    """Return a key that changes with every load, even when a deleted dataset restarts at v1."""
     version = dataset.latest_version
-    return version.number if version else 0
+    if version is None:
+        return "none"
+    loaded = version.published_at or version.finished_at or version.started_at
+    return f"v{version.number}-{version.pk}-{loaded.timestamp() if loaded else 0}"
 
 
 def cached(kind: str, dataset: Dataset, area_field: str, value: str, build):  # type: ignore[no-untyped-def]
-    key = f"citystat:area:{kind}:{dataset.slug}:v{version_number(dataset)}:{area_field}:{value}"
+    key = f"citystat:area:{kind}:{dataset.slug}:{version_key(dataset)}:{area_field}:{value}"
     # Values may hold any character; the cache backends want short, plain keys.
     key = key if key.isascii() and len(key) < 200 and " " not in key else _hashed(key)
     result = cache.get(key)
