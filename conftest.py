@@ -8,6 +8,9 @@ import pytest
 
 # Tests never touch a developer's own var/ folder.
 os.environ.setdefault("CITYSTAT_HOME", "/tmp/citystat-test-home")
+# Tests get in-process caches, fresh per process; the shared caches (the database's, Redis)
+# have their own tests in citystat/ops/tests, and `citystat serve` subprocesses use them.
+os.environ.setdefault("CITYSTAT_CACHE_URL", "memory:")
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +23,19 @@ def isolated_warehouse(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Start every test with no requests counted against the site's rate limits."""
+def fresh_rate_limits(settings):
+    """Start every test with no requests counted against the site's rate limits.
+
+    The counts live in memory here, whatever cache a site configures, so tests without
+    the database can still pass through rate-limited views.
+    """
     from django.core.cache import caches
 
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "citystat-test-ratelimit",
+        },
+    }
     caches["ratelimit"].clear()

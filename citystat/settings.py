@@ -5,7 +5,6 @@ Every variable is documented in docs/configuration.md; a test keeps the two in s
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +18,7 @@ from citystat.lib.config import (
     env_str,
     is_local_host,
 )
+from citystat.lib.deployment import cache_config, logging_config, media_settings
 from citystat.lib.mail import email_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "simple_history",
     "citystat.city",
     "citystat.accounts",
+    # Scheduled jobs' locks and run records, shared by every node (citystat/jobs).
+    "citystat.jobs",
     "citystat.catalog",
     "citystat.plan",
     "citystat.surveys",
@@ -80,6 +82,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of a request (and its latency) is counted and carries its id.
+    "citystat.ops.middleware.RequestIdMiddleware",
+    "citystat.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "citystat.accounts.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -159,9 +164,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = CITYSTAT_HOME / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = CITYSTAT_HOME / "media"
+# Uploaded files: CITYSTAT_HOME/media, or object storage shared by every node (s3://…).
+MEDIA_STORAGE, MEDIA_ROOT = media_settings(env_str("CITYSTAT_MEDIA_URL", ""), CITYSTAT_HOME)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # `citystat serve` collects (and compresses) static files into STATIC_ROOT first; before
@@ -169,6 +175,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_ROOT.is_dir()
 WHITENOISE_MAX_AGE = 3600
 
+# Sessions live in the app database, so a visitor signed in on one node is on every node.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("CITYSTAT_SESSION_HOURS", 12, minimum=1) * 3600
 CSRF_COOKIE_HTTPONLY = True
@@ -203,14 +211,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 CITYSTAT_MAX_UPLOAD_BYTES = env_int("CITYSTAT_MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024
 # The site's one rate limiter (citystat/accounts/ratelimit.py) counts in its own cache, so
-# clearing the page cache never resets a limit. In-process: each worker counts alone.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "citystat-ratelimit",
-    },
-}
+# clearing the page cache never resets a limit. Both are shared by every worker and node:
+# the app database by default (tables made by `citystat migrate`), or Redis with
+# CITYSTAT_CACHE_URL=redis://… (citystat/lib/deployment.py).
+CACHES = cache_config(env_str("CITYSTAT_CACHE_URL", ""))
 # API requests per client: anonymous ones per IP address, app-token ones per token.
 CITYSTAT_API_RATE_ANON = env_str("CITYSTAT_API_RATE_ANON", "120/minute")
 CITYSTAT_API_RATE_TOKEN = env_str("CITYSTAT_API_RATE_TOKEN", "1200/minute")
@@ -244,17 +248,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "citystat.accounts.logs.RedactSecrets"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": sys.stderr,
-            "filters": ["redact"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env_str("CITYSTAT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One line per record on stderr, as text or JSON (CITYSTAT_LOG_FORMAT), with request ids.
+LOGGING = logging_config(
+    env_str("CITYSTAT_LOG_FORMAT", "text"), env_str("CITYSTAT_LOG_LEVEL", "INFO")
+)
+
+# Prometheus metrics at /metrics (citystat/ops/metrics.py), off unless asked for; with a
+# token, scrapers must send it as `Authorization: Bearer TOKEN`.
+CITYSTAT_METRICS = env_bool("CITYSTAT_METRICS", False)
+CITYSTAT_METRICS_TOKEN = env_str("CITYSTAT_METRICS_TOKEN", "")
+# `citystat serve` turns this on: one access line per request, from the app, with its id.
+CITYSTAT_ACCESS_LOG = False

@@ -12,11 +12,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2]
 
-FOUNDATION = {"lib", "accounts"}
+# jobs: the lock every scheduled command takes (refresh in catalog, compute in plan, …).
+FOUNDATION = {"lib", "accounts", "jobs"}
 DOMAIN = FOUNDATION | {"city", "catalog", "plan", "surveys", "meetings", "engagement"}
 ALLOWED: dict[str, set[str]] = {
     # Apps, lowest first. An app may always import itself.
     "lib": set(),
+    "jobs": {"lib"},
     "accounts": {"lib", "city"},
     "city": {"lib"},
     "catalog": FOUNDATION | {"city"},
@@ -25,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "meetings": FOUNDATION | {"city", "catalog", "plan"},
     "engagement": FOUNDATION | {"city", "catalog", "plan", "meetings"},
     # ops runs the project's WSGI application under gunicorn (ops/server.py).
-    "ops": {"lib", "city", "catalog", "wsgi"},
+    "ops": {"lib", "city", "catalog", "jobs", "wsgi"},
     "demo": DOMAIN | {"ops"},
     "api": DOMAIN | {"ops"},
     "public": DOMAIN | {"ops"},
