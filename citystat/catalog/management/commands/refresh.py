@@ -1,6 +1,9 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.catalog.refresh import RefreshResult, refresh_due, run_loop
+from citystat.jobs.runs import JobAlreadyRunning, single_run
 
 
 class Command(BaseCommand):
@@ -23,8 +26,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if options["loop"]:
-            run_loop(options["every"], self.report)
-            return
+            # Every node may run a loop; each round goes to whichever takes the lock first.
+            while True:
+                try:
+                    with single_run("refresh"):
+                        run_loop(options["every"], self.report, rounds=1)
+                except JobAlreadyRunning:
+                    pass
+                time.sleep(options["every"])
+        try:
+            # The run is recorded as failed when any dataset failed (the error below).
+            with single_run("refresh"):
+                self.refresh_once()
+        except JobAlreadyRunning as busy:
+            self.stdout.write(str(busy))
+
+    def refresh_once(self) -> None:
         results = refresh_due()
         for result in results:
             self.report(result)

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 
-from citystat.lib.periods import PeriodError, parse_period
+from citystat.jobs.runs import JobAlreadyRunning, single_run
+from citystat.lib.periods import Period, PeriodError, parse_period
 from citystat.plan.compute.run import city_context, compute_measures
 from citystat.plan.models import Measure
 
@@ -32,6 +34,15 @@ class Command(BaseCommand):
                 since = parse_period(str(options["since"]), city_context().calendar)
             except PeriodError as error:
                 raise CommandError(f"--since: {error}", returncode=2) from None
+        try:
+            # Two nodes' timers must not compute (and store) the same values at once; the
+            # run is recorded as failed when any measure failed (the error below).
+            with single_run("compute"):
+                self.compute(measures, since)
+        except JobAlreadyRunning as busy:
+            self.stdout.write(str(busy))
+
+    def compute(self, measures: QuerySet[Measure], since: Period | None) -> None:
         report = compute_measures(measures, since=since)
         for slug, problem in sorted(report.failed.items()):
             self.stderr.write(f"{slug}: {problem}")
