@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from citystat.public import places
+from citystat.public import places, search
 
 urlpatterns = [
     path("neighborhoods/", places.neighborhood_list, name="neighborhoods"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("neighborhoods/<slug:slug>/feed.atom", places.neighborhood_feed, name="neighborhood-feed"),
     path("districts/<slug:slug>/", places.district_detail, name="district"),
     path("districts/<slug:slug>/feed.atom", places.district_feed, name="district-feed"),
+    path("search/", search.search_page, name="search"),
 ]

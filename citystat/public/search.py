@@ -1,0 +1,222 @@
+"""Site search: goals, measures, datasets, meetings, updates and places, ranked and highlighted.
+
+Plain ORM `icontains` lookups, so it runs the same on SQLite and PostgreSQL: every word
+typed must appear in an item's title or text. The ranking is simple and explainable — a
+title that is the query beats one that starts with it, which beats one that contains
+every word, which beats a match in the text only — so residents can predict it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import reduce
+from operator import and_, or_
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from citystat.catalog.models import Dataset
+from citystat.city.places import matching_places
+from citystat.engagement.queries import updates_matching
+from citystat.meetings.queries import public_meetings_matching
+from citystat.plan.models import Goal, Measure, Plan, PriorityArea
+
+MAX_QUERY = 200
+MAX_TERMS = 8
+PER_KIND = 20
+SNIPPET = 180
+KIND_LABELS = {
+    "priority": _("Priority area"),
+    "goal": _("Goal"),
+    "measure": _("Measure"),
+    "dataset": _("Dataset"),
+    "meeting": _("Meeting"),
+    "update": _("Update"),
+    "place": _("Place"),
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    title: str
+    url: str
+    text: str
+    score: int
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+
+def clean_query(raw: str) -> str:
+    """Return the query without control characters, collapsed and cut to a sane length."""
+    printable = "".join(ch for ch in raw[: MAX_QUERY * 4] if unicodedata.category(ch)[0] != "C")
+    return " ".join(printable.split())[:MAX_QUERY]
+
+
+def terms_of(text: str) -> list[str]:
+    """Return the distinct words to look for, longest first, at most MAX_TERMS."""
+    words = {word.strip("\"'.,;:!?()") for word in text.split()}
+    return sorted((w for w in words if w), key=lambda w: (-len(w), w))[:MAX_TERMS]
+
+
+def every_term(terms: list[str], fields: list[str]) -> Q:
+    """Return a filter: each term appears in at least one of `fields`."""
+    return reduce(
+        and_, (reduce(or_, (Q(**{f"{field}__icontains": t}) for field in fields)) for t in terms)
+    )
+
+
+def score(text: str, terms: list[str], title: str, body: str) -> int:
+    """Rank a match: the title being the query, starting with it, holding every word."""
+    title_folded, body_folded, query = title.casefold(), body.casefold(), text.casefold()
+    points = 0
+    if title_folded == query:
+        points += 100
+    elif title_folded.startswith(query):
+        points += 60
+    elif query in title_folded:
+        points += 40
+    points += sum(10 for term in terms if term.casefold() in title_folded)
+    points += sum(2 for term in terms if term.casefold() in body_folded)
+    return points
+
+
+def search(text: str) -> list[Result]:
+    """Return the public items matching `text`, best first."""
+    text = clean_query(text)
+    terms = terms_of(text)
+    if not terms:
+        return []
+    results: list[Result] = []
+
+    def add(kind: str, items: Iterable, title: Callable, url: Callable, body: Callable) -> None:
+        for item in items:
+            results.append(
+                Result(
+                    kind,
+                    title(item),
+                    url(item),
+                    body(item),
+                    score(text, terms, title(item), body(item)),
+                )
+            )
+
+    plan = Plan.current()
+    if plan is not None:
+        add(
+            "priority",
+            matching(PriorityArea.objects.filter(plan=plan), terms, ["title", "summary"]),
+            lambda a: a.title,
+            url_of,
+            lambda a: a.summary,
+        )
+        add(
+            "goal",
+            matching(Goal.objects.filter(priority_area__plan=plan), terms, ["title", "summary"]),
+            lambda g: g.title,
+            url_of,
+            lambda g: g.summary,
+        )
+        measures = Measure.objects.filter(is_public=True, objective__goal__priority_area__plan=plan)
+        add(
+            "measure",
+            matching(measures, terms, ["title", "definition"]),
+            lambda m: m.title,
+            url_of,
+            lambda m: m.definition,
+        )
+    add(
+        "dataset",
+        matching(Dataset.objects.filter(is_public=True), terms, ["title", "description"]),
+        lambda d: d.title,
+        lambda d: reverse("dataset", args=[d.slug]),
+        lambda d: d.description,
+    )
+    add(
+        "meeting",
+        public_meetings_matching(text, PER_KIND),
+        lambda m: m.title,
+        lambda m: m.get_absolute_url(),
+        lambda m: m.minutes or m.location,
+    )
+    add(
+        "update",
+        updates_matching(text, PER_KIND),
+        lambda u: u.title,
+        lambda u: u.get_absolute_url(),
+        lambda u: u.body,
+    )
+    for kind in ("neighborhood", "district"):
+        add(
+            "place",
+            matching_places(kind, text, limit=5),
+            lambda p: p.label,
+            lambda p: p.get_absolute_url(),
+            lambda p: "",
+        )
+    return sorted(results, key=lambda r: (-r.score, r.title.casefold()))
+
+
+def matching(queryset: QuerySet, terms: list[str], fields: list[str]) -> list:
+    return list(queryset.filter(every_term(terms, fields))[:PER_KIND])
+
+
+def url_of(item: PriorityArea | Goal | Measure) -> str:
+    """Return the item's public page, or the home page until its page exists."""
+    get_url = getattr(item, "get_absolute_url", None)
+    return get_url() if get_url is not None else "/"
+
+
+def highlight(text: str, terms: list[str]) -> SafeString:
+    """Return `text` escaped, with each term wrapped in <mark>."""
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+    pieces, last = [], 0
+    for found in pattern.finditer(text):
+        pieces.append(escape(text[last : found.start()]))
+        pieces.append(f"<mark>{escape(found.group(0))}</mark>")
+        last = found.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308 — every piece is escaped above
+
+
+def snippet(text: str, terms: list[str]) -> str:
+    """Return about SNIPPET characters of `text` around the first term found."""
+    text = " ".join(text.split())
+    if len(text) <= SNIPPET:
+        return text
+    folded = text.casefold()
+    starts = [i for i in (folded.find(t.casefold()) for t in terms) if i >= 0]
+    start = max(0, min(starts, default=0) - SNIPPET // 3)
+    piece = text[start : start + SNIPPET]
+    return ("…" if start else "") + piece + ("…" if start + SNIPPET < len(text) else "")
+
+
+@require_safe
+def search_page(request: HttpRequest) -> HttpResponse:
+    text = clean_query(request.GET.get("q", ""))
+    terms = terms_of(text)
+    results = search(text) if terms else []
+    shown = [
+        {
+            "result": result,
+            "title": highlight(result.title, terms),
+            "text": highlight(snippet(result.text, terms), terms),
+        }
+        for result in results
+    ]
+    return render(
+        request, "public/search.html", {"query": text, "results": shown, "count": len(shown)}
+    )
