@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     # Who changed which plan element or target, when and why (plan history pages).
     "simple_history",
+    # The plan's REST API and its OpenAPI document (citystat/api/rest, docs/api.md).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "citystat.city",
     "citystat.accounts",
     # Scheduled jobs' locks and run records, shared by every node (citystat/jobs).
@@ -218,6 +222,26 @@ CACHES = cache_config(env_str("CITYSTAT_CACHE_URL", ""))
 # API requests per client: anonymous ones per IP address, app-token ones per token.
 CITYSTAT_API_RATE_ANON = env_str("CITYSTAT_API_RATE_ANON", "120/minute")
 CITYSTAT_API_RATE_TOKEN = env_str("CITYSTAT_API_RATE_TOKEN", "1200/minute")
+# The REST API (citystat/api/rest): anyone reads, a staff-issued token writes; one rate
+# limiter for every API (citystat/api/limits.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["citystat.api.rest.auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["citystat.api.rest.auth.ReadOrTokenWrite"],
+    "DEFAULT_THROTTLE_CLASSES": ["citystat.api.rest.auth.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "citystat API",
+    "DESCRIPTION": "The strategic plan, its measures, values, targets and narratives.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload needs the operator to submit the domain to browsers' lists first.
     "security.W021",
