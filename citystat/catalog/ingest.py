@@ -11,6 +11,7 @@ killed load leaves the published version exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import zlib
@@ -21,8 +22,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from citystat.catalog import versions
-from citystat.catalog.load import IngestError, Load, ProgressCallback
+from citystat.catalog import engines, versions, warehouse
+from citystat.catalog.load import IngestError, Load, ProgressCallback, first_line
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.schema import SchemaError, primary_key, validate_schema
 from citystat.catalog.sources import SourceError, open_source
@@ -123,6 +124,7 @@ def load_locked(
         raise
     version.rows_read = outcome.rows_read
     version.rows_rejected = outcome.rows_rejected
+    store_in_engine(version, outcome.rows_read)
     version.row_count = outcome.row_count
     version.finished_at = timezone.now()
     version.report = {
@@ -133,6 +135,29 @@ def load_locked(
     versions.publish(version)
     versions.prune(dataset)
     return version
+
+
+def store_in_engine(version: DatasetVersion, rows_read: int) -> None:
+    """Make the finished version file readable by the configured engine, or fail the load.
+
+    Runs before the pointer moves, so a refused copy leaves the published version as it was.
+    """
+    engine = engines.current()
+    slug = version.dataset.slug
+    path = warehouse.version_path(slug, version.number)
+    try:
+        engine.store_version(slug, version.number, path)
+    except Exception as error:
+        with contextlib.suppress(Exception):
+            engine.drop_version(slug, version.number)
+        path.unlink(missing_ok=True)
+        message = (
+            f"dataset {slug!r}: {engine.describe()} did not take v{version.number} "
+            f"({type(error).__name__}: {first_line(error)}); the published version was not "
+            "changed. Check that the warehouse is reachable, then load the file again."
+        )
+        record_failure(version, message, {"rows_read": rows_read})
+        raise IngestError(message) from None
 
 
 def record_failure(version: DatasetVersion, message: str, report: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from citystat.catalog import warehouse
+from citystat.catalog import engines, warehouse
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.lib.errors import CitystatError
 
@@ -56,6 +56,10 @@ def clear_interrupted_loads(dataset: Dataset) -> int:
         leftover.unlink(missing_ok=True)
     for spill in folder.glob(".tmp-duckdb-*"):
         shutil.rmtree(spill, ignore_errors=True)
+    interrupted = dataset.versions.filter(status=Status.LOADING)
+    for number in interrupted.values_list("number", flat=True):
+        # Killed after the engine had its copy but before the pointer moved: drop the copy.
+        engines.current().drop_version(dataset.slug, number)
     return dataset.versions.filter(status=Status.LOADING).update(
         status=Status.FAILED,
         finished_at=timezone.now(),
@@ -106,6 +110,12 @@ def rollback(dataset: Dataset, to: int | None = None) -> DatasetVersion:
             f"the file of {dataset.slug!r} v{target.number} is missing "
             f"({warehouse.version_path(dataset.slug, target.number)}); choose another version."
         )
+    engine = engines.current()
+    if not engine.has_version(dataset.slug, target.number):
+        raise VersionError(
+            f"{engine.title} no longer holds {dataset.slug!r} v{target.number} "
+            f"({engines.version_relation(dataset.slug, target.number)}); choose another version."
+        )
     with transaction.atomic():
         dataset.versions.filter(status=Status.PUBLISHED).update(status=Status.SUPERSEDED)
         target.status = Status.PUBLISHED
@@ -125,6 +135,7 @@ def prune(dataset: Dataset, keep: int | None = None) -> list[int]:
     # The published version always stays, even when a rollback made it an old one.
     extra = [version for version in kept[keep:] if version.status != Status.PUBLISHED]
     for version in extra:
+        engines.current().drop_version(dataset.slug, version.number)
         warehouse.version_path(dataset.slug, version.number).unlink(missing_ok=True)
     numbers = [version.number for version in extra]
     dataset.versions.filter(number__in=numbers).update(status=Status.REMOVED)

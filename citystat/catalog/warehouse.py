@@ -1,13 +1,17 @@
 """The only door to the warehouse, the store of every published dataset.
 
 Every published version is an immutable Parquet file,
-`CITYSTAT_WAREHOUSE/<slug>/v<N>.parquet`, and the app database's published
+`<warehouse folder>/<slug>/v<N>.parquet`, and the app database's published
 `DatasetVersion` row is the pointer to it. DuckDB lets only one process write a database
 file and then locks every reader out, so readers never share a database file with a
 load: `connect()` opens a private in-memory DuckDB in which each published dataset is a
 view over its current file. A load writes a new file beside the old one and switches
 the pointer in one database transaction, so a reader sees the old version or the new
 one, never a mix, and a killed load leaves nothing visible.
+
+`connect()` is DuckDB over those files whatever engine CITYSTAT_WAREHOUSE names; measure
+computation, previews, downloads and the SODA API read through the configured engine
+instead (catalog.engines.open_session), which may be PostgreSQL or Spark.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from django.conf import settings
 from django.db import DatabaseError
 
 from citystat.lib.errors import CitystatError
@@ -30,14 +33,13 @@ class WarehouseUnavailable(CitystatError):
 
 
 def warehouse_root() -> Path:
-    """Return the folder that holds every dataset's version files."""
-    location = settings.CITYSTAT_WAREHOUSE
-    if "://" in location and not location.startswith("duckdb://"):
-        raise WarehouseUnavailable(
-            f"CITYSTAT_WAREHOUSE={location!r} names a backend this version cannot open yet; "
-            "unset it to use the folder under CITYSTAT_HOME, or give a folder path."
-        )
-    return Path(location.removeprefix("duckdb://")).expanduser()
+    """Return the folder that holds every dataset's version files, whatever the engine."""
+    from citystat.catalog import engines
+
+    try:
+        return engines.current().files
+    except engines.EngineError as error:
+        raise WarehouseUnavailable(str(error)) from None
 
 
 def dataset_folder(slug: str) -> Path:
@@ -178,6 +180,8 @@ def row_count(slug: str) -> int | None:
 
 def check() -> None:
     """Raise WarehouseUnavailable unless the warehouse answers and every published file is there."""
+    from citystat.catalog import engines
+
     missing = [str(path) for path in published_files().values() if not path.is_file()]
     if missing:
         raise WarehouseUnavailable(
@@ -186,3 +190,9 @@ def check() -> None:
         )
     with connect() as connection:
         connection.execute("select 1").fetchone()
+    engine = engines.current()
+    if engine.name != "duckdb":
+        try:
+            engine.check()
+        except (engines.EngineError, engines.QueryFailed, engines.QueryTimeout) as error:
+            raise WarehouseUnavailable(f"{engine.describe()}: {error}") from None

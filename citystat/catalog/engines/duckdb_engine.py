@@ -1,0 +1,77 @@
+"""The default engine: an in-process DuckDB reading the version Parquet files directly."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import ibis
+
+from citystat.catalog.engines.base import (
+    Engine,
+    QueryFailed,
+    QueryResult,
+    QueryTimeout,
+    Session,
+)
+
+
+class DuckDBSession(Session):
+    connection: duckdb.DuckDBPyConnection
+
+    def relation(self, slug: str) -> str:
+        # catalog.warehouse names its views after the slug alone: the process's database
+        # is rebuilt whenever a published file changes, so the view is the version.
+        from citystat.catalog.warehouse import table_name
+
+        super().relation(slug)  # refuses a dataset with no published version
+        return table_name(slug).strip('"')
+
+    def query(self, sql: str, timeout: float) -> QueryResult:
+        timer = threading.Timer(timeout, self.connection.interrupt)
+        timer.start()
+        try:
+            cursor = self.connection.execute(sql)
+            rows = cursor.fetchall()
+            description = cursor.description or []
+        except duckdb.InterruptException:
+            raise QueryTimeout(f"the query ran longer than {timeout:.0f} seconds") from None
+        except duckdb.Error as error:
+            raise QueryFailed(error_kind(error)) from None
+        finally:
+            timer.cancel()
+        return QueryResult(
+            [column[0] for column in description],
+            [str(column[1]).upper() for column in description],
+            rows,
+        )
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    dialect = "duckdb"
+    title = "DuckDB"
+
+    def describe(self) -> str:
+        return f"DuckDB over the Parquet files in {self.files}"
+
+    @contextmanager
+    def session(self, published: dict[str, int]) -> Iterator[Session]:
+        from citystat.catalog.warehouse import ensure_usable_root, shared_database
+
+        ensure_usable_root()
+        files = {slug: self.version_file(slug, number) for slug, number in published.items()}
+        connection = shared_database(files).cursor()
+        try:
+            session = DuckDBSession(self, ibis.duckdb.from_connection(connection), published)
+            session.connection = connection
+            yield session
+        finally:
+            connection.close()
+
+
+def error_kind(error: Exception) -> str:
+    """Name what went wrong by kind; the SQL and its values stay out of the message."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0].split(':')[0][:80]}"
