@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from citystat.catalog.models import Dataset, DatasetVersion
@@ -71,6 +72,9 @@ class PriorityArea(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("priority-area", args=[self.slug])
+
 
 class Goal(models.Model):
     priority_area = models.ForeignKey(PriorityArea, on_delete=models.CASCADE, related_name="goals")
@@ -88,6 +92,9 @@ class Goal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("goal", args=[self.slug])
 
 
 class Objective(models.Model):
@@ -160,6 +167,9 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("measure", args=[self.slug])
 
     @property
     def is_manual(self) -> bool:

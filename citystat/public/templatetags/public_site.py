@@ -45,3 +45,19 @@ def plan_period(plan: Any) -> str:
     if plan.first_fiscal_year == plan.last_fiscal_year:
         return f"FY{plan.first_fiscal_year}"
     return f"FY{plan.first_fiscal_year}–FY{plan.last_fiscal_year}"
+
+
+@register.simple_tag
+def measure_sparkline(measure: Any) -> str:
+    """Return the measure's sparkline as inline SVG (drawn on the server, cached)."""
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext
+
+    from citystat.lib.charts import ChartError, inline_svg
+    from citystat.plan.charts import sparkline
+
+    try:
+        svg = inline_svg(sparkline(measure), gettext("Recent trend"), width=120)
+    except ChartError:
+        return ""
+    return mark_safe(f'<span class="sparkline">{svg}</span>')  # noqa: S308 — vl-convert output

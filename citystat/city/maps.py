@@ -1,0 +1,234 @@
+"""Maps of the city's areas as Vega-Lite geoshape specs, drawn from its boundary layers.
+
+No tile server: the shapes come from city.BoundaryLayer GeoJSON, inlined in the spec so
+the browser (vega-embed) and the server (citystat.lib.charts) draw the same map on a
+closed network. Boundary files are detailed (a megabyte for a few hundred
+neighborhoods); pages get a simplified copy, about fifty metres coarse, cached until the
+layer changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+
+from citystat.city.models import BoundaryLayer
+
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+CACHE_SECONDS = 24 * 60 * 60
+# Douglas–Peucker tolerance in degrees (~50 m at mid latitudes): invisible at page size.
+SIMPLIFY_TOLERANCE = 0.0005
+# A sequential blue scale whose darkest step keeps white labels readable.
+SCALE_SCHEME = "blues"
+NO_DATA_FILL = "#f2f2f2"
+OUTLINE = "#555555"
+
+Ring = list[list[float]]
+
+
+class UnknownLayer(LookupError):
+    pass
+
+
+def layer_for_breakdown(field: str) -> str | None:
+    """Return the slug of the boundary layer a breakdown field maps onto, if any.
+
+    `council_district` reads the `council-districts` layer, `neighborhood` the
+    `neighborhoods` one: the field's words, hyphenated, singular or plural.
+    """
+    words = field.strip().lower().replace("_", "-")
+    slugs = set(BoundaryLayer.objects.values_list("slug", flat=True))
+    for candidate in (words, words + "s", words + "es", words.removesuffix("s")):
+        if candidate in slugs:
+            return candidate
+    return None
+
+
+def perpendicular_distance(point: list[float], start: list[float], end: list[float]) -> float:
+    (x, y), (x1, y1), (x2, y2) = point[:2], start[:2], end[:2]
+    dx, dy = x2 - x1, y2 - y1
+    if dx == 0 and dy == 0:
+        return float(((x - x1) ** 2 + (y - y1) ** 2) ** 0.5)
+    return float(abs(dy * x - dx * y + x2 * y1 - y2 * x1) / (dx * dx + dy * dy) ** 0.5)
+
+
+def simplify_ring(ring: Ring, tolerance: float) -> Ring:
+    """Return `ring` with the points that move it less than `tolerance` dropped."""
+    if len(ring) <= 4:
+        return ring
+    keep = [False] * len(ring)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(ring) - 1)]
+    while stack:
+        first, last = stack.pop()
+        farthest, distance = first, 0.0
+        for index in range(first + 1, last):
+            d = perpendicular_distance(ring[index], ring[first], ring[last])
+            if d > distance:
+                farthest, distance = index, d
+        if distance > tolerance:
+            keep[farthest] = True
+            stack.extend([(first, farthest), (farthest, last)])
+    simplified = [
+        [round(p[0], 5), round(p[1], 5)] for p, kept in zip(ring, keep, strict=True) if kept
+    ]
+    return simplified if len(simplified) >= 4 else ring
+
+
+def signed_area(ring: Ring) -> float:
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False)) / 2
+
+
+def oriented(ring: Ring, exterior: bool) -> Ring:
+    """Wind exterior rings clockwise and holes anticlockwise, as d3-geo (Vega) expects;
+    otherwise a polygon is read as the whole globe minus the area."""
+    clockwise = signed_area(ring) < 0
+    return ring if clockwise == exterior else ring[::-1]
+
+
+def simplify_polygon(rings: list[Ring], tolerance: float) -> list[Ring]:
+    return [
+        oriented(simplify_ring(ring, tolerance), exterior=index == 0)
+        for index, ring in enumerate(rings)
+    ]
+
+
+def simplified_features(layer: BoundaryLayer, tolerance: float) -> list[dict[str, Any]]:
+    """Return the layer's features with only the area name kept and geometry simplified."""
+    features = []
+    for feature in layer.geojson.get("features", []):
+        geometry = feature.get("geometry") or {}
+        name = (feature.get("properties") or {}).get(layer.name_property)
+        if name is None:
+            continue
+        if geometry.get("type") == "Polygon":
+            coordinates: Any = simplify_polygon(geometry["coordinates"], tolerance)
+        elif geometry.get("type") == "MultiPolygon":
+            coordinates = [simplify_polygon(p, tolerance) for p in geometry["coordinates"]]
+        else:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                # Only the name: boundary files often carry officials' names and internal ids.
+                "properties": {"name": str(name)},
+                "geometry": {"type": geometry["type"], "coordinates": coordinates},
+            }
+        )
+    return features
+
+
+def layer_features(layer_slug: str) -> tuple[BoundaryLayer, list[dict[str, Any]]]:
+    """Return the layer and its simplified features, cached until the layer changes."""
+    layer = BoundaryLayer.objects.filter(slug=layer_slug).defer("geojson").first()
+    if layer is None:
+        raise UnknownLayer(f"there is no boundary layer {layer_slug!r}")
+    key = f"citystat:maps:{layer_slug}:{layer.updated_at.isoformat()}"
+    features = cache.get(key)
+    if features is None:
+        layer.refresh_from_db(fields=["geojson"])
+        features = simplified_features(layer, SIMPLIFY_TOLERANCE)
+        cache.set(key, features, CACHE_SECONDS)
+    return layer, features
+
+
+def map_spec(description: str) -> dict[str, Any]:
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "description": description,
+        "width": "container",
+        "height": 360,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "projection": {"type": "mercator"},
+        "config": {
+            "font": "system-ui, sans-serif",
+            "view": {"stroke": None},
+            "legend": {"labelColor": "#333333", "titleColor": "#333333"},
+        },
+    }
+
+
+def choropleth(
+    layer_slug: str,
+    values: dict[str, float | None],
+    *,
+    title: str,
+    value_format: str = ",.1f",
+) -> dict[str, Any]:
+    """Return a map of `layer_slug`'s areas shaded by `values` (area name → value).
+
+    Areas without a value are drawn light grey and say "no data" in their tooltip, so a
+    missing value is never mistaken for a low one.
+    """
+    _layer, features = layer_features(layer_slug)
+    shaded = [
+        {**f, "properties": {**f["properties"], "value": values.get(f["properties"]["name"])}}
+        for f in features
+    ]
+    spec = map_spec(f"Map: {title}, by area.")
+    spec["data"] = {"values": shaded, "format": {"type": "json"}}
+    spec["layer"] = [
+        {
+            "mark": {
+                "type": "geoshape",
+                "fill": NO_DATA_FILL,
+                "stroke": OUTLINE,
+                "strokeWidth": 0.6,
+            },
+            "encoding": {
+                "tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"}]
+            },
+        },
+        {
+            "transform": [{"filter": "isValid(datum.properties.value)"}],
+            "mark": {"type": "geoshape", "stroke": OUTLINE, "strokeWidth": 0.6},
+            "encoding": {
+                "color": {
+                    "field": "properties.value",
+                    "type": "quantitative",
+                    "title": title,
+                    "scale": {"scheme": SCALE_SCHEME},
+                    "legend": {"format": value_format, "orient": "bottom"},
+                },
+                "tooltip": [
+                    {"field": "properties.name", "type": "nominal", "title": "Area"},
+                    {
+                        "field": "properties.value",
+                        "type": "quantitative",
+                        "title": title,
+                        "format": value_format,
+                    },
+                ],
+            },
+        },
+    ]
+    return spec
+
+
+def area_picker(layer_slug: str) -> dict[str, Any]:
+    """Return a map of the layer's areas where each shape links to its area page."""
+    from citystat.city.places import area_url
+
+    layer, features = layer_features(layer_slug)
+    linked = []
+    for feature in features:
+        try:
+            url = area_url(layer_slug, feature["properties"]["name"])
+        except Exception:  # noqa: BLE001 — no place pages for this layer: plain shapes
+            url = None
+        linked.append({**feature, "properties": {**feature["properties"], "url": url}})
+    spec = map_spec(f"Map of {layer.title}: choose an area to open its page.")
+    spec["data"] = {"values": linked, "format": {"type": "json"}}
+    spec["mark"] = {
+        "type": "geoshape",
+        "fill": "#dce6f0",
+        "stroke": OUTLINE,
+        "strokeWidth": 0.6,
+        "cursor": "pointer",
+    }
+    spec["encoding"] = {
+        "href": {"field": "properties.url", "type": "nominal"},
+        "tooltip": [{"field": "properties.name", "type": "nominal", "title": layer.title}],
+    }
+    return spec

@@ -1,0 +1,313 @@
+"""Vega-Lite specs for a measure: its values over time, target, tolerance band and forecast.
+
+Every chart of a measure on the site (public pages, embeds, social cards, briefing books)
+is built here, so the browser (vega-embed) and the server (citystat.lib.charts) draw the
+same spec. The functions read stored MeasureValues and Targets only, never the warehouse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from citystat.lib.periods import Period, next_period
+from citystat.plan.compute.run import city_context
+from citystat.plan.models import Measure, MeasureValue, Target
+from citystat.plan.status import measure_grain, target_in_force
+from citystat.plan.trend import WINDOW, trend_of
+
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+# How many periods ahead the dashed forecast line reaches.
+FORECAST_PERIODS = {"month": 6, "quarter": 4, "fiscal_year": 2, "year": 2}
+# Colours that pass WCAG AA contrast against white as lines (design-system tokens).
+VALUE_COLOUR = "#1f4e79"
+TARGET_COLOUR = "#2e7d32"
+FORECAST_COLOUR = "#6a4c93"
+BAND_COLOUR = "#c8e6c9"
+BREAKDOWN_COLOURS = [
+    "#1f4e79",
+    "#b3541e",
+    "#2e7d32",
+    "#6a4c93",
+    "#8a6d00",
+    "#a8324a",
+    "#00695c",
+    "#4e4e4e",
+]
+
+UNIT_FORMATS = {
+    "percent": ".1f",
+    "days": ".1f",
+    "dollars": "$,.0f",
+    "count": ",.0f",
+    "rate_per_1000": ".2f",
+    "score": ".2f",
+}
+
+
+def value_format(measure: Measure) -> str:
+    """Return the d3 number format the measure's unit reads best in."""
+    return UNIT_FORMATS.get(measure.unit, ",.2f")
+
+
+def axis_title(measure: Measure) -> str:
+    return str(Measure.Unit(measure.unit).label) if measure.unit in Measure.Unit.values else ""
+
+
+def overall_values(measure: Measure) -> list[MeasureValue]:
+    return list(MeasureValue.objects.filter(measure=measure, breakdown="").order_by("period_start"))
+
+
+def base_spec(description: str) -> dict[str, Any]:
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "description": description,
+        "width": "container",
+        "height": 260,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": {
+            "font": "system-ui, sans-serif",
+            "axis": {"labelColor": "#333333", "titleColor": "#333333", "gridColor": "#e5e5e5"},
+            "legend": {"labelColor": "#333333", "titleColor": "#333333", "orient": "bottom"},
+            "view": {"stroke": None},
+        },
+    }
+
+
+def target_rows(
+    measure: Measure, periods: list[Period], targets: list[Target]
+) -> list[dict[str, Any]]:
+    """Return the target (and its tolerance band) in force in each of `periods`."""
+    calendar = city_context().calendar
+    rows = []
+    for period in periods:
+        target = target_in_force(targets, calendar.fiscal_year_of(period.end))
+        if target is None:
+            continue
+        if target.style == Target.Style.BANDS and target.off_track_at is not None:
+            low, high = sorted((target.value, target.off_track_at))
+        else:
+            low, high = target.value - target.tolerance, target.value + target.tolerance
+        rows.append(
+            {
+                "period_start": period.start.isoformat(),
+                "target": target.value,
+                "band_low": low,
+                "band_high": high,
+                "fiscal_year": f"FY{target.fiscal_year}",
+            }
+        )
+    return rows
+
+
+def forecast_rows(measure: Measure, values: list[MeasureValue]) -> list[dict[str, Any]]:
+    """Return the straight-line projection from the latest complete value, or nothing."""
+    grain = measure_grain(measure)
+    known = [v for v in values if v.value is not None and not v.is_partial][-WINDOW[grain] :]
+    trend = trend_of([v.value for v in known if v.value is not None])
+    if trend is None:
+        return []
+    calendar = city_context().calendar
+    last = known[-1]
+    assert last.value is not None
+    period = Period(last.period_start, last.period_end, grain)
+    rows = [{"period_start": period.start.isoformat(), "forecast": last.value}]
+    for step in range(1, FORECAST_PERIODS[grain] + 1):
+        period = next_period(period, calendar)
+        rows.append(
+            {
+                "period_start": period.start.isoformat(),
+                "forecast": round(last.value + trend.slope * step, 6),
+            }
+        )
+    return rows
+
+
+def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str, Any]:
+    """Return the Vega-Lite spec of the measure's values over time.
+
+    Overall (breakdown None): the values, the target line and tolerance band in force in
+    each period, and a dashed forecast. With `breakdown` (such as "council_district"): one
+    line per breakdown value. A measure with no values gets a valid, empty chart that says
+    so; pages show their own "no data yet" text instead of drawing it.
+    """
+    fmt = value_format(measure)
+    y_title = axis_title(measure)
+    if breakdown:
+        return breakdown_chart(measure, breakdown, fmt, y_title)
+    values = overall_values(measure)
+    grain = measure_grain(measure)
+    points = [
+        {
+            "period": v.period,
+            "period_start": v.period_start.isoformat(),
+            "value": v.value,
+            "partial": v.is_partial,
+        }
+        for v in values
+        if v.value is not None
+    ]
+    spec = base_spec(f"{measure.title}: values over time with the target and forecast.")
+    if not points:
+        spec.update(
+            {
+                "data": {"values": [{"message": "No data yet"}]},
+                "mark": {"type": "text", "fontSize": 16, "color": "#333333"},
+                "encoding": {"text": {"field": "message"}},
+            }
+        )
+        return spec
+    periods = [Period(v.period_start, v.period_end, grain) for v in values]
+    forecast = forecast_rows(measure, values)
+    if forecast:
+        calendar = city_context().calendar
+        period = periods[-1]
+        for _ in forecast[1:]:
+            period = next_period(period, calendar)
+            periods.append(period)
+    targets = target_rows(measure, periods, list(measure.targets.all()))
+    x = {"field": "period_start", "type": "temporal", "title": None}
+    layers: list[dict[str, Any]] = []
+    if targets:
+        layers.append(
+            {
+                "data": {"values": targets},
+                "mark": {"type": "area", "color": BAND_COLOUR, "opacity": 0.7},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "band_low", "type": "quantitative"},
+                    "y2": {"field": "band_high"},
+                },
+            }
+        )
+        layers.append(
+            {
+                "data": {"values": targets},
+                "mark": {
+                    "type": "line",
+                    "color": TARGET_COLOUR,
+                    "strokeWidth": 2,
+                    "interpolate": "step-after",
+                },
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "target", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "fiscal_year", "title": "Fiscal year"},
+                        {"field": "target", "title": "Target", "format": fmt},
+                    ],
+                },
+            }
+        )
+    if forecast:
+        layers.append(
+            {
+                "data": {"values": forecast},
+                "mark": {"type": "line", "color": FORECAST_COLOUR, "strokeDash": [6, 4]},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "forecast", "type": "quantitative"},
+                    "tooltip": [{"field": "forecast", "title": "Forecast", "format": fmt}],
+                },
+            }
+        )
+    layers.append(
+        {
+            "data": {"values": points},
+            "mark": {
+                "type": "line",
+                "color": VALUE_COLOUR,
+                "strokeWidth": 2,
+                "point": {"filled": True, "size": 30},
+            },
+            "encoding": {
+                "x": x,
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": y_title,
+                    "axis": {"format": fmt},
+                    "scale": {"zero": False},
+                },
+                "tooltip": [
+                    {"field": "period", "title": "Period"},
+                    {"field": "value", "title": "Value", "format": fmt},
+                ],
+            },
+        }
+    )
+    spec["layer"] = layers
+    return spec
+
+
+def breakdown_chart(measure: Measure, breakdown: str, fmt: str, y_title: str) -> dict[str, Any]:
+    rows = [
+        {
+            "period": period,
+            "period_start": start.isoformat(),
+            "area": area,
+            "value": value,
+        }
+        for period, start, area, value in MeasureValue.objects.filter(
+            measure=measure, breakdown=breakdown, value__isnull=False
+        )
+        .order_by("period_start", "breakdown_value")
+        .values_list("period", "period_start", "breakdown_value", "value")
+    ]
+    spec = base_spec(f"{measure.title} by {breakdown.replace('_', ' ')} over time.")
+    spec.update(
+        {
+            "data": {"values": rows},
+            "mark": {"type": "line", "point": {"filled": True, "size": 20}},
+            "encoding": {
+                "x": {"field": "period_start", "type": "temporal", "title": None},
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": y_title,
+                    "axis": {"format": fmt},
+                    "scale": {"zero": False},
+                },
+                "color": {
+                    "field": "area",
+                    "type": "nominal",
+                    "title": breakdown.replace("_", " ").capitalize(),
+                    "scale": {"range": BREAKDOWN_COLOURS},
+                },
+                "tooltip": [
+                    {"field": "area", "title": breakdown.replace("_", " ").capitalize()},
+                    {"field": "period", "title": "Period"},
+                    {"field": "value", "title": "Value", "format": fmt},
+                ],
+            },
+        }
+    )
+    return spec
+
+
+def sparkline(measure: Measure) -> dict[str, Any]:
+    """Return a small axis-less line of the last two years of values (for cards)."""
+    grain = measure_grain(measure)
+    values = [
+        {"period_start": v.period_start.isoformat(), "value": v.value}
+        for v in overall_values(measure)
+        if v.value is not None and not v.is_partial
+    ][-WINDOW[grain] :]
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "description": f"{measure.title}: recent trend.",
+        "width": 120,
+        "height": 32,
+        "padding": 2,
+        "config": {"view": {"stroke": None}},
+        "data": {"values": values},
+        "mark": {"type": "line", "color": VALUE_COLOUR, "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "period_start", "type": "temporal", "axis": None},
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "axis": None,
+                "scale": {"zero": False},
+            },
+        },
+    }

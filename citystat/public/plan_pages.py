@@ -1,0 +1,524 @@
+"""What the public plan pages show, as plain functions (views stay thin, tests need no HTTP).
+
+Everything here reads stored plan rows (MeasureValue, Target, Narrative …), never the
+warehouse, so a measure page costs a few small queries whatever the size of the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Max, QuerySet
+from django.utils.translation import gettext as _
+
+from citystat.catalog.models import Dataset
+from citystat.plan.history import describe, target_history
+from citystat.plan.models import Goal, Measure, MeasureValue, Plan, PriorityArea, Status, Target
+from citystat.plan.status import MeasureStatus, roll_up, status_for
+
+# The order statuses are counted and shown in, with their CSS modifier.
+STATUS_ORDER = [
+    Status.ON_TRACK,
+    Status.NEEDS_ATTENTION,
+    Status.OFF_TRACK,
+    Status.NO_RECENT_DATA,
+    Status.NO_TARGET,
+]
+STATUS_CSS = {
+    Status.ON_TRACK: "on-track",
+    Status.NEEDS_ATTENTION: "needs-attention",
+    Status.OFF_TRACK: "off-track",
+    Status.NO_RECENT_DATA: "no-data",
+    Status.NO_TARGET: "no-data",
+}
+HEADLINE_LIMIT = 6
+
+
+# ---------------------------------------------------------------- finding pages by slug
+
+
+def current_plan() -> Plan | None:
+    return Plan.current()
+
+
+def public_measures() -> QuerySet[Measure]:
+    """Measures residents may see: public ones in the current plan."""
+    return Measure.objects.filter(
+        is_public=True, objective__goal__priority_area__plan__is_current=True
+    )
+
+
+def find_area(slug: str) -> PriorityArea | None:
+    return PriorityArea.objects.filter(plan__is_current=True, slug=slug).first()
+
+
+def find_goal(slug: str) -> Goal | None:
+    return (
+        Goal.objects.filter(priority_area__plan__is_current=True, slug=slug)
+        .select_related("priority_area")
+        .first()
+    )
+
+
+def find_measure(slug: str) -> Measure | None:
+    """Return the public measure `slug`; internal measures are not acknowledged to exist."""
+    return (
+        public_measures()
+        .filter(slug=slug)
+        .select_related("objective__goal__priority_area", "dataset", "department")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title: str
+    url: str
+
+
+def close_matches(slug: str, kind: str, limit: int = 5) -> list[Suggestion]:
+    """Return pages of `kind` ("measure", "goal", "priority") whose slug or title is like
+    `slug`, for the "did you mean" list of a 404."""
+    candidates: list[tuple[str, str, str]]  # (slug, title, url)
+    if kind == "measure":
+        candidates = [
+            (m.slug, m.title, m.get_absolute_url()) for m in public_measures().only("slug", "title")
+        ]
+    elif kind == "goal":
+        candidates = [
+            (g.slug, g.title, g.get_absolute_url())
+            for g in Goal.objects.filter(priority_area__plan__is_current=True).only("slug", "title")
+        ]
+    else:
+        candidates = [
+            (a.slug, a.title, a.get_absolute_url())
+            for a in PriorityArea.objects.filter(plan__is_current=True).only("slug", "title")
+        ]
+    wanted = slug.lower().replace("_", "-")[:200]
+    keys: dict[str, tuple[str, str]] = {}
+    for item_slug, title, url in candidates:
+        keys.setdefault(item_slug, (title, url))
+        keys.setdefault(title.lower().replace(" ", "-"), (title, url))
+    found: list[Suggestion] = []
+    for key in difflib.get_close_matches(wanted, list(keys), n=limit * 2, cutoff=0.5):
+        suggestion = Suggestion(*keys[key])
+        if suggestion not in found:
+            found.append(suggestion)
+    # A word of the slug inside a title is a match too ("pothole" → "Potholes filled").
+    words = [w for w in wanted.split("-") if len(w) >= 4]
+    for item_slug, title, url in candidates:
+        if len(found) >= limit:
+            break
+        if any(w in item_slug for w in words) and Suggestion(title, url) not in found:
+            found.append(Suggestion(title, url))
+    return found[:limit]
+
+
+# ---------------------------------------------------------------- values and statuses
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Return a value as residents read it: "87.5%", "4.2 days", "$1,250", "12,345"."""
+    if value is None:
+        return _("no value")
+    if unit == Measure.Unit.PERCENT:
+        return f"{value:,.1f}%"
+    if unit == Measure.Unit.DAYS:
+        return _("%(n)s days") % {"n": f"{value:,.1f}"}
+    if unit == Measure.Unit.DOLLARS:
+        return f"${value:,.0f}"
+    if unit == Measure.Unit.RATE_PER_1000:
+        return _("%(n)s per 1,000 residents") % {"n": f"{value:,.2f}"}
+    if unit == Measure.Unit.COUNT:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def amount(value: float, unit: str) -> str:
+    """Return a difference in the measure's unit: "2.5 points", "1.2 days", "$300"."""
+    if unit == Measure.Unit.PERCENT:
+        return _("%(n)s percentage points") % {"n": f"{value:,.1f}"}
+    return format_value(value, unit)
+
+
+def status_label(status: Status) -> str:
+    return _(str(status.label))
+
+
+def status_rule(measure: Measure, judged: MeasureStatus) -> str:
+    """Return, in plain words, the rule that gave the measure its status."""
+    unit = measure.unit
+    value, target = judged.value, judged.target
+    if judged.status == Status.NO_RECENT_DATA:
+        if value is None or value.value is None:
+            return _("There is no value yet, so the measure cannot be judged.")
+        return _(
+            "The latest value is for %(period)s, which is too long ago to judge the measure "
+            "now: a value counts as recent for two reporting periods after its period ends."
+        ) % {"period": value.period}
+    assert value is not None and value.value is not None
+    latest = _("The latest value, %(value)s for %(period)s,") % {
+        "value": format_value(value.value, unit),
+        "period": value.period,
+    }
+    if target is None:
+        return _("%(latest)s has no target to be judged against yet.") % {"latest": latest}
+    goal = format_value(target.value, unit)
+    fy = target.fiscal_year
+    direction = measure.direction
+    if target.style == Target.Style.BANDS and target.off_track_at is not None:
+        if direction == Measure.Direction.LOWER_IS_BETTER:
+            rule = _(
+                "The FY%(fy)s target is %(goal)s or less. At or below it the measure is on "
+                "track; above %(limit)s it is off track; in between it needs attention."
+            )
+        else:
+            rule = _(
+                "The FY%(fy)s target is %(goal)s or more. At or above it the measure is on "
+                "track; below %(limit)s it is off track; in between it needs attention."
+            )
+        rule = rule % {"fy": fy, "goal": goal, "limit": format_value(target.off_track_at, unit)}
+    else:
+        if direction == Measure.Direction.HIGHER_IS_BETTER:
+            rule = _("The FY%(fy)s target is %(goal)s or more (higher is better).")
+        elif direction == Measure.Direction.LOWER_IS_BETTER:
+            rule = _("The FY%(fy)s target is %(goal)s or less (lower is better).")
+        else:
+            rule = _("The FY%(fy)s target is to stay close to %(goal)s.")
+        rule = rule % {"fy": fy, "goal": goal}
+        tolerance = amount(target.tolerance, unit)
+        double = amount(2 * target.tolerance, unit)
+        if target.tolerance:
+            rule += " " + _(
+                "Up to %(tolerance)s off the target counts as on track, up to %(double)s "
+                "needs attention, and more than that is off track."
+            ) % {"tolerance": tolerance, "double": double}
+        else:
+            rule += " " + _("Meeting the target is on track; any shortfall is off track.")
+    verdict = _("%(latest)s is therefore “%(status)s”.") % {
+        "latest": latest,
+        "status": status_label(judged.status),
+    }
+    return f"{rule} {verdict}"
+
+
+@dataclass
+class MeasureCard:
+    measure: Measure
+    status: Status
+    status_css: str
+    latest: MeasureValue | None
+    latest_text: str
+    target_text: str
+
+
+def measure_card(measure: Measure, today: dt.date | None = None) -> MeasureCard:
+    judged = status_for(measure, today=today)
+    return MeasureCard(
+        measure=measure,
+        status=judged.status,
+        status_css=STATUS_CSS[judged.status],
+        latest=judged.value,
+        latest_text=(
+            format_value(judged.value.value, measure.unit)
+            if judged.value and judged.value.value is not None
+            else _("No data yet")
+        ),
+        target_text=format_value(judged.target.value, measure.unit) if judged.target else "",
+    )
+
+
+@dataclass
+class StatusCount:
+    status: Status
+    label: str
+    css: str
+    count: int
+
+
+def status_counts(statuses: list[Status]) -> list[StatusCount]:
+    """Count statuses in the site's order; "target pending" is counted as no recent data
+    on summaries, since neither can be judged."""
+    counted: Counter[str] = Counter(
+        str(Status.NO_RECENT_DATA if s == Status.NO_TARGET else s) for s in statuses
+    )
+    return [
+        StatusCount(s, status_label(s), STATUS_CSS[s], counted.get(str(s), 0))
+        for s in STATUS_ORDER[:4]
+    ]
+
+
+@dataclass
+class GoalSummary:
+    goal: Goal
+    status: Status
+    status_css: str
+    cards: list[MeasureCard] = field(default_factory=list)
+    counts: list[StatusCount] = field(default_factory=list)
+
+
+def goal_summary(goal: Goal, today: dt.date | None = None) -> GoalSummary:
+    measures = public_measures().filter(objective__goal=goal).prefetch_related("targets")
+    cards = [measure_card(m, today) for m in measures.order_by("objective__position", "position")]
+    rolled = roll_up([card.status for card in cards])
+    return GoalSummary(
+        goal=goal,
+        status=rolled.status,
+        status_css=STATUS_CSS[rolled.status],
+        cards=cards,
+        counts=status_counts([card.status for card in cards]),
+    )
+
+
+@dataclass
+class AreaSummary:
+    area: PriorityArea
+    status: Status
+    status_css: str
+    goals: list[GoalSummary]
+    counts: list[StatusCount]
+
+
+def area_summary(area: PriorityArea, today: dt.date | None = None) -> AreaSummary:
+    goals = [goal_summary(goal, today) for goal in area.goals.order_by("position", "title")]
+    rolled = roll_up([g.status for g in goals if g.cards])
+    return AreaSummary(
+        area=area,
+        status=rolled.status,
+        status_css=STATUS_CSS[rolled.status],
+        goals=goals,
+        counts=status_counts([g.status for g in goals]),
+    )
+
+
+def headline_cards(plan: Plan, today: dt.date | None = None) -> list[MeasureCard]:
+    """Return the plan's headline measures (or, if none is marked, the first few)."""
+    measures = public_measures().filter(objective__goal__priority_area__plan=plan)
+    chosen = measures.filter(is_headline=True) or measures
+    ordered = chosen.prefetch_related("targets").order_by(
+        "objective__goal__priority_area__position",
+        "objective__goal__position",
+        "position",
+    )
+    return [measure_card(m, today) for m in ordered[:HEADLINE_LIMIT]]
+
+
+# ---------------------------------------------------------------- a measure's details
+
+
+def breakdown_fields(measure: Measure) -> list[str]:
+    """Return the fields the measure's stored values are broken down by."""
+    return sorted(
+        MeasureValue.objects.filter(measure=measure)
+        .exclude(breakdown="")
+        .order_by("breakdown")  # not the model's ordering, which would defeat distinct()
+        .values_list("breakdown", flat=True)
+        .distinct()
+    )
+
+
+@dataclass
+class RankedArea:
+    rank: int
+    name: str
+    value: float | None
+    value_text: str
+    url: str | None
+
+
+def latest_breakdown(measure: Measure, field_name: str) -> tuple[str | None, list[RankedArea]]:
+    """Return the latest complete period broken down by `field_name`, ranked best first."""
+    rows = MeasureValue.objects.filter(measure=measure, breakdown=field_name)
+    latest = (
+        rows.filter(is_partial=False, value__isnull=False)
+        .order_by("-period_start")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if latest is None:
+        return None, []
+    values = list(rows.filter(period=latest).values_list("breakdown_value", "value"))
+    lower_first = measure.direction == Measure.Direction.LOWER_IS_BETTER
+    known = sorted(
+        ((name, value) for name, value in values if value is not None),
+        key=lambda pair: pair[1] if lower_first else -pair[1],
+    )
+    unknown: list[tuple[str, float | None]] = sorted(v for v in values if v[1] is None)
+    ranked = []
+    for index, (name, value) in enumerate([*known, *unknown], start=1):
+        ranked.append(
+            RankedArea(
+                rank=index if value is not None else 0,
+                name=name,
+                value=value,
+                value_text=format_value(value, measure.unit),
+                url=place_url(field_name, name),
+            )
+        )
+    return latest, ranked
+
+
+def place_url(field_name: str, name: str) -> str | None:
+    """Return the page of the area a breakdown value names, if the site has one."""
+    try:
+        from citystat.city.places import area_url, kind_of_layer
+    except ImportError:  # the place pages are not installed
+        return None
+    kind = kind_of_layer(field_name.replace("_", "-"))
+    if kind is None:
+        return None
+    try:
+        return area_url(kind, name)
+    except Exception:  # noqa: BLE001 — NoReverseMatch before the place pages exist
+        return None
+
+
+@dataclass
+class EquityRow:
+    period: str
+    best_name: str
+    best_text: str
+    worst_name: str
+    worst_text: str
+    gap: float
+    gap_text: str
+
+
+def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
+    """Return, for each period, the best and worst area and the gap between them."""
+    by_period: dict[str, list[tuple[str, float]]] = {}
+    for period, name, value in (
+        MeasureValue.objects.filter(
+            measure=measure, breakdown=field_name, value__isnull=False, is_partial=False
+        )
+        .order_by("period_start", "breakdown_value")
+        .values_list("period", "breakdown_value", "value")
+    ):
+        if value is not None:
+            by_period.setdefault(period, []).append((name, value))
+    lower_first = measure.direction == Measure.Direction.LOWER_IS_BETTER
+    rows = []
+    for period, values in by_period.items():
+        if len(values) < 2:
+            continue
+        ordered = sorted(values, key=lambda p: p[1] if lower_first else -p[1])
+        (best_name, best), (worst_name, worst) = ordered[0], ordered[-1]
+        gap = abs(best - worst)
+        rows.append(
+            EquityRow(
+                period=period,
+                best_name=best_name,
+                best_text=format_value(best, measure.unit),
+                worst_name=worst_name,
+                worst_text=format_value(worst, measure.unit),
+                gap=gap,
+                gap_text=amount(gap, measure.unit),
+            )
+        )
+    return rows
+
+
+def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
+    """Return a Vega-Lite line of the gap between the best and worst area over time."""
+    from citystat.plan.charts import base_spec
+
+    spec = base_spec(f"{measure.title}: gap between the best and worst area over time.")
+    spec["data"] = {"values": [{"period": r.period, "gap": round(r.gap, 6)} for r in rows]}
+    spec["mark"] = {"type": "line", "color": "#a8324a", "point": {"filled": True, "size": 30}}
+    spec["encoding"] = {
+        "x": {"field": "period", "type": "ordinal", "title": None, "sort": None},
+        "y": {"field": "gap", "type": "quantitative", "title": "Gap", "scale": {"zero": True}},
+        "tooltip": [{"field": "period"}, {"field": "gap", "format": ".2f"}],
+    }
+    return spec
+
+
+def target_changes(measure: Measure) -> list[str]:
+    """Return the target history as sentences, newest first (who changed it is not shown:
+    staff names are not published)."""
+    return [describe(change, measure.unit) for change in target_history(measure)][::-1]
+
+
+def no_data_reason(measure: Measure) -> str:
+    """Say why a measure has no values yet, in words residents understand."""
+    note = (
+        MeasureValue.objects.filter(measure=measure, breakdown="", value__isnull=True)
+        .exclude(source_note="")
+        .order_by("-period_start")
+        .values_list("source_note", flat=True)
+        .first()
+    )
+    if note:
+        return note
+    if measure.is_manual:
+        return _("The department has not entered a value for this measure yet.")
+    if measure.dataset is None:
+        return _("The data source for this measure is not connected yet.")
+    if not measure.dataset.versions.filter(status="published").exists():
+        return _("The dataset this measure is computed from has not been loaded yet.")
+    return _("The measure has not been computed from its dataset yet.")
+
+
+def public_dataset(measure: Measure) -> Dataset | None:
+    dataset = measure.dataset
+    return dataset if dataset is not None and dataset.is_public else None
+
+
+DOWNLOAD_COLUMNS = [
+    "measure",
+    "period",
+    "period_start",
+    "period_end",
+    "breakdown",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "partial",
+]
+
+
+def download_rows(measure: Measure) -> list[dict[str, Any]]:
+    """Return every stored value of the measure (overall and broken down) for downloads."""
+    rows = []
+    for v in MeasureValue.objects.filter(measure=measure).order_by(
+        "breakdown", "period_start", "breakdown_value"
+    ):
+        rows.append(
+            {
+                "measure": measure.slug,
+                "period": v.period,
+                "period_start": v.period_start.isoformat(),
+                "period_end": v.period_end.isoformat(),
+                "breakdown": v.breakdown,
+                "breakdown_value": v.breakdown_value,
+                "value": v.value,
+                "numerator": v.numerator,
+                "denominator": v.denominator,
+                "partial": v.is_partial,
+            }
+        )
+    return rows
+
+
+def measure_stamp(measure: Measure) -> str:
+    """Return a fingerprint of everything a measure page shows, for its cache key.
+
+    Values, targets, narratives, strategies and the measure itself each leave a
+    timestamp when they change; one query reads the newest of each.
+    """
+    stamps = Measure.objects.filter(pk=measure.pk).aggregate(
+        values=Max("values__computed_at"),
+        narratives=Max("narratives__updated_at"),
+    )
+    history = (
+        Target.history.filter(measure_id=measure.pk).aggregate(t=Max("history_date"))["t"],
+        Measure.history.filter(id=measure.pk).aggregate(t=Max("history_date"))["t"],
+    )
+    text = "|".join(str(s) for s in [*stamps.values(), *history])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,259 @@
+"""Public pages of the plan: priority areas, goals, measures, downloads, embeds, cards.
+
+Thin views over citystat/public/plan_pages.py. Measure pages read stored values only and
+keep their rendered body in the cache under a fingerprint of what they show, so they
+serve in milliseconds whatever the size of the city's data (docs/public-site.md, Speed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from csp.decorators import csp_replace
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+
+from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
+from citystat.lib.charts import ChartError, inline_svg, render_png
+from citystat.plan.charts import measure_chart, value_format
+from citystat.plan.models import Measure
+from citystat.plan.outlook import outlook
+from citystat.plan.status import status_for
+from citystat.public import plan_pages as pages
+
+PAGE_CACHE_SECONDS = 10 * 60
+
+
+def not_found(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """A 404 that says what was not found and offers the closest pages."""
+    labels = {
+        "measure": _("measure"),
+        "goal": _("goal"),
+        "priority": _("priority area"),
+    }
+    return render(
+        request,
+        "public/not_found.html",
+        {
+            "kind": labels[kind],
+            "slug": slug[:100],
+            "suggestions": pages.close_matches(slug, kind),
+        },
+        status=404,
+    )
+
+
+def safe_svg(spec: dict[str, Any], title: str) -> str:
+    """Return the chart as inline SVG, or "" if it cannot be drawn (the table remains)."""
+    try:
+        return mark_safe(inline_svg(spec, title))  # noqa: S308 — vl-convert escapes text
+    except ChartError:
+        return ""
+
+
+@require_safe
+def priority_areas(request: HttpRequest) -> HttpResponse:
+    plan = pages.current_plan()
+    areas = [] if plan is None else list(plan.priority_areas.order_by("position", "title"))
+    return render(
+        request,
+        "public/priority_list.html",
+        {"plan": plan, "summaries": [pages.area_summary(area) for area in areas]},
+    )
+
+
+@require_safe
+def priority_area(request: HttpRequest, slug: str) -> HttpResponse:
+    area = pages.find_area(slug)
+    if area is None:
+        return not_found(request, slug, "priority")
+    return render(request, "public/priority.html", {"summary": pages.area_summary(area)})
+
+
+@require_safe
+def goal(request: HttpRequest, slug: str) -> HttpResponse:
+    found = pages.find_goal(slug)
+    if found is None:
+        return not_found(request, slug, "goal")
+    summary = pages.goal_summary(found)
+    return render(
+        request,
+        "public/goal.html",
+        {
+            "summary": summary,
+            "area": found.priority_area,
+            "strategies": found.strategies.order_by("position", "title"),
+        },
+    )
+
+
+def measure_context(measure: Measure) -> dict[str, Any]:
+    """Return everything the measure page body shows."""
+    judged = status_for(measure)
+    values = pages.download_rows(measure)
+    overall = [row for row in values if not row["breakdown"] and row["value"] is not None]
+    spec = measure_chart(measure)
+    context: dict[str, Any] = {
+        "measure": measure,
+        "goal": measure.objective.goal,
+        "area": measure.objective.goal.priority_area,
+        "judged": judged,
+        "status_label": pages.status_label(judged.status),
+        "status_css": pages.STATUS_CSS[judged.status],
+        "status_rule": pages.status_rule(measure, judged),
+        "latest_text": (
+            pages.format_value(judged.value.value, measure.unit)
+            if judged.value and judged.value.value is not None
+            else ""
+        ),
+        "has_data": bool(overall),
+        "no_data_reason": "" if overall else pages.no_data_reason(measure),
+        "chart_spec": spec,
+        "chart_svg": safe_svg(spec, measure.title) if overall else "",
+        "table_rows": [
+            {**row, "value_text": pages.format_value(row["value"], measure.unit)} for row in overall
+        ],
+        "outlook": outlook(measure) if overall else None,
+        "narrative": measure.narratives.order_by("-period").first(),
+        "strategies": list(measure.strategies.order_by("position", "title")),
+        "target_changes": pages.target_changes(measure),
+        "targets": list(measure.targets.order_by("fiscal_year")),
+        "dataset": pages.public_dataset(measure),
+        "breakdowns": [],
+    }
+    for field_name in pages.breakdown_fields(measure):
+        context["breakdowns"].append(breakdown_context(measure, field_name))
+    return context
+
+
+def breakdown_context(measure: Measure, field_name: str) -> dict[str, Any]:
+    period, ranked = pages.latest_breakdown(measure, field_name)
+    label = field_name.replace("_", " ")
+    section: dict[str, Any] = {
+        "field": field_name,
+        "label": label,
+        "period": period,
+        "ranked": ranked,
+        "map_spec": None,
+        "map_svg": "",
+        "equity": [],
+    }
+    layer = layer_for_breakdown(field_name)
+    if layer is not None and ranked:
+        try:
+            spec = choropleth(
+                layer,
+                {area.name: area.value for area in ranked},
+                title=measure.title,
+                value_format=value_format(measure),
+            )
+        except UnknownLayer:
+            spec = None
+        if spec is not None:
+            section["map_spec"] = spec
+            section["map_svg"] = safe_svg(
+                spec, _("Map of %(m)s by %(f)s") % {"m": measure.title, "f": label}
+            )
+    equity = pages.equity_rows(measure, field_name)
+    if len(equity) >= 2:
+        spec = pages.equity_chart(measure, equity)
+        section["equity"] = equity[::-1]
+        section["equity_spec"] = spec
+        section["equity_svg"] = safe_svg(spec, _("Gap between areas over time"))
+    return section
+
+
+def cached_body(measure: Measure, template: str, key: str) -> str:
+    """Render `template` with the measure's context, cached until what it shows changes."""
+    cache_key = (
+        f"citystat:public:{key}:{measure.pk}:{get_language()}:{pages.measure_stamp(measure)}"
+    )
+    body = cache.get(cache_key)
+    if body is None:
+        body = render_to_string(template, measure_context(measure))
+        cache.set(cache_key, body, PAGE_CACHE_SECONDS)
+    return mark_safe(body)  # noqa: S308 — rendered by our own autoescaping template
+
+
+@require_safe
+def measure(request: HttpRequest, slug: str) -> HttpResponse:
+    found = pages.find_measure(slug)
+    if found is None:
+        return not_found(request, slug, "measure")
+    return render(
+        request,
+        "public/measure.html",
+        {
+            "measure": found,
+            "body": cached_body(found, "public/_measure_body.html", "measure"),
+            "card_url": request.build_absolute_uri(f"{found.get_absolute_url()}card.png"),
+            "page_url": request.build_absolute_uri(found.get_absolute_url()),
+            "embed_url": request.build_absolute_uri(f"/embed/measures/{found.slug}/"),
+        },
+    )
+
+
+@require_safe
+def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    found = pages.find_measure(slug)
+    if found is None:
+        return not_found(request, slug, "measure")
+    rows = pages.download_rows(found)
+    if fmt == "json":
+        response: HttpResponse = JsonResponse(
+            {"measure": found.slug, "title": found.title, "unit": found.unit, "values": rows},
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=pages.DOWNLOAD_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{found.slug}.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def measure_card_png(request: HttpRequest, slug: str) -> HttpResponse:
+    found = pages.find_measure(slug)
+    if found is None:
+        return not_found(request, slug, "measure")
+    spec = measure_chart(found)
+    spec["title"] = {"text": found.title, "fontSize": 28, "anchor": "start"}
+    try:
+        png = render_png(spec)
+    except ChartError:
+        return HttpResponse(status=404)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_safe
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
+def measure_embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """A measure card meant to be framed by other sites: the only framable pages."""
+    found = pages.find_measure(slug)
+    if found is None:
+        return not_found(request, slug, "measure")
+    return render(
+        request,
+        "public/embed_measure.html",
+        {
+            "measure": found,
+            "body": cached_body(found, "public/_embed_body.html", "embed"),
+            "page_url": request.build_absolute_uri(found.get_absolute_url()),
+        },
+    )
