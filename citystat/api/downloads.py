@@ -1,7 +1,8 @@
 """Whole-dataset downloads: CSV, JSON, Parquet, GeoJSON and a Frictionless Data Package.
 
-Each file is written once per published version by DuckDB, straight from the version's
-Parquet file to disk (bounded memory, whatever the size), then served as a static file.
+Each file is written once per published version: the warehouse engine streams the rows
+in batches and a private DuckDB writes them to disk (bounded memory, whatever the size),
+then it is served as a static file.
 Only public columns are ever written.
 """
 
@@ -13,11 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from django.conf import settings
 
 from citystat.api.soda import four_by_four
 from citystat.api.soql import columns_from_schema
-from citystat.catalog import warehouse
+from citystat.catalog import engines
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.warehouse import quote_identifier
 from citystat.city.models import CityProfile
@@ -41,21 +43,22 @@ def export_path(dataset: Dataset, version: DatasetVersion, extension: str) -> Pa
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ", ".join(quote_identifier(name) for name in columns_from_schema(dataset.fields))
-    relation = warehouse.table_name(dataset.slug)
+    names = list(columns_from_schema(dataset.fields))
+    columns = ", ".join(quote_identifier(name) for name in names)
     # Written beside the target and renamed into place, so a reader never sees half a file.
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=f".{extension}.part")
     os.close(handle)
     try:
-        with warehouse.connect() as connection:
+        # The engine streams the rows; a private DuckDB writes them, so every engine's
+        # downloads come out byte for byte in the same formats.
+        with engines.open_session() as session, duckdb.connect(":memory:") as writer:
+            writer.register("published", session.arrow_batches(dataset.slug, names))
             if extension == "geojson":
-                write_geojson(connection, relation, columns, Path(temporary))
+                write_geojson(writer, "published", columns, Path(temporary))
             else:
                 quoted_path = "'" + temporary.replace("'", "''") + "'"
                 options = FORMATS[extension][1]
-                connection.execute(
-                    f"copy (select {columns} from {relation}) to {quoted_path} {options}"
-                )
+                writer.execute(f"copy (select {columns} from published) to {quoted_path} {options}")
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)

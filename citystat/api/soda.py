@@ -7,14 +7,11 @@ import datetime as dt
 import decimal
 import hashlib
 import io
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from citystat.api.soql import CompiledQuery, SoqlError, columns_from_schema, compile_query
-from citystat.catalog import warehouse
+from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
 
@@ -63,44 +60,38 @@ def run_query(dataset: Dataset, parameters: dict[str, str]) -> SodaResult:
     """Compile and run the query, with a time limit; raise SoqlError for any refusal."""
     columns = columns_from_schema(dataset.fields)
     key = [name for name in primary_key(dataset.table_schema) if name in columns]
-    compiled = compile_query(parameters, columns, warehouse.table_name(dataset.slug), key)
-    return execute(compiled, columns)
+    with engines.open_session() as session:
+        relation = session.sql_table(dataset.slug)
+        compiled = compile_query(parameters, columns, relation, key, session.engine.dialect)
+        return execute(compiled, columns, session)
 
 
-def execute(compiled: CompiledQuery, columns: dict) -> SodaResult:
-    with warehouse.connect() as connection:
-        timer = threading.Timer(QUERY_SECONDS, connection.interrupt)
-        timer.start()
-        try:
-            cursor = connection.execute(compiled.sql)
-            rows = cursor.fetchall()
-            description = cursor.description or []
-        except duckdb.InterruptException:
-            raise SoqlError(
-                f"the query ran longer than {QUERY_SECONDS:.0f} seconds; narrow it with $where.",
-                "query.execution.timeout",
-            ) from None
-        except duckdb.Error as error:
-            # The compiled SQL is ours and safe to describe by kind, never by its text.
-            raise SoqlError(
-                f"the query cannot run on these columns ({type(error).__name__}: "
-                f"{str(error).splitlines()[0].split(':')[0][:80]}); check the types compared.",
-                "query.compiler.type-mismatch",
-            ) from None
-        finally:
-            timer.cancel()
-    names = [column[0] for column in description]
+def execute(compiled: CompiledQuery, columns: dict, session: engines.Session) -> SodaResult:
+    try:
+        result = session.query(compiled.sql, timeout=QUERY_SECONDS)
+    except engines.QueryTimeout:
+        raise SoqlError(
+            f"the query ran longer than {QUERY_SECONDS:.0f} seconds; narrow it with $where.",
+            "query.execution.timeout",
+        ) from None
+    except engines.QueryFailed as error:
+        # The compiled SQL is ours and safe to describe by kind, never by its text.
+        raise SoqlError(
+            f"the query cannot run on these columns ({error}); check the types compared.",
+            "query.compiler.type-mismatch",
+        ) from None
     types = [
-        soda_type(name, column[1], columns) for name, column in zip(names, description, strict=True)
+        soda_type(name, engine_type, columns)
+        for name, engine_type in zip(result.names, result.types, strict=True)
     ]
-    return SodaResult(names, types, rows)
+    return SodaResult(result.names, types, result.rows)
 
 
-def soda_type(name: str, duckdb_type: Any, columns: dict) -> str:
+def soda_type(name: str, engine_type: Any, columns: dict) -> str:
     if name in columns:
         return SODA_TYPES.get(columns[name].field_type, "text")
-    text = str(duckdb_type).upper()
-    if any(word in text for word in ("INT", "DOUBLE", "DECIMAL", "FLOAT", "NUMBER")):
+    text = str(engine_type).upper()
+    if any(word in text for word in ("INT", "DOUBLE", "DECIMAL", "FLOAT", "NUMBER", "NUMERIC")):
         return "number"
     if "DATE" in text or "TIMESTAMP" in text:
         return "floating_timestamp"

@@ -172,12 +172,19 @@ class Builder:
         arguments = [self.build(argument, depth + 1) for argument in node.expressions]
         if name in TRUNCATIONS:
             self.arity(name, arguments, 1)
-            return exp.DateTrunc(
-                unit=exp.Literal.string(TRUNCATIONS[name]), this=timestamp(arguments[0])
-            )
+            return exp.TimestampTrunc(unit=exp.var(TRUNCATIONS[name]), this=timestamp(arguments[0]))
         if name in EXTRACTIONS:
             self.arity(name, arguments, 1)
-            return exp.Extract(this=exp.var(EXTRACTIONS[name]), expression=timestamp(arguments[0]))
+            # A whole number on every engine: PostgreSQL and Spark extract seconds with
+            # their fraction, DuckDB without.
+            return exp.Cast(
+                this=exp.Floor(
+                    this=exp.Extract(
+                        this=exp.var(EXTRACTIONS[name]), expression=timestamp(arguments[0])
+                    )
+                ),
+                to=exp.DataType.build("bigint"),
+            )
         raise self.fail(f"unknown function {name}().", "query.soql.no-such-function")
 
     def arity(self, name: str, arguments: list[exp.Expression], count: int) -> None:
@@ -300,13 +307,16 @@ def order_list(text: str) -> list[exp.Ordered]:
 def compile_query(
     parameters: Mapping[str, str],
     columns: Mapping[str, Column],
-    relation: str,
+    relation: str | exp.Table,
     stable_order: list[str],
+    dialect: str = DIALECT,
 ) -> CompiledQuery:
     """Compile SODA query parameters into SQL over `relation` (already quoted).
 
     `columns` are the public columns; `stable_order` names the columns that order rows
     when the query gives no $order, so paging by $offset never skips or repeats a row.
+    The checked tree is rendered in the warehouse engine's `dialect` (duckdb, postgres,
+    spark); values stay literals in the tree, so no engine ever sees pasted text.
     """
     point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
     builder = Builder(columns, point, clause="$select")
@@ -374,7 +384,26 @@ def compile_query(
     limit = bounded_integer(parameters.get("$limit"), "$limit", DEFAULT_LIMIT, 0, MAX_LIMIT)
     offset = bounded_integer(parameters.get("$offset"), "$offset", 0, 0, 10**12)
     query = query.limit(limit).offset(offset)
-    return CompiledQuery(query.sql(dialect=DIALECT), names, limit, offset)
+    return CompiledQuery(for_dialect(query, dialect).sql(dialect=dialect), names, limit, offset)
+
+
+def for_dialect(query: exp.Expression, dialect: str) -> exp.Expression:
+    """Rewrite the few SoQL pieces whose meaning differs between engines.
+
+    Socrata's day of week runs 0 (Sunday) to 6, as DuckDB's does; PostgreSQL calls it
+    `dow`, and Spark counts 1 (Sunday) to 7.
+    """
+    if dialect == "duckdb":
+        return query
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, exp.Extract) and node.this.name.lower() == "dayofweek"):
+            return node
+        if dialect == "postgres":
+            return exp.Extract(this=exp.var("dow"), expression=node.expression)
+        return exp.Sub(this=exp.DayOfWeek(this=node.expression), expression=exp.Literal.number(1))
+
+    return query.transform(rewrite)
 
 
 def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
@@ -387,7 +416,12 @@ def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
     return as_expression(
         exp.or_(
             *[
-                exp.func("contains", exp.Lower(this=exp.column(name, quoted=True)), needle.copy())
+                exp.GT(
+                    this=exp.StrPosition(
+                        this=exp.Lower(this=exp.column(name, quoted=True)), substr=needle.copy()
+                    ),
+                    expression=exp.Literal.number(0),
+                )
                 for name in searchable
             ]
         )

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
-from citystat.catalog import warehouse
+from citystat.catalog import engines
 from citystat.catalog.models import Dataset
-from citystat.catalog.warehouse import quote_identifier
 
 PREVIEW_ROWS = 20
 
@@ -60,13 +57,12 @@ def preview_rows(
     fields = dataset.public_fields
     if not fields or dataset.latest_version is None:
         return [], []
-    columns = ", ".join(quote_identifier(spec["name"]) for spec in fields)
-    try:
-        with warehouse.connect() as connection:
-            rows = connection.execute(
-                f"select {columns} from {warehouse.table_name(dataset.slug)} limit ?", [limit]
-            ).fetchall()
-    except duckdb.Error:
-        # A schema edited after the last load may name a column the file lacks.
-        return [], []
+    names = [spec["name"] for spec in fields]
+    with engines.open_session() as session:
+        table = session.table(dataset.slug)
+        if not set(names) <= set(table.columns):
+            # A schema edited after the last load may name a column the version lacks.
+            return [], []
+        found = session.backend.to_pyarrow(table.select(*names).limit(limit))
+    rows = [tuple(row.values()) for row in found.to_pylist()]
     return [spec.get("title", spec["name"]) for spec in fields], rows
