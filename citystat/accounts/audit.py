@@ -37,13 +37,14 @@ SKIPPED_MODELS = {"accounts.auditentry", "accounts.auditchainhead", "accounts.si
 # version they came from; values staff type in (origin "entered") are still audited.
 DERIVED_ROWS = {"plan.measurevalue": ("origin", "computed")}
 # Field values that must never reach the log: it records that they changed, not to what.
-SECRET_FIELDS = {"password", "key", "secret", "token"}
+SECRET_FIELDS = {"password", "key", "secret", "token", "key_hash"}
 # Fields that change on every sign-in and say nothing an auditor needs.
 IGNORED_FIELDS = {
     "last_login",
     "last_t",
     "throttling_failure_timestamp",
     "throttling_failure_count",
+    "last_used_at",
 }
 LONGEST_VALUE = 2000
 BEFORE = "_citystat_audit_before"

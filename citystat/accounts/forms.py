@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 
+from citystat.accounts.models import ApiToken
 from citystat.accounts.permissions import Role
 from citystat.city.models import Department
 
@@ -127,3 +128,24 @@ class AuditSearchForm(forms.Form):
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)
         action.choices = [("", "Any"), *AuditEntry.Action.choices]
+
+
+class ApiTokenForm(AccessibleForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use the token, so you recognise it later (e.g. 'Water dashboard').",
+    )
+    scope = forms.ChoiceField(
+        label="What it may do",
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+    )
+    days = forms.IntegerField(
+        label="Expires after (days)",
+        min_value=1,
+        max_value=730,
+        required=False,
+        help_text="Leave empty for a token that lasts until revoked. At most 730 days.",
+    )

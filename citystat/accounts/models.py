@@ -131,3 +131,35 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at #{self.last_sequence}"
+
+
+class ApiToken(models.Model):
+    """A staff-issued key for the APIs: higher rate limits, and writes as its owner.
+
+    Only the SHA-256 of the key is stored (`key_hash`); the key itself is shown once, when
+    it is issued. The key is 256 random bits, so a fast hash is enough: nobody can guess
+    one from its hash. `prefix` (the key's first characters) lets staff tell keys apart.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read: public data with higher rate limits (an app token)"
+        WRITE = "write", "Write: change plan data, as far as its owner's role allows"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What uses it, such as 'Water dashboard'.")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citystat.accounts.views import audit, invitations, signin, workspace
+from citystat.accounts.views import audit, invitations, signin, tokens, workspace
 
 urlpatterns = [
     path("staff/", workspace.home, name="staff-home"),
@@ -23,6 +23,8 @@ urlpatterns = [
         invitations.accept_invitation,
         name="staff-invitation-accept",
     ),
+    path("staff/api-tokens/", tokens.token_list, name="staff-api-tokens"),
+    path("staff/api-tokens/<int:pk>/revoke/", tokens.token_revoke, name="staff-api-token-revoke"),
     path("staff/audit/", audit.audit_log, name="staff-audit"),
     path("staff/audit.csv", audit.audit_export, name="staff-audit-export"),
 ]

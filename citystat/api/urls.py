@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from citystat.api import views
 
 urlpatterns = [
+    path("", include("citystat.api.rest.urls")),
     path(
         "resource/<slug:identifier>.json",
         views.resource,

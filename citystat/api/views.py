@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from citystat.api.ckan import ActionError, run_action
 from citystat.api.dcat import data_catalog
 from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
+from citystat.api.limits import api_rate_limited
 from citystat.api.open311 import Open311Error, find_requests, services
 from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
 from citystat.api.soql import SoqlError
@@ -29,6 +30,7 @@ def not_found(identifier: str) -> JsonResponse:
     return soda_error(f"no public dataset {identifier!r}", "not_found", status=404)
 
 
+@api_rate_limited
 @require_safe
 def resource(request: HttpRequest, identifier: str, extension: str) -> HttpResponse:
     """Answer a SODA 2.x query on one public dataset as JSON or CSV."""
@@ -49,6 +51,7 @@ def resource(request: HttpRequest, identifier: str, extension: str) -> HttpRespo
     return response
 
 
+@api_rate_limited
 @require_safe
 def view(request: HttpRequest, identifier: str) -> JsonResponse:
     """Describe a public dataset the way Socrata's /api/views/{id}.json does."""
@@ -96,6 +99,7 @@ def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(data_package(dataset, csv_url), json_dumps_params={"indent": 1})
 
 
+@api_rate_limited
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
@@ -138,6 +142,7 @@ def open311_error(error: Open311Error) -> JsonResponse:
     return open311_response([{"code": error.status, "description": str(error)}], error.status)
 
 
+@api_rate_limited
 @require_safe
 def open311_discovery(request: HttpRequest) -> JsonResponse:
     city = CityProfile.current()
@@ -159,6 +164,7 @@ def open311_discovery(request: HttpRequest) -> JsonResponse:
     )
 
 
+@api_rate_limited
 @require_safe
 def open311_services(request: HttpRequest) -> JsonResponse:
     try:
@@ -167,6 +173,7 @@ def open311_services(request: HttpRequest) -> JsonResponse:
         return open311_error(error)
 
 
+@api_rate_limited
 @require_safe
 def open311_requests(request: HttpRequest) -> JsonResponse:
     try:
@@ -175,6 +182,7 @@ def open311_requests(request: HttpRequest) -> JsonResponse:
         return open311_error(error)
 
 
+@api_rate_limited
 @require_safe
 def open311_request(request: HttpRequest, identifier: str) -> JsonResponse:
     """Return one request as GeoReport v2 does: an array of one element."""
