@@ -153,6 +153,17 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.local_start:%Y-%m-%d %H:%M})"
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, bumping the iCalendar SEQUENCE when a calendar app must notice the change."""
+        if self.pk:
+            before = Meeting.objects.filter(pk=self.pk).values(*CALENDAR_FIELDS).first()
+            if before and any(before[name] != getattr(self, name) for name in CALENDAR_FIELDS):
+                self.sequence += 1
+                fields = kwargs.get("update_fields")
+                if fields is not None:
+                    kwargs["update_fields"] = {*fields, "sequence"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("meetings:meeting", args=[self.pk])
 
@@ -192,6 +203,10 @@ class Meeting(models.Model):
     def agenda_is_public(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.agenda_is_published and now >= self.agenda_public_from()
+
+
+# The fields a resident's calendar shows: a change to any of them bumps Meeting.sequence.
+CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "time_zone", "status", "location")
 
 
 class AgendaItem(models.Model):

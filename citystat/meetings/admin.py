@@ -1,0 +1,49 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from citystat.meetings.models import (
+    AgendaItem,
+    Attendee,
+    FollowUp,
+    Meeting,
+    MeetingSeries,
+    RotationSlot,
+)
+
+
+class RotationSlotInline(admin.TabularInline):
+    model = RotationSlot
+    extra = 1
+
+
+@admin.register(MeetingSeries)
+class MeetingSeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "rule", "start_time", "time_zone", "is_active"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [RotationSlotInline]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ["position", "kind", "title", "measure"]
+    raw_id_fields = ["measure"]
+
+
+class AttendeeInline(admin.TabularInline):
+    model = Attendee
+    extra = 0
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_at", "status", "priority_area", "agenda_published_at"]
+    list_filter = ["status", "series", "priority_area"]
+    readonly_fields = ["uid", "sequence", "occurrence", "briefing_generated_at"]
+    inlines = [AgendaItemInline, AttendeeInline]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(SimpleHistoryAdmin):
+    list_display = ["text", "department", "owner", "due_on", "status"]
+    list_filter = ["status", "department"]

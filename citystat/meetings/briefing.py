@@ -1,0 +1,271 @@
+"""The briefing book: what the department presents, printable and as a PDF.
+
+It is a public document (residents may read what the room reads): public measures only,
+departments rather than people. The PDF is made with WeasyPrint from the same template
+and kept in the database (Meeting.briefing_pdf) so every web node serves the same copy;
+it is made again when the agenda, a follow-up or a measure's data changed since
+(`briefing_is_stale`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Max
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from citystat.lib.charts import ChartError, inline_svg
+from citystat.meetings import hooks
+from citystat.meetings.agenda import follow_ups_to_review
+from citystat.meetings.hooks import AgendaQuestion
+from citystat.meetings.models import AgendaItem, FollowUp, Meeting
+from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, Strategy
+from citystat.plan.status import MeasureStatus, status_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BriefingMeasure:
+    measure: Measure
+    judged: MeasureStatus
+    value_text: str
+    target_text: str
+    chart_svg: SafeString | None
+    narrative: Narrative | None
+    strategies: list[Strategy]
+
+
+@dataclass
+class ServiceSummary:
+    title: str
+    url: str
+    rows: list[tuple[str, str]]
+
+
+@dataclass
+class BriefingBook:
+    meeting: Meeting
+    generated_at: dt.datetime
+    agenda: list[AgendaItem]
+    goals: list[tuple[Goal, list[BriefingMeasure]]]
+    follow_ups: list[FollowUp]
+    reviewed: list[FollowUp]
+    questions: list[AgendaQuestion]
+    services: list[ServiceSummary] = field(default_factory=list)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Write a measure value the way its unit reads (percent values run 0–100)."""
+    if value is None:
+        return "—"
+    if unit == Measure.Unit.PERCENT:
+        return f"{value:.1f}%"
+    if unit == Measure.Unit.DOLLARS:
+        return f"${value:,.0f}"
+    if unit == Measure.Unit.COUNT:
+        return f"{value:,.0f}"
+    if unit == Measure.Unit.DAYS:
+        return f"{value:,.1f} days"
+    return f"{value:,.2f}"
+
+
+def measure_chart_svg(measure: Measure) -> SafeString | None:
+    """Return the measure's chart drawn on the server, or None when it cannot be drawn."""
+    from citystat.plan.charts import measure_chart
+
+    try:
+        svg = inline_svg(measure_chart(measure), f"{measure.title} over time, against its target")
+    except (ChartError, ValueError) as error:
+        logger.warning("briefing chart for %s failed: %s", measure.slug, error)
+        return None
+    return mark_safe(svg)  # noqa: S308 (vl-convert escapes the spec's text into the SVG)
+
+
+def briefing_measure(measure: Measure, today: dt.date | None, charts: bool) -> BriefingMeasure:
+    judged = status_for(measure, today=today)
+    value = judged.value.value if judged.value else None
+    target = judged.target.value if judged.target else None
+    period = f" ({judged.value.period})" if judged.value else ""
+    narrative = measure.narratives.order_by("-period").first()
+    return BriefingMeasure(
+        measure=measure,
+        judged=judged,
+        value_text=format_value(value, measure.unit) + period,
+        target_text=format_value(target, measure.unit),
+        chart_svg=measure_chart_svg(measure) if charts else None,
+        narrative=narrative,
+        strategies=list(measure.strategies.all()),
+    )
+
+
+def agenda_measures(meeting: Meeting) -> list[Measure]:
+    """Return the public measures on the agenda, or all of the area's when it has none."""
+    items = meeting.agenda_items.filter(measure__isnull=False).select_related("measure")
+    measures = [item.measure for item in items if item.measure and item.measure.is_public]
+    if not measures and meeting.priority_area_id:
+        measures = list(
+            Measure.objects.filter(
+                objective__goal__priority_area=meeting.priority_area_id, is_public=True
+            )
+        )
+    unique: dict[int, Measure] = {}
+    for measure in measures:
+        unique.setdefault(measure.pk, measure)
+    return list(unique.values())
+
+
+def service_summaries(meeting: Meeting) -> list[ServiceSummary]:
+    """Return the summary table of each service profile of the area's departments."""
+    from citystat.surveys.models import ServiceProfile
+    from citystat.surveys.reports import service_profile_evidence
+
+    if meeting.priority_area_id is None:
+        return []
+    departments = set(
+        Measure.objects.filter(
+            objective__goal__priority_area=meeting.priority_area_id, department__isnull=False
+        ).values_list("department__name", flat=True)
+    )
+    summaries = []
+    for service in ServiceProfile.objects.all():
+        if service.definition.get("department") not in departments:
+            continue
+        try:
+            evidence = service_profile_evidence(service)
+        except Exception as error:  # a missing dataset must not sink the whole briefing
+            logger.warning("service profile %s unavailable: %s", service.slug, error)
+            continue
+        summaries.append(
+            ServiceSummary(service.title, f"/services/{service.slug}/", evidence_rows(evidence))
+        )
+    return summaries
+
+
+def evidence_rows(evidence: Any) -> list[tuple[str, str]]:
+    """Return the latest figure of each series the service profile has, labelled."""
+    rows: list[tuple[str, str]] = []
+
+    def latest(series: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
+        known = [row for row in series if row.get(key) is not None]
+        return known[-1] if known else None
+
+    if row := latest(evidence.satisfaction, "satisfied"):
+        rows.append((f"Residents satisfied ({row['wave']})", f"{row['satisfied']:.0%}"))
+    if row := latest(evidence.importance, "importance"):
+        rows.append((f"Named among top priorities ({row['wave']})", f"{row['importance']:.0%}"))
+    if row := latest(evidence.requests_by_month, "requests"):
+        rows.append((f"311 requests ({row['month'][:7]})", f"{row['requests']:,}"))
+        if row.get("median_days") is not None:
+            rows.append(("Median days to close", f"{row['median_days']:.1f}"))
+        if row.get("within_timeframe") is not None:
+            rows.append(("Closed within the service level", f"{row['within_timeframe']:.0%}"))
+    if row := latest(evidence.staffing_by_month, "vacancy_rate"):
+        rows.append((f"Positions vacant ({row['month'][:7]})", f"{row['vacancy_rate']:.0%}"))
+    if row := latest(evidence.engagement_by_wave, "engaged"):
+        rows.append((f"Employees engaged ({row['wave']})", f"{row['engaged']:.0%}"))
+    if row := latest(evidence.spending_by_year, "actual"):
+        rows.append((f"Actual spending ({row['fiscal_year']})", f"${row['actual']:,.0f}"))
+    return rows
+
+
+def briefing_book(
+    meeting: Meeting, *, today: dt.date | None = None, charts: bool = True
+) -> BriefingBook:
+    """Gather the meeting's briefing: agenda, measures by goal, follow-ups, questions."""
+    measures = agenda_measures(meeting)
+    by_goal: dict[int, tuple[Goal, list[BriefingMeasure]]] = {}
+    for measure in (
+        Measure.objects.filter(pk__in=[m.pk for m in measures])
+        .select_related("objective__goal", "department")
+        .prefetch_related("targets", "strategies")
+    ):
+        goal = measure.objective.goal
+        by_goal.setdefault(goal.pk, (goal, []))[1].append(briefing_measure(measure, today, charts))
+    order = {measure.pk: index for index, measure in enumerate(measures)}
+    goals = sorted(by_goal.values(), key=lambda pair: min(order[m.measure.pk] for m in pair[1]))
+    for _, goal_measures in goals:
+        goal_measures.sort(key=lambda item: order[item.measure.pk])
+    agenda = [
+        item
+        for item in meeting.agenda_items.select_related("measure")
+        if item.measure is None or item.measure.is_public
+    ]
+    return BriefingBook(
+        meeting=meeting,
+        generated_at=timezone.now(),
+        agenda=agenda,
+        goals=goals,
+        follow_ups=list(meeting.follow_ups.select_related("department", "measure")),
+        reviewed=follow_ups_to_review(meeting, today),
+        questions=hooks.questions_for(meeting),
+        services=service_summaries(meeting),
+    )
+
+
+def briefing_css() -> str:
+    """Return the briefing stylesheet's text, inlined into the PDF's HTML.
+
+    WeasyPrint would otherwise fetch /static/… over HTTP from the site it is running in.
+    """
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("css/briefing.css")
+    return Path(str(path)).read_text(encoding="utf-8") if path else ""
+
+
+def render_briefing_html(
+    book: BriefingBook, *, for_pdf: bool = False, request: HttpRequest | None = None
+) -> str:
+    context = {"book": book, "for_pdf": for_pdf, "briefing_css": briefing_css() if for_pdf else ""}
+    return render_to_string("meetings/briefing.html", context, request=request)
+
+
+def last_change(meeting: Meeting) -> dt.datetime | None:
+    """Return when anything the briefing shows last changed."""
+    area_measures = MeasureValue.objects.filter(
+        measure__objective__goal__priority_area=meeting.priority_area_id
+    )
+    candidates = [
+        meeting.updated_at,
+        meeting.agenda_drafted_at,
+        FollowUp.objects.aggregate(latest=Max("updated_at"))["latest"],
+        area_measures.aggregate(latest=Max("computed_at"))["latest"],
+        Narrative.objects.filter(
+            measure__objective__goal__priority_area=meeting.priority_area_id
+        ).aggregate(latest=Max("updated_at"))["latest"],
+    ]
+    known = [moment for moment in candidates if moment is not None]
+    return max(known) if known else None
+
+
+def briefing_is_stale(meeting: Meeting) -> bool:
+    if not meeting.briefing_pdf or meeting.briefing_generated_at is None:
+        return True
+    changed = last_change(meeting)
+    return changed is not None and changed > meeting.briefing_generated_at
+
+
+def briefing_pdf(meeting: Meeting, base_url: str) -> bytes:
+    """Return the meeting's briefing PDF, making and storing it when missing or stale."""
+    if meeting.briefing_pdf and not briefing_is_stale(meeting):
+        return bytes(meeting.briefing_pdf)
+    from weasyprint import HTML
+
+    html = render_briefing_html(briefing_book(meeting), for_pdf=True)
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    generated_at = timezone.now()
+    # A queryset update: saving the model would bump updated_at and make the copy stale.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        briefing_pdf=pdf, briefing_generated_at=generated_at
+    )
+    meeting.briefing_pdf = pdf
+    meeting.briefing_generated_at = generated_at
+    return pdf

@@ -1,0 +1,207 @@
+"""Staff forms for meetings and follow-ups. Each keeps what was typed and names the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from citystat.city.models import Department
+from citystat.meetings.livestream import parse_stream, provider_names
+from citystat.meetings.models import AgendaItem, Attendee, FollowUp, Meeting
+from citystat.plan.models import Goal, Measure, Plan, PriorityArea
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=LOCAL_INPUT, **kwargs)
+
+
+def staff_people() -> Any:
+    """Return the people a follow-up may be assigned to: active staff, by name."""
+    User = get_user_model()
+    return User.objects.filter(is_active=True, staff_profile__isnull=False).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def current_areas() -> Any:
+    plan = Plan.current()
+    return PriorityArea.objects.filter(plan=plan) if plan else PriorityArea.objects.none()
+
+
+def choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+class LivestreamField(forms.URLField):
+    """A URL accepted only from an allowed provider; the error lists the allowed ones."""
+
+    def clean(self, value: Any) -> str:
+        url = super().clean(value)
+        if url and parse_stream(url) is None:
+            raise forms.ValidationError(
+                "Livestreams can only come from: %(providers)s. Paste the address of the "
+                "video or live page there (for example https://www.youtube.com/watch?v=…).",
+                params={"providers": ", ".join(provider_names())},
+                code="provider",
+            )
+        return url
+
+
+class MeetingForm(forms.ModelForm):
+    """Add a one-off meeting or edit one. Times are typed in the meeting's own time zone."""
+
+    starts_local = forms.DateTimeField(
+        label="Starts", widget=LocalDateTimeInput(), input_formats=[LOCAL_INPUT]
+    )
+    ends_local = forms.DateTimeField(
+        label="Ends", widget=LocalDateTimeInput(), input_formats=[LOCAL_INPUT]
+    )
+    livestream_url = LivestreamField(
+        required=False,
+        label="Livestream address",
+        help_text="From an allowed provider only; the page builds the player itself.",
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "priority_area",
+            "time_zone",
+            "location",
+            "livestream_url",
+            "recording_url",
+            "minutes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices(self, "priority_area").queryset = current_areas()
+        self.order_fields(["title", "starts_local", "ends_local", "time_zone", "priority_area"])
+        if self.instance.pk:
+            self.initial["starts_local"] = self.instance.local_start.replace(tzinfo=None)
+            self.initial["ends_local"] = self.instance.local_end.replace(tzinfo=None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        zone_name = data.get("time_zone") or self.instance.time_zone
+        starts, ends = data.get("starts_local"), data.get("ends_local")
+        if starts and ends and zone_name:
+            from zoneinfo import ZoneInfo
+
+            zone = ZoneInfo(zone_name)
+            data["starts_at"] = timezone.make_aware(starts.replace(tzinfo=None), zone)
+            data["ends_at"] = timezone.make_aware(ends.replace(tzinfo=None), zone)
+            if data["ends_at"] <= data["starts_at"]:
+                self.add_error("ends_local", "The meeting must end after it starts.")
+        return data
+
+    def save(self, commit: bool = True) -> Meeting:
+        meeting: Meeting = super().save(commit=False)
+        moved = meeting.pk and meeting.starts_at != self.cleaned_data["starts_at"]
+        meeting.starts_at = self.cleaned_data["starts_at"]
+        meeting.ends_at = self.cleaned_data["ends_at"]
+        if "priority_area" in self.changed_data:
+            meeting.area_chosen_by_staff = True
+        if moved and meeting.status == Meeting.Status.SCHEDULED:
+            meeting.status = Meeting.Status.MOVED
+        if commit:
+            meeting.save()
+        return meeting
+
+
+class CancelForm(forms.Form):
+    note = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Note for residents",
+        help_text="Shown on the meeting page, for example where the topic goes instead.",
+    )
+
+
+class AgendaItemForm(forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ["title", "kind", "notes", "minutes_allotted", "measure"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices(self, "measure").queryset = Measure.objects.order_by("title")
+        self.fields["notes"].widget.attrs["rows"] = 2
+
+
+class AttendeeForm(forms.ModelForm):
+    class Meta:
+        model = Attendee
+        fields = ["role", "name", "department"]
+
+
+class FollowUpForm(forms.ModelForm):
+    """Quick capture: text, owner department and person, due date, goal or measure."""
+
+    class Meta:
+        model = FollowUp
+        fields = ["text", "department", "owner", "due_on", "measure", "goal"]
+        labels = {"department": "Owner department", "owner": "Owner", "due_on": "Due date"}
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "text": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices(self, "department").queryset = Department.objects.order_by("name")
+        choices(self, "owner").queryset = staff_people()
+        self.fields["owner"].required = True
+        choices(self, "owner").label_from_instance = lambda user: (  # type: ignore[method-assign,assignment]
+            user.get_full_name() or user.get_username()
+        )
+        cast(forms.DateField, self.fields["due_on"]).input_formats = ["%Y-%m-%d"]
+        measures = Measure.objects.order_by("title")
+        goals = Goal.objects.order_by("title")
+        if meeting is not None and meeting.priority_area_id:
+            measures = measures.filter(objective__goal__priority_area=meeting.priority_area_id)
+            goals = goals.filter(priority_area=meeting.priority_area_id)
+        choices(self, "measure").queryset = measures
+        choices(self, "goal").queryset = goals
+        for name in ("department", "owner", "due_on"):
+            self.fields[name].error_messages["required"] = {
+                "department": "Choose the department that owns this follow-up.",
+                "owner": "Choose the person who answers for it.",
+                "due_on": "Give a due date (YYYY-MM-DD).",
+            }[name]
+
+    def clean_due_on(self) -> dt.date:
+        due: dt.date = self.cleaned_data["due_on"]
+        if self.instance.pk is None and due < timezone.localdate() - dt.timedelta(days=1):
+            raise forms.ValidationError("A new follow-up cannot be due in the past.")
+        return due
+
+
+class FollowUpStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=FollowUp.Status.choices)
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason (required to drop)",
+        help_text="Residents see why a promise was dropped.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == FollowUp.Status.DROPPED and not data.get("reason", "").strip():
+            self.add_error("reason", "Say why the follow-up is dropped.")
+        return data
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Comment")

@@ -1,0 +1,43 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from citystat.meetings.agenda import draft_agenda
+from citystat.meetings.cadence import CadenceError, generate_meetings
+from citystat.meetings.models import Meeting, MeetingSeries
+
+
+class Command(BaseCommand):
+    help = "Generate each active series' next meetings (with drafted agendas), or list meetings."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["generate", "list"])
+        parser.add_argument(
+            "--ahead", type=int, default=6, help="how many future meetings each series keeps"
+        )
+        parser.add_argument("--series", help="only this series (its slug)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        series_list = MeetingSeries.objects.filter(is_active=True)
+        if options["series"]:
+            series_list = series_list.filter(slug=options["series"])
+            if not series_list:
+                raise CommandError(f"no active series {options['series']!r}")
+        if options["action"] == "list":
+            for meeting in Meeting.objects.select_related("priority_area").order_by("starts_at"):
+                area = meeting.priority_area.title if meeting.priority_area else "-"
+                self.stdout.write(
+                    f"{meeting.pk}\t{meeting.local_start:%Y-%m-%d %H:%M %Z}\t"
+                    f"{meeting.status}\t{area}\t{meeting.title}"
+                )
+            return
+        if options["ahead"] < 1:
+            raise CommandError("--ahead must be at least 1")
+        for series in series_list:
+            try:
+                created = generate_meetings(series, ahead=options["ahead"])
+            except CadenceError as error:
+                raise CommandError(f"{series.slug}: {error}") from error
+            for meeting in created:
+                draft_agenda(meeting)
+            self.stdout.write(f"{series.slug}: {len(created)} new meeting(s)")

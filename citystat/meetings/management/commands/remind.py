@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from citystat.meetings.remind import send_reminders
+
+
+class Command(BaseCommand):
+    help = "Email each follow-up owner a digest of their overdue and soon-due items, once a day."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--site-url",
+            default=getattr(settings, "CITYSTAT_SITE_URL", "") or "http://127.0.0.1:8000",
+            help="the public address links in the email start with, such as https://stat.example.gov",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = send_reminders(base_url=options["site_url"].rstrip("/"))
+        self.stdout.write(f"sent {len(result.sent)} digest(s): {', '.join(result.sent) or '-'}")
+        if result.already_sent:
+            self.stdout.write(f"already sent today: {', '.join(result.already_sent)}")
+        if result.no_address:
+            self.stderr.write(f"owners with no email address: {', '.join(result.no_address)}")
