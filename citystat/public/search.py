@@ -183,7 +183,8 @@ def highlight(text: str, terms: list[str]) -> SafeString:
     if not terms:
         return escape(text)
     pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
-    pieces, last = [], 0
+    pieces: list[str] = []
+    last = 0
     for found in pattern.finditer(text):
         pieces.append(escape(text[last : found.start()]))
         pieces.append(f"<mark>{escape(found.group(0))}</mark>")

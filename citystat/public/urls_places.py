@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from citystat.public import places, search
+from citystat.public import how_we_measure, places, search
 
 urlpatterns = [
     path("neighborhoods/", places.neighborhood_list, name="neighborhoods"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("districts/<slug:slug>/", places.district_detail, name="district"),
     path("districts/<slug:slug>/feed.atom", places.district_feed, name="district-feed"),
     path("search/", search.search_page, name="search"),
+    path("how-we-measure/", how_we_measure.how_we_measure, name="how-we-measure"),
 ]

@@ -44,7 +44,7 @@ def layer(slug: str, title: str, names: list[str]) -> BoundaryLayer:
 
 def write_requests(path: Path, rows: int = 400, seed: int = 7) -> None:
     rng = random.Random(seed)
-    fields = [spec["name"] for spec in SERVICE_REQUESTS_SCHEMA["fields"]]
+    fields = [str(spec["name"]) for spec in SERVICE_REQUESTS_SCHEMA["fields"]]  # type: ignore[attr-defined]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -76,7 +76,7 @@ def write_requests(path: Path, rows: int = 400, seed: int = 7) -> None:
 
 
 def write_demolitions(path: Path) -> None:
-    fields = [spec["name"] for spec in DEMOLITIONS_SCHEMA["fields"]]
+    fields = [str(spec["name"]) for spec in DEMOLITIONS_SCHEMA["fields"]]  # type: ignore[attr-defined]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()

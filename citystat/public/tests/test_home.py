@@ -25,11 +25,14 @@ def test_the_home_page_lists_each_priority_area_with_its_goals(client, plan):
     assert r.status_code == 200
     assert '<h1 id="plan-title">Citywide Business Plan</h1>' in body
     assert "FY2025–FY2029" in body
-    assert '<h2 class="card__title" id="area-infrastructure">Infrastructure</h2>' in body
-    assert '<h2 class="card__title" id="area-public-safety">Public Safety</h2>' in body
+    assert (
+        '<h3 class="card__title" id="area-infrastructure">'
+        '<a href="/priorities/infrastructure/">Infrastructure</a></h3>'
+    ) in body
+    assert '<a href="/priorities/public-safety/">Public Safety</a>' in body
     assert body.index("Keep streets in good repair") < body.index("Public Safety")
-    assert "<li>Deliver clean, reliable water</li>" in body
-    assert "<li>Answer emergencies quickly</li>" in body
+    assert '<a href="/goals/water/">Deliver clean, reliable water</a>' in body
+    assert '<a href="/goals/response/">Answer emergencies quickly</a>' in body
 
 
 @pytest.mark.django_db

@@ -38,8 +38,8 @@ def independent_requests(csv_path, column: str, value: str) -> dict:
     )
     total, median = connection.execute(
         f"select count(*), median(d) {base} and {column} = ?", [value]
-    ).fetchone()
-    city_median = connection.execute(f"select median(d) {base}").fetchone()[0]
+    ).fetchone() or (0, None)
+    city_median = (connection.execute(f"select median(d) {base}").fetchone() or [None])[0]
     by_type = connection.execute(
         f"select type, count(*), median(d) {base} and {column} = ? group by 1", [value]
     ).fetchall()

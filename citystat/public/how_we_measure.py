@@ -1,0 +1,251 @@
+"""The "how we measure" page: status rules, roll-ups, data freshness, the plan's change log.
+
+The rules are not written out by hand: every threshold and example on the page is found
+by asking citystat/plan/status.py itself (`judge`, `status_of_score`, `POINTS`,
+`is_recent`'s window), so the page cannot drift from the code that gives the statuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from citystat.catalog.models import FRESHNESS, Dataset
+from citystat.lib.periods import period_length_days
+from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea, Status, Target
+from citystat.plan.status import FREQUENCY_GRAIN, POINTS, judge, status_of_score
+
+CHANGES_PER_PAGE = 25
+# Fields residents may see change; owner names, visibility flags and specs stay out.
+PUBLIC_FIELDS: dict[type[Model], list[str]] = {
+    Plan: ["title", "description", "first_fiscal_year", "last_fiscal_year"],
+    PriorityArea: ["title", "summary"],
+    Goal: ["title", "summary"],
+    Objective: ["title"],
+    Measure: ["title", "definition", "unit", "direction", "frequency", "baseline_value"],
+    Target: ["fiscal_year", "value", "style", "tolerance", "off_track_at", "note"],
+}
+KIND_NAMES = {
+    Plan: gettext_lazy("Plan"),
+    PriorityArea: gettext_lazy("Priority area"),
+    Goal: gettext_lazy("Goal"),
+    Objective: gettext_lazy("Objective"),
+    Measure: gettext_lazy("Measure"),
+    Target: gettext_lazy("Target"),
+}
+ACTIONS = {
+    "+": gettext_lazy("Added"),
+    "~": gettext_lazy("Changed"),
+    "-": gettext_lazy("Removed"),
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    value: float
+    status: Status
+
+
+@dataclass(frozen=True)
+class StatusRules:
+    attention_multiple: float  # needs attention up to this many tolerances short
+    examples_proximity: list[Example]
+    examples_bands: list[Example]
+    target: float
+    tolerance: float
+    off_track_at: float
+    points: dict[str, int]
+    on_track_score: float
+    attention_score: float
+    recent_days: dict[str, int]
+
+
+def first_score_with(status: Status) -> float:
+    """Return the lowest mean score (in hundredths) `status_of_score` calls `status`."""
+    return next(s / 100 for s in range(0, 201) if status_of_score(s / 100) == status)
+
+
+def attention_multiple(tolerance: float = 10.0) -> float:
+    """Return how many tolerances short a measure may be and still need only attention."""
+    target = Target(value=100, tolerance=tolerance, style=Target.Style.PROXIMITY)
+    shortfalls = [step / 10 for step in range(0, 1001)]
+    attention = [
+        s for s in shortfalls if judge(100 - s, target, "higher") == Status.NEEDS_ATTENTION
+    ]
+    return round(max(attention) / tolerance, 2) if attention else 1.0
+
+
+def status_rules() -> StatusRules:
+    """Work out the page's rules and examples from plan.status, with a 90%-target example."""
+    target, tolerance, off_track_at = 90.0, 5.0, 75.0
+    proximity = Target(value=target, tolerance=tolerance, style=Target.Style.PROXIMITY)
+    bands = Target(value=target, style=Target.Style.BANDS, off_track_at=off_track_at)
+    higher = Measure.Direction.HIGHER_IS_BETTER
+    return StatusRules(
+        attention_multiple=attention_multiple(),
+        examples_proximity=[
+            Example(value, judge(value, proximity, higher)) for value in (93, 86, 82, 78)
+        ],
+        examples_bands=[Example(value, judge(value, bands, higher)) for value in (92, 80, 70)],
+        target=target,
+        tolerance=tolerance,
+        off_track_at=off_track_at,
+        points={str(status.label): points for status, points in POINTS.items()},
+        on_track_score=first_score_with(Status.ON_TRACK),
+        attention_score=first_score_with(Status.NEEDS_ATTENTION),
+        recent_days={
+            str(Measure.Frequency(frequency).label): 2 * period_length_days(grain)
+            for frequency, grain in FREQUENCY_GRAIN.items()
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Freshness:
+    dataset: Dataset
+    last_loaded: dt.datetime | None
+    promised: str
+    allowed_days: int | None
+    schedule: str
+    next_refresh_at: dt.datetime | None
+    is_stale: bool
+
+
+def data_freshness(now: dt.datetime) -> list[Freshness]:
+    """Return each public dataset's last load, refresh schedule and whether it is stale."""
+    rows = []
+    for dataset in Dataset.objects.filter(is_public=True).order_by("title"):
+        version = dataset.latest_version
+        allowed = FRESHNESS.get(dataset.update_frequency)
+        rows.append(
+            Freshness(
+                dataset=dataset,
+                last_loaded=version.finished_at if version else None,
+                promised=dataset.get_update_frequency_display(),
+                allowed_days=allowed.days if allowed else None,
+                schedule=dataset.refresh_schedule,
+                next_refresh_at=dataset.next_refresh_at,
+                is_stale=dataset.is_stale(now),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Change:
+    when: dt.datetime
+    kind: str
+    action: str
+    title: str
+    url: str | None
+    fields: list[tuple[str, str, str]]  # (field label, before, after)
+    reason: str
+
+
+def public_history_records(plan: Plan) -> list[Any]:
+    """Return the history rows of the current plan's public elements, newest first."""
+    areas = list(PriorityArea.objects.filter(plan=plan).values_list("pk", flat=True))
+    goals = list(Goal.objects.filter(priority_area__plan=plan).values_list("pk", flat=True))
+    objectives = list(Objective.objects.filter(goal_id__in=goals).values_list("pk", flat=True))
+    measures = list(
+        Measure.objects.filter(objective_id__in=objectives, is_public=True).values_list(
+            "pk", flat=True
+        )
+    )
+    queries = [
+        Plan.history.filter(id=plan.pk),
+        PriorityArea.history.filter(plan_id=plan.pk),
+        Goal.history.filter(priority_area_id__in=areas),
+        Objective.history.filter(goal_id__in=goals),
+        Measure.history.filter(id__in=measures, is_public=True),
+        Target.history.filter(measure_id__in=measures),
+    ]
+    records = [record for query in queries for record in query.order_by()]
+    return sorted(records, key=lambda r: (r.history_date, r.history_id), reverse=True)
+
+
+def describe_record(record: Any) -> Change:
+    model = record.instance_type
+    fields: list[tuple[str, str, str]] = []
+    if record.history_type == "~":
+        previous = record.prev_record
+        if previous is not None:
+            delta = record.diff_against(previous, included_fields=PUBLIC_FIELDS[model])
+            fields = [
+                (
+                    capfirst(str(model._meta.get_field(change.field).verbose_name)),
+                    shown(change.old),
+                    shown(change.new),
+                )
+                for change in delta.changes
+            ]
+    if model is Target:
+        measure = Measure.objects.filter(pk=record.measure_id).first()
+        title = _("FY%(year)s target of %(measure)s: %(value)s") % {
+            "year": record.fiscal_year,
+            "measure": measure.title if measure else "",
+            "value": f"{record.value:g}",
+        }
+        url = measure.get_absolute_url() if measure else None
+    else:
+        title = record.title
+        url = url_of(model, record) if record.history_type != "-" else None
+    return Change(
+        when=record.history_date,
+        kind=str(KIND_NAMES[model]),
+        action=str(ACTIONS.get(record.history_type, "")),
+        title=title,
+        url=url,
+        fields=fields,
+        reason=record.history_change_reason or "",
+    )
+
+
+def url_of(model: type[Model], record: Any) -> str | None:
+    if model is Plan or model is Objective:
+        return None
+    instance = model._default_manager.filter(pk=record.id).first()
+    return instance.get_absolute_url() if instance is not None else None  # type: ignore[attr-defined]
+
+
+def shown(value: object) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def change_log(plan: Plan | None, page_number: str | None) -> tuple[Page, list[Change]]:
+    """Return one page of the plan's public change log and its described changes."""
+    records = public_history_records(plan) if plan is not None else []
+    page = Paginator(records, CHANGES_PER_PAGE).get_page(page_number)
+    return page, [describe_record(record) for record in page.object_list]
+
+
+@require_safe
+def how_we_measure(request: HttpRequest) -> HttpResponse:
+    plan = Plan.current()
+    page, changes = change_log(plan, request.GET.get("page"))
+    return render(
+        request,
+        "public/how_we_measure.html",
+        {
+            "plan": plan,
+            "rules": status_rules(),
+            "freshness": data_freshness(timezone.now()),
+            "page": page,
+            "changes": changes,
+        },
+    )
