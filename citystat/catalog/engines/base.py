@@ -102,6 +102,9 @@ class Engine:
     name = "engine"  # the Ibis backend's name: duckdb, postgres, pyspark
     dialect = "duckdb"  # the sqlglot dialect its SQL is written in
     title = "Engine"  # for people: "PostgreSQL", "Spark"
+    # What the engine's driver raises for a query it refuses (a measure that fails on it
+    # is reported and the others go on: plan.compute.run).
+    errors: tuple[type[Exception], ...] = ()
 
     def __init__(self, location: str, files: Path) -> None:
         self.location = location

@@ -59,6 +59,7 @@ class DuckDBEngine(Engine):
     name = "duckdb"
     dialect = "duckdb"
     title = "DuckDB"
+    errors = (duckdb.Error,)
 
     def describe(self) -> str:
         return f"DuckDB over the Parquet files in {self.files}"

@@ -84,6 +84,7 @@ class PostgresEngine(Engine):
     name = "postgres"
     dialect = "postgres"
     title = "PostgreSQL"
+    errors = (psycopg.Error,)
 
     def describe(self) -> str:
         parts = urlsplit(self.location)

@@ -69,6 +69,15 @@ def spark_session(master: str, settings: dict[str, str]) -> Any:
     return session
 
 
+def spark_errors() -> tuple[type[Exception], ...]:
+    try:
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+    except ImportError:
+        return ()
+    return (PySparkException, Py4JError)
+
+
 class SparkReadSession(Session):
     spark: Any
     views: set[str]
@@ -118,6 +127,7 @@ class SparkEngine(Engine):
 
     def __init__(self, location: str, files: Path) -> None:
         super().__init__(location, files)
+        self.errors = spark_errors()
         rest = location.removeprefix("pyspark://")
         self.master, _, query = rest.partition("?")
         if not self.master:

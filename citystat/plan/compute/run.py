@@ -7,11 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import ibis
 from django.db import transaction
 
-from citystat.catalog import warehouse
+from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period
@@ -60,8 +59,8 @@ def compute_measures(
     schemas = dataset_schemas()
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
     spans: dict[tuple[str, str, str], Any] = {}
-    with warehouse.connect() as connection:
-        backend = ibis.duckdb.from_connection(connection)
+    with engines.open_session() as session:
+        backend = session.backend
         versions = {
             dataset.slug: dataset.latest_version
             for dataset in Dataset.objects.filter(slug__in={m.spec.get("dataset") for m in chosen})
@@ -74,12 +73,18 @@ def compute_measures(
                 version = versions.get(spec.dataset)
                 if version is None:
                     raise ComputeError(f"dataset {spec.dataset!r} has no published version yet.")
-                relation = warehouse.table_name(spec.dataset).strip('"')
+                relation = session.relation(spec.dataset)
                 key = (spec.dataset, spec.date, spec.grain)
                 if key not in spans:
                     spans[key] = data_span(backend, relation, spec, context.calendar)
                 values = compute_spec(backend, relation, spec, context, spans[key])
-            except (SpecError, ComputeError, duckdb.Error, ibis.common.exceptions.IbisError) as e:
+            except (
+                SpecError,
+                ComputeError,
+                ibis.common.exceptions.IbisError,
+                engines.EngineError,
+                *session.engine.errors,
+            ) as e:
                 report.failed[measure.slug] = str(e).splitlines()[0]
                 continue
             if not any(value.value for value in values if not value.breakdown):
