@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 
 Z_95 = 1.959963984540054
+# Fewer respondents than this are never shown, anywhere, so no answer points to a person.
+ANONYMITY_MINIMUM = 5
 
 
 @dataclass(frozen=True)

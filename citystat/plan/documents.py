@@ -111,6 +111,26 @@ class Checked:
     problems: list[str] = field(default_factory=list)
 
 
+def specs_in(document: dict) -> dict[str, Any]:
+    """Return {measure slug: spec} for every measure the plan file describes.
+
+    Read leniently: the file's shape is checked (and reported) on the way through it.
+    """
+    specs: dict[str, Any] = {}
+
+    def listed(part: Any, key: str) -> list:
+        value = part.get(key) if isinstance(part, dict) else None
+        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+    for area in listed(document, "priority_areas"):
+        for goal in listed(area, "goals"):
+            for objective in listed(goal, "objectives"):
+                for measure in listed(objective, "measures"):
+                    slug = str(measure.get("slug") or slugify(str(measure.get("title", ""))))
+                    specs[slug[:80]] = measure.get("spec") or {}
+    return specs
+
+
 class PlanChecker:
     def __init__(self) -> None:
         self.problems: list[str] = []
@@ -119,6 +139,7 @@ class PlanChecker:
         self.schemas = dataset_schemas()
         self.calendar = city_context().calendar
         self.measure_slugs: dict[str, str] = {}
+        self.specs: dict[str, Any] = {}  # every measure's spec in the file, for ratios
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -167,6 +188,7 @@ class PlanChecker:
             ]
             return checked
         self.keys(document, PLAN_KEYS, "")
+        self.specs = specs_in(document)
         years = document.get("fiscal_years")
         if not (
             isinstance(years, list)
@@ -293,7 +315,7 @@ class PlanChecker:
         spec = measure.get("spec") or {}
         if spec:
             try:
-                check_spec(spec, self.schemas, self.calendar)
+                check_spec(spec, self.schemas, self.calendar, self.specs, slug)
             except SpecError as error:
                 for path, message in error.located:
                     self.problem(f"{where}.spec.{path}" if path else f"{where}.spec", message)

@@ -8,7 +8,6 @@ from typing import Any
 from django.db import transaction
 
 from citystat.catalog.models import DatasetVersion
-from citystat.plan.models import Measure
 
 logger = logging.getLogger("citystat.plan")
 
@@ -17,16 +16,19 @@ def recompute_after_publish(sender: type, instance: DatasetVersion, **kwargs: An
     if instance.status != DatasetVersion.Status.PUBLISHED:
         return
     slug = instance.dataset.slug
-    if not Measure.objects.filter(spec__dataset=slug).exists():
+    from citystat.plan.compute.run import measures_reading
+
+    if not measures_reading(slug):
         return
     # After the commit, so the computation reads the version that was just published.
     transaction.on_commit(lambda: recompute(slug))
 
 
 def recompute(slug: str) -> None:
-    from citystat.plan.compute.run import compute_measures
+    from citystat.plan.compute.run import compute_measures, measures_reading
 
-    report = compute_measures(Measure.objects.filter(spec__dataset=slug))
+    # Also the ratios that divide by a measure reading it (cost per pothole filled).
+    report = compute_measures(measures_reading(slug))
     for measure, problem in sorted(report.failed.items()):
         # The load itself succeeded; a measure that no longer fits is a plan problem.
         logger.warning(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis.expr.types as ir
@@ -17,13 +18,17 @@ from ibis.common.deferred import Deferred
 
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, periods_between
-from citystat.plan.compute.spec import MeasureSpec, Part
+from citystat.lib.stats import ANONYMITY_MINIMUM, effective_sample_size, wilson_interval
+from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
 
 PERIOD = "period_key"
 # Aggregations whose value for a period only grows as rows arrive: a period the data
 # does not yet cover to its end is marked partial, and zero fills a period with no rows.
 ADDITIVE = {"count", "sum", "rate_per_1000", "distinct_count", "backlog"}
 NOT_RECORDED = "(not recorded)"
+# The parts of a value that add up over periods (fiscal-year-to-date sums).
+PARTS = ("value", "numerator", "denominator", "respondents", "weight_squares")
+SUPPRESSED = "fewer than 5 respondents; not shown, to protect their anonymity"
 
 
 class ComputeError(CitystatError):
@@ -39,14 +44,28 @@ class ComputedValue:
     breakdown: str = ""
     breakdown_value: str = ""
     is_partial: bool = False
+    # Survey measures: the 95% interval in the measure's unit and the respondents behind it.
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    ci_n: int | None = None
+    note: str = ""  # why the value is empty, when it is
+
+
+def no_relation(slug: str) -> str:
+    raise ComputeError(f"dataset {slug!r} is not in the warehouse.")
 
 
 @dataclass
 class Context:
-    """What a computation needs besides the spec: the city's calendar and population."""
+    """What a computation needs besides the spec: the city's calendar and population, and
+    for ratios of measures the other measures' specs, the datasets' schemas and the
+    warehouse table of each dataset."""
 
     calendar: FiscalCalendar
     population: int | None = None
+    specs: dict[str, Any] = field(default_factory=dict)
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    relation: Callable[[str], str] = no_relation
 
 
 def period_key(
@@ -111,6 +130,20 @@ def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
     if aggregate == "share":
         assert spec.condition is not None
         met = resolve(spec.condition, table).ifelse(1, 0)
+        if spec.weight:
+            weight = table[spec.weight].cast("float64")
+            return {
+                "numerator": (met * weight).sum(),
+                "denominator": weight.sum(),
+                "respondents": table.count(),
+                "weight_squares": (weight * weight).sum(),
+            }
+        if spec.survey:
+            return {
+                "numerator": met.sum(),
+                "denominator": table.count(),
+                "respondents": table.count(),
+            }
         return {"numerator": met.sum(), "denominator": table.count()}
     if aggregate == "ratio":
         assert spec.numerator is not None and spec.denominator is not None
@@ -138,6 +171,9 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
     """Yield (breakdown field or "", Ibis expression) for the overall and each breakdown."""
     table = base_table(backend, relation, spec)
     table = table.filter(table[spec.date].notnull())
+    if spec.weight:
+        # A respondent without a weight cannot be counted in a weighted share.
+        table = table.filter(table[spec.weight].notnull())
     key = period_key(table[spec.date], spec.grain, context.calendar, spec.date_kind)
     table = table.mutate(**{PERIOD: key})
     for breakdown in ("", *spec.breakdowns):
@@ -197,6 +233,8 @@ def compute_spec(
     span: tuple[dt.date, dt.date] | None = None,
 ) -> list[ComputedValue]:
     """Return the measure's values per period and breakdown, computed on the warehouse."""
+    if uses_measures(spec):
+        return compute_ratio_of_parts(backend, spec, context)
     if spec.aggregate == "rate_per_1000" and not context.population:
         raise ComputeError(
             "a rate per 1,000 residents needs the city's population; set population in city.yaml."
@@ -267,7 +305,7 @@ def finish(
         running_year: int | None = None
         for period in periods:
             row = rows.get(period) or ({"value": 0, "numerator": 0} if additive else {})
-            parts = {key: number(row.get(key)) for key in ("value", "numerator", "denominator")}
+            parts = {key: number(row.get(key)) for key in PARTS}
             if spec.cumulative:
                 year = context.calendar.fiscal_year_of(period.start)
                 if year != running_year:
@@ -276,18 +314,118 @@ def finish(
                     if amount is not None:
                         running[key] = running.get(key, 0.0) + amount
                 parts = {key: running.get(key) for key in parts}
-            results.append(
-                ComputedValue(
-                    period=period,
-                    value=final_value(parts, spec, context),
-                    numerator=parts["numerator"],
-                    denominator=denominator(parts, spec, context),
-                    breakdown=breakdown,
-                    breakdown_value=value,
-                    is_partial=additive and period.end > last_day,
-                )
+            computed = ComputedValue(
+                period=period,
+                value=final_value(parts, spec, context),
+                numerator=parts["numerator"],
+                denominator=denominator(parts, spec, context),
+                breakdown=breakdown,
+                breakdown_value=value,
+                is_partial=additive and period.end > last_day,
             )
+            if spec.survey:
+                add_interval(computed, parts, spec)
+            results.append(computed)
     return results
+
+
+def add_interval(
+    computed: ComputedValue, parts: dict[str, float | None], spec: MeasureSpec
+) -> None:
+    """Give a survey share its 95% Wilson interval, or hide it when too few answered.
+
+    With weights the interval uses Kish's effective sample size (Σw)² / Σw², so a
+    heavily weighted sample is not taken for a larger one than it is.
+    """
+    respondents = int(parts["respondents"] or 0)
+    computed.ci_n = respondents
+    if respondents < ANONYMITY_MINIMUM:
+        computed.value = computed.numerator = computed.denominator = None
+        computed.note = SUPPRESSED
+        return
+    top, bottom = parts["numerator"] or 0.0, parts["denominator"] or 0.0
+    if bottom <= 0:
+        computed.note = "the respondents' weights add up to 0"
+        return
+    squares = parts["weight_squares"] or 0.0
+    size = effective_sample_size(bottom, squares) if spec.weight else bottom
+    interval = wilson_interval(min(1.0, max(0.0, top / bottom)), size)
+    computed.ci_lower = interval.low * spec.scale
+    computed.ci_upper = interval.high * spec.scale
+
+
+def compute_ratio_of_parts(
+    backend: Any, spec: MeasureSpec, context: Context
+) -> list[ComputedValue]:
+    """A ratio whose numerator or denominator is another measure: compute each side on its
+    own (each may read its own dataset), align them by period and breakdown, and divide.
+
+    A period where the denominator is 0 or either side has no value is kept with no
+    value and the reason, never an error.
+    """
+    assert spec.numerator is not None and spec.denominator is not None
+    top = side_values(backend, spec, spec.numerator, context)
+    bottom = side_values(backend, spec, spec.denominator, context)
+    results = []
+    for key in sorted(set(top) & set(bottom)):
+        breakdown, breakdown_value, period = key
+        (upper, upper_partial), (lower, lower_partial) = top[key], bottom[key]
+        value, note = None, ""
+        if upper is None:
+            note = f"{describe_part(spec.numerator)} has no value for {period.label}"
+        elif lower is None:
+            note = f"{describe_part(spec.denominator)} has no value for {period.label}"
+        elif lower == 0:
+            note = f"{describe_part(spec.denominator)} is 0 in {period.label}; nothing to divide by"
+        else:
+            value = upper / lower * spec.scale
+        results.append(
+            ComputedValue(
+                period=period,
+                value=value,
+                numerator=upper,
+                denominator=lower,
+                breakdown=breakdown,
+                breakdown_value=breakdown_value,
+                is_partial=upper_partial or lower_partial,
+                note=note,
+            )
+        )
+    return results
+
+
+def describe_part(part: Part) -> str:
+    if part.measure:
+        return f"measure {part.measure!r}"
+    return f"the {part.aggregate} of {part.field}" if part.field else "the count of rows"
+
+
+def side_values(
+    backend: Any, spec: MeasureSpec, part: Part, context: Context
+) -> dict[tuple[str, str, Period], tuple[float | None, bool]]:
+    """Return one side of a ratio: {(breakdown, value, period): (value, is partial)}."""
+    if part.measure:
+        raw = regrained(context.specs[part.measure], spec.grain, spec.breakdowns)
+        side = check_spec(raw, context.schemas, context.calendar, context.specs, part.measure)
+    else:
+        combined = spec.filter
+        if part.filter is not None:
+            combined = part.filter if combined is None else combined & part.filter
+        side = MeasureSpec(
+            dataset=spec.dataset,
+            date=spec.date,
+            aggregate=part.aggregate,
+            grain=spec.grain,
+            filter=combined,
+            field=part.field,
+            breakdowns=spec.breakdowns,
+            date_kind=spec.date_kind,
+        )
+    relation = context.relation(side.dataset) if side.dataset else ""
+    return {
+        (value.breakdown, value.breakdown_value, value.period): (value.value, value.is_partial)
+        for value in compute_spec(backend, relation, side, context)
+    }
 
 
 def number(value: Any) -> float | None:

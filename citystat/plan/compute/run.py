@@ -15,7 +15,12 @@ from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period
 from citystat.plan.compute.engine import ComputeError, Context, compute_spec, data_span
-from citystat.plan.compute.spec import MeasureSpec, SpecError, check_spec
+from citystat.plan.compute.spec import (
+    MeasureSpec,
+    SpecError,
+    check_spec,
+    datasets_read,
+)
 from citystat.plan.models import Measure, MeasureValue
 
 
@@ -38,10 +43,15 @@ def dataset_schemas() -> dict[str, dict[str, Any]]:
     return {slug: schema for slug, schema in Dataset.objects.values_list("slug", "table_schema")}
 
 
+def measure_specs() -> dict[str, Any]:
+    """Return {slug: spec} of every measure (empty for a measure whose values are typed in)."""
+    return dict(Measure.objects.values_list("slug", "spec"))
+
+
 def checked_spec(measure: Measure, context: Context | None = None) -> MeasureSpec:
     """Return the measure's checked spec or raise SpecError."""
     calendar = (context or city_context()).calendar
-    return check_spec(measure.spec, dataset_schemas(), calendar)
+    return check_spec(measure.spec, dataset_schemas(), calendar, measure_specs(), measure.slug)
 
 
 def compute_measures(
@@ -56,28 +66,42 @@ def compute_measures(
     started = time.perf_counter()
     report = ComputeReport()
     context = city_context()
-    schemas = dataset_schemas()
+    context.schemas = schemas = dataset_schemas()
+    context.specs = measure_specs()
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
     spans: dict[tuple[str, str, str], Any] = {}
     with engines.open_session() as session:
         backend = session.backend
+        read = {slug for m in chosen for slug in datasets_read(m.spec, context.specs)}
         versions = {
             dataset.slug: dataset.latest_version
-            for dataset in Dataset.objects.filter(slug__in={m.spec.get("dataset") for m in chosen})
+            for dataset in Dataset.objects.filter(slug__in=read)
         }
+
+        def relation(slug: str) -> str:
+            if versions.get(slug) is None:
+                raise ComputeError(f"dataset {slug!r} has no published version yet.")
+            return session.relation(slug)
+
+        context.relation = relation
         for measure in chosen:
             if measure.is_manual:
                 continue
             try:
-                spec = check_spec(measure.spec, schemas, context.calendar)
+                spec = check_spec(
+                    measure.spec, schemas, context.calendar, context.specs, measure.slug
+                )
+                for slug in datasets_read(measure.spec, context.specs):
+                    relation(slug)  # every dataset it reads is published
                 version = versions.get(spec.dataset)
-                if version is None:
-                    raise ComputeError(f"dataset {spec.dataset!r} has no published version yet.")
-                relation = session.relation(spec.dataset)
-                key = (spec.dataset, spec.date, spec.grain)
-                if key not in spans:
-                    spans[key] = data_span(backend, relation, spec, context.calendar)
-                values = compute_spec(backend, relation, spec, context, spans[key])
+                if not spec.dataset:
+                    values = compute_spec(backend, "", spec, context)
+                else:
+                    table = relation(spec.dataset)
+                    key = (spec.dataset, spec.date, spec.grain)
+                    if key not in spans:
+                        spans[key] = data_span(backend, table, spec, context.calendar)
+                    values = compute_spec(backend, table, spec, context, spans[key])
             except (
                 SpecError,
                 ComputeError,
@@ -115,6 +139,10 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
             is_partial=value.is_partial,
             origin=MeasureValue.Origin.COMPUTED,
             dataset_version=version,
+            source_note=value.note[:300],
+            ci_lower=value.ci_lower,
+            ci_upper=value.ci_upper,
+            ci_n=value.ci_n,
         )
         for value in values
         if since is None or value.period.start >= since.start
@@ -130,6 +158,13 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
     return len(rows)
 
 
+def measures_reading(slug: str) -> list[Measure]:
+    """Return the measures that read dataset `slug`, directly or through a ratio's parts."""
+    specs = measure_specs()
+    reading = {measure for measure, spec in specs.items() if slug in datasets_read(spec, specs)}
+    return list(Measure.objects.filter(slug__in=reading))
+
+
 def recompute_for_dataset(dataset: Dataset) -> ComputeReport:
     """Recompute every measure that reads `dataset` (after a load publishes a version)."""
-    return compute_measures(Measure.objects.filter(spec__dataset=dataset.slug))
+    return compute_measures(measures_reading(dataset.slug))

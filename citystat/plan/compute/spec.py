@@ -58,8 +58,12 @@ KEYS = {
     "grain",
     "cumulative",
     "breakdowns",
+    "survey",
 }
 PART_KEYS = {"aggregate", "field", "filter"}
+# A ratio whose parts are both other measures reads no dataset of its own.
+MEASURE_RATIO_KEYS = {"aggregate", "numerator", "denominator", "scale", "grain", "breakdowns"}
+SURVEY_KEYS = {"weight"}
 NUMERIC_TYPES = {"integer", "number", "year"}
 DATE_TYPES = {"date", "datetime"}
 
@@ -75,11 +79,13 @@ class SpecError(CitystatError):
 
 @dataclass(frozen=True)
 class Part:
-    """The numerator or denominator of a ratio: a count or a sum over some rows."""
+    """The numerator or denominator of a ratio: a count or a sum over some rows, or the
+    values of another measure (`measure`), recomputed at the ratio's grain."""
 
-    aggregate: str
+    aggregate: str  # count, sum or measure
     field: str | None = None
     filter: Deferred | None = None
+    measure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,11 @@ class MeasureSpec:
     breakdowns: tuple[str, ...] = ()
     # "year" when `date` is an integer field holding the (fiscal) year itself.
     date_kind: str = "date"
+    # A share over survey respondents: stored with its 95% Wilson interval and count of
+    # respondents, weighted by `weight` when the survey has weights; groups of fewer than
+    # five respondents are never shown.
+    survey: bool = False
+    weight: str | None = None
     source: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
@@ -112,12 +123,16 @@ def check_spec(
     raw: Any,
     schemas: dict[str, dict[str, Any]],
     calendar: FiscalCalendar | None = None,
+    measures: dict[str, Any] | None = None,
+    slug: str | None = None,
 ) -> MeasureSpec:
     """Return the checked spec, or raise SpecError naming every problem.
 
-    `schemas` maps each known dataset slug to its Table Schema.
+    `schemas` maps each known dataset slug to its Table Schema; `measures` maps each
+    measure's slug to its raw spec (for ratios of measures), and `slug` names the measure
+    whose spec this is (so a ratio that comes back to it is refused as a cycle).
     """
-    checker = Checker(schemas, calendar or FiscalCalendar())
+    checker = Checker(schemas, calendar or FiscalCalendar(), measures or {}, slug)
     spec = checker.check(raw)
     if checker.problems or spec is None:
         raise SpecError(checker.located)
@@ -125,9 +140,17 @@ def check_spec(
 
 
 class Checker:
-    def __init__(self, schemas: dict[str, dict[str, Any]], calendar: FiscalCalendar) -> None:
+    def __init__(
+        self,
+        schemas: dict[str, dict[str, Any]],
+        calendar: FiscalCalendar,
+        measures: dict[str, Any],
+        slug: str | None,
+    ) -> None:
         self.schemas = schemas
         self.calendar = calendar
+        self.measures = measures
+        self.slug = slug
         self.located: list[tuple[str, str]] = []
         self.fields: dict[str, str] = {}
 
@@ -144,6 +167,8 @@ class Checker:
             return None
         for key in sorted(set(raw) - KEYS):
             self.problem(str(key), f"unknown key{did_you_mean(str(key), sorted(KEYS))}")
+        if "dataset" not in raw and raw.get("aggregate") == "ratio":
+            return self.measure_ratio(raw)
         dataset = raw.get("dataset")
         if not isinstance(dataset, str) or dataset not in self.schemas:
             known = sorted(self.schemas)
@@ -185,7 +210,10 @@ class Checker:
             breakdowns=self.breakdowns_of(raw.get("breakdowns")),
             date_kind="year" if year_field and grain in ("fiscal_year", "year") else "date",
             source=dict(raw),
+            **self.survey_of(raw.get("survey"), aggregate),
         )
+        if spec.cumulative and uses_measures(spec):
+            self.problem("cumulative", "a ratio of measures is not added up over the year.")
         if (
             year_field
             and spec.aggregate in ("backlog", "latest")
@@ -255,8 +283,12 @@ class Checker:
     def part(self, raw: dict, key: str) -> Part | None:
         value = raw.get(key)
         if not isinstance(value, dict):
-            self.problem(key, "a ratio needs {aggregate: count|sum, field: …, filter: …}.")
+            self.problem(
+                key, "a ratio needs {aggregate: count|sum, field: …, filter: …} or {measure: …}."
+            )
             return None
+        if "measure" in value:
+            return self.measure_part(value, key, raw)
         for extra in sorted(set(value) - PART_KEYS):
             self.problem(f"{key}.{extra}", f"unknown key{did_you_mean(extra, sorted(PART_KEYS))}")
         if value.get("aggregate") not in ("count", "sum"):
@@ -309,3 +341,164 @@ class Checker:
                 hint = did_you_mean(name, sorted(self.fields))
                 self.problem(f"breakdowns[{index}]", f"unknown field {name!r}{hint}")
         return tuple(name for name in value if name in self.fields)
+
+    def survey_of(self, value: Any, aggregate: str) -> dict[str, Any]:
+        if value is None or value is False:
+            return {}
+        if aggregate != "share":
+            self.problem("survey", "only a share of respondents is a survey measure.")
+            return {}
+        if value is True:
+            return {"survey": True}
+        if not isinstance(value, dict):
+            self.problem("survey", "write true, or {weight: <the survey's weight field>}.")
+            return {}
+        for extra in sorted(set(value) - SURVEY_KEYS):
+            self.problem(
+                f"survey.{extra}", f"unknown key{did_you_mean(extra, sorted(SURVEY_KEYS))}"
+            )
+        weight = None
+        if "weight" in value:
+            weight = self.field_name(value, "weight", NUMERIC_TYPES, "a number")
+            if weight is None:
+                where, message = self.located[-1]
+                self.located[-1] = (f"survey.{where}", message)
+        return {"survey": True, "weight": weight}
+
+    def measure_ratio(self, raw: dict) -> MeasureSpec | None:
+        """Check a ratio of two other measures (each from its own dataset)."""
+        for key in sorted(set(raw) & KEYS - MEASURE_RATIO_KEYS):
+            self.problem(
+                key,
+                "a ratio of two measures reads no dataset itself; its measures do. "
+                "Name a dataset to use this key.",
+            )
+        grain = raw.get("grain")
+        if grain not in GRAINS:
+            self.problem("grain", f"{grain!r} is not one of {', '.join(GRAINS)}")
+            return None
+        breakdowns = raw.get("breakdowns") or []
+        if not isinstance(breakdowns, list) or not all(isinstance(b, str) for b in breakdowns):
+            self.problem("breakdowns", "a list of field names, such as [council_district].")
+            breakdowns = []
+        self.fields = {}
+        parts = {}
+        for key in ("numerator", "denominator"):
+            value = raw.get(key)
+            if not (isinstance(value, dict) and "measure" in value):
+                self.problem(
+                    key, "without a dataset, both parts name a measure: {measure: <slug>}."
+                )
+                continue
+            parts[key] = self.measure_part(value, key, raw)
+        return MeasureSpec(
+            dataset="",
+            date="",
+            aggregate="ratio",
+            grain=grain,
+            numerator=parts.get("numerator"),
+            denominator=parts.get("denominator"),
+            scale=self.scale_of(raw, "ratio"),
+            breakdowns=tuple(breakdowns),
+            source=dict(raw),
+        )
+
+    def measure_part(self, value: dict, key: str, raw: dict) -> Part | None:
+        """Check a part that takes another measure's values, refusing cycles."""
+        for extra in sorted(set(value) - {"measure"}):
+            self.problem(f"{key}.{extra}", "a part that names a measure takes nothing else.")
+        slug = value.get("measure")
+        where = f"{key}.measure"
+        if not isinstance(slug, str) or slug not in self.measures:
+            hint = did_you_mean(str(slug), sorted(self.measures))
+            self.problem(where, f"{slug!r} is not a measure of the plan{hint}")
+            return None
+        if not self.measures[slug]:
+            self.problem(
+                where,
+                f"{slug!r} has values typed in by staff; a ratio needs two computed measures.",
+            )
+            return None
+        cycle = find_cycle(slug, self.measures, self.slug)
+        if cycle:
+            self.problem(
+                where,
+                "the measures refer to each other in a circle: "
+                + " → ".join(repr(name) for name in cycle),
+            )
+            return None
+        try:
+            check_spec(
+                regrained(self.measures[slug], raw.get("grain"), raw.get("breakdowns")),
+                self.schemas,
+                self.calendar,
+                self.measures,
+                slug,
+            )
+        except SpecError as error:
+            self.problem(
+                where,
+                f"{slug!r} cannot be taken by {raw.get('grain')}"
+                f"{' and ' + ', '.join(raw['breakdowns']) if raw.get('breakdowns') else ''}: "
+                f"{error.problems[0]}",
+            )
+            return None
+        return Part("measure", measure=slug)
+
+
+def regrained(raw: dict[str, Any], grain: Any, breakdowns: Any) -> dict[str, Any]:
+    """Return another measure's spec as a ratio takes it: at the ratio's grain and breakdowns."""
+    spec = {**raw, "grain": grain, "breakdowns": list(breakdowns or [])}
+    if grain in ("fiscal_year", "year"):
+        spec.pop("cumulative", None)  # a whole year's value is already the sum of its months
+    return spec
+
+
+def referenced_measures(raw: Any) -> list[str]:
+    """Return the slugs of the measures a spec's ratio parts take their values from."""
+    if not isinstance(raw, dict):
+        return []
+    parts = (raw.get("numerator"), raw.get("denominator"))
+    return [
+        part["measure"]
+        for part in parts
+        if isinstance(part, dict) and isinstance(part.get("measure"), str)
+    ]
+
+
+def datasets_read(
+    raw: Any, measures: dict[str, Any], seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """Return the datasets a spec reads: its own and those of the measures it divides."""
+    if not isinstance(raw, dict):
+        return set()
+    read = {raw["dataset"]} if isinstance(raw.get("dataset"), str) else set()
+    for slug in referenced_measures(raw):
+        if slug not in seen:  # a cycle is refused elsewhere; here it only must not loop
+            read |= datasets_read(measures.get(slug), measures, seen | {slug})
+    return read
+
+
+def find_cycle(start: str, measures: dict[str, Any], owner: str | None) -> list[str] | None:
+    """Return the path of a circle of references reached from `start`, or None.
+
+    `owner` is the measure being checked, whose own spec may not yet be in `measures`.
+    """
+    path: list[str] = [owner] if owner else []
+
+    def visit(slug: str) -> list[str] | None:
+        if slug in path:
+            return [*path[path.index(slug) :], slug]
+        path.append(slug)
+        for nxt in referenced_measures(measures.get(slug)):
+            found = visit(nxt)
+            if found:
+                return found
+        path.pop()
+        return None
+
+    return visit(start)
+
+
+def uses_measures(spec: MeasureSpec) -> bool:
+    return any(part is not None and part.measure for part in (spec.numerator, spec.denominator))

@@ -6,26 +6,15 @@ import pytest
 
 from citystat.catalog.models import Dataset
 from citystat.plan.compute.run import compute_measures
-from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, PriorityArea
+from citystat.plan.models import Measure, MeasureValue
+from citystat.plan.tests.conftest import add_measure
 
 
 def make_measure(spec: dict, slug: str = "m") -> Measure:
-    plan = Plan.objects.get_or_create(
-        slug="p", defaults={"title": "P", "first_fiscal_year": 2025, "last_fiscal_year": 2027}
-    )[0]
-    area = PriorityArea.objects.get_or_create(plan=plan, slug="a", defaults={"title": "A"})[0]
-    goal = Goal.objects.get_or_create(priority_area=area, slug="g", defaults={"title": "G"})[0]
-    objective = Objective.objects.get_or_create(goal=goal, title="O")[0]
-    return Measure.objects.create(
-        objective=objective,
-        slug=slug,
-        title=slug,
-        definition="d",
-        unit="count",
-        direction="higher",
-        frequency=spec.get("grain", "month"),
+    return add_measure(
+        slug,
+        {"dataset": "requests", "date": "created_date", **spec},
         dataset=Dataset.objects.get(slug="requests"),
-        spec={"dataset": "requests", "date": "created_date", **spec},
     )
 
 
