@@ -250,6 +250,10 @@ SILENCED_SYSTEM_CHECKS = [
 # Stat meetings (citystat/meetings, docs/meetings.md): how many days before a meeting its
 # published agenda shows on the public calendar, and the livestream providers pages embed.
 CITYSTAT_AGENDA_DAYS_AHEAD = env_int("CITYSTAT_AGENDA_DAYS_AHEAD", 7, minimum=0)
+# Resident engagement (docs/engagement.md): the site's own address for links in emails,
+# and the shared secret of each social-media tool that may post questions by webhook.
+CITYSTAT_SITE_URL = env_str("CITYSTAT_SITE_URL", "http://127.0.0.1:8000")
+CITYSTAT_WEBHOOK_SECRETS = env_str("CITYSTAT_WEBHOOK_SECRETS", "")
 CITYSTAT_LIVESTREAM_PROVIDERS = env_list("CITYSTAT_LIVESTREAM_PROVIDERS", ["youtube", "vimeo"])
 
 EMAIL_URL = env_str("CITYSTAT_EMAIL_URL", "console:")
