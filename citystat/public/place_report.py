@@ -157,6 +157,18 @@ def citywide_satisfaction(survey: Survey, wave: str) -> dict[str, float | None]:
     return shares  # type: ignore[no-any-return]
 
 
+def row_chart(title: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the frame of a chart with one row per request type, as wide as the page."""
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "description": title,
+        "width": "container",
+        "height": {"step": 24},
+        "data": {"values": values},
+        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
+    }
+
+
 def requests_by_type_chart(report: PlaceReport) -> dict[str, Any]:
     """Bar chart of the area's most requested services over the year."""
     assert report.requests is not None
@@ -165,11 +177,7 @@ def requests_by_type_chart(report: PlaceReport) -> dict[str, Any]:
         {"type": row.request_type, "requests": row.area_requests} for row in report.requests.by_type
     ]
     return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "description": title,
-        "width": "container",
-        "height": {"step": 24},
-        "data": {"values": values},
+        **row_chart(title, values),
         "mark": {"type": "bar", "color": AREA_COLOUR},
         "encoding": {
             "y": {"field": "type", "type": "nominal", "sort": "-x", "title": None},
@@ -179,7 +187,6 @@ def requests_by_type_chart(report: PlaceReport) -> dict[str, Any]:
                 {"field": "requests", "type": "quantitative", "title": _("Requests")},
             ],
         },
-        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
     }
 
 
@@ -194,11 +201,7 @@ def days_to_close_chart(report: PlaceReport) -> dict[str, Any]:
                 values.append({"type": row.request_type, "where": where, "days": days})
     title = _("Median days to close a request: %(place)s and the whole city") % {"place": here}
     return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "description": title,
-        "width": "container",
-        "height": {"step": 24},
-        "data": {"values": values},
+        **row_chart(title, values),
         "mark": {"type": "point", "filled": True, "size": 90},
         "encoding": {
             "y": {"field": "type", "type": "nominal", "sort": None, "title": None},
@@ -217,5 +220,4 @@ def days_to_close_chart(report: PlaceReport) -> dict[str, Any]:
                 {"field": "days", "type": "quantitative", "title": _("Median days")},
             ],
         },
-        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
     }

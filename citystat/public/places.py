@@ -51,26 +51,8 @@ def neighborhood_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def neighborhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return place_page(request, "neighborhood", slug)
-
-
-@require_safe
-def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return place_page(request, "district", slug)
-
-
-@require_safe
-def neighborhood_feed(request: HttpRequest, slug: str) -> HttpResponse:
-    return place_feed(request, "neighborhood", slug)
-
-
-@require_safe
-def district_feed(request: HttpRequest, slug: str) -> HttpResponse:
-    return place_feed(request, "district", slug)
-
-
 def place_page(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
+    """Show a neighborhood's or district's page (`kind` comes from the URL pattern)."""
     place = find_place(kind, slug)
     if place is None:
         return place_not_found(request, kind, slug)
@@ -138,6 +120,7 @@ def picker_spec(kind: PlaceKind) -> dict | None:
         return None
 
 
+@require_safe
 def place_feed(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
     """Serve the place's Atom feed: updates about it, coming meetings, newly loaded data."""
     place = find_place(kind, slug)
