@@ -188,4 +188,4 @@ def test_the_demo_plan_round_trips_exactly(db):
     document = read_plan_file(PLAN_FILE)
     plan = load_plan(copy.deepcopy(document), "plan.yaml")
     assert export_plan(plan) == document
-    assert Measure.objects.count() == 67
+    assert Measure.objects.count() == 70
