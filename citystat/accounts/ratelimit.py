@@ -5,9 +5,10 @@ current fixed window's count plus the previous window's, weighted by how much of
 overlaps the last `period_seconds`. That smooths the burst a plain fixed window allows at
 its edges, and costs one atomic `incr` and one `get` per request.
 
-Counts are kept per cache: with the default in-process cache each server worker counts on
-its own, so a visitor spread over N workers may get up to N times the limit. A shared cache
-(memcached) makes the limit exact across workers.
+The `ratelimit` cache is shared by every worker (the app database by default, or Redis:
+citystat/lib/deployment.py). Redis and in-process caches increment atomically; the
+database cache reads and writes, so two requests in the same instant may count as one
+and a burst can slip a little over the limit, never far.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
@@ -61,6 +63,13 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(count), int(multiple or 1) * PERIODS[unit])
 
 
+def keep_alive(cache: BaseCache, key: str, timeout: int) -> None:
+    """Give a counter its own lifetime back after a generic (database cache) incr or decr,
+    which rewrites the entry with the cache's default timeout, maybe shorter than a window."""
+    if type(cache).incr is BaseCache.incr:
+        cache.touch(key, timeout=timeout)
+
+
 def check_rate(
     request: HttpRequest,
     scope: str,
@@ -82,13 +91,15 @@ def check_rate(
     prefix = f"rl:{scope}:{period_seconds}:{who}"
     current_key = f"{prefix}:{window}"
     # Two windows must survive: the current one and the one the next window looks back at.
-    cache.add(current_key, 0, timeout=2 * period_seconds + 1)
+    keep = 2 * period_seconds + 1
+    cache.add(current_key, 0, timeout=keep)
     try:
         current = cache.incr(current_key)
     except ValueError:
         # The entry expired between add and incr (a clock edge); start it again.
-        cache.set(current_key, 1, timeout=2 * period_seconds + 1)
+        cache.set(current_key, 1, timeout=keep)
         current = 1
+    keep_alive(cache, current_key, keep)
     previous = cache.get(f"{prefix}:{window - 1}", 0)
     elapsed = now - window * period_seconds
     overlap = 1 - elapsed / period_seconds
@@ -98,6 +109,7 @@ def check_rate(
     # A refused request is not counted, so a client that retries too early is not pushed
     # further back, and Retry-After stays true.
     cache.decr(current_key)
+    keep_alive(cache, current_key, keep)
     return RateDecision(
         False, seconds_to_wait(current - 1, previous, limit, elapsed, period_seconds), limit, 0
     )

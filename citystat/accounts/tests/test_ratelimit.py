@@ -128,3 +128,26 @@ def test_rates_are_read_from_settings_text(text, rate):
 def test_a_malformed_rate_says_what_is_expected():
     with pytest.raises(ImproperlyConfigured, match="60/minute"):
         parse_rate("lots")
+
+
+@pytest.mark.django_db
+def test_counts_in_the_database_cache_outlive_its_default_timeout(settings):
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_ratelimit_counts",
+            "TIMEOUT": 60,
+        },
+    }
+    call_command("createcachetable", "test_ratelimit_counts", verbosity=0)
+    caches["ratelimit"].clear()
+    with time_machine.travel(START, tick=False):
+        for _ in range(2):
+            check_rate(request_from("198.51.100.7"), "hourly", 2, 3600)
+    # Two minutes on: past the cache's 60-second default, well inside the hour.
+    with time_machine.travel(START + 120, tick=False):
+        assert not check_rate(request_from("198.51.100.7"), "hourly", 2, 3600).allowed

@@ -217,8 +217,22 @@ def parsed_date(request: Request, name: str) -> str | None:
     return raw
 
 
+class MeasurePartViews(PlanApiView):
+    """What hangs below one public measure (/api/v1/measures/<slug>/…)."""
+
+    measure: Measure
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.measure = public_measure(kwargs["slug"])
+        super().initial(request, *args, **kwargs)
+
+    def list(self, request: Request, slug: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
 @extend_schema(tags=["measures"])
-class MeasureValueViews(PlanApiView):
+class MeasureValueViews(MeasurePartViews):
     """A measure's values per period; staff tokens upload values of manual measures."""
 
     serializer_class = api.ValueSerializer
@@ -234,17 +248,12 @@ class MeasureValueViews(PlanApiView):
             values = values.filter(period_start__lte=until)
         return values.order_by("period_start", "breakdown_value")
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.measure = public_measure(kwargs["slug"])
-        super().initial(request, *args, **kwargs)
-
     def last_modified(self) -> Any:
         return self.measure.values.aggregate(at=Max("computed_at"))["at"]
 
     @extend_schema(parameters=VALUE_FILTERS)
     def list(self, request: Request, slug: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return super().list(request, slug)
 
     @extend_schema(
         request=api.ValueUploadSerializer,
@@ -278,26 +287,18 @@ class MeasureValueViews(PlanApiView):
 
 
 @extend_schema(tags=["measures"])
-class NarrativeViews(PlanApiView):
+class NarrativeViews(MeasurePartViews):
     """A measure's narratives per period; department staff write their measures' own."""
 
     serializer_class = api.NarrativeSerializer
     lookup_field = "period"
     write_permission = {"PUT": "plan.change_narrative"}
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.measure = public_measure(kwargs["slug"])
-        super().initial(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet[Narrative]:
         return Narrative.objects.filter(measure=self.measure).order_by("-period")
 
     def last_modified(self) -> Any:
         return self.get_queryset().aggregate(at=Max("updated_at"))["at"]
-
-    def list(self, request: Request, slug: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, slug: str, period: str) -> Response:
         narrative = get_object_or_404(self.get_queryset(), period=period)
@@ -321,22 +322,14 @@ class NarrativeViews(PlanApiView):
 
 
 @extend_schema(tags=["measures"])
-class TargetViews(PlanApiView):
+class TargetViews(MeasurePartViews):
     """A measure's targets per fiscal year; the performance office sets them."""
 
     serializer_class = api.TargetSerializer
     write_permission = {"PUT": "plan.change_target"}
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.measure = public_measure(kwargs["slug"])
-        super().initial(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet[Target]:
         return Target.objects.filter(measure=self.measure).order_by("fiscal_year")
-
-    def list(self, request: Request, slug: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         responses={200: api.TargetSerializer, 201: api.TargetSerializer},
