@@ -9,7 +9,7 @@ import pytest
 from citystat.accounts.tests.conftest import alice, bob, carol, cast, dana, departments  # noqa: F401
 from citystat.city.models import CityProfile
 from citystat.meetings.models import MeetingSeries, RotationSlot
-from citystat.plan.models import Plan, PriorityArea
+from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, PriorityArea, Target
 
 
 @pytest.fixture
@@ -51,3 +51,77 @@ def series(db, city, areas) -> MeetingSeries:
     for position, area in enumerate(areas):
         RotationSlot.objects.create(series=series, priority_area=area, position=position)
     return series
+
+
+def last_month() -> tuple[str, dt.date, dt.date]:
+    first_this = dt.date.today().replace(day=1)
+    end = first_this - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    return f"{start:%Y-%m}", start, end
+
+
+def add_measure(objective, slug: str, value: float, department=None, **fields) -> Measure:
+    """A monthly percent measure with target 90 ± 5 and last month's value `value`."""
+    measure = Measure.objects.create(
+        objective=objective,
+        slug=slug,
+        title=fields.pop("title", slug.replace("-", " ").capitalize()),
+        definition=f"Share of {slug} on time.",
+        unit="percent",
+        direction="higher",
+        frequency="month",
+        department=department,
+        **fields,
+    )
+    Target.objects.create(measure=measure, fiscal_year=2000, value=90, tolerance=5)
+    period, start, end = last_month()
+    MeasureValue.objects.create(
+        measure=measure, period=period, period_start=start, period_end=end, value=value
+    )
+    return measure
+
+
+@pytest.fixture
+def plan_measures(db, city, areas, departments) -> dict[str, Measure]:
+    """Infrastructure: a goal on track, then a goal with one measure off track and one
+    needing attention; plus an internal measure."""
+    infrastructure = areas[0]
+    roads = Goal.objects.create(
+        priority_area=infrastructure, slug="roads", title="Good roads", position=1
+    )
+    water = Goal.objects.create(
+        priority_area=infrastructure, slug="water", title="Clean water", position=2
+    )
+    roads_objective = Objective.objects.create(goal=roads, title="Fix potholes fast")
+    water_objective = Objective.objects.create(goal=water, title="Fix main breaks fast")
+    works, water_services = departments["public-works"], departments["water"]
+    return {
+        "potholes": add_measure(
+            roads_objective, "potholes-on-time", 96.0, works, title="Potholes filled on time"
+        ),
+        "breaks": add_measure(
+            water_objective,
+            "main-breaks-fixed",
+            84.0,
+            water_services,
+            title="Main breaks fixed in a day",
+            position=1,
+        ),
+        "leaks": add_measure(
+            water_objective,
+            "leaks-fixed",
+            61.5,
+            water_services,
+            title="Leaks fixed in a week",
+            position=2,
+        ),
+        "internal": add_measure(
+            water_objective,
+            "crew-overtime",
+            50.0,
+            water_services,
+            title="Crew overtime",
+            is_public=False,
+            position=3,
+        ),
+    }
