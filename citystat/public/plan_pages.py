@@ -17,6 +17,7 @@ from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
 from citystat.catalog.models import Dataset
+from citystat.lib.periods import FiscalCalendar
 from citystat.plan.history import describe, target_history
 from citystat.plan.models import Goal, Measure, MeasureValue, Plan, PriorityArea, Status, Target
 from citystat.plan.status import MeasureStatus, roll_up, status_for
@@ -54,13 +55,15 @@ def public_measures() -> QuerySet[Measure]:
 
 
 def find_area(slug: str) -> PriorityArea | None:
-    return PriorityArea.objects.filter(plan__is_current=True, slug=slug).first()
+    return (
+        PriorityArea.objects.filter(plan__is_current=True, slug=slug).select_related("plan").first()
+    )
 
 
 def find_goal(slug: str) -> Goal | None:
     return (
         Goal.objects.filter(priority_area__plan__is_current=True, slug=slug)
-        .select_related("priority_area")
+        .select_related("priority_area__plan")
         .first()
     )
 
@@ -207,6 +210,13 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
     return f"{rule} {verdict}"
 
 
+def fiscal_calendar() -> FiscalCalendar:
+    """Return the city's fiscal calendar; callers judging many measures read it once."""
+    from citystat.plan.compute.run import city_context
+
+    return city_context().calendar
+
+
 @dataclass
 class MeasureCard:
     measure: Measure
@@ -217,8 +227,10 @@ class MeasureCard:
     target_text: str
 
 
-def measure_card(measure: Measure, today: dt.date | None = None) -> MeasureCard:
-    judged = status_for(measure, today=today)
+def measure_card(
+    measure: Measure, today: dt.date | None = None, calendar: FiscalCalendar | None = None
+) -> MeasureCard:
+    judged = status_for(measure, calendar=calendar or fiscal_calendar(), today=today)
     return MeasureCard(
         measure=measure,
         status=judged.status,
@@ -264,7 +276,11 @@ class GoalSummary:
 
 def goal_summary(goal: Goal, today: dt.date | None = None) -> GoalSummary:
     measures = public_measures().filter(objective__goal=goal).prefetch_related("targets")
-    cards = [measure_card(m, today) for m in measures.order_by("objective__position", "position")]
+    calendar = fiscal_calendar()
+    cards = [
+        measure_card(m, today, calendar)
+        for m in measures.order_by("objective__position", "position")
+    ]
     rolled = roll_up([card.status for card in cards])
     return GoalSummary(
         goal=goal,
@@ -282,6 +298,10 @@ class AreaSummary:
     status_css: str
     goals: list[GoalSummary]
     counts: list[StatusCount]
+
+    @property
+    def measure_count(self) -> int:
+        return sum(len(goal.cards) for goal in self.goals)
 
 
 def area_summary(area: PriorityArea, today: dt.date | None = None) -> AreaSummary:
@@ -305,7 +325,8 @@ def headline_cards(plan: Plan, today: dt.date | None = None) -> list[MeasureCard
         "objective__goal__position",
         "position",
     )
-    return [measure_card(m, today) for m in ordered[:HEADLINE_LIMIT]]
+    calendar = fiscal_calendar()
+    return [measure_card(m, today, calendar) for m in ordered[:HEADLINE_LIMIT]]
 
 
 # ---------------------------------------------------------------- a measure's details
@@ -522,3 +543,54 @@ def measure_stamp(measure: Measure) -> str:
     )
     text = "|".join(str(s) for s in [*stamps.values(), *history])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- cached page parts
+
+FRAGMENT_CACHE_SECONDS = 10 * 60
+
+
+def plan_stamp(plan: Plan) -> str:
+    """Return a fingerprint of the plan's content and values, for cache keys.
+
+    Statuses depend on the day too (a value grows stale), so the date is part of it.
+    """
+    from citystat.plan.models import Narrative
+
+    parts = [
+        str(dt.date.today()),
+        str(MeasureValue.objects.aggregate(t=Max("computed_at"))["t"]),
+        str(Narrative.objects.aggregate(t=Max("updated_at"))["t"]),
+    ]
+    for model in (Target, Measure, Goal, PriorityArea, Plan):
+        parts.append(str(model.history.aggregate(t=Max("history_date"))["t"]))  # type: ignore[attr-defined]
+    parts.append(str(plan.pk))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def cached_render(name: str, stamp: str, template: str, context_fn: Any) -> str:
+    """Render `template` with `context_fn()`, kept in the cache under `stamp`."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    key = f"citystat:public:{name}:{get_language()}:{stamp}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, context_fn())
+        cache.set(key, html, FRAGMENT_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — rendered by an autoescaping template
+
+
+def home_fragment(plan: Plan) -> str:
+    """Return the home page's plan part: areas with status counts, headline measures."""
+
+    def context() -> dict[str, Any]:
+        areas = plan.priority_areas.order_by("position", "title")
+        return {
+            "summaries": [area_summary(area) for area in areas],
+            "headlines": headline_cards(plan),
+        }
+
+    return cached_render(f"home:{plan.pk}", plan_stamp(plan), "public/_home_plan.html", context)

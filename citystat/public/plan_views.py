@@ -63,12 +63,22 @@ def safe_svg(spec: dict[str, Any], title: str) -> str:
 @require_safe
 def priority_areas(request: HttpRequest) -> HttpResponse:
     plan = pages.current_plan()
-    areas = [] if plan is None else list(plan.priority_areas.order_by("position", "title"))
-    return render(
-        request,
-        "public/priority_list.html",
-        {"plan": plan, "summaries": [pages.area_summary(area) for area in areas]},
-    )
+    body: str
+    if plan is None:
+        body = render_to_string("public/_priority_list_body.html", {"summaries": []})
+    else:
+        body = pages.cached_render(
+            f"areas:{plan.pk}",
+            pages.plan_stamp(plan),
+            "public/_priority_list_body.html",
+            lambda: {
+                "summaries": [
+                    pages.area_summary(area)
+                    for area in plan.priority_areas.order_by("position", "title")
+                ]
+            },
+        )
+    return render(request, "public/priority_list.html", {"plan": plan, "body": body})
 
 
 @require_safe
@@ -76,7 +86,13 @@ def priority_area(request: HttpRequest, slug: str) -> HttpResponse:
     area = pages.find_area(slug)
     if area is None:
         return not_found(request, slug, "priority")
-    return render(request, "public/priority.html", {"summary": pages.area_summary(area)})
+    body = pages.cached_render(
+        f"area:{area.pk}",
+        pages.plan_stamp(area.plan),
+        "public/_priority_body.html",
+        lambda: {"summary": pages.area_summary(area)},
+    )
+    return render(request, "public/priority.html", {"area": area, "body": body})
 
 
 @require_safe
@@ -84,16 +100,17 @@ def goal(request: HttpRequest, slug: str) -> HttpResponse:
     found = pages.find_goal(slug)
     if found is None:
         return not_found(request, slug, "goal")
-    summary = pages.goal_summary(found)
-    return render(
-        request,
-        "public/goal.html",
-        {
-            "summary": summary,
+    body = pages.cached_render(
+        f"goal:{found.pk}",
+        pages.plan_stamp(found.priority_area.plan),
+        "public/_goal_body.html",
+        lambda: {
+            "summary": pages.goal_summary(found),
             "area": found.priority_area,
             "strategies": found.strategies.order_by("position", "title"),
         },
     )
+    return render(request, "public/goal.html", {"goal": found, "body": body})
 
 
 def measure_context(measure: Measure) -> dict[str, Any]:

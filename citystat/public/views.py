@@ -4,41 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import DatasetVersion
-from citystat.plan.models import Goal, Plan, PriorityArea
+from citystat.plan.models import Plan
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    from citystat.engagement.queries import recent_updates
+    from citystat.meetings.queries import upcoming_meetings
+    from citystat.public.plan_pages import home_fragment
+
     plan = Plan.current()
     return render(
         request,
         "public/home.html",
         {
             "plan": plan,
-            "priority_areas": priority_areas_of(plan),
+            "plan_body": home_fragment(plan) if plan else "",
+            "next_meetings": upcoming_meetings(limit=1),
+            "updates": recent_updates(limit=3),
             "last_updated": data_last_updated(),
         },
-    )
-
-
-def priority_areas_of(plan: Plan | None) -> list[PriorityArea]:
-    """Return the plan's priority areas in order, with goals and a public measure count."""
-    if plan is None:
-        return []
-    public_measures = Q(goals__objectives__measures__is_public=True)
-    return list(
-        plan.priority_areas.annotate(
-            measure_count=Count("goals__objectives__measures", filter=public_measures)
-        )
-        .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "title")))
-        .order_by("position", "title")
     )
 
 
