@@ -129,6 +129,35 @@ def json_rows(result: SodaResult) -> list[dict[str, Any]]:
     ]
 
 
+def geojson_collection(result: SodaResult) -> dict[str, Any]:
+    """Return rows as a GeoJSON FeatureCollection, as Socrata's .geojson does.
+
+    A row's point comes from its `latitude` and `longitude` (when the query selected
+    them); the other fields are the feature's properties. A row without a point keeps its
+    properties with a null geometry, so paging through features never loses rows.
+    """
+    names = result.names
+    point = (
+        (names.index("latitude"), names.index("longitude"))
+        if {"latitude", "longitude"} <= set(names)
+        else None
+    )
+    features = []
+    for row in result.rows:
+        geometry = None
+        if point is not None:
+            latitude, longitude = row[point[0]], row[point[1]]
+            if latitude is not None and longitude is not None:
+                geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
+        properties = {
+            name: None if value is None else soda_value(value)
+            for name, value in zip(names, row, strict=True)
+            if point is None or name not in ("latitude", "longitude")
+        }
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def csv_text(result: SodaResult) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

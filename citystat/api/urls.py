@@ -16,6 +16,12 @@ urlpatterns = [
         {"extension": "csv"},
         name="soda-resource-csv",
     ),
+    path(
+        "resource/<slug:identifier>.geojson",
+        views.resource,
+        {"extension": "geojson"},
+        name="soda-resource-geojson",
+    ),
     path("api/views/<slug:identifier>.json", views.view, name="soda-view"),
     path("data.json", views.data_json, name="data-json"),
     path(

@@ -16,7 +16,14 @@ from citystat.api.dcat import data_catalog
 from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
 from citystat.api.limits import api_rate_limited
 from citystat.api.open311 import Open311Error, find_requests, services
-from citystat.api.soda import csv_text, find_public_dataset, json_rows, run_query, view_metadata
+from citystat.api.soda import (
+    csv_text,
+    find_public_dataset,
+    geojson_collection,
+    json_rows,
+    run_query,
+    view_metadata,
+)
 from citystat.api.soql import SoqlError
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
@@ -33,15 +40,24 @@ def not_found(identifier: str) -> JsonResponse:
 @api_rate_limited
 @require_safe
 def resource(request: HttpRequest, identifier: str, extension: str) -> HttpResponse:
-    """Answer a SODA 2.x query on one public dataset as JSON or CSV."""
+    """Answer a SODA 2.x query on one public dataset as JSON, CSV or GeoJSON."""
     dataset = find_public_dataset(identifier)
     if dataset is None:
         return not_found(identifier)
+    if extension == "geojson" and not has_points(dataset):
+        return soda_error(
+            f"{identifier!r} has no latitude and longitude; ask for .json or .csv instead.",
+            "query.soql.no-geometry",
+        )
     try:
         result = run_query(dataset, request.GET.dict())
     except SoqlError as error:
         return soda_error(str(error), error.code)
-    if extension == "csv":
+    response: HttpResponse
+    if extension == "geojson":
+        response = JsonResponse(geojson_collection(result))
+        response["Content-Type"] = "application/vnd.geo+json"
+    elif extension == "csv":
         response = HttpResponse(csv_text(result), content_type="text/csv; charset=utf-8")
     else:
         response = JsonResponse(json_rows(result), safe=False)
