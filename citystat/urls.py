@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     # First: /priorities/pick/ must win over the public site's /priorities/<slug>/.
     path("", include("citystat.engagement.urls")),
+    path("", include("citystat.public.urls_priorities")),
     path("", include("citystat.public.urls")),
     path("", include("citystat.public.urls_places")),
     path("", include("citystat.catalog.urls")),

@@ -1,6 +1,44 @@
+"""Resident engagement: questions and moderation, the live board, updates, subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class EngagementConfig(AppConfig):
     name = "citystat.engagement"
     verbose_name = "Resident engagement"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from citystat.accounts.workspace import register_section
+        from citystat.engagement.models import Question
+        from citystat.engagement.panels import agenda_questions_for, live_board_panel
+        from citystat.engagement.sections import questions_waiting
+        from citystat.meetings import hooks
+
+        if live_board_panel not in hooks.meeting_panels:
+            hooks.meeting_panels.append(live_board_panel)
+        if agenda_questions_for not in hooks.agenda_questions:
+            hooks.agenda_questions.append(agenda_questions_for)
+        post_save.connect(question_changed, sender=Question, dispatch_uid="engagement-board")
+        post_delete.connect(question_changed, sender=Question, dispatch_uid="engagement-board-del")
+        register_section(
+            "questions-waiting",
+            "Questions waiting for moderation",
+            items=questions_waiting,
+            permission="engagement.change_question",
+            order=15,
+            empty="No resident question is waiting.",
+        )
+
+
+def question_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Any change to a meeting's question is a new board version for its viewers."""
+    from citystat.engagement.board import bump_board
+
+    if instance.meeting_id:
+        bump_board(instance.meeting_id)

@@ -70,6 +70,7 @@ class Intake:
     submitted_ip: str | None = None
     goal_id: int | None = None
     measure_id: int | None = None
+    meeting_id: int | None = None
 
 
 def check_intake(intake: Intake) -> None:
@@ -120,10 +121,15 @@ def receive_question(intake: Intake) -> Question:
         submitted_ip=intake.submitted_ip,
         goal_id=intake.goal_id,
         measure_id=intake.measure_id,
+        meeting_id=intake.meeting_id,
         flagged_spam=flags.spam,
         flagged_abusive=flags.abusive,
         flag_reasons=flags.summary,
     )
-    question.full_clean()
+    try:
+        question.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise QuestionRefused(field, " ".join(messages)) from error
     question.save()
     return question

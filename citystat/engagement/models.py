@@ -54,6 +54,13 @@ class Question(models.Model):
     contact_email = models.EmailField(blank=True, help_text="Never published.")
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
     neighborhood = models.CharField(max_length=120, blank=True)
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+    )
     goal = models.ForeignKey(
         "plan.Goal", on_delete=models.SET_NULL, null=True, blank=True, related_name="questions"
     )

@@ -1,0 +1,146 @@
+"""Live data inside an update: a measure card, or a dataset's rows filtered to an area.
+
+A dataset filter is data, never SQL: a short list of `{"field": column, "value": text}`
+pairs, each column checked against the dataset's public columns when staff save the
+update (`clean_filter`) and again when the page is drawn. The query quotes the column
+names and passes the values as parameters to the warehouse (`dataset_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from citystat.catalog.models import Dataset
+from citystat.lib.errors import CitystatError
+
+MOST_CONDITIONS = 5
+LONGEST_VALUE = 200
+ROWS_SHOWN = 100
+
+
+class FilterProblem(CitystatError):
+    pass
+
+
+def clean_filter(dataset: Dataset, conditions: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Return `conditions` checked against `dataset`'s public columns, or raise FilterProblem."""
+    if not isinstance(conditions, list) or len(conditions) > MOST_CONDITIONS:
+        raise FilterProblem(_("Use at most %(n)s conditions.") % {"n": MOST_CONDITIONS})
+    public = {spec["name"] for spec in dataset.public_fields}
+    cleaned = []
+    for condition in conditions:
+        if not isinstance(condition, dict):
+            raise FilterProblem(_("Each condition is a column and a value."))
+        column = str(condition.get("field", "")).strip()
+        value = str(condition.get("value", "")).strip()
+        if column not in public:
+            raise FilterProblem(
+                _("%(column)s is not a public column of %(dataset)s; use one of: %(columns)s.")
+                % {
+                    "column": column or "''",
+                    "dataset": dataset.title,
+                    "columns": ", ".join(sorted(public)),
+                }
+            )
+        if not value or len(value) > LONGEST_VALUE:
+            raise FilterProblem(
+                _("Give %(column)s a value of 1 to %(n)s characters.")
+                % {"column": column, "n": LONGEST_VALUE}
+            )
+        cleaned.append({"field": column, "value": value})
+    return cleaned
+
+
+@dataclass
+class DatasetEmbed:
+    dataset: Dataset
+    conditions: list[dict[str, str]]
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    total: int = 0
+    by_area: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    problem: str = ""
+
+
+def where_clause(conditions: list[dict[str, str]]) -> tuple[str, list[str]]:
+    from citystat.catalog.warehouse import quote_identifier
+
+    if not conditions:
+        return "", []
+    parts = [f"CAST({quote_identifier(c['field'])} AS VARCHAR) = ?" for c in conditions]
+    return " WHERE " + " AND ".join(parts), [c["value"] for c in conditions]
+
+
+def dataset_rows(dataset: Dataset, conditions: list[dict[str, str]]) -> DatasetEmbed:
+    """Return the dataset's public rows matching `conditions` (the first ROWS_SHOWN)."""
+    from citystat.catalog.warehouse import connect, quote_identifier, table_name
+    from citystat.city.maps import layer_for_breakdown
+
+    embed = DatasetEmbed(dataset, conditions)
+    if not dataset.is_public or dataset.latest_version is None:
+        embed.problem = _("This dataset has no public data yet.")
+        return embed
+    try:
+        conditions = clean_filter(dataset, conditions)
+    except FilterProblem as problem:
+        embed.problem = str(problem)
+        return embed
+    embed.columns = [spec["name"] for spec in dataset.public_fields]
+    selected = ", ".join(quote_identifier(column) for column in embed.columns)
+    where, parameters = where_clause(conditions)
+    relation = table_name(dataset.slug)
+    with connect() as connection:
+        counted = connection.execute(f"SELECT count(*) FROM {relation}{where}", parameters)
+        embed.total = int((counted.fetchone() or (0,))[0])
+        embed.rows = connection.execute(
+            f"SELECT {selected} FROM {relation}{where} LIMIT {ROWS_SHOWN}", parameters
+        ).fetchall()
+        for column in embed.columns:
+            layer = layer_for_breakdown(column)
+            if layer is None:
+                continue
+            counts = connection.execute(
+                f"SELECT CAST({quote_identifier(column)} AS VARCHAR), count(*) FROM {relation}"
+                f"{where} GROUP BY 1",
+                parameters,
+            ).fetchall()
+            embed.by_area[layer] = {str(name): float(count) for name, count in counts if name}
+    return embed
+
+
+def area_map_spec(layer_slug: str, counts: dict[str, float | None], title: str) -> dict[str, Any]:
+    from citystat.city.maps import choropleth
+
+    return choropleth(layer_slug, counts, title=title, value_format=",.0f")
+
+
+@dataclass
+class MeasureCard:
+    title: str
+    url: str
+    value: float | None
+    period: str
+    unit: str
+    status: str
+    status_label: str
+
+
+def measure_card(measure: Any) -> MeasureCard:
+    """Return what the update's measure card shows: the latest value and its status."""
+    from citystat.plan.status import status_for
+
+    judged = status_for(measure)
+    value = judged.value
+    url = measure.get_absolute_url() if hasattr(measure, "get_absolute_url") else ""
+    return MeasureCard(
+        title=measure.title,
+        url=url,
+        value=value.value if value is not None else None,
+        period=value.period if value is not None else "",
+        unit=measure.get_unit_display(),
+        status=str(judged.status),
+        status_label=judged.status.label,
+    )

@@ -1,0 +1,133 @@
+"""Atom feeds (RFC 4287): all updates, and one per neighborhood, district, goal, and meetings.
+
+Django's feed framework escapes every title and summary, so what staff typed can never
+become markup in a feed reader; no feed names a person or an email address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from citystat.engagement.models import AreaKind, Update
+from citystat.engagement.queries import published_updates
+
+ITEMS = 30
+
+
+class AllUpdatesFeed(Feed):
+    feed_type = Atom1Feed
+    link = "/updates/"
+
+    def title(self, obj: Any = None) -> str:
+        from citystat.city.models import CityProfile
+
+        return _("%(city)s: updates") % {"city": CityProfile.current().name}
+
+    def subtitle(self, obj: Any = None) -> str:
+        return _("Short updates from the city, with the data behind them.")
+
+    def updates(self, obj: Any) -> Any:
+        return published_updates()
+
+    def items(self, obj: Any = None) -> list[Update]:
+        return list(self.updates(obj).distinct().order_by("-published_at")[:ITEMS])
+
+    def item_title(self, item: Update) -> str:
+        return item.title
+
+    def item_description(self, item: Update) -> str:
+        return item.body
+
+    def item_link(self, item: Update) -> str:
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item: Update) -> dt.datetime | None:
+        return item.published_at
+
+    def item_updateddate(self, item: Update) -> dt.datetime:
+        return item.updated_at
+
+
+class AreaFeed(AllUpdatesFeed):
+    kind: str = AreaKind.NEIGHBORHOOD
+
+    def get_object(self, request: HttpRequest, name: str) -> str:  # type: ignore[override]
+        from citystat.city.places import places
+
+        if name not in {place.name for place in places(self.kind)}:  # type: ignore[arg-type]
+            raise Http404("No such area")
+        return name
+
+    def title(self, obj: Any = None) -> str:
+        return _("Updates about %(area)s") % {"area": obj}
+
+    def link(self, obj: Any = None) -> str:  # type: ignore[override]
+        return "/updates/"
+
+    def updates(self, obj: Any) -> Any:
+        return published_updates().filter(areas__kind=self.kind, areas__name=obj)
+
+
+class NeighborhoodFeed(AreaFeed):
+    kind = AreaKind.NEIGHBORHOOD
+
+
+class DistrictFeed(AreaFeed):
+    kind = AreaKind.DISTRICT
+
+
+class GoalFeed(AllUpdatesFeed):
+    def get_object(self, request: HttpRequest, goal_id: int) -> Any:  # type: ignore[override]
+        from citystat.plan.models import Goal
+
+        goal = Goal.objects.filter(pk=goal_id).first()
+        if goal is None:
+            raise Http404("No such goal")
+        return goal
+
+    def title(self, obj: Any = None) -> str:
+        return _("Updates about %(goal)s") % {"goal": obj.title}
+
+    def updates(self, obj: Any) -> Any:
+        from django.db.models import Q
+
+        return published_updates().filter(Q(goal=obj) | Q(measure__objective__goal=obj))
+
+
+class MeetingsFeed(Feed):
+    """The meeting calendar as a feed: coming meetings, soonest first."""
+
+    feed_type = Atom1Feed
+    link = "/meetings/"
+
+    def title(self) -> str:
+        from citystat.city.models import CityProfile
+
+        return _("%(city)s: stat meetings") % {"city": CityProfile.current().name}
+
+    def items(self) -> list[Any]:
+        from citystat.meetings.queries import upcoming_meetings
+
+        return upcoming_meetings(limit=ITEMS)
+
+    def item_title(self, item: Any) -> str:
+        return str(item)
+
+    def item_description(self, item: Any) -> str:
+        area = item.priority_area.title if item.priority_area else ""
+        return " · ".join(part for part in (area, item.location) if part)
+
+    def item_link(self, item: Any) -> str:
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item: Any) -> dt.datetime:
+        return item.created_at
+
+    def item_updateddate(self, item: Any) -> dt.datetime:
+        return item.updated_at

@@ -1,0 +1,167 @@
+"""Public and staff forms; each keeps what the person typed and names the field at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citystat.city.places import places
+from citystat.engagement.embeds import FilterProblem, clean_filter
+from citystat.engagement.intake import question_text_problem
+from citystat.engagement.models import QUESTION_MAX_LENGTH, Question, Subscription, Update
+
+
+def area_choices(kind: str, blank: Any) -> list[tuple[str, Any]]:
+    return [("", blank), *((place.name, place.label) for place in places(kind))]  # type: ignore[arg-type]
+
+
+def set_choices(field: forms.Field, choices: list[tuple[str, Any]]) -> None:
+    field.choices = choices  # type: ignore[attr-defined]
+
+
+class AskForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your question"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        strip=False,
+        help_text=_("Up to %(limit)s characters. Questions are read by a moderator first.")
+        % {"limit": f"{QUESTION_MAX_LENGTH:,}"},
+    )
+    name = forms.CharField(
+        label=_("Your name (optional, never published)"), required=False, max_length=120
+    )
+    email = forms.EmailField(
+        label=_("Your email (optional, never published)"),
+        required=False,
+        help_text=_("We write once, when your question is answered."),
+    )
+    neighborhood = forms.ChoiceField(label=_("Your neighborhood (optional)"), required=False)
+    meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    goal = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    measure = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The intake's own check names the problem (binary, empty, too long) in words a
+        # resident understands; Django's null-character validator would pre-empt it.
+        self.fields["text"].validators = []
+        self.fields["text"].required = False
+        set_choices(self.fields["neighborhood"], area_choices("neighborhood", _("Not saying")))
+        self.fields["text"].widget.attrs["aria-describedby"] = "id_text_helptext"
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data.get("text") or ""
+        problem = question_text_problem(text)
+        if problem:
+            raise forms.ValidationError(problem)
+        return text
+
+
+class ModerationForm(forms.Form):
+    """One moderator action on one question; which fields count depends on `action`."""
+
+    ACTIONS = ["approve", "reject", "merge", "assign", "answer"]
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    reason = forms.CharField(label=_("Reason for rejecting"), required=False, max_length=300)
+    merge_into = forms.IntegerField(label=_("Merge into question number"), required=False)
+    meeting = forms.IntegerField(label=_("Meeting"), required=False)
+    goal = forms.IntegerField(label=_("Goal"), required=False)
+    answer = forms.CharField(label=_("Written answer"), required=False, widget=forms.Textarea)
+
+
+class LiveForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("show", "show"), ("hide", "hide"), ("answered", "answered")]
+    )
+    recording_time = forms.CharField(
+        label=_("Time in the recording (h:mm:ss, optional)"), required=False, max_length=12
+    )
+    next = forms.CharField(required=False)
+
+
+class UpdateForm(forms.ModelForm):
+    neighborhoods = forms.MultipleChoiceField(
+        label=_("Neighborhoods it concerns"), required=False, widget=forms.SelectMultiple
+    )
+    districts = forms.MultipleChoiceField(
+        label=_("Council districts it concerns"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    filter_text = forms.CharField(
+        label=_("Dataset filter"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One condition per line as column = value, for example neighborhood = Ivanhoe. "
+            "Only the dataset's public columns can be used."
+        ),
+    )
+    publish = forms.BooleanField(label=_("Publish now"), required=False)
+
+    class Meta:
+        model = Update
+        fields = ["title", "slug", "body", "measure", "goal", "dataset"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["neighborhoods"], area_choices("neighborhood", "")[1:])
+        set_choices(self.fields["districts"], area_choices("district", "")[1:])
+        if self.instance.pk:
+            areas = list(self.instance.areas.values_list("kind", "name"))
+            self.initial["neighborhoods"] = [n for k, n in areas if k == "neighborhood"]
+            self.initial["districts"] = [n for k, n in areas if k == "district"]
+            self.initial["filter_text"] = "\n".join(
+                f"{c['field']} = {c['value']}" for c in self.instance.dataset_filter
+            )
+            self.initial["publish"] = self.instance.published_at is not None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        lines = [line for line in (cleaned.get("filter_text") or "").splitlines() if line.strip()]
+        conditions = []
+        for line in lines:
+            column, separator, value = line.partition("=")
+            if not separator:
+                self.add_error("filter_text", _("Write each condition as column = value."))
+                return cleaned
+            conditions.append({"field": column.strip(), "value": value.strip()})
+        dataset = cleaned.get("dataset")
+        if conditions and dataset is None:
+            self.add_error("dataset", _("Choose the dataset the filter applies to."))
+            return cleaned
+        try:
+            cleaned["dataset_filter"] = clean_filter(dataset, conditions) if dataset else []
+        except FilterProblem as problem:
+            self.add_error("filter_text", str(problem))
+        return cleaned
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label=_("Your email"))
+    subject = forms.ChoiceField(label=_("Send me news about"), choices=Subscription.Subject.choices)
+    neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
+    district = forms.ChoiceField(label=_("Council district"), required=False)
+    goal = forms.ChoiceField(label=_("Goal"), required=False)
+
+    def __init__(self, *args: Any, goals: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["neighborhood"], area_choices("neighborhood", _("Choose one")))
+        set_choices(self.fields["district"], area_choices("district", _("Choose one")))
+        set_choices(self.fields["goal"], [("", _("Choose one")), *goals])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        subject = cleaned.get("subject")
+        needed = {"neighborhood": "neighborhood", "district": "district", "goal": "goal"}
+        field = needed.get(subject or "")
+        if field and not cleaned.get(field):
+            self.add_error(field, _("Choose which one you want news about."))
+        cleaned["subject_key"] = cleaned.get(field, "") if field else ""
+        return cleaned
+
+
+def question_label(question: Question) -> str:
+    return f"#{question.pk}: {question.text[:80]}"

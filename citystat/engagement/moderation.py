@@ -1,0 +1,137 @@
+"""What a moderator does to a question: approve, reject, merge, assign, answer, show live.
+
+Each function saves the question (the audit log and the board version follow from the
+save) and, when a question becomes answered, tells the resident once if they left an
+email address (`notify_answered`).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citystat.engagement.emails import send_answer_email
+from citystat.engagement.models import Question
+from citystat.lib.errors import CitystatError
+
+
+class ModerationError(CitystatError):
+    pass
+
+
+def approve(question: Question) -> None:
+    question.state = Question.State.APPROVED
+    question.rejection_reason = ""
+    question.save()
+
+
+def reject(question: Question, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ModerationError(_("Say why the question is rejected; the reason is kept."))
+    question.state = Question.State.REJECTED
+    question.rejection_reason = reason[:300]
+    question.live = Question.Live.NOT_SHOWN
+    question.save()
+
+
+def merge(question: Question, into: Question) -> None:
+    """Fold a duplicate into `into`: it leaves the queue and the board, `into` stands for it."""
+    if into.pk == question.pk or into.merged_into_id == question.pk:
+        raise ModerationError(_("A question cannot be merged into itself."))
+    while into.merged_into is not None:
+        into = into.merged_into
+    question.state = Question.State.MERGED
+    question.merged_into = into
+    question.live = Question.Live.NOT_SHOWN
+    question.save()
+
+
+def assign(question: Question, *, meeting_id: int | None, goal_id: int | None) -> None:
+    previous_meeting = question.meeting_id
+    question.meeting_id = meeting_id
+    question.goal_id = goal_id
+    if previous_meeting != meeting_id:
+        question.live = Question.Live.NOT_SHOWN
+    question.save()
+    if previous_meeting and previous_meeting != meeting_id:
+        from citystat.engagement.board import bump_board
+
+        bump_board(previous_meeting)
+
+
+def answer_in_writing(question: Question, text: str) -> None:
+    text = text.strip()
+    if not text:
+        raise ModerationError(_("Write the answer residents will read."))
+    question.answer = text
+    question.state = Question.State.ANSWERED
+    question.answered_at = question.answered_at or timezone.now()
+    question.save()
+    notify_answered(question)
+
+
+def put_on_screen(question: Question) -> None:
+    """Show the question on its meeting's board; the one shown before steps down."""
+    if question.meeting_id is None:
+        raise ModerationError(_("Assign the question to a meeting before showing it."))
+    if not question.is_public:
+        raise ModerationError(_("Approve the question before showing it."))
+    with transaction.atomic():
+        shown = Question.objects.filter(
+            meeting_id=question.meeting_id, live=Question.Live.ON_SCREEN
+        )
+        for other in shown.exclude(pk=question.pk):
+            other.live = Question.Live.NOT_SHOWN
+            other.save()
+        question.live = Question.Live.ON_SCREEN
+        question.shown_at = timezone.now()
+        question.save()
+
+
+def take_off_screen(question: Question) -> None:
+    question.live = Question.Live.NOT_SHOWN
+    question.save()
+
+
+def answered_live(question: Question, recording_seconds: int | None = None) -> None:
+    """Mark the question answered in the meeting, optionally where in the recording."""
+    if question.meeting_id is None or not question.is_public:
+        raise ModerationError(_("Only an approved question of a meeting can be answered live."))
+    now = timezone.now()
+    question.live = Question.Live.ANSWERED_LIVE
+    question.state = Question.State.ANSWERED
+    question.answered_live_at = now
+    question.answered_at = question.answered_at or now
+    question.recording_seconds = recording_seconds
+    question.save()
+    notify_answered(question)
+
+
+def notify_answered(question: Question) -> bool:
+    """Email the resident that their question was answered, once; say whether it was sent."""
+    if not question.contact_email:
+        return False
+    with transaction.atomic():
+        claimed = Question.objects.filter(pk=question.pk, answer_emailed_at__isnull=True).update(
+            answer_emailed_at=timezone.now()
+        )
+    if not claimed:
+        return False
+    send_answer_email(question)
+    return True
+
+
+def parse_recording_time(text: str) -> int | None:
+    """Read `1:02:03`, `62:03` or `3723` as seconds into the recording; blank is None."""
+    text = text.strip()
+    if not text:
+        return None
+    parts = text.split(":")
+    if len(parts) > 3 or not all(part.isdigit() for part in parts):
+        raise ModerationError(_("Write the time in the recording as h:mm:ss, such as 1:02:03."))
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds

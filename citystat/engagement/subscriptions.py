@@ -1,0 +1,230 @@
+"""Email subscriptions: double opt-in, one-click unsubscribe, and the digest with its ledger.
+
+Links carry signed tokens (django.core.signing, salted per purpose), so confirming or
+unsubscribing needs no account and no stored secret. The digest records every item it
+sends to an address in `SentItem` inside the same transaction as the send, so running
+`citystat digest` twice, or from two machines at once, never sends an item twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citystat.engagement.emails import send_message, site_url
+from citystat.engagement.models import AreaKind, SentItem, Subscription, Update
+from citystat.engagement.queries import published_updates
+
+CONFIRM_SALT = "citystat.engagement.confirm"
+UNSUBSCRIBE_SALT = "citystat.engagement.unsubscribe"
+CONFIRM_DAYS = 7
+# A digest tells of meetings starting within this many days.
+MEETINGS_AHEAD = dt.timedelta(days=14)
+
+
+def confirm_token(subscription: Subscription) -> str:
+    return signing.dumps({"s": subscription.pk, "e": subscription.email}, salt=CONFIRM_SALT)
+
+
+def unsubscribe_token(email: str) -> str:
+    return signing.dumps({"e": email.lower()}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(email: str) -> str:
+    return site_url(reverse("engagement:unsubscribe", args=[unsubscribe_token(email)]))
+
+
+def subscribe(email: str, subject: str, subject_key: str) -> Subscription:
+    """Record the wish and send the confirmation link; nothing is sent until it is used."""
+    email = email.strip().lower()
+    subscription, created = Subscription.objects.get_or_create(
+        email=email, subject=subject, subject_key=subject_key
+    )
+    if not created and subscription.is_active:
+        return subscription
+    subscription.confirmed_at = None
+    subscription.unsubscribed_at = None
+    subscription.save()
+    link = site_url(reverse("engagement:confirm", args=[confirm_token(subscription)]))
+    send_message(
+        email,
+        _("Confirm your subscription"),
+        "confirm",
+        {"subscription": subscription, "label": subject_label(subscription), "link": link},
+        unsubscribe_url=unsubscribe_url(email),
+    )
+    return subscription
+
+
+def confirm(token: str) -> Subscription | None:
+    """Confirm the subscription a link names; None when the link is wrong or expired."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=dt.timedelta(days=CONFIRM_DAYS))
+    except signing.BadSignature:
+        return None
+    subscription = Subscription.objects.filter(pk=data.get("s"), email=data.get("e")).first()
+    if subscription is None:
+        return None
+    if subscription.confirmed_at is None or subscription.unsubscribed_at is not None:
+        subscription.confirmed_at = timezone.now()
+        subscription.unsubscribed_at = None
+        subscription.save()
+    return subscription
+
+
+def unsubscribe(token: str) -> str | None:
+    """End every subscription of the address the link names; return it, or None if invalid."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    email = str(data.get("e", ""))
+    Subscription.objects.filter(email=email, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    return email
+
+
+def subject_label(subscription: Subscription) -> str:
+    if subscription.subject == Subscription.Subject.MEETINGS:
+        return _("the meeting calendar")
+    if subscription.subject == Subscription.Subject.GOAL:
+        from citystat.plan.models import Goal
+
+        goal = Goal.objects.filter(pk=subscription.subject_key).first()
+        return goal.title if goal else _("a goal")
+    if subscription.subject == Subscription.Subject.DISTRICT:
+        return _("District %(name)s") % {"name": subscription.subject_key}
+    return subscription.subject_key
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    kind: str
+    item_id: int
+    title: str
+    url: str
+    when: dt.datetime
+    summary: str = ""
+
+
+def updates_for(subscription: Subscription, since: dt.datetime) -> list[Update]:
+    updates = published_updates().filter(published_at__gte=since)
+    if subscription.subject == Subscription.Subject.NEIGHBORHOOD:
+        updates = updates.filter(
+            areas__kind=AreaKind.NEIGHBORHOOD, areas__name=subscription.subject_key
+        )
+    elif subscription.subject == Subscription.Subject.DISTRICT:
+        updates = updates.filter(
+            areas__kind=AreaKind.DISTRICT, areas__name=subscription.subject_key
+        )
+    elif subscription.subject == Subscription.Subject.GOAL:
+        key = subscription.subject_key
+        updates = updates.filter(Q(goal_id=key) | Q(measure__objective__goal_id=key))
+    else:
+        return []
+    return list(updates.distinct())
+
+
+def items_for(subscription: Subscription, now: dt.datetime) -> list[DigestItem]:
+    """Return what the subscription's subject has to tell since it was confirmed."""
+    since = subscription.confirmed_at or now
+    items = [
+        DigestItem(
+            "update",
+            u.pk,
+            u.title,
+            site_url(u.get_absolute_url()),
+            u.published_at or now,
+            u.body[:300],
+        )
+        for u in updates_for(subscription, since)
+    ]
+    if subscription.subject == Subscription.Subject.MEETINGS:
+        from citystat.meetings.queries import upcoming_meetings
+
+        for meeting in upcoming_meetings(limit=50):
+            if meeting.starts_at <= now + MEETINGS_AHEAD:
+                items.append(
+                    DigestItem(
+                        "meeting",
+                        meeting.pk,
+                        str(meeting),
+                        site_url(meeting.get_absolute_url()),
+                        meeting.starts_at,
+                    )
+                )
+    return items
+
+
+@dataclass
+class DigestReport:
+    messages: int = 0
+    items: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def pending_items(now: dt.datetime) -> dict[str, list[DigestItem]]:
+    """Return {address: items never sent to it}, each item once however many subjects match."""
+    by_email: dict[str, dict[tuple[str, int], DigestItem]] = defaultdict(dict)
+    active = Subscription.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+    for subscription in active.order_by("email", "pk"):
+        for item in items_for(subscription, now):
+            by_email[subscription.email][(item.kind, item.item_id)] = item
+    sent = defaultdict(set)
+    for email, kind, item_id in SentItem.objects.filter(email__in=list(by_email)).values_list(
+        "email", "item_kind", "item_id"
+    ):
+        sent[email].add((kind, item_id))
+    return {
+        email: sorted((i for k, i in items.items() if k not in sent[email]), key=lambda i: i.when)
+        for email, items in by_email.items()
+        if set(items) - sent[email]
+    }
+
+
+def send_digest(now: dt.datetime | None = None) -> DigestReport:
+    """Send each subscriber one message with the items they have not had; safe to repeat."""
+    now = now or timezone.now()
+    report = DigestReport()
+    for email, items in pending_items(now).items():
+        try:
+            with transaction.atomic():
+                SentItem.objects.bulk_create(
+                    [
+                        SentItem(email=email, item_kind=i.kind, item_id=i.item_id, sent_at=now)
+                        for i in items
+                    ]
+                )
+                send_digest_message(email, items)
+        except IntegrityError:
+            # Another digest run claimed these items first; it sends them.
+            report.skipped.append(email)
+            continue
+        report.messages += 1
+        report.items += len(items)
+    return report
+
+
+def send_digest_message(email: str, items: list[DigestItem]) -> None:
+    context: dict[str, Any] = {
+        "updates": [i for i in items if i.kind == "update"],
+        "meetings": [i for i in items if i.kind == "meeting"],
+        "manage_url": site_url(reverse("engagement:subscribe")),
+    }
+    send_message(
+        email,
+        _("News from the city: %(count)s new item(s)") % {"count": len(items)},
+        "digest",
+        context,
+        unsubscribe_url=unsubscribe_url(email),
+    )

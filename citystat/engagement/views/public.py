@@ -1,0 +1,135 @@
+"""Residents' pages: ask a question, the live board, answered questions, updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from citystat.accounts.context import client_ip
+from citystat.accounts.ratelimit import too_many_requests
+from citystat.engagement.board import board_etag, board_html, board_version
+from citystat.engagement.embeds import area_map_spec, dataset_rows, measure_card
+from citystat.engagement.forms import AskForm
+from citystat.engagement.intake import Intake, receive_question
+from citystat.engagement.models import Question
+from citystat.engagement.queries import public_questions, published_updates
+from citystat.engagement.views.limits import form_rate
+
+# A resident may send a few questions in a row; a script may not (docs/engagement.md).
+QUESTIONS_PER_IP = (5, 600)
+QUESTIONS_PER_EMAIL = (3, 3600)
+
+
+def subjects_from(values: Any) -> dict[str, Any]:
+    """Return the meeting, goal and measure a question is about, from ids or slugs."""
+    from citystat.meetings.models import Meeting
+    from citystat.plan.models import Goal, Measure
+
+    found: dict[str, Any] = {"meeting": None, "goal": None, "measure": None}
+    meeting = str(values.get("meeting") or "")
+    if meeting.isdigit():
+        found["meeting"] = Meeting.objects.filter(pk=meeting).first()
+    goal = str(values.get("goal") or "")
+    if goal:
+        found["goal"] = Goal.objects.filter(pk=goal).first() if goal.isdigit() else None
+        found["goal"] = found["goal"] or Goal.objects.filter(slug=goal).first()
+    measure = str(values.get("measure") or "")
+    if measure:
+        found["measure"] = Measure.objects.filter(slug=measure, is_public=True).first()
+        if found["measure"] is None and measure.isdigit():
+            found["measure"] = Measure.objects.filter(pk=measure, is_public=True).first()
+    if found["measure"] is not None and found["goal"] is None:
+        found["goal"] = found["measure"].objective.goal
+    return found
+
+
+def ask(request: HttpRequest) -> HttpResponseBase:
+    subjects = subjects_from(request.POST if request.method == "POST" else request.GET)
+    initial = {name: obj.pk for name, obj in subjects.items() if obj is not None}
+    form = AskForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        decision = form_rate(request, "questions", QUESTIONS_PER_IP, QUESTIONS_PER_EMAIL)
+        if not decision.allowed:
+            return too_many_requests(request, decision)
+        if form.is_valid():
+            data = form.cleaned_data
+            receive_question(
+                Intake(
+                    text=data["text"],
+                    channel=Question.Channel.FORM,
+                    name=data["name"],
+                    contact_email=data["email"],
+                    neighborhood=data["neighborhood"],
+                    submitted_ip=client_ip(request),
+                    meeting_id=getattr(subjects["meeting"], "pk", None),
+                    goal_id=getattr(subjects["goal"], "pk", None),
+                    measure_id=getattr(subjects["measure"], "pk", None),
+                )
+            )
+            return redirect("engagement:ask-thanks")
+    status = 400 if form.errors else 200
+    return render(request, "engagement/ask.html", {"form": form, **subjects}, status=status)
+
+
+def ask_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "engagement/ask_thanks.html")
+
+
+def answered_questions(request: HttpRequest) -> HttpResponse:
+    answered = public_questions().filter(state=Question.State.ANSWERED)
+    answered = answered.select_related("meeting", "goal").order_by("-answered_at")[:100]
+    return render(request, "engagement/questions.html", {"questions": answered})
+
+
+def question(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(
+        public_questions().select_related("meeting", "goal", "measure"), pk=pk
+    )
+    return render(request, "engagement/question.html", {"question": found})
+
+
+@require_GET
+def board(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Return the live board fragment; `304` when the viewer already has this version."""
+    version = board_version(meeting_id)
+    if version == 0:
+        from citystat.meetings.models import Meeting
+
+        if not Meeting.objects.filter(pk=meeting_id).exists():
+            raise Http404("No such meeting")
+    etag = board_etag(meeting_id, version)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponse(status=304, headers=headers)
+    return HttpResponse(board_html(meeting_id, version), headers=headers)
+
+
+def updates(request: HttpRequest) -> HttpResponse:
+    shown = published_updates().prefetch_related("areas").order_by("-published_at")[:50]
+    return render(request, "engagement/updates.html", {"updates": shown})
+
+
+def update(request: HttpRequest, slug: str) -> HttpResponse:
+    found = get_object_or_404(published_updates().select_related("measure", "dataset"), slug=slug)
+    context: dict[str, Any] = {"update": found, "areas": list(found.areas.all())}
+    if found.measure is not None and found.measure.is_public:
+        context["card"] = measure_card(found.measure)
+    if found.dataset is not None and found.dataset.is_public:
+        embed = dataset_rows(found.dataset, found.dataset_filter)
+        context["embed"] = embed
+        maps: list[dict[str, Any]] = []
+        for layer_slug, counts in embed.by_area.items():
+            if counts:
+                spec = area_map_spec(layer_slug, counts, found.dataset.title)
+                maps.append(
+                    {
+                        "id": f"update-map-{len(maps) + 1}",
+                        "spec": spec,
+                        "counts": sorted(counts.items()),
+                    }
+                )
+        context["maps"] = maps
+    return render(request, "engagement/update.html", context)
