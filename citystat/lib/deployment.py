@@ -8,7 +8,6 @@ citystat.lib.config they import no models, so settings.py can use them.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -150,7 +149,7 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "stream": sys.stderr,
+                "stream": "ext://sys.stderr",
                 "filters": ["request_id", "redact"],
                 "formatter": "citystat",
             }

@@ -44,17 +44,19 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             if getattr(settings, "CITYSTAT_ACCESS_LOG", False):
+                milliseconds = round((time.perf_counter() - started) * 1000, 1)
                 # The path without its query string: tokens may ride in query strings.
                 access_log.info(
-                    "%s %s %s",
+                    "%s %s %s %.1f ms",
                     request.method,
                     request.path,
                     response.status_code,
+                    milliseconds,
                     extra={
                         "method": request.method,
                         "path": request.path,
                         "status": response.status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "duration_ms": milliseconds,
                     },
                 )
             return response

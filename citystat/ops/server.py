@@ -1,7 +1,19 @@
-"""Run the app under gunicorn, after checking that it can serve."""
+"""Run the app under gunicorn, after checking that it can serve.
+
+Stopping: SIGTERM (what systemd, Docker and `kill` send) or SIGINT drains the node:
+gunicorn stops accepting, lets each worker finish the request it is answering, for up to
+`GRACEFUL_SECONDS`, then exits 0. A load balancer polling `/readyz` moves traffic to the
+other nodes meanwhile.
+"""
 
 from __future__ import annotations
 
+import copy
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +22,13 @@ from django.core.management.base import CommandError
 from gunicorn.app.base import BaseApplication
 
 from citystat.catalog import warehouse
+from citystat.ops import metrics
+from citystat.ops.caches import create_cache_tables
 from citystat.ops.health import check_health
+
+# How long a stopping node gives in-flight requests (a large download, a slow aggregate).
+GRACEFUL_SECONDS = 30
+REQUEST_TIMEOUT_SECONDS = 60
 
 
 def serve(host: str, port: int, workers: int, stdout: Any) -> None:
@@ -29,22 +47,82 @@ def serve(host: str, port: int, workers: int, stdout: Any) -> None:
             "run `citystat migrate` and check DATABASE_URL and CITYSTAT_WAREHOUSE.",
             returncode=2,
         )
+    # A site moved from Redis to the database cache has no cache tables yet.
+    create_cache_tables()
     # The health check opened the warehouse; each worker opens its own after fork.
     warehouse.forget_connections()
+    settings.CITYSTAT_ACCESS_LOG = True
+    metrics_folder = prepare_metrics_folder() if settings.CITYSTAT_METRICS else None
     stdout.write(
         f"Serving citystat on http://{host}:{port} with {workers} worker(s); Ctrl-C stops."
     )
-    GunicornApplication(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "accesslog": "-",
-            "errorlog": "-",
-            "timeout": 60,
-            "graceful_timeout": 10,
-            "forwarded_allow_ips": "127.0.0.1",
-        }
-    ).run()
+    try:
+        GunicornApplication(gunicorn_options(host, port, workers)).run()
+    finally:
+        if metrics_folder is not None and metrics_folder.name.startswith("citystat-metrics-"):
+            shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        # The app writes one access line per request itself, with its request id, in the
+        # site's log format (citystat.ops.middleware); gunicorn's would be a second one.
+        "accesslog": None,
+        "errorlog": "-",
+        "logconfig_dict": gunicorn_logging(),
+        "timeout": REQUEST_TIMEOUT_SECONDS,
+        "graceful_timeout": GRACEFUL_SECONDS,
+        "forwarded_allow_ips": "127.0.0.1",
+        "child_exit": forget_worker_metrics,
+        # gunicorn ≥ 25.1 opens a control socket at one fixed path per user; two nodes on
+        # one machine (tests, a blue/green switch) would take it from each other.
+        "control_socket_disable": True,
+    }
+
+
+def gunicorn_logging() -> dict[str, Any]:
+    """gunicorn's own messages through the site's formatter (text or JSON)."""
+    site = copy.deepcopy(settings.LOGGING)
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": site.get("filters", {}),
+        "formatters": site.get("formatters", {}),
+        "handlers": site.get("handlers", {}),
+        "root": site.get("root", {}),
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }
+
+
+def prepare_metrics_folder() -> Path:
+    """Give the workers an empty folder for their metric files (multiprocess mode).
+
+    An operator's PROMETHEUS_MULTIPROC_DIR is used (and emptied: old workers' files would
+    add dead processes' counts); otherwise a private temporary folder, removed at exit.
+    """
+    chosen = os.environ.get(metrics.MULTIPROCESS_VARIABLE)
+    if chosen:
+        folder = Path(chosen)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="citystat-metrics-"))
+    metrics.enable_multiprocess(str(folder))
+    return folder
+
+
+def forget_worker_metrics(server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: a dead worker's live gauges stop counting."""
+    if metrics.multiprocess_mode():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+    logging.getLogger("citystat.serve").info("worker %s exited", worker.pid)
 
 
 class GunicornApplication(BaseApplication):
@@ -55,8 +133,11 @@ class GunicornApplication(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
+        known = self.cfg.settings  # type: ignore[union-attr]
         for key, value in self.options.items():
-            self.cfg.set(key, value)  # type: ignore[union-attr]
+            # Options newer than the installed gunicorn (the control socket) are skipped.
+            if key in known:
+                self.cfg.set(key, value)  # type: ignore[union-attr]
 
     def load(self) -> Any:
         from citystat.wsgi import application
