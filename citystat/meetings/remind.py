@@ -9,6 +9,8 @@ run tries again.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,8 @@ from django.utils import timezone
 
 from citystat.meetings.followups import open_follow_ups
 from citystat.meetings.models import FollowUp, ReminderSent
+
+logger = logging.getLogger(__name__)
 
 # Items due within this many days are "due soon" in the digest.
 DUE_SOON_DAYS = 7
@@ -41,6 +45,7 @@ class RemindResult:
     sent: list[str] = field(default_factory=list)
     already_sent: list[str] = field(default_factory=list)
     no_address: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 def digests(today: dt.date) -> list[Digest]:
@@ -71,6 +76,11 @@ def send_reminders(today: dt.date | None = None, base_url: str = "") -> RemindRe
                 message(digest, today, base_url).send()
         except IntegrityError:
             result.already_sent.append(name)
+            continue
+        except (OSError, smtplib.SMTPException) as error:
+            # The transaction rolled back, so the next run tries this person again.
+            logger.warning("reminder to %s failed: %s", name, error)
+            result.failed.append(name)
             continue
         result.sent.append(name)
     return result

@@ -82,7 +82,7 @@ def add_measure(objective, slug: str, value: float, department=None, **fields) -
 
 
 @pytest.fixture
-def plan_measures(db, city, areas, departments) -> dict[str, Measure]:
+def plan_measures(db, city, areas, departments) -> dict[str, Measure]:  # noqa: F811
     """Infrastructure: a goal on track, then a goal with one measure off track and one
     needing attention; plus an internal measure."""
     infrastructure = areas[0]

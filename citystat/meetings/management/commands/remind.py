@@ -21,5 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(f"sent {len(result.sent)} digest(s): {', '.join(result.sent) or '-'}")
         if result.already_sent:
             self.stdout.write(f"already sent today: {', '.join(result.already_sent)}")
+        if result.failed:
+            self.stderr.write(f"not sent, tried again next run: {', '.join(result.failed)}")
         if result.no_address:
             self.stderr.write(f"owners with no email address: {', '.join(result.no_address)}")
