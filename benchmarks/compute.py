@@ -86,10 +86,56 @@ def part_sql(part: dict) -> str:
     return f"sum({value})" if part["aggregate"] == "sum" else "count(*)"
 
 
+def share_sql(spec: dict) -> str:
+    condition = spec.get("condition")
+    survey = spec.get("survey")
+    weight = survey.get("weight") if isinstance(survey, dict) else None
+    if weight:
+        return (
+            f"sum(case when ({condition}) then {weight} else 0 end), sum({weight}), "
+            f"count(*), sum({weight} * {weight})"
+        )
+    return f"sum(case when ({condition}) then 1 else 0 end), count(*)"
+
+
+def ratio_of_measures_sql(spec: dict, specs: dict, schemas: dict, start_month: int) -> list[str]:
+    """A ratio with a measure for a part: each side's statements, divided in Python."""
+
+    statements = []
+    for key in ("numerator", "denominator"):
+        part = spec[key]
+        if "measure" in part:
+            side = dict(specs[part["measure"]], grain=spec["grain"])
+            side["breakdowns"] = spec.get("breakdowns", [])
+            if spec["grain"] in ("fiscal_year", "year"):
+                side.pop("cumulative", None)
+        else:
+            side = {k: v for k, v in spec.items() if k not in ("numerator", "denominator")}
+            side.update(aggregate=part["aggregate"], field=part.get("field"))
+            side["filter"] = " and ".join(
+                f"({text})" for text in (spec.get("filter"), part.get("filter")) if text
+            )
+        statements += measure_sql(side, specs, schemas, start_month)
+    return statements
+
+
+def measure_sql(spec: dict, specs: dict, schemas: dict, start_month: int) -> list[str]:
+    if any("measure" in spec.get(key, {}) for key in ("numerator", "denominator")):
+        return ratio_of_measures_sql(spec, specs, schemas, start_month)
+    from citystat.catalog import warehouse
+
+    types = {f["name"]: f.get("type") for f in schemas[spec["dataset"]]["fields"]}
+    year_field = types[spec["date"]] in ("integer", "number")
+    return hand_sql(spec, warehouse.table_name(spec["dataset"]), year_field, start_month)
+
+
 def hand_sql(spec: dict, relation: str, year_field: bool, start_month: int) -> list[str]:
     """Return the statements a person would write for this measure, one per breakdown."""
     date, grain, aggregate = spec["date"], spec["grain"], spec["aggregate"]
     where = f"where {date} is not null" + (f" and ({spec['filter']})" if spec.get("filter") else "")
+    survey = spec.get("survey")
+    if isinstance(survey, dict) and survey.get("weight"):
+        where += f" and {survey['weight']} is not null"
     key = period_sql(date, grain, year_field, start_month)
     statements = []
     for breakdown in [None, *spec.get("breakdowns", [])]:
@@ -120,7 +166,7 @@ def hand_sql(spec: dict, relation: str, year_field: bool, start_month: int) -> l
             "median": f"quantile_cont({spec.get('field')}, 0.5)",
             "percentile": f"quantile_cont({spec.get('field')}, {spec.get('percentile', 50) / 100})",
             "distinct_count": f"count(distinct {spec.get('field')})",
-            "share": f"sum(case when ({spec.get('condition')}) then 1 else 0 end), count(*)",
+            "share": share_sql(spec),
             "ratio": f"{part_sql(spec.get('numerator', {}))}, "
             f"{part_sql(spec.get('denominator', {}))}",
         }[aggregate]
@@ -135,21 +181,20 @@ def run_baseline(measures: list, start_month: int) -> float:
     from citystat.catalog.models import Dataset
 
     schemas = {d.slug: d.table_schema for d in Dataset.objects.all()}
+    specs = {measure.slug: measure.spec for measure in measures}
     started = time.perf_counter()
     with warehouse.connect() as connection:
         spans = set()
         for measure in measures:
             spec = measure.spec
-            relation = warehouse.table_name(spec["dataset"])
-            types = {f["name"]: f.get("type") for f in schemas[spec["dataset"]]["fields"]}
-            year_field = types[spec["date"]] in ("integer", "number")
-            span = (spec["dataset"], spec["date"], spec["grain"])
-            if span not in spans:
+            span = (spec.get("dataset"), spec.get("date"), spec["grain"])
+            if spec.get("dataset") and span not in spans:
                 spans.add(span)
+                relation = warehouse.table_name(spec["dataset"])
                 connection.execute(
                     f"select min({spec['date']}), max({spec['date']}) from {relation}"
                 ).fetchall()
-            for statement in hand_sql(spec, relation, year_field, start_month):
+            for statement in measure_sql(spec, specs, schemas, start_month):
                 connection.execute(statement).fetchall()
     return time.perf_counter() - started
 
