@@ -113,12 +113,14 @@ def notify_answered(question: Question) -> bool:
     """Email the resident that their question was answered, once; say whether it was sent."""
     if not question.contact_email:
         return False
-    with transaction.atomic():
-        claimed = Question.objects.filter(pk=question.pk, answer_emailed_at__isnull=True).update(
-            answer_emailed_at=timezone.now()
-        )
+    now = timezone.now()
+    claimed = Question.objects.filter(pk=question.pk, answer_emailed_at__isnull=True).update(
+        answer_emailed_at=now
+    )
     if not claimed:
         return False
+    # Later saves of this instance must not write the old empty value back.
+    question.answer_emailed_at = now
     send_answer_email(question)
     return True
 

@@ -1,0 +1,133 @@
+"""The live board: what it shows, how it is cached, and how the meetings app shows it."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from citystat.engagement.board import board_version
+from citystat.engagement.moderation import answered_live, approve, put_on_screen, take_off_screen
+from citystat.meetings.hooks import panels_for, questions_for
+
+from .conftest import SECRET_EMAIL, signed_in
+
+
+def on_board(client, meeting) -> str:
+    return client.get(f"/meetings/{meeting.pk}/board/").content.decode()
+
+
+def test_a_question_put_on_screen_shows_on_the_board(client, meeting, make_question):
+    question = make_question("Why are the buses late?", meeting=meeting)
+    approve(question)
+    put_on_screen(question)
+    assert "Why are the buses late?" in on_board(client, meeting)
+
+
+def test_one_question_at_a_time_is_on_screen(client, meeting, make_question):
+    first = make_question("First?", meeting=meeting, state="approved")
+    second = make_question("Second?", meeting=meeting, state="approved")
+    put_on_screen(first)
+    put_on_screen(second)
+    first.refresh_from_db()
+    assert first.live == ""
+    board = on_board(client, meeting)
+    assert "Second?" in board and "First?" not in board
+
+
+def test_an_unapproved_question_cannot_go_on_screen(meeting, make_question):
+    import pytest
+
+    from citystat.engagement.moderation import ModerationError
+
+    with pytest.raises(ModerationError):
+        put_on_screen(make_question(meeting=meeting))
+
+
+def test_answered_live_questions_stay_with_their_recording_time(client, meeting, make_question):
+    meeting.recording_url = "https://video.example/kcstat-12"
+    meeting.save()
+    question = make_question(
+        "Snow routes?", meeting=meeting, state="approved", contact_email=SECRET_EMAIL
+    )
+    put_on_screen(question)
+    answered_live(question, recording_seconds=3723)
+    take_off_screen(question)
+    board = on_board(client, meeting)
+    assert "Snow routes?" in board
+    assert "https://video.example/kcstat-12#t=3723" in board
+    assert len(mail.outbox) == 1 and SECRET_EMAIL not in board
+
+
+def test_the_board_answers_304_until_it_changes(client, meeting, make_question):
+    question = make_question(meeting=meeting, state="approved")
+    first = client.get(f"/meetings/{meeting.pk}/board/")
+    etag = first["ETag"]
+    again = client.get(f"/meetings/{meeting.pk}/board/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    put_on_screen(question)
+    changed = client.get(f"/meetings/{meeting.pk}/board/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_every_change_to_a_meetings_question_bumps_its_version(meeting, make_question):
+    before = board_version(meeting.pk)
+    question = make_question(meeting=meeting)
+    approve(question)
+    assert board_version(meeting.pk) == before + 2
+
+
+def test_an_unknown_meeting_has_no_board(client, db):
+    assert client.get("/meetings/999999/board/").status_code == 404
+
+
+def test_the_public_meeting_page_polls_the_board(client, meeting, make_question):
+    put_on_screen(make_question("Trash pickup?", meeting=meeting, state="approved"))
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert f'hx-get="/meetings/{meeting.pk}/board/"' in page
+    assert "Trash pickup?" in page
+    assert f"/questions/ask/?meeting={meeting.pk}" in page
+
+
+def test_the_panel_of_a_past_meeting_does_not_poll(rf, meeting):
+    import datetime as dt
+
+    meeting.starts_at -= dt.timedelta(days=3)
+    meeting.ends_at -= dt.timedelta(days=3)
+    meeting.save()
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    html = "".join(panels_for(request, meeting, False))
+    assert "Residents' questions" in html and "hx-get" not in html
+
+
+def test_the_staff_screen_shows_the_controls(mona, meeting, make_question):
+    make_question("Control me?", meeting=meeting, state="approved")
+    page = signed_in(mona).get(f"/staff/meetings/{meeting.pk}/questions/").content.decode()
+    assert "Put #" in page and "Control me?" in page
+
+
+def test_the_moderator_puts_a_question_on_screen_through_the_controls(
+    client, mona, meeting, make_question
+):
+    question = make_question("Via the button?", meeting=meeting, state="approved")
+    response = signed_in(mona).post(
+        f"/staff/questions/{question.pk}/live/",
+        {"action": "show", "next": f"/staff/meetings/{meeting.pk}/questions/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/meetings/{meeting.pk}/questions/"
+    assert "Via the button?" in on_board(client, meeting)
+    signed_in(mona).post(
+        f"/staff/questions/{question.pk}/live/", {"action": "answered", "recording_time": "1:02:03"}
+    )
+    question.refresh_from_db()
+    assert (question.state, question.recording_seconds) == ("answered", 3723)
+
+
+def test_agendas_get_the_meetings_approved_questions(meeting, make_question):
+    make_question("Approved?", meeting=meeting, state="approved", neighborhood="Ivanhoe")
+    make_question("Pending?", meeting=meeting)
+    questions = questions_for(meeting)
+    assert [(q.text, q.asked_by_neighborhood) for q in questions] == [("Approved?", "Ivanhoe")]
