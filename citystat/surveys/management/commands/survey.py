@@ -5,8 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.lib.errors import CitystatError
+from citystat.surveys.definition import load_definition_file
 from citystat.surveys.documents import export_survey, import_survey
 from citystat.surveys.employee import engagement
+from citystat.surveys.files import publish_survey_file
 from citystat.surveys.focus import focus_test
 from citystat.surveys.models import Survey
 from citystat.surveys.ratings import priorities
@@ -22,6 +24,11 @@ class Command(BaseCommand):
         visibility = load.add_mutually_exclusive_group()
         visibility.add_argument("--public", dest="public", action="store_true", default=None)
         visibility.add_argument("--internal", dest="public", action="store_false")
+        publish = verbs.add_parser(
+            "load", help="Publish a respondent file for a definition, or list its problems."
+        )
+        publish.add_argument("definition", type=Path, help="The survey definition (YAML).")
+        publish.add_argument("file", type=Path, help="The respondent file (CSV).")
         save = verbs.add_parser("export", help="Write a survey's definition as YAML.")
         save.add_argument("slug")
         save.add_argument("file", type=Path)
@@ -51,6 +58,13 @@ class Command(BaseCommand):
     def do_import(self, file: Path, public: bool | None, **options) -> None:
         survey = import_survey(file, is_public=public)
         self.stdout.write(f"Survey {survey.slug} imported ({len(survey.layout().items)} items).")
+
+    def do_load(self, definition: Path, file: Path, **options) -> None:
+        version = publish_survey_file(load_definition_file(definition), file)
+        self.stdout.write(
+            f"{version.dataset.slug} v{version.number}: "
+            f"{version.row_count:,} respondents published."
+        )
 
     def do_export(self, slug: str, file: Path, **options) -> None:
         file.write_text(export_survey(self.survey(slug)), encoding="utf-8")
