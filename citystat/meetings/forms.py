@@ -66,6 +66,7 @@ class MeetingForm(forms.ModelForm):
         label="Ends", widget=LocalDateTimeInput(), input_formats=[LOCAL_INPUT]
     )
     livestream_url = LivestreamField(
+        assume_scheme="https",
         required=False,
         label="Livestream address",
         help_text="From an allowed provider only; the page builds the player itself.",
