@@ -30,8 +30,8 @@ from citystat.engagement.queries import recent_updates
 from citystat.meetings.models import Meeting
 from citystat.meetings.queries import upcoming_meetings
 from citystat.surveys.models import Survey
-from citystat.surveys.ratings import satisfaction
-from citystat.surveys.reports import CACHE_SECONDS, cache_key, resident_report
+from citystat.surveys.ratings import satisfaction, waves
+from citystat.surveys.reports import CACHE_SECONDS, cache_key
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 AREA_FIELD: dict[str, AreaField] = {"neighborhood": "neighborhood", "district": "council_district"}
@@ -118,43 +118,51 @@ def district_satisfaction(district: Place) -> list[Satisfaction]:
     """Return the latest resident-survey satisfaction of `district` beside the city's."""
     found = []
     for survey in Survey.objects.filter(kind=Survey.Kind.RESIDENT, is_public=True):
-        resident = resident_report(survey)
-        if resident.wave is None or not resident.by_district:
-            continue
-        city = citywide_satisfaction(survey, resident.wave)
-        ratings = [
-            DistrictRating(
-                label=rating.label,
-                district_satisfied=rating.satisfied,
-                city_satisfied=city.get(item),
-                answered=rating.answered,
-            )
-            for item, by_district in resident.by_district.items()
-            for rating in by_district
-            if rating.group == district.name
-        ]
-        if ratings:
+        wave, by_district = survey_by_district(survey)
+        ratings = by_district.get(district.name, [])
+        if wave is not None and ratings:
             found.append(
                 Satisfaction(
                     survey_title=survey.title,
                     survey_url=reverse("survey", args=[survey.slug]),
-                    wave=resident.wave,
+                    wave=wave,
                     district=district,
-                    ratings=sorted(ratings, key=lambda r: r.label),
+                    ratings=ratings,
                 )
             )
     return found
 
 
-def citywide_satisfaction(survey: Survey, wave: str) -> dict[str, float | None]:
-    """Return {item: share satisfied} across the whole city, cached per published version."""
+def survey_by_district(survey: Survey) -> tuple[str | None, dict[str, list[DistrictRating]]]:
+    """Return the latest wave and {district: ratings beside the city's}, cached per load.
+
+    Two warehouse queries for every district at once: a district page needs its own row
+    of them, and the survey's full report (priorities, changes, focus test) is far dearer.
+    """
+    layout = survey.layout()
     version = survey.dataset.latest_version
-    key = cache_key("citywide", survey.pk, version.number if version else 0, wave)
-    shares = cache.get(key)
-    if shares is None:
-        shares = {r.item: r.satisfied for r in satisfaction(survey.layout(), wave=wave)}
-        cache.set(key, shares, CACHE_SECONDS)
-    return shares  # type: ignore[no-any-return]
+    key = cache_key("by-district", survey.pk, version.pk if version else 0, str(survey.updated_at))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    all_waves = waves(layout) if layout.district else []
+    wave = all_waves[-1] if all_waves else None
+    by_district: dict[str, list[DistrictRating]] = {}
+    if wave is not None and layout.district:
+        city = {rating.item: rating.satisfied for rating in satisfaction(layout, wave=wave)}
+        for rating in satisfaction(layout, by=layout.district, wave=wave):
+            by_district.setdefault(str(rating.group), []).append(
+                DistrictRating(
+                    label=rating.label,
+                    district_satisfied=rating.satisfied,
+                    city_satisfied=city.get(rating.item),
+                    answered=rating.answered,
+                )
+            )
+    for ratings in by_district.values():
+        ratings.sort(key=lambda rating: rating.label)
+    cache.set(key, (wave, by_district), CACHE_SECONDS)
+    return wave, by_district
 
 
 def row_chart(title: str, values: list[dict[str, Any]]) -> dict[str, Any]:

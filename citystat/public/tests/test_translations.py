@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import polib
-import pytest
+import polib  # type: ignore[import-untyped]
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,7 +70,6 @@ def test_an_untranslated_or_fuzzy_public_string_is_caught():
     assert untranslated_public(catalog) == ["Hello", "Bye"]
 
 
-@pytest.mark.slow
 def test_the_catalog_holds_every_string_the_templates_and_code_mark(
     settings, tmp_path, monkeypatch
 ):
