@@ -1,0 +1,122 @@
+"""Staff pages: the meetings list and its warning, publishing, the meeting screen, workspace."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from citystat.accounts.tests.conftest import signed_in
+from citystat.meetings import hooks
+from citystat.meetings.agenda import draft_agenda
+from citystat.meetings.models import FollowUp, Meeting
+
+
+def make_meeting(area, days_ahead: float, **fields) -> Meeting:
+    starts = timezone.now() + dt.timedelta(days=days_ahead)
+    return Meeting.objects.create(
+        title="KCStat", starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
+        priority_area=area, **fields,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def board_panel():
+    def panel(request, meeting, screen):
+        return f"<section><h2>Live questions for {meeting.pk}</h2></section>" if screen else None
+
+    hooks.meeting_panels.append(panel)
+    yield panel
+    hooks.meeting_panels.remove(panel)
+
+
+def test_the_list_warns_about_a_close_meeting_without_a_published_agenda(alice, areas):
+    meeting = make_meeting(areas[0], 2)
+    body = signed_in(alice).get("/staff/meetings/").content.decode()
+    assert "1 meeting soon without a published agenda" in body
+    assert f"/staff/meetings/{meeting.pk}/" in body
+
+
+def test_publishing_from_the_meeting_page(alice, areas, plan_measures):
+    meeting = make_meeting(areas[0], 2)
+    draft_agenda(meeting)
+    client = signed_in(alice)
+    response = client.post(f"/staff/meetings/{meeting.pk}/agenda/publish/", follow=True)
+    assert "Agenda published" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).agenda_published_at is not None
+
+
+def test_publishing_a_past_meeting_from_the_page_is_refused_with_the_reason(
+    alice, areas, plan_measures
+):
+    meeting = make_meeting(areas[0], -2)
+    draft_agenda(meeting)
+    response = signed_in(alice).post(f"/staff/meetings/{meeting.pk}/agenda/publish/", follow=True)
+    assert "already started or taken place" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).agenda_published_at is None
+
+
+def test_the_screen_shows_the_current_item_and_the_live_board(
+    alice, areas, plan_measures, board_panel
+):
+    meeting = make_meeting(areas[0], 0)
+    items = draft_agenda(meeting)
+    client = signed_in(alice)
+    client.post(f"/staff/meetings/{meeting.pk}/screen/advance/", {"item": items[2].pk})
+    body = client.get(f"/staff/meetings/{meeting.pk}/screen/").content.decode()
+    assert f"Now: {items[2].title}" in body
+    assert f"Live questions for {meeting.pk}" in body
+    assert 'data-chart-spec="chart-spec-current"' in body
+    client.post(f"/staff/meetings/{meeting.pk}/screen/advance/", {"direction": "next"})
+    assert Meeting.objects.get(pk=meeting.pk).current_item == items[3]
+
+
+def test_the_public_page_does_not_get_the_screen_panel(client, areas, board_panel):
+    meeting = make_meeting(areas[0], 1)
+    assert "Live questions" not in client.get(meeting.get_absolute_url()).content.decode()
+
+
+def test_an_internal_viewer_reads_but_cannot_change_a_meeting(cast, areas):
+    meeting = make_meeting(areas[0], 5)
+    client = signed_in(cast["vera"])
+    assert client.get(f"/staff/meetings/{meeting.pk}/").status_code == 200
+    assert client.post(f"/staff/meetings/{meeting.pk}/", {"title": "Hijacked"}).status_code == 403
+    assert client.post(f"/staff/meetings/{meeting.pk}/cancel/").status_code == 403
+    assert Meeting.objects.get(pk=meeting.pk).title == "KCStat"
+
+
+def test_generating_from_the_series_page(alice, series):
+    response = signed_in(alice).post("/staff/meeting-series/kcstat/generate/", follow=True)
+    assert "6 new meeting(s) in KCStat." in response.content.decode()
+    assert series.meetings.count() == 6
+    assert all(m.agenda_items.exists() for m in series.meetings.all())
+
+
+def test_the_workspace_lists_bobs_overdue_follow_up_first(bob, areas, departments):
+    meeting = make_meeting(areas[0], -20, status=Meeting.Status.HELD)
+    today = timezone.localdate()
+    for text, days in [("Later one", 10), ("Late one", -2)]:
+        FollowUp.objects.create(
+            meeting=meeting, text=text, department=departments["water"], owner=bob,
+            due_on=today + dt.timedelta(days=days),
+        )  # fmt: skip
+    body = signed_in(bob).get("/staff/").content.decode()
+    assert "Follow-ups for you" in body
+    assert body.index("Late one") < body.index("Later one")
+    assert "OVERDUE since" in body
+
+
+def test_alice_adds_a_one_off_meeting_with_a_drafted_agenda(alice, areas, plan_measures):
+    response = signed_in(alice).post(
+        "/staff/meetings/new/",
+        {
+            "title": "Special budget session",
+            "starts_local": "2031-06-03T18:00",
+            "ends_local": "2031-06-03T19:30",
+            "time_zone": "America/Chicago",
+            "priority_area": areas[0].pk,
+        },
+    )
+    meeting = Meeting.objects.get(title="Special budget session")
+    assert response.status_code == 302
+    assert meeting.starts_at == dt.datetime(2031, 6, 3, 23, 0, tzinfo=dt.UTC)
+    assert meeting.agenda_items.filter(kind="measure").count() == 4
