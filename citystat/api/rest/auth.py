@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -75,3 +76,21 @@ class ReadOrTokenWrite(permissions.BasePermission):
             return True
         needed = self.needed(request, view)
         return bool(needed) and request.user.has_perm(needed, obj)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describe the token header in the OpenAPI document (/api/schema)."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Token <key>`, a key staff issue at /staff/api-tokens/. Socrata's "
+                "`X-App-Token: <key>` header is read too. Reads need no token."
+            ),
+        }

@@ -11,6 +11,7 @@ from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -32,6 +33,8 @@ from citystat.plan.models import (
 )
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Database ids are signed 64-bit; a larger number would overflow the query, not miss.
+LARGEST_ID = 2**63
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -39,6 +42,31 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
+
+
+# What any operation may answer besides its own success (docs/api.md); the document says
+# so, so clients (and schemathesis) expect them.
+ERROR_RESPONSES = {
+    "400": "A parameter or field is wrong: {field: [problems]}.",
+    "401": "A write without a token, or with one that is unknown, revoked or expired.",
+    "403": "The token may not do this (read scope, role, or another department's measure).",
+    "404": "No such public object, or no such page.",
+    "429": "Over the rate limit; the Retry-After header says how many seconds to wait.",
+}
+
+
+class PlanApiSchema(AutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code, description in ERROR_RESPONSES.items():
+            responses.setdefault(
+                code,
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+            )
+        return responses
 
 
 class Pages(PageNumberPagination):
@@ -51,6 +79,7 @@ class PlanApiView(viewsets.GenericViewSet):
     """Reads get CORS, an ETag and (where known) Last-Modified, and answer 304 when unchanged."""
 
     pagination_class = Pages
+    schema = PlanApiSchema()
 
     def last_modified(self) -> Any:
         return None
@@ -91,9 +120,12 @@ def optional_int(request: Request, name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
         raise ValidationError({name: f"{raw!r} is not a whole number."}) from None
+    if not 0 < number < LARGEST_ID:
+        raise ValidationError({name: f"{raw} is not an id (ids are positive, below 2⁶³)."})
+    return number
 
 
 PLAN_FILTER = OpenApiParameter("plan", str, description="Only this plan (its slug).")

@@ -56,6 +56,9 @@ def test_measures_filter_by_department_and_words(measures, client):
     assert client.get("/api/v1/measures/?q=pothole").json()["count"] == 1
     bad = client.get("/api/v1/measures/?goal=first")
     assert bad.status_code == 400 and "goal" in bad.json()
+    huge = client.get("/api/v1/measures/?priority_area=5906415772860124495872")
+    assert huge.status_code == 400 and "priority_area" in huge.json()
+    assert client.get("/api/v1/goals/5906415772860124495872/").status_code == 404
 
 
 def test_priority_areas_and_goals_link_down_the_plan(measures, client):
