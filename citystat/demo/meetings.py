@@ -1,0 +1,177 @@
+"""The demo city's stat meetings: a monthly KCStat series over the plan's priority areas.
+
+A year of past meetings (one cancelled for weather, the rest held, with minutes, a
+recording and follow-ups in every state, some overdue) and the next six, the first with a
+published agenda and the others drafted. Seeded, so every build is the same relative to
+the day it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from citystat.accounts.models import StaffProfile
+from citystat.accounts.permissions import Role
+from citystat.accounts.roles import grant_role
+from citystat.meetings.agenda import draft_agenda, publish_agenda
+from citystat.meetings.cadence import assign_rotation, cancel_meeting, generate_meetings
+from citystat.meetings.models import Attendee, FollowUp, Meeting, MeetingSeries, RotationSlot
+from citystat.plan.models import Measure, Plan
+
+PAST_MONTHS = 12
+AHEAD = 6
+LIVESTREAM = "https://www.youtube.com/watch?v=kcStatDemo1"
+
+PROMISES = [
+    "Report the backlog by council district at the next meeting",
+    "Bring a staffing plan to fill the open positions",
+    "Explain the drop in closures since the new work-order system",
+    "Pilot weekend crews in the two districts with the longest waits",
+    "Publish the repair schedule on the city website",
+    "Meet with neighborhood associations about the results",
+    "Compare our close times with peer cities",
+    "Check whether the measure's data source counts duplicates",
+]
+DROP_REASONS = [
+    "Overtaken by the budget decision in May; the council funded the work directly.",
+    "The state transportation department took over these roads.",
+]
+MINUTES = (
+    "The department director presented the area's measures. Members discussed the measures "
+    "off track, the causes the department identified, and what it will do next. The "
+    "follow-ups below were agreed; they come back at the next meeting on this area."
+)
+
+
+def demo_people(seed: int) -> dict[int, object]:
+    """Return one demo staff member (no password, cannot sign in) per plan department."""
+    User = get_user_model()
+    people = {}
+    rng = random.Random(seed)
+    first_names = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Taylor", "Quinn", "Reese"]
+    departments = {
+        measure.department
+        for measure in Measure.objects.exclude(department=None).select_related("department")
+    }
+    for department in sorted(departments, key=lambda d: d.code):
+        username = f"demo-{department.code}"[:150]
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": rng.choice(first_names),
+                "last_name": department.name.split()[0],
+                "email": f"{username}@example.gov",
+            },
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+            profile = StaffProfile.objects.create(user=user)
+            profile.departments.add(department)
+            grant_role(user, Role.DEPARTMENT_EDITOR)
+        people[department.pk] = user
+    return people
+
+
+def build_demo_meetings(seed: int = 2024) -> MeetingSeries | None:
+    """Create the demo series, its past and next meetings, agendas and follow-ups."""
+    plan = Plan.current()
+    if plan is None or MeetingSeries.objects.filter(slug="kcstat").exists():
+        return None
+    rng = random.Random(seed)
+    now = timezone.now()
+    today = timezone.localdate()
+    first = (today.replace(day=1) - dt.timedelta(days=PAST_MONTHS * 31)).replace(day=1)
+    series = MeetingSeries.objects.create(
+        slug="kcstat",
+        title="KCStat",
+        description="The city's monthly performance meeting, one priority area at a time.",
+        rule="FREQ=MONTHLY;BYDAY=2TU",
+        first_date=first,
+        start_time=dt.time(9, 0),
+        duration_minutes=90,
+        time_zone="America/Chicago",
+        location="City Hall, 26th floor, 414 E 12th Street",
+        livestream_url=LIVESTREAM,
+    )
+    for position, area in enumerate(plan.priority_areas.order_by("position")):
+        RotationSlot.objects.create(series=series, priority_area=area, position=position)
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=dt.UTC)
+    generate_meetings(series, ahead=PAST_MONTHS, now=start)
+    past = list(series.meetings.filter(ends_at__lte=now).order_by("starts_at"))
+    # One winter meeting cancelled for weather: its area passes to the next meeting.
+    winter = [m for m in past if m.local_start.month in (1, 2)]
+    if winter:
+        cancel_meeting(winter[0], "Cancelled for snow; the area comes up next month.")
+        assign_rotation(series, now=start)
+    generate_meetings(series, ahead=AHEAD, now=now)
+    people = demo_people(seed)
+    # In date order, so each agenda reviews the follow-ups of the meetings before it.
+    for meeting in series.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("starts_at"):
+        draft_agenda(meeting, today=min(meeting.local_start.date(), today))
+        if meeting.ends_at <= now:
+            hold_demo_meeting(meeting, people, rng, today)
+    upcoming = list(series.meetings.filter(starts_at__gt=now).order_by("starts_at"))
+    if upcoming:
+        publish_agenda(upcoming[0], now=now)
+    return series
+
+
+def hold_demo_meeting(meeting: Meeting, people: dict, rng: random.Random, today: dt.date) -> None:
+    """Mark a past meeting held, with attendees, minutes, a recording and follow-ups."""
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status=Meeting.Status.HELD,
+        agenda_published_at=meeting.starts_at - dt.timedelta(days=8),
+        minutes=MINUTES,
+        recording_url=LIVESTREAM,
+    )
+    measures = list(
+        Measure.objects.filter(
+            objective__goal__priority_area=meeting.priority_area_id, department__isnull=False
+        ).select_related("department")
+    )
+    if not measures:
+        return
+    director = measures[0].department
+    Attendee.objects.bulk_create(
+        [
+            Attendee(meeting=meeting, role=Attendee.Role.LEAD, name="City Manager"),
+            Attendee(
+                meeting=meeting,
+                role=Attendee.Role.DEPARTMENT_DIRECTOR,
+                name=f"{director.name} director",
+                department=director,
+            ),
+            Attendee(meeting=meeting, role=Attendee.Role.LEGAL_COUNSEL, name="City Attorney"),
+            Attendee(meeting=meeting, role=Attendee.Role.IT, name="Chief Data Officer"),
+        ]
+    )
+    held_on = meeting.local_start.date()
+    for index, promise in enumerate(rng.sample(PROMISES, 3)):
+        measure = rng.choice(measures)
+        # The first promise is due in three weeks, so last month's is overdue if still open.
+        due = held_on + dt.timedelta(days=21 if index == 0 else rng.choice([30, 45, 60]))
+        follow_up = FollowUp(
+            meeting=meeting,
+            text=promise,
+            department=measure.department,
+            owner=people.get(measure.department_id),
+            due_on=due,
+            measure=measure,
+            goal=measure.objective.goal,
+        )
+        # Older promises are mostly settled; recent ones mostly still open, some overdue.
+        roll = rng.random()
+        if due < today - dt.timedelta(days=60):
+            if roll < 0.65:
+                follow_up.status, follow_up.closed_on = FollowUp.Status.DONE, due
+            elif roll < 0.8:
+                follow_up.status, follow_up.closed_on = FollowUp.Status.DROPPED, due
+                follow_up.drop_reason = rng.choice(DROP_REASONS)
+        elif index % 2 == 0:
+            follow_up.status = FollowUp.Status.IN_PROGRESS
+        follow_up.save()
