@@ -60,7 +60,11 @@ def value_rows(measure: Measure, by: str = "") -> list[dict[str, Any]]:
             "numerator": value.numerator,
             "denominator": value.denominator,
             "partial": value.is_partial,
+            "note": value.source_note,
         }
+        if measure.spec.get("survey"):
+            # Survey measures: the 95% interval and respondents (empty for small groups).
+            row |= {"ci_lower": value.ci_lower, "ci_upper": value.ci_upper, "ci_n": value.ci_n}
         if by:
             row[by] = value.breakdown_value
         rows.append(row)

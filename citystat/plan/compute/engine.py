@@ -338,11 +338,12 @@ def add_interval(
     heavily weighted sample is not taken for a larger one than it is.
     """
     respondents = int(parts["respondents"] or 0)
-    computed.ci_n = respondents
     if respondents < ANONYMITY_MINIMUM:
+        # Not even the small count is kept: "3 of the 4 auditors" would name people.
         computed.value = computed.numerator = computed.denominator = None
         computed.note = SUPPRESSED
         return
+    computed.ci_n = respondents
     top, bottom = parts["numerator"] or 0.0, parts["denominator"] or 0.0
     if bottom <= 0:
         computed.note = "the respondents' weights add up to 0"

@@ -131,7 +131,7 @@ def test_a_district_with_fewer_than_five_respondents_is_never_stored_with_a_valu
     first = by_district["FY2025 1"]
     assert first.value == pytest.approx(100 * (1 + 2 + 1) / 7.5) and first.ci_n == 6
     second = by_district["FY2025 2"]
-    assert (second.value, second.ci_lower, second.ci_upper) == (None, None, None)
+    assert (second.value, second.ci_lower, second.ci_upper, second.ci_n) == (None,) * 4
     assert (second.numerator, second.denominator) == (None, None)
     assert "fewer than 5 respondents" in second.source_note
 

@@ -36,6 +36,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows, indent=2))
             return
         columns = ["period", *([by] if by else []), "value", "numerator", "denominator", "partial"]
+        if measure.spec.get("survey"):
+            columns += ["ci_lower", "ci_upper", "ci_n"]
+        columns.append("note")
         if options["csv"]:
             writer = csv.writer(self.stdout)
             writer.writerow(columns)
@@ -44,6 +47,10 @@ class Command(BaseCommand):
             return
         for row in rows:
             shown = "—" if row["value"] is None else f"{row['value']:,.4g}"
+            if row.get("ci_lower") is not None:
+                shown += f" (95% {row['ci_lower']:,.4g}–{row['ci_upper']:,.4g}, n={row['ci_n']})"
+            elif row["note"]:
+                shown += f" ({row['note']})"
             where = f"  {row[by]}" if by else ""
             partial = "  (partial)" if row["partial"] else ""
             self.stdout.write(f"{row['period']}{where}  {shown}{partial}")
