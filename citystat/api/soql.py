@@ -9,6 +9,8 @@ reaches the warehouse; the rebuilt tree is rendered by sqlglot.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -163,7 +165,12 @@ class Builder:
             )
         if inner is None or node.expressions:
             raise self.fail(f"{node.key}() takes one argument.")
-        return AGGREGATES[type(node)](this=self.build(inner, depth + 1))
+        argument = self.build(inner, depth + 1)
+        if isinstance(node, exp.Avg):
+            # A double everywhere: PostgreSQL would average integers as an exact numeric
+            # with 16 decimals, DuckDB and Spark as a double.
+            argument = exp.Cast(this=argument, to=exp.DataType.build("double"))
+        return AGGREGATES[type(node)](this=argument)
 
     def function(self, node: exp.Anonymous, depth: int) -> exp.Expression:
         name = str(node.this).lower()
@@ -304,6 +311,9 @@ def order_list(text: str) -> list[exp.Ordered]:
     return list(order.expressions)
 
 
+SYSTEM_ROW_ID = re.compile(r"^\s*:id(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+
+
 def compile_query(
     parameters: Mapping[str, str],
     columns: Mapping[str, Column],
@@ -370,7 +380,15 @@ def compile_query(
         having = Builder(columns, point, aliases=set(names), clause="$having")
         query = query.having(having.build(parse(parameters["$having"], "$having")))
     order_builder = Builder(columns, point, aliases=set(names), clause="$order")
-    if parameters.get("$order"):
+    row_id_order = SYSTEM_ROW_ID.match(parameters.get("$order") or "")
+    if row_id_order and stable_order:
+        # Socrata's system field :id names the row; harvesters (our own Socrata source
+        # among them) page with $order=:id, which here is the stable primary-key order.
+        desc = (row_id_order.group(1) or "").lower() == "desc"
+        orders = [
+            exp.Ordered(this=exp.column(name, quoted=True), desc=desc) for name in stable_order
+        ]
+    elif parameters.get("$order"):
         orders = [
             exp.Ordered(this=order_builder.build(item.this), desc=bool(item.args.get("desc")))
             for item in order_list(parameters["$order"])

@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "citystat.catalog"
+
+    def ready(self) -> None:
+        # Registers the warehouse-setting check with Django's system checks.
+        from citystat.catalog import checks  # noqa: F401

@@ -51,8 +51,8 @@ class DuckDBSession(Session):
     def arrow_batches(self, slug: str, columns: list[str]) -> pa.RecordBatchReader:
         # Ibis 12 asks DuckDB for `fetch_record_batch`, which DuckDB 2 renamed.
         selected = ", ".join(quote_identifier(name) for name in columns)
-        cursor = self.connection.execute(f"select {selected} from {table_name(slug)}")
-        return cursor.to_arrow_reader(50_000)
+        relation = self.connection.sql(f"select {selected} from {table_name(slug)}")
+        return relation.to_arrow_reader(50_000)
 
 
 class DuckDBEngine(Engine):

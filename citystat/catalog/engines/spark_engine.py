@@ -8,6 +8,7 @@ Query parameters become Spark settings: `pyspark://local[4]?spark.driver.memory=
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import duckdb
 import ibis
 
 from citystat.catalog.engines.base import (
@@ -27,6 +29,7 @@ from citystat.catalog.engines.base import (
     Session,
     version_relation,
 )
+from citystat.catalog.warehouse import quote_identifier
 
 # Spark's default of 200 shuffle partitions suits a cluster; on one machine it turns a
 # small aggregation into 200 tiny tasks. A setting in the URL overrides any of these.
@@ -142,7 +145,44 @@ class SparkEngine(Engine):
     def describe(self) -> str:
         return f"Spark (master {self.master}) over the Parquet files in {self.files}"
 
+    def spark_file(self, slug: str, number: int) -> Path:
+        return self.files / slug / f"v{number}.spark.parquet"
+
+    def version_file(self, slug: str, number: int) -> Path:
+        adapted = self.spark_file(slug, number)
+        return adapted if adapted.is_file() else super().version_file(slug, number)
+
+    def store_version(self, slug: str, number: int, parquet: Path) -> None:
+        """Give Spark a copy with time-of-day columns as text, if the version has any.
+
+        Spark has no time-of-day type (it refuses Parquet's TIME), so on Spark such a
+        column reads as 'HH:MM:SS' text; every other column is the version file itself.
+        """
+        with duckdb.connect(":memory:") as connection:
+            found = connection.execute(
+                "select name from parquet_schema(?) where logical_type like 'TimeType%' "
+                "or converted_type like 'TIME_%'",
+                [str(parquet)],
+            ).fetchall()
+            times = [row[0] for row in found]
+            if not times:
+                return
+            replaced = ", ".join(
+                f"cast({quote_identifier(name)} as varchar) as {quote_identifier(name)}"
+                for name in times
+            )
+            target = self.spark_file(slug, number)
+            partial = target.with_suffix(".part")
+            quoted = "'" + str(partial).replace("'", "''") + "'"
+            connection.execute(
+                f"copy (select * replace ({replaced}) from read_parquet(?)) "
+                f"to {quoted} (format parquet, compression snappy)",
+                [str(parquet)],
+            )
+        os.replace(partial, target)
+
     def drop_version(self, slug: str, number: int) -> None:
+        self.spark_file(slug, number).unlink(missing_ok=True)
         name = version_relation(slug, number)
         if name in self.views:
             self.views.discard(name)

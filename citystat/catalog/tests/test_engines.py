@@ -1,0 +1,190 @@
+"""Warehouse engines: the same loads, previews, downloads and SODA answers on DuckDB,
+PostgreSQL (a real server) and Spark (local mode); a failed load changes nothing anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from citystat.api.downloads import export_path
+from citystat.api.soda import json_rows, run_query
+from citystat.catalog import engines, versions
+from citystat.catalog.ingest import IngestError, ingest
+from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.preview import preview_rows
+from citystat.catalog.tests.conftest import FIXTURES
+
+KC_SAMPLE = FIXTURES / "kc311_sample.csv"
+# SoQL that touches every construct whose SQL differs between dialects.
+QUERIES = [
+    {"$limit": "50"},
+    {"$where": "status = 'OPEN' and days_to_close is null", "$order": "case_id desc"},
+    {"$select": "council_district, count(*) as n", "$group": "council_district"},
+    {"$select": "date_trunc_ym(created_date) as month, count(*)", "$group": "month"},
+    {"$select": "date_extract_dow(created_date) as day, count(*)", "$group": "day"},
+    {"$select": "date_extract_woy(created_date) as week, avg(days_to_close)", "$group": "week"},
+    {"$q": "pothole", "$select": "count(*)"},
+    {"$where": "within_circle(location, 39.05, -94.55, 5000)", "$select": "count(*)"},
+    {"$where": "type like 'Pot%'", "$select": "min(created_date), max(closed_date)"},
+    {"$select": "sum(days_to_close), count(distinct type)", "$where": "council_district >= 3"},
+    {"type": "Pothole", "$order": "created_date, case_id", "$offset": "5", "$limit": "7"},
+]
+ENGINES = ["duckdb", "postgres", pytest.param("spark", marks=[pytest.mark.spark])]
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request) -> str:
+    """Run the test on each engine; DuckDB's folder warehouse needs no fixture."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_warehouse")
+    elif request.param == "spark":
+        request.getfixturevalue("spark_warehouse")
+        # Each Spark query is a job of its own (a second or more on a busy CI machine);
+        # these tests check answers, so SODA's 10-second limit must not cut one off.
+        request.getfixturevalue("monkeypatch").setattr("citystat.api.soda.QUERY_SECONDS", 300)
+    return str(request.param)
+
+
+@pytest.fixture
+def requests_dataset(db, settings, tmp_path) -> Dataset:
+    from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
+
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    return Dataset.objects.create(
+        slug="service-requests",
+        title="311 service requests",
+        table_schema=SERVICE_REQUESTS_SCHEMA,
+        column_map=KC_311_COLUMNS,
+        ignored_columns=KC_311_IGNORED,
+        is_public=True,
+    )
+
+
+def answers(dataset: Dataset) -> list[list[dict]]:
+    return [json_rows(run_query(dataset, dict(query))) for query in QUERIES]
+
+
+def as_text(preview: tuple[list[str], list[tuple]]) -> tuple[list[str], list[list[str]]]:
+    return preview[0], [[str(value) for value in row] for row in preview[1]]
+
+
+def on_duckdb(settings, tmp_path: Path, dataset: Dataset) -> tuple[list, list, bytes]:
+    """Load the sample into a folder warehouse; return its SODA answers, preview and CSV."""
+    engine_settings = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
+    settings.CITYSTAT_WAREHOUSE = str(tmp_path / "reference")
+    version = ingest(dataset, KC_SAMPLE)
+    reference = (
+        answers(dataset),
+        preview_rows(dataset),
+        export_path(dataset, version, "csv").read_bytes(),
+    )
+    settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES = engine_settings
+    return reference
+
+
+def test_every_engine_gives_duckdbs_answers(engine_name, requests_dataset, settings, tmp_path):
+    soda, preview, csv = on_duckdb(settings, tmp_path, requests_dataset)
+    version = ingest(requests_dataset, KC_SAMPLE)
+    assert engines.current().name == {"spark": "pyspark"}.get(engine_name, engine_name)
+    assert answers(requests_dataset) == soda
+    # Spark has no time-of-day type: there a TIME column is 'HH:MM:SS' text, shown the same.
+    assert as_text(preview_rows(requests_dataset)) == as_text(preview)
+    assert export_path(requests_dataset, version, "csv").read_bytes() == csv
+    assert sum(len(rows) for rows in soda) > 100  # the queries answer something
+
+
+def test_a_refused_file_leaves_the_published_version_on_every_engine(
+    engine_name, requests_dataset, tmp_path
+):
+    first = ingest(requests_dataset, KC_SAMPLE)
+    before = answers(requests_dataset)
+    broken = tmp_path / "broken.csv"
+    lines = KC_SAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    broken.write_text("\n".join([lines[0], lines[1].replace("1/7/20", "not a date")]) + "\n")
+    with pytest.raises(IngestError):
+        ingest(requests_dataset, broken)
+    assert requests_dataset.latest_version == first
+    assert answers(requests_dataset) == before
+
+
+def postgres_tables(url: str) -> set[str]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "select tablename from pg_tables where schemaname = 'public'"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_postgres_keeps_a_table_per_version_and_drops_pruned_ones(
+    postgres_warehouse, requests_dataset, settings
+):
+    settings.CITYSTAT_KEEP_VERSIONS = 2
+    for _ in range(3):
+        latest = ingest(requests_dataset, KC_SAMPLE)
+    assert postgres_tables(postgres_warehouse) == {
+        "service_requests__v2",
+        "service_requests__v3",
+    }
+    with psycopg.connect(postgres_warehouse) as connection:
+        found = connection.execute('select count(*) from "service_requests__v3"').fetchone()
+    assert found == (latest.row_count,) and latest.row_count == 200
+
+
+def test_a_load_postgres_refuses_publishes_nothing(postgres_warehouse, requests_dataset, settings):
+    first = ingest(requests_dataset, KC_SAMPLE)
+    before = answers(requests_dataset)
+    # The warehouse server goes away mid-way: the load fails and says where.
+    settings.CITYSTAT_WAREHOUSE = postgres_warehouse.replace(":5432/", ":1/")
+    with pytest.raises(IngestError, match="PostgreSQL .* did not take v2"):
+        ingest(requests_dataset, KC_SAMPLE)
+    settings.CITYSTAT_WAREHOUSE = postgres_warehouse
+    failed = requests_dataset.versions.get(number=2)
+    assert failed.status == DatasetVersion.Status.FAILED
+    assert "published version was not changed" in failed.report["message"]
+    assert requests_dataset.latest_version == first
+    assert answers(requests_dataset) == before
+    assert postgres_tables(postgres_warehouse) == {"service_requests__v1"}
+
+
+def test_rollback_on_postgres_returns_to_the_old_table(
+    postgres_warehouse, requests_dataset, tmp_path
+):
+    ingest(requests_dataset, KC_SAMPLE)
+    before = answers(requests_dataset)
+    lines = KC_SAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    fewer = tmp_path / "fewer.csv"
+    fewer.write_text("\n".join(lines[:11]) + "\n", encoding="utf-8")
+    ingest(requests_dataset, fewer)
+    assert answers(requests_dataset)[0] != before[0]
+    versions.rollback(requests_dataset)
+    assert answers(requests_dataset) == before
+
+
+def test_the_warehouse_setting_names_the_engine(settings, tmp_path):
+    folder = engines.engine_for(str(tmp_path / "wh"))
+    assert (folder.name, folder.files) == ("duckdb", tmp_path / "wh")
+    assert engines.engine_for(f"duckdb://{tmp_path}/wh").files == tmp_path / "wh"
+    postgres = engines.engine_for("postgres://u:secret@db.internal:5433/wh", tmp_path / "v")
+    assert (postgres.name, postgres.dialect, postgres.files) == (
+        "postgres",
+        "postgres",
+        tmp_path / "v",
+    )
+    assert "secret" not in postgres.describe() and "db.internal:5433/wh" in postgres.describe()
+    spark = engines.engine_for("pyspark://local[2]?spark.driver.memory=2g", tmp_path / "v")
+    assert (spark.name, spark.dialect) == ("pyspark", "spark")
+    with pytest.raises(engines.EngineError, match="does not run yet"):
+        engines.engine_for("trino://host/catalog")
+    with pytest.raises(engines.EngineError, match="names no Spark master"):
+        engines.engine_for("pyspark://")
+
+
+def test_version_relations_fit_postgres_and_never_collide():
+    assert engines.version_relation("service-requests", 12) == "service_requests__v12"
+    long_a, long_b = "a" * 58 + "-one", "a" * 58 + "-two"
+    names = {engines.version_relation(slug, 3) for slug in (long_a, long_b)}
+    assert len(names) == 2 and all(len(name) <= 63 for name in names)
+    with pytest.raises(Exception, match="not a dataset slug"):
+        engines.version_relation('x"; drop table y', 1)
