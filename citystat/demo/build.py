@@ -24,7 +24,7 @@ PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
-BUILD_FORMAT = 3
+BUILD_FORMAT = 4
 
 
 @dataclass
@@ -73,8 +73,16 @@ def build_demo_city(
     load_plan_file(PLAN_FILE)
     compute_demo_measures(show_progress)
     load_demo_surveys()
+    build_demo_engagement(seed)
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     return build
+
+
+def build_demo_engagement(seed: int) -> None:
+    """Questions on the demo's meetings, updates about neighborhoods, a priorities round."""
+    from citystat.demo.engagement import build_demo_engagement as build
+
+    build(seed)
 
 
 def compute_demo_measures(show_progress: bool) -> None:

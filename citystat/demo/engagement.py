@@ -1,0 +1,161 @@
+"""The demo city's resident engagement: questions on past and coming meetings, updates,
+and an open pick-your-priorities round with ballots from every district.
+
+Seeded, so every build is the same relative to the day it runs. Past held meetings get
+approved questions, most answered (live with a recording time, or in writing); the next
+meeting gets a few waiting for moderation, one of them flagged as likely spam.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from citystat.city.places import places
+from citystat.engagement.intake import Intake, receive_question
+from citystat.engagement.models import (
+    AreaKind,
+    PriorityBallot,
+    PriorityRound,
+    Question,
+    Update,
+)
+from citystat.engagement.priorities import round_choices
+from citystat.meetings.models import Meeting
+from citystat.plan.models import Measure
+
+QUESTIONS = [
+    "How long does the city take to fix a pothole once it is reported?",
+    "Why did trash pickup on our street get skipped twice this month?",
+    "Are there plans to add streetlights along the trail?",
+    "What is the city doing about vacant houses on our block?",
+    "Will the sidewalk repairs near the school be done before winter?",
+    "How are 311 requests prioritized when crews are short-staffed?",
+    "Can the data on tall grass complaints be shown by neighborhood?",
+    "When will the water main work on our street be finished?",
+]
+ANSWERS = [
+    "Crews aim to fix reported potholes within 7 days; the measure page shows how often "
+    "they do, month by month.",
+    "The route was missed after a truck breakdown; Solid Waste added a make-up day and a "
+    "spare truck for that route.",
+    "Public Works has budgeted new lights for the trail next fiscal year; the schedule will "
+    "be posted on the updates page.",
+]
+PENDING = [
+    "Could the city publish snow-plow routes before the next storm?",
+    "Why does it take so long to close abandoned-vehicle requests in my district?",
+    "BUY NOW!!! cheap loans at https://spam.example and https://spam.example/more",
+]
+
+
+def build_demo_engagement(seed: int = 2024) -> None:
+    """Add the demo's questions, updates and priority round (replacing earlier ones)."""
+    rng = random.Random(seed)
+    Question.objects.all().delete()
+    Update.objects.all().delete()
+    PriorityRound.objects.all().delete()
+    neighborhoods = [place.name for place in places("neighborhood")] or ["Downtown"]
+    districts = [place.name for place in places("district")]
+    now = timezone.now()
+    past = list(Meeting.objects.filter(ends_at__lt=now, status="held").order_by("-starts_at")[:4])
+    for meeting in past:
+        for index in range(3):
+            question = receive_question(
+                Intake(
+                    text=rng.choice(QUESTIONS),
+                    channel=rng.choice(["form", "mastodon"]),
+                    neighborhood=rng.choice(neighborhoods),
+                    meeting_id=meeting.pk,
+                    source="demo",
+                    external_id=f"{meeting.pk}-{index}",
+                )
+            )
+            question.state = Question.State.ANSWERED
+            question.goal = None
+            if index == 0:
+                question.live = Question.Live.ANSWERED_LIVE
+                question.answered_live_at = meeting.starts_at + dt.timedelta(minutes=40)
+                question.recording_seconds = rng.randrange(1200, 4800)
+            else:
+                question.answer = ANSWERS[index % len(ANSWERS)]
+            question.answered_at = meeting.ends_at
+            question.created_at = meeting.starts_at - dt.timedelta(days=rng.randrange(1, 6))
+            question.save()
+    coming = Meeting.objects.filter(starts_at__gt=now).order_by("starts_at").first()
+    for index, text in enumerate(PENDING):
+        receive_question(
+            Intake(
+                text=text,
+                channel="form",
+                neighborhood=rng.choice(neighborhoods),
+                meeting_id=coming.pk if coming else None,
+                source="demo",
+                external_id=f"pending-{index}",
+            )
+        )
+    build_demo_updates(neighborhoods, districts, rng)
+    build_demo_round(districts, rng)
+
+
+def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: random.Random) -> None:
+    from citystat.catalog.models import Dataset
+
+    demolitions = Dataset.objects.filter(slug="demolitions").first()
+    now = timezone.now()
+    chosen = rng.sample(neighborhoods, min(3, len(neighborhoods)))
+    for days_ago, neighborhood in zip([2, 9, 20], chosen, strict=False):
+        update = Update.objects.create(
+            title=f"Demolitions planned in {neighborhood} this quarter",
+            slug=f"demolitions-{neighborhood.lower().replace(' ', '-')}"[:80],
+            body=f"The city plans to demolish dangerous vacant buildings in {neighborhood}. "
+            "The list below is live: it follows the demolitions dataset as crews update it.\n\n"
+            "Questions? Ask them at the next KCStat meeting.",
+            published_at=now - dt.timedelta(days=days_ago),
+            dataset=demolitions,
+            dataset_filter=[
+                {"field": "neighborhood", "value": neighborhood},
+                {"field": "status", "value": "planned"},
+            ]
+            if demolitions
+            else [],
+        )
+        update.areas.create(kind=AreaKind.NEIGHBORHOOD, name=neighborhood)
+    measure = Measure.objects.filter(is_public=True, is_headline=True).first()
+    if measure is not None:
+        update = Update.objects.create(
+            title=f"Where we stand: {measure.title}"[:200],
+            slug="where-we-stand",
+            body="A headline measure of the plan, as it stands today.",
+            published_at=now - dt.timedelta(days=5),
+            measure=measure,
+        )
+        for district in districts[:2]:
+            update.areas.create(kind=AreaKind.DISTRICT, name=district)
+
+
+def build_demo_round(districts: list[str], rng: random.Random) -> None:
+    priority_round = PriorityRound.objects.create(
+        title="Pick your priorities: next year's budget",
+        slug="next-budget",
+        is_open=True,
+        opened_at=timezone.now() - dt.timedelta(days=10),
+    )
+    keys = [choice.key for choice in round_choices(priority_round)]
+    if not keys:
+        return
+    ballots = []
+    for number in range(240):
+        ranking = keys[:]
+        rng.shuffle(ranking)
+        ballots.append(
+            PriorityBallot(
+                round=priority_round,
+                voter=f"demo-{number}",
+                district=rng.choice(districts) if districts else "",
+                ranking=ranking[: rng.randint(2, len(ranking))],
+            )
+        )
+    PriorityBallot.objects.bulk_create(ballots)
