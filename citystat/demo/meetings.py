@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils import timezone
 from citystat.accounts.models import StaffProfile
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role
+from citystat.city.models import Department
 from citystat.meetings.agenda import draft_agenda, publish_agenda
 from citystat.meetings.cadence import assign_rotation, cancel_meeting, generate_meetings
 from citystat.meetings.models import Attendee, FollowUp, Meeting, MeetingSeries, RotationSlot
@@ -47,16 +49,13 @@ MINUTES = (
 )
 
 
-def demo_people(seed: int) -> dict[int, object]:
+def demo_people(seed: int) -> dict[int, Any]:
     """Return one demo staff member (no password, cannot sign in) per plan department."""
     User = get_user_model()
-    people = {}
+    people: dict[int, Any] = {}
     rng = random.Random(seed)
     first_names = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Taylor", "Quinn", "Reese"]
-    departments = {
-        measure.department
-        for measure in Measure.objects.exclude(department=None).select_related("department")
-    }
+    departments = Department.objects.filter(measures__isnull=False).distinct()
     for department in sorted(departments, key=lambda d: d.code):
         username = f"demo-{department.code}"[:150]
         user, created = User.objects.get_or_create(
@@ -121,7 +120,9 @@ def build_demo_meetings(seed: int = 2024) -> MeetingSeries | None:
     return series
 
 
-def hold_demo_meeting(meeting: Meeting, people: dict, rng: random.Random, today: dt.date) -> None:
+def hold_demo_meeting(
+    meeting: Meeting, people: dict[int, Any], rng: random.Random, today: dt.date
+) -> None:
     """Mark a past meeting held, with attendees, minutes, a recording and follow-ups."""
     Meeting.objects.filter(pk=meeting.pk).update(
         status=Meeting.Status.HELD,
@@ -137,6 +138,7 @@ def hold_demo_meeting(meeting: Meeting, people: dict, rng: random.Random, today:
     if not measures:
         return
     director = measures[0].department
+    assert director is not None  # filtered above
     Attendee.objects.bulk_create(
         [
             Attendee(meeting=meeting, role=Attendee.Role.LEAD, name="City Manager"),
@@ -159,7 +161,7 @@ def hold_demo_meeting(meeting: Meeting, people: dict, rng: random.Random, today:
             meeting=meeting,
             text=promise,
             department=measure.department,
-            owner=people.get(measure.department_id),
+            owner=people.get(measure.department_id or 0),
             due_on=due,
             measure=measure,
             goal=measure.objective.goal,

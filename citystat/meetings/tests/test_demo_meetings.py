@@ -1,8 +1,7 @@
 """The demo city's meetings: a year held, follow-ups in every state, agendas ahead."""
 
-from django.utils import timezone
-
 import pytest
+from django.utils import timezone
 
 from citystat.demo.meetings import build_demo_meetings
 from citystat.meetings.followups import overdue_follow_ups
