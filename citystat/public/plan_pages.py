@@ -537,47 +537,60 @@ def download_rows(measure: Measure) -> list[dict[str, Any]]:
     return rows
 
 
-def stamp_sql() -> str:
-    """Return one SQL statement reading the newest change of everything a measure page
-    shows: its values, narratives, targets and definition, the plan's strategies, goals
-    and areas (titles in the breadcrumbs), and its dataset's loads.
+def fingerprint_sql() -> str:
+    """Return one SQL statement that finds a public measure of the current plan by slug
+    and reads the newest change of everything its page shows: its values, narratives,
+    targets and definition, the plan's strategies, goals and areas (titles in the
+    breadcrumbs), and its dataset's loads.
 
     Hand-written because it runs on every measure page view: the ORM takes longer to
-    compile eight subqueries than the database takes to answer them.
+    compile the joins and eight subqueries than the database takes to answer them.
     """
     from django.db import connection
 
     def table(model: Any) -> str:
         return str(connection.ops.quote_name(model._meta.db_table))
 
-    def history(name: str) -> Any:
-        return apps.get_model("plan", f"Historical{name}")
+    def history(name: str) -> str:
+        return table(apps.get_model("plan", f"Historical{name}"))
+
+    from citystat.plan.models import Objective
 
     return (
-        "SELECT "
-        f"(SELECT MAX(computed_at) FROM {table(MeasureValue)} WHERE measure_id = %(m)s), "
-        f"(SELECT MAX(updated_at) FROM {table(Narrative)} WHERE measure_id = %(m)s), "
-        f"(SELECT MAX(history_date) FROM {table(history('Target'))} WHERE measure_id = %(m)s), "
-        f"(SELECT MAX(history_date) FROM {table(history('Measure'))} WHERE id = %(m)s), "
-        f"(SELECT MAX(history_date) FROM {table(history('Strategy'))}), "
-        f"(SELECT MAX(history_date) FROM {table(history('Goal'))}), "
-        f"(SELECT MAX(history_date) FROM {table(history('PriorityArea'))}), "
-        f"(SELECT MAX(finished_at) FROM {table(DatasetVersion)} WHERE dataset_id = %(d)s)"
+        "SELECT m.id, "
+        f"(SELECT MAX(computed_at) FROM {table(MeasureValue)} WHERE measure_id = m.id), "
+        f"(SELECT MAX(updated_at) FROM {table(Narrative)} WHERE measure_id = m.id), "
+        f"(SELECT MAX(history_date) FROM {history('Target')} WHERE measure_id = m.id), "
+        f"(SELECT MAX(history_date) FROM {history('Measure')} WHERE id = m.id), "
+        f"(SELECT MAX(history_date) FROM {history('Strategy')}), "
+        f"(SELECT MAX(history_date) FROM {history('Goal')}), "
+        f"(SELECT MAX(history_date) FROM {history('PriorityArea')}), "
+        f"(SELECT MAX(finished_at) FROM {table(DatasetVersion)} "
+        "WHERE dataset_id = m.dataset_id) "
+        f"FROM {table(Measure)} m "
+        f"JOIN {table(Objective)} o ON o.id = m.objective_id "
+        f"JOIN {table(Goal)} g ON g.id = o.goal_id "
+        f"JOIN {table(PriorityArea)} a ON a.id = g.priority_area_id "
+        f"JOIN {table(Plan)} p ON p.id = a.plan_id "
+        "WHERE m.slug = %s AND m.is_public = %s AND p.is_current = %s"
     )
 
 
-def measure_stamp(measure: Measure) -> str:
-    """Return a fingerprint of everything a measure page shows, for its cache key.
+def measure_fingerprint(slug: str) -> tuple[int, str] | None:
+    """Return the id of public measure `slug` and a fingerprint of what its page shows
+    (for cache keys), or None if residents have no such measure.
 
     Statuses depend on the day too (a value grows stale), so the date is part of it.
     """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(stamp_sql(), {"m": measure.pk, "d": measure.dataset_id})
+        cursor.execute(fingerprint_sql(), [slug[:80], True, True])
         row = cursor.fetchone()
+    if row is None:
+        return None
     parts = [str(dt.date.today()), *(str(value) for value in row)]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return int(row[0]), hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- cached page parts

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import OrderedDict
 from typing import Any
 
 from csp.decorators import csp_replace
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -190,16 +192,23 @@ def breakdown_context(measure: Measure, field_name: str) -> dict[str, Any]:
     return section
 
 
-# Rendered bodies this process served lately. Keys carry the content's fingerprint, so
-# an entry is never stale; the shared cache behind it costs a query and a decode of
-# some 100 KB per hit, which this saves on the busiest pages.
+# Rendered bodies and whole pages this process served lately. Keys carry the content's
+# fingerprint, so an entry is never stale; the shared cache behind it costs a query and a
+# decode of some 100 KB per hit, which this saves on the busiest pages.
+LOCAL_MAX = 128
 LOCAL_BODIES: OrderedDict[str, str] = OrderedDict()
-LOCAL_BODIES_MAX = 128
+LOCAL_PAGES: OrderedDict[str, tuple[str, str]] = OrderedDict()
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
 
 
-def cached_body(measure: Measure, template: str, key: str) -> str:
+def remember(store: OrderedDict[str, Any], key: str, value: Any) -> None:
+    store[key] = value
+    while len(store) > LOCAL_MAX:
+        store.popitem(last=False)
+
+
+def cached_body(measure: Measure, stamp: str, template: str, key: str) -> str:
     """Render `template` with the measure's context, cached until what it shows changes."""
-    stamp = pages.measure_stamp(measure)
     cache_key = f"citystat:public:{key}:{measure.pk}:{get_language()}:{stamp}"
     body = LOCAL_BODIES.get(cache_key)
     if body is None:
@@ -207,28 +216,52 @@ def cached_body(measure: Measure, template: str, key: str) -> str:
         if body is None:
             body = render_to_string(template, measure_context(measure))
             cache.set(cache_key, body, PAGE_CACHE_SECONDS)
-        LOCAL_BODIES[cache_key] = body
-        while len(LOCAL_BODIES) > LOCAL_BODIES_MAX:
-            LOCAL_BODIES.popitem(last=False)
+        remember(LOCAL_BODIES, cache_key, body)
     return mark_safe(body)  # noqa: S308 — rendered by our own autoescaping template
+
+
+def measure_object(pk: int) -> Measure:
+    return Measure.objects.select_related(
+        "objective__goal__priority_area", "dataset", "department"
+    ).get(pk=pk)
 
 
 @require_safe
 def measure(request: HttpRequest, slug: str) -> HttpResponse:
-    found = pages.find_measure(slug)
+    found = pages.measure_fingerprint(slug)
     if found is None:
         return not_found(request, slug, "measure")
-    return render(
+    pk, stamp = found
+    # A visitor who is not signed in, without a query string, gets the same page as every
+    # other such visitor but for the CSRF token of the language form: keep the page in
+    # two halves around it and serve it without rendering a template.
+    city = getattr(request, "city", None)
+    shared = not request.GET and not request.user.is_authenticated
+    page_key = (
+        f"{pk}:{stamp}:{get_language()}:{request.scheme}:{request.get_host()}:"
+        f"{getattr(city, 'pk', None)}:{getattr(city, 'updated_at', None)}"
+    )
+    if shared and page_key in LOCAL_PAGES:
+        before, after = LOCAL_PAGES[page_key]
+        return HttpResponse(before + get_token(request) + after if after else before)
+    measure = measure_object(pk)
+    response = render(
         request,
         "public/measure.html",
         {
-            "measure": found,
-            "body": cached_body(found, "public/_measure_body.html", "measure"),
-            "card_url": request.build_absolute_uri(f"{found.get_absolute_url()}card.png"),
-            "page_url": request.build_absolute_uri(found.get_absolute_url()),
-            "embed_url": request.build_absolute_uri(f"/embed/measures/{found.slug}/"),
+            "measure": measure,
+            "body": cached_body(measure, stamp, "public/_measure_body.html", "measure"),
+            "card_url": request.build_absolute_uri(f"{measure.get_absolute_url()}card.png"),
+            "page_url": request.build_absolute_uri(measure.get_absolute_url()),
+            "embed_url": request.build_absolute_uri(f"/embed/measures/{measure.slug}/"),
         },
     )
+    if shared:
+        html = response.content.decode()
+        token = CSRF_VALUE.search(html)
+        halves = (html[: token.end(1)], html[token.start(3) :]) if token else (html, "")
+        remember(LOCAL_PAGES, page_key, halves)
+    return response
 
 
 @require_safe
@@ -274,15 +307,17 @@ def measure_card_png(request: HttpRequest, slug: str) -> HttpResponse:
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
 def measure_embed(request: HttpRequest, slug: str) -> HttpResponse:
     """A measure card meant to be framed by other sites: the only framable pages."""
-    found = pages.find_measure(slug)
+    found = pages.measure_fingerprint(slug)
     if found is None:
         return not_found(request, slug, "measure")
+    pk, stamp = found
+    measure = measure_object(pk)
     return render(
         request,
         "public/embed_measure.html",
         {
-            "measure": found,
-            "body": cached_body(found, "public/_embed_body.html", "embed"),
-            "page_url": request.build_absolute_uri(found.get_absolute_url()),
+            "measure": measure,
+            "body": cached_body(measure, stamp, "public/_embed_body.html", "embed"),
+            "page_url": request.build_absolute_uri(measure.get_absolute_url()),
         },
     )

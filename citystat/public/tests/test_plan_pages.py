@@ -10,7 +10,9 @@ import re
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import Client
 
+from citystat.city.models import CityProfile
 from citystat.plan.models import Measure, MeasureValue
 from citystat.public import plan_pages
 from citystat.public.tests.measure_city import DISTRICTS, LATEST, build_measure_city
@@ -279,3 +281,27 @@ def test_the_home_page_counts_goals_by_status_and_shows_headline_measures(client
 )
 def test_values_read_as_residents_expect(value, unit, text):
     assert plan_pages.format_value(value, unit) == text
+
+
+def test_visitors_share_a_cached_page_but_each_gets_a_fresh_csrf_token(client, city):
+    CityProfile.objects.update(languages=["en", "es"])
+    first = page(client, MEASURE)
+    second_client = Client(enforce_csrf_checks=True)
+    second = page(second_client, MEASURE)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.search(first) and token.search(second)
+    assert token.search(first).group(1) != token.search(second).group(1)
+    assert token.sub("", first) == token.sub("", second)
+    # The token works: the language form posts with it, and fails without it.
+    refused = second_client.post("/i18n/setlang/", {"language": "es", "next": MEASURE})
+    assert refused.status_code == 403
+    response = second_client.post(
+        "/i18n/setlang/",
+        {"language": "es", "next": MEASURE, "csrfmiddlewaretoken": token.search(second).group(1)},
+    )
+    assert response.status_code == 302
+
+
+def test_signed_in_staff_do_not_get_the_visitors_cached_page(client, admin_client, city):
+    assert "Staff sign-in" in page(client, MEASURE)
+    assert "Staff workspace" in page(admin_client, MEASURE)
