@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from citystat.ops.server import serve
+from citystat.ops.server import collect_static_if_changed, serve
 
 
 class Command(BaseCommand):
@@ -14,6 +14,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=min(4, 2 * (os.cpu_count() or 1)), metavar="N"
         )
+        parser.add_argument(
+            "--collect-only",
+            action="store_true",
+            help="Collect and compress static files if they changed, then exit (image builds).",
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int, **options) -> None:
+    def handle(
+        self, *args, host: str, port: int, workers: int, collect_only: bool, **options
+    ) -> None:
+        if collect_only:
+            ran = collect_static_if_changed()
+            self.stdout.write("Static files collected." if ran else "Static files are current.")
+            return
         serve(host=host, port=port, workers=workers, stdout=self.stdout)
