@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -32,19 +32,27 @@ lint: install-test
 	$(BIN)/citystat makemigrations --check --dry-run
 
 ## Everything CI runs: lint, types, migrations, the whole suite on SQLite and,
-## when CITYSTAT_TEST_POSTGRES_URL is set, again on PostgreSQL.
+## when CITYSTAT_TEST_POSTGRES_URL is set, again on PostgreSQL (that server is also the
+## PostgreSQL warehouse of the engine tests); then the Spark warehouse tests, in one
+## process so that one JVM serves them all.
 test: lint
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -m "not spark" $(PYTEST_ARGS)
 	@if [ -n "$$CITYSTAT_TEST_POSTGRES_URL" ]; then \
 		echo "== the suite again on PostgreSQL =="; \
-		DATABASE_URL="$$CITYSTAT_TEST_POSTGRES_URL" $(BIN)/pytest -n auto -m "not browser" $(PYTEST_ARGS); \
+		DATABASE_URL="$$CITYSTAT_TEST_POSTGRES_URL" $(BIN)/pytest -n auto -m "not browser and not spark" $(PYTEST_ARGS); \
 	else \
 		echo "CITYSTAT_TEST_POSTGRES_URL is not set: skipped the PostgreSQL pass (CI runs it)."; \
+	fi
+	@if [ -n "$$CI" ] || command -v java >/dev/null; then \
+		echo "== the warehouse suite on Spark in local mode, and DuckDB = PostgreSQL = Spark =="; \
+		$(BIN)/pytest -p no:xdist -m spark $(PYTEST_ARGS); \
+	else \
+		echo "no Java: skipped the Spark pass (CI runs it; apt-get install default-jre-headless)."; \
 	fi
 
 ## The quick loop: no browser, no slow checks.
 test-fast: install-test
-	$(BIN)/pytest -n auto -m "not browser and not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -m "not browser and not slow and not spark" $(PYTEST_ARGS)
 
 ## Refresh the README's screenshots from a demo city.
 screenshots: install-test
