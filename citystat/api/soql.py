@@ -10,7 +10,6 @@ reaches the warehouse; the rebuilt tree is rendered by sqlglot.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
