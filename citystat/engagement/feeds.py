@@ -1,4 +1,7 @@
-"""Atom feeds (RFC 4287): all updates, and one per neighborhood, district, goal, and meetings.
+"""Atom feeds (RFC 4287): all updates, one per goal, and the meeting calendar.
+
+Each neighborhood and district has its feed on its own page (citystat/public/places.py),
+which reads `queries.recent_updates`.
 
 Django's feed framework escapes every title and summary, so what staff typed can never
 become markup in a feed reader; no feed names a person or an email address.
@@ -14,7 +17,7 @@ from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from citystat.engagement.models import AreaKind, Update
+from citystat.engagement.models import Update
 from citystat.engagement.queries import published_updates
 
 ITEMS = 30
@@ -52,34 +55,6 @@ class AllUpdatesFeed(Feed):
 
     def item_updateddate(self, item: Update) -> dt.datetime:
         return item.updated_at
-
-
-class AreaFeed(AllUpdatesFeed):
-    kind: str = AreaKind.NEIGHBORHOOD
-
-    def get_object(self, request: HttpRequest, name: str) -> str:  # type: ignore[override]
-        from citystat.city.places import places
-
-        if name not in {place.name for place in places(self.kind)}:  # type: ignore[arg-type]
-            raise Http404("No such area")
-        return name
-
-    def title(self, obj: Any = None) -> str:
-        return _("Updates about %(area)s") % {"area": obj}
-
-    def link(self, obj: Any = None) -> str:  # type: ignore[override]
-        return "/updates/"
-
-    def updates(self, obj: Any) -> Any:
-        return published_updates().filter(areas__kind=self.kind, areas__name=obj)
-
-
-class NeighborhoodFeed(AreaFeed):
-    kind = AreaKind.NEIGHBORHOOD
-
-
-class DistrictFeed(AreaFeed):
-    kind = AreaKind.DISTRICT
 
 
 class GoalFeed(AllUpdatesFeed):

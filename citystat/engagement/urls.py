@@ -16,12 +16,6 @@ urlpatterns = [
     path("updates/", public.updates, name="updates"),
     path("updates/feed.atom", feeds.AllUpdatesFeed(), name="updates-feed"),
     path("updates/<slug:slug>/", public.update, name="update"),
-    path(
-        "feeds/neighborhoods/<str:name>.atom",
-        feeds.NeighborhoodFeed(),
-        name="neighborhood-feed",
-    ),
-    path("feeds/districts/<str:name>.atom", feeds.DistrictFeed(), name="district-feed"),
     path("feeds/goals/<int:goal_id>.atom", feeds.GoalFeed(), name="goal-feed"),
     path("feeds/meetings.atom", feeds.MeetingsFeed(), name="meetings-feed"),
     path("subscribe/", subscriptions.subscribe, name="subscribe"),

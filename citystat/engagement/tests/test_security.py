@@ -56,7 +56,7 @@ def public_pages(hostile, meeting, goal) -> list[str]:
     ]
 
 
-FEEDS = ["/updates/feed.atom", "/feeds/neighborhoods/Ivanhoe.atom", "/feeds/meetings.atom"]
+FEEDS = ["/updates/feed.atom", "/neighborhoods/ivanhoe/feed.atom", "/feeds/meetings.atom"]
 
 
 def assert_no_markup(body: str) -> None:
