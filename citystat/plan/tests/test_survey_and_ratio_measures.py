@@ -334,3 +334,10 @@ def test_a_plan_file_with_a_circle_of_ratios_is_refused_with_the_path(requests):
         "'potholes-7-days' → 'main-breaks' → 'potholes-7-days'"
     )
     assert not Plan.objects.exists()
+
+
+def test_the_fast_store_writes_every_column_of_a_measure_value():
+    from citystat.plan.compute.run import STORED_COLUMNS
+
+    columns = {field.column for field in MeasureValue._meta.concrete_fields}
+    assert columns - {"id"} == set(STORED_COLUMNS)
