@@ -15,6 +15,7 @@ register = template.Library()
 PRIMARY_NAV = [
     ("home", _("Home")),
     ("priority-areas", _("Priorities")),
+    ("neighborhoods", _("Neighborhoods")),
     ("datasets", _("Data")),
     ("meetings", _("Meetings")),
 ]
