@@ -165,3 +165,19 @@ def test_the_form_refuses_an_outside_livestream_and_lists_the_providers(alice, a
     assert "Livestreams can only come from: YouTube, Vimeo." in body
     assert 'value="https://stream.evil.example/live/1"' in body
     assert Meeting.objects.get(pk=meeting.pk).livestream_url == ""
+
+
+def test_the_memo_of_a_held_meeting_is_also_plain_text(client, areas, departments, bob):
+    meeting = make_meeting(areas[0], -30, status=Meeting.Status.HELD)
+    FollowUp.objects.create(
+        meeting=meeting, text="Map every leak", department=departments["water"], owner=bob,
+        due_on=timezone.localdate() - dt.timedelta(days=1),
+    )  # fmt: skip
+    later = make_meeting(areas[0], 48, title="Next infrastructure meeting")
+    response = client.get(f"/meetings/{meeting.pk}/memo.txt")
+    text = response.content.decode()
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "- Map every leak" in text and "Water Services" in text and "(overdue)" in text
+    assert "Next meeting on this area: Next infrastructure meeting" in text
+    assert "bob" not in text
+    assert client.get(f"/meetings/{later.pk}/memo.txt").status_code == 404

@@ -68,3 +68,9 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings/meeting.html",
         {"view": view, "meeting": meeting, "stream": stream, "panels": panels, "memo": memo},
     )
+
+
+def memo_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return the follow-up memo of a held meeting as plain text (for email and print)."""
+    meeting = get_object_or_404(Meeting, pk=pk, status=Meeting.Status.HELD)
+    return HttpResponse(follow_up_memo(meeting).as_text(), content_type="text/plain; charset=utf-8")
