@@ -29,6 +29,9 @@ NOT_RECORDED = "(not recorded)"
 # The parts of a value that add up over periods (fiscal-year-to-date sums).
 PARTS = ("value", "numerator", "denominator", "respondents", "weight_squares")
 SUPPRESSED = "fewer than 5 respondents; not shown, to protect their anonymity"
+# Aggregations whose parts are sums: the overall value is the sum of the breakdowns' parts.
+SUMMABLE = {"count", "sum", "mean", "share", "ratio", "rate_per_1000"}
+ALL_BREAKDOWNS = "*"
 
 
 class ComputeError(CitystatError):
@@ -168,7 +171,12 @@ def part_expression(table: ir.Table, part: Part) -> ir.Scalar:
 
 
 def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context: Context):
-    """Yield (breakdown field or "", Ibis expression) for the overall and each breakdown."""
+    """Yield (breakdown field or "", Ibis expression) for the overall and each breakdown.
+
+    Aggregations made of sums are computed once, per period and every breakdown field at
+    once (yielded with breakdown "*"): the overall and each breakdown's values are then
+    added up from those rows, so the data is read, and the query compiled, once.
+    """
     table = base_table(backend, relation, spec)
     table = table.filter(table[spec.date].notnull())
     if spec.weight:
@@ -176,6 +184,10 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
         table = table.filter(table[spec.weight].notnull())
     key = period_key(table[spec.date], spec.grain, context.calendar, spec.date_kind)
     table = table.mutate(**{PERIOD: key})
+    if spec.breakdowns and spec.aggregate in SUMMABLE:
+        keys = [PERIOD, *spec.breakdowns]
+        yield ALL_BREAKDOWNS, table.group_by(keys).aggregate(**aggregations(table, spec))
+        return
     for breakdown in ("", *spec.breakdowns):
         keys = [PERIOD, *([breakdown] if breakdown else [])]
         grouped = table
@@ -255,11 +267,31 @@ def compute_spec(
         for breakdown, expression in grouped_expressions(backend, relation, spec, context):
             for row in backend.to_pyarrow(expression).to_pylist():
                 period = period_from_key(row.pop(PERIOD), spec.grain, context.calendar)
+                if breakdown == ALL_BREAKDOWNS:
+                    add_to_margins(groups, spec.breakdowns, period, row)
+                    continue
                 value = label(row.pop(breakdown)) if breakdown else ""
                 groups[(breakdown, value)][period] = row
     if spec.aggregate in ADDITIVE:
         groups.setdefault(("", ""), {})  # no matching rows is a count of 0, not "no data"
     return finish(groups, spec, context, all_periods, span[1])
+
+
+def add_to_margins(
+    groups: dict[tuple[str, str], dict[Period, dict[str, Any]]],
+    breakdowns: tuple[str, ...],
+    period: Period,
+    row: dict[str, Any],
+) -> None:
+    """Add one (period, every breakdown) row's sums to the overall and to each breakdown."""
+    keys = {breakdown: label(row.pop(breakdown)) for breakdown in breakdowns}
+    for group in [("", ""), *keys.items()]:
+        parts = groups[group].setdefault(period, {})
+        for name, amount in row.items():
+            if amount is not None:
+                parts[name] = (parts.get(name) or 0) + amount
+            else:
+                parts.setdefault(name, None)  # a sum over nothing stays unknown, as in SQL
 
 
 def label(value: Any) -> str:
