@@ -4,6 +4,7 @@ the staff form that checks the filter, and where updates appear."""
 from __future__ import annotations
 
 import csv
+from typing import cast
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,7 @@ from citystat.engagement.queries import recent_updates, updates_matching
 
 from .conftest import signed_in
 
-ROWS = [
+ROWS: list[tuple[int, str, int, str]] = [
     (1, "Ivanhoe", 3, "planned"),
     (2, "Ivanhoe", 3, "planned"),
     (3, "Ivanhoe", 3, "completed"),
@@ -28,7 +29,7 @@ ROWS = [
 @pytest.fixture
 def demolitions(city, tmp_path) -> Dataset:
     path = tmp_path / "demolitions.csv"
-    fields = [spec["name"] for spec in DEMOLITIONS_SCHEMA["fields"]]
+    fields = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()

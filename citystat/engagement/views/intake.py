@@ -46,7 +46,7 @@ def read_object(request: HttpRequest, allowed: set[str]) -> dict[str, Any] | Jso
         return refuse(400, "", "The body is not valid JSON.")
     if not isinstance(document, dict):
         return refuse(400, "", "The body must be a JSON object.")
-    typed = document.get("text") if isinstance(document.get("text"), str) else ""
+    typed: str = document["text"] if isinstance(document.get("text"), str) else ""
     unknown = sorted(set(document) - allowed)
     if unknown:
         message = f"Unknown field {unknown[0]!r}; allowed: {sorted(allowed)}."
