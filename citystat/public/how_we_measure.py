@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import FRESHNESS, Dataset
@@ -51,10 +51,37 @@ ACTIONS = {
 }
 
 
+# Model choice labels are plain English; these marks put them in the Spanish catalog, and
+# `translated` looks them up when a page is drawn (citystat/public/plan_pages.py does too).
+CHOICE_LABELS = [
+    gettext_noop("On track"),
+    gettext_noop("Needs attention"),
+    gettext_noop("Off track"),
+    gettext_noop("No recent data"),
+    gettext_noop("Target pending"),
+    gettext_noop("Monthly"),
+    gettext_noop("Quarterly"),
+    gettext_noop("Each fiscal year"),
+    gettext_noop("Each calendar year"),
+    gettext_noop("Daily"),
+    gettext_noop("Weekly"),
+    gettext_noop("Yearly"),
+    gettext_noop("As needed"),
+]
+
+
+def translated(label: object) -> str:
+    return _(str(label))
+
+
 @dataclass(frozen=True)
 class Example:
     value: float
     status: Status
+
+    @property
+    def label(self) -> str:
+        return translated(self.status.label)
 
 
 @dataclass(frozen=True)
@@ -101,11 +128,11 @@ def status_rules() -> StatusRules:
         target=target,
         tolerance=tolerance,
         off_track_at=off_track_at,
-        points={str(status.label): points for status, points in POINTS.items()},
+        points={translated(status.label): points for status, points in POINTS.items()},
         on_track_score=first_score_with(Status.ON_TRACK),
         attention_score=first_score_with(Status.NEEDS_ATTENTION),
         recent_days={
-            str(Measure.Frequency(frequency).label): 2 * period_length_days(grain)
+            translated(Measure.Frequency(frequency).label): 2 * period_length_days(grain)
             for frequency, grain in FREQUENCY_GRAIN.items()
         },
     )
@@ -132,7 +159,7 @@ def data_freshness(now: dt.datetime) -> list[Freshness]:
             Freshness(
                 dataset=dataset,
                 last_loaded=version.finished_at if version else None,
-                promised=dataset.get_update_frequency_display(),
+                promised=translated(dataset.get_update_frequency_display()),
                 allowed_days=allowed.days if allowed else None,
                 schedule=dataset.refresh_schedule,
                 next_refresh_at=dataset.next_refresh_at,

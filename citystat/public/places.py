@@ -24,6 +24,7 @@ from citystat.city.places import (
 )
 from citystat.lib.charts import inline_svg
 from citystat.public.place_report import PlaceReport, place_report
+from citystat.public.templatetags.place_tags import day, weekday_time
 
 MAX_QUERY = 100
 
@@ -162,14 +163,13 @@ def feed_entries(request: HttpRequest, place: Place, report) -> list[dict]:  # t
         )
     for meeting in report.meetings:
         url = request.build_absolute_uri(meeting.get_absolute_url())
-        starts = timezone.localtime(meeting.starts_at)
         entries.append(
             {
                 "title": _("Meeting: %(title)s") % {"title": meeting.title},
                 "link": url,
                 "unique_id": url,
-                "description": _("Public meeting on %(day)s at %(time)s.")
-                % {"day": f"{starts:%-d %B %Y}", "time": f"{starts:%-I:%M %p}"},
+                "description": _("Public meeting on %(when)s.")
+                % {"when": weekday_time(meeting.starts_at)},
                 "pubdate": meeting.created_at,
                 "updateddate": meeting.updated_at,
                 "categories": [_("Meeting")],
@@ -202,7 +202,7 @@ def new_data_summary(place: Place, report, dataset_slug: str) -> str:  # type: i
         ) % {
             "count": f"{requests.area_requests:,}",
             "place": place.label,
-            "day": f"{requests.last_day:%-d %B %Y}",
+            "day": day(requests.last_day),
             "days": "–" if requests.area_median_days is None else f"{requests.area_median_days:g}",
         }
     if demolitions is not None and demolitions.dataset_slug == dataset_slug:
