@@ -195,3 +195,9 @@ def test_a_city_without_311_data_says_so(db, client, settings, tmp_path):
     layer("neighborhoods", "Neighborhoods", ["Westport"])
     html = client.get("/neighborhoods/westport/").content.decode()
     assert "does not publish 311 requests" in html
+
+
+def test_a_place_page_offers_email_news_about_the_place(city, client):
+    html = client.get("/neighborhoods/shoal-creek/").content.decode()
+    assert 'href="/subscribe/?subject=neighborhood&amp;neighborhood=Shoal%20Creek"' in html
+    assert 'href="/neighborhoods/shoal-creek/feed.atom"' in html
