@@ -188,3 +188,32 @@ def test_version_relations_fit_postgres_and_never_collide():
     assert len(names) == 2 and all(len(name) <= 63 for name in names)
     with pytest.raises(Exception, match="not a dataset slug"):
         engines.version_relation('x"; drop table y', 1)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "lacks_median"),
+    [("duckdb", False), ("postgres", False), ("pyspark", False), ("trino", True)],
+)
+def test_a_measure_the_engine_cannot_compute_is_known_without_running_it(dialect, lacks_median):
+    from citystat.lib.periods import FiscalCalendar
+    from citystat.plan.compute.engine import Context
+    from citystat.plan.compute.portability import missing_operation
+    from citystat.plan.compute.spec import check_spec
+
+    schema = {
+        "fields": [
+            {"name": "opened", "type": "date"},
+            {"name": "days", "type": "integer"},
+            {"name": "district", "type": "integer"},
+        ]
+    }
+    calendar = FiscalCalendar(5, 1)
+    context = Context(calendar=calendar)
+    spec = {"dataset": "requests", "date": "opened", "grain": "month"}
+    schemas = {"requests": schema}
+    median = {**spec, "aggregate": "median", "field": "days", "breakdowns": ["district"]}
+    median_spec = check_spec(median, schemas, calendar)
+    count_spec = check_spec({**spec, "aggregate": "count"}, schemas, calendar)
+    missing = missing_operation(median_spec, schema, context, dialect)
+    assert (missing is not None and "Median" in missing) is lacks_median
+    assert missing_operation(count_spec, schema, context, dialect) is None

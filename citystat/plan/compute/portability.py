@@ -8,6 +8,7 @@ BigQuery have no exact median, for instance), and that refusal is reported by
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import ibis
@@ -51,6 +52,10 @@ def missing_operation(
     spec: MeasureSpec, table_schema: dict[str, Any], context: Context, dialect: str
 ) -> str | None:
     """Return what `dialect` lacks to compute `spec` (None if it has everything)."""
+    # Loading the backend registers its options, which its compiler reads (pyspark's
+    # does); a backend whose driver is not installed still compiles without them.
+    with contextlib.suppress(Exception):
+        getattr(ibis, dialect)
     tables = SchemaTables(table_schema)
     try:
         if spec.aggregate == "backlog":
