@@ -189,7 +189,12 @@ def choropleth(
                     "type": "quantitative",
                     "title": title,
                     "scale": {"scheme": SCALE_SCHEME},
-                    "legend": {"format": value_format, "orient": "bottom"},
+                    "legend": {
+                        "format": value_format,
+                        "orient": "bottom",
+                        "titleLimit": 600,
+                        "gradientLength": 240,
+                    },
                 },
                 "tooltip": [
                     {"field": "properties.name", "type": "nominal", "title": "Area"},

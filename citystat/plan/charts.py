@@ -171,7 +171,12 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
         layers.append(
             {
                 "data": {"values": targets},
-                "mark": {"type": "area", "color": BAND_COLOUR, "opacity": 0.7},
+                "mark": {
+                    "type": "area",
+                    "color": BAND_COLOUR,
+                    "opacity": 0.7,
+                    "interpolate": "step-after",
+                },
                 "encoding": {
                     "x": x,
                     "y": {"field": "band_low", "type": "quantitative"},
@@ -207,6 +212,29 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                     "x": x,
                     "y": {"field": "forecast", "type": "quantitative"},
                     "tooltip": [{"field": "forecast", "title": "Forecast", "format": fmt}],
+                },
+            }
+        )
+    intervals = [
+        {
+            "period_start": v.period_start.isoformat(),
+            "low": v.ci_lower,
+            "high": v.ci_upper,
+        }
+        for v in values
+        if v.ci_lower is not None and v.ci_upper is not None
+    ]
+    if intervals:
+        # Survey measures: the value's 95% confidence interval, so a change inside it is
+        # not read as a real one.
+        layers.append(
+            {
+                "data": {"values": intervals},
+                "mark": {"type": "errorbar", "color": VALUE_COLOUR, "opacity": 0.6},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low", "type": "quantitative"},
+                    "y2": {"field": "high"},
                 },
             }
         )

@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.lib.periods import FiscalCalendar
@@ -48,6 +49,14 @@ STATUS_CSS = {
     Status.NO_TARGET: "no-data",
 }
 HEADLINE_LIMIT = 6
+# The status labels (citystat.plan.models.Status), marked so makemessages collects them.
+STATUS_WORDS = [
+    gettext_noop("On track"),
+    gettext_noop("Needs attention"),
+    gettext_noop("Off track"),
+    gettext_noop("No recent data"),
+    gettext_noop("Target pending"),
+]
 
 
 # ---------------------------------------------------------------- finding pages by slug
@@ -412,6 +421,7 @@ def place_url(field_name: str, name: str) -> str | None:
 @dataclass
 class EquityRow:
     period: str
+    period_start: dt.date
     best_name: str
     best_text: str
     worst_name: str
@@ -422,19 +432,19 @@ class EquityRow:
 
 def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
     """Return, for each period, the best and worst area and the gap between them."""
-    by_period: dict[str, list[tuple[str, float]]] = {}
-    for period, name, value in (
+    by_period: dict[tuple[str, dt.date], list[tuple[str, float]]] = {}
+    for period, start, name, value in (
         MeasureValue.objects.filter(
             measure=measure, breakdown=field_name, value__isnull=False, is_partial=False
         )
         .order_by("period_start", "breakdown_value")
-        .values_list("period", "breakdown_value", "value")
+        .values_list("period", "period_start", "breakdown_value", "value")
     ):
         if value is not None:
-            by_period.setdefault(period, []).append((name, value))
+            by_period.setdefault((period, start), []).append((name, value))
     lower_first = measure.direction == Measure.Direction.LOWER_IS_BETTER
     rows = []
-    for period, values in by_period.items():
+    for (period, start), values in by_period.items():
         if len(values) < 2:
             continue
         ordered = sorted(values, key=lambda p: p[1] if lower_first else -p[1])
@@ -443,6 +453,7 @@ def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
         rows.append(
             EquityRow(
                 period=period,
+                period_start=start,
                 best_name=best_name,
                 best_text=format_value(best, measure.unit),
                 worst_name=worst_name,
@@ -459,10 +470,15 @@ def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
     from citystat.plan.charts import base_spec
 
     spec = base_spec(f"{measure.title}: gap between the best and worst area over time.")
-    spec["data"] = {"values": [{"period": r.period, "gap": round(r.gap, 6)} for r in rows]}
+    spec["data"] = {
+        "values": [
+            {"period": r.period, "period_start": r.period_start.isoformat(), "gap": round(r.gap, 6)}
+            for r in rows
+        ]
+    }
     spec["mark"] = {"type": "line", "color": "#a8324a", "point": {"filled": True, "size": 30}}
     spec["encoding"] = {
-        "x": {"field": "period", "type": "ordinal", "title": None, "sort": None},
+        "x": {"field": "period_start", "type": "temporal", "title": None},
         "y": {"field": "gap", "type": "quantitative", "title": "Gap", "scale": {"zero": True}},
         "tooltip": [{"field": "period"}, {"field": "gap", "format": ".2f"}],
     }

@@ -62,3 +62,11 @@ def measure_sparkline(measure: Any) -> str:
     except ChartError:
         return ""
     return mark_safe(f'<span class="sparkline">{svg}</span>')  # noqa: S308 — vl-convert output
+
+
+@register.filter
+def status_text(status: Any) -> str:
+    """Return a status's label in the visitor's language ("On track", "En camino")."""
+    from citystat.public.plan_pages import status_label
+
+    return status_label(status)
