@@ -140,6 +140,14 @@ class AgendaItemForm(forms.ModelForm):
         self.fields["notes"].widget.attrs["rows"] = 2
 
 
+class AgendaItemTextForm(forms.ModelForm):
+    """Edit an item's wording in place on the agenda list."""
+
+    class Meta:
+        model = AgendaItem
+        fields = ["title", "notes", "minutes_allotted"]
+
+
 class AttendeeForm(forms.ModelForm):
     class Meta:
         model = Attendee

@@ -120,3 +120,21 @@ def test_alice_adds_a_one_off_meeting_with_a_drafted_agenda(alice, areas, plan_m
     assert response.status_code == 302
     assert meeting.starts_at == dt.datetime(2031, 6, 3, 23, 0, tzinfo=dt.UTC)
     assert meeting.agenda_items.filter(kind="measure").count() == 4
+
+
+def test_staff_edit_an_agenda_item_in_place(alice, areas, plan_measures):
+    meeting = make_meeting(areas[0], 5)
+    item = draft_agenda(meeting)[2]
+    response = signed_in(alice).post(
+        f"/staff/meetings/{meeting.pk}/items/{item.pk}/edit/",
+        {"title": "Leaks: the new crews", "notes": "Ten minutes", "minutes_allotted": "10"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "Leaks: the new crews" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.title, item.minutes_allotted, item.measure) == (
+        "Leaks: the new crews",
+        10,
+        plan_measures["leaks"],
+    )

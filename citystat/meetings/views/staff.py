@@ -19,6 +19,7 @@ from citystat.meetings.cadence import (
 )
 from citystat.meetings.forms import (
     AgendaItemForm,
+    AgendaItemTextForm,
     AttendeeForm,
     CancelForm,
     FollowUpForm,
@@ -165,7 +166,7 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required(CHANGE)
 def agenda_item_change(request: HttpRequest, pk: int, item_pk: int, action: str) -> HttpResponse:
-    """Move an agenda item up or down, or remove it; answers htmx with the new list."""
+    """Move an agenda item up or down, edit or remove it; answers htmx with the new list."""
     meeting = meeting_of(request, pk)
     item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
     if action == "up":
@@ -174,6 +175,18 @@ def agenda_item_change(request: HttpRequest, pk: int, item_pk: int, action: str)
         agendas.move_item(item, 1)
     elif action == "remove":
         item.delete()
+    elif action == "edit":
+        form = AgendaItemTextForm(request.POST, instance=item)
+        if form.is_valid():
+            form.save()
+        else:
+            problems = "; ".join(
+                f"{name}: {' '.join(str(error) for error in errors)}"
+                for name, errors in form.errors.items()
+            )
+            messages.error(request, f"The item was not changed ({problems}).")
+    else:
+        raise Http404("No such agenda item action.")
     return agenda_fragment(request, meeting)
 
 
