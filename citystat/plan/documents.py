@@ -409,10 +409,15 @@ def changed_targets(checked: Checked) -> list[str]:
         for goal in area["goals"]:
             for objective in goal["objectives"]:
                 for measure in objective["measures"]:
+                    slug = measure["fields"]["slug"]
                     for year, target in measure["targets"].items():
-                        old = existing.get((measure["fields"]["slug"], year))
+                        old = existing.get((slug, year))
                         if old and any(getattr(old, k) != target[k] for k in JUDGED_FIELDS):
                             moved.append(f"{measure['where']}.targets.{year}")
+                    # A target the file no longer sets is removed: a goalpost moves too.
+                    for other_slug, year in sorted(existing):
+                        if other_slug == slug and year not in measure["targets"]:
+                            moved.append(f"{measure['where']}.targets.{year} (removed)")
     return moved
 
 
@@ -488,7 +493,9 @@ def write_measure(
         target_row = target_row or Target(measure=row, fiscal_year=year)
         save_changed(target_row, target, reason or "set by the plan file")
         kept.append(target_row.pk)
-    Target.objects.filter(measure=row).exclude(pk__in=kept).delete()
+    for removed in Target.objects.filter(measure=row).exclude(pk__in=kept):
+        removed._change_reason = reason  # type: ignore[attr-defined]  # kept in its history
+        removed.delete()
     return row.pk
 
 

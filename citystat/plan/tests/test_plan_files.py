@@ -189,3 +189,23 @@ def test_the_demo_plan_round_trips_exactly(db):
     plan = load_plan(copy.deepcopy(document), "plan.yaml")
     assert export_plan(plan) == document
     assert Measure.objects.count() == 70
+
+
+def test_removing_a_target_needs_a_reason_and_its_history_says_so():
+    from citystat.plan.history import describe, target_history
+
+    load_plan(copy.deepcopy(PLAN), "tiny.yaml")
+    document = copy.deepcopy(PLAN)
+    measure = document["priority_areas"][0]["goals"][0]["objectives"][0]["measures"][0]
+    del measure["targets"][2026]
+    with pytest.raises(PlanDocumentError, match=r"targets\.2026 \(removed\): the target changes"):
+        load_plan(copy.deepcopy(document), "tiny.yaml")
+    assert Target.objects.filter(fiscal_year=2026).exists()
+    load_plan(document, "tiny.yaml", reason="The FY2026 budget is not adopted yet")
+    assert not Target.objects.filter(fiscal_year=2026).exists()
+    last = target_history(Measure.objects.get(slug="potholes-7-days"))[-1]
+    assert (last.fiscal_year, last.verb, last.before) == (2026, "removed", 75.0)
+    assert describe(last, unit="percent").endswith(
+        "removed on " + f"{last.changed_at:%-d %B %Y}" + " because The FY2026 budget is not "
+        "adopted yet."
+    )
