@@ -24,7 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     "catalog": FOUNDATION | {"city"},
     "plan": FOUNDATION | {"city", "catalog"},
     "surveys": FOUNDATION | {"city", "catalog", "plan"},
-    "meetings": FOUNDATION | {"city", "catalog", "plan"},
+    # meetings: the briefing book includes the area's service profiles (surveys/reports.py);
+    # surveys never imports meetings.
+    "meetings": FOUNDATION | {"city", "catalog", "plan", "surveys"},
     "engagement": FOUNDATION | {"city", "catalog", "plan", "meetings"},
     # ops runs the project's WSGI application under gunicorn (ops/server.py).
     "ops": {"lib", "city", "catalog", "jobs", "wsgi"},
