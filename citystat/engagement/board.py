@@ -16,8 +16,9 @@ from typing import Any
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseNotModified
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from citystat.engagement.models import BoardVersion, Question
@@ -71,8 +72,33 @@ def board_html(meeting_id: int, version: int) -> str:
     return html
 
 
-def board_etag(meeting_id: int, version: int) -> str:
-    return f'"board-{meeting_id}-{version}"'
+def board_response(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Answer a poll: `304` when the viewer has this version, else the (cached) fragment.
+
+    The fragment's language is the visitor's (language cookie or Accept-Language), as the
+    page around it; the ETag names it, so a language switch is a new version.
+    """
+    language = translation.get_language_from_request(request)
+    version = board_version(meeting_id)
+    if version == 0:
+        from citystat.meetings.models import Meeting
+
+        if not Meeting.objects.filter(pk=meeting_id).exists():
+            return HttpResponseNotFound("No such meeting", content_type="text/plain")
+    etag = f'"board-{meeting_id}-{version}-{language}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+        "Vary": "Accept-Language, Cookie",
+        # The fragment is only ever fetched by the meeting page's script.
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        "X-Frame-Options": "DENY",
+    }
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers=headers)
+    with translation.override(language):
+        html = board_html(meeting_id, version)
+    return HttpResponse(html, headers=headers)
 
 
 def board_polls(

@@ -131,3 +131,38 @@ def test_agendas_get_the_meetings_approved_questions(meeting, make_question):
     make_question("Pending?", meeting=meeting)
     questions = questions_for(meeting)
     assert [(q.text, q.asked_by_neighborhood) for q in questions] == [("Approved?", "Ivanhoe")]
+
+
+def test_the_fast_path_answers_polls_before_sessions_and_users(
+    client, settings, meeting, make_question
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "citystat.engagement.middleware.LiveBoardMiddleware",
+        *[
+            m
+            for m in settings.MIDDLEWARE
+            if not m.endswith(("LiveBoardMiddleware", "SecurityMiddleware"))
+        ],
+    ]
+    put_on_screen(make_question("Fast?", meeting=meeting, state="approved"))
+    first = client.get(f"/meetings/{meeting.pk}/board/")
+    assert "Fast?" in first.content.decode()
+    assert (
+        first["X-Frame-Options"] == "DENY"
+        and "default-src 'none'" in first["Content-Security-Policy"]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"/meetings/{meeting.pk}/board/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert len(queries) == 1
+    assert client.get(f"/meetings/{meeting.pk}/board/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_the_board_speaks_the_visitors_language(client, meeting):
+    english = client.get(f"/meetings/{meeting.pk}/board/")
+    spanish = client.get(f"/meetings/{meeting.pk}/board/", HTTP_ACCEPT_LANGUAGE="es")
+    assert english["ETag"] != spanish["ETag"]

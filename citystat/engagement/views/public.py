@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from citystat.accounts.context import client_ip
 from citystat.accounts.ratelimit import too_many_requests
-from citystat.engagement.board import board_etag, board_html, board_version
+from citystat.engagement.board import board_response
 from citystat.engagement.embeds import area_map_spec, dataset_rows, measure_card
 from citystat.engagement.forms import AskForm
 from citystat.engagement.intake import Intake, receive_question
@@ -93,18 +93,8 @@ def question(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def board(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    """Return the live board fragment; `304` when the viewer already has this version."""
-    version = board_version(meeting_id)
-    if version == 0:
-        from citystat.meetings.models import Meeting
-
-        if not Meeting.objects.filter(pk=meeting_id).exists():
-            raise Http404("No such meeting")
-    etag = board_etag(meeting_id, version)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return HttpResponse(status=304, headers=headers)
-    return HttpResponse(board_html(meeting_id, version), headers=headers)
+    """Return the live board fragment (LiveBoardMiddleware answers first when installed)."""
+    return board_response(request, meeting_id)
 
 
 def updates(request: HttpRequest) -> HttpResponse:
