@@ -122,6 +122,17 @@ def forecast_rows(measure: Measure, values: list[MeasureValue]) -> list[dict[str
     return rows
 
 
+def range_layer(
+    rows: list[dict[str, Any]], mark: dict[str, Any], x: dict[str, Any], low: str, high: str
+) -> dict[str, Any]:
+    """Return a layer spanning `low` to `high` in each row (a band or error bars)."""
+    return {
+        "data": {"values": rows},
+        "mark": mark,
+        "encoding": {"x": x, "y": {"field": low, "type": "quantitative"}, "y2": {"field": high}},
+    }
+
+
 def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str, Any]:
     """Return the Vega-Lite spec of the measure's values over time.
 
@@ -168,22 +179,8 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
     x = {"field": "period_start", "type": "temporal", "title": None}
     layers: list[dict[str, Any]] = []
     if targets:
-        layers.append(
-            {
-                "data": {"values": targets},
-                "mark": {
-                    "type": "area",
-                    "color": BAND_COLOUR,
-                    "opacity": 0.7,
-                    "interpolate": "step-after",
-                },
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "band_low", "type": "quantitative"},
-                    "y2": {"field": "band_high"},
-                },
-            }
-        )
+        band = {"type": "area", "color": BAND_COLOUR, "opacity": 0.7, "interpolate": "step-after"}
+        layers.append(range_layer(targets, band, x, "band_low", "band_high"))
         layers.append(
             {
                 "data": {"values": targets},
@@ -227,17 +224,8 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
     if intervals:
         # Survey measures: the value's 95% confidence interval, so a change inside it is
         # not read as a real one.
-        layers.append(
-            {
-                "data": {"values": intervals},
-                "mark": {"type": "errorbar", "color": VALUE_COLOUR, "opacity": 0.6},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "low", "type": "quantitative"},
-                    "y2": {"field": "high"},
-                },
-            }
-        )
+        bars = {"type": "errorbar", "color": VALUE_COLOUR, "opacity": 0.6}
+        layers.append(range_layer(intervals, bars, x, "low", "high"))
     layers.append(
         {
             "data": {"values": points},
