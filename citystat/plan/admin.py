@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from citystat.plan.models import (
+    JUDGED_FIELDS,
     Goal,
     Measure,
     MeasureValue,
@@ -50,10 +52,37 @@ class MeasureAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "slug", "definition"]
 
 
+class TargetAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        help_text="Why the target moves; shown to residents with the target's history.",
+    )
+
+    class Meta:
+        model = Target
+        fields = ["measure", "fiscal_year", "value", "style", "tolerance", "off_track_at", "note"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        moved = self.instance.pk and any(name in self.changed_data for name in JUDGED_FIELDS)
+        if moved and not cleaned.get("reason", "").strip():
+            self.add_error(
+                "reason", "Say why the target moves; the reason is shown with its history."
+            )
+        return cleaned
+
+
 @admin.register(Target)
 class TargetAdmin(SimpleHistoryAdmin):
-    # Targets are edited one at a time here so that each change asks for its reason
-    # (the history form's change reason), never silently in an inline.
+    # Targets are edited one at a time here so that each change asks for its reason,
+    # never silently in an inline.
+    form = TargetAdminForm
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        obj._change_reason = form.cleaned_data.get("reason", "").strip()
+        super().save_model(request, obj, form, change)
+
     list_display = ["measure", "fiscal_year", "value", "tolerance", "style"]
     list_filter = ["fiscal_year"]
     search_fields = ["measure__slug", "measure__title"]
