@@ -85,3 +85,37 @@ def test_residents_read_the_briefing_once_the_agenda_is_public(client, meeting):
     assert client.get(f"/meetings/{meeting.pk}/briefing/").status_code == 404
     publish_agenda(meeting)
     assert client.get(f"/meetings/{meeting.pk}/briefing/").status_code == 200
+
+
+def test_the_briefing_lists_the_service_profiles_of_the_areas_departments(alice, meeting):
+    from citystat.surveys.models import ServiceProfile
+
+    ServiceProfile.objects.create(
+        slug="water", title="Water service", definition={"department": "Water Services"}
+    )
+    ServiceProfile.objects.create(
+        slug="parks", title="Parks upkeep", definition={"department": "Parks"}
+    )
+    body = signed_in(alice).get(f"/meetings/{meeting.pk}/briefing/").content.decode()
+    assert '<a href="/services/water/">Water service</a>' in body
+    assert "Parks upkeep" not in body
+
+
+def test_a_service_profile_summary_gives_the_latest_figure_of_each_series():
+    from citystat.meetings.briefing import evidence_rows
+    from citystat.surveys.evidence import ServiceEvidence
+
+    evidence = ServiceEvidence(
+        satisfaction=[{"wave": "2024", "satisfied": 0.5}, {"wave": "2025", "satisfied": 0.62}],
+        requests_by_month=[
+            {"month": "2025-03-01", "requests": 1200, "median_days": 4.25, "within_timeframe": 0.8}
+        ],
+        staffing_by_month=[{"month": "2025-03-01", "vacancy_rate": 0.12}],
+    )
+    assert evidence_rows(evidence) == [
+        ("Residents satisfied (2025)", "62%"),
+        ("311 requests (2025-03)", "1,200"),
+        ("Median days to close", "4.2"),
+        ("Closed within the service level", "80%"),
+        ("Positions vacant (2025-03)", "12%"),
+    ]
