@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "citystat.accounts.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Logs (and drops) forged or altered session and messages cookies.
+    "citystat.accounts.middleware.RefuseTamperedCookiesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

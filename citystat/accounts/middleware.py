@@ -74,3 +74,70 @@ class TwoFactorRequiredMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"/staff/two-factor/?{query}")
         return self.get_response(request)
+
+
+class RefuseTamperedCookiesMiddleware:
+    """Drop a session or messages cookie that is forged or altered, and log it.
+
+    Django already ignores such cookies (an unknown session key signs nobody in; a
+    messages cookie whose signature fails is not read), but silently: this says so on
+    `citystat.security` with the IP and request id, and tells the browser to drop the
+    cookie. Placed right after SessionMiddleware; a bad CSRF cookie is CsrfViewMiddleware's
+    to refuse (citystat.accounts.views.signin.csrf_failure logs it).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        dropped = [self.check_session(request), self.check_messages(request)]
+        response = self.get_response(request)
+        for name in dropped:
+            if name:
+                response.delete_cookie(name)
+        return response
+
+    def check_session(self, request: HttpRequest) -> str | None:
+        name = settings.SESSION_COOKIE_NAME
+        sent = request.COOKIES.get(name)
+        session = getattr(request, "session", None)
+        if not sent or session is None:
+            return None
+        session.keys()  # loads the session, which forgets a key it cannot find
+        if session.session_key == sent:
+            return None
+        if self.is_expired_session(sent):
+            return None
+        log_refused_cookie(request, "session", "no such session: forged or altered")
+        return name
+
+    @staticmethod
+    def is_expired_session(key: str) -> bool:
+        """Say whether `key` names a real session past its time (not worth a warning)."""
+        if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+            return False
+        from django.contrib.sessions.models import Session
+
+        return Session.objects.filter(session_key=key[:40]).exists()
+
+    def check_messages(self, request: HttpRequest) -> str | None:
+        from django.contrib.messages.storage.cookie import CookieStorage
+
+        name = CookieStorage.cookie_name
+        sent = request.COOKIES.get(name)
+        # Django's own signature check (missing from the type stubs): None when it fails.
+        if not sent or CookieStorage(request)._decode(sent) is not None:  # type: ignore[attr-defined]
+            return None
+        log_refused_cookie(request, "messages", "its signature does not match")
+        # Not read by MessageMiddleware either: the request goes on as if it had none.
+        del request.COOKIES[name]
+        return name
+
+
+def log_refused_cookie(request: HttpRequest, cookie: str, why: str) -> None:
+    logger.warning(
+        "refused %s cookie on %s %s: %s ip=%s request=%s",
+        *(cookie, request.method, request.path, why),
+        client_ip(request),
+        getattr(request, "request_id", "-"),
+    )

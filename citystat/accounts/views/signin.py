@@ -168,10 +168,11 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Refuse a form whose CSRF token is missing or forged, and log it."""
     logger.warning(
-        "refused %s %s: CSRF check failed (%s) ip=%s",
+        "refused %s %s: CSRF check failed (%s) ip=%s request=%s",
         request.method,
         request.path,
         reason,
         client_ip(request),
+        getattr(request, "request_id", "-"),
     )
     return render(request, "staff/csrf_failure.html", status=403)
