@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "citystat.accounts.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers live question board polls before sessions and users (hundreds a second
+    # during a meeting; citystat/engagement/middleware.py).
+    "citystat.engagement.middleware.LiveBoardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Logs (and drops) forged or altered session and messages cookies.
     "citystat.accounts.middleware.RefuseTamperedCookiesMiddleware",
