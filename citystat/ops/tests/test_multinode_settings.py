@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,32 @@ def test_the_settings_module_reads_the_variables(tmp_path):
         "storages.backends.s3.S3Storage",
         "django.contrib.sessions.backends.db",
     ]
+
+
+def test_check_deploy_is_clean_for_a_multi_node_production_site(tmp_path):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CITYSTAT_", "DJANGO_")) and key != "DATABASE_URL"
+    }
+    environment.update(
+        CITYSTAT_HOME=str(tmp_path),
+        CITYSTAT_ALLOWED_HOSTS="stat.example.gov",
+        CITYSTAT_SECRET_KEY="a-production-key-that-is-long-and-random-0123456789abcdef",
+        CITYSTAT_HTTPS="1",
+        CITYSTAT_PROXY_COUNT="1",
+        CITYSTAT_CACHE_URL="redis://10.0.0.5:6379/0",
+        CITYSTAT_MEDIA_URL="s3://city-uploads/media?region=us-east-2",
+        CITYSTAT_LOG_FORMAT="json",
+        CITYSTAT_METRICS="1",
+        CITYSTAT_METRICS_TOKEN="a-scraper-token",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "citystat", "check", "--deploy", "--fail-level", "WARNING"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

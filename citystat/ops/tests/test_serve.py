@@ -1,6 +1,7 @@
 """`citystat serve`: a real gunicorn serving the app and its static files."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from citystat.ops.tests.conftest import home_with_static
 
 
 def free_port() -> int:
@@ -47,8 +50,9 @@ ingest(dataset, path)
 
 
 @pytest.fixture
-def server(tmp_path):
-    env = {**os.environ, "CITYSTAT_HOME": str(tmp_path / "home")}
+def server(tmp_path, collected_static):
+    home = home_with_static(tmp_path / "home", collected_static)
+    env = {**os.environ, "CITYSTAT_HOME": str(home)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DATABASE_URL", None)
     citystat = [sys.executable, "-m", "citystat"]
@@ -68,7 +72,7 @@ def server(tmp_path):
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=90)
 
 
 def test_it_answers_healthz_and_pages(server):
@@ -111,3 +115,83 @@ def test_it_refuses_a_port_out_of_range(tmp_path):
     )
     assert result.returncode == 2
     assert "--port 70000" in result.stderr
+
+
+@pytest.fixture
+def one_worker_server(tmp_path, collected_static):
+    """A server with one worker, metrics on and the database cache (the site default)."""
+    home = home_with_static(tmp_path / "home", collected_static)
+    env = {**os.environ, "CITYSTAT_HOME": str(home), "CITYSTAT_METRICS": "1"}
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CITYSTAT_CACHE_URL"):
+        env.pop(name, None)
+    citystat = [sys.executable, "-m", "citystat"]
+    subprocess.run([*citystat, "migrate", "-v0"], env=env, check=True, timeout=120)
+    port = free_port()
+    process = subprocess.Popen(
+        [*citystat, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=90)
+
+
+def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(one_worker_server):
+    process, port = one_worker_server
+    # A request whose headers are still arriving when the stop signal comes: the worker
+    # is busy with it, as with a slow download.
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    connection.sendall(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    time.sleep(1.5)
+    assert process.poll() is None, "the server stopped before the request finished"
+    connection.sendall(b"Connection: close\r\n\r\n")
+    answer = b""
+    while chunk := connection.recv(65536):
+        answer += chunk
+    connection.close()
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert b'"cache": "ok"' in answer
+    assert process.wait(timeout=60) == 0
+    log = process.stdout.read().decode()
+    assert "Handling signal: term" in log
+    # Once stopped, new connections are refused.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2)
+
+
+def test_metrics_add_up_every_workers_requests(tmp_path, collected_static):
+    home = home_with_static(tmp_path / "home", collected_static)
+    env = {**os.environ, "CITYSTAT_HOME": str(home), "CITYSTAT_METRICS": "1"}
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
+        env.pop(name, None)
+    citystat = [sys.executable, "-m", "citystat"]
+    subprocess.run([*citystat, "migrate", "-v0"], env=env, check=True, timeout=120)
+    port = free_port()
+    process = subprocess.Popen(
+        [*citystat, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/healthz")
+        for _ in range(19):
+            urllib.request.urlopen(base + "/healthz", timeout=10).read()
+        text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    # Twenty requests spread over two workers, counted as one node's total.
+    assert (
+        'citystat_http_request_duration_seconds_count{method="GET",status="2xx",view="healthz"}'
+        " 20.0" in text
+    )
