@@ -119,3 +119,20 @@ def test_a_service_profile_summary_gives_the_latest_figure_of_each_series():
         ("Closed within the service level", "80%"),
         ("Positions vacant (2025-03)", "12%"),
     ]
+
+
+@pytest.mark.slow
+def test_a_visitor_may_make_only_a_few_pdfs_then_gets_the_stored_copy(alice, meeting, monkeypatch):
+    from citystat.meetings.views import briefing as views
+
+    monkeypatch.setattr(views, "PDF_RENDERS_PER_HOUR", 1)
+    client = signed_in(alice)
+    first = client.get(f"/meetings/{meeting.pk}/briefing.pdf")
+    stored_at = Meeting.objects.get(pk=meeting.pk).briefing_generated_at
+    FollowUp.objects.get().save()  # the stored copy is now stale
+    second = client.get(f"/meetings/{meeting.pk}/briefing.pdf")
+    assert second.status_code == 200 and second.content == first.content
+    assert Meeting.objects.get(pk=meeting.pk).briefing_generated_at == stored_at
+    Meeting.objects.filter(pk=meeting.pk).update(briefing_pdf=None)
+    third = client.get(f"/meetings/{meeting.pk}/briefing.pdf")
+    assert third.status_code == 429 and int(third["Retry-After"]) > 0
