@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from citystat.plan.compute.run import city_context
-from citystat.plan.models import Goal, Measure, Narrative, Plan
+from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, Plan
 from citystat.plan.status import latest_value
 
 
@@ -52,6 +52,17 @@ def measure_gaps(measure: Measure, plan: Plan, today: dt.date, this_year: int) -
         problems.append("has no values yet")
     elif not Narrative.objects.filter(measure=measure, period=latest.period).exists():
         problems.append(f"has no narrative for its latest period, {latest.period}")
+    overall = MeasureValue.objects.filter(measure=measure, breakdown="")
+    if (
+        not measure.is_manual
+        and overall.exists()
+        and not overall.exclude(value=0).exclude(value__isnull=True).exists()
+    ):
+        # Valid, but the filter or condition matches nothing (a misspelled category).
+        problems.append(
+            "finds no data: every computed value is empty or 0; check the values its "
+            "filter compares with"
+        )
     if measure.dataset is not None and measure.dataset.is_stale():
         problems.append(f"reads stale data: {measure.dataset.slug} is overdue for a refresh")
     return [Gap(where, problem) for problem in problems]

@@ -82,3 +82,14 @@ def test_outlook_says_when_a_target_is_reached(potholes):
     run("compute")
     text = outlook(potholes)
     assert text.sentence  # three fiscal years: a trend exists
+
+
+def test_plan_health_names_a_filter_that_finds_nothing(potholes):
+    make_measure(
+        {"aggregate": "count", "grain": "fiscal_year", "filter": "category = 'Potholes'"},
+        slug="misspelled",
+    )
+    run("compute")
+    out = run("plan", "health", "--plan", "p")
+    assert "measure misspelled: finds no data: every computed value is empty or 0" in out
+    assert "measure potholes: finds no data" not in out
