@@ -116,9 +116,11 @@ def picker_spec(kind: PlaceKind) -> dict | None:
     if layer_slug is None:
         return None
     try:
-        return area_picker(layer_slug)
+        spec = area_picker(layer_slug)
     except UnknownLayer:
         return None
+    # A few hundred neighborhoods need room to be told apart and clicked.
+    return {**spec, "height": 640} if kind == "neighborhood" else spec
 
 
 @require_safe
