@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -320,3 +321,32 @@ def test_a_busy_measure_page_reads_its_fingerprint_once_a_second(
     monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
     with django_assert_num_queries(2):
         page(client, MEASURE)
+
+
+def test_the_home_page_shows_the_next_stat_meeting_and_recent_updates(client, city):
+    from citystat.engagement.models import Update
+    from citystat.meetings.models import Meeting
+
+    now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    Meeting.objects.create(
+        title="InfrastructureStat",
+        starts_at=now + dt.timedelta(days=3),
+        ends_at=now + dt.timedelta(days=3, hours=1),
+    )
+    Meeting.objects.create(
+        title="Last month's stat",
+        starts_at=now - dt.timedelta(days=30),
+        ends_at=now - dt.timedelta(days=30, hours=-1),
+    )
+    Update.objects.create(
+        title="Pothole crews add weekend shifts",
+        slug="weekend-shifts",
+        body="x",
+        published_at=now - dt.timedelta(days=1),
+    )
+    Update.objects.create(title="A draft", slug="draft", body="x")
+    body = page(client, "/")
+    assert "InfrastructureStat" in body
+    assert "Last month's stat" not in body
+    assert "Pothole crews add weekend shifts</a>" in body
+    assert "A draft" not in body
