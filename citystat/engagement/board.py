@@ -61,19 +61,29 @@ def board_context(meeting_id: int) -> dict[str, Any]:
     return {"on_screen": on_screen, "answered": list(answered)}
 
 
-def board_html(meeting_id: int, version: int) -> str:
-    """Return the board fragment for `version`, drawing it only if no process has yet."""
-    key = f"engagement:board:{get_language()}:{meeting_id}:{version}"
+def board_html(meeting_id: int, version: int, *, polls: bool) -> str:
+    """Return the board fragment for `version`, drawing it only if no process has yet.
+
+    A polling board asks for `?since=<its version>`, so an unchanged board is a 204 that
+    htmx leaves alone (screen readers hear a change once, not every poll).
+    """
+    key = f"engagement:board:{get_language()}:{meeting_id}:{version}:{int(polls)}"
     html = cache.get(key)
     if html is None:
-        context = {"meeting_id": meeting_id, "version": version, **board_context(meeting_id)}
+        context = {
+            "meeting_id": meeting_id,
+            "version": version,
+            "polls": polls,
+            "poll_seconds": POLL_SECONDS,
+            **board_context(meeting_id),
+        }
         html = render_to_string("engagement/_board.html", context)
         cache.set(key, html, CACHE_SECONDS)
     return html
 
 
 def board_response(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    """Answer a poll: `304` when the viewer has this version, else the (cached) fragment.
+    """Answer a poll: `204` or `304` when the viewer has this version, else the fragment.
 
     The fragment's language is the visitor's (language cookie or Accept-Language), as the
     page around it; the ETag names it, so a language switch is a new version.
@@ -94,11 +104,17 @@ def board_response(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
         "X-Frame-Options": "DENY",
     }
+    if request.GET.get("since") == str(version):
+        return HttpResponse(status=204, headers=headers)
     if etag in request.headers.get("If-None-Match", ""):
         return HttpResponseNotModified(headers=headers)
     with translation.override(language):
-        html = board_html(meeting_id, version)
-    return HttpResponse(html, headers=headers)
+        html = board_html(meeting_id, version, polls=True)
+    response = HttpResponse(html, headers=headers)
+    # CommonMiddleware, which the fast path skips, would set it; without it gunicorn
+    # falls back to chunked encoding.
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def board_polls(

@@ -22,11 +22,11 @@ from citystat.engagement.queries import public_questions
 
 def live_board_panel(request: HttpRequest, meeting: Any, screen: bool) -> str:
     """Return the board (and, on the staff screen, the moderator's controls) for a meeting."""
+    polls = board_polls(meeting.starts_at, meeting.ends_at)
     context = {
         "meeting": meeting,
-        "board": board_html(meeting.pk, board_version(meeting.pk)),
-        "board_url": reverse("engagement:board", args=[meeting.pk]),
-        "polls": board_polls(meeting.starts_at, meeting.ends_at),
+        "board": board_html(meeting.pk, board_version(meeting.pk), polls=polls),
+        "polls": polls,
         "poll_seconds": POLL_SECONDS,
         "ask_url": reverse("engagement:ask") + f"?meeting={meeting.pk}",
         "screen": screen,

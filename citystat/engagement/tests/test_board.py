@@ -69,6 +69,17 @@ def test_the_board_answers_304_until_it_changes(client, meeting, make_question):
     assert changed["ETag"] != etag
 
 
+def test_a_poll_since_the_current_version_gets_204(client, meeting, make_question):
+    question = make_question(meeting=meeting, state="approved")
+    version = board_version(meeting.pk)
+    unchanged = client.get(f"/meetings/{meeting.pk}/board/?since={version}")
+    assert (unchanged.status_code, unchanged.content) == (204, b"")
+    put_on_screen(question)
+    changed = client.get(f"/meetings/{meeting.pk}/board/?since={version}")
+    assert changed.status_code == 200
+    assert f"?since={board_version(meeting.pk)}" in changed.content.decode()
+
+
 def test_every_change_to_a_meetings_question_bumps_its_version(meeting, make_question):
     before = board_version(meeting.pk)
     question = make_question(meeting=meeting)
@@ -83,7 +94,7 @@ def test_an_unknown_meeting_has_no_board(client, db):
 def test_the_public_meeting_page_polls_the_board(client, meeting, make_question):
     put_on_screen(make_question("Trash pickup?", meeting=meeting, state="approved"))
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
-    assert f'hx-get="/meetings/{meeting.pk}/board/"' in page
+    assert f'hx-get="/meetings/{meeting.pk}/board/?since=' in page
     assert "Trash pickup?" in page
     assert f"/questions/ask/?meeting={meeting.pk}" in page
 
