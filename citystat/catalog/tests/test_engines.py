@@ -70,7 +70,7 @@ def as_text(preview: tuple[list[str], list[tuple]]) -> tuple[list[str], list[lis
     return preview[0], [[str(value) for value in row] for row in preview[1]]
 
 
-def on_duckdb(settings, tmp_path: Path, dataset: Dataset) -> tuple[list, list, bytes]:
+def on_duckdb(settings, tmp_path: Path, dataset: Dataset) -> tuple[list, tuple, bytes]:
     """Load the sample into a folder warehouse; return its SODA answers, preview and CSV."""
     engine_settings = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
     settings.CITYSTAT_WAREHOUSE = str(tmp_path / "reference")
