@@ -29,6 +29,8 @@ from citystat.engagement.models import Update
 from citystat.engagement.queries import recent_updates
 from citystat.meetings.models import Meeting
 from citystat.meetings.queries import upcoming_meetings
+from citystat.plan.models import Measure, MeasureValue, Plan
+from citystat.public.plan_pages import format_value
 from citystat.surveys.models import Survey
 from citystat.surveys.ratings import satisfaction, waves
 from citystat.surveys.reports import CACHE_SECONDS, cache_key
@@ -56,6 +58,16 @@ class Satisfaction:
     ratings: list[DistrictRating]
 
 
+@dataclass(frozen=True)
+class AreaMeasure:
+    """A plan measure broken down by area: its latest value here beside the city's."""
+
+    measure: Measure
+    period: str
+    here: str
+    city: str
+
+
 @dataclass
 class PlaceReport:
     place: Place
@@ -63,6 +75,7 @@ class PlaceReport:
     demolitions: AreaDemolitions | None
     districts: list[Place] = field(default_factory=list)
     satisfaction: list[Satisfaction] = field(default_factory=list)
+    measures: list[AreaMeasure] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     new_data: list[DatasetVersion] = field(default_factory=list)
@@ -99,6 +112,7 @@ def place_report(place: Place, today: dt.date) -> PlaceReport:
         for district in report.districts[:2]
         for satisfaction in district_satisfaction(district)
     ]
+    report.measures = area_measures(place)
     report.meetings = upcoming_meetings(limit=5)
     report.updates = (
         recent_updates(10, neighborhood=place.name)
@@ -112,6 +126,45 @@ def place_report(place: Place, today: dt.date) -> PlaceReport:
         ).select_related("dataset")
     )
     return report
+
+
+def area_measures(place: Place) -> list[AreaMeasure]:
+    """Return the current plan's public measures broken down by the place's kind of area,
+    each with its latest complete value for the place and the citywide value then."""
+    plan = Plan.current()
+    if plan is None:
+        return []
+    values = (
+        MeasureValue.objects.filter(
+            breakdown=AREA_FIELD[place.kind],
+            breakdown_value=place.name,
+            measure__is_public=True,
+            measure__objective__goal__priority_area__plan=plan,
+            value__isnull=False,
+            is_partial=False,
+        )
+        .select_related("measure")
+        .order_by("measure_id", "-period_start")
+    )
+    latest: dict[int, MeasureValue] = {}
+    for value in values:
+        latest.setdefault(value.measure_id, value)
+    overall = {
+        (row.measure_id, row.period): row.value
+        for row in MeasureValue.objects.filter(
+            breakdown="", measure_id__in=latest, period__in={v.period for v in latest.values()}
+        )
+    }
+    found = [
+        AreaMeasure(
+            measure=value.measure,
+            period=value.period,
+            here=format_value(value.value, value.measure.unit),
+            city=format_value(overall.get((value.measure_id, value.period)), value.measure.unit),
+        )
+        for value in latest.values()
+    ]
+    return sorted(found, key=lambda row: row.measure.title.casefold())
 
 
 def district_satisfaction(district: Place) -> list[Satisfaction]:

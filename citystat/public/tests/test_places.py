@@ -201,3 +201,43 @@ def test_a_place_page_offers_email_news_about_the_place(city, client):
     html = client.get("/neighborhoods/shoal-creek/").content.decode()
     assert 'href="/subscribe/?subject=neighborhood&amp;neighborhood=Shoal%20Creek"' in html
     assert 'href="/neighborhoods/shoal-creek/feed.atom"' in html
+
+
+def test_a_district_page_lists_the_plan_measures_broken_down_by_district(city, client):
+    from citystat.plan.models import Measure, MeasureValue
+    from citystat.public.tests.tiny_plan import build_tiny_plan
+
+    build_tiny_plan()
+    measure = Measure.objects.get(slug="potholes-closed")
+    day = dt.date(2026, 9, 1)
+    for breakdown, value_name, value in [
+        ("", "", 81.0),
+        ("council_district", "2", 74.5),
+        ("council_district", "1", 90.0),
+    ]:
+        MeasureValue.objects.create(
+            measure=measure,
+            period="2026-09",
+            period_start=day,
+            period_end=day.replace(day=30),
+            breakdown=breakdown,
+            breakdown_value=value_name,
+            value=value,
+        )
+    MeasureValue.objects.create(  # an internal measure's breakdown stays off the page
+        measure=Measure.objects.get(slug="draft"),
+        period="2026-09",
+        period_start=day,
+        period_end=day.replace(day=30),
+        breakdown="council_district",
+        breakdown_value="2",
+        value=1.0,
+    )
+    table = re.search(
+        r'<table[^>]*id="area-measures".*?</table>',
+        client.get("/districts/2/").content.decode(),
+        re.S,
+    )
+    assert table
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", table.group(0)) == ["2026-09", "74.5%", "81.0%"]
+    assert "Draft" not in table.group(0)
