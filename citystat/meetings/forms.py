@@ -10,8 +10,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from citystat.city.models import Department
-from citystat.meetings.livestream import parse_stream, provider_names
-from citystat.meetings.models import AgendaItem, Attendee, FollowUp, Meeting
+from citystat.meetings.models import (
+    AgendaItem,
+    Attendee,
+    FollowUp,
+    Meeting,
+    validate_livestream,
+)
 from citystat.plan.models import Goal, Measure, Plan, PriorityArea
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -41,21 +46,6 @@ def choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 
-class LivestreamField(forms.URLField):
-    """A URL accepted only from an allowed provider; the error lists the allowed ones."""
-
-    def clean(self, value: Any) -> str:
-        url = super().clean(value)
-        if url and parse_stream(url) is None:
-            raise forms.ValidationError(
-                "Livestreams can only come from: %(providers)s. Paste the address of the "
-                "video or live page there (for example https://www.youtube.com/watch?v=…).",
-                params={"providers": ", ".join(provider_names())},
-                code="provider",
-            )
-        return url
-
-
 class MeetingForm(forms.ModelForm):
     """Add a one-off meeting or edit one. Times are typed in the meeting's own time zone."""
 
@@ -65,9 +55,10 @@ class MeetingForm(forms.ModelForm):
     ends_local = forms.DateTimeField(
         label="Ends", widget=LocalDateTimeInput(), input_formats=[LOCAL_INPUT]
     )
-    livestream_url = LivestreamField(
+    livestream_url = forms.URLField(
         assume_scheme="https",
         required=False,
+        validators=[validate_livestream],
         label="Livestream address",
         help_text="From an allowed provider only; the page builds the player itself.",
     )

@@ -15,10 +15,24 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from citystat.city.models import Department
 from citystat.plan.models import Goal, Measure, PriorityArea
+
+
+def validate_livestream(url: str) -> None:
+    """Refuse a livestream address from outside CITYSTAT_LIVESTREAM_PROVIDERS, naming them."""
+    from citystat.meetings.livestream import parse_stream, provider_names
+
+    if url and parse_stream(url) is None:
+        raise ValidationError(
+            "Livestreams can only come from: %(providers)s. Paste the address of the video "
+            "or live page there (for example https://www.youtube.com/watch?v=…).",
+            params={"providers": ", ".join(provider_names())},
+            code="provider",
+        )
 
 
 def validate_time_zone(name: str) -> None:
@@ -48,7 +62,9 @@ class MeetingSeries(models.Model):
     )
     location = models.CharField(max_length=300, blank=True)
     livestream_url = models.URLField(
-        blank=True, help_text="The channel's stream; allowed providers only (docs/meetings.md)."
+        blank=True,
+        validators=[validate_livestream],
+        help_text="The channel's stream; allowed providers only (docs/meetings.md).",
     )
     rotation: models.ManyToManyField[PriorityArea, RotationSlot] = models.ManyToManyField(
         PriorityArea, through="RotationSlot", related_name="meeting_series", blank=True
@@ -92,10 +108,10 @@ def new_uid() -> str:
 
 class Meeting(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        MOVED = "moved", "Moved"
-        CANCELLED = "cancelled", "Cancelled"
-        HELD = "held", "Held"
+        SCHEDULED = "scheduled", _("Scheduled")
+        MOVED = "moved", _("Moved")
+        CANCELLED = "cancelled", _("Cancelled")
+        HELD = "held", _("Held")
 
     series = models.ForeignKey(
         MeetingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
@@ -116,7 +132,7 @@ class Meeting(models.Model):
     # Staff chose the area themselves: the rotation no longer reassigns it (cadence.py).
     area_chosen_by_staff = models.BooleanField(default=False)
     location = models.CharField(max_length=300, blank=True)
-    livestream_url = models.URLField(blank=True)
+    livestream_url = models.URLField(blank=True, validators=[validate_livestream])
     recording_url = models.URLField(blank=True)
     minutes = models.TextField(blank=True, help_text="What was said and decided; public.")
     cancellation_note = models.CharField(max_length=300, blank=True)
@@ -248,11 +264,11 @@ class Attendee(models.Model):
     """Who is in the room, by role. The public page shows roles and departments only."""
 
     class Role(models.TextChoices):
-        LEAD = "lead", "Lead (chair)"
-        DEPARTMENT_DIRECTOR = "director", "Department director"
-        LEGAL_COUNSEL = "legal", "Legal counsel"
-        IT = "it", "IT"
-        SUBJECT_EXPERT = "expert", "Subject-matter expert"
+        LEAD = "lead", _("Lead (chair)")
+        DEPARTMENT_DIRECTOR = "director", _("Department director")
+        LEGAL_COUNSEL = "legal", _("Legal counsel")
+        IT = "it", _("IT")
+        SUBJECT_EXPERT = "expert", _("Subject-matter expert")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
     role = models.CharField(max_length=10, choices=Role.choices)
@@ -275,10 +291,10 @@ class FollowUp(models.Model):
     """A commitment made in a meeting: who, by when, and whether it was kept."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        DROPPED = "dropped", "Dropped"
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="follow_ups")
     text = models.TextField()

@@ -181,3 +181,15 @@ def test_the_memo_of_a_held_meeting_is_also_plain_text(client, areas, department
     assert "Next meeting on this area: Next infrastructure meeting" in text
     assert "bob" not in text
     assert client.get(f"/meetings/{later.pk}/memo.txt").status_code == 404
+
+
+def test_a_series_saved_with_an_outside_livestream_is_refused_everywhere(series):
+    from django.core.exceptions import ValidationError
+
+    series.livestream_url = "https://stream.evil.example/live/1"
+    with pytest.raises(ValidationError, match="YouTube, Vimeo"):
+        series.full_clean()
+
+
+def test_the_calendar_offers_each_series_feed(client, series):
+    assert 'href="/meetings/series/kcstat.ics"' in client.get("/meetings/").content.decode()

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from citystat.meetings import hooks
 from citystat.meetings.livestream import parse_stream, player_origins
 from citystat.meetings.memo import follow_up_memo
-from citystat.meetings.models import Meeting
+from citystat.meetings.models import Meeting, MeetingSeries
 from citystat.meetings.queries import public_meetings
 from citystat.meetings.visibility import public_view
 from citystat.plan.models import Plan, PriorityArea
@@ -36,6 +36,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "upcoming": [public_view(meeting, now) for meeting in upcoming],
             "past": [public_view(meeting, now) for meeting in past],
+            "series_list": MeetingSeries.objects.filter(is_active=True),
         },
     )
 
