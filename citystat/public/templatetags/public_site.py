@@ -17,7 +17,7 @@ PRIMARY_NAV = [
     ("priority-areas", _("Priorities")),
     ("neighborhoods", _("Neighborhoods")),
     ("datasets", _("Data")),
-    ("meetings", _("Meetings")),
+    ("meetings:calendar", _("Meetings")),
 ]
 
 
