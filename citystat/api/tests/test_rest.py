@@ -230,5 +230,19 @@ def test_the_docs_page_loads_its_scripts_from_this_site(db, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<script>" not in html and "<style>" not in html
-    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "//cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_the_docs_script_is_a_file_that_loads_the_local_schema(db, client):
+    import re
+
+    html = client.get("/api/docs").content.decode()
+    script_url = re.search(r'<script src="([^"]*script[^"]*)"', html)
+    assert script_url is not None
+    script = client.get(script_url[1].replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert "javascript" in script["Content-Type"]
+    body = script.content.decode()
+    assert "SwaggerUIBundle" in body and "/api/schema" in body
