@@ -193,3 +193,8 @@ def test_a_series_saved_with_an_outside_livestream_is_refused_everywhere(series)
 
 def test_the_calendar_offers_each_series_feed(client, series):
     assert 'href="/meetings/series/kcstat.ics"' in client.get("/meetings/").content.decode()
+
+
+def test_the_primary_navigation_marks_the_meetings_section(client, series):
+    body = client.get("/meetings/").content.decode()
+    assert '<a class="site-nav__link" href="/meetings/" aria-current="page">Meetings</a>' in body
