@@ -47,19 +47,10 @@ def engine_name(request) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def requests_dataset(db, settings, tmp_path) -> Dataset:
-    from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
-
+@pytest.fixture(autouse=True)
+def private_home(settings, tmp_path) -> None:
+    """Keep each test's downloads (CITYSTAT_HOME/exports) apart."""
     settings.CITYSTAT_HOME = tmp_path / "home"
-    return Dataset.objects.create(
-        slug="service-requests",
-        title="311 service requests",
-        table_schema=SERVICE_REQUESTS_SCHEMA,
-        column_map=KC_311_COLUMNS,
-        ignored_columns=KC_311_IGNORED,
-        is_public=True,
-    )
 
 
 def answers(dataset: Dataset) -> list[list[dict]]:
