@@ -1,19 +1,19 @@
 """The live question board of a meeting: what is on screen, what was answered.
 
-Hundreds of residents poll the board every couple of seconds while a meeting runs. Each
-poll reads one small row (the meeting's `BoardVersion`); the rendered fragment is cached
-under that version, so it is drawn once per change per process, and a viewer who already
-has it gets `304 Not Modified` from its ETag. Any saved change to a meeting's questions
-bumps the version (the post_save handler in apps.py), which is all it takes for every
-viewer to see it on their next poll.
+Hundreds of residents poll the board every couple of seconds while a meeting runs. Any
+saved change to a meeting's questions bumps its `BoardVersion` (the post_save handler in
+apps.py). A poll reads that version, at most once every `VERSION_SECONDS` per process
+(so a busy meeting costs each web worker a couple of queries a second, however many
+watch), and a viewer who already has it gets `204` (or `304` from its ETag). The rendered
+fragment is kept under the version, drawn once per change per process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseNotModified
@@ -29,7 +29,30 @@ POLL_SECONDS = 2
 # The board polls from this long before a meeting starts to this long after it ends;
 # outside that window the page shows the board as it stands, without polling.
 POLL_MARGIN = dt.timedelta(hours=1)
-CACHE_SECONDS = 3600
+# How long a web process trusts the version it last read: the most a change waits,
+# beyond the poll interval, before viewers served by that process see it.
+VERSION_SECONDS = 0.5
+# {meeting id: (monotonic time read, version)}; and the fragments drawn, newest kept.
+_versions: dict[int, tuple[float, int]] = {}
+_fragments: dict[tuple[str, int, int, bool], str] = {}
+FRAGMENTS_KEPT = 200
+
+
+def forget_boards() -> None:
+    """Drop what this process remembers of boards (tests, which reuse meeting ids)."""
+    _versions.clear()
+    _fragments.clear()
+
+
+def current_version(meeting_id: int) -> int:
+    """Return the meeting's board version, read from the database at most every VERSION_SECONDS."""
+    now = time.monotonic()
+    known = _versions.get(meeting_id)
+    if known is not None and now - known[0] < VERSION_SECONDS:
+        return known[1]
+    version = board_version(meeting_id)
+    _versions[meeting_id] = (now, version)
+    return version
 
 
 def board_version(meeting_id: int) -> int:
@@ -67,8 +90,8 @@ def board_html(meeting_id: int, version: int, *, polls: bool) -> str:
     A polling board asks for `?since=<its version>`, so an unchanged board is a 204 that
     htmx leaves alone (screen readers hear a change once, not every poll).
     """
-    key = f"engagement:board:{get_language()}:{meeting_id}:{version}:{int(polls)}"
-    html = cache.get(key)
+    key = (get_language(), meeting_id, version, polls)
+    html = _fragments.get(key)
     if html is None:
         context = {
             "meeting_id": meeting_id,
@@ -78,7 +101,9 @@ def board_html(meeting_id: int, version: int, *, polls: bool) -> str:
             **board_context(meeting_id),
         }
         html = render_to_string("engagement/_board.html", context)
-        cache.set(key, html, CACHE_SECONDS)
+        if len(_fragments) >= FRAGMENTS_KEPT:
+            _fragments.pop(next(iter(_fragments)))
+        _fragments[key] = html
     return html
 
 
@@ -89,7 +114,7 @@ def board_response(request: HttpRequest, meeting_id: int) -> HttpResponse:
     page around it; the ETag names it, so a language switch is a new version.
     """
     language = translation.get_language_from_request(request)
-    version = board_version(meeting_id)
+    version = current_version(meeting_id)
     if version == 0:
         from citystat.meetings.models import Meeting
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from citystat.accounts.models import StaffProfile
 from citystat.accounts.roles import grant_role, sync_roles
 from citystat.city.profile import load_city_file
+from citystat.engagement.board import forget_boards
 from citystat.engagement.models import PriorityRound, Question, Update
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Plan
@@ -26,6 +27,8 @@ QUESTION = "When will the streetlights on Prospect be repaired?"
 
 @pytest.fixture
 def live_meeting(transactional_db) -> Meeting:
+    # Boards drawn by earlier tests in this process may share this meeting's id.
+    forget_boards()
     load_city_file(CITY_FILE)
     plan = Plan.objects.create(
         title="Plan", slug="plan", first_fiscal_year=2025, last_fiscal_year=2029, is_current=True

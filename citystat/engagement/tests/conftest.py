@@ -32,10 +32,18 @@ SECRET_EMAIL = "resident.secret@example.org"
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(db):
-    """Board fragments and used challenges live in the default cache: start each test clean."""
+def fresh_cache(db, monkeypatch):
+    """Start each test with no remembered boards or used challenges; read versions afresh.
+
+    Test databases reuse meeting ids, so a board drawn in one test must not show in another.
+    """
+    from citystat.engagement import board
+
+    monkeypatch.setattr(board, "VERSION_SECONDS", 0)
+    board.forget_boards()
     cache.clear()
     yield
+    board.forget_boards()
     cache.clear()
 
 
