@@ -35,6 +35,8 @@ from citystat.catalog.warehouse import quote_identifier
 # small aggregation into 200 tiny tasks. A setting in the URL overrides any of these.
 DEFAULT_SETTINGS = {
     "spark.ui.enabled": "false",
+    # Progress bars on stderr would interleave with citystat's own output and logs.
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
@@ -68,6 +70,8 @@ def spark_session(master: str, settings: dict[str, str]) -> Any:
                     f"{str(error).strip().splitlines()[0][:200]}); check that Java 17 is "
                     "installed and the master URL in CITYSTAT_WAREHOUSE."
                 ) from None
+            # Spark's own INFO lines would drown citystat's logs; its errors still show.
+            session.sparkContext.setLogLevel("ERROR")
             _sessions[master] = session
     return session
 
