@@ -2,12 +2,13 @@
 
 One small demo city is loaded three times through `ingest` (the folder warehouse, then a
 PostgreSQL database, then Spark in local mode) and the whole plan is computed after each
-load. Counts and everything built from counts (shares, backlogs, rates, ratios of counts)
-must match to the last digit. Medians must match within a relative 1e-9: every engine
-interpolates between the same two middle values (DuckDB's quantile_cont, PostgreSQL's
-percentile_cont, Spark's percentile), but may do the arithmetic in another order, and the
-same goes for sums of fractional numbers, whose rounding depends on the order rows are added
-(docs/warehouses.md, "The same answers everywhere").
+load. Counts and everything built from counts or sums of whole numbers (shares, backlogs,
+rates, ratios of counts, days) must match to the last digit. Medians must match within a
+relative 1e-9: every engine interpolates between the same two middle values (DuckDB's
+quantile_cont, PostgreSQL's percentile_cont, Spark's percentile) but may round the
+arithmetic differently; so must sums of fractional numbers (dollars, survey weights),
+whose last bits depend on the order the engine adds rows in (docs/warehouses.md, "The
+same answers everywhere").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
 from citystat.catalog.tests.engine_fixtures import SPARK_URL
 from citystat.plan.compute.portability import measures_an_engine_cannot_compute
 from citystat.plan.compute.run import compute_measures
@@ -75,21 +77,52 @@ def load_and_compute(data: Path, first: bool) -> Snapshot:
     }
 
 
-def differences(reference: Snapshot, other: Snapshot, aggregates: dict[str, str]) -> list[str]:
+def adds_fractions(spec: dict, types: dict[str, str]) -> bool:
+    """Return whether the measure sums fractional numbers (dollars, survey weights)."""
+    summed = [spec.get("weight")]
+    if spec.get("aggregate") in ("sum", "mean", "latest", "rate_per_1000"):
+        summed.append(spec.get("field"))
+    for part in (spec.get("numerator"), spec.get("denominator")):
+        if isinstance(part, dict) and part.get("aggregate") == "sum":
+            summed.append(part.get("field"))
+    return any(types.get(name or "") == "number" for name in summed) or bool(spec.get("weight"))
+
+
+def tolerant_measures() -> set[str]:
+    """Return the measures whose values may differ in the last bits (see the docstring)."""
+    types = {
+        dataset.slug: {field["name"]: field.get("type", "string") for field in dataset.fields}
+        for dataset in Dataset.objects.all()
+    }
+    specs = {measure.slug: measure.spec for measure in Measure.objects.exclude(spec={})}
+    tolerant = {
+        slug
+        for slug, spec in specs.items()
+        if spec.get("aggregate") in ("median", "percentile")
+        or adds_fractions(spec, types.get(spec.get("dataset", ""), {}))
+    }
+    # A ratio of two other measures is as exact as the less exact of them.
+    for slug, spec in specs.items():
+        parts = [spec.get("numerator"), spec.get("denominator")]
+        if any(isinstance(part, dict) and part.get("measure") in tolerant for part in parts):
+            tolerant.add(slug)
+    return tolerant
+
+
+def differences(reference: Snapshot, other: Snapshot, tolerant: set[str]) -> list[str]:
     found = []
     if reference.keys() != other.keys():
         missing = sorted(reference.keys() - other.keys())[:5]
         extra = sorted(other.keys() - reference.keys())[:5]
         found.append(f"different periods or breakdowns: missing {missing}, extra {extra}")
     for key in sorted(reference.keys() & other.keys()):
-        exact = aggregates[key[0]] not in ("median", "percentile", "mean", "sum", "latest")
         for expected, got in zip(reference[key], other[key], strict=True):
             if expected is None or got is None:
                 same = expected is got
-            elif exact:
-                same = expected == got
-            else:
+            elif key[0] in tolerant:
                 same = math.isclose(expected, got, rel_tol=INTERPOLATED, abs_tol=1e-12)
+            else:
+                same = expected == got
             if not same:
                 found.append(f"{key}: {reference[key]} != {other[key]}")
                 break
@@ -105,6 +138,7 @@ def test_the_demo_plan_computes_the_same_on_every_engine(
     settings.CITYSTAT_WAREHOUSE = str(tmp_path / "duckdb")
     on_duckdb = load_and_compute(demo_data, first=True)
     aggregates = {m.slug: m.spec.get("aggregate", "") for m in Measure.objects.exclude(spec={})}
+    tolerant = tolerant_measures()
 
     settings.CITYSTAT_WAREHOUSE = postgres_database
     settings.CITYSTAT_WAREHOUSE_FILES = str(tmp_path / "postgres-files")
@@ -115,8 +149,15 @@ def test_the_demo_plan_computes_the_same_on_every_engine(
     on_spark = load_and_compute(demo_data, first=False)
 
     assert len(on_duckdb) > 1000
-    assert differences(on_duckdb, on_postgres, aggregates) == []
-    assert differences(on_duckdb, on_spark, aggregates) == []
+    exact = set(aggregates) - tolerant
+    assert len(exact) >= 40 and len(tolerant) >= 10  # most of the plan is held to the digit
+    problems = [
+        f"{engine}: {problem}"
+        for engine, values in (("postgres", on_postgres), ("spark", on_spark))
+        for problem in differences(on_duckdb, values, tolerant)
+    ]
+    if problems:
+        pytest.fail(f"{len(problems)} values differ from DuckDB's:\n" + "\n".join(problems[:40]))
     # The configuration-time check agrees: nothing is missing on these engines, while
     # Trino (through Ibis) would lack the exact median the demo's median measures use.
     assert measures_an_engine_cannot_compute("postgres") == {}
