@@ -138,3 +138,8 @@ def test_staff_edit_an_agenda_item_in_place(alice, areas, plan_measures):
         10,
         plan_measures["leaks"],
     )
+
+
+def test_the_workspace_links_the_meetings_pages(cast):
+    body = signed_in(cast["vera"]).get("/staff/").content.decode()
+    assert 'href="/staff/meetings/"' in body and 'href="/staff/follow-ups/"' in body
