@@ -365,7 +365,8 @@ def breakdown_fields(measure: Measure) -> list[str]:
 @dataclass
 class RankedArea:
     rank: int
-    name: str
+    name: str  # as stored, and as the boundary layer spells it
+    label: str  # as residents read it
     value: float | None
     value_text: str
     url: str | None
@@ -395,12 +396,21 @@ def latest_breakdown(measure: Measure, field_name: str) -> tuple[str | None, lis
             RankedArea(
                 rank=index if value is not None else 0,
                 name=name,
+                label=area_label(field_name, name),
                 value=value,
                 value_text=format_value(value, measure.unit),
                 url=place_url(field_name, name),
             )
         )
     return latest, ranked
+
+
+def area_label(field_name: str, name: str) -> str:
+    """Return an area's name as residents read it: "District 3" for council district 3."""
+    from citystat.city.places import Place, kind_of_layer
+
+    kind = kind_of_layer(field_name.replace("_", "-"))
+    return Place(kind, "", name).label if kind else name
 
 
 def place_url(field_name: str, name: str) -> str | None:
@@ -454,9 +464,9 @@ def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
             EquityRow(
                 period=period,
                 period_start=start,
-                best_name=best_name,
+                best_name=area_label(field_name, best_name),
                 best_text=format_value(best, measure.unit),
-                worst_name=worst_name,
+                worst_name=area_label(field_name, worst_name),
                 worst_text=format_value(worst, measure.unit),
                 gap=gap,
                 gap_text=amount(gap, measure.unit),

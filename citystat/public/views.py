@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import DatasetVersion
 from citystat.plan.models import Plan
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -27,10 +32,24 @@ def home(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "plan_body": home_fragment(plan) if plan else "",
             "next_meetings": upcoming_meetings(limit=1),
-            "updates": recent_updates(limit=3),
+            "updates": linkable(recent_updates(limit=3)),
             "last_updated": data_last_updated(),
         },
     )
+
+
+def linkable(items: list[Any]) -> list[dict[str, Any]]:
+    """Return items with their URL, leaving out any whose URL cannot be built: one bad
+    record in another app must not take the home page down."""
+    found = []
+    for item in items:
+        try:
+            url = item.get_absolute_url()
+        except NoReverseMatch:
+            logger.warning("home page: no URL for %r; left out", item)
+            continue
+        found.append({"title": item.title, "url": url, "published_at": item.published_at})
+    return found
 
 
 def data_last_updated() -> dt.datetime | None:
