@@ -1,5 +1,6 @@
 """`citystat serve`: a real gunicorn serving the app and its static files."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -117,10 +118,9 @@ def test_it_refuses_a_port_out_of_range(tmp_path):
     assert "--port 70000" in result.stderr
 
 
-@pytest.fixture
-def one_worker_server(tmp_path, collected_static):
-    """A server with one worker, metrics on and the database cache (the site default)."""
-    home = home_with_static(tmp_path / "home", collected_static)
+@contextlib.contextmanager
+def metrics_server(home, workers: int):
+    """A server with metrics on and the database cache (the site default); yields it."""
     env = {**os.environ, "CITYSTAT_HOME": str(home), "CITYSTAT_METRICS": "1"}
     for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CITYSTAT_CACHE_URL"):
         env.pop(name, None)
@@ -128,7 +128,7 @@ def one_worker_server(tmp_path, collected_static):
     subprocess.run([*citystat, "migrate", "-v0"], env=env, check=True, timeout=120)
     port = free_port()
     process = subprocess.Popen(
-        [*citystat, "serve", "--port", str(port), "--workers", "1"],
+        [*citystat, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -140,6 +140,12 @@ def one_worker_server(tmp_path, collected_static):
         if process.poll() is None:
             process.kill()
             process.wait(timeout=90)
+
+
+@pytest.fixture
+def one_worker_server(tmp_path, collected_static):
+    with metrics_server(home_with_static(tmp_path / "home", collected_static), 1) as server:
+        yield server
 
 
 def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(one_worker_server):
@@ -169,27 +175,11 @@ def test_sigterm_lets_the_request_in_flight_finish_then_exits_cleanly(one_worker
 
 def test_metrics_add_up_every_workers_requests(tmp_path, collected_static):
     home = home_with_static(tmp_path / "home", collected_static)
-    env = {**os.environ, "CITYSTAT_HOME": str(home), "CITYSTAT_METRICS": "1"}
-    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
-        env.pop(name, None)
-    citystat = [sys.executable, "-m", "citystat"]
-    subprocess.run([*citystat, "migrate", "-v0"], env=env, check=True, timeout=120)
-    port = free_port()
-    process = subprocess.Popen(
-        [*citystat, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with metrics_server(home, workers=2) as (_, port):
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/healthz")
         for _ in range(19):
             urllib.request.urlopen(base + "/healthz", timeout=10).read()
         text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
     # Twenty requests spread over two workers, counted as one node's total.
     assert (
         'citystat_http_request_duration_seconds_count{method="GET",status="2xx",view="healthz"}'
