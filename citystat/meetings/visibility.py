@@ -35,7 +35,11 @@ def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeti
         # An item about an internal measure stays off the public agenda.
         items = meeting.agenda_items.select_related("measure", "goal")
         view.agenda = [item for item in items if item.measure is None or item.measure.is_public]
-    view.roles = list(meeting.attendees.select_related("department"))
+    # The chair first, then as the role list runs (lead, director, counsel, IT, experts).
+    order = list(Attendee.Role.values)
+    view.roles = sorted(
+        meeting.attendees.select_related("department"), key=lambda a: order.index(a.role)
+    )
     view.follow_ups = list(meeting.follow_ups.select_related("department", "measure", "goal"))
     view.show_recording = meeting.status == Meeting.Status.HELD or meeting.is_past(now)
     return view
