@@ -20,7 +20,12 @@ from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role
 from citystat.city.models import Department
 from citystat.meetings.agenda import draft_agenda, publish_agenda
-from citystat.meetings.cadence import assign_rotation, cancel_meeting, generate_meetings
+from citystat.meetings.cadence import (
+    assign_rotation,
+    cancel_meeting,
+    generate_meetings,
+    parse_rule,
+)
 from citystat.meetings.models import Attendee, FollowUp, Meeting, MeetingSeries, RotationSlot
 from citystat.plan.models import Measure, Plan
 
@@ -100,7 +105,10 @@ def build_demo_meetings(seed: int = 2024) -> MeetingSeries | None:
     for position, area in enumerate(plan.priority_areas.order_by("position")):
         RotationSlot.objects.create(series=series, priority_area=area, position=position)
     start = dt.datetime.combine(first, dt.time(0), tzinfo=dt.UTC)
-    generate_meetings(series, ahead=PAST_MONTHS, now=start)
+    # Every occurrence from the first date up to now, then the next AHEAD: no gap.
+    local_now = timezone.localtime(now, series.zone).replace(tzinfo=None)
+    held_count = len(parse_rule(series).between(dt.datetime.combine(first, dt.time(0)), local_now))
+    generate_meetings(series, ahead=held_count, now=start)
     past = list(series.meetings.filter(ends_at__lte=now).order_by("starts_at"))
     # One winter meeting cancelled for weather: its area passes to the next meeting.
     winter = [m for m in past if m.local_start.month in (1, 2)]

@@ -33,6 +33,8 @@ def test_the_demo_series_has_history_and_a_published_next_agenda(every_area_meas
     assert upcoming[0].agenda_published_at is not None
     assert upcoming[1].agenda_published_at is None and upcoming[1].agenda_items.exists()
     assert {m.local_start.hour for m in meetings} == {9}
+    gaps = [(b.starts_at - a.starts_at).days for a, b in zip(meetings, meetings[1:], strict=False)]
+    assert max(gaps) <= 35  # every month, no hole between the past and the next meetings
 
 
 def test_building_again_changes_nothing(every_area_measured):
