@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -236,7 +236,9 @@ def last_change(meeting: Meeting) -> dt.datetime | None:
     candidates = [
         meeting.updated_at,
         meeting.agenda_drafted_at,
-        FollowUp.objects.aggregate(latest=Max("updated_at"))["latest"],
+        FollowUp.objects.filter(
+            Q(meeting=meeting) | Q(meeting__priority_area=meeting.priority_area_id)
+        ).aggregate(latest=Max("updated_at"))["latest"],
         area_measures.aggregate(latest=Max("computed_at"))["latest"],
         Narrative.objects.filter(
             measure__objective__goal__priority_area=meeting.priority_area_id

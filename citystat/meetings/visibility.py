@@ -24,14 +24,15 @@ class PublicMeeting:
 def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeting:
     """Return what residents may see of `meeting` at `now`.
 
-    The agenda shows once published and no earlier than CITYSTAT_AGENDA_DAYS_AHEAD days
-    before the meeting; attendees show by role and department, never by name (officials'
-    names are left to the minutes, which staff write for the public); follow-ups show with
-    their department and status, never the person who owns them.
+    The agenda shows once published, no earlier than CITYSTAT_AGENDA_DAYS_AHEAD days
+    before the meeting, and not for a cancelled meeting; attendees show by role and
+    department, never by name (officials' names are left to the minutes, which staff
+    write for the public); follow-ups show with their department and status, never the
+    person who owns them.
     """
     now = now or timezone.now()
     view = PublicMeeting(meeting, is_live=meeting.is_live(now))
-    if meeting.agenda_is_public(now):
+    if meeting.agenda_is_public(now) and not meeting.is_cancelled:
         # An item about an internal measure stays off the public agenda.
         items = meeting.agenda_items.select_related("measure", "goal")
         view.agenda = [item for item in items if item.measure is None or item.measure.is_public]

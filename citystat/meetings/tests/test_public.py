@@ -198,3 +198,14 @@ def test_the_calendar_offers_each_series_feed(client, series):
 def test_the_primary_navigation_marks_the_meetings_section(client, series):
     body = client.get("/meetings/").content.decode()
     assert '<a class="site-nav__link" href="/meetings/" aria-current="page">Meetings</a>' in body
+
+
+def test_a_cancelled_meeting_hides_its_published_agenda(client, areas, plan_measures):
+    meeting = make_meeting(areas[0], 48)
+    draft_agenda(meeting)
+    publish_agenda(meeting)
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.save()
+    body = page(client, meeting)
+    assert "No agenda: the meeting is cancelled." in body
+    assert "Leaks fixed in a week" not in body
