@@ -180,8 +180,8 @@ class Change:
     reason: str
 
 
-def public_history_records(plan: Plan) -> list[Any]:
-    """Return the history rows of the current plan's public elements, newest first."""
+def public_history_queries(plan: Plan) -> list[Any]:
+    """Return one query per model over the history rows of the plan's public elements."""
     areas = list(PriorityArea.objects.filter(plan=plan).values_list("pk", flat=True))
     goals = list(Goal.objects.filter(priority_area__plan=plan).values_list("pk", flat=True))
     objectives = list(Objective.objects.filter(goal_id__in=goals).values_list("pk", flat=True))
@@ -190,7 +190,7 @@ def public_history_records(plan: Plan) -> list[Any]:
             "pk", flat=True
         )
     )
-    queries = [
+    return [
         Plan.history.filter(id=plan.pk),
         PriorityArea.history.filter(plan_id=plan.pk),
         Goal.history.filter(priority_area_id__in=areas),
@@ -198,8 +198,30 @@ def public_history_records(plan: Plan) -> list[Any]:
         Measure.history.filter(id__in=measures, is_public=True),
         Target.history.filter(measure_id__in=measures),
     ]
-    records = [record for query in queries for record in query.order_by()]
-    return sorted(records, key=lambda r: (r.history_date, r.history_id), reverse=True)
+
+
+def public_history_keys(plan: Plan) -> list[tuple[dt.datetime, int, int]]:
+    """Return (when, history id, query index) of every public history row, newest first.
+
+    Only these small keys are read for the whole log; full rows are read for one page.
+    """
+    keys = [
+        (when, history_id, index)
+        for index, query in enumerate(public_history_queries(plan))
+        for when, history_id in query.order_by().values_list("history_date", "history_id")
+    ]
+    return sorted(keys, reverse=True)
+
+
+def history_rows(plan: Plan, keys: list[tuple[dt.datetime, int, int]]) -> list[Any]:
+    """Return the full history rows for `keys`, in the keys' order."""
+    queries = public_history_queries(plan)
+    found: dict[tuple[int, int], Any] = {}
+    for index in {index for _when, _id, index in keys}:
+        wanted = [history_id for _when, history_id, i in keys if i == index]
+        for row in queries[index].filter(history_id__in=wanted):
+            found[(index, row.history_id)] = row
+    return [found[(index, history_id)] for _when, history_id, index in keys]
 
 
 def describe_record(record: Any) -> Change:
@@ -256,9 +278,10 @@ def shown(value: object) -> str:
 
 def change_log(plan: Plan | None, page_number: str | None) -> tuple[Page, list[Change]]:
     """Return one page of the plan's public change log and its described changes."""
-    records = public_history_records(plan) if plan is not None else []
-    page = Paginator(records, CHANGES_PER_PAGE).get_page(page_number)
-    return page, [describe_record(record) for record in page.object_list]
+    keys = public_history_keys(plan) if plan is not None else []
+    page = Paginator(keys, CHANGES_PER_PAGE).get_page(page_number)
+    rows = history_rows(plan, list(page.object_list)) if plan is not None else []
+    return page, [describe_record(row) for row in rows]
 
 
 @require_safe
