@@ -6,10 +6,11 @@ Ballot stuffing is made expensive three ways (docs/engagement.md):
   sets in a cookie (never an IP address or anything personal);
 * per-IP rate limits on submitting (citystat.accounts.ratelimit);
 * a small proof of work: the page holds a signed, single-use challenge, and the browser
-  finds a counter whose SHA-256 with it starts with `DIFFICULTY_BITS` zero bits (about a
-  second of a phone's time; static/js/priorities.js). Without JavaScript the ballot is
-  accepted only once `NO_SCRIPT_WAIT` seconds have passed since the page was served, which
-  costs a script the same wall-clock time without holding a server worker.
+  finds a counter whose SHA-256 with it starts with `DIFFICULTY_BITS` zero bits (about
+  16,000 hashes, under a second of a phone's time; static/js/priorities.js). Without
+  JavaScript the ballot is accepted only once `NO_SCRIPT_WAIT` seconds have passed since
+  the page was served, which costs a script the same wall-clock time without holding a
+  server worker.
 
 Results are Borda counts: with n choices, the first gets n points, the last 1.
 """

@@ -99,3 +99,17 @@ def test_the_engagement_pages_pass_axe(public_pages, live_server, audit_page, ax
         audit_page.goto(live_server.url + path)
         audit_page.wait_for_load_state("networkidle")
         assert axe(audit_page) == [], path
+
+
+def test_a_ballot_is_sent_after_the_browser_solves_the_challenge(live_meeting, live_server, page):
+    from citystat.engagement.models import PriorityBallot
+
+    PriorityRound.objects.create(title="Spring", slug="spring", is_open=True)
+    page.goto(live_server.url + "/priorities/pick/")
+    page.get_by_label("Choice 1").select_option("public-safety")
+    page.get_by_label("Choice 2").select_option("infrastructure")
+    with page.expect_navigation(timeout=30000):
+        page.get_by_role("button", name="Send my ballot").click()
+    assert "your ballot is counted" in page.get_by_role("status").first.inner_text()
+    ballot = PriorityBallot.objects.get()
+    assert ballot.ranking == ["public-safety", "infrastructure"]
