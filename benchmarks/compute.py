@@ -120,9 +120,9 @@ def use_engine(engine: str, postgres_url: str) -> float:
     chosen = engines.current()
     started = time.perf_counter()
     for slug, number in engines.published_versions().items():
-        # What `ingest` does after its load; done here so the DuckDB load is reused.
-        if engine == "spark" or not chosen.has_version(slug, number):
-            chosen.store_version(slug, number, version_path(slug, number))
+        # What `ingest` does after its load; done here so the DuckDB load is reused. Always
+        # anew: another data size's run may have left a table of the same name.
+        chosen.store_version(slug, number, version_path(slug, number))
     return time.perf_counter() - started
 
 
