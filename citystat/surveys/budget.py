@@ -33,6 +33,15 @@ class BudgetLine:
 
 
 def budget_years(dataset: str = "budget") -> list[int]:
+    """Return the fiscal years the published budget covers; none before it is published."""
+    from citystat.catalog.models import Dataset, DatasetVersion
+
+    published = Dataset.objects.filter(
+        slug=dataset, versions__status=DatasetVersion.Status.PUBLISHED
+    ).exists()
+    if not published:
+        # The explorer answers 404 then, rather than querying a table that is not there.
+        return []
     relation = warehouse.table_name(dataset)
     with warehouse.connect() as connection:
         rows = connection.execute(
