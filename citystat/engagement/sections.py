@@ -25,4 +25,7 @@ def questions_waiting(user: Any) -> list[WorkspaceItem]:
                 question.text[:80], reverse("engagement:staff-question", args=[question.pk]), detail
             )
         )
+    more = waiting.count() - len(items)
+    if more > 0:
+        items.append(WorkspaceItem(f"{more} more waiting", reverse("engagement:staff-questions")))
     return items

@@ -122,3 +122,10 @@ def test_the_workspace_counts_questions_waiting(mona, make_question):
     page = signed_in(mona).get("/staff/").content.decode()
     assert "Questions waiting for moderation" in page
     assert "One?" in page and "Two?" in page
+
+
+def test_the_workspace_says_how_many_more_wait_beyond_the_list(mona, make_question):
+    for number in range(23):
+        make_question(f"Question {number}?")
+    page = signed_in(mona).get("/staff/").content.decode()
+    assert "3 more waiting" in page
