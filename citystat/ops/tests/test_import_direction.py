@@ -142,5 +142,5 @@ def test_a_wrong_way_import_is_named_with_file_line_and_module(tmp_path):
     )
     assert violations(root) == [
         "citystat/catalog/models.py:5: imports citystat.plan.models, but citystat.catalog "
-        "may import only accounts, city, lib."
+        "may import only accounts, city, jobs, lib."
     ]
