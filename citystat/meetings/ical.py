@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, vDuration
 
 from citystat.meetings.models import Meeting
 
@@ -71,6 +71,11 @@ def calendar_feed(meetings: Iterable[Meeting], *, name: str, base_url: str) -> b
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
+    # Ask subscribed calendar apps to look again every hour (the feed's cache time).
+    calendar.add(
+        "refresh-interval", vDuration(dt.timedelta(hours=1)), parameters={"VALUE": "DURATION"}
+    )
+    calendar.add("x-published-ttl", "PT1H")
     for zone in time_zones(meetings):
         calendar.add_component(zone)
     for meeting in meetings:

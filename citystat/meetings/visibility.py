@@ -44,3 +44,17 @@ def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeti
     view.follow_ups = list(meeting.follow_ups.select_related("department", "measure", "goal"))
     view.show_recording = meeting.status == Meeting.Status.HELD or meeting.is_past(now)
     return view
+
+
+@dataclass
+class CalendarRow:
+    """One line of the public calendar: only what the list shows, without extra queries."""
+
+    meeting: Meeting
+    is_live: bool
+    agenda_shown: bool
+
+
+def calendar_row(meeting: Meeting, now: dt.datetime) -> CalendarRow:
+    shown = meeting.agenda_is_public(now) and not meeting.is_cancelled
+    return CalendarRow(meeting, meeting.is_live(now), shown)

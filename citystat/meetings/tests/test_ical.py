@@ -103,3 +103,9 @@ def test_the_series_feed_holds_only_its_own_meetings(meetings, areas):
 
 def test_an_unknown_series_is_not_found(db):
     assert Client().get("/meetings/series/nope.ics").status_code == 404
+
+
+def test_the_feed_asks_calendar_apps_to_refresh_hourly(meetings):
+    body = feed()
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in body
+    assert b"X-PUBLISHED-TTL:PT1H\r\n" in body

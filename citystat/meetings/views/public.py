@@ -13,7 +13,7 @@ from citystat.meetings.livestream import parse_stream, player_origins
 from citystat.meetings.memo import follow_up_memo
 from citystat.meetings.models import Meeting, MeetingSeries
 from citystat.meetings.queries import public_meetings
-from citystat.meetings.visibility import public_view
+from citystat.meetings.visibility import calendar_row, public_view
 from citystat.plan.models import Plan, PriorityArea
 
 PAST_SHOWN = 24
@@ -34,8 +34,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
         {
             "areas": areas,
             "chosen": chosen,
-            "upcoming": [public_view(meeting, now) for meeting in upcoming],
-            "past": [public_view(meeting, now) for meeting in past],
+            "upcoming": [calendar_row(meeting, now) for meeting in upcoming],
+            "past": [calendar_row(meeting, now) for meeting in past],
             "series_list": MeetingSeries.objects.filter(is_active=True),
         },
     )
