@@ -19,6 +19,13 @@ SAMPLES = {"slug": "main-breaks-fixed", "identifier": "main-breaks-fixed", "exte
 EMBED_PREFIX = "/embed/"
 
 
+def sample_argument(match: re.Match[str]) -> str:
+    converter, name = match[1], match[2]
+    if name in SAMPLES:
+        return SAMPLES[name]
+    return "1" if converter == "int" or "pk" in name or name.endswith("_id") else "sample"
+
+
 def every_route(patterns: list, prefix: str = "") -> list[tuple[str, str]]:
     found = []
     for entry in patterns:
@@ -29,13 +36,7 @@ def every_route(patterns: list, prefix: str = "") -> list[tuple[str, str]]:
         elif isinstance(entry, URLPattern) and entry.name != "set_language":
             if route.startswith("^"):
                 continue  # regex routes belong to the admin and Django's own apps
-            path = re.sub(
-                r"<(?:(\w+):)?(\w+)>",
-                lambda m: SAMPLES.get(
-                    m[2], "1" if m[1] == "int" or "pk" in m[2] or m[2].endswith("_id") else "sample"
-                ),
-                prefix + route,
-            )
+            path = re.sub(r"<(?:(\w+):)?(\w+)>", sample_argument, prefix + route)
             found.append((entry.name or path, "/" + path))
     return found
 
