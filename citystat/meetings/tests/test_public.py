@@ -209,3 +209,13 @@ def test_a_cancelled_meeting_hides_its_published_agenda(client, areas, plan_meas
     body = page(client, meeting)
     assert "No agenda: the meeting is cancelled." in body
     assert "Leaks fixed in a week" not in body
+
+
+def test_the_calendar_costs_the_same_queries_for_many_meetings(
+    client, areas, django_assert_max_num_queries
+):
+    for hours in range(-240, 240, 24):
+        make_meeting(areas[hours % 3], hours)
+    client.get("/meetings/")  # warm the session and city profile caches
+    with django_assert_max_num_queries(12):
+        assert client.get("/meetings/").status_code == 200
