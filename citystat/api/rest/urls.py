@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from citystat.api.rest import views
+from citystat.api.rest import meetings, views
 
 LIST = {"get": "list"}
 DETAIL = {"get": "retrieve"}
@@ -56,4 +56,14 @@ urlpatterns = [
         views.TargetViews.as_view({"put": "update"}),
         name="api-measure-target",
     ),
+    path("api/v1/meetings/", meetings.MeetingViews.as_view(LIST), name="api-meetings"),
+    path("api/v1/meetings/<int:pk>/", meetings.MeetingViews.as_view(DETAIL), name="api-meeting"),
+    path("api/v1/follow-ups/", meetings.FollowUpViews.as_view(LIST), name="api-follow-ups"),
+    path(
+        "api/v1/follow-ups/<int:pk>/",
+        meetings.FollowUpViews.as_view(DETAIL),
+        name="api-follow-up",
+    ),
+    path("api/v1/updates/", meetings.UpdateViews.as_view(LIST), name="api-updates"),
+    path("api/v1/updates/<slug:slug>/", meetings.UpdateViews.as_view(DETAIL), name="api-update"),
 ]
