@@ -106,6 +106,19 @@ def test_a_write_token_uploads_manual_values(measures, bob):
     assert (saved.period, saved.value, saved.origin) == ("2025-03", 88.5, "entered")
 
 
+def test_a_tokens_change_is_audited_under_its_owner(measures, bob):
+    from citystat.accounts.models import AuditEntry
+
+    put_json(
+        token_client(bob),
+        "/api/v1/measures/main-breaks-fixed/narratives/2025-03/",
+        {"context": "Cold snap"},
+    )
+    entry = AuditEntry.objects.filter(object_type="plan.narrative").get()
+    assert (entry.action, entry.username) == ("create", "bob")
+    assert entry.changes["context"] == [None, "Cold snap"]
+
+
 def test_bad_values_are_refused_with_the_row_and_the_problem(measures, bob):
     response = post_json(
         token_client(bob),
