@@ -259,3 +259,16 @@ def test_the_docs_script_is_a_file_that_loads_the_local_schema(db, client):
     assert "javascript" in script["Content-Type"]
     body = script.content.decode()
     assert "SwaggerUIBundle" in body and "/api/schema" in body
+
+
+def test_a_cors_preflight_allows_reads_and_the_app_token_header(measures, client):
+    response = client.options(
+        "/api/v1/measures/",
+        HTTP_ORIGIN="https://dashboard.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-app-token",
+    )
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "X-App-Token" in response["Access-Control-Allow-Headers"]
+    assert "PUT" not in response["Access-Control-Allow-Methods"]
