@@ -14,11 +14,11 @@ from citystat.meetings.models import AgendaItem, Attendee, FollowUp, Meeting
 class PublicMeeting:
     meeting: Meeting
     agenda: list[AgendaItem] = field(default_factory=list)
-    agenda_note: str = ""
     roles: list[Attendee] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
     is_live: bool = False
     show_recording: bool = False
+    agenda_expected: dt.datetime | None = None
 
 
 def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeting:
@@ -31,7 +31,11 @@ def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeti
     person who owns them.
     """
     now = now or timezone.now()
-    view = PublicMeeting(meeting, is_live=meeting.is_live(now))
+    view = PublicMeeting(
+        meeting,
+        is_live=meeting.is_live(now),
+        agenda_expected=timezone.localtime(meeting.agenda_public_from(), meeting.zone),
+    )
     if meeting.agenda_is_public(now) and not meeting.is_cancelled:
         # An item about an internal measure stays off the public agenda.
         items = meeting.agenda_items.select_related("measure", "goal")

@@ -219,3 +219,12 @@ def test_the_calendar_costs_the_same_queries_for_many_meetings(
     client.get("/meetings/")  # warm the session and city profile caches
     with django_assert_max_num_queries(12):
         assert client.get("/meetings/").status_code == 200
+
+
+def test_before_the_window_the_page_says_when_the_agenda_comes(client, areas, settings):
+    settings.CITYSTAT_AGENDA_DAYS_AHEAD = 7
+    meeting = make_meeting(areas[0], 24 * 20)
+    expected = timezone.localtime(meeting.starts_at - dt.timedelta(days=7), meeting.zone)
+    assert f"The agenda will be here by {expected:%A} {expected.day} {expected:%B %Y}." in page(
+        client, meeting
+    )

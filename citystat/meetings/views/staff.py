@@ -132,10 +132,10 @@ def agenda_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "Agenda drafted from the plan.")
         elif action == "publish":
             agendas.publish_agenda(meeting)
-            public_from = meeting.agenda_public_from()
+            public_from = timezone.localtime(meeting.agenda_public_from(), meeting.zone)
             messages.success(
                 request,
-                f"Agenda published; residents see it from {public_from:%Y-%m-%d %H:%M} UTC.",
+                f"Agenda published; residents see it from {public_from:%Y-%m-%d %H:%M %Z}.",
             )
         elif action == "unpublish":
             agendas.unpublish_agenda(meeting)
