@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -83,6 +84,19 @@ class PlanApiView(viewsets.GenericViewSet):
 
     def last_modified(self) -> Any:
         return None
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, Throttled):
+            # The same 429 body as SODA, CKAN and Open311 (citystat/accounts/ratelimit.py).
+            wait = max(1, math.ceil(exc.wait or 1))
+            body = {
+                "code": "too_many_requests",
+                "error": True,
+                "message": f"Rate limit exceeded; retry after {wait} seconds.",
+                "retry_after": wait,
+            }
+            return Response(body, status=429, headers={"Retry-After": str(wait)})
+        return super().handle_exception(exc)
 
     def finalize_response(
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any

@@ -194,6 +194,8 @@ def test_anonymous_callers_are_limited_per_address_and_tokens_get_more(measures,
     assert codes == [200, 200, 429]
     refused = anonymous.get("/api/v1/measures/")
     assert int(refused["Retry-After"]) >= 1
+    assert refused.json()["code"] == "too_many_requests"
+    assert refused.json()["retry_after"] == int(refused["Retry-After"])
     with_token = token_client(bob, ApiToken.Scope.READ)
     assert [with_token.get("/api/v1/goals/").status_code for _ in range(5)] == [200] * 4 + [429]
 
