@@ -137,11 +137,22 @@ def two_factor_off(user: Any) -> list[WorkspaceItem]:
     ]
 
 
+def your_account(user: Any) -> list[WorkspaceItem]:
+    """Two-factor sign-in when it is off, and API tokens about to expire or forgotten."""
+    from citystat.accounts.tokens import tokens_needing_attention
+
+    tokens = [
+        WorkspaceItem(f"API token “{token.name}”", "/staff/api-tokens/", why)
+        for token, why in tokens_needing_attention(user)
+    ]
+    return two_factor_off(user) + tokens
+
+
 def register_builtin_sections() -> None:
     register_section(
         "two-factor",
         "Your account",
-        items=two_factor_off,
+        items=your_account,
         order=5,
         empty="Two-factor sign-in is on.",
     )

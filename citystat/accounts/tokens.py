@@ -87,3 +87,23 @@ def token_for_key(key: str, request: HttpRequest | None = None) -> ApiToken | No
     if token.last_used_at is None or now - token.last_used_at > USE_NOTED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+# A token unused this long is probably forgotten: staff are asked to revoke it.
+UNUSED_FOR = dt.timedelta(days=90)
+EXPIRY_WARNING = dt.timedelta(days=14)
+
+
+def tokens_needing_attention(user: Any) -> list[tuple[ApiToken, str]]:
+    """Return the person's live tokens that expire within two weeks or look forgotten."""
+    now = timezone.now()
+    live = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).exclude(
+        expires_at__lte=now
+    )
+    found = []
+    for token in live.order_by("created_at"):
+        if token.expires_at is not None and token.expires_at - now <= EXPIRY_WARNING:
+            found.append((token, f"Expires {token.expires_at:%Y-%m-%d}; issue a new one"))
+        elif (token.last_used_at or token.created_at) <= now - UNUSED_FOR:
+            found.append((token, "Unused for 90 days; revoke it if nothing needs it"))
+    return found

@@ -104,3 +104,20 @@ def test_others_tokens_are_not_listed_except_to_administrators(alice, bob, dana)
     issue_token(alice, "Alice's dashboard")
     assert b"Alice&#x27;s dashboard" not in signed_in(bob).get("/staff/api-tokens/").content
     assert b"Alice&#x27;s dashboard" in signed_in(dana).get("/staff/api-tokens/").content
+
+
+def test_the_workspace_asks_about_expiring_and_forgotten_tokens(alice):
+    from citystat.accounts.sections import your_account
+
+    issue_token(alice, "Fresh", days=365)
+    issue_token(alice, "Ending", days=3)
+    forgotten, _ = issue_token(alice, "Forgotten")
+    ApiToken.objects.filter(pk=forgotten.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=120)
+    )
+    items = [item for item in your_account(alice) if "API token" in item.label]
+    # Oldest first: the forgotten one was issued 120 days ago.
+    assert [item.label for item in items] == ["API token “Forgotten”", "API token “Ending”"]
+    assert "Unused for 90 days" in items[0].detail and "Expires" in items[1].detail
+    home = signed_in(alice).get("/staff/")
+    assert "API token “Forgotten”".encode() in home.content
