@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -50,8 +51,12 @@ def serve(host: str, port: int, workers: int, stdout: Any) -> None:
         )
     # A site moved from Redis to the database cache has no cache tables yet.
     create_cache_tables()
-    # The health check opened the warehouse; each worker opens its own after fork.
+    # The health check opened the warehouse and the app database; each worker must open
+    # its own after fork. A PostgreSQL connection inherited by two workers interleaves
+    # their queries on one socket (one worker reads the other's results): the soak
+    # benchmark found this as scattered 500s under load.
     warehouse.forget_connections()
+    db.connections.close_all()
     settings.CITYSTAT_ACCESS_LOG = True
     metrics_folder = prepare_metrics_folder() if settings.CITYSTAT_METRICS else None
     stdout.write(

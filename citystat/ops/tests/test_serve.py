@@ -1,6 +1,7 @@
 """`citystat serve`: a real gunicorn serving the app and its static files."""
 
 import contextlib
+import io
 import os
 import signal
 import socket
@@ -185,3 +186,38 @@ def test_metrics_add_up_every_workers_requests(tmp_path, collected_static):
         'citystat_http_request_duration_seconds_count{method="GET",status="2xx",view="healthz"}'
         " 20.0" in text
     )
+
+
+@pytest.mark.django_db
+def test_serve_closes_the_app_database_before_forking_workers(monkeypatch, settings):
+    """A connection the master opened (health check, cache tables) and its workers
+    inherited would carry two workers' queries on one socket."""
+    from django import db
+
+    from citystat.ops import server
+
+    # Restored after the test: serve() changes both for the server's lifetime.
+    settings.CITYSTAT_ACCESS_LOG = False
+    settings.WHITENOISE_USE_FINDERS = True
+    monkeypatch.setattr(server, "collect_static_if_changed", lambda: False)
+    events: list[str] = []
+    close_all = db.connections.close_all
+
+    def record_close_all():
+        events.append("close all")
+        close_all()
+
+    def record_query(execute, sql, params, many, context):
+        events.append("query")
+        return execute(sql, params, many, context)
+
+    # The test database lives in memory, which Django never really closes; the order
+    # of events shows that no query reaches the database between closing and forking.
+    monkeypatch.setattr(db.connections, "close_all", record_close_all)
+    monkeypatch.setattr(
+        server.GunicornApplication, "run", lambda self: events.append("fork workers")
+    )
+    with db.connection.execute_wrapper(record_query):
+        server.serve("127.0.0.1", 8000, 1, stdout=io.StringIO())
+    assert "query" in events  # the health check did use the database
+    assert events[-2:] == ["close all", "fork workers"]
