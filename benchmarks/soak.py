@@ -208,6 +208,11 @@ def main() -> int:
             node.stop()
         with psycopg.connect(args.postgres_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # The nodes' logs outlive the run: a failed request's traceback is in them.
+        logs = Path(tempfile.mkdtemp(prefix="citystat-soak-logs-"))
+        for log in work.glob("node-*.log"):
+            shutil.copy(log, logs / log.name)
+        print(f"node logs: {logs}")
         shutil.rmtree(work, ignore_errors=True)
 
 
