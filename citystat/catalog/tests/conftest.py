@@ -8,14 +8,6 @@ from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset
 from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA
 
-# Warehouses on PostgreSQL and Spark for the engine tests (test_engines*.py).
-from citystat.catalog.tests.engine_fixtures import (  # noqa: F401
-    postgres_database,
-    postgres_warehouse,
-    spark_available,
-    spark_warehouse,
-)
-
 FIXTURES = Path(__file__).parent / "fixtures"
 SCORES_SCHEMA = {
     "fields": [

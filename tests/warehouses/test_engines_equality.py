@@ -20,7 +20,6 @@ import pytest
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
-from citystat.catalog.tests.engine_fixtures import SPARK_URL
 from citystat.plan.compute.portability import measures_an_engine_cannot_compute
 from citystat.plan.compute.run import checked_spec, compute_measures
 from citystat.plan.models import Measure, MeasureValue
@@ -137,7 +136,7 @@ def differences(reference: Snapshot, other: Snapshot, tolerant: set[str]) -> lis
 @pytest.mark.slow
 @pytest.mark.spark
 def test_the_demo_plan_computes_the_same_on_every_engine(
-    db, settings, tmp_path, demo_data, postgres_database, spark_available
+    db, settings, tmp_path, demo_data, postgres_database, spark_url
 ):
     settings.CITYSTAT_HOME = tmp_path / "home"
     settings.CITYSTAT_WAREHOUSE = str(tmp_path / "duckdb")
@@ -149,7 +148,7 @@ def test_the_demo_plan_computes_the_same_on_every_engine(
     settings.CITYSTAT_WAREHOUSE_FILES = str(tmp_path / "postgres-files")
     on_postgres = load_and_compute(demo_data, first=False)
 
-    settings.CITYSTAT_WAREHOUSE = SPARK_URL
+    settings.CITYSTAT_WAREHOUSE = spark_url
     settings.CITYSTAT_WAREHOUSE_FILES = str(tmp_path / "spark-files")
     on_spark = load_and_compute(demo_data, first=False)
 

@@ -1,5 +1,8 @@
 """Warehouses on a real PostgreSQL server and on Spark in local mode, for the engine tests.
 
+These tests sit outside the citystat package because they cross its layers (a load in the
+catalog, answers from the API, values from the plan), which no app's own tests may import.
+
 PostgreSQL: the server named by CITYSTAT_TEST_POSTGRES_URL (CI starts one); each test
 gets a fresh database `citystat_wh_<random>`, dropped afterwards. Spark: one local
 SparkSession for the whole test session (its JVM takes 15–30 s to start).
@@ -16,6 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from psycopg import sql
+
+# The catalog's own 311 dataset, created and not yet loaded.
+from citystat.catalog.tests.conftest import requests_dataset  # noqa: F401
 
 SPARK_URL = "pyspark://local[2]"
 
@@ -71,6 +77,12 @@ def spark_available(tmp_path_factory) -> None:
     frame = spark.createDataFrame([(1, "a"), (2, "b")], ["n", "s"])
     frame.write.parquet(str(folder / "warm"))
     spark.read.parquet(str(folder / "warm")).groupBy("s").count().collect()
+
+
+@pytest.fixture
+def spark_url(spark_available) -> str:
+    """Return the CITYSTAT_WAREHOUSE value of the session's local Spark."""
+    return SPARK_URL
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from citystat.catalog.preview import preview_rows
 from citystat.catalog.tests.conftest import FIXTURES
 
 KC_SAMPLE = FIXTURES / "kc311_sample.csv"
+
 # SoQL that touches every construct whose SQL differs between dialects.
 QUERIES = [
     {"$limit": "50"},
