@@ -164,9 +164,7 @@ def test_plan_pages_pass_axe_and_every_link_is_reached_by_keyboard(
     # Keyboard only: Tab from the top reaches every visible link of the measure page.
     page.goto(live_server.url + measure.get_absolute_url())
     wait_for_charts(page, 3)
-    links = set(
-        page.locator("a[href]:visible").evaluate_all("links => links.map(a => a.href)")
-    )
+    links = set(page.locator("a[href]:visible").evaluate_all("links => links.map(a => a.href)"))
     reached: set[str] = set()
     for _ in range(len(links) * 2 + 40):
         page.keyboard.press("Tab")
