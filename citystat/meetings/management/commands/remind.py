@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from citystat.jobs.runs import JobAlreadyRunning, single_run
 from citystat.meetings.remind import send_reminders
 
 
@@ -17,7 +18,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = send_reminders(base_url=options["site_url"].rstrip("/"))
+        # Every node's timer runs this; the lock lets one of them send and the others skip.
+        try:
+            with single_run("remind"):
+                self.remind(options["site_url"].rstrip("/"))
+        except JobAlreadyRunning as busy:
+            self.stdout.write(str(busy))
+
+    def remind(self, site_url: str) -> None:
+        result = send_reminders(base_url=site_url)
         self.stdout.write(f"sent {len(result.sent)} digest(s): {', '.join(result.sent) or '-'}")
         if result.already_sent:
             self.stdout.write(f"already sent today: {', '.join(result.already_sent)}")
