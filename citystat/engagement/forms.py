@@ -26,8 +26,6 @@ class AskForm(forms.Form):
         label=_("Your question"),
         widget=forms.Textarea(attrs={"rows": 6}),
         strip=False,
-        help_text=_("Up to %(limit)s characters. Questions are read by a moderator first.")
-        % {"limit": f"{QUESTION_MAX_LENGTH:,}"},
     )
     name = forms.CharField(
         label=_("Your name (optional, never published)"), required=False, max_length=120
@@ -48,6 +46,10 @@ class AskForm(forms.Form):
         # resident understands; Django's null-character validator would pre-empt it.
         self.fields["text"].validators = []
         self.fields["text"].required = False
+        # Filled in per request: a % applied at import would freeze it in one language.
+        self.fields["text"].help_text = _(
+            "Up to %(limit)s characters. Questions are read by a moderator first."
+        ) % {"limit": f"{QUESTION_MAX_LENGTH:,}"}
         set_choices(self.fields["neighborhood"], area_choices("neighborhood", _("Not saying")))
         self.fields["text"].widget.attrs["aria-describedby"] = "id_text_helptext"
 
