@@ -23,7 +23,7 @@ def plan(transactional_db):
 def test_every_priority_area_heading_is_visible(plan, live_server, page):
     page.goto(live_server.url + "/")
     for area in plan.priority_areas.all():
-        assert page.get_by_role("heading", level=2, name=area.title).is_visible()
+        assert page.get_by_role("heading", level=3, name=area.title).is_visible()
 
 
 def test_the_first_tab_focuses_the_skip_link(plan, live_server, page):
