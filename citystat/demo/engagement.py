@@ -12,6 +12,7 @@ import datetime as dt
 import random
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from citystat.city.places import places
 from citystat.engagement.intake import Intake, receive_question
@@ -109,7 +110,8 @@ def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: rand
     for days_ago, neighborhood in zip([2, 9, 20], chosen, strict=False):
         update = Update.objects.create(
             title=f"Demolitions planned in {neighborhood} this quarter",
-            slug=f"demolitions-{neighborhood.lower().replace(' ', '-')}"[:80],
+            # Neighborhood names hold "/" and accents ("Marlborough/Pride"); a URL slug may not.
+            slug=slugify(f"demolitions {neighborhood}")[:80],
             body=f"The city plans to demolish dangerous vacant buildings in {neighborhood}. "
             "The list below is live: it follows the demolitions dataset as crews update it.\n\n"
             "Questions? Ask them at the next KCStat meeting.",

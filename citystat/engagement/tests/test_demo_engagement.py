@@ -36,3 +36,6 @@ def test_the_demo_step_fills_every_part_and_repeats_the_same(city, plan):
     assert waiting.count() == 3 and waiting.filter(flagged_spam=True).count() == 1
     assert Update.objects.filter(title__startswith="Demolitions planned in").count() == 2
     assert PriorityRound.objects.get().ballots.count() == 240
+    # Every update has a page: its slug survives neighborhood names like "Marlborough/Pride".
+    for update in Update.objects.all():
+        assert update.get_absolute_url().startswith("/updates/")
