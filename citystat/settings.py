@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "citystat.ops.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "citystat.accounts.middleware.RequestSizeLimitMiddleware",
+    "citystat.accounts.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers live question board polls before sessions and users (hundreds a second
     # during a meeting; citystat/engagement/middleware.py).

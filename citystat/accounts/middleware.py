@@ -141,3 +141,25 @@ def log_refused_cookie(request: HttpRequest, cookie: str, why: str) -> None:
         client_ip(request),
         getattr(request, "request_id", "-"),
     )
+
+
+class RefuseNulBytesMiddleware:
+    """Answer 400 to a path or query string holding a NUL character.
+
+    No page or API means anything by one, and PostgreSQL refuses NUL in text values, so a
+    lookup by such a slug or filter would otherwise fail as a server error there.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query_values = (value for values in request.GET.lists() for value in values[1])
+        keys = request.GET.keys()
+        if "\x00" in request.path or any("\x00" in text for text in (*keys, *query_values)):
+            return HttpResponse(
+                "The address holds a NUL character, which no page accepts.",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
