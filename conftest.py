@@ -23,6 +23,16 @@ def isolated_warehouse(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fresh_city_profile():
+    """Forget the profile a process keeps between requests: each test's database is new."""
+    from citystat.city.models import forget_current_profile
+
+    forget_current_profile()
+    yield
+    forget_current_profile()
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits(settings):
     """Start every test with no requests counted against the site's rate limits.
 

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 
 def validate_time_zone(name: str) -> None:
     if name not in zoneinfo.available_timezones():
         raise ValidationError(f"{name!r} is not a time zone name such as America/Chicago.")
+
+
+PROFILE_TTL_SECONDS = 10.0
+# [loaded at (monotonic seconds), profile]: one per process, see CityProfile.current().
+_current_profile: list = [0.0, None]
+
+
+def forget_current_profile() -> None:
+    """Make the next `CityProfile.current()` read the database."""
+    _current_profile[:] = [0.0, None]
 
 
 class CityProfile(models.Model):
@@ -49,8 +62,17 @@ class CityProfile(models.Model):
 
     @classmethod
     def current(cls) -> CityProfile:
-        """Return the saved profile, or an unsaved default before one is set."""
-        return cls.objects.order_by("pk").first() or cls(languages=["en"])
+        """Return the saved profile, or an unsaved default before one is set.
+
+        Every request reads it, so each process keeps it for PROFILE_TTL_SECONDS: a save
+        on this node is seen at once (the signal below forgets it), a save on another web
+        node within that many seconds.
+        """
+        loaded_at, profile = _current_profile
+        if profile is None or time.monotonic() - loaded_at > PROFILE_TTL_SECONDS:
+            profile = cls.objects.order_by("pk").first() or cls(languages=["en"])
+            _current_profile[:] = [time.monotonic(), profile]
+        return profile
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -110,3 +132,8 @@ class BoundaryLayer(models.Model):
             for feature in self.geojson.get("features", [])
         )
         return sorted(set(names))
+
+
+@receiver([post_save, post_delete], sender=CityProfile)
+def _forget_saved_profile(**kwargs: object) -> None:
+    forget_current_profile()

@@ -119,3 +119,31 @@ def test_a_logo_that_is_not_an_image_is_refused(tmp_path):
 @pytest.mark.django_db
 def test_no_logo_is_a_404(client):
     assert client.get("/city/logo").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_current_profile_is_kept_between_requests_and_forgotten_when_saved(
+    django_assert_num_queries,
+):
+    profile = CityProfile.objects.create(name="Kansas City")
+    assert CityProfile.current().name == "Kansas City"
+    with django_assert_num_queries(0):
+        assert CityProfile.current().name == "Kansas City"
+    profile.name = "Kansas City, Missouri"
+    profile.save()
+    assert CityProfile.current().name == "Kansas City, Missouri"
+    profile.delete()
+    assert CityProfile.current().pk is None
+
+
+@pytest.mark.django_db
+def test_a_save_on_another_node_is_seen_once_the_kept_profile_expires(monkeypatch):
+    from citystat.city import models
+
+    CityProfile.objects.create(name="Kansas City")
+    assert CityProfile.current().name == "Kansas City"
+    # Another node's save: the row changes without this process's signal.
+    CityProfile.objects.update(name="KCMO")
+    assert CityProfile.current().name == "Kansas City"
+    monkeypatch.setattr(models, "PROFILE_TTL_SECONDS", -1.0)  # as if its time were up
+    assert CityProfile.current().name == "KCMO"
