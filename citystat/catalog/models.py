@@ -8,6 +8,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from citystat.city.models import Department
 
@@ -43,12 +44,12 @@ def validate_refresh_schedule(schedule: str) -> None:
 
 class Dataset(models.Model):
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
-        MONTHLY = "monthly", "Monthly"
-        QUARTERLY = "quarterly", "Quarterly"
-        YEARLY = "yearly", "Yearly"
-        AS_NEEDED = "as_needed", "As needed"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        YEARLY = "yearly", _("Yearly")
+        AS_NEEDED = "as_needed", _("As needed")
 
     slug = models.CharField(max_length=63, unique=True, validators=[validate_dataset_slug])
     title = models.CharField(max_length=200)
@@ -124,14 +125,14 @@ class DatasetVersion(models.Model):
     """One load attempt: what came in, what was rejected, and whether readers see it."""
 
     class Status(models.TextChoices):
-        LOADING = "loading", "Loading"
+        LOADING = "loading", _("Loading")
         # Exactly one version of a dataset is published: the one every reader sees.
-        PUBLISHED = "published", "Published"
+        PUBLISHED = "published", _("Published")
         # Was published; its file is kept for rollback.
-        SUPERSEDED = "superseded", "Superseded"
-        FAILED = "failed", "Failed"
+        SUPERSEDED = "superseded", _("Superseded")
+        FAILED = "failed", _("Failed")
         # Older than the last CITYSTAT_KEEP_VERSIONS; its file is deleted.
-        REMOVED = "removed", "Removed"
+        REMOVED = "removed", _("Removed")
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

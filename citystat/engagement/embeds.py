@@ -142,5 +142,5 @@ def measure_card(measure: Any) -> MeasureCard:
         period=value.period if value is not None else "",
         unit=measure.get_unit_display(),
         status=str(judged.status),
-        status_label=judged.status.label,
+        status_label=str(judged.status.label),
     )

@@ -227,12 +227,12 @@ CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "time_zone", "status", "loca
 
 class AgendaItem(models.Model):
     class Kind(models.TextChoices):
-        OPENING = "opening", "Opening"
-        GOAL = "goal", "Goal"
-        MEASURE = "measure", "Measure"
-        FOLLOW_UP = "follow_up", "Follow-up review"
-        QUESTION = "question", "Resident question"
-        OTHER = "other", "Other"
+        OPENING = "opening", _("Opening")
+        GOAL = "goal", _("Goal")
+        MEASURE = "measure", _("Measure")
+        FOLLOW_UP = "follow_up", _("Follow-up review")
+        QUESTION = "question", _("Resident question")
+        OTHER = "other", _("Other")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(default=0)

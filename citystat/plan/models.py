@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from citystat.catalog.models import Dataset, DatasetVersion
@@ -17,12 +18,12 @@ class TargetChangeError(CitystatError):
 
 
 class Status(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    NEEDS_ATTENTION = "needs_attention", "Needs attention"
-    OFF_TRACK = "off_track", "Off track"
-    NO_RECENT_DATA = "no_recent_data", "No recent data"
+    ON_TRACK = "on_track", _("On track")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    OFF_TRACK = "off_track", _("Off track")
+    NO_RECENT_DATA = "no_recent_data", _("No recent data")
     # A value exists but nothing to judge it by: the plan sets no target for the period.
-    NO_TARGET = "no_target", "Target pending"
+    NO_TARGET = "no_target", _("Target pending")
 
 
 class Plan(models.Model):
@@ -112,23 +113,23 @@ class Objective(models.Model):
 
 class Measure(models.Model):
     class Unit(models.TextChoices):
-        COUNT = "count", "count"
-        PERCENT = "percent", "percent"
-        DAYS = "days", "days"
-        DOLLARS = "dollars", "dollars"
-        RATE_PER_1000 = "rate_per_1000", "per 1,000 residents"
-        SCORE = "score", "score"
+        COUNT = "count", _("count")
+        PERCENT = "percent", _("percent")
+        DAYS = "days", _("days")
+        DOLLARS = "dollars", _("dollars")
+        RATE_PER_1000 = "rate_per_1000", _("per 1,000 residents")
+        SCORE = "score", _("score")
 
     class Direction(models.TextChoices):
-        HIGHER_IS_BETTER = "higher", "Higher is better"
-        LOWER_IS_BETTER = "lower", "Lower is better"
-        WITHIN_RANGE = "range", "Stay within a range"
+        HIGHER_IS_BETTER = "higher", _("Higher is better")
+        LOWER_IS_BETTER = "lower", _("Lower is better")
+        WITHIN_RANGE = "range", _("Stay within a range")
 
     class Frequency(models.TextChoices):
-        MONTH = "month", "Monthly"
-        QUARTER = "quarter", "Quarterly"
-        FISCAL_YEAR = "fiscal_year", "Each fiscal year"
-        YEAR = "year", "Each calendar year"
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+        FISCAL_YEAR = "fiscal_year", _("Each fiscal year")
+        YEAR = "year", _("Each calendar year")
 
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="measures")
     slug = models.SlugField(max_length=80, unique=True)
@@ -180,8 +181,8 @@ class Target(models.Model):
     """The value a measure aims for from a fiscal year on, and how its status is judged."""
 
     class Style(models.TextChoices):
-        PROXIMITY = "proximity", "Within ± tolerance of the target"
-        BANDS = "bands", "Above or below thresholds"
+        PROXIMITY = "proximity", _("Within ± tolerance of the target")
+        BANDS = "bands", _("Above or below thresholds")
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="targets")
     fiscal_year = models.PositiveSmallIntegerField()
@@ -226,8 +227,8 @@ class MeasureValue(models.Model):
     """A measure's value for one period, overall or for one breakdown value."""
 
     class Origin(models.TextChoices):
-        COMPUTED = "computed", "Computed from the dataset"
-        ENTERED = "entered", "Entered by staff"
+        COMPUTED = "computed", _("Computed from the dataset")
+        ENTERED = "entered", _("Entered by staff")
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
     period = models.CharField(max_length=10, help_text="2025-03, 2025-Q1, FY2025 or 2025.")
@@ -304,10 +305,10 @@ class Strategy(models.Model):
     """An initiative the city runs to move a goal's measures."""
 
     class Progress(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        UNDER_WAY = "under_way", "Under way"
-        COMPLETE = "complete", "Complete"
-        ON_HOLD = "on_hold", "On hold"
+        PLANNED = "planned", _("Planned")
+        UNDER_WAY = "under_way", _("Under way")
+        COMPLETE = "complete", _("Complete")
+        ON_HOLD = "on_hold", _("On hold")
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="strategies")
     title = models.CharField(max_length=300)

@@ -40,7 +40,7 @@ def measure_rows(today: dt.date | None = None) -> list[MeasureRow]:
                 "value": judged.value.value if judged.value else None,
                 "target": judged.target.value if judged.target else None,
                 "status": str(judged.status),
-                "status_label": judged.status.label,
+                "status_label": str(judged.status.label),
             }
         )
     return rows

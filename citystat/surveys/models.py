@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from citystat.catalog.models import Dataset
 from citystat.plan.models import Goal, Measure
@@ -11,8 +12,8 @@ from citystat.surveys.definition import SurveyDefinition, parse_definition
 
 class Survey(models.Model):
     class Kind(models.TextChoices):
-        RESIDENT = "resident", "Resident survey"
-        EMPLOYEE = "employee", "Employee survey"
+        RESIDENT = "resident", _("Resident survey")
+        EMPLOYEE = "employee", _("Employee survey")
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
