@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint install install-test screenshots clean
+.PHONY: demo test test-fast lint install install-test screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ test: lint
 ## The quick loop: no browser, no slow checks.
 test-fast: install-test
 	$(BIN)/pytest -n auto -m "not browser and not slow and not spark" $(PYTEST_ARGS)
+
+## Every benchmark in turn, into benchmarks/RESULTS.md (about 80 min at 10M rows; needs
+## PostgreSQL, Java and wrk, or skips what needs them). BENCH_ARGS="--only pages" for one.
+BENCH_ARGS ?=
+bench: install-test
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 ## Refresh the README's screenshots from a demo city.
 screenshots: install-test

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from results import record
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -152,6 +154,20 @@ def main() -> int:
     ]:
         print(f"{label}  {seconds:8.3f} s   {seconds / baseline:6.1f} × (a)")
     print(f"PDF size: {size / 1024:.0f} KiB")
+    size_label = f"{options.measures} measures × {options.months} months"
+    for figure, seconds in [
+        ("briefing HTML with charts, cold chart cache", cold),
+        ("briefing HTML with charts, warm chart cache", warm),
+        ("briefing PDF made with WeasyPrint", pdf),
+        ("briefing PDF served once stored", stored),
+    ]:
+        record(
+            f"{figure} ({size_label})",
+            seconds,
+            "s",
+            baseline=baseline,
+            baseline_label="briefing HTML without charts",
+        )
     return 0
 
 

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import record
+
 MAX_RATIO = 1.5
 MAX_RSS_MIB = 3 * 1024.0
 
@@ -152,6 +154,24 @@ def main() -> None:
     print(
         f"ratio: {ratio:.2f} (limit {MAX_RATIO})  peak RSS: {peak:,.0f} MiB "
         f"(limit {MAX_RSS_MIB:,.0f})"
+    )
+    record(
+        f"ingest {ours['rows']:,} 311 rows (typed, checked, published)",
+        ours["seconds"],
+        "s",
+        baseline=base["seconds"],
+        baseline_label="DuckDB CREATE TABLE AS read_csv",
+        target=f"≤ {MAX_RATIO} × baseline",
+        met=ratio <= MAX_RATIO,
+    )
+    record(
+        "ingest peak RSS",
+        peak,
+        "MiB",
+        baseline=base["peak_rss_mib"],
+        baseline_label="DuckDB CREATE TABLE AS read_csv",
+        target=f"< {MAX_RSS_MIB:,.0f} MiB",
+        met=peak < MAX_RSS_MIB,
     )
     if ratio > MAX_RATIO or peak >= MAX_RSS_MIB:
         sys.exit(1)

@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results import record
+
 ROOT = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 2.0
 CHANGE_SECONDS = 5.0
@@ -294,6 +296,28 @@ def main() -> int:
         f"{max(board.seen, default=float('nan')):.2f} s (target p95 < {TARGET_P95:.0f} s)"
     )
     ok = update_p95 < TARGET_P95 and board.errors == 0 and baseline.errors == 0
+    viewers = f"{options.viewers} viewers, {options.seconds:.0f} s"
+    record(
+        f"live board update latency p95 ({viewers})",
+        update_p95,
+        "s",
+        target=f"< {TARGET_P95:.0f} s",
+        met=update_p95 < TARGET_P95,
+    )
+    record(
+        f"live board poll p95 ({viewers})",
+        board_p95 * 1000,
+        "ms",
+        baseline=base_p95 * 1000,
+        baseline_label="static file, same viewers",
+    )
+    record(
+        f"live board errors ({viewers})",
+        board.errors + baseline.errors,
+        "errors",
+        target="0",
+        met=board.errors + baseline.errors == 0,
+    )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -30,6 +30,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from results import record
+
 ROOT = Path(__file__).resolve().parents[1]
 # This checkout's citystat, run by the interpreter running this script.
 CITYSTAT = [sys.executable, "-m", "citystat"]
@@ -215,6 +217,33 @@ def main() -> int:
     }
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'MISS'} {name}")
+    load = f"{args.connections} connections"
+    for quantile, limit in (("p95", P95_MS), ("p99", P99_MS)):
+        record(
+            f"measure page {quantile} ({load})",
+            page_result[f"{quantile}_ms"],
+            "ms",
+            baseline=static_result[f"{quantile}_ms"],
+            baseline_label="static file of the same size",
+            target=f"< {limit:.0f} ms",
+            met=page_result[f"{quantile}_ms"] < limit,
+        )
+    record(
+        f"measure page throughput ({load})",
+        page_result["rps"],
+        "req/s",
+        baseline=static_result["rps"],
+        baseline_label="static file of the same size",
+        target=f"≥ {MIN_RATIO:.2f} × baseline",
+        met=ratio >= MIN_RATIO,
+    )
+    record(
+        f"measure page errors ({load})",
+        page_result["errors"],
+        "errors",
+        target="0",
+        met=page_result["errors"] == 0,
+    )
     return 0 if all(checks.values()) else 1
 
 

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from results import record
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
 
@@ -76,6 +78,14 @@ def main() -> None:
             f"{name:24} {cold * 1000:9.1f} {statistics.median(warm) * 1000:8.2f} "
             f"{p95 * 1000:8.2f} {per_second:8.0f} {per_second / baseline:12.1%}"
         )
+        if url != pages["stylesheet (baseline)"]:
+            record(
+                f"{name} throughput, in process",
+                per_second,
+                "req/s",
+                baseline=baseline,
+                baseline_label="stylesheet through the same stack",
+            )
 
 
 if __name__ == "__main__":

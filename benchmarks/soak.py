@@ -41,6 +41,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results import record
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = "soak-batch"
 VERSION_PROBE = f"/resource/{DATASET}.json?" + urllib.parse.urlencode(
@@ -358,6 +360,18 @@ def soak(args, work: Path, database_url: str, nodes: list[Node]) -> int:
         f"{len(results.went_back)}"
     )
     failed = results.errors["A"] or results.mixed or results.went_back
+    for quantile, fraction in (("p50", 0.5), ("p99", 0.99)):
+        record(
+            f"soak {quantile}: 2 nodes, {args.connections} connections, 2 reloads, 1 node killed",
+            percentile(soak_values, fraction) * 1000,
+            "ms",
+            baseline=percentile(quiet_values, fraction) * 1000,
+            baseline_label="the same load before the reloads",
+        )
+    a_errors = len(results.errors["A"])
+    record("soak errors on the surviving node", a_errors, "errors", target="0", met=not a_errors)
+    mixed = len(results.mixed) + len(results.went_back)
+    record("soak answers mixing dataset versions", mixed, "answers", target="0", met=not mixed)
     return 1 if failed else 0
 
 
