@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from results import RESULTS_VARIABLE
 
@@ -64,7 +65,7 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
             arguments = [str(data_folder(work, size)), "--engine", engine]
             arguments += ["--home", str(work / f"compute-{engine}-{size}")]
             if engine == "postgres":
-                arguments += ["--postgres-url", postgres_url]
+                arguments += ["--postgres-url", warehouse_database(postgres_url)]
             if engine == "spark":
                 arguments += ["--runs", "1"]  # minutes a run at 10M: one run says enough
             steps.append(Step(f"compute_{engine}", "compute.py", arguments, needs))
@@ -81,6 +82,11 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
         ),
     ]
     return steps
+
+
+def warehouse_database(server_url: str) -> str:
+    """Return the URL of the database compute.py keeps its tables in, on the same server."""
+    return urlsplit(server_url)._replace(path="/citystat_wh_bench").geturl()
 
 
 def data_folder(work: Path, rows: int) -> Path:

@@ -18,13 +18,19 @@ HELPERS = {"results.py", "run_all.py"}
 
 def test_make_bench_runs_every_benchmark_script_and_each_records_its_figures():
     scripts = {path.name for path in BENCHMARKS.glob("*.py")} - HELPERS
-    steps = run_all.plan_steps(10_000_000, [1_000_000, 10_000_000], Path("/w"), "postgres://x")
+    steps = run_all.plan_steps(
+        10_000_000, [1_000_000, 10_000_000], Path("/w"), "postgres://x/citystat"
+    )
     assert {step.script for step in steps} == scripts
     for script in scripts:
         assert "record(" in (BENCHMARKS / script).read_text(), f"{script} records nothing"
     compute = [step for step in steps if step.script == "compute.py"]
     assert len(compute) == 6, "duckdb, postgres and spark, at each size"
     assert all("/w/data-" in step.arguments[0] for step in compute)
+    postgres = [
+        step for step in compute if "--engine" in step.arguments and "postgres" in step.arguments
+    ]
+    assert all("postgres://x/citystat_wh_bench" in step.arguments for step in postgres)
 
 
 FAKE_SCRIPTS = {
