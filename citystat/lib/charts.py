@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.core.cache import cache
+from django.utils import translation
 
 CACHE_SECONDS = 24 * 60 * 60
 # Drawn sizes for specs whose width follows their container in the browser.
@@ -27,9 +28,21 @@ class ChartError(ValueError):
     """The spec is not a chart vl-convert can draw."""
 
 
+# d3 locales for the site's languages: Spanish month names and number words on axes.
+# static/js/charts.js gives the browser the same locale for the same language.
+D3_LOCALES: dict[str, Literal["es-MX"]] = {"es": "es-MX"}
+
+
+def chart_locale() -> Literal["es-MX"] | None:
+    """Return the d3 locale name for the active language (None: d3's own English)."""
+    return D3_LOCALES.get((translation.get_language() or "en").split("-")[0])
+
+
 def spec_key(spec: dict[str, Any], kind: str) -> str:
     canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
-    return f"citystat:chart:{kind}:" + hashlib.sha256(canonical.encode()).hexdigest()
+    language = chart_locale() or "en"
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return f"citystat:chart:{kind}:{language}:{digest}"
 
 
 def fixed_size(spec: dict[str, Any], width: int, height: int | None = None) -> dict[str, Any]:
@@ -52,8 +65,11 @@ def render_svg(spec: dict[str, Any], width: int = STATIC_WIDTH) -> str:
     if svg is None:
         import vl_convert
 
+        locale = chart_locale()
         try:
-            svg = vl_convert.vegalite_to_svg(fixed_size(spec, width))
+            svg = vl_convert.vegalite_to_svg(
+                fixed_size(spec, width), format_locale=locale, time_format_locale=locale
+            )
         except ValueError as error:
             raise ChartError(f"The chart could not be drawn: {error}") from error
         cache.set(key, svg, CACHE_SECONDS)
@@ -72,8 +88,11 @@ def render_png(
         import vl_convert
 
         sized = fixed_size(spec, width - 80, height - 120)
+        locale = chart_locale()
         try:
-            png = vl_convert.vegalite_to_png(sized, scale=1)
+            png = vl_convert.vegalite_to_png(
+                sized, scale=1, format_locale=locale, time_format_locale=locale
+            )
         except ValueError as error:
             raise ChartError(f"The chart could not be drawn: {error}") from error
         cache.set(key, png, CACHE_SECONDS)

@@ -24,6 +24,31 @@
     tooltip: { disableDefaultStyle: true },
   };
 
+  // Axis words in the page's language; citystat/lib/charts.py draws server-side SVG with
+  // the same d3 locale (es-MX) so both drawings read alike.
+  var LOCALES = {
+    es: {
+      formatLocale: { decimal: ".", thousands: ",", grouping: [3], currency: ["$", ""] },
+      timeFormatLocale: {
+        dateTime: "%x, %X",
+        date: "%d/%m/%Y",
+        time: "%-I:%M:%S %p",
+        periods: ["AM", "PM"],
+        days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
+        shortDays: ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
+        months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+          "septiembre", "octubre", "noviembre", "diciembre"],
+        shortMonths: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct",
+          "nov", "dic"],
+      },
+    },
+  };
+  var pageLocale = LOCALES[(document.documentElement.lang || "en").split("-")[0]];
+  if (pageLocale) {
+    OPTIONS.formatLocale = pageLocale.formatLocale;
+    OPTIONS.timeFormatLocale = pageLocale.timeFormatLocale;
+  }
+
   function renderChart(element) {
     var source = document.getElementById(element.dataset.chartSpec);
     if (!source || element.dataset.chartRendered || typeof window.vegaEmbed !== "function") {
