@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
 from citystat.plan.models import Measure, Target
 
 
@@ -54,16 +57,32 @@ def target_history(measure: Measure) -> list[TargetChange]:
 
 
 def describe(change: TargetChange, unit: str = "") -> str:
-    """Return one sentence such as "FY2026 target lowered from 95% to 90% on 3 June 2025 …"."""
+    """Return one sentence such as "FY2026 target lowered from 95% to 90% on 3 June 2025 …".
+
+    In the reader's language: each kind of change is its own whole sentence to translate.
+    """
     suffix = "%" if unit == "percent" else ""
-    day = f"{change.changed_at:%-d %B %Y}"
+    words = {
+        "year": change.fiscal_year,
+        # Translators pick the date's shape ("3 de junio de 2025"); Django names the month.
+        "day": date_format(change.changed_at, _("j F Y")),
+        "before": f"{change.before:g}{suffix}" if change.before is not None else "",
+        "after": f"{change.after:g}{suffix}" if change.after is not None else "",
+    }
     if change.before is None:
-        sentence = f"FY{change.fiscal_year} target set at {change.after:g}{suffix} on {day}"
+        sentence = _("FY%(year)s target set at %(after)s on %(day)s") % words
     elif change.after is None:
-        sentence = f"FY{change.fiscal_year} target of {change.before:g}{suffix} removed on {day}"
+        sentence = _("FY%(year)s target of %(before)s removed on %(day)s") % words
+    elif change.after == change.before:
+        sentence = _("FY%(year)s target restated from %(before)s to %(after)s on %(day)s") % words
+    elif change.after > change.before:
+        sentence = _("FY%(year)s target raised from %(before)s to %(after)s on %(day)s") % words
     else:
-        sentence = (
-            f"FY{change.fiscal_year} target {change.verb} from {change.before:g}{suffix} "
-            f"to {change.after:g}{suffix} on {day}"
-        )
-    return f"{sentence} because {change.reason.rstrip('.')}." if change.reason else sentence + "."
+        sentence = _("FY%(year)s target lowered from %(before)s to %(after)s on %(day)s") % words
+    if change.reason:
+        # The reason is the city's own words, kept as written.
+        return _("%(sentence)s because %(reason)s.") % {
+            "sentence": sentence,
+            "reason": change.reason.rstrip("."),
+        }
+    return _("%(sentence)s.") % {"sentence": sentence}
