@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from citystat.lib.periods import FiscalCalendar, Period, next_period
 from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue
@@ -20,7 +23,7 @@ class Outlook:
 
 
 def fiscal_year_after(period: Period, steps: int, calendar: FiscalCalendar) -> int:
-    for _ in range(steps):
+    for _step in range(steps):
         period = next_period(period, calendar)
     return calendar.fiscal_year_of(period.end)
 
@@ -38,37 +41,91 @@ def outlook(measure: Measure) -> Outlook:
     trend = trend_of(values)
     target = measure.targets.order_by("-fiscal_year").first()
     if trend is None or not rows:
-        return Outlook(trend, None, "Too few values yet to show a trend.", "")
+        return Outlook(trend, None, _("Too few values yet to show a trend."), "")
     change = (
-        "The latest change is within normal variation, not a real rise or fall."
+        _("The latest change is within normal variation, not a real rise or fall.")
         if trend.change_is_normal_variation
-        else "The latest change is larger than the measure's normal variation."
+        else _("The latest change is larger than the measure's normal variation.")
     )
     if target is None or measure.direction == Measure.Direction.WITHIN_RANGE:
-        return Outlook(
-            trend, None, f"The trend over {trend.periods} periods is {trend.direction}.", change
-        )
+        return Outlook(trend, None, trend_sentence(trend), change)
     projected = forecast(
         values, target.value, measure.direction == Measure.Direction.HIGHER_IS_BETTER
     )
     assert projected is not None
     last = Period(rows[-1].period_start, rows[-1].period_end, grain)
-    goal = f"the FY{target.fiscal_year} target of {target.value:g}"
+    words: dict[str, object] = {"year": target.fiscal_year, "target": f"{target.value:g}"}
     if projected.already_met:
-        sentence = f"The latest value already meets {goal}."
+        sentence = _("The latest value already meets the FY%(year)s target of %(target)s.") % words
     elif projected.reached_in is None:
-        sentence = f"At the current pace {goal} will not be reached."
-    else:
-        reached = fiscal_year_after(last, projected.reached_in, calendar)
-        earliest = fiscal_year_after(last, projected.earliest or projected.reached_in, calendar)
-        latest = (
-            f"FY{fiscal_year_after(last, projected.latest, calendar)}"
-            if projected.latest is not None
-            else "possibly never"
-        )
-        on_time = "in time" if reached <= target.fiscal_year else "late"
         sentence = (
-            f"At the current pace {goal} is reached in FY{reached} ({on_time}); "
-            f"allowing for the year-to-year ups and downs, between FY{earliest} and {latest}."
+            _("At the current pace the FY%(year)s target of %(target)s will not be reached.")
+            % words
         )
+    else:
+        words["reached"] = fiscal_year_after(last, projected.reached_in, calendar)
+        words["earliest"] = fiscal_year_after(
+            last, projected.earliest or projected.reached_in, calendar
+        )
+        if projected.latest is None:
+            template = (
+                _(
+                    "At the current pace the FY%(year)s target of %(target)s is reached in "
+                    "FY%(reached)s (in time); allowing for the year-to-year ups and downs, "
+                    "between FY%(earliest)s and possibly never."
+                )
+                if words["reached"] <= target.fiscal_year  # type: ignore[operator]
+                else _(
+                    "At the current pace the FY%(year)s target of %(target)s is reached in "
+                    "FY%(reached)s (late); allowing for the year-to-year ups and downs, "
+                    "between FY%(earliest)s and possibly never."
+                )
+            )
+        else:
+            words["latest"] = fiscal_year_after(last, projected.latest, calendar)
+            template = (
+                _(
+                    "At the current pace the FY%(year)s target of %(target)s is reached in "
+                    "FY%(reached)s (in time); allowing for the year-to-year ups and downs, "
+                    "between FY%(earliest)s and FY%(latest)s."
+                )
+                if words["reached"] <= target.fiscal_year  # type: ignore[operator]
+                else _(
+                    "At the current pace the FY%(year)s target of %(target)s is reached in "
+                    "FY%(reached)s (late); allowing for the year-to-year ups and downs, "
+                    "between FY%(earliest)s and FY%(latest)s."
+                )
+            )
+        sentence = template % words
     return Outlook(trend, projected, sentence, change)
+
+
+def trend_sentence(trend: Trend) -> str:
+    """Say which way the values went: one whole sentence per direction, for translators."""
+    words = {"count": trend.periods}
+    if trend.direction == "rising":
+        return (
+            ngettext(
+                "The trend over %(count)s period is rising.",
+                "The trend over %(count)s periods is rising.",
+                trend.periods,
+            )
+            % words
+        )
+    if trend.direction == "falling":
+        return (
+            ngettext(
+                "The trend over %(count)s period is falling.",
+                "The trend over %(count)s periods is falling.",
+                trend.periods,
+            )
+            % words
+        )
+    return (
+        ngettext(
+            "The trend over %(count)s period is flat.",
+            "The trend over %(count)s periods is flat.",
+            trend.periods,
+        )
+        % words
+    )
