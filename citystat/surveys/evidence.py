@@ -14,6 +14,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from citystat.catalog import warehouse
 from citystat.lib.stats import Z_95, Interval
 from citystat.surveys.definition import SurveyDefinition
@@ -27,7 +31,7 @@ BUDGET_FIELDS = ("fiscal_year", "department", "program", "adopted", "amended", "
 
 @dataclass(frozen=True)
 class Correlation:
-    label: str
+    label: str | Promise  # lazy: the evidence is cached, the label read in each language
     coefficient: float
     interval: Interval
     pairs: int
@@ -36,14 +40,29 @@ class Correlation:
     def reading(self) -> str:
         """Say how strong the association is, and whether chance could explain it."""
         strength = abs(self.coefficient)
-        words = "strong" if strength >= 0.6 else "moderate" if strength >= 0.3 else "weak"
-        direction = "move together" if self.coefficient > 0 else "move in opposite directions"
-        if self.interval.excludes_zero():
-            return f"A {words} association: they {direction} (r = {self.coefficient:.2f})."
-        return (
-            f"No clear association (r = {self.coefficient:.2f}); with {self.pairs} pairs "
-            "chance alone could produce it."
-        )
+        words = {"r": f"{self.coefficient:.2f}", "pairs": self.pairs}
+        if not self.interval.excludes_zero():
+            return (
+                _(
+                    "No clear association (r = %(r)s); with %(pairs)s pairs chance alone "
+                    "could produce it."
+                )
+                % words
+            )
+        # One whole sentence per strength and direction, so each reads naturally when translated.
+        if self.coefficient > 0:
+            if strength >= 0.6:
+                return _("A strong association: they move together (r = %(r)s).") % words
+            if strength >= 0.3:
+                return _("A moderate association: they move together (r = %(r)s).") % words
+            return _("A weak association: they move together (r = %(r)s).") % words
+        if strength >= 0.6:
+            return _("A strong association: they move in opposite directions (r = %(r)s).") % words
+        if strength >= 0.3:
+            return (
+                _("A moderate association: they move in opposite directions (r = %(r)s).") % words
+            )
+        return _("A weak association: they move in opposite directions (r = %(r)s).") % words
 
 
 @dataclass
@@ -59,7 +78,7 @@ class ServiceEvidence:
     correlations: list[Correlation] = field(default_factory=list)
 
 
-def pearson(pairs: list[tuple[float, float]], label: str) -> Correlation | None:
+def pearson(pairs: list[tuple[float, float]], label: str | Promise) -> Correlation | None:
     """Return Pearson's r with its Fisher-z 95% interval, or None below four pairs."""
     clean = [(x, y) for x, y in pairs if x is not None and y is not None]
     count = len(clean)
@@ -230,13 +249,13 @@ def add_correlations(evidence: ServiceEvidence) -> None:
     months = sorted(close_times.keys() & vacancy.keys())
     by_month = pearson(
         [(vacancy[month], close_times[month]) for month in months],
-        "Vacancy rate and median days to close, month by month",
+        gettext_lazy("Vacancy rate and median days to close, month by month"),
     )
     satisfied = {row["district"]: row["satisfied"] for row in evidence.satisfaction_by_district}
     days = {row["district"]: row["median_days"] for row in evidence.requests_by_district}
     districts = sorted(satisfied.keys() & days.keys())
     by_district = pearson(
         [(days[district], satisfied[district]) for district in districts],
-        "Median days to close and residents' satisfaction, district by district",
+        gettext_lazy("Median days to close and residents' satisfaction, district by district"),
     )
     evidence.correlations = [c for c in (by_month, by_district) if c is not None]

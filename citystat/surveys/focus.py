@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from citystat.catalog import warehouse
 from citystat.catalog.warehouse import quote_identifier
@@ -34,18 +35,24 @@ class FocusTest:
     @property
     def verdict(self) -> str:
         """Say in plain words what the test found."""
-        points = abs(self.difference) * 100
+        points = {"points": f"{abs(self.difference) * 100:.1f}"}
         if self.interval.low > 0:
             return (
-                f"Yes: satisfaction with the services the plan focused on rose {points:.1f} "
-                "points more than with the others, more than chance would explain."
+                _(
+                    "Yes: satisfaction with the services the plan focused on rose %(points)s "
+                    "points more than with the others, more than chance would explain."
+                )
+                % points
             )
         if self.interval.high < 0:
             return (
-                f"No: satisfaction with the focus services rose {points:.1f} points less "
-                "than with the others, more than chance would explain."
+                _(
+                    "No: satisfaction with the focus services rose %(points)s points less "
+                    "than with the others, more than chance would explain."
+                )
+                % points
             )
-        return (
+        return _(
             "Not clear: the focus services changed about as much as the others; the "
             "difference is within what chance alone could produce."
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from citystat.catalog.models import DatasetVersion
 from citystat.plan.models import Goal
@@ -125,23 +126,87 @@ def source_datasets(service: ServiceProfile) -> list[str]:
 def service_charts(evidence: ServiceEvidence) -> list[dict[str, Any]]:
     """Return the profile's charts in reading order, each with its own data table."""
     charts = [
-        ("satisfaction", "Residents satisfied", evidence.satisfaction, "wave", "satisfied", ".0%",
-         False, ("low", "high")),
-        ("importance", "Residents naming it most important", evidence.importance, "wave",
-         "importance", ".0%", False, None),
-        ("requests", "311 requests per month", evidence.requests_by_month, "month", "requests",
-         ",.0f", True, None),
-        ("close-time", "Median days to close", evidence.requests_by_month, "month", "median_days",
-         ",.1f", True, None),
-        ("within", "Closed within the service-level timeframe", evidence.requests_by_month,
-         "month", "within_timeframe", ".0%", True, None),
-        ("vacancy", "Vacancy rate", evidence.staffing_by_month, "month", "vacancy_rate", ".0%",
-         True, None),
-        ("engagement", "Employees engaged (department)", evidence.engagement_by_wave, "wave",
-         "engaged", ".0%", False, None),
-        ("spending", "Actual spending", evidence.spending_by_year, "fiscal_year", "actual",
-         "$,.0f", False, None),
-    ]  # fmt: skip
+        (
+            "satisfaction",
+            _("Residents satisfied"),
+            evidence.satisfaction,
+            "wave",
+            "satisfied",
+            ".0%",
+            False,
+            ("low", "high"),
+        ),
+        (
+            "importance",
+            _("Residents naming it most important"),
+            evidence.importance,
+            "wave",
+            "importance",
+            ".0%",
+            False,
+            None,
+        ),
+        (
+            "requests",
+            _("311 requests per month"),
+            evidence.requests_by_month,
+            "month",
+            "requests",
+            ",.0f",
+            True,
+            None,
+        ),
+        (
+            "close-time",
+            _("Median days to close"),
+            evidence.requests_by_month,
+            "month",
+            "median_days",
+            ",.1f",
+            True,
+            None,
+        ),
+        (
+            "within",
+            _("Closed within the service-level timeframe"),
+            evidence.requests_by_month,
+            "month",
+            "within_timeframe",
+            ".0%",
+            True,
+            None,
+        ),
+        (
+            "vacancy",
+            _("Vacancy rate"),
+            evidence.staffing_by_month,
+            "month",
+            "vacancy_rate",
+            ".0%",
+            True,
+            None,
+        ),
+        (
+            "engagement",
+            _("Employees engaged (department)"),
+            evidence.engagement_by_wave,
+            "wave",
+            "engaged",
+            ".0%",
+            False,
+            None,
+        ),
+        (
+            "spending",
+            _("Actual spending"),
+            evidence.spending_by_year,
+            "fiscal_year",
+            "actual",
+            "$,.0f",
+            False,
+            None,
+        ),
+    ]
     return [
         {
             "id": f"chart-spec-{name}",
