@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from citystat.plan.models import Measure, Target
 
@@ -64,8 +65,8 @@ def describe(change: TargetChange, unit: str = "") -> str:
     suffix = "%" if unit == "percent" else ""
     words = {
         "year": change.fiscal_year,
-        # Translators pick the date's shape ("3 de junio de 2025"); Django names the month.
-        "day": date_format(change.changed_at, _("j F Y")),
+        # The same translated date shape as the place pages: "3 de junio de 2025".
+        "day": date_format(change.changed_at, pgettext("date format", "j F Y")),
         "before": f"{change.before:g}{suffix}" if change.before is not None else "",
         "after": f"{change.after:g}{suffix}" if change.after is not None else "",
     }

@@ -1,0 +1,390 @@
+"""Every public page of a demo city, read in Spanish, holds no English UI words.
+
+What the city wrote itself (goal and measure names, narratives, dataset titles, place names,
+survey questions) stays as written: the test removes every string stored in the database and
+every place name before looking, so only text the software adds is checked.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import polib  # type: ignore[import-untyped]
+import pytest
+from django.apps import apps
+from django.db import models
+from django.utils import translation
+
+from citystat.city.places import places
+from citystat.public.tests.test_translations import CATALOG
+
+pytestmark = pytest.mark.slow
+
+# English words and phrases the software itself writes on public pages. Each is matched as a
+# whole word, case-sensitively, so Spanish words that merely contain them do not count.
+ENGLISH_UI = [
+    "Council district",
+    "council district",
+    "Monthly",
+    "Quarterly",
+    "Each fiscal year",
+    "Each calendar year",
+    "Higher is better",
+    "Lower is better",
+    "Stay within a range",
+    "On track",
+    "on track",
+    "Needs attention",
+    "needs attention",
+    "Off track",
+    "off track",
+    "No recent data",
+    "Target pending",
+    "No data yet",
+    "no data",
+    "Percent",
+    "percent",
+    "percentage points",
+    "In progress",
+    "Completed",
+    "Complete",
+    "Planned",
+    "Under way",
+    "On hold",
+    "updated",
+    "Updated",
+    "ago",
+    "Download",
+    "download",
+    "Forecast",
+    "forecast",
+    "Target",
+    "target",
+    "Scheduled",
+    "Cancelled",
+    "Moved",
+    "Held",
+    "Daily",
+    "Weekly",
+    "Yearly",
+    "As needed",
+    "Whole city",
+    "Resident survey",
+    "Employee survey",
+    "Neighborhood",
+    "Value",
+    "Period",
+    "Month",
+    "Status",
+    "Source",
+    "days",
+    "day",
+    "requests",
+    "residents",
+    "per 1,000",
+    "satisfied",
+    "Satisfied",
+    "the city",
+    "of the",
+    "and the",
+    "by type",
+    # Little words every English sentence has and no Spanish one does.
+    "The",
+    "the",
+    "and",
+    "with",
+    "from",
+    "This",
+    "this",
+    "than",
+    "is",
+    "are",
+    "was",
+    "has",
+    "will",
+    "for",
+    "latest",
+    "January",
+    "February",
+    "March",
+    "April",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    # Abbreviations Spanish shares ("Mar", "Nov"…) are left out.
+    "Jan",
+    "Apr",
+    "Aug",
+    "Dec",
+]
+ENGLISH_PATTERN = re.compile(
+    r"(?<![\wÁÉÍÓÚáéíóúñÑ])("
+    + "|".join(re.escape(word) for word in sorted(ENGLISH_UI, key=len, reverse=True))
+    + r")(?![\wÁÉÍÓÚáéíóúñÑ])"
+)
+SKIPPED_TAGS = {"script", "style", "template", "noscript"}
+# Attributes a person hears or sees: screen-reader names, image text, hints.
+READ_ATTRIBUTES = {"aria-label", "alt", "title", "placeholder"}
+
+
+class VisibleText(HTMLParser):
+    """Collect the text a reader sees or hears: element text and a few attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skipping = 0
+        # A chart's <svg role="img"> is one image to a screen reader: its aria-label is
+        # read, the labels vega writes on each mark inside it are not.
+        self.in_svg = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED_TAGS:
+            self.skipping += 1
+        if not self.in_svg:
+            for name, value in attrs:
+                if name in READ_ATTRIBUTES and value:
+                    self.parts.append(value)
+        if tag == "svg":
+            self.in_svg += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED_TAGS and self.skipping:
+            self.skipping -= 1
+        if tag == "svg" and self.in_svg:
+            self.in_svg -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping and data.strip():
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> list[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    return [" ".join(part.split()) for part in parser.parts]
+
+
+def strings_in(value: object) -> list[str]:
+    """Return every string inside a stored JSON value (place names, survey questions…)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_in(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+def city_content() -> list[str]:
+    """Every string the city stored (titles, narratives, place names), longest first."""
+    found: set[str] = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("citystat."):
+            continue
+        fields = [
+            field.name
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField | models.JSONField)
+            and not field.choices
+        ]
+        if not fields:
+            continue
+        for row in model.objects.values_list(*fields):
+            for text in strings_in(list(row)):
+                if len(text.strip()) > 2:
+                    found.add(" ".join(text.split()))
+    from citystat.catalog.models import Dataset
+    from citystat.catalog.preview import preview_rows
+
+    for dataset in Dataset.objects.filter(is_public=True):
+        # Rows of the city's data (request types, statuses) reach pages as they are.
+        for row in preview_rows(dataset, limit=100_000)[1]:
+            found.update(str(cell) for cell in row if isinstance(cell, str) and len(cell) > 2)
+    return sorted(found, key=len, reverse=True)
+
+
+def english_left(html: str, content: list[str]) -> list[str]:
+    """Return each piece of visible text that still holds an English UI word."""
+    everything = "\n".join(content)
+    offenders = []
+    for part in visible_text(html):
+        # A search snippet or a title cut short is still the city's own text.
+        if part.strip(" …-.,:;") in everything:
+            continue
+        text = part
+        for written in content:
+            if written in text:
+                text = text.replace(written, " ")
+        match = ENGLISH_PATTERN.search(text)
+        if match:
+            offenders.append(f"{match.group(0)!r} in {part[:300]!r}")
+    return offenders
+
+
+def public_pages() -> list[str]:
+    """One URL of every public page type, taken from what the demo city holds."""
+    from citystat.catalog.models import Dataset
+    from citystat.engagement.models import Update
+    from citystat.meetings.models import Meeting
+    from citystat.plan.models import Goal, Measure, Plan
+    from citystat.surveys.models import ServiceProfile, Survey
+
+    plan = Plan.current()
+    area = plan.priority_areas.first()
+    goal = Goal.objects.filter(priority_area__plan=plan).first()
+    # The measure page with most parts: a breakdown (map + table), strategies, targets.
+    measure = (
+        Measure.objects.filter(values__breakdown="council_district").distinct().first()
+        or Measure.objects.first()
+    )
+    pages = [
+        "/",
+        "/priorities/",
+        area.get_absolute_url(),
+        goal.get_absolute_url(),
+        measure.get_absolute_url(),
+        f"/embed/measures/{measure.slug}/",
+        "/neighborhoods/",
+        "/search/?q=street",
+        "/how-we-measure/",
+        "/datasets/",
+        f"/datasets/{Dataset.objects.filter(is_public=True).first().slug}/",
+        "/meetings/",
+        "/updates/",
+        "/questions/",
+        "/questions/ask/",
+        "/priorities/pick/",
+        "/priorities/pick/results/",
+        "/budget/",
+        "/surveys/",
+        "/services/",
+        "/no-such-page/",
+    ]
+    pages += [
+        places("neighborhood")[0].get_absolute_url(),
+        places("district")[0].get_absolute_url(),
+    ]
+    meeting = Meeting.objects.filter(status=Meeting.Status.HELD).first() or Meeting.objects.first()
+    if meeting:
+        pages.append(meeting.get_absolute_url())
+    update = Update.objects.first()
+    if update:
+        pages.append(update.get_absolute_url())
+    survey = Survey.objects.first()
+    if survey:
+        pages.append(f"/surveys/{survey.slug}/")
+    service = ServiceProfile.objects.first()
+    if service:
+        pages.append(f"/services/{service.slug}/")
+    return pages
+
+
+@pytest.fixture
+def demo_city(settings, tmp_path, db):
+    from citystat.demo.build import build_demo_city
+
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    settings.CITYSTAT_HOME.mkdir()
+    build_demo_city(rows=2_000, seed=7)
+
+
+def test_every_public_page_in_spanish_holds_no_english_ui_words(demo_city, client):
+    content = city_content()
+    found: dict[str, list[str]] = {}
+    for url in public_pages():
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+        assert response.status_code in (200, 404), f"{url} answered {response.status_code}"
+        html = response.content.decode()
+        assert '<html lang="es">' in html, f"{url} is not in Spanish"
+        offenders = english_left(html, content)
+        if offenders:
+            found[url] = offenders
+    report = "\n".join(f"{url}:\n  " + "\n  ".join(words) for url, words in found.items())
+    assert not found, f"English left on Spanish pages:\n{report}"
+
+
+def test_english_left_sees_ui_words_but_not_the_citys_own_text():
+    html = (
+        "<main><h1>Potholes fixed on time</h1><p>Monthly</p>"
+        '<button aria-label="Download the data">⤓</button>'
+        "<script>var x = 'Target';</script><p>Mensual</p></main>"
+    )
+    offenders = english_left(html, ["Potholes fixed on time"])
+    assert offenders == [
+        "'Monthly' in 'Monthly'",
+        "'Download' in 'Download the data'",
+    ]
+    assert english_left("<p>Objetivo: 90 %</p><p>Target Field Day</p>", ["Target Field Day"]) == []
+
+
+PUBLIC_CHOICES = [
+    "plan.Measure.unit",
+    "plan.Measure.direction",
+    "plan.Measure.frequency",
+    "plan.Target.style",
+    "plan.MeasureValue.origin",
+    "plan.Strategy.progress",
+    "catalog.Dataset.update_frequency",
+    "meetings.Meeting.status",
+    "meetings.AgendaItem.kind",
+    "meetings.FollowUp.status",
+    "engagement.Question.channel",
+    "engagement.Question.state",
+    "engagement.Subscription.subject",
+    "surveys.Survey.kind",
+]
+
+
+def choice_field(dotted: str) -> models.Field:
+    app_label, model_name, field_name = dotted.split(".")
+    return apps.get_model(app_label, model_name)._meta.get_field(field_name)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("dotted", PUBLIC_CHOICES)
+def test_each_public_choice_label_is_translated(dotted):
+    catalog = {entry.msgid: entry.msgstr for entry in polib.pofile(str(CATALOG / "django.po"))}
+    field = choice_field(dotted)
+    assert field.choices, f"{dotted} has no choices"
+    for _value, label in field.choices:
+        assert not isinstance(label, str), f"{dotted}: {label!r} is not marked for translation"
+        with translation.override("en"):
+            english = str(label)
+        assert catalog.get(english), f"{dotted}: {english!r} has no Spanish in the catalog"
+        with translation.override("es"):
+            assert str(label) == catalog[english]
+
+
+def test_the_status_labels_are_translated():
+    from citystat.engagement.models import AreaKind
+    from citystat.plan.models import Status
+
+    for choices in (Status, AreaKind):
+        for label in choices.labels:
+            with translation.override("es"):
+                spanish = str(label)
+            assert spanish != str(label), f"{label!r} reads the same in Spanish"
+
+
+def test_server_drawn_charts_name_months_in_the_readers_language(db):
+    from citystat.lib.charts import render_svg
+
+    spec = {
+        "data": {"values": [{"month": "2026-01-01", "n": 3}, {"month": "2026-09-01", "n": 5}]},
+        "mark": "line",
+        "encoding": {
+            "x": {"field": "month", "type": "temporal"},
+            "y": {"field": "n", "type": "quantitative"},
+        },
+    }
+    with translation.override("es"):
+        spanish = render_svg(spec)
+    with translation.override("en"):
+        english = render_svg(spec)
+    assert ">abril<" in spanish and "April" not in spanish
+    assert ">April<" in english
