@@ -5,10 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 
 PREVIEW_ROWS = 20
+# A field's type as residents read it in the data dictionary, in their language.
+TYPE_WORDS = {
+    "string": pgettext_lazy("field type", "string"),
+    "integer": pgettext_lazy("field type", "integer"),
+    "number": pgettext_lazy("field type", "number"),
+    "boolean": pgettext_lazy("field type", "boolean"),
+    "date": pgettext_lazy("field type", "date"),
+    "datetime": pgettext_lazy("field type", "datetime"),
+    "time": pgettext_lazy("field type", "time"),
+    "year": pgettext_lazy("field type", "year"),
+}
 
 
 @dataclass
@@ -28,20 +42,22 @@ def data_dictionary(dataset: Dataset) -> list[DictionaryEntry]:
         constraints = spec.get("constraints") or {}
         rules = []
         if constraints.get("required"):
-            rules.append("always filled in")
+            rules.append(_("always filled in"))
         if constraints.get("unique"):
-            rules.append("unique")
+            rules.append(_("unique"))
         if "enum" in constraints:
-            rules.append("one of " + ", ".join(str(value) for value in constraints["enum"]))
+            allowed = ", ".join(str(value) for value in constraints["enum"])
+            rules.append(_("one of %(values)s") % {"values": allowed})
         if "minimum" in constraints:
-            rules.append(f"at least {constraints['minimum']}")
+            rules.append(_("at least %(minimum)s") % {"minimum": constraints["minimum"]})
         if "maximum" in constraints:
-            rules.append(f"at most {constraints['maximum']}")
+            rules.append(_("at most %(maximum)s") % {"maximum": constraints["maximum"]})
+        field_type = spec.get("type", "string")
         entries.append(
             DictionaryEntry(
                 name=spec["name"],
                 title=spec.get("title", spec["name"]),
-                type=spec.get("type", "string"),
+                type=str(TYPE_WORDS.get(field_type, field_type)),
                 description=spec.get("description", ""),
                 rules=rules,
                 public=spec.get("public", True) is not False,
