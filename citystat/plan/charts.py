@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
 from citystat.lib.periods import Period, next_period
+from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue, Target
 from citystat.plan.status import measure_grain, target_in_force
@@ -157,7 +161,10 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
         for v in values
         if v.value is not None
     ]
-    spec = base_spec(f"{measure.title}: values over time with the target and forecast.")
+    spec = base_spec(
+        _("%(measure)s: values over time with the target and forecast.")
+        % {"measure": measure.title}
+    )
     if not points:
         spec.update(
             {
@@ -172,7 +179,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
     if forecast:
         calendar = city_context().calendar
         period = periods[-1]
-        for _ in forecast[1:]:
+        for _step in forecast[1:]:
             period = next_period(period, calendar)
             periods.append(period)
     targets = target_rows(measure, periods, list(measure.targets.all()))
@@ -194,8 +201,8 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                     "x": x,
                     "y": {"field": "target", "type": "quantitative"},
                     "tooltip": [
-                        {"field": "fiscal_year", "title": "Fiscal year"},
-                        {"field": "target", "title": "Target", "format": fmt},
+                        {"field": "fiscal_year", "title": _("Fiscal year")},
+                        {"field": "target", "title": _("Target"), "format": fmt},
                     ],
                 },
             }
@@ -208,7 +215,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                 "encoding": {
                     "x": x,
                     "y": {"field": "forecast", "type": "quantitative"},
-                    "tooltip": [{"field": "forecast", "title": "Forecast", "format": fmt}],
+                    "tooltip": [{"field": "forecast", "title": _("Forecast"), "format": fmt}],
                 },
             }
         )
@@ -245,8 +252,8 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                     "scale": {"zero": False},
                 },
                 "tooltip": [
-                    {"field": "period", "title": "Period"},
-                    {"field": "value", "title": "Value", "format": fmt},
+                    {"field": "period", "title": _("Period")},
+                    {"field": "value", "title": _("Value"), "format": fmt},
                 ],
             },
         }
@@ -269,7 +276,10 @@ def breakdown_chart(measure: Measure, breakdown: str, fmt: str, y_title: str) ->
         .order_by("period_start", "breakdown_value")
         .values_list("period", "period_start", "breakdown_value", "value")
     ]
-    spec = base_spec(f"{measure.title} by {breakdown.replace('_', ' ')} over time.")
+    label = breakdown_label(breakdown)
+    spec = base_spec(
+        _("%(measure)s by %(field)s over time.") % {"measure": measure.title, "field": label}
+    )
     spec.update(
         {
             "data": {"values": rows},
@@ -286,13 +296,13 @@ def breakdown_chart(measure: Measure, breakdown: str, fmt: str, y_title: str) ->
                 "color": {
                     "field": "area",
                     "type": "nominal",
-                    "title": breakdown.replace("_", " ").capitalize(),
+                    "title": capfirst(label),
                     "scale": {"range": BREAKDOWN_COLOURS},
                 },
                 "tooltip": [
-                    {"field": "area", "title": breakdown.replace("_", " ").capitalize()},
-                    {"field": "period", "title": "Period"},
-                    {"field": "value", "title": "Value", "format": fmt},
+                    {"field": "area", "title": capfirst(label)},
+                    {"field": "period", "title": _("Period")},
+                    {"field": "value", "title": _("Value"), "format": fmt},
                 ],
             },
         }
@@ -310,7 +320,7 @@ def sparkline(measure: Measure) -> dict[str, Any]:
     ][-WINDOW[grain] :]
     return {
         "$schema": VEGA_LITE_SCHEMA,
-        "description": f"{measure.title}: recent trend.",
+        "description": _("%(measure)s: recent trend.") % {"measure": measure.title},
         "width": 120,
         "height": 32,
         "padding": 2,

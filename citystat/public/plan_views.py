@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
 from citystat.lib.charts import ChartError, inline_svg, render_png
+from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.charts import measure_chart, value_format
 from citystat.plan.models import Measure
 from citystat.plan.outlook import outlook
@@ -158,7 +159,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
 
 def breakdown_context(measure: Measure, field_name: str) -> dict[str, Any]:
     period, ranked = pages.latest_breakdown(measure, field_name)
-    label = field_name.replace("_", " ")
+    label = breakdown_label(field_name)
     section: dict[str, Any] = {
         "field": field_name,
         "label": label,
