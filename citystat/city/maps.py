@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from citystat.city.models import BoundaryLayer
 
@@ -166,7 +167,7 @@ def choropleth(
         {**f, "properties": {**f["properties"], "value": values.get(f["properties"]["name"])}}
         for f in features
     ]
-    spec = map_spec(f"Map: {title}, by area.")
+    spec = map_spec(_("Map: %(title)s, by area.") % {"title": title})
     spec["data"] = {"values": shaded, "format": {"type": "json"}}
     spec["layer"] = [
         {
@@ -177,7 +178,7 @@ def choropleth(
                 "strokeWidth": 0.6,
             },
             "encoding": {
-                "tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"}]
+                "tooltip": [{"field": "properties.name", "type": "nominal", "title": _("Area")}]
             },
         },
         {
@@ -197,7 +198,7 @@ def choropleth(
                     },
                 },
                 "tooltip": [
-                    {"field": "properties.name", "type": "nominal", "title": "Area"},
+                    {"field": "properties.name", "type": "nominal", "title": _("Area")},
                     {
                         "field": "properties.value",
                         "type": "quantitative",
@@ -223,7 +224,9 @@ def area_picker(layer_slug: str) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 — no place pages for this layer: plain shapes
             url = None
         linked.append({**feature, "properties": {**feature["properties"], "url": url}})
-    spec = map_spec(f"Map of {layer.title}: choose an area to open its page.")
+    spec = map_spec(
+        _("Map of %(layer)s: choose an area to open its page.") % {"layer": layer.title}
+    )
     spec["data"] = {"values": linked, "format": {"type": "json"}}
     spec["mark"] = {
         "type": "geoshape",

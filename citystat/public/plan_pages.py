@@ -489,7 +489,7 @@ def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
     spec["mark"] = {"type": "line", "color": "#a8324a", "point": {"filled": True, "size": 30}}
     spec["encoding"] = {
         "x": {"field": "period_start", "type": "temporal", "title": None},
-        "y": {"field": "gap", "type": "quantitative", "title": "Gap", "scale": {"zero": True}},
+        "y": {"field": "gap", "type": "quantitative", "title": _("Gap"), "scale": {"zero": True}},
         "tooltip": [{"field": "period"}, {"field": "gap", "format": ".2f"}],
     }
     return spec

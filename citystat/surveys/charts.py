@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from citystat.surveys.ratings import ItemRating, Priority
+from django.utils.translation import gettext as _
+
+from citystat.surveys.ratings import QUADRANT_LABELS, ItemRating, Priority
 
 QUADRANT_COLOURS = {
     "act first": "#b3261e",
@@ -21,7 +23,7 @@ def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
             "service": priority.label,
             "importance": round(priority.importance, 4),
             "satisfaction": round(priority.satisfaction, 4),
-            "quadrant": priority.quadrant,
+            "quadrant": priority.quadrant_label,
             "rating": round(priority.rating, 4),
         }
         for priority in priorities
@@ -50,22 +52,22 @@ def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
                     "x": {
                         "field": "importance",
                         "type": "quantitative",
-                        "title": "Named among the most important (share of residents)",
+                        "title": _("Named among the most important (share of residents)"),
                         "axis": axis_percent,
                     },
                     "y": {
                         "field": "satisfaction",
                         "type": "quantitative",
-                        "title": "Satisfied (share of residents with an opinion)",
+                        "title": _("Satisfied (share of residents with an opinion)"),
                         "axis": axis_percent,
                         "scale": {"zero": False},
                     },
                     "color": {
                         "field": "quadrant",
                         "type": "nominal",
-                        "title": "Priority",
+                        "title": _("Priority"),
                         "scale": {
-                            "domain": list(QUADRANT_COLOURS),
+                            "domain": [str(QUADRANT_LABELS[code]) for code in QUADRANT_COLOURS],
                             "range": list(QUADRANT_COLOURS.values()),
                         },
                     },
@@ -74,7 +76,7 @@ def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
                         {"field": "service"},
                         {"field": "importance", "format": ".0%"},
                         {"field": "satisfaction", "format": ".0%"},
-                        {"field": "rating", "title": "I-S rating", "format": ".3f"},
+                        {"field": "rating", "title": _("I-S rating"), "format": ".3f"},
                     ],
                 },
             },
@@ -102,7 +104,7 @@ def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
         for rating in ratings
         if rating.satisfied is not None and rating.interval is not None
     ]
-    encoding_x = {"field": "district", "type": "nominal", "title": "Council district"}
+    encoding_x = {"field": "district", "type": "nominal", "title": _("Council district")}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "description": title,
@@ -117,7 +119,7 @@ def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
                     "y": {
                         "field": "satisfied",
                         "type": "quantitative",
-                        "title": "Satisfied",
+                        "title": _("Satisfied"),
                         "axis": {"format": ".0%"},
                     },
                 },

@@ -11,6 +11,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import pgettext_lazy
+
 from citystat.catalog import warehouse
 from citystat.catalog.warehouse import quote_identifier
 from citystat.lib.stats import (
@@ -24,6 +26,18 @@ from citystat.surveys.definition import SurveyDefinition
 # Importance–satisfaction bands used by ETC Institute and Kansas City.
 VERY_HIGH_PRIORITY = 0.20
 HIGH_PRIORITY = 0.10
+# What residents read for each band and quadrant; the codes stay English in data and cache.
+BAND_LABELS = {
+    "very high": pgettext_lazy("priority band", "very high"),
+    "high": pgettext_lazy("priority band", "high"),
+    "medium": pgettext_lazy("priority band", "medium"),
+}
+QUADRANT_LABELS = {
+    "act first": pgettext_lazy("priority quadrant", "act first"),
+    "maintain": pgettext_lazy("priority quadrant", "maintain"),
+    "watch": pgettext_lazy("priority quadrant", "watch"),
+    "lower priority": pgettext_lazy("priority quadrant", "lower priority"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,14 @@ class Priority:
     band: str
     quadrant: str
     rank: int
+
+    @property
+    def band_label(self) -> str:
+        return str(BAND_LABELS.get(self.band, self.band))
+
+    @property
+    def quadrant_label(self) -> str:
+        return str(QUADRANT_LABELS.get(self.quadrant, self.quadrant))
 
 
 @dataclass(frozen=True)

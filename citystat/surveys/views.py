@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from citystat.accounts.decorators import staff_required
@@ -34,13 +35,15 @@ def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "survey": survey,
         "report": report,
         "quadrant_spec": quadrant_chart(
-            report.priorities, f"Importance and satisfaction, {report.wave}"
+            report.priorities,
+            _("Importance and satisfaction, %(wave)s") % {"wave": report.wave},
         )
         if report.priorities
         else None,
         "top_priority": streets,
         "district_spec": district_chart(
-            report.by_district.get(streets.item, []), f"{streets.label} by council district"
+            report.by_district.get(streets.item, []),
+            _("%(item)s by council district") % {"item": streets.label},
         )
         if streets
         else None,
