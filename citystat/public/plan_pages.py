@@ -479,7 +479,10 @@ def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
     """Return a Vega-Lite line of the gap between the best and worst area over time."""
     from citystat.plan.charts import base_spec
 
-    spec = base_spec(f"{measure.title}: gap between the best and worst area over time.")
+    spec = base_spec(
+        _("%(measure)s: gap between the best and worst area over time.")
+        % {"measure": measure.title}
+    )
     spec["data"] = {
         "values": [
             {"period": r.period, "period_start": r.period_start.isoformat(), "gap": round(r.gap, 6)}

@@ -7,6 +7,7 @@ every place name before looking, so only text the software adds is checked.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -89,6 +90,25 @@ ENGLISH_UI = [
     "of the",
     "and the",
     "by type",
+    "Fiscal year",
+    "Area",
+    "Gap",
+    "Map",
+    "Priority",
+    "very high",
+    "act first",
+    "maintain",
+    "lower priority",
+    "always filled in",
+    "at least",
+    "at most",
+    "one of",
+    "unique",
+    "string",
+    "integer",
+    "boolean",
+    "over time",
+    "by area",
     # Little words every English sentence has and no Spanish one does.
     "The",
     "the",
@@ -132,6 +152,24 @@ SKIPPED_TAGS = {"script", "style", "template", "noscript"}
 READ_ATTRIBUTES = {"aria-label", "alt", "title", "placeholder"}
 
 
+# Keys of a Vega-Lite spec whose strings a reader sees: axis, legend and tooltip titles and
+# the chart's description (its accessible name in the browser).
+SPEC_TEXT_KEYS = {"title", "description"}
+
+
+def spec_strings(value: object) -> list[str]:
+    """Return the strings of a chart spec that readers see, data values left out."""
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k in SPEC_TEXT_KEYS and isinstance(v, str)]
+        for key, item in value.items():
+            if key != "data":
+                found += spec_strings(item)
+        return found
+    if isinstance(value, list):
+        return [text for item in value for text in spec_strings(item)]
+    return []
+
+
 class VisibleText(HTMLParser):
     """Collect the text a reader sees or hears: element text and a few attributes."""
 
@@ -142,10 +180,13 @@ class VisibleText(HTMLParser):
         # A chart's <svg role="img"> is one image to a screen reader: its aria-label is
         # read, the labels vega writes on each mark inside it are not.
         self.in_svg = 0
+        self.in_json = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED_TAGS:
             self.skipping += 1
+        # The chart specs pages hand to vega-embed: what the browser draws.
+        self.in_json = tag == "script" and ("type", "application/json") in attrs
         if not self.in_svg:
             for name, value in attrs:
                 if name in READ_ATTRIBUTES and value:
@@ -160,7 +201,10 @@ class VisibleText(HTMLParser):
             self.in_svg -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping and data.strip():
+        if self.in_json:
+            self.parts += spec_strings(json.loads(data))
+            self.in_json = False
+        elif not self.skipping and data.strip():
             self.parts.append(data)
 
 
@@ -181,6 +225,18 @@ def strings_in(value: object) -> list[str]:
     return []
 
 
+IDENTIFIER = re.compile(r"^[a-z0-9_.-]*$")
+
+
+def is_prose(text: str) -> bool:
+    """Is this stored string something a person reads (not a code such as "district")?"""
+    return len(text.strip()) > 2 and not IDENTIFIER.match(text.strip())
+
+
+def readable(text: str) -> str:
+    return " ".join(text.split())
+
+
 def city_content() -> list[str]:
     """Every string the city stored (titles, narratives, place names), longest first."""
     found: set[str] = set()
@@ -196,16 +252,14 @@ def city_content() -> list[str]:
         if not fields:
             continue
         for row in model.objects.values_list(*fields):
-            for text in strings_in(list(row)):
-                if len(text.strip()) > 2:
-                    found.add(" ".join(text.split()))
+            found.update(readable(text) for text in strings_in(list(row)) if is_prose(text))
     from citystat.catalog.models import Dataset
     from citystat.catalog.preview import preview_rows
 
     for dataset in Dataset.objects.filter(is_public=True):
         # Rows of the city's data (request types, statuses) reach pages as they are.
         for row in preview_rows(dataset, limit=100_000)[1]:
-            found.update(str(cell) for cell in row if isinstance(cell, str) and len(cell) > 2)
+            found.update(readable(cell) for cell in row if isinstance(cell, str) and is_prose(cell))
     return sorted(found, key=len, reverse=True)
 
 
@@ -217,10 +271,12 @@ def english_left(html: str, content: list[str]) -> list[str]:
         # A search snippet or a title cut short is still the city's own text.
         if part.strip(" …-.,:;") in everything:
             continue
-        text = part
+        # Addresses (feed ids, the embed snippet) are not words.
+        text = re.sub(r"https?://\S+", " ", part)
         for written in content:
             if written in text:
-                text = text.replace(written, " ")
+                # Whole words only: the city's "Form" must not hollow out "Formulario".
+                text = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", " ", text)
         match = ENGLISH_PATTERN.search(text)
         if match:
             offenders.append(f"{match.group(0)!r} in {part[:300]!r}")
@@ -294,14 +350,19 @@ def demo_city(settings, tmp_path, db):
     build_demo_city(rows=2_000, seed=7)
 
 
+FEEDS = ["/updates/feed.atom", "/feeds/meetings.atom"]
+
+
 def test_every_public_page_in_spanish_holds_no_english_ui_words(demo_city, client):
     content = city_content()
     found: dict[str, list[str]] = {}
-    for url in public_pages():
+    district = places("district")[0].get_absolute_url()
+    for url in [*public_pages(), *FEEDS, f"{district}feed.atom"]:
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="es")
         assert response.status_code in (200, 404), f"{url} answered {response.status_code}"
         html = response.content.decode()
-        assert '<html lang="es">' in html, f"{url} is not in Spanish"
+        feed = url.endswith(".atom")
+        assert feed or '<html lang="es">' in html, f"{url} is not in Spanish"
         offenders = english_left(html, content)
         if offenders:
             found[url] = offenders
