@@ -21,7 +21,8 @@ plan; later runs reuse them. Then, in this one process and on the same warehouse
 (b) `compute_measures()`: specs checked, compiled to Ibis, run, and the values stored in
     the app database (SQLite).
 Each side runs twice, alternating; the faster run of each counts. Exits 1 when (b) takes
-more than 2 × (a) on DuckDB (other engines only report their ratio).
+more than 2 × (a) on DuckDB at 10M rows or more (smaller runs and other engines only
+report their ratio).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from urllib.parse import urlsplit, urlunsplit
 from results import record
 
 MAX_RATIO = 2.0
+# The limit is set at 10M rows (issue #4): below that, compiling the plan with Ibis (a few
+# seconds whatever the size) weighs more than the aggregations, so smaller runs only report.
+LIMIT_FROM_ROWS = 10_000_000
 ROOT = Path(__file__).resolve().parents[1]
 ENGINES = ("duckdb", "postgres", "spark")
 DEFAULT_POSTGRES = "postgres://citystat:citystat@127.0.0.1:5432/citystat_wh_bench"
@@ -344,17 +348,19 @@ def main() -> int:
         print(f"(compute's CPU time leaves out the {arguments.engine} process's own work)")
         print(f"ratio: {ratio:.2f} × hand-written DuckDB SQL")
         return 0
-    print(f"ratio: {ratio:.2f} × (limit {MAX_RATIO} ×)")
+    limited = rows >= LIMIT_FROM_ROWS
+    limit = f"limit {MAX_RATIO} ×" if limited else f"the {MAX_RATIO} × limit is at 10M rows"
+    print(f"ratio: {ratio:.2f} × ({limit})")
     record(
         figure,
         computed,
         "s",
         baseline=baseline,
         baseline_label="hand-written DuckDB SQL",
-        target=f"≤ {MAX_RATIO} × baseline",
-        met=ratio <= MAX_RATIO,
+        target=f"≤ {MAX_RATIO} × baseline" if limited else "reported",
+        met=ratio <= MAX_RATIO if limited else None,
     )
-    return 0 if ratio <= MAX_RATIO else 1
+    return 0 if ratio <= MAX_RATIO or not limited else 1
 
 
 if __name__ == "__main__":
