@@ -147,6 +147,11 @@ ENGLISH_PATTERN = re.compile(
     + "|".join(re.escape(word) for word in sorted(ENGLISH_UI, key=len, reverse=True))
     + r")(?![\wÁÉÍÓÚáéíóúñÑ])"
 )
+# A date written with an English format on a Spanish page: "27 noviembre 2026, 2:55 AM".
+SPANISH_MONTHS = (
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+ENGLISH_DATE = re.compile(rf"\b\d{{1,2}} ({SPANISH_MONTHS}) \d{{4}}|\d:\d\d [AP]M\b")
 SKIPPED_TAGS = {"script", "style", "template", "noscript"}
 # Attributes a person hears or sees: screen-reader names, image text, hints.
 READ_ATTRIBUTES = {"aria-label", "alt", "title", "placeholder"}
@@ -277,7 +282,7 @@ def english_left(html: str, content: list[str]) -> list[str]:
             if written in text:
                 # Whole words only: the city's "Form" must not hollow out "Formulario".
                 text = re.sub(rf"(?<!\w){re.escape(written)}(?!\w)", " ", text)
-        match = ENGLISH_PATTERN.search(text)
+        match = ENGLISH_PATTERN.search(text) or ENGLISH_DATE.search(text)
         if match:
             offenders.append(f"{match.group(0)!r} in {part[:300]!r}")
     return offenders
@@ -382,6 +387,9 @@ def test_english_left_sees_ui_words_but_not_the_citys_own_text():
         "'Download' in 'Download the data'",
     ]
     assert english_left("<p>Objetivo: 90 %</p><p>Target Field Day</p>", ["Target Field Day"]) == []
+    assert english_left(
+        "<p>27 noviembre 2026, 2:55 AM</p><p>3 de junio de 2025, 14:00</p>", []
+    ) == ["'27 noviembre 2026' in '27 noviembre 2026, 2:55 AM'"]
 
 
 PUBLIC_CHOICES = [
