@@ -5,13 +5,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from citystat.lib.periods import FiscalCalendar, Period, next_period
 from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import measure_grain
 from citystat.plan.trend import WINDOW, Forecast, Trend, forecast, trend_of
+
+# When the forecast reaches the target: (in time?, is there a latest year?) → the sentence.
+# Whole sentences, so translators never glue pieces together.
+REACHED = {
+    (True, True): gettext_lazy(
+        "At the current pace the FY%(year)s target of %(target)s is reached in "
+        "FY%(reached)s (in time); allowing for the year-to-year ups and downs, "
+        "between FY%(earliest)s and FY%(latest)s."
+    ),
+    (False, True): gettext_lazy(
+        "At the current pace the FY%(year)s target of %(target)s is reached in "
+        "FY%(reached)s (late); allowing for the year-to-year ups and downs, "
+        "between FY%(earliest)s and FY%(latest)s."
+    ),
+    (True, False): gettext_lazy(
+        "At the current pace the FY%(year)s target of %(target)s is reached in "
+        "FY%(reached)s (in time); allowing for the year-to-year ups and downs, "
+        "between FY%(earliest)s and possibly never."
+    ),
+    (False, False): gettext_lazy(
+        "At the current pace the FY%(year)s target of %(target)s is reached in "
+        "FY%(reached)s (late); allowing for the year-to-year ups and downs, "
+        "between FY%(earliest)s and possibly never."
+    ),
+}
+# Trend.direction → its sentence; ngettext_lazy picks singular or plural by "count".
+TREND_SENTENCES = {
+    "rising": ngettext_lazy(
+        "The trend over %(count)s period is rising.",
+        "The trend over %(count)s periods is rising.",
+        "count",
+    ),
+    "falling": ngettext_lazy(
+        "The trend over %(count)s period is falling.",
+        "The trend over %(count)s periods is falling.",
+        "count",
+    ),
+    "flat": ngettext_lazy(
+        "The trend over %(count)s period is flat.",
+        "The trend over %(count)s periods is flat.",
+        "count",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -63,69 +106,18 @@ def outlook(measure: Measure) -> Outlook:
             % words
         )
     else:
-        words["reached"] = fiscal_year_after(last, projected.reached_in, calendar)
+        reached = fiscal_year_after(last, projected.reached_in, calendar)
+        words["reached"] = reached
         words["earliest"] = fiscal_year_after(
             last, projected.earliest or projected.reached_in, calendar
         )
-        if projected.latest is None:
-            template = (
-                _(
-                    "At the current pace the FY%(year)s target of %(target)s is reached in "
-                    "FY%(reached)s (in time); allowing for the year-to-year ups and downs, "
-                    "between FY%(earliest)s and possibly never."
-                )
-                if words["reached"] <= target.fiscal_year  # type: ignore[operator]
-                else _(
-                    "At the current pace the FY%(year)s target of %(target)s is reached in "
-                    "FY%(reached)s (late); allowing for the year-to-year ups and downs, "
-                    "between FY%(earliest)s and possibly never."
-                )
-            )
-        else:
+        if projected.latest is not None:
             words["latest"] = fiscal_year_after(last, projected.latest, calendar)
-            template = (
-                _(
-                    "At the current pace the FY%(year)s target of %(target)s is reached in "
-                    "FY%(reached)s (in time); allowing for the year-to-year ups and downs, "
-                    "between FY%(earliest)s and FY%(latest)s."
-                )
-                if words["reached"] <= target.fiscal_year  # type: ignore[operator]
-                else _(
-                    "At the current pace the FY%(year)s target of %(target)s is reached in "
-                    "FY%(reached)s (late); allowing for the year-to-year ups and downs, "
-                    "between FY%(earliest)s and FY%(latest)s."
-                )
-            )
-        sentence = template % words
+        on_time = reached <= target.fiscal_year
+        sentence = str(REACHED[(on_time, projected.latest is not None)]) % words
     return Outlook(trend, projected, sentence, change)
 
 
 def trend_sentence(trend: Trend) -> str:
-    """Say which way the values went: one whole sentence per direction, for translators."""
-    words = {"count": trend.periods}
-    if trend.direction == "rising":
-        return (
-            ngettext(
-                "The trend over %(count)s period is rising.",
-                "The trend over %(count)s periods is rising.",
-                trend.periods,
-            )
-            % words
-        )
-    if trend.direction == "falling":
-        return (
-            ngettext(
-                "The trend over %(count)s period is falling.",
-                "The trend over %(count)s periods is falling.",
-                trend.periods,
-            )
-            % words
-        )
-    return (
-        ngettext(
-            "The trend over %(count)s period is flat.",
-            "The trend over %(count)s periods is flat.",
-            trend.periods,
-        )
-        % words
-    )
+    """Say which way the values went, in the reader's language."""
+    return str(TREND_SENTENCES[trend.direction] % {"count": trend.periods})
