@@ -352,6 +352,13 @@ def public_pages() -> list[str]:
     return pages
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Spanish requests leave Spanish active in this thread; later tests expect English."""
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def demo_city(settings, tmp_path, db):
     from citystat.demo.build import build_demo_city
