@@ -80,7 +80,7 @@ def budget_explorer(request: HttpRequest) -> HttpResponse:
         "year": year,
         "lines": lines,
         "total_amended": sum(line.amended for line in lines),
-        "treemap_spec": treemap_spec(lines, f"FY{year} amended budget"),
+        "treemap_spec": treemap_spec(lines, _("FY%(year)s amended budget") % {"year": year}),
     }
     return render(request, "surveys/budget.html", context)
 

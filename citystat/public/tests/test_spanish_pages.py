@@ -91,6 +91,7 @@ ENGLISH_UI = [
     "and the",
     "by type",
     "Fiscal year",
+    "budget",
     "Area",
     "Gap",
     "Map",
