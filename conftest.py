@@ -33,6 +33,19 @@ def fresh_city_profile():
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Leave the site's default language active after a test that asked for Spanish.
+
+    The test client runs LocaleMiddleware in the test's own thread, and the language it
+    activates would otherwise carry over into the next test.
+    """
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits(settings):
     """Start every test with no requests counted against the site's rate limits.
 
@@ -43,6 +56,12 @@ def fresh_rate_limits(settings):
 
     settings.CACHES = {
         **settings.CACHES,
+        # pytest-django may load the settings before this file sets CITYSTAT_CACHE_URL
+        # (when pytest is given one test file), so the in-process cache is set here too.
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "citystat-test-default",
+        },
         "ratelimit": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "citystat-test-ratelimit",

@@ -32,6 +32,7 @@ from citystat.plan.models import (
     Target,
 )
 from citystat.plan.status import MeasureStatus, roll_up, status_for
+from citystat.plan.templatetags.plan_periods import period_name
 
 # The order statuses are counted and shown in, with their CSS modifier.
 STATUS_ORDER = [
@@ -182,11 +183,11 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
         return _(
             "The latest value is for %(period)s, which is too long ago to judge the measure "
             "now: a value counts as recent for two reporting periods after its period ends."
-        ) % {"period": value.period}
+        ) % {"period": period_name(value.period)}
     assert value is not None and value.value is not None
     latest = _("The latest value, %(value)s for %(period)s,") % {
         "value": format_value(value.value, unit),
-        "period": value.period,
+        "period": period_name(value.period),
     }
     if target is None:
         return _("%(latest)s has no target to be judged against yet.") % {"latest": latest}

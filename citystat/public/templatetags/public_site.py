@@ -8,6 +8,8 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from citystat.plan.templatetags.plan_periods import fiscal_year_name
+
 register = template.Library()
 
 # The primary navigation, by URL name. A section appears once its page exists, so the
@@ -44,8 +46,8 @@ def primary_nav(context: template.Context) -> dict[str, Any]:
 def plan_period(plan: Any) -> str:
     """Return the plan's fiscal years as residents read them: "FY2025–FY2029"."""
     if plan.first_fiscal_year == plan.last_fiscal_year:
-        return f"FY{plan.first_fiscal_year}"
-    return f"FY{plan.first_fiscal_year}–FY{plan.last_fiscal_year}"
+        return fiscal_year_name(plan.first_fiscal_year)
+    return f"{fiscal_year_name(plan.first_fiscal_year)}–{fiscal_year_name(plan.last_fiscal_year)}"
 
 
 @register.simple_tag

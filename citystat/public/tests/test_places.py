@@ -239,5 +239,9 @@ def test_a_district_page_lists_the_plan_measures_broken_down_by_district(city, c
         re.S,
     )
     assert table
-    assert re.findall(r"<td[^>]*>([^<]*)</td>", table.group(0)) == ["2026-09", "74.5%", "81.0%"]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", table.group(0)) == [
+        "September 2026",
+        "74.5%",
+        "81.0%",
+    ]
     assert "Draft" not in table.group(0)

@@ -44,7 +44,7 @@ def test_the_measure_page_states_its_status_and_the_rule_that_gave_it(client, ci
         "Up to 3.0 percentage points off the target counts as on track, up to 6.0 percentage "
         "points needs attention, and more than that is off track."
     ) in body
-    assert "The latest value, 85.0% for 2026-10, is therefore “Needs attention”." in body
+    assert "The latest value, 85.0% for October 2026, is therefore “Needs attention”." in body
 
 
 def test_a_bands_target_explains_its_threshold(client, city):
