@@ -56,13 +56,35 @@
     }
     element.dataset.chartRendered = "true";
     var spec = JSON.parse(source.textContent);
-    window.vegaEmbed(element, spec, OPTIONS).catch(function (error) {
+    window.vegaEmbed(element, spec, OPTIONS).then(function () {
+      nameDrawing(element.querySelector("svg"), spec.description);
+    }).catch(function (error) {
       element.textContent = "This chart could not be drawn.";
       element.classList.add("chart-fallback");
       if (window.console) {
         window.console.error(error);
       }
     });
+  }
+
+  // Vega describes every axis and mark to screen readers in English ("X-axis for a time
+  // scale…"). The drawing is instead one image named by the chart's own, translated
+  // description; the caption and the data table beside it say the rest in the page's
+  // language, as the server's drawing does.
+  function nameDrawing(drawing, description) {
+    if (!drawing || !description) {
+      return;
+    }
+    drawing.querySelectorAll("[role], [aria-label], [aria-roledescription]").forEach(
+      function (node) {
+        node.removeAttribute("role");
+        node.removeAttribute("aria-label");
+        node.removeAttribute("aria-roledescription");
+      }
+    );
+    drawing.setAttribute("role", "img");
+    drawing.setAttribute("aria-label", description);
+    drawing.removeAttribute("aria-roledescription");
   }
 
   function renderAll(root) {

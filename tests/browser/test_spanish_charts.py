@@ -30,3 +30,11 @@ def test_a_spanish_measure_page_draws_its_axes_in_spanish(demo_city, live_server
     words = {word.strip(".").lower() for text in texts for word in text.split()}
     assert words & SPANISH_MONTHS, f"no Spanish month on the axes: {texts}"
     assert not {text.strip() for text in texts} & ENGLISH_ONLY_MONTHS
+    # Vega's own descriptions of axes and marks are English: they are turned off, and the
+    # chart is named by its translated description.
+    labels = page.locator(".chart.vega-embed svg [aria-label]").evaluate_all(
+        "nodes => nodes.map(node => node.getAttribute('aria-label'))"
+    )
+    assert not [label for label in labels if "axis" in label.lower() or "mark" in label.lower()]
+    name = page.locator(".chart.vega-embed svg").first.get_attribute("aria-label") or ""
+    assert name and "axis" not in name.lower(), name
