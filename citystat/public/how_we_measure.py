@@ -224,7 +224,20 @@ def history_rows(plan: Plan, keys: list[tuple[dt.datetime, int, int]]) -> list[A
     return [found[(index, history_id)] for _when, history_id, index in keys]
 
 
-def describe_record(record: Any) -> Change:
+def describe_records(records: list[Any]) -> list[Change]:
+    """Describe a page of history records, reading what they link to once per model."""
+    wanted: dict[type[Model], set[int]] = {}
+    for record in records:
+        if record.instance_type is Target:
+            wanted.setdefault(Measure, set()).add(record.measure_id)
+        elif record.history_type != "-" and record.instance_type not in (Plan, Objective):
+            wanted.setdefault(record.instance_type, set()).add(record.id)
+    found = {model: model._default_manager.in_bulk(sorted(ids)) for model, ids in wanted.items()}
+    return [describe_record(record, found) for record in records]
+
+
+def describe_record(record: Any, found: dict[type[Model], dict[int, Any]]) -> Change:
+    """Describe one history record; `found` holds the objects it links to, by model and id."""
     model = record.instance_type
     fields: list[tuple[str, str, str]] = []
     if record.history_type == "~":
@@ -240,7 +253,7 @@ def describe_record(record: Any) -> Change:
                 for change in delta.changes
             ]
     if model is Target:
-        measure = Measure.objects.filter(pk=record.measure_id).first()
+        measure = found.get(Measure, {}).get(record.measure_id)
         title = _("FY%(year)s target of %(measure)s: %(value)s") % {
             "year": record.fiscal_year,
             "measure": measure.title if measure else "",
@@ -249,7 +262,8 @@ def describe_record(record: Any) -> Change:
         url = measure.get_absolute_url() if measure else None
     else:
         title = record.title
-        url = url_of(model, record) if record.history_type != "-" else None
+        instance = found.get(model, {}).get(record.id)
+        url = instance.get_absolute_url() if instance is not None else None
     return Change(
         when=record.history_date,
         kind=str(KIND_NAMES[model]),
@@ -259,13 +273,6 @@ def describe_record(record: Any) -> Change:
         fields=fields,
         reason=record.history_change_reason or "",
     )
-
-
-def url_of(model: type[Model], record: Any) -> str | None:
-    if model is Plan or model is Objective:
-        return None
-    instance = model._default_manager.filter(pk=record.id).first()
-    return instance.get_absolute_url() if instance is not None else None  # type: ignore[attr-defined]
 
 
 def shown(value: object) -> str:
@@ -281,7 +288,7 @@ def change_log(plan: Plan | None, page_number: str | None) -> tuple[Page, list[C
     keys = public_history_keys(plan) if plan is not None else []
     page = Paginator(keys, CHANGES_PER_PAGE).get_page(page_number)
     rows = history_rows(plan, list(page.object_list)) if plan is not None else []
-    return page, [describe_record(row) for row in rows]
+    return page, describe_records(rows)
 
 
 @require_safe
