@@ -16,6 +16,11 @@
 (function () {
   "use strict";
 
+  // What a reader sees if a chart cannot be drawn, in the page's language
+  // (templates/_chart_scripts.html).
+  var FAILED = (document.currentScript && document.currentScript.dataset.failed) ||
+    "This chart could not be drawn.";
+
   var OPTIONS = {
     ast: true,
     actions: false,
@@ -59,7 +64,7 @@
     window.vegaEmbed(element, spec, OPTIONS).then(function () {
       nameDrawing(element.querySelector("svg"), spec.description);
     }).catch(function (error) {
-      element.textContent = "This chart could not be drawn.";
+      element.textContent = FAILED;
       element.classList.add("chart-fallback");
       if (window.console) {
         window.console.error(error);

@@ -359,3 +359,13 @@ def test_the_home_page_shows_the_next_stat_meeting_and_recent_updates(client, ci
     assert "Last month's stat" not in body
     assert "Pothole crews add weekend shifts</a>" in body
     assert "A draft" not in body
+
+
+def test_a_chart_that_cannot_be_drawn_says_so_in_the_readers_language(client, city):
+    profile = CityProfile.objects.get()
+    profile.languages = ["en", "es"]
+    profile.save()
+    english = page(client, MEASURE)
+    assert 'data-failed="This chart could not be drawn. The table beside it' in english
+    spanish = client.get(MEASURE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'data-failed="No se pudo dibujar este gráfico. La tabla que lo acompaña' in spanish
