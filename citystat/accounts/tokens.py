@@ -105,5 +105,7 @@ def tokens_needing_attention(user: Any) -> list[tuple[ApiToken, str]]:
         if token.expires_at is not None and token.expires_at - now <= EXPIRY_WARNING:
             found.append((token, f"Expires {token.expires_at:%Y-%m-%d}; issue a new one"))
         elif (token.last_used_at or token.created_at) <= now - UNUSED_FOR:
-            found.append((token, "Unused for 90 days; revoke it if nothing needs it"))
+            found.append(
+                (token, f"Unused for {UNUSED_FOR.days} days; revoke it if nothing needs it")
+            )
     return found

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from citystat.plan.models import Measure, Target
 
@@ -57,6 +57,16 @@ def target_history(measure: Measure) -> list[TargetChange]:
     return changes
 
 
+# TargetChange.verb → its whole sentence, so translators never glue pieces together.
+SENTENCES = {
+    "set": gettext_lazy("FY%(year)s target set at %(after)s on %(day)s"),
+    "removed": gettext_lazy("FY%(year)s target of %(before)s removed on %(day)s"),
+    "restated": gettext_lazy("FY%(year)s target restated from %(before)s to %(after)s on %(day)s"),
+    "raised": gettext_lazy("FY%(year)s target raised from %(before)s to %(after)s on %(day)s"),
+    "lowered": gettext_lazy("FY%(year)s target lowered from %(before)s to %(after)s on %(day)s"),
+}
+
+
 def describe(change: TargetChange, unit: str = "") -> str:
     """Return one sentence such as "FY2026 target lowered from 95% to 90% on 3 June 2025 …".
 
@@ -70,16 +80,7 @@ def describe(change: TargetChange, unit: str = "") -> str:
         "before": f"{change.before:g}{suffix}" if change.before is not None else "",
         "after": f"{change.after:g}{suffix}" if change.after is not None else "",
     }
-    if change.before is None:
-        sentence = _("FY%(year)s target set at %(after)s on %(day)s") % words
-    elif change.after is None:
-        sentence = _("FY%(year)s target of %(before)s removed on %(day)s") % words
-    elif change.after == change.before:
-        sentence = _("FY%(year)s target restated from %(before)s to %(after)s on %(day)s") % words
-    elif change.after > change.before:
-        sentence = _("FY%(year)s target raised from %(before)s to %(after)s on %(day)s") % words
-    else:
-        sentence = _("FY%(year)s target lowered from %(before)s to %(after)s on %(day)s") % words
+    sentence = str(SENTENCES[change.verb]) % words
     if change.reason:
         # The reason is the city's own words, kept as written.
         return _("%(sentence)s because %(reason)s.") % {

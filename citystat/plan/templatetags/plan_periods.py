@@ -22,8 +22,9 @@ def fiscal_year_name(year: int | str) -> str:
 def period_name(label: Any) -> str:
     """Return a period label as residents read it, in the active language.
 
-    `2025-03` becomes "March 2025" ("marzo de 2025"), `2025-Q1` "Q1 2025" ("T1 2025"),
-    `FY2025` "FY2025" ("AF2025"). The stored label stays what files and APIs use.
+    `2025-03` becomes "March 2025" ("marzo de 2025"), `2025-Q1` "Q1 2025" ("trimestre 1
+    de 2025"), `FY2025` "FY2025" ("año fiscal 2025"). The stored label stays what files
+    and APIs use.
     """
     text = str(label)
     match = LABEL.match(text.strip())
