@@ -17,6 +17,16 @@ from citystat.meetings.models import FollowUp, Meeting
 from citystat.meetings.queries import public_meetings
 
 
+class PublicMeasureField(serializers.SlugRelatedField):
+    """A measure's slug, or null for an internal one: the API never names those."""
+
+    def __init__(self) -> None:
+        super().__init__(slug_field="slug", read_only=True, allow_null=True)
+
+    def to_representation(self, value: Any) -> Any:
+        return super().to_representation(value) if value.is_public else None
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     series = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
@@ -44,7 +54,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    measure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    measure = PublicMeasureField()
 
     class Meta:
         model = FollowUp
@@ -69,7 +79,7 @@ class UpdateAreaSerializer(serializers.Serializer):
 
 
 class UpdateSerializer(serializers.ModelSerializer):
-    measure = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    measure = PublicMeasureField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     areas = UpdateAreaSerializer(many=True, read_only=True)
 

@@ -94,3 +94,14 @@ def test_meetings_follow_ups_and_updates_cannot_be_written(stat_meeting, alice):
     assert client.post("/api/v1/meetings/", {"title": "x"}).status_code == 403
     assert client.delete(f"/api/v1/meetings/{stat_meeting.pk}/").status_code == 403
     assert Meeting.objects.count() == 2
+
+
+def test_an_internal_measure_is_never_named(stat_meeting, client):
+    from citystat.plan.models import Measure
+
+    Measure.objects.filter(slug="main-breaks-fixed").update(is_public=False)
+    follow_ups = client.get(f"/api/v1/follow-ups/?meeting={stat_meeting.pk}").json()
+    updates = client.get("/api/v1/updates/").json()
+    assert follow_ups["results"][0]["measure"] is None
+    assert updates["results"][0]["measure"] is None
+    assert "main-breaks-fixed" not in str(follow_ups) + str(updates)
