@@ -30,6 +30,9 @@ NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
         ("0 6 * * 0", dt.datetime(2026, 3, 8, 6, 0, tzinfo=UTC)),
         ("*/20 12 * * *", dt.datetime(2026, 3, 2, 12, 20, tzinfo=UTC)),
         ("0 0 1 */3 *", dt.datetime(2026, 4, 1, 0, 0, tzinfo=UTC)),
+        # Day of month and day of week are ORed, as cron does: the 1st or a Monday.
+        ("0 3 1 * 1", dt.datetime(2026, 3, 9, 3, 0, tzinfo=UTC)),
+        ("0 3 2 * 5", dt.datetime(2026, 3, 6, 3, 0, tzinfo=UTC)),
     ],
 )
 def test_schedules_give_the_next_run(text, expected):
@@ -41,6 +44,13 @@ def test_schedules_give_the_next_run(text, expected):
 def test_bad_schedules_say_what_is_accepted(text):
     with pytest.raises(ScheduleError):
         parse_schedule(text)
+
+
+def test_a_cron_line_that_never_runs_says_so():
+    schedule = parse_schedule("0 0 30 2 *")
+    assert schedule is not None
+    with pytest.raises(ScheduleError, match="never matches a real date"):
+        schedule.next_after(NOON)
 
 
 def test_a_dataset_with_a_bad_schedule_does_not_validate(scores):
