@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citystat.plan.trend import forecast, trend_of
+from citystat.plan.trend import forecast, t_quantile_975, trend_of
 
 
 def test_a_straight_line_has_its_exact_slope_and_no_uncertainty():
@@ -46,3 +46,20 @@ def test_a_change_within_normal_variation_is_labelled_so():
 
 def test_too_few_points_give_no_trend():
     assert trend_of([1, 2]) is None
+
+
+@pytest.mark.parametrize("degrees_of_freedom", [1, 2, 3, 7, 22, 30, 31, 45, 120, 1000])
+def test_the_t_quantile_matches_scipy(degrees_of_freedom):
+    stats = pytest.importorskip("scipy.stats")
+    exact = stats.t.ppf(0.975, degrees_of_freedom)
+    assert t_quantile_975(degrees_of_freedom) == pytest.approx(exact, rel=1e-6)
+
+
+def test_three_points_give_the_slope_interval_of_students_t_with_one_degree_of_freedom():
+    stats = pytest.importorskip("scipy.stats")
+    values = [10.0, 13.0, 14.0]
+    fit = stats.linregress([0, 1, 2], values)
+    trend = trend_of(values)
+    half_width = stats.t.ppf(0.975, 1) * fit.stderr
+    assert trend.slope_low == pytest.approx(fit.slope - half_width)
+    assert trend.slope_high == pytest.approx(fit.slope + half_width)
