@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import shapely
+import shapely.geometry
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -18,8 +21,11 @@ from citystat.city.models import BoundaryLayer
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 CACHE_SECONDS = 24 * 60 * 60
-# Douglas–Peucker tolerance in degrees (~50 m at mid latitudes): invisible at page size.
-SIMPLIFY_TOLERANCE = 0.0005
+# Coverage simplification drops vertices whose triangle's area is under this tolerance
+# squared (degrees). 0.0015 keeps about as many vertices on Kansas City's 246
+# neighborhoods (3,547 of 25,795) as the 50-metre line simplification did before it: the
+# shapes are unchanged at page size.
+SIMPLIFY_TOLERANCE = 0.0015
 # A sequential blue scale whose darkest step keeps white labels readable.
 SCALE_SCHEME = "blues"
 NO_DATA_FILL = "#f2f2f2"
@@ -46,37 +52,6 @@ def layer_for_breakdown(field: str) -> str | None:
     return None
 
 
-def perpendicular_distance(point: list[float], start: list[float], end: list[float]) -> float:
-    (x, y), (x1, y1), (x2, y2) = point[:2], start[:2], end[:2]
-    dx, dy = x2 - x1, y2 - y1
-    if dx == 0 and dy == 0:
-        return float(((x - x1) ** 2 + (y - y1) ** 2) ** 0.5)
-    return float(abs(dy * x - dx * y + x2 * y1 - y2 * x1) / (dx * dx + dy * dy) ** 0.5)
-
-
-def simplify_ring(ring: Ring, tolerance: float) -> Ring:
-    """Return `ring` with the points that move it less than `tolerance` dropped."""
-    if len(ring) <= 4:
-        return ring
-    keep = [False] * len(ring)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(ring) - 1)]
-    while stack:
-        first, last = stack.pop()
-        farthest, distance = first, 0.0
-        for index in range(first + 1, last):
-            d = perpendicular_distance(ring[index], ring[first], ring[last])
-            if d > distance:
-                farthest, distance = index, d
-        if distance > tolerance:
-            keep[farthest] = True
-            stack.extend([(first, farthest), (farthest, last)])
-    simplified = [
-        [round(p[0], 5), round(p[1], 5)] for p, kept in zip(ring, keep, strict=True) if kept
-    ]
-    return simplified if len(simplified) >= 4 else ring
-
-
 def signed_area(ring: Ring) -> float:
     return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:], strict=False)) / 2
 
@@ -88,35 +63,42 @@ def oriented(ring: Ring, exterior: bool) -> Ring:
     return ring if clockwise == exterior else ring[::-1]
 
 
-def simplify_polygon(rings: list[Ring], tolerance: float) -> list[Ring]:
+def rounded_rings(polygon: shapely.Polygon) -> list[Ring]:
+    """Return the polygon's rings as lists, five decimals (a metre), wound for Vega."""
+    rings = [polygon.exterior, *polygon.interiors]
     return [
-        oriented(simplify_ring(ring, tolerance), exterior=index == 0)
+        oriented([[round(x, 5), round(y, 5)] for x, y, *_ in ring.coords], exterior=index == 0)
         for index, ring in enumerate(rings)
     ]
 
 
 def simplified_features(layer: BoundaryLayer, tolerance: float) -> list[dict[str, Any]]:
-    """Return the layer's features with only the area name kept and geometry simplified."""
-    features = []
+    """Return the layer's features with only the area name kept and geometry simplified.
+
+    The areas are simplified together as one coverage (shapely's coverage simplification),
+    so that a border two neighbours share stays one line: simplifying each ring alone
+    moves it differently on either side and leaves slivers and gaps between them.
+    """
+    names, shapes = [], []
     for feature in layer.geojson.get("features", []):
         geometry = feature.get("geometry") or {}
         name = (feature.get("properties") or {}).get(layer.name_property)
-        if name is None:
+        if name is None or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             continue
-        if geometry.get("type") == "Polygon":
-            coordinates: Any = simplify_polygon(geometry["coordinates"], tolerance)
-        elif geometry.get("type") == "MultiPolygon":
-            coordinates = [simplify_polygon(p, tolerance) for p in geometry["coordinates"]]
+        names.append(str(name))
+        shapes.append(shapely.geometry.shape(geometry))
+    if not shapes:
+        return []
+    simplified = shapely.coverage_simplify(np.array(shapes, dtype=object), tolerance)
+    features = []
+    for name, shape in zip(names, simplified, strict=True):
+        if isinstance(shape, shapely.Polygon):
+            geometry = {"type": "Polygon", "coordinates": rounded_rings(shape)}
         else:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                # Only the name: boundary files often carry officials' names and internal ids.
-                "properties": {"name": str(name)},
-                "geometry": {"type": geometry["type"], "coordinates": coordinates},
-            }
-        )
+            polygons = [rounded_rings(part) for part in shape.geoms]
+            geometry = {"type": "MultiPolygon", "coordinates": polygons}
+        # Only the name: boundary files often carry officials' names and internal ids.
+        features.append({"type": "Feature", "properties": {"name": name}, "geometry": geometry})
     return features
 
 

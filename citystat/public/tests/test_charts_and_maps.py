@@ -3,17 +3,23 @@ citystat/city/maps.py): what they hold, and that the server can draw them."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
+import shapely
+import shapely.geometry
 import time_machine
 from django.core.cache import cache
 
 from citystat.city.maps import (
+    SIMPLIFY_TOLERANCE,
     area_picker,
     choropleth,
     layer_for_breakdown,
     signed_area,
-    simplify_ring,
+    simplified_features,
 )
+from citystat.city.models import BoundaryLayer
 from citystat.lib.charts import render_svg
 from citystat.plan.charts import measure_chart, sparkline
 from citystat.plan.models import Measure, MeasureValue
@@ -119,13 +125,42 @@ def test_breakdown_fields_find_their_boundary_layer(city):
     assert layer_for_breakdown("department") is None
 
 
+def jagged_neighbours() -> BoundaryLayer:
+    """Two areas of a unit square sharing a wavy border of 200 points.
+
+    Each ring is anticlockwise, so they run along the border in opposite directions, and
+    the west one starts part-way up it, as rings in real boundary files do.
+    """
+    border = [[0.5 + 0.01 * math.sin(i / 200 * 6 * math.pi), i / 200] for i in range(201)]
+    west_loop = [*border, [0.0, 1.0], [0.0, 0.0]]
+    west = [*west_loop[37:], *west_loop[:38]]
+    east = [*border[::-1], [1.0, 0.0], [1.0, 1.0], border[-1]]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        for name, ring in (("West", west), ("East", east))
+    ]
+    return BoundaryLayer(
+        name_property="name", geojson={"type": "FeatureCollection", "features": features}
+    )
+
+
 def test_simplifying_drops_points_that_do_not_change_the_shape():
-    # A square with extra points along its edges, 1e-6 degrees off the line.
-    ring = [[0, 0], [0, 0.5], [0.000001, 1], [0.5, 1], [1, 1], [1, 0.5], [1, 0], [0.5, 0], [0, 0]]
-    assert simplify_ring(ring, 0.0005) == [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
-    # A wiggle larger than the tolerance stays.
-    ring[2] = [0.1, 1]
-    assert [0.1, 1] in simplify_ring(ring, 0.0005)
+    features = simplified_features(jagged_neighbours(), SIMPLIFY_TOLERANCE)
+    west, east = (shapely.geometry.shape(f["geometry"]) for f in features)
+    # Most of the 2 × 200 border points are gone; the wave's shape stays.
+    assert len(west.exterior.coords) < 80 and len(east.exterior.coords) < 80
+    assert west.area == pytest.approx(0.5, abs=0.002) and east.area == pytest.approx(0.5, abs=0.002)
+
+
+def test_neighbours_simplified_together_leave_no_sliver_or_gap_between_them():
+    features = simplified_features(jagged_neighbours(), SIMPLIFY_TOLERANCE)
+    west, east = (shapely.geometry.shape(f["geometry"]) for f in features)
+    assert west.intersection(east).area == 0
+    assert shapely.union_all([west, east]).area == pytest.approx(1.0, abs=1e-9)
 
 
 def test_rings_are_wound_as_vega_expects(city):
