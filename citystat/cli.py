@@ -6,6 +6,7 @@ import os
 import sys
 
 HELP_FLAGS = {"-h", "--help", "help"}
+VERSION_FLAGS = {"--version", "version"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,6 +18,12 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str]) -> int:
     """Run one command line and return its exit status; problems become one sentence."""
+    if len(argv) == 2 and argv[1] in VERSION_FLAGS:
+        # citystat's version, not Django's (ManagementUtility would print Django's).
+        from citystat import __version__
+
+        print(f"citystat {__version__}")
+        return 0
     import django
     from django.core.exceptions import ImproperlyConfigured
     from django.db.utils import OperationalError, ProgrammingError

@@ -29,6 +29,18 @@ def test_help_lists_citystats_own_commands_with_a_line_each(tmp_path):
     assert "Build the demo city" in result.stdout
 
 
+@pytest.mark.parametrize("flag", ["--version", "version"])
+def test_version_is_citystats_own(flag, tmp_path):
+    from importlib.metadata import version
+
+    from citystat import __version__
+
+    result = run_cli(flag, tmp_path=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"citystat {__version__}\n"
+    assert version("citystat") == __version__
+
+
 def test_a_broken_database_url_is_one_sentence_and_exit_2(tmp_path):
     result = run_cli("migrate", tmp_path=tmp_path, DATABASE_URL="mysqlx://nobody@nowhere/db")
     assert result.returncode == 2

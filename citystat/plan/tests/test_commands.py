@@ -93,3 +93,21 @@ def test_plan_health_names_a_filter_that_finds_nothing(potholes):
     out = run("plan", "health", "--plan", "p")
     assert "measure misspelled: finds no data: every computed value is empty or 0" in out
     assert "measure potholes: finds no data" not in out
+
+
+def test_commands_compile_every_measure_only_when_a_database_is_named(potholes, monkeypatch):
+    # Compiling the whole plan costs seconds: it must not run before every command.
+    from citystat.plan.compute import portability
+
+    engines_asked: list[str] = []
+
+    def record(engine_name: str) -> dict[str, str]:
+        engines_asked.append(engine_name)
+        return {}
+
+    monkeypatch.setattr(portability, "measures_an_engine_cannot_compute", record)
+    run("check")
+    run("measures")
+    assert engines_asked == []
+    run("check", "--database", "default")
+    assert engines_asked == ["duckdb"]
