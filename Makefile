@@ -4,18 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint install install-test screenshots bench clean
+CONSTRAINTS := requirements/constraints.txt
+
+.PHONY: demo test test-fast lint install install-test screenshots bench clean upgrade-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,spark]'
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,spark]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -63,6 +65,17 @@ bench: install-test
 ## Refresh the README's screenshots from a demo city.
 screenshots: install-test
 	CITYSTAT_SCREENSHOTS=1 $(BIN)/pytest tests/browser -m browser
+
+## Refresh requirements/constraints.txt to the newest releases pyproject.toml's ranges
+## allow, install them, and run everything CI runs. Run it on a schedule; commit the new
+## constraints only when the suite passes.
+upgrade-deps: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.5,<1'
+	$(BIN)/uv pip compile pyproject.toml --all-extras --upgrade --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header --quiet -o $(CONSTRAINTS).new
+	{ sed -n '/^#/!q;p' $(CONSTRAINTS); cat $(CONSTRAINTS).new; } > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS); rm -f $(CONSTRAINTS).new
+	$(MAKE) test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
