@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -161,7 +164,10 @@ class Measure(models.Model):
     is_public = models.BooleanField(default=True)
     is_headline = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
-    history = HistoricalRecords()
+    # The digest of the spec its stored values were computed from (spec_digest): after an
+    # upgrade or an edit, `citystat compute --changed` recomputes only where it differs.
+    computed_spec_digest = models.CharField(max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["computed_spec_digest"])
 
     class Meta:
         ordering = ["objective", "position", "title"]
@@ -175,6 +181,12 @@ class Measure(models.Model):
     @property
     def is_manual(self) -> bool:
         return not self.spec
+
+    @property
+    def spec_digest(self) -> str:
+        """Return a digest of the spec that changes whenever its meaning can."""
+        canonical = json.dumps(self.spec, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Target(models.Model):

@@ -125,6 +125,8 @@ def compute_measures(
     with transaction.atomic():
         for measure, values, version in computed:
             report.computed[measure.slug] = store_values(measure, values, version, since)
+            # update(), not save(): recording what was computed is not a plan change.
+            Measure.objects.filter(pk=measure.pk).update(computed_spec_digest=measure.spec_digest)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -197,6 +199,15 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
         with connection.cursor() as cursor:
             cursor.executemany(insert, rows)
     return len(rows)
+
+
+def measures_changed_since_computed() -> list[Measure]:
+    """Return the measures with a spec whose values were computed from another spec (or never)."""
+    return [
+        measure
+        for measure in Measure.objects.exclude(spec={})
+        if measure.computed_spec_digest != measure.spec_digest
+    ]
 
 
 def measures_reading(slug: str) -> list[Measure]:

@@ -3,7 +3,11 @@ from django.db.models import QuerySet
 
 from citystat.jobs.runs import JobAlreadyRunning, single_run
 from citystat.lib.periods import Period, PeriodError, parse_period
-from citystat.plan.compute.run import city_context, compute_measures
+from citystat.plan.compute.run import (
+    city_context,
+    compute_measures,
+    measures_changed_since_computed,
+)
 from citystat.plan.models import Measure
 
 
@@ -15,10 +19,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since", help="Keep values before this period: 2025-03, 2025-Q1, FY2025 or 2025."
         )
+        parser.add_argument(
+            "--changed",
+            action="store_true",
+            help="Only measures whose spec changed since they were computed, or never computed.",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         slugs: list[str] = options["measure"]  # type: ignore[assignment]
         measures = Measure.objects.exclude(spec={})
+        if options["changed"]:
+            changed = measures_changed_since_computed()
+            measures = measures.filter(pk__in=[measure.pk for measure in changed])
         if slugs:
             measures = measures.filter(slug__in=slugs)
             missing = sorted(set(slugs) - set(measures.values_list("slug", flat=True)))
