@@ -46,7 +46,14 @@ class Limit:
         """Return how long the `failures`-th failure locks for (zero while still free)."""
         if failures < self.free:
             return dt.timedelta(0)
-        return min(self.first_lock * 2 ** (failures - self.free), self.longest_lock)
+        # Doubled step by step, not as first_lock * 2 ** n: after some forty failures that
+        # product no longer fits a timedelta, and the sign-in page would fail with 500.
+        length = self.first_lock
+        for _ in range(failures - self.free):
+            if length >= self.longest_lock:
+                break
+            length *= 2
+        return min(length, self.longest_lock)
 
     def lock_end(self, failures: int, latest: dt.datetime | None) -> dt.datetime | None:
         """Return when a lock from `failures` failures, the last at `latest`, ends."""

@@ -142,7 +142,7 @@ def enrol_two_factor(request: HttpRequest, token: str) -> HttpResponse:
         user = enrolment.open_link(token)
     except enrolment.EnrolmentRefused as refusal:
         logger.warning("refused two-factor set-up link from ip=%s: %s", client_ip(request), refusal)
-        return render(request, "staff/enrolment_refused.html", {"reason": str(refusal)}, 400)
+        return render(request, "staff/enrolment_refused.html", {"reason": str(refusal)}, status=400)
     device = enrolment.pending_device(user)
     form = TokenForm(request.POST or None)
     status = 200
