@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from citystat.accounts.forms import AccessibleForm
 from citystat.catalog.ingest import MODES
 from citystat.catalog.models import Dataset
 from citystat.catalog.publication import (
@@ -128,7 +129,7 @@ class DatasetForm(MakePublicCheck):
         return schema
 
 
-class PublicityForm(forms.Form):
+class PublicityForm(AccessibleForm):
     """Whether the dataset is public, and which of its columns the public sees."""
 
     is_public = forms.BooleanField(

@@ -224,3 +224,15 @@ def test_the_cli_prints_a_working_enrolment_link(dana, capsys):
     call_command("two-factor-link", "dana")
     link = capsys.readouterr().out.strip().splitlines()[-1]
     assert Client().get(link).status_code == 200
+
+
+def test_a_locked_two_factor_step_says_so_before_a_code_is_typed(alice):
+    device = confirmed_device(alice)
+    client = Client()
+    sign_in(client, "alice")
+    for _ in range(5):
+        enter_code(client, wrong(device))
+    client = Client()
+    sign_in(client, "alice")
+    page = client.get("/staff/two-factor/")
+    assert LOCKED + b" 1 minute after 5 wrong codes." in page.content

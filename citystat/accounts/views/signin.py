@@ -28,6 +28,7 @@ from citystat.accounts.decorators import staff_public
 from citystat.accounts.forms import SignInForm, TokenForm
 from citystat.accounts.ratelimit import check_rate
 from citystat.accounts.roles import requires_two_factor
+from citystat.accounts.throttle import code_locked_until
 
 logger = logging.getLogger("citystat.security")
 
@@ -127,7 +128,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_url)
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "next": next_url, "action": "/staff/two-factor/"}
+    context: dict[str, object] = {"form": form, "next": next_url, "action": "/staff/two-factor/"}
+    until = code_locked_until(user.get_username())
+    if request.method == "GET" and until is not None:
+        # Say so before the person types a code that cannot be checked yet.
+        context["locked"] = signin.code_lock_message(until)
     if setting_up:
         context.update(setup_context(device))
     return render(request, "staff/two_factor.html", context, status=status)
