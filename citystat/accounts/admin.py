@@ -43,8 +43,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(SignInAttempt)
 class SignInAttemptAdmin(ReadOnlyAdmin):
-    list_display = ["at", "username", "ip", "succeeded"]
-    list_filter = ["succeeded"]
+    list_display = ["at", "kind", "username", "ip", "succeeded"]
+    list_filter = ["kind", "succeeded"]
     search_fields = ["username", "ip"]
 
 

@@ -1,4 +1,11 @@
-"""Invitations: a signed, expiring, single-use link instead of a shared password."""
+"""Invitations: a signed, expiring, single-use link instead of a shared password.
+
+Nobody can hand out more than they hold: a person may invite someone into a role only if
+they hold every permission that role grants (in each chosen department, for a permission
+the role grants department by department). The rule is checked when the invitation is
+made and again when it is accepted, so an invitation outlives no change of its sender's
+roles.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from citystat.accounts.models import Invitation, StaffProfile
-from citystat.accounts.roles import grant_role
+from citystat.accounts.permissions import ROLES, Role, role_permissions
+from citystat.accounts.roles import all_permissions, grant_role
 
 logger = logging.getLogger("citystat.security")
 
@@ -26,10 +34,40 @@ class InvitationRefused(Exception):
     """The link is forged, expired or already used; the message says which."""
 
 
+class RoleNotYours(Exception):
+    """The inviter lacks a permission of a role they tried to give; the message names it."""
+
+
+def missing_permission(inviter: Any, role: str, departments: Any) -> str | None:
+    """Return a permission `role` grants that `inviter` does not hold, or None if none."""
+    spec = ROLES[role]
+    for permission in role_permissions(role, list(all_permissions())):
+        if inviter is None or not inviter.has_perm(permission):
+            return permission
+        if spec.grants_scoped(permission) and not spec.grants_unscoped(permission):
+            for department in departments:
+                if not inviter.has_perm(permission, department):
+                    return f"{permission} in {department}"
+    return None
+
+
+def check_may_invite(inviter: Any, roles: list[str], departments: Any) -> None:
+    """Raise RoleNotYours naming the first role and permission `inviter` may not give."""
+    for role in sorted(roles):
+        missing = missing_permission(inviter, role, departments)
+        if missing is not None:
+            raise RoleNotYours(
+                f"You may not invite someone as {Role(role).label.lower()} ({role}): "
+                f"that role grants {missing}, which you do not hold."
+            )
+
+
 def invite(
     email: str, roles: list[str], departments: Any, invited_by: Any
 ) -> tuple[Invitation, str]:
-    """Create an invitation and return it with its link path."""
+    """Create an invitation and return it with its link path; raise RoleNotYours if the
+    inviter may not give one of `roles`."""
+    check_may_invite(invited_by, roles, departments)
     invitation = Invitation.objects.create(
         email=email,
         roles=sorted(roles),
@@ -84,6 +122,14 @@ def accept(invitation: Invitation, username: str, password: str) -> User:
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.accepted_at is not None:
         raise InvitationRefused("This invitation has already been used. Sign in instead.")
+    try:
+        check_may_invite(locked.invited_by, locked.roles, locked.departments.all())
+    except RoleNotYours as refusal:
+        logger.warning("refused invitation %s: its sender may no longer give its roles", locked.pk)
+        raise InvitationRefused(
+            "This invitation is no longer valid: the person who sent it may not give one of "
+            f"its roles now ({refusal}). Ask for a new one."
+        ) from None
     user = User.objects.create_user(username=username, email=locked.email, password=password)
     profile = StaffProfile.objects.create(user=user)
     profile.departments.set(locked.departments.all())

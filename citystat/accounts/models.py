@@ -56,7 +56,14 @@ class Invitation(models.Model):
 class SignInAttempt(models.Model):
     """One password or code check, kept in the database so every web node throttles alike."""
 
+    class Kind(models.TextChoices):
+        # Wrong codes are counted apart from wrong passwords, so a right password never
+        # clears them (citystat/accounts/throttle.py).
+        PASSWORD = "password", "Password"
+        CODE = "code", "Two-factor code"
+
     username = models.CharField(max_length=150, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PASSWORD)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     succeeded = models.BooleanField()
     at = models.DateTimeField(db_index=True)
@@ -66,7 +73,7 @@ class SignInAttempt(models.Model):
 
     def __str__(self) -> str:
         outcome = "ok" if self.succeeded else "failed"
-        return f"{self.username} from {self.ip} {outcome} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.kind} {self.username} from {self.ip} {outcome} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

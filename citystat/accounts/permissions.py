@@ -75,6 +75,8 @@ ROLES: dict[str, RoleSpec] = {
             "meetings.*",
             "engagement.*",
             "surveys.*",
+            # The publisher permission: deciding what residents see of a dataset.
+            "catalog.make_public_dataset",
             "accounts.add_invitation",
             "accounts.view_invitation",
             "accounts.view_staffprofile",
@@ -100,8 +102,9 @@ ROLES: dict[str, RoleSpec] = {
         grants=(*VIEW_EVERYTHING, "engagement.*"),
     ),
     Role.DATA_STEWARD: RoleSpec(
-        "Datasets, their schemas and loads.",
-        grants=(*VIEW_EVERYTHING, "catalog.*"),
+        "Datasets, their schemas and loads; making them public is the performance office's.",
+        # Not "catalog.*": that would include catalog.make_public_dataset (issue #16).
+        grants=(*VIEW_EVERYTHING, "catalog.add_*", "catalog.change_*", "catalog.delete_*"),
     ),
     Role.INTERNAL_VIEWER: RoleSpec(
         "Sees internal measures and datasets; changes nothing.",
@@ -121,6 +124,7 @@ STAFF_ROUTE_PERMISSIONS: dict[str, str] = {
     "staff-dataset-upload": "catalog.change_dataset",
     "staff-dataset-load-now": "catalog.change_dataset",
     "staff-dataset-rollback": "catalog.change_dataset",
+    "staff-dataset-publicity": "catalog.make_public_dataset",
 }
 
 # How to find the department of objects that have no `department` of their own:

@@ -7,6 +7,11 @@ urlpatterns = [
     path("staff/login/", signin.sign_in, name="staff-login"),
     path("staff/logout/", signin.sign_out, name="staff-logout"),
     path("staff/two-factor/", signin.two_factor, name="staff-two-factor"),
+    path(
+        "staff/two-factor/enrol/<str:token>/",
+        signin.enrol_two_factor,
+        name="staff-two-factor-enrol",
+    ),
     path("staff/password-reset/", signin.password_reset, name="staff-password-reset"),
     path(
         "staff/password-reset/sent/", signin.password_reset_sent, name="staff-password-reset-sent"

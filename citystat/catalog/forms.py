@@ -1,11 +1,21 @@
-"""Staff forms: describe a dataset, draft its schema from a sample, upload a file into it."""
+"""Staff forms: describe a dataset, draft its schema from a sample, upload a file into it,
+choose what the public sees."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from citystat.accounts.forms import AccessibleForm
 from citystat.catalog.ingest import MODES
 from citystat.catalog.models import Dataset
+from citystat.catalog.publication import (
+    Exposure,
+    MakePublicRefused,
+    check_may_make_public,
+    exposure_of,
+)
 from citystat.catalog.schema import SchemaError, validate_schema
 
 
@@ -48,7 +58,34 @@ class UploadForm(forms.Form):
         return mapping
 
 
-class NewDatasetForm(forms.ModelForm):
+class MakePublicCheck(forms.ModelForm):
+    """Refuse a save that shows the public more unless `user` may make data public."""
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        instance = self.instance
+        # Read before validation: ModelForm copies the typed values onto the instance.
+        self.exposure_before = (
+            exposure_of(instance.is_public, instance.table_schema)
+            if instance.pk
+            else Exposure(dataset=False, columns=frozenset())
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        schema = data.get("table_schema", self.instance.table_schema)
+        after = exposure_of(bool(data.get("is_public")), schema)
+        try:
+            check_may_make_public(self.user, self.exposure_before, after)
+        except MakePublicRefused as refusal:
+            dataset_widened = after.dataset and not self.exposure_before.dataset
+            field = "is_public" if dataset_widened or "table_schema" not in self.fields else None
+            self.add_error(field or "table_schema", str(refusal))
+        return data
+
+
+class NewDatasetForm(MakePublicCheck):
     sample = forms.FileField(
         label="Sample file",
         help_text="A few hundred rows of the source; the schema is drafted from it for you "
@@ -60,7 +97,7 @@ class NewDatasetForm(forms.ModelForm):
         fields = ["slug", "title", "department", "is_public"]
 
 
-class DatasetForm(forms.ModelForm):
+class DatasetForm(MakePublicCheck):
     class Meta:
         model = Dataset
         fields = [
@@ -90,3 +127,44 @@ class DatasetForm(forms.ModelForm):
         except SchemaError as error:
             raise forms.ValidationError(str(error)) from None
         return schema
+
+
+class PublicityForm(AccessibleForm):
+    """Whether the dataset is public, and which of its columns the public sees."""
+
+    is_public = forms.BooleanField(
+        label="Public: residents see this dataset, its dictionary and its public columns",
+        required=False,
+    )
+    public_columns = forms.MultipleChoiceField(
+        label="Public columns",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Unticked columns are withheld: loaded and usable by measures, never shown.",
+    )
+
+    def __init__(self, *args: Any, dataset: Dataset, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "is_public": dataset.is_public,
+                "public_columns": [spec["name"] for spec in dataset.public_fields],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        columns = self.fields["public_columns"]
+        assert isinstance(columns, forms.MultipleChoiceField)
+        columns.choices = [
+            (spec["name"], spec.get("title") or spec["name"]) for spec in dataset.fields
+        ]
+
+    def schema_for(self, dataset: Dataset) -> dict[str, Any]:
+        """Return `dataset`'s schema with each field's `public` flag as chosen."""
+        chosen = set(self.cleaned_data["public_columns"])
+        fields = []
+        for spec in dataset.fields:
+            spec = {key: value for key, value in spec.items() if key != "public"}
+            if spec["name"] not in chosen:
+                spec["public"] = False
+            fields.append(spec)
+        return {**dataset.table_schema, "fields": fields}

@@ -93,6 +93,10 @@ class Dataset(models.Model):
 
     class Meta:
         ordering = ["title"]
+        # The publisher permission: only its holders widen what the public sees of a
+        # dataset (citystat/catalog/publication.py); the role table gives it to the
+        # performance office, not to data stewards.
+        permissions = [("make_public_dataset", "Can make a dataset or its columns public")]
 
     def __str__(self) -> str:
         return self.title

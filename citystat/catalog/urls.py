@@ -9,6 +9,11 @@ urlpatterns = [
     path("staff/datasets/new/", staff.new_dataset, name="staff-dataset-new"),
     path("staff/datasets/<slug:slug>/", staff.dataset_detail, name="staff-dataset"),
     path("staff/datasets/<slug:slug>/edit/", staff.edit_dataset, name="staff-dataset-edit"),
+    path(
+        "staff/datasets/<slug:slug>/public/",
+        staff.dataset_publicity,
+        name="staff-dataset-publicity",
+    ),
     path("staff/datasets/<slug:slug>/upload/", staff.upload, name="staff-dataset-upload"),
     path("staff/datasets/<slug:slug>/load-now/", staff.load_now, name="staff-dataset-load-now"),
     path(

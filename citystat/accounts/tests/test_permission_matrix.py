@@ -47,6 +47,8 @@ PLAN_WRITERS = frozenset({ADMINISTRATOR, OFFICE})
 DEPARTMENT_WRITERS = frozenset({ADMINISTRATOR, OFFICE, EDITOR})
 ENGAGEMENT_WRITERS = frozenset({ADMINISTRATOR, OFFICE, MODERATOR})
 DATA_WRITERS = frozenset({ADMINISTRATOR, STEWARD})
+# Widening what residents see of a dataset is the performance office's, not a steward's.
+PUBLISHERS = frozenset({ADMINISTRATOR, OFFICE})
 
 STAFF_URLS: dict[str, frozenset[str] | str] = {
     # accounts
@@ -54,6 +56,7 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-login": EVERYONE,
     "staff-logout": EVERYONE,
     "staff-two-factor": EVERYONE,
+    "staff-two-factor-enrol": EVERYONE,
     "staff-password-reset": EVERYONE,
     "staff-password-reset-sent": EVERYONE,
     "staff-password-reset-confirm": EVERYONE,
@@ -72,6 +75,7 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-dataset-upload": DATA_WRITERS,
     "staff-dataset-load-now": DATA_WRITERS,
     "staff-dataset-rollback": DATA_WRITERS,
+    "staff-dataset-publicity": PUBLISHERS,
     # surveys
     "staff-survey": STAFF,
     # plan

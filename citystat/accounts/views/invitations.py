@@ -13,12 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from citystat.accounts import invitations
+from citystat.accounts import enrolment, invitations
 from citystat.accounts.context import client_ip
 from citystat.accounts.decorators import staff_public, staff_required
 from citystat.accounts.forms import AcceptInvitationForm, InvitationForm
 from citystat.accounts.models import Invitation
-from citystat.accounts.permissions import Role
+from citystat.accounts.roles import requires_two_factor
 
 logger = logging.getLogger("citystat.security")
 
@@ -31,15 +31,15 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            if Role.ADMINISTRATOR in data["roles"] and not request.user.has_perm(
-                "auth.change_user"
-            ):
-                form.add_error("roles", "Only an administrator may invite an administrator.")
-                status = 400
-            else:
+            try:
                 invitation, link = invitations.invite(
                     data["email"], data["roles"], data["departments"], request.user
                 )
+            except invitations.RoleNotYours as refusal:
+                logger.warning("refused invitation by %s: %s", request.user, refusal)
+                form.add_error("roles", str(refusal))
+                status = 400
+            else:
                 invitations.send_invitation(invitation, link, request.build_absolute_uri("/")[:-1])
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return HttpResponseRedirect("/staff/invitations/")
@@ -78,6 +78,11 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 return render(
                     request, "staff/invitation_refused.html", {"reason": str(refusal)}, status=400
                 )
+            if requires_two_factor(user):
+                # The invitation was the emailed single-use link: it may enrol a device at
+                # once, but the account is signed in only with a code (enrolment.py).
+                messages.success(request, "Welcome to citystat. Your role requires two-factor.")
+                return HttpResponseRedirect(enrolment.link_for(user))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to citystat. Turn on two-factor sign-in next.")
             return HttpResponseRedirect("/staff/")

@@ -7,15 +7,17 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from citystat.catalog.forms import DatasetForm, NewDatasetForm, UploadForm
+from citystat.catalog.forms import DatasetForm, NewDatasetForm, PublicityForm, UploadForm
 from citystat.catalog.inference import infer_schema
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
+from citystat.catalog.publication import MAKE_PUBLIC, exposure_of, record_exposure_change
 from citystat.catalog.sources import SourceError
 from citystat.catalog.summaries import all_summaries
 from citystat.catalog.versions import VersionError, rollback
@@ -33,7 +35,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("catalog.add_dataset", raise_exception=True)
 def new_dataset(request: HttpRequest) -> HttpResponse:
-    form = NewDatasetForm(request.POST or None, request.FILES or None)
+    form = NewDatasetForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         dataset = form.save(commit=False)
         path = save_upload(dataset, form.cleaned_data["sample"])
@@ -42,7 +44,10 @@ def new_dataset(request: HttpRequest) -> HttpResponse:
         except SourceError as error:
             form.add_error("sample", str(error))
         else:
-            dataset.save()
+            with transaction.atomic():
+                dataset.save()
+                after = exposure_of(dataset.is_public, dataset.table_schema)
+                record_exposure_change(dataset, form.exposure_before, after)
             messages.success(request, "Drafted a schema from the sample: review it below.")
             return redirect("staff-dataset-edit", slug=dataset.slug)
     return render(request, "catalog/staff/new.html", {"form": form})
@@ -52,12 +57,37 @@ def new_dataset(request: HttpRequest) -> HttpResponse:
 @permission_required(CHANGE, raise_exception=True)
 def edit_dataset(request: HttpRequest, slug: str) -> HttpResponse:
     dataset = get_object_or_404(Dataset, slug=slug)
-    form = DatasetForm(request.POST or None, instance=dataset)
+    form = DatasetForm(request.POST or None, instance=dataset, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            after = exposure_of(dataset.is_public, dataset.table_schema)
+            record_exposure_change(dataset, form.exposure_before, after)
         messages.success(request, "Saved.")
         return redirect("staff-dataset", slug=dataset.slug)
     return render(request, "catalog/staff/edit.html", {"form": form, "dataset": dataset})
+
+
+@login_required
+@permission_required(MAKE_PUBLIC, raise_exception=True)
+def dataset_publicity(request: HttpRequest, slug: str) -> HttpResponse:
+    """Choose whether residents see the dataset, and which of its columns."""
+    dataset = get_object_or_404(Dataset, slug=slug)
+    form = PublicityForm(request.POST or None, dataset=dataset)
+    if request.method == "POST" and form.is_valid():
+        before = exposure_of(dataset.is_public, dataset.table_schema)
+        with transaction.atomic():
+            dataset.is_public = form.cleaned_data["is_public"]
+            dataset.table_schema = form.schema_for(dataset)
+            dataset.save(update_fields=["is_public", "table_schema", "updated_at"])
+            record_exposure_change(
+                dataset, before, exposure_of(dataset.is_public, dataset.table_schema)
+            )
+        messages.success(request, "Saved what the public sees.")
+        return redirect("staff-dataset", slug=dataset.slug)
+    status = 400 if form.errors else 200
+    context = {"form": form, "dataset": dataset}
+    return render(request, "catalog/staff/publicity.html", context, status=status)
 
 
 @login_required
@@ -69,6 +99,7 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "versions": dataset.versions.order_by("-number")[:30],
         "form": UploadForm(),
         "can_change": request.user.has_perm(CHANGE),
+        "can_make_public": request.user.has_perm(MAKE_PUBLIC),
     }
     return render(request, "catalog/staff/dataset_detail.html", context)
 
