@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
+from citystat.plan.compute.spec import refuse_withheld_columns
 
 
 class TargetChangeError(CitystatError):
@@ -169,8 +170,24 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, refusing a public measure whose spec reads a withheld column.
+
+        The plan importer and the admin form check first and say so nicely; this is the
+        backstop for every other way in (docs/security.md, "Measures and withheld columns").
+        """
+        if self.is_public and self.spec:
+            refuse_withheld_columns(self.slug, self.spec, *self.spec_context())
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("measure", args=[self.slug])
+
+    def spec_context(self) -> tuple[dict, dict]:
+        """Return the dataset schemas and every measure's spec (this one's as it is now)."""
+        schemas = dict(Dataset.objects.values_list("slug", "table_schema"))
+        specs = dict(Measure.objects.exclude(pk=self.pk).values_list("slug", "spec"))
+        return schemas, {**specs, self.slug: self.spec}
 
     @property
     def is_manual(self) -> bool:
