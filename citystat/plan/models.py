@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,11 +12,25 @@ from simple_history.models import HistoricalRecords
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
+from citystat.lib.periods import GRAINS, FiscalCalendar, Grain, PeriodError, parse_period
 from citystat.plan.compute.spec import refuse_withheld_columns
 
 
 class TargetChangeError(CitystatError):
     pass
+
+
+class NarrativePeriodError(CitystatError):
+    pass
+
+
+# How each grain's period label is written, for the sentence that refuses another.
+PERIOD_EXAMPLES: dict[str, str] = {
+    "month": "a month such as 2026-10",
+    "quarter": "a quarter such as 2026-Q1",
+    "fiscal_year": "a fiscal year such as FY2026",
+    "year": "a calendar year such as 2026",
+}
 
 
 class Status(models.TextChoices):
@@ -193,6 +208,12 @@ class Measure(models.Model):
     def is_manual(self) -> bool:
         return not self.spec
 
+    @property
+    def grain(self) -> Grain:
+        """Return the grain the measure is reported by: its spec's, else its frequency's."""
+        grain = (self.spec.get("grain") if self.spec else None) or self.frequency
+        return next((known for known in GRAINS if known == grain), "month")
+
 
 class Target(models.Model):
     """The value a measure aims for from a fiscal year on, and how its status is judged."""
@@ -316,6 +337,36 @@ class Narrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.slug} {self.period}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, refusing a period that is not one of the measure's (the public page shows
+        the newest narrative, so a made-up label would become its "latest")."""
+        self.period = narrative_period(self.measure, self.period)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.measure_id is None:
+            return  # the form reports the missing measure
+        try:
+            self.period = narrative_period(self.measure, self.period)
+        except NarrativePeriodError as error:
+            raise ValidationError({"period": str(error)}) from None
+
+
+def narrative_period(measure: Measure, period: str) -> str:
+    """Return `period` as the label of one of `measure`'s periods, or raise NarrativePeriodError."""
+    try:
+        # A label's form does not depend on when the fiscal year starts.
+        parsed = parse_period(str(period), FiscalCalendar())
+    except PeriodError:
+        parsed = None
+    if parsed is None or parsed.grain != measure.grain:
+        raise NarrativePeriodError(
+            f"measure {measure.slug!r}: the narrative's period {str(period)!r} is not "
+            f"{PERIOD_EXAMPLES[measure.grain]}, as the measure is reported by "
+            f"{measure.grain.replace('_', ' ')}."
+        )
+    return parsed.label
 
 
 class Strategy(models.Model):

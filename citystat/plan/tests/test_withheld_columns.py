@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+from typing import Any
 
 import pytest
 import time_machine
@@ -34,9 +35,9 @@ REFUSED = (
     "make the measure internal or use a public column"
 )
 # The 311 requests of conftest with two withheld columns: who asked, and where.
-PRIVATE_SCHEMA = {
+PRIVATE_SCHEMA: dict[str, Any] = {
     "fields": [
-        *REQUESTS_SCHEMA["fields"],
+        *REQUESTS_SCHEMA["fields"],  # type: ignore[misc]
         {"name": "street_address", "type": "string", "public": False},
         {"name": "household_size", "type": "integer", "public": False},
     ],
@@ -92,7 +93,7 @@ UNSAFE_SPECS = {
 
 
 def plan_document(spec: dict, public: bool = True) -> dict:
-    measure = {
+    measure: dict[str, Any] = {
         "title": "By address",
         "slug": "by-address",
         "definition": "Requests.",
