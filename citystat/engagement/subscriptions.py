@@ -115,14 +115,13 @@ def confirm(token: str) -> ConfirmLink:
     link = read_confirm_link(token)
     if link.state != LinkState.PENDING or link.subscription is None:
         return link
-    subscription = link.subscription
-    confirmed = Subscription.objects.filter(
-        pk=subscription.pk,
-        confirmations_sent=subscription.confirmations_sent,
+    Subscription.objects.filter(
+        pk=link.subscription.pk,
+        confirmations_sent=link.subscription.confirmations_sent,
         confirmed_at__isnull=True,
         unsubscribed_at__isnull=True,
     ).update(confirmed_at=timezone.now())
-    return read_confirm_link(token) if confirmed else link
+    return read_confirm_link(token)
 
 
 def resubscribe_url(subscription: Subscription) -> str:
