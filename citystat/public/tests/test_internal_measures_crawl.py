@@ -109,7 +109,7 @@ def leave_traces(measure: Measure) -> None:
     FollowUp.objects.create(
         meeting=meeting,
         text="Report back on the survey.",
-        department=measure.department or Department.objects.first(),
+        department=measure.department or Department.objects.all()[0],
         due_on=now.date() + dt.timedelta(days=30),
         measure=measure,
     )
@@ -131,7 +131,7 @@ def names_of(measures: list[Measure], url: str, body: str) -> list[str]:
 
 def crawl(client: Client, seeds: list[str]) -> dict[str, str]:
     """Fetch the public site breadth first from `seeds`; return {url: body}."""
-    seen, bodies = set(seeds), {}
+    seen, bodies = set(seeds), dict[str, str]()
     queue = deque(seeds)
     while queue and len(bodies) < MOST_PAGES:
         url = queue.popleft()
