@@ -12,11 +12,7 @@ import io
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
-from django.core.cache import cache
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role, sync_roles
@@ -28,7 +24,6 @@ from citystat.plan.compute.spec import WithheldColumnError
 from citystat.plan.documents import PlanDocumentError, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
 from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA, add_measure
-from citystat.public import plan_views
 
 REFUSED = (
     "measure 'by-address': column 'street_address' of dataset 'requests' is not public; "
@@ -225,71 +220,3 @@ def test_compute_still_computes_an_internal_measure_reading_a_withheld_column(
     report = compute_measures()
     assert report.failed == {}
     assert MeasureValue.objects.filter(breakdown="street_address").exists()
-
-
-PUBLIC_SPECS = {
-    "pothole-count": {
-        **BY_ADDRESS,
-        "filter": "category = 'Pothole'",
-        "breakdowns": ["council_district"],
-    },
-    "closed-in-a-week": {
-        **BY_ADDRESS,
-        "aggregate": "share",
-        "condition": "days_to_close <= 7",
-        "breakdowns": ["category"],
-    },
-    "days-to-close": {
-        **BY_ADDRESS,
-        "aggregate": "mean",
-        "field": "days_to_close",
-        "grain": "quarter",
-    },
-}
-
-
-def public_bodies(client) -> dict[str, object]:
-    cache.clear()
-    values = list(
-        MeasureValue.objects.order_by(
-            "measure__slug", "period", "breakdown", "breakdown_value"
-        ).values_list("measure__slug", "period", "breakdown", "breakdown_value", "value")
-    )
-    bodies: dict[str, object] = {"values": values}
-    for slug in PUBLIC_SPECS:
-        for suffix in ("", "values.csv", "values.json"):
-            response = client.get(f"/measures/{slug}/{suffix}")
-            assert response.status_code == 200
-            bodies[f"{slug}/{suffix}"] = response.content
-        response = client.get(f"/api/v1/measures/{slug}/values/?page_size=1000")
-        assert response.status_code == 200
-        bodies[f"api {slug}"] = response.json()
-    return bodies
-
-
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
-@given(addresses=st.permutations(ORIGINAL[0]), sizes=st.permutations(ORIGINAL[1]))
-def test_shuffling_withheld_columns_changes_no_public_value(
-    private_requests, tmp_path, client, monkeypatch, addresses, sizes
-):
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
-    for slug, spec in PUBLIC_SPECS.items():
-        if not Measure.objects.filter(slug=slug).exists():
-            add_measure(slug, spec, unit="percent" if "share" in str(spec) else "count")
-    Plan.objects.update(is_current=True)  # the public pages show the current plan
-    # Load times are shown on the pages; only the withheld columns may differ between loads.
-    with time_machine.travel("2025-06-01 12:00 +00:00", tick=False):
-        ingest(private_requests, _written(tmp_path, *ORIGINAL))
-        assert not compute_measures().failed
-        before = public_bodies(client)
-
-        ingest(private_requests, _written(tmp_path, addresses, sizes))
-        assert not compute_measures().failed
-
-        assert public_bodies(client) == before
-
-
-def _written(folder, addresses: list[str], sizes: list[int]):
-    path = folder / f"requests-{'-'.join(map(str, sizes))}.csv"
-    path.write_text(private_csv(addresses, sizes), encoding="utf-8")
-    return path
