@@ -190,6 +190,10 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # How many confirmation links were mailed. A link carries the number it was sent
+    # with and works only while it is the latest (subscriptions.read_confirm_link), so
+    # a link mailed before an unsubscription never turns the subscription back on.
+    confirmations_sent = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["email", "subject", "subject_key"]

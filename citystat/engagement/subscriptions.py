@@ -1,9 +1,12 @@
 """Email subscriptions: double opt-in, one-click unsubscribe, and the digest with its ledger.
 
 Links carry signed tokens (django.core.signing, salted per purpose), so confirming or
-unsubscribing needs no account and no stored secret. The digest records every item it
-sends to an address in `SentItem` inside the same transaction as the send, so running
-`citystat digest` twice, or from two machines at once, never sends an item twice.
+unsubscribing needs no account and no stored secret. A confirmation link opens a page
+whose button confirms (a POST), because mail scanners open links; and it names the
+confirmation it was mailed for, so an old link never revives a cancelled subscription.
+The digest records every item it sends to an address in `SentItem` inside the same
+transaction as the send, so running `citystat digest` twice, or from two machines at
+once, never sends an item twice.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +36,8 @@ MEETINGS_AHEAD = dt.timedelta(days=14)
 
 
 def confirm_token(subscription: Subscription) -> str:
-    return signing.dumps({"s": subscription.pk, "e": subscription.email}, salt=CONFIRM_SALT)
+    payload = {"s": subscription.pk, "e": subscription.email, "n": subscription.confirmations_sent}
+    return signing.dumps(payload, salt=CONFIRM_SALT)
 
 
 def unsubscribe_token(email: str) -> str:
@@ -53,6 +58,8 @@ def subscribe(email: str, subject: str, subject_key: str) -> Subscription:
         return subscription
     subscription.confirmed_at = None
     subscription.unsubscribed_at = None
+    # Every link mailed before this one stops working (read_confirm_link).
+    subscription.confirmations_sent += 1
     subscription.save()
     link = site_url(reverse("engagement:confirm", args=[confirm_token(subscription)]))
     send_message(
@@ -65,20 +72,64 @@ def subscribe(email: str, subject: str, subject_key: str) -> Subscription:
     return subscription
 
 
-def confirm(token: str) -> Subscription | None:
-    """Confirm the subscription a link names; None when the link is wrong or expired."""
+class LinkState(models.TextChoices):
+    """What a confirmation link can do now (templates/engagement/confirmed.html)."""
+
+    PENDING = "pending"  # its button confirms the subscription
+    CONFIRMED = "confirmed"  # the subscription is already on
+    CANCELLED = "cancelled"  # unsubscribed after the link was mailed
+    REPLACED = "replaced"  # a newer link was mailed; only that one works
+    INVALID = "invalid"  # forged, cut short or older than CONFIRM_DAYS
+
+
+@dataclass(frozen=True)
+class ConfirmLink:
+    state: LinkState
+    subscription: Subscription | None = None
+
+
+def read_confirm_link(token: str) -> ConfirmLink:
+    """Say what the confirmation link `token` names and what its button would do; change nothing."""
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=dt.timedelta(days=CONFIRM_DAYS))
     except signing.BadSignature:
-        return None
+        return ConfirmLink(LinkState.INVALID)
     subscription = Subscription.objects.filter(pk=data.get("s"), email=data.get("e")).first()
     if subscription is None:
-        return None
-    if subscription.confirmed_at is None or subscription.unsubscribed_at is not None:
-        subscription.confirmed_at = timezone.now()
-        subscription.unsubscribed_at = None
-        subscription.save()
-    return subscription
+        return ConfirmLink(LinkState.INVALID)
+    if subscription.unsubscribed_at is not None:
+        return ConfirmLink(LinkState.CANCELLED, subscription)
+    if subscription.confirmed_at is not None:
+        return ConfirmLink(LinkState.CONFIRMED, subscription)
+    if data.get("n") != subscription.confirmations_sent:
+        return ConfirmLink(LinkState.REPLACED, subscription)
+    return ConfirmLink(LinkState.PENDING, subscription)
+
+
+def confirm(token: str) -> ConfirmLink:
+    """Confirm the subscription a link names if the link is still its latest; say what happened.
+
+    The update repeats the link's conditions, so an unsubscription or a newer request
+    that lands between reading the link and confirming wins.
+    """
+    link = read_confirm_link(token)
+    if link.state != LinkState.PENDING or link.subscription is None:
+        return link
+    Subscription.objects.filter(
+        pk=link.subscription.pk,
+        confirmations_sent=link.subscription.confirmations_sent,
+        confirmed_at__isnull=True,
+        unsubscribed_at__isnull=True,
+    ).update(confirmed_at=timezone.now())
+    return read_confirm_link(token)
+
+
+def resubscribe_url(subscription: Subscription) -> str:
+    """Return the subscribe page's address with the subscription's subject filled in."""
+    query = {"subject": subscription.subject}
+    if subscription.subject != Subscription.Subject.MEETINGS:
+        query[subscription.subject] = subscription.subject_key
+    return f"{reverse('engagement:subscribe')}?{urlencode(query)}"
 
 
 def unsubscribe(token: str) -> str | None:

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from citystat.plan.compute.spec import withheld_problems
 from citystat.plan.models import (
     JUDGED_FIELDS,
     Goal,
@@ -45,8 +46,43 @@ class ObjectiveAdmin(SimpleHistoryAdmin):
     search_fields = ["title"]
 
 
+class MeasureAdminForm(forms.ModelForm):
+    class Meta:
+        model = Measure
+        fields = [
+            "objective",
+            "slug",
+            "title",
+            "definition",
+            "unit",
+            "direction",
+            "frequency",
+            "department",
+            "dataset",
+            "owner_name",
+            "spec",
+            "data_source",
+            "baseline_value",
+            "baseline_label",
+            "is_public",
+            "is_headline",
+            "position",
+        ]
+
+    def clean(self) -> dict:
+        """Refuse a public measure whose spec reads a withheld column (Measure.save would)."""
+        cleaned = super().clean() or {}
+        spec, slug = cleaned.get("spec"), cleaned.get("slug") or self.instance.slug
+        if cleaned.get("is_public") and spec:
+            candidate = Measure(pk=self.instance.pk, slug=slug, spec=spec)
+            for problem in withheld_problems(slug, spec, *candidate.spec_context()):
+                self.add_error("is_public" if "is_public" in self.changed_data else "spec", problem)
+        return cleaned
+
+
 @admin.register(Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
+    form = MeasureAdminForm
     list_display = ["title", "department", "unit", "direction", "frequency", "is_public"]
     list_filter = ["department", "unit", "frequency", "is_public", "is_headline"]
     search_fields = ["title", "slug", "definition"]

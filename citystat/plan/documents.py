@@ -21,7 +21,7 @@ from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
 from citystat.plan.compute.filters import did_you_mean
 from citystat.plan.compute.run import city_context, dataset_schemas
-from citystat.plan.compute.spec import SpecError, check_spec
+from citystat.plan.compute.spec import SpecError, check_spec, withheld_problems
 from citystat.plan.models import (
     JUDGED_FIELDS,
     Goal,
@@ -319,6 +319,9 @@ class PlanChecker:
             except SpecError as error:
                 for path, message in error.located:
                     self.problem(f"{where}.spec.{path}" if path else f"{where}.spec", message)
+            if measure.get("public", True):
+                for message in withheld_problems(slug, spec, self.schemas, self.specs):
+                    self.problem(f"{where}.spec", message)
         dataset = spec.get("dataset") if isinstance(spec, dict) else None
         dataset = dataset or measure.get("dataset")
         if dataset and dataset not in self.schemas:

@@ -1,6 +1,6 @@
 from django import forms
 
-from citystat.plan.models import Narrative, Target
+from citystat.plan.models import Narrative, NarrativePeriodError, Target, narrative_period
 
 
 class ValueForm(forms.Form):
@@ -14,9 +14,18 @@ class ValuesUploadForm(forms.Form):
 
 
 class NarrativeForm(forms.ModelForm):
+    # Longer than the stored label, so a wrong one is refused with the form it should take.
+    period = forms.CharField(max_length=40, help_text="2026-10, 2026-Q1, FY2026 or 2026.")
+
     class Meta:
         model = Narrative
         fields = ["period", "context", "actions", "next_steps"]
+
+    def clean_period(self) -> str:
+        try:
+            return narrative_period(self.instance.measure, self.cleaned_data["period"])
+        except NarrativePeriodError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class TargetForm(forms.ModelForm):

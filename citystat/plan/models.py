@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +15,25 @@ from simple_history.models import HistoricalRecords
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
+from citystat.lib.periods import GRAINS, FiscalCalendar, Grain, PeriodError, parse_period
+from citystat.plan.compute.spec import refuse_withheld_columns
 
 
 class TargetChangeError(CitystatError):
     pass
+
+
+class NarrativePeriodError(CitystatError):
+    pass
+
+
+# How each grain's period label is written, for the sentence that refuses another.
+PERIOD_EXAMPLES: dict[str, str] = {
+    "month": "a month such as 2026-10",
+    "quarter": "a quarter such as 2026-Q1",
+    "fiscal_year": "a fiscal year such as FY2026",
+    "year": "a calendar year such as 2026",
+}
 
 
 class Status(models.TextChoices):
@@ -175,8 +191,24 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, refusing a public measure whose spec reads a withheld column.
+
+        The plan importer and the admin form check first and say so nicely; this is the
+        backstop for every other way in (docs/security.md, "Measures and withheld columns").
+        """
+        if self.is_public and self.spec:
+            refuse_withheld_columns(self.slug, self.spec, *self.spec_context())
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("measure", args=[self.slug])
+
+    def spec_context(self) -> tuple[dict, dict]:
+        """Return the dataset schemas and every measure's spec (this one's as it is now)."""
+        schemas = dict(Dataset.objects.values_list("slug", "table_schema"))
+        specs = dict(Measure.objects.exclude(pk=self.pk).values_list("slug", "spec"))
+        return schemas, {**specs, self.slug: self.spec}
 
     @property
     def is_manual(self) -> bool:
@@ -187,6 +219,12 @@ class Measure(models.Model):
         """Return a digest of the spec that changes whenever its meaning can."""
         canonical = json.dumps(self.spec, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def grain(self) -> Grain:
+        """Return the grain the measure is reported by: its spec's, else its frequency's."""
+        grain = (self.spec.get("grain") if self.spec else None) or self.frequency
+        return next((known for known in GRAINS if known == grain), "month")
 
 
 class Target(models.Model):
@@ -311,6 +349,36 @@ class Narrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.slug} {self.period}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, refusing a period that is not one of the measure's (the public page shows
+        the newest narrative, so a made-up label would become its "latest")."""
+        self.period = narrative_period(self.measure, self.period)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.measure_id is None:
+            return  # the form reports the missing measure
+        try:
+            self.period = narrative_period(self.measure, self.period)
+        except NarrativePeriodError as error:
+            raise ValidationError({"period": str(error)}) from None
+
+
+def narrative_period(measure: Measure, period: str) -> str:
+    """Return `period` as the label of one of `measure`'s periods, or raise NarrativePeriodError."""
+    try:
+        # A label's form does not depend on when the fiscal year starts.
+        parsed = parse_period(str(period), FiscalCalendar())
+    except PeriodError:
+        parsed = None
+    if parsed is None or parsed.grain != measure.grain:
+        raise NarrativePeriodError(
+            f"measure {measure.slug!r}: the narrative's period {str(period)!r} is not "
+            f"{PERIOD_EXAMPLES[measure.grain]}, as the measure is reported by "
+            f"{measure.grain.replace('_', ' ')}."
+        )
+    return parsed.label
 
 
 class Strategy(models.Model):

@@ -68,8 +68,7 @@ def target_in_force(targets: list[Target], fiscal_year: int) -> Target | None:
 
 
 def measure_grain(measure: Measure) -> Grain:
-    grain = measure.spec.get("grain") if measure.spec else None
-    return FREQUENCY_GRAIN.get(grain or measure.frequency, "month")
+    return measure.grain
 
 
 def is_recent(value: MeasureValue, grain: Grain, today: dt.date) -> bool:

@@ -28,9 +28,11 @@ from citystat.plan.models import (
     Measure,
     MeasureValue,
     Narrative,
+    NarrativePeriodError,
     PriorityArea,
     Target,
     TargetChangeError,
+    narrative_period,
 )
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -355,11 +357,15 @@ class NarrativeViews(MeasurePartViews):
         description="Write the narrative for one period (created if there is none yet).",
     )
     def update(self, request: Request, slug: str, period: str) -> Response:
+        self.check_object_permissions(request, Narrative(measure=self.measure))
+        try:
+            period = narrative_period(self.measure, period)
+        except NarrativePeriodError as error:
+            raise ValidationError({"period": [str(error)]}) from None
         narrative = self.get_queryset().filter(period=period).first()
         created = narrative is None
         if narrative is None:
-            narrative = Narrative(measure=self.measure, period=period[:10])
-        self.check_object_permissions(request, narrative)
+            narrative = Narrative(measure=self.measure, period=period)
         serializer = self.get_serializer(narrative, data=request.data)
         serializer.is_valid(raise_exception=True)
         serializer.save(author=request.user)

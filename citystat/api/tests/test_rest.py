@@ -274,3 +274,19 @@ def test_a_cors_preflight_allows_reads_and_the_app_token_header(measures, client
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "X-App-Token" in response["Access-Control-Allow-Headers"]
     assert "PUT" not in response["Access-Control-Allow-Methods"]
+
+
+def test_a_narrative_for_a_made_up_period_is_refused_and_nothing_is_stored(measures, bob):
+    response = put_json(
+        token_client(bob),
+        "/api/v1/measures/main-breaks-fixed/narratives/zzzz-not-a-period/",
+        {"context": "Made up"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "period": [
+            "measure 'main-breaks-fixed': the narrative's period 'zzzz-not-a-period' is not "
+            "a month such as 2026-10, as the measure is reported by month."
+        ]
+    }
+    assert not Narrative.objects.exists()

@@ -42,7 +42,7 @@ def subscribed(client, city) -> Subscription:
     client.post(
         "/subscribe/", {"email": ADDRESS, "subject": "neighborhood", "neighborhood": "Ivanhoe"}
     )
-    client.get(link_in(mail.outbox[-1], "/subscribe/confirm/"))
+    client.post(link_in(mail.outbox[-1], "/subscribe/confirm/"))
     return Subscription.objects.get()
 
 
@@ -95,7 +95,7 @@ def test_items_older_than_the_subscription_are_not_sent(client, city):
     client.post(
         "/subscribe/", {"email": ADDRESS, "subject": "neighborhood", "neighborhood": "Ivanhoe"}
     )
-    client.get(link_in(mail.outbox[-1], "/subscribe/confirm/"))
+    client.post(link_in(mail.outbox[-1], "/subscribe/confirm/"))
     assert send_digest().messages == 0
 
 

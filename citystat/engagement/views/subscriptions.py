@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from citystat.accounts.ratelimit import too_many_requests
 from citystat.engagement import subscriptions
@@ -49,15 +51,27 @@ def subscribe_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/subscribe_sent.html")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    subscription = subscriptions.confirm(token)
+    """Show what the emailed link would confirm (GET changes nothing); its button POSTs.
+
+    Mail scanners and link previews open links, so only the button, protected by CSRF
+    like every form, turns the subscription on.
+    """
+    if request.method == "POST":
+        link = subscriptions.confirm(token)
+    else:
+        link = subscriptions.read_confirm_link(token)
+    subscription = link.subscription
     context = {
-        "subscription": subscription,
+        "link": link,
         "label": subscriptions.subject_label(subscription) if subscription else "",
+        "again": subscriptions.resubscribe_url(subscription)
+        if subscription
+        else reverse("engagement:subscribe"),
     }
-    return render(
-        request, "engagement/confirmed.html", context, status=200 if subscription else 400
-    )
+    status = 400 if link.state == subscriptions.LinkState.INVALID else 200
+    return render(request, "engagement/confirmed.html", context, status=status)
 
 
 @csrf_exempt

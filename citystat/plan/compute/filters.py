@@ -67,6 +67,19 @@ def compile_filter(text: str, fields: dict[str, str]) -> Deferred:
     return translator.condition(tree)
 
 
+def filter_fields(text: str) -> set[str]:
+    """Return the names of the fields filter `text` reads; empty when it cannot be parsed.
+
+    The measure privacy rule (spec.withheld_columns) reads this; a filter that does not
+    parse is refused by compile_filter anyway.
+    """
+    try:
+        tree = sqlglot.parse_one(text, read="duckdb")
+    except sqlglot.errors.ParseError:
+        return set()
+    return {column.name for column in tree.find_all(exp.Column)}
+
+
 class Translator:
     """Translate an allowed sqlglot AST into a deferred Ibis expression."""
 

@@ -19,8 +19,10 @@ from citystat.plan.compute.engine import ComputeError, Context, compute_spec, da
 from citystat.plan.compute.spec import (
     MeasureSpec,
     SpecError,
+    WithheldColumnError,
     check_spec,
     datasets_read,
+    refuse_withheld_columns,
 )
 from citystat.plan.models import Measure, MeasureValue
 
@@ -62,7 +64,9 @@ def compute_measures(
 ) -> ComputeReport:
     """Recompute `measures` (default: every measure with a spec) and store their values.
 
-    A measure that fails is reported and keeps its old values; the others go on.
+    A measure that fails is reported and keeps its old values; the others go on. A public
+    measure whose spec reads a withheld column is refused too, and loses its computed
+    values: they were made from that column, so keeping them would go on publishing it.
     """
     started = time.perf_counter()
     report = ComputeReport()
@@ -72,6 +76,7 @@ def compute_measures(
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
     spans: dict[tuple[str, str, str], Any] = {}
     computed: list[tuple[Measure, list, Any]] = []
+    withdrawn: list[Measure] = []
     with engines.open_session() as session:
         backend = session.backend
         read = {slug for m in chosen for slug in datasets_read(m.spec, context.specs)}
@@ -93,6 +98,8 @@ def compute_measures(
                 spec = check_spec(
                     measure.spec, schemas, context.calendar, context.specs, measure.slug
                 )
+                if measure.is_public:
+                    refuse_withheld_columns(measure.slug, measure.spec, schemas, context.specs)
                 for slug in datasets_read(measure.spec, context.specs):
                     relation(slug)  # every dataset it reads is published
                 version = versions.get(spec.dataset)
@@ -112,6 +119,8 @@ def compute_measures(
                 *session.engine.errors,
             ) as e:
                 report.failed[measure.slug] = str(e).splitlines()[0]
+                if isinstance(e, WithheldColumnError):
+                    withdrawn.append(measure)
                 continue
             if not any(value.value for value in values if not value.breakdown):
                 report.warnings[measure.slug] = (
@@ -127,6 +136,9 @@ def compute_measures(
             report.computed[measure.slug] = store_values(measure, values, version, since)
             # update(), not save(): recording what was computed is not a plan change.
             Measure.objects.filter(pk=measure.pk).update(computed_spec_digest=measure.spec_digest)
+        MeasureValue.objects.filter(
+            measure__in=withdrawn, origin=MeasureValue.Origin.COMPUTED
+        ).delete()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -24,7 +24,7 @@ from ibis.common.deferred import Deferred
 
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
-from citystat.plan.compute.filters import FilterError, compile_filter, did_you_mean
+from citystat.plan.compute.filters import FilterError, compile_filter, did_you_mean, filter_fields
 
 AGGREGATES = (
     "count",
@@ -75,6 +75,10 @@ class SpecError(CitystatError):
         self.located = located  # (path inside the spec, message)
         self.problems = [f"{where}: {message}" if where else message for where, message in located]
         super().__init__("; ".join(self.problems))
+
+
+class WithheldColumnError(SpecError):
+    """A public measure whose spec reads a column its dataset withholds (docs/security.md)."""
 
 
 @dataclass(frozen=True)
@@ -502,3 +506,80 @@ def find_cycle(start: str, measures: dict[str, Any], owner: str | None) -> list[
 
 def uses_measures(spec: MeasureSpec) -> bool:
     return any(part is not None and part.measure for part in (spec.numerator, spec.denominator))
+
+
+def columns_read(
+    raw: Any, measures: dict[str, Any], seen: frozenset[str] = frozenset()
+) -> set[tuple[str, str]]:
+    """Return (dataset, field) for every field a spec reads, its ratio's measures' included.
+
+    Read leniently, like datasets_read: a malformed spec is refused by check_spec; here
+    every field it names counts, whatever role it plays (date, filter, breakdown …).
+    """
+    if not isinstance(raw, dict):
+        return set()
+    names: list[str] = []
+    for key in ("date", "field", "closed"):
+        if isinstance(raw.get(key), str):
+            names.append(raw[key])
+    for key in ("filter", "condition"):
+        if isinstance(raw.get(key), str):
+            names.extend(filter_fields(raw[key]))
+    if isinstance(raw.get("breakdowns"), list):
+        names.extend(name for name in raw["breakdowns"] if isinstance(name, str))
+    for key in ("numerator", "denominator"):
+        part = raw.get(key)
+        if isinstance(part, dict) and "measure" not in part:
+            if isinstance(part.get("field"), str):
+                names.append(part["field"])
+            if isinstance(part.get("filter"), str):
+                names.extend(filter_fields(part["filter"]))
+    survey = raw.get("survey")
+    if isinstance(survey, dict) and isinstance(survey.get("weight"), str):
+        names.append(survey["weight"])
+    dataset = raw.get("dataset")
+    read = {(dataset, name) for name in names} if isinstance(dataset, str) else set()
+    for slug in referenced_measures(raw):
+        if slug not in seen and isinstance(measures.get(slug), dict):
+            # A ratio of measures takes each part at the ratio's own breakdowns.
+            part_spec = regrained(measures[slug], raw.get("grain"), raw.get("breakdowns"))
+            read |= columns_read(part_spec, measures, seen | {slug})
+    return read
+
+
+def withheld_columns(
+    raw: Any, schemas: dict[str, dict[str, Any]], measures: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Return (dataset, field) for each field the spec reads that its dataset withholds."""
+    withheld = {
+        (dataset, str(field["name"]))
+        for dataset, schema in schemas.items()
+        for field in schema.get("fields", [])
+        if field.get("public", True) is False
+    }
+    return sorted(columns_read(raw, measures) & withheld)
+
+
+def withheld_problems(
+    slug: str, raw: Any, schemas: dict[str, dict[str, Any]], measures: dict[str, Any]
+) -> list[str]:
+    """Return why a public measure with this spec would publish withheld columns (or [])."""
+    return [
+        f"measure {slug!r}: column {column!r} of dataset {dataset!r} is not public; "
+        "make the measure internal or use a public column"
+        for dataset, column in withheld_columns(raw, schemas, measures)
+    ]
+
+
+def refuse_withheld_columns(
+    slug: str, raw: Any, schemas: dict[str, dict[str, Any]], measures: dict[str, Any]
+) -> None:
+    """Raise WithheldColumnError if a public measure's spec reads a withheld column.
+
+    A filter, condition or breakdown on a withheld column publishes what it holds (a
+    breakdown by street address lists addresses; a filter on one counts one household's
+    requests), so only an internal measure may read one.
+    """
+    problems = withheld_problems(slug, raw, schemas, measures)
+    if problems:
+        raise WithheldColumnError([("", problem) for problem in problems])

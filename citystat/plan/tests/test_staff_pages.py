@@ -104,3 +104,15 @@ def test_only_the_performance_office_moves_targets_and_always_with_a_reason(cast
     )
     assert Target.objects.get(measure=ambulance).value == 85
     assert Target.history.first().history_change_reason == "New fleet delayed"
+
+
+@pytest.mark.parametrize("period", ["zzzz-not-a-period", "FY2025", "2025-13"])
+def test_a_narrative_for_a_period_the_measure_does_not_have_is_refused(cast, ambulance, period):
+    data = {"period": period, "context": "Made up.", "actions": "", "next_steps": ""}
+    response = cast["fiona"].post("/staff/measures/ambulance/narrative/", data, follow=True)
+    body = response.content.decode()
+    assert (
+        f"measure &#x27;ambulance&#x27;: the narrative&#x27;s period &#x27;{period}&#x27; is not "
+        "a month such as 2026-10"
+    ) in body
+    assert not Narrative.objects.exists()
