@@ -231,10 +231,21 @@ def parse_datetime(raw: str | None, name: str, zone: dt.tzinfo) -> dt.datetime |
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
-def requested_time(table: ir.Table, fields: set[str]) -> ir.TimeValue:
-    if "created_time" in fields:
-        return table.created_time.fill_null(dt.time(0))
-    return ibis.literal(dt.time(0))
+def requested_time(table: ir.Table, fields: set[str]) -> ir.Value:
+    if "created_time" not in fields:
+        return ibis.literal(dt.time(0))
+    if table.created_time.type().is_string():
+        # Spark has no time type: its `HH:MM:SS` text sorts as the times do.
+        return table.created_time.fill_null("00:00:00")
+    return table.created_time.fill_null(dt.time(0))
+
+
+def wall_clock(table: ir.Table, fields: set[str], moment: dt.datetime) -> tuple[dt.date, Any]:
+    """Return `moment`'s day and time of day, the time as the dataset's column holds it."""
+    time = moment.time().replace(tzinfo=None)
+    if "created_time" in fields and table.created_time.type().is_string():
+        return moment.date(), time.isoformat()
+    return moment.date(), time
 
 
 def requested_at_or_after(
@@ -246,7 +257,7 @@ def requested_at_or_after(
     compares instants, except during the hour repeated when daylight saving time ends:
     a row's time there reads as its first occurrence (docs/api.md, Open311).
     """
-    day, time = moment.date(), moment.time().replace(tzinfo=None)
+    day, time = wall_clock(table, fields, moment)
     created = table.created_date
     return (created > day) | ((created == day) & (requested_time(table, fields) >= time))
 
@@ -254,7 +265,7 @@ def requested_at_or_after(
 def requested_at_or_before(
     table: ir.Table, fields: set[str], moment: dt.datetime
 ) -> ir.BooleanValue:
-    day, time = moment.date(), moment.time().replace(tzinfo=None)
+    day, time = wall_clock(table, fields, moment)
     created = table.created_date
     return (created < day) | ((created == day) & (requested_time(table, fields) <= time))
 
@@ -288,7 +299,10 @@ def status_conditions(table: ir.Table, parameters: dict[str, str]) -> list[ir.Bo
 
 def georeport_request(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
     """Return one dataset row as a GeoReport v2 request, without any withheld field."""
-    requested = dt.datetime.combine(row["created_date"], row.get("created_time") or dt.time(0))
+    created_time = row.get("created_time") or dt.time(0)
+    if isinstance(created_time, str):  # Spark's text times (`requested_time`)
+        created_time = dt.time.fromisoformat(created_time)
+    requested = dt.datetime.combine(row["created_date"], created_time)
     closed = row.get("closed_date")
     is_closed = row["open311_status"] == "closed"
     result: dict[str, Any] = {

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -174,14 +175,16 @@ def open311_error(error: Open311Error, extension: str) -> HttpResponse:
     return open311_response(errors, "errors", extension, error.status)
 
 
-def open311_endpoint(root: str) -> Callable[[Callable[..., Any]], Callable[..., HttpResponse]]:
+def open311_endpoint(
+    root: str,
+) -> Callable[[Callable[..., Any]], Callable[..., HttpResponseBase]]:
     """Serve a view's payload as GeoReport v2 JSON or XML, and any refusal as its errors.
 
     The API only reads: POST, PUT, DELETE and the rest get GeoReport's 403 error body in
     the format asked for, never Django's CSRF page or an empty 405.
     """
 
-    def decorate(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., HttpResponseBase]:
         @csrf_exempt
         @api_rate_limited
         @functools.wraps(view)
