@@ -85,7 +85,11 @@ def requests_dataset() -> Dataset:
         raise Open311Error(f"this city publishes no public 311 dataset ({slug!r}).", 404)
     missing = [name for name in REQUIRED_FIELDS if name not in public_fields(dataset)]
     if missing:
-        raise Open311Error(f"the 311 dataset lacks {', '.join(missing)}.", 404)
+        raise Open311Error(
+            f"the 311 dataset {slug!r} has no public {', '.join(missing)} column; Open311 "
+            f"needs {', '.join(REQUIRED_FIELDS)}.",
+            404,
+        )
     return dataset
 
 

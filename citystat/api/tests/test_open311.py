@@ -194,6 +194,28 @@ def test_requests_answer_at_most_1000_newest_first(client, db, settings, tmp_pat
     assert times == sorted(times, reverse=True)
 
 
+def test_a_window_across_daylight_saving_time_uses_each_day_s_offset(
+    client, db, settings, tmp_path
+):
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    # Clocks went forward in Kansas City on 8 March 2020: 09:00 is 15:00Z before, 14:00Z after.
+    rows = [
+        {"case_id": case, "type": "Pothole", "department": "Public Works", "status": "OPEN",
+         "created_date": day, "created_time": "09:00:00"}
+        for case, day in ((1, "2020-03-07"), (2, "2020-03-09"))
+    ]  # fmt: skip
+    publish(rows, tmp_path)
+    window = {"start_date": "2020-03-01T00:00:00Z", "end_date": "2020-03-10T00:00:00Z"}
+    body = get_json(client, f"/open311/v2/requests.json?{urlencode(window)}")
+    assert [r["requested_datetime"] for r in body] == [
+        "2020-03-09T09:00:00-05:00",
+        "2020-03-07T09:00:00-06:00",
+    ]
+    after = found_ids(client, start_date="2020-03-09T14:00:00Z", end_date="2020-03-09T14:00Z")
+    before = found_ids(client, start_date="2020-03-07T15:00:00Z", end_date="2020-03-07T15:00Z")
+    assert (after, before) == ({"2"}, {"1"})
+
+
 # Statuses --------------------------------------------------------------------------
 
 
