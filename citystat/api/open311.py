@@ -14,11 +14,10 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-import ibis
-import ibis.expr.types as ir
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
+from sqlglot import exp
 
 from citystat.api.soql import columns_from_schema
 from citystat.catalog import engines
@@ -32,6 +31,8 @@ DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 REQUIRED_FIELDS = ("case_id", "type", "created_date", "status")
 FORMATS = ("json", "xml")
+# As long as a SODA query may run (citystat/api/soda.py).
+QUERY_SECONDS = 10
 
 # Every status a 311 export is known to use, in the group GeoReport calls it. Kansas
 # City's export writes the short codes (OPEN, ASSIG, RESOL, CANC, DUP, …). A status in
@@ -100,22 +101,29 @@ def public_fields(dataset: Dataset) -> set[str]:
 def services() -> list[dict[str, Any]]:
     """Return one service per 311 request type, coded by its slug."""
     dataset = requests_dataset()
+    group = column("category") if "category" in public_fields(dataset) else exp.null()
     with engines.open_session() as session:
-        table = session.table(dataset.slug)
-        group = table.category if "category" in public_fields(dataset) else ibis.null("string")
-        found = table.filter(table.type.notnull()).select(group=group, name=table.type)
-        rows = session.backend.to_pyarrow(found.distinct().order_by("group", "name")).to_pylist()
+        query = (
+            exp.select(exp.alias_(group, "service_group"), exp.alias_(column("type"), "name"))
+            .distinct()
+            .from_(session.sql_table(dataset.slug))
+            .where(exp.Not(this=exp.Is(this=column("type"), expression=exp.null())))
+            .order_by("service_group", "name")
+        )
+        rows = run(session, query)
     return [
         {
             "service_code": slugify(row["name"]),
             "service_name": row["name"],
-            "description": f"{row['group']}: {row['name']}" if row["group"] else row["name"],
+            "description": (
+                f"{row['service_group']}: {row['name']}" if row["service_group"] else row["name"]
+            ),
             # No service asks for more than its code: citystat takes no new requests, so
             # every service definition has no attributes (`service_definition`).
             "metadata": False,
             "type": "realtime",
             "keywords": "",
-            "group": row["group"] or "",
+            "group": row["service_group"] or "",
         }
         for row in rows
     ]
@@ -145,51 +153,71 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
     fields = public_fields(dataset)
     zone = CityProfile.current().zone
     identifiers = split_list(parameters.get("service_request_id"))
+    status = status_expression(fields)
+    conditions: list[exp.Expr]
+    if identifiers:
+        conditions = [as_text(column("case_id")).isin(*map(exp.Literal.string, identifiers))]
+    else:
+        start, end = request_window(parameters, zone)
+        conditions = [
+            requested_compared(fields, exp.GTE, start.astimezone(zone)),
+            requested_compared(fields, exp.LTE, end.astimezone(zone)),
+        ]
+        conditions += service_conditions(parameters)
+        conditions += status_conditions(status, parameters)
+    selected = [name for name in ("case_id", "type", "department", "created_date",
+                                  "created_time", "closed_date", "status", "detail",
+                                  "street_address", "zip_code", "latitude", "longitude")
+                if name in fields]  # fmt: skip
+    order = ["created_date", "created_time", "case_id"] if "created_time" in fields else [
+        "created_date", "case_id"
+    ]  # fmt: skip
     with engines.open_session() as session:
-        table = session.table(dataset.slug)
-        table = table.mutate(open311_status=status_expression(table, fields))
-        if identifiers:
-            conditions = [table.case_id.cast("string").isin(identifiers)]
-        else:
-            start, end = request_window(parameters, zone)
-            conditions = [
-                requested_at_or_after(table, fields, start.astimezone(zone)),
-                requested_at_or_before(table, fields, end.astimezone(zone)),
-            ]
-            conditions += service_conditions(table, parameters)
-            conditions += status_conditions(table, parameters)
-        selected = [name for name in ("case_id", "type", "department", "created_date",
-                                      "created_time", "closed_date", "status", "detail",
-                                      "street_address", "zip_code", "latitude", "longitude")
-                    if name in fields]  # fmt: skip
-        order = [ibis.desc("created_date"), ibis.desc("case_id")]
-        if "created_time" in fields:
-            order.insert(1, ibis.desc("created_time"))
-        expression = (
-            table.filter(*conditions)
-            .select(*selected, "open311_status")
-            .order_by(order)
+        query = (
+            exp.select(*map(column, selected), exp.alias_(status, "open311_status"))
+            .from_(session.sql_table(dataset.slug))
+            .where(exp.and_(*conditions))
+            .order_by(*(exp.Ordered(this=column(name), desc=True) for name in order))
             .limit(MAX_REQUESTS)
         )
-        rows = session.backend.to_pyarrow(expression).to_pylist()
+        rows = run(session, query)
     return [georeport_request(row, zone) for row in rows]
+
+
+def run(session: engines.Session, query: exp.Select) -> list[dict[str, Any]]:
+    """Run `query` in the session's dialect and return its rows as dictionaries."""
+    try:
+        result = session.query(query.sql(dialect=session.engine.dialect), timeout=QUERY_SECONDS)
+    except engines.QueryTimeout:
+        raise Open311Error(
+            f"the query ran longer than {QUERY_SECONDS} seconds; ask for a shorter window.", 503
+        ) from None
+    return [dict(zip(result.names, row, strict=True)) for row in result.rows]
 
 
 def split_list(raw: str | None) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 
-def status_expression(table: ir.Table, fields: set[str]) -> ir.StringValue:
+def status_expression(fields: set[str]) -> exp.Expr:
     """Return each row's GeoReport status, `open` or `closed` (rule at CLOSED_STATUSES)."""
-    word = table.status.cast("string").strip().upper()
+    word = exp.Upper(this=exp.Trim(this=as_text(column("status"))))
     has_closed_date = (
-        table.closed_date.notnull() if "closed_date" in fields else ibis.literal(False)
+        exp.Not(this=exp.Is(this=column("closed_date"), expression=exp.null()))
+        if "closed_date" in fields
+        else exp.false()
     )
-    return ibis.cases(
-        (word.isin(sorted(OPEN_STATUSES)), "open"),
-        (word.isin(sorted(CLOSED_STATUSES)), "closed"),
-        (has_closed_date, "closed"),
-        else_="open",
+    return (
+        exp.Case()
+        .when(
+            word.isin(*map(exp.Literal.string, sorted(OPEN_STATUSES))), exp.Literal.string("open")
+        )
+        .when(
+            word.copy().isin(*map(exp.Literal.string, sorted(CLOSED_STATUSES))),
+            exp.Literal.string("closed"),
+        )
+        .when(has_closed_date, exp.Literal.string("closed"))
+        .else_(exp.Literal.string("open"))
     )
 
 
@@ -235,46 +263,47 @@ def parse_datetime(raw: str | None, name: str, zone: dt.tzinfo) -> dt.datetime |
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
-def requested_time(table: ir.Table, fields: set[str]) -> ir.Value:
-    if "created_time" not in fields:
-        return ibis.literal(dt.time(0))
-    if table.created_time.type().is_string():
-        # Spark has no time type: its `HH:MM:SS` text sorts as the times do.
-        return table.created_time.fill_null("00:00:00")
-    return table.created_time.fill_null(dt.time(0))
+def column(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
 
 
-def wall_clock(table: ir.Table, fields: set[str], moment: dt.datetime) -> tuple[dt.date, Any]:
-    """Return `moment`'s day and time of day, the time as the dataset's column holds it."""
-    time = moment.time().replace(tzinfo=None)
-    if "created_time" in fields and table.created_time.type().is_string():
-        return moment.date(), time.isoformat()
-    return moment.date(), time
+def as_text(node: exp.Expression) -> exp.Cast:
+    return exp.Cast(this=node, to=exp.DataType.build("text"))
 
 
-def requested_at_or_after(
-    table: ir.Table, fields: set[str], moment: dt.datetime
-) -> ir.BooleanValue:
-    """Compare a row's wall-clock request time with `moment` (a time in the city's zone).
+def requested_compared(
+    fields: set[str], operator: type[exp.Binary], moment: dt.datetime
+) -> exp.Expr:
+    """Compare a row's request time with `moment` (a time in the city's zone) by `operator`.
 
     The dataset stores the city's wall clock without an offset, so comparing wall clocks
     compares instants, except during the hour repeated when daylight saving time ends:
-    a row's time there reads as its first occurrence (docs/api.md, Open311).
+    a row's time there reads as its first occurrence (docs/api.md, Open311). Times are
+    compared as `HH:MM:SS[.ffffff]` text, which sorts as they do on every engine (Spark
+    has no time type and keeps them as that text).
     """
-    day, time = wall_clock(table, fields, moment)
-    created = table.created_date
-    return (created > day) | ((created == day) & (requested_time(table, fields) >= time))
+    day = exp.Cast(
+        this=exp.Literal.string(moment.date().isoformat()), to=exp.DataType.build("date")
+    )
+    time = exp.Literal.string(moment.time().replace(tzinfo=None).isoformat())
+    requested = (
+        exp.Coalesce(
+            this=as_text(column("created_time")), expressions=[exp.Literal.string("00:00:00")]
+        )
+        if "created_time" in fields
+        else exp.Literal.string("00:00:00")
+    )
+    strictly = exp.GT if operator is exp.GTE else exp.LT
+    return exp.or_(
+        strictly(this=column("created_date"), expression=day),
+        exp.and_(
+            exp.EQ(this=column("created_date"), expression=day.copy()),
+            operator(this=requested, expression=time),
+        ),
+    )
 
 
-def requested_at_or_before(
-    table: ir.Table, fields: set[str], moment: dt.datetime
-) -> ir.BooleanValue:
-    day, time = wall_clock(table, fields, moment)
-    created = table.created_date
-    return (created < day) | ((created == day) & (requested_time(table, fields) <= time))
-
-
-def service_conditions(table: ir.Table, parameters: dict[str, str]) -> list[ir.BooleanValue]:
+def service_conditions(parameters: dict[str, str]) -> list[exp.Expr]:
     codes = split_list(parameters.get("service_code"))
     if not codes:
         return []
@@ -285,10 +314,11 @@ def service_conditions(table: ir.Table, parameters: dict[str, str]) -> list[ir.B
             f"service_code {unknown[0]!r} is not one of services.json; "
             "give codes from services.json, separated by commas."
         )
-    return [table.type.isin([name for code in codes for name in known[code]])]
+    names = [name for code in codes for name in known[code]]
+    return [column("type").isin(*map(exp.Literal.string, names))]
 
 
-def status_conditions(table: ir.Table, parameters: dict[str, str]) -> list[ir.BooleanValue]:
+def status_conditions(status: exp.Expr, parameters: dict[str, str]) -> list[exp.Expr]:
     wanted = {word.lower() for word in split_list(parameters.get("status"))}
     if not wanted:
         return []
@@ -298,7 +328,7 @@ def status_conditions(table: ir.Table, parameters: dict[str, str]) -> list[ir.Bo
             f"status {unknown[0]!r} is not a GeoReport status; give open, closed or both "
             "separated by a comma."
         )
-    return [table.open311_status.isin(sorted(wanted))]
+    return [status.copy().isin(*map(exp.Literal.string, sorted(wanted)))]
 
 
 def georeport_request(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
