@@ -169,15 +169,13 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
                                   "created_time", "closed_date", "status", "detail",
                                   "street_address", "zip_code", "latitude", "longitude")
                 if name in fields]  # fmt: skip
-    order = ["created_date", "created_time", "case_id"] if "created_time" in fields else [
-        "created_date", "case_id"
-    ]  # fmt: skip
+    order = [column("created_date"), requested_time(fields), column("case_id")]
     with engines.open_session() as session:
         query = (
             exp.select(*map(column, selected), exp.alias_(status, "open311_status"))
             .from_(session.sql_table(dataset.slug))
             .where(exp.and_(*conditions))
-            .order_by(*(exp.Ordered(this=column(name), desc=True) for name in order))
+            .order_by(*(exp.Ordered(this=node, desc=True) for node in order))
             .limit(MAX_REQUESTS)
         )
         rows = run(session, query)
@@ -271,6 +269,14 @@ def as_text(node: exp.Expression) -> exp.Cast:
     return exp.Cast(this=node, to=exp.DataType.build("text"))
 
 
+def requested_time(fields: set[str]) -> exp.Expression:
+    """Return the time of day a request was made, as `HH:MM:SS` text; midnight when unknown."""
+    midnight = exp.Literal.string("00:00:00")
+    if "created_time" not in fields:
+        return midnight
+    return exp.Coalesce(this=as_text(column("created_time")), expressions=[midnight])
+
+
 def requested_compared(
     fields: set[str], operator: type[exp.Binary], moment: dt.datetime
 ) -> exp.Expr:
@@ -285,20 +291,16 @@ def requested_compared(
     day = exp.Cast(
         this=exp.Literal.string(moment.date().isoformat()), to=exp.DataType.build("date")
     )
-    time = exp.Literal.string(moment.time().replace(tzinfo=None).isoformat())
-    requested = (
-        exp.Coalesce(
-            this=as_text(column("created_time")), expressions=[exp.Literal.string("00:00:00")]
-        )
-        if "created_time" in fields
-        else exp.Literal.string("00:00:00")
-    )
+    time = moment.time().replace(tzinfo=None).isoformat()
+    # Engines write a fraction of a second without trailing zeros (`12:59:00.5`).
+    time = time.rstrip("0").rstrip(".") if "." in time else time
+    requested = requested_time(fields)
     strictly = exp.GT if operator is exp.GTE else exp.LT
     return exp.or_(
         strictly(this=column("created_date"), expression=day),
         exp.and_(
             exp.EQ(this=column("created_date"), expression=day.copy()),
-            operator(this=requested, expression=time),
+            operator(this=requested, expression=exp.Literal.string(time)),
         ),
     )
 
