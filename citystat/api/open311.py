@@ -1,27 +1,76 @@
 """Open311 GeoReport v2 read endpoints over the city's 311 dataset.
 
 The 311 dataset is read by the standard field names of the catalog's 311 preset
-(`case_id`, `type`, `category`, `department`, `created_date`, `created_time`,
-`closed_date`, `status`, `zip_code`, `latitude`, `longitude`). Fields the dataset
-withholds (`"public": false`, the street address by default) are never sent.
+(`case_id`, `type`, `category`, `department`, `detail`, `created_date`, `created_time`,
+`closed_date`, `status`, `street_address`, `zip_code`, `latitude`, `longitude`). A
+GeoReport field whose column the dataset withholds (`"public": false`, the street address
+by default) or lacks is left out of every answer, JSON and XML alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.text import slugify
+from sqlglot import exp
 
 from citystat.api.soql import columns_from_schema
-from citystat.catalog import warehouse
+from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 
+# GeoReport v2: "Default query limit is a span of 90 days or first 1000 requests
+# returned, whichever is smallest", and a start_date/end_date range "may not span more
+# than 90 days".
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 REQUIRED_FIELDS = ("case_id", "type", "created_date", "status")
+FORMATS = ("json", "xml")
+# As long as a SODA query may run (citystat/api/soda.py).
+QUERY_SECONDS = 10
+
+# Every status a 311 export is known to use, in the group GeoReport calls it. Kansas
+# City's export writes the short codes (OPEN, ASSIG, RESOL, CANC, DUP, …). A status in
+# neither group (a new code, or none at all) is closed when the request has a closed
+# date and open otherwise; `status_notes` always carries the dataset's own word, so a
+# client sees what was mapped. `status_expression` is the one home of this rule: the
+# `status=` filter and the answers both read it.
+OPEN_STATUSES = frozenset(
+    {"OPEN", "NEW", "ASSIG", "ASSIGNED", "INPROG", "IN PROGRESS", "HOLD", "ON HOLD",
+     "PENDING", "REOPEN", "REOPENED", "WORK ORDER CREATED"}
+)  # fmt: skip
+CLOSED_STATUSES = frozenset(
+    {"RESOL", "RESOLVED", "CLOSED", "CLOSE", "COMPLETED", "COMPLETE", "DONE", "CANC",
+     "CANCELED", "CANCELLED", "DUP", "DUPLICATE", "VOID", "REFERRED", "TRANSFERRED"}
+)  # fmt: skip
+
+# W3C date-time (https://www.w3.org/TR/NOTE-datetime) to at least the minute; the offset
+# may be left out, and the time is then the city's wall clock.
+W3C_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
+)
+# A `+` typed into a URL unencoded arrives as a space: `…T13:00:00 05:00`.
+UNENCODED_PLUS = re.compile(r"(T[\d:.]+) (\d{2}:\d{2})$")
+DATETIME_EXAMPLE = "2020-05-01T13:00:00-05:00, 2020-05-01T18:00:00Z or 2020-05-01T13:00:00"
+
+# The element that holds each item of a list, by the list's own element (GeoReport v2's
+# XML: <services><service>, <service_requests><request>, <errors><error>, …).
+XML_ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+# Characters XML 1.0 cannot carry at all, even escaped.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Open311Error(ValueError):
@@ -37,7 +86,11 @@ def requests_dataset() -> Dataset:
         raise Open311Error(f"this city publishes no public 311 dataset ({slug!r}).", 404)
     missing = [name for name in REQUIRED_FIELDS if name not in public_fields(dataset)]
     if missing:
-        raise Open311Error(f"the 311 dataset lacks {', '.join(missing)}.", 404)
+        raise Open311Error(
+            f"the 311 dataset {slug!r} has no public {', '.join(missing)} column; Open311 "
+            f"needs {', '.join(REQUIRED_FIELDS)}.",
+            404,
+        )
     return dataset
 
 
@@ -48,108 +101,289 @@ def public_fields(dataset: Dataset) -> set[str]:
 def services() -> list[dict[str, Any]]:
     """Return one service per 311 request type, coded by its slug."""
     dataset = requests_dataset()
-    category = "category" if "category" in public_fields(dataset) else "null"
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"select distinct {category}, type from {warehouse.table_name(dataset.slug)} "
-            "where type is not null order by 1, 2"
-        ).fetchall()
+    group = column("category") if "category" in public_fields(dataset) else exp.null()
+    with engines.open_session() as session:
+        query = (
+            exp.select(exp.alias_(group, "service_group"), exp.alias_(column("type"), "name"))
+            .distinct()
+            .from_(session.sql_table(dataset.slug))
+            .where(exp.Not(this=exp.Is(this=column("type"), expression=exp.null())))
+            .order_by("service_group", "name")
+        )
+        rows = run(session, query)
     return [
         {
-            "service_code": slugify(name),
-            "service_name": name,
-            "description": f"{group}: {name}" if group else name,
+            "service_code": slugify(row["name"]),
+            "service_name": row["name"],
+            "description": (
+                f"{row['service_group']}: {row['name']}" if row["service_group"] else row["name"]
+            ),
+            # No service asks for more than its code: citystat takes no new requests, so
+            # every service definition has no attributes (`service_definition`).
             "metadata": False,
             "type": "realtime",
             "keywords": "",
-            "group": group or "",
+            "group": row["service_group"] or "",
         }
-        for group, name in rows
+        for row in rows
     ]
 
 
-def service_names() -> dict[str, str]:
-    return {service["service_code"]: service["service_name"] for service in services()}
+def service_names() -> dict[str, list[str]]:
+    """Return the request types each service code stands for."""
+    names: dict[str, list[str]] = {}
+    for service in services():
+        names.setdefault(service["service_code"], []).append(service["service_name"])
+    return names
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    """Return the GeoReport service definition of `code`: it has no attributes."""
+    if code not in service_names():
+        raise Open311Error(f"service_code {code!r} is not one of services.json.", 404)
+    return {"service_code": code, "attributes": []}
 
 
 def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
-    """Return service requests filtered as GeoReport v2 allows, newest first."""
+    """Return service requests filtered as GeoReport v2 allows, newest first.
+
+    `service_request_id` overrides every other parameter, as the spec says.
+    """
     dataset = requests_dataset()
     fields = public_fields(dataset)
     zone = CityProfile.current().zone
-    conditions: list[str] = []
-    values: list[Any] = []
-    if parameters.get("service_request_id"):
-        identifiers = [part.strip() for part in parameters["service_request_id"].split(",")]
-        conditions.append("case_id::varchar in (select unnest(?))")
-        values.append(identifiers)
+    identifiers = split_list(parameters.get("service_request_id"))
+    status = status_expression(fields)
+    conditions: list[exp.Expr]
+    if identifiers:
+        conditions = [as_text(column("case_id")).isin(*map(exp.Literal.string, identifiers))]
     else:
-        end = parse_datetime(parameters.get("end_date"), "end_date") or dt.datetime.now(zone)
-        start = parse_datetime(parameters.get("start_date"), "start_date") or (
-            end - dt.timedelta(days=DEFAULT_DAYS)
+        start, end = request_window(parameters, zone)
+        conditions = [
+            requested_compared(fields, exp.GTE, start.astimezone(zone)),
+            requested_compared(fields, exp.LTE, end.astimezone(zone)),
+        ]
+        conditions += service_conditions(parameters)
+        conditions += status_conditions(status, parameters)
+    selected = [name for name in ("case_id", "type", "department", "created_date",
+                                  "created_time", "closed_date", "status", "detail",
+                                  "street_address", "zip_code", "latitude", "longitude")
+                if name in fields]  # fmt: skip
+    order = [column("created_date"), requested_time(fields), column("case_id")]
+    with engines.open_session() as session:
+        query = (
+            exp.select(*map(column, selected), exp.alias_(status, "open311_status"))
+            .from_(session.sql_table(dataset.slug))
+            .where(exp.and_(*conditions))
+            .order_by(*(exp.Ordered(this=node, desc=True) for node in order))
+            .limit(MAX_REQUESTS)
         )
-        conditions.append("created_date between ? and ?")
-        values += [start.astimezone(zone).date(), end.astimezone(zone).date()]
-    if parameters.get("service_code"):
-        known = service_names()
-        codes = [code.strip() for code in parameters["service_code"].split(",")]
-        unknown = [code for code in codes if code not in known]
-        if unknown:
-            raise Open311Error(f"service_code {unknown[0]!r} is not one of services.json.")
-        conditions.append("type in (select unnest(?))")
-        values.append([known[code] for code in codes])
-    if parameters.get("status"):
-        wanted = parameters["status"].strip().lower()
-        if wanted not in ("open", "closed"):
-            raise Open311Error("status must be open or closed.")
-        conditions.append(
-            "upper(status) = 'OPEN'" if wanted == "open" else "upper(status) <> 'OPEN'"
-        )
-    selected = [name for name in ("case_id", "type", "department", "created_date", "created_time",
-                                  "closed_date", "status", "zip_code", "latitude", "longitude",
-                                  "detail") if name in fields]  # fmt: skip
-    sql = (
-        f"select {', '.join(selected)} from {warehouse.table_name(dataset.slug)} "
-        f"where {' and '.join(conditions)} order by created_date desc, case_id desc limit ?"
-    )
-    with warehouse.connect() as connection:
-        cursor = connection.execute(sql, [*values, MAX_REQUESTS])
-        columns = [column[0] for column in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = run(session, query)
     return [georeport_request(row, zone) for row in rows]
 
 
+def run(session: engines.Session, query: exp.Select) -> list[dict[str, Any]]:
+    """Run `query` in the session's dialect and return its rows as dictionaries."""
+    try:
+        result = session.query(query.sql(dialect=session.engine.dialect), timeout=QUERY_SECONDS)
+    except engines.QueryTimeout:
+        raise Open311Error(
+            f"the query ran longer than {QUERY_SECONDS} seconds; ask for a shorter window.", 503
+        ) from None
+    return [dict(zip(result.names, row, strict=True)) for row in result.rows]
+
+
+def split_list(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def status_expression(fields: set[str]) -> exp.Expr:
+    """Return each row's GeoReport status, `open` or `closed` (rule at CLOSED_STATUSES)."""
+    word = exp.Upper(this=exp.Trim(this=as_text(column("status"))))
+    has_closed_date = (
+        exp.Not(this=exp.Is(this=column("closed_date"), expression=exp.null()))
+        if "closed_date" in fields
+        else exp.false()
+    )
+    return (
+        exp.Case()
+        .when(
+            word.isin(*map(exp.Literal.string, sorted(OPEN_STATUSES))), exp.Literal.string("open")
+        )
+        .when(
+            word.copy().isin(*map(exp.Literal.string, sorted(CLOSED_STATUSES))),
+            exp.Literal.string("closed"),
+        )
+        .when(has_closed_date, exp.Literal.string("closed"))
+        .else_(exp.Literal.string("open"))
+    )
+
+
+def request_window(parameters: dict[str, str], zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """Return the instants `start_date` and `end_date` ask for, 90 days when one is missing."""
+    start = parse_datetime(parameters.get("start_date"), "start_date", zone)
+    end = parse_datetime(parameters.get("end_date"), "end_date", zone)
+    span = dt.timedelta(days=DEFAULT_DAYS)
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        assert end is not None
+        start = end - span
+    if end is None:
+        end = start + span
+    if start > end:
+        raise Open311Error(
+            f"start_date {start.isoformat()} is after end_date {end.isoformat()}; "
+            "give the earlier instant as start_date."
+        )
+    if end - start > span:
+        raise Open311Error(
+            f"start_date {start.isoformat()} and end_date {end.isoformat()} span more than "
+            f"{DEFAULT_DAYS} days, the most GeoReport v2 allows; ask for a shorter range."
+        )
+    return start, end
+
+
+def parse_datetime(raw: str | None, name: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """Read a W3C date-time; one without an offset is the city's wall-clock time."""
+    if raw is None or not raw.strip():
+        return None
+    text = UNENCODED_PLUS.sub(r"\1+\2", raw.strip())
+    try:
+        if not W3C_DATETIME.fullmatch(text):
+            raise ValueError(text)
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(
+            f"{name} {raw!r} is not a W3C date-time; give a date and time such as "
+            f"{DATETIME_EXAMPLE} (without an offset it is read in the city's time zone)."
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def column(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def as_text(node: exp.Expression) -> exp.Cast:
+    return exp.Cast(this=node, to=exp.DataType.build("text"))
+
+
+def requested_time(fields: set[str]) -> exp.Expression:
+    """Return the time of day a request was made, as `HH:MM:SS` text; midnight when unknown."""
+    midnight = exp.Literal.string("00:00:00")
+    if "created_time" not in fields:
+        return midnight
+    return exp.Coalesce(this=as_text(column("created_time")), expressions=[midnight])
+
+
+def requested_compared(
+    fields: set[str], operator: type[exp.Binary], moment: dt.datetime
+) -> exp.Expr:
+    """Compare a row's request time with `moment` (a time in the city's zone) by `operator`.
+
+    The dataset stores the city's wall clock without an offset, so comparing wall clocks
+    compares instants, except during the hour repeated when daylight saving time ends:
+    a row's time there reads as its first occurrence (docs/api.md, Open311). Times are
+    compared as `HH:MM:SS[.ffffff]` text, which sorts as they do on every engine (Spark
+    has no time type and keeps them as that text).
+    """
+    day = exp.Cast(
+        this=exp.Literal.string(moment.date().isoformat()), to=exp.DataType.build("date")
+    )
+    time = moment.time().replace(tzinfo=None).isoformat()
+    # Engines write a fraction of a second without trailing zeros (`12:59:00.5`).
+    time = time.rstrip("0").rstrip(".") if "." in time else time
+    requested = requested_time(fields)
+    strictly = exp.GT if operator is exp.GTE else exp.LT
+    return exp.or_(
+        strictly(this=column("created_date"), expression=day),
+        exp.and_(
+            exp.EQ(this=column("created_date"), expression=day.copy()),
+            operator(this=requested, expression=exp.Literal.string(time)),
+        ),
+    )
+
+
+def service_conditions(parameters: dict[str, str]) -> list[exp.Expr]:
+    codes = split_list(parameters.get("service_code"))
+    if not codes:
+        return []
+    known = service_names()
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise Open311Error(
+            f"service_code {unknown[0]!r} is not one of services.json; "
+            "give codes from services.json, separated by commas."
+        )
+    names = [name for code in codes for name in known[code]]
+    return [column("type").isin(*map(exp.Literal.string, names))]
+
+
+def status_conditions(status: exp.Expr, parameters: dict[str, str]) -> list[exp.Expr]:
+    wanted = {word.lower() for word in split_list(parameters.get("status"))}
+    if not wanted:
+        return []
+    unknown = sorted(wanted - {"open", "closed"})
+    if unknown:
+        raise Open311Error(
+            f"status {unknown[0]!r} is not a GeoReport status; give open, closed or both "
+            "separated by a comma."
+        )
+    return [status.copy().isin(*map(exp.Literal.string, sorted(wanted)))]
+
+
 def georeport_request(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
-    requested = dt.datetime.combine(row["created_date"], row.get("created_time") or dt.time(0))
+    """Return one dataset row as a GeoReport v2 request, without any withheld field."""
+    created_time = row.get("created_time") or dt.time(0)
+    if isinstance(created_time, str):  # Spark's text times (`requested_time`)
+        created_time = dt.time.fromisoformat(created_time)
+    requested = dt.datetime.combine(row["created_date"], created_time)
     closed = row.get("closed_date")
-    is_open = str(row["status"]).upper() == "OPEN"
+    is_closed = row["open311_status"] == "closed"
     result: dict[str, Any] = {
         "service_request_id": str(row["case_id"]),
-        "status": "open" if is_open else "closed",
+        "status": row["open311_status"],
+        "status_notes": None if row["status"] is None else str(row["status"]),
         "service_name": row["type"],
-        "service_code": slugify(row["type"]),
-        "description": row.get("detail"),
-        "agency_responsible": row.get("department"),
+        "service_code": slugify(row["type"] or ""),
         "requested_datetime": requested.replace(tzinfo=zone).isoformat(),
+        # A closed date has no time of day: the request reads as closed at the start of it.
         "updated_datetime": (
             dt.datetime.combine(closed, dt.time(0)).replace(tzinfo=zone).isoformat()
-            if closed and not is_open
+            if closed and is_closed
             else None
         ),
-        "zipcode": None if row.get("zip_code") is None else str(row["zip_code"]),
-        "lat": row.get("latitude"),
-        "long": row.get("longitude"),
     }
+    # Each further field only when its column is public (`row` holds public columns only).
+    sources = {
+        "description": "detail",
+        "agency_responsible": "department",
+        "address": "street_address",
+        "zipcode": "zip_code",
+        "lat": "latitude",
+        "long": "longitude",
+    }
+    for key, column in sources.items():
+        if column in row:
+            value = row[column]
+            result[key] = str(value) if value is not None and key == "zipcode" else value
     return result
 
 
-def parse_datetime(raw: str | None, name: str) -> dt.datetime | None:
-    if not raw:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise Open311Error(
-            f"{name} {raw!r} is not a W3C date-time such as 2025-01-31T00:00:00-06:00."
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=CityProfile.current().zone)
+def xml_document(root: str, payload: Any) -> bytes:
+    """Return `payload` as GeoReport v2 XML under the element `root`."""
+    return ET.tostring(xml_element(root, payload), encoding="utf-8", xml_declaration=True)
+
+
+def xml_element(tag: str, value: Any) -> ET.Element:
+    element = ET.Element(tag)
+    if isinstance(value, dict):
+        element.extend(xml_element(key, item) for key, item in value.items())
+    elif isinstance(value, list):
+        element.extend(xml_element(XML_ITEMS[tag], item) for item in value)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = NOT_XML.sub("\ufffd", str(value))
+    return element

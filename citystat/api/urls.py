@@ -32,11 +32,22 @@ urlpatterns = [
     path("downloads/<slug:slug>/datapackage.json", views.datapackage, name="datapackage"),
     path("api/3/action/<slug:action>", views.ckan_action, name="ckan-action-3"),
     path("api/action/<slug:action>", views.ckan_action, name="ckan-action"),
-    path("open311/v2/discovery.json", views.open311_discovery, name="open311-discovery"),
-    path("open311/v2/services.json", views.open311_services, name="open311-services"),
-    path("open311/v2/requests.json", views.open311_requests, name="open311-requests"),
+    # Every Open311 path ends in .json or .xml; the view refuses other formats itself so
+    # that a client gets GeoReport's error body rather than Django's 404 page.
     path(
-        "open311/v2/requests/<slug:identifier>.json",
+        "open311/v2/discovery.<str:extension>",
+        views.open311_discovery,
+        name="open311-discovery",
+    ),
+    path("open311/v2/services.<str:extension>", views.open311_services, name="open311-services"),
+    path(
+        "open311/v2/services/<slug:code>.<str:extension>",
+        views.open311_service,
+        name="open311-service",
+    ),
+    path("open311/v2/requests.<str:extension>", views.open311_requests, name="open311-requests"),
+    path(
+        "open311/v2/requests/<slug:identifier>.<str:extension>",
         views.open311_request,
         name="open311-request",
     ),

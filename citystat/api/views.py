@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -15,7 +18,14 @@ from citystat.api.ckan import ActionError, run_action
 from citystat.api.dcat import data_catalog
 from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
 from citystat.api.limits import api_rate_limited
-from citystat.api.open311 import Open311Error, find_requests, services
+from citystat.api.open311 import FORMATS as OPEN311_FORMATS
+from citystat.api.open311 import (
+    Open311Error,
+    find_requests,
+    service_definition,
+    services,
+    xml_document,
+)
 from citystat.api.soda import (
     csv_text,
     find_public_dataset,
@@ -148,64 +158,101 @@ def ckan_parameters(request: HttpRequest) -> dict:
     return parameters
 
 
-def open311_response(payload: Any, status: int = 200) -> JsonResponse:
-    response = JsonResponse(payload, status=status, safe=False)
+def open311_response(payload: Any, root: str, extension: str, status: int = 200) -> HttpResponse:
+    """Answer GeoReport v2 JSON, or its XML under the element `root` for `.xml`."""
+    if extension == "xml":
+        response = HttpResponse(
+            xml_document(root, payload), content_type="text/xml; charset=utf-8", status=status
+        )
+    else:
+        response = JsonResponse(payload, status=status, safe=False)
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
-def open311_error(error: Open311Error) -> JsonResponse:
-    return open311_response([{"code": error.status, "description": str(error)}], error.status)
+def open311_error(error: Open311Error, extension: str) -> HttpResponse:
+    errors = [{"code": error.status, "description": str(error)}]
+    return open311_response(errors, "errors", extension, error.status)
 
 
-@api_rate_limited
-@require_safe
-def open311_discovery(request: HttpRequest) -> JsonResponse:
+def open311_endpoint(
+    root: str,
+) -> Callable[[Callable[..., Any]], Callable[..., HttpResponseBase]]:
+    """Serve a view's payload as GeoReport v2 JSON or XML, and any refusal as its errors.
+
+    The API only reads: POST, PUT, DELETE and the rest get GeoReport's 403 error body in
+    the format asked for, never Django's CSRF page or an empty 405.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., HttpResponseBase]:
+        @csrf_exempt
+        @api_rate_limited
+        @functools.wraps(view)
+        def wrapper(
+            request: HttpRequest, *args: Any, extension: str, **kwargs: Any
+        ) -> HttpResponse:
+            if extension not in OPEN311_FORMATS:
+                refusal = Open311Error(
+                    f"format {extension!r} is not offered; end the path in .json or .xml.", 404
+                )
+                return open311_error(refusal, "json")
+            if request.method not in ("GET", "HEAD"):
+                refusal = Open311Error(
+                    f"{request.method} is refused: this GeoReport v2 server only reads "
+                    "(GET); it takes no new or changed service requests.",
+                    403,
+                )
+                return open311_error(refusal, extension)
+            try:
+                return open311_response(view(request, *args, **kwargs), root, extension)
+            except Open311Error as error:
+                return open311_error(error, extension)
+
+        return wrapper
+
+    return decorate
+
+
+@open311_endpoint("discovery")
+def open311_discovery(request: HttpRequest) -> dict[str, Any]:
     city = CityProfile.current()
-    return open311_response(
-        {
-            "changeset": city.updated_at.isoformat() if city.pk else "",
-            "contact": city.website or city.name,
-            "key_service": "",
-            "endpoints": [
-                {
-                    "specification": "http://wiki.open311.org/GeoReport_v2",
-                    "url": request.build_absolute_uri("/open311/v2"),
-                    "changeset": city.updated_at.isoformat() if city.pk else "",
-                    "type": "production",
-                    "formats": ["application/json"],
-                }
-            ],
-        }
-    )
+    changeset = city.updated_at.isoformat() if city.pk else ""
+    return {
+        "changeset": changeset,
+        "contact": city.website or city.name,
+        "key_service": "",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": request.build_absolute_uri("/open311/v2"),
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
 
 
-@api_rate_limited
-@require_safe
-def open311_services(request: HttpRequest) -> JsonResponse:
-    try:
-        return open311_response(services())
-    except Open311Error as error:
-        return open311_error(error)
+@open311_endpoint("services")
+def open311_services(request: HttpRequest) -> list[dict[str, Any]]:
+    return services()
 
 
-@api_rate_limited
-@require_safe
-def open311_requests(request: HttpRequest) -> JsonResponse:
-    try:
-        return open311_response(find_requests(request.GET.dict()))
-    except Open311Error as error:
-        return open311_error(error)
+@open311_endpoint("service_definition")
+def open311_service(request: HttpRequest, code: str) -> dict[str, Any]:
+    return service_definition(code)
 
 
-@api_rate_limited
-@require_safe
-def open311_request(request: HttpRequest, identifier: str) -> JsonResponse:
+@open311_endpoint("service_requests")
+def open311_requests(request: HttpRequest) -> list[dict[str, Any]]:
+    # A parameter given twice counts twice (`status=open&status=closed`), as a comma list.
+    return find_requests({key: ",".join(values) for key, values in request.GET.lists()})
+
+
+@open311_endpoint("service_requests")
+def open311_request(request: HttpRequest, identifier: str) -> list[dict[str, Any]]:
     """Return one request as GeoReport v2 does: an array of one element."""
-    try:
-        found = find_requests({"service_request_id": identifier})
-    except Open311Error as error:
-        return open311_error(error)
+    found = find_requests({"service_request_id": identifier})
     if not found:
-        return open311_error(Open311Error(f"no service request {identifier!r}.", 404))
-    return open311_response(found[:1])
+        raise Open311Error(f"no service request {identifier!r}.", 404)
+    return found[:1]
