@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 
 from citystat.catalog.ingest import IngestError, ingest
@@ -155,3 +158,29 @@ def test_a_two_digit_year_after_the_sample_still_reads_as_this_century(
         "2020-01-08",
         "2020-01-09",
     ]
+
+
+def test_a_50000_column_header_with_repeats_is_refused_quickly_in_one_short_sentence(
+    live, tmp_path
+):
+    names = [f"c{number % 25_000}" for number in range(50_000)]
+    path = write(tmp_path, ",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    started = time.perf_counter()
+    message = refused(live, path)
+    assert time.perf_counter() - started < 5
+    assert "25000 column name(s) appear more than once ('c0', 'c1', 'c10'" in message
+    assert "and 24,995 more" in message and len(message) < 400
+    assert published("scores") == [(1, dt.date(2020, 1, 7), 3.0)]
+
+
+def test_a_50000_column_file_of_unknown_columns_is_refused_quickly_in_one_short_sentence(
+    live, tmp_path
+):
+    names = ["id", "opened", "score", *(f"extra{number}" for number in range(50_000))]
+    path = write(tmp_path, ",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    started = time.perf_counter()
+    message = refused(live, path)
+    assert time.perf_counter() - started < 5
+    assert "50,000 unknown column(s) 'extra0', 'extra1'" in message and len(message) < 1500
+    report = live.versions.order_by("-number").first().report
+    assert len(report["columns"]) == 40 and len(report["unknown"]) == 40
