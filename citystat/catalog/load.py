@@ -29,6 +29,7 @@ from citystat.catalog.schema import date_formats, primary_key, typed_column, uni
 from citystat.catalog.sources import Source, few_names
 from citystat.catalog.warehouse import quote_identifier
 from citystat.lib.errors import CitystatError
+from citystat.lib.sizes import human_size
 
 ProgressCallback = Callable[[float], None]
 REJECT_MARKER = "citystat-reject"
@@ -84,6 +85,9 @@ class Load:
         started = time.perf_counter()
         with self.connection() as connection:
             planned = self.plan(connection, source)
+            if source.kind == "parquet":
+                # Parquet gives its row count in its footer: refuse a bomb before reading it.
+                self.check_expansion(source, parquet_rows(connection, source.path))
             self.outcome.timings["header"] = round(time.perf_counter() - started, 3)
             step = time.perf_counter()
             try:
@@ -308,6 +312,26 @@ class Load:
         )
         os.replace(self.merged, self.staging)
 
+    def check_expansion(self, source: Source, rows: int) -> None:
+        """Refuse a file whose rows × columns exceed CITYSTAT_MAX_EXPANSION × its size.
+
+        Every value costs at least one byte once written as CSV (an export, an API answer),
+        so rows × columns is the least the file decodes to. A text file can never exceed
+        its own size that way; a Parquet file of repeated values can, a thousandfold.
+        """
+        limit = settings.CITYSTAT_MAX_EXPANSION
+        size = source.path.stat().st_size
+        decoded = rows * len(self.fields)
+        if decoded <= limit * max(size, 1):
+            return
+        raise IngestError(
+            f"{self.where(source)}: the {human_size(size)} file decodes to {rows:,} rows × "
+            f"{len(self.fields)} columns, at least {human_size(decoded)} as text, more than "
+            f"CITYSTAT_MAX_EXPANSION={limit} times its size. Nothing was published; check the "
+            "file, or raise CITYSTAT_MAX_EXPANSION if data this repetitive is expected.",
+            {"rows_read": rows, "file_bytes": size, "decoded_bytes": decoded},
+        )
+
     def refuse_if_over_budget(self, source: Source) -> None:
         rejected = self.outcome.rows_rejected
         if rejected <= self.max_rejects:
@@ -374,6 +398,7 @@ class Load:
 
 
 def parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Return a Parquet file's row count, read from its footer (no row is decoded)."""
     found = connection.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
     return int(found[0]) if found else 0
 

@@ -37,7 +37,9 @@ def test_each_row_is_a_point_feature_with_its_public_fields(client, requests_dat
 
 def test_the_soql_parameters_apply_and_withheld_columns_stay_out(client, requests_dataset):
     everything = features(client, "$where=status='OPEN'")
-    as_json = json.loads(client.get("/resource/service-requests.json?$where=status='OPEN'").getvalue())
+    as_json = json.loads(
+        client.get("/resource/service-requests.json?$where=status='OPEN'").getvalue()
+    )
     assert len(everything) == len(as_json) > 0
     assert all(f["properties"]["status"] == "OPEN" for f in everything)
     assert "street_address" not in json.dumps(everything)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import DatasetVersion
+from citystat.lib.sizes import human_size
 
 from .conftest import published, write
 
@@ -184,3 +187,26 @@ def test_a_50000_column_file_of_unknown_columns_is_refused_quickly_in_one_short_
     assert "50,000 unknown column(s) 'extra0', 'extra1'" in message and len(message) < 1500
     report = live.versions.order_by("-number").first().report
     assert len(report["columns"]) == 40 and len(report["unknown"]) == 40
+
+
+def test_a_parquet_file_that_decodes_to_far_more_than_its_size_is_refused(live, tmp_path):
+    path = tmp_path / "bomb.parquet"
+    rows = 300_000
+    pq.write_table(pa.table({"id": pa.repeat(1, rows), "score": pa.repeat(2.0, rows)}), path)
+    size = path.stat().st_size
+    message = refused(live, path)
+    assert (
+        f"file {path}: the {human_size(size)} file decodes to 300,000 rows × 3 columns" in message
+    )
+    assert "at least 900.0 kB as text, more than CITYSTAT_MAX_EXPANSION=200 times" in message
+    assert published("scores") == [(1, dt.date(2020, 1, 7), 3.0)]
+    assert live.versions.order_by("-number").first().status == DatasetVersion.Status.FAILED
+
+
+def test_the_expansion_limit_is_a_setting(live, tmp_path, settings):
+    settings.CITYSTAT_MAX_EXPANSION = 1_000_000_000
+    path = tmp_path / "repetitive.parquet"
+    rows = 300_000
+    pq.write_table(pa.table({"id": pa.repeat(1, rows), "score": pa.repeat(2.0, rows)}), path)
+    message = refused(live, path)
+    assert "CITYSTAT_MAX_EXPANSION" not in message and "already used earlier" in message

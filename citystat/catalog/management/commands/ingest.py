@@ -7,6 +7,7 @@ from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.presets import PRESETS, UnknownPreset, preset
 from citystat.catalog.sources import ENCODINGS
 from citystat.lib.progress import fraction_progress
+from citystat.lib.sizes import human_size
 
 
 def parse_column_map(pairs: list[str]) -> dict[str, str]:
@@ -54,12 +55,7 @@ def size_note(source: str) -> str:
     path = Path(source).expanduser()
     if "://" in source or not path.is_file():
         return ""
-    size = float(path.stat().st_size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f" ({size:,.0f} {unit})" if unit == "B" else f" ({size:,.1f} {unit})"
-        size /= 1000
-    return ""
+    return f" ({human_size(path.stat().st_size)})"
 
 
 def report_lines(version: DatasetVersion) -> list[str]:
