@@ -22,7 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from citystat.catalog import engines, versions, warehouse
+from citystat.catalog import engines, uploads, versions, warehouse
 from citystat.catalog.load import IngestError, Load, ProgressCallback, first_line
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.schema import SchemaError, primary_key, validate_schema
@@ -64,18 +64,23 @@ def ingest(
         )
     try:
         with versions.dataset_lock(dataset):
-            return load_locked(
-                dataset,
-                label,
-                fields,
-                mode,
-                max_rejects,
-                progress,
-                mapping={**dataset.column_map, **(column_map or {})},
-                ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
-                encoding=encoding,
-                started_by=started_by,
-            )
+            try:
+                return load_locked(
+                    dataset,
+                    label,
+                    fields,
+                    mode,
+                    max_rejects,
+                    progress,
+                    mapping={**dataset.column_map, **(column_map or {})},
+                    ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
+                    encoding=encoding,
+                    started_by=started_by,
+                )
+            finally:
+                # A failed load's upload goes at once, a pruned version's with it (#16).
+                with contextlib.suppress(OSError):
+                    uploads.prune_uploads(dataset)
     except versions.VersionError as error:
         raise IngestError(str(error)) from None
 
