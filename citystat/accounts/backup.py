@@ -25,7 +25,8 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,15 @@ def add_folder(archive: tarfile.TarFile, folder: Path | None, name: str) -> int:
     return count
 
 
+@contextmanager
+def removed_on_failure(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
 def create_backup(output: Path) -> dict[str, Any]:
     """Write the archive to `output` (atomically) and return its manifest."""
     output = output.expanduser()
@@ -198,7 +208,9 @@ def create_backup(output: Path) -> dict[str, Any]:
             # Loads caught in progress, recorded as failed in the archived database.
             "loads_left_out": in_progress,
         }
+        # A backup that fails half-way (a full disk) leaves no partial archive behind.
         with (
+            removed_on_failure(partial),
             open(partial, "wb") as raw,
             zstandard.ZstdCompressor(level=10).stream_writer(raw) as compressed,
             tarfile.open(fileobj=compressed, mode="w|") as archive,

@@ -28,6 +28,7 @@ from citystat.catalog.rejects import (
 from citystat.catalog.schema import date_formats, primary_key, typed_column, unique_keys
 from citystat.catalog.sources import Source, few_names
 from citystat.catalog.warehouse import quote_identifier
+from citystat.lib.disk import disk_problem
 from citystat.lib.errors import CitystatError
 from citystat.lib.sizes import human_size
 
@@ -418,7 +419,14 @@ def durable_replace(staging: Path, target: Path) -> None:
 
 
 def read_failure(where: str, error: duckdb.Error) -> str:
-    """Turn DuckDB's read error into one sentence naming the line and what to do."""
+    """Turn DuckDB's read error into one sentence naming the line and what to do.
+
+    Raise DiskProblem instead when the disk is full or read-only: the staging file is
+    written in the same statement that reads the source, and the source is not to blame.
+    """
+    problem = disk_problem(error, settings.CITYSTAT_HOME)
+    if problem is not None:
+        raise problem from None
     text = str(error)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     reason = first_line(error)

@@ -80,6 +80,11 @@ def fail_loads_in_snapshot(snapshot: sqlite3.Connection) -> list[str]:
     """Mark the loads a backup caught running as failed in its SQLite copy; name them."""
     versions_table = DatasetVersion._meta.db_table
     datasets_table = Dataset._meta.db_table
+    migrated = snapshot.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [versions_table]
+    ).fetchone()
+    if not migrated:
+        return []  # a database `citystat migrate` has not set up yet has no loads
     caught = snapshot.execute(
         f'select d.slug, v.number from "{versions_table}" v '
         f'join "{datasets_table}" d on d.id = v.dataset_id where v.status = ?',

@@ -1,11 +1,13 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.catalog.ingest import MODES, IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.presets import PRESETS, UnknownPreset, preset
 from citystat.catalog.sources import ENCODINGS
+from citystat.lib.disk import disk_errors
 from citystat.lib.progress import fraction_progress
 from citystat.lib.sizes import human_size
 
@@ -93,7 +95,10 @@ class Command(BaseCommand):
         dataset = dataset_for(slug, options["preset"])
         column_map = parse_column_map(options["map"])
         label = f"Loading {slug}{size_note(source)}"
-        with fraction_progress(label, enabled=options["verbosity"] > 0) as advance:
+        with (
+            disk_errors(settings.CITYSTAT_HOME),
+            fraction_progress(label, enabled=options["verbosity"] > 0) as advance,
+        ):
             try:
                 version = ingest(
                     dataset,
