@@ -424,9 +424,9 @@ def read_failure(where: str, error: duckdb.Error) -> str:
     Raise DiskProblem instead when the disk is full or read-only: the staging file is
     written in the same statement that reads the source, and the source is not to blame.
     """
-    problem = disk_problem(error, settings.CITYSTAT_HOME)
-    if problem is not None:
-        raise problem from None
+    disk = disk_problem(error, settings.CITYSTAT_HOME)
+    if disk is not None:
+        raise disk from None
     text = str(error)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     reason = first_line(error)

@@ -98,9 +98,9 @@ def fail_loads_in_snapshot(snapshot: sqlite3.Connection) -> list[str]:
     return [f"{slug} v{number}" for slug, number in caught]
 
 
-def fail_loads_after_restore() -> int:
+def fail_loads_after_restore() -> None:
     """Mark as failed every load a restored database still shows running (none runs yet)."""
-    return DatasetVersion.objects.filter(status=Status.LOADING).update(
+    DatasetVersion.objects.filter(status=Status.LOADING).update(
         status=Status.FAILED, finished_at=timezone.now(), report={"message": LEFT_OUT_OF_BACKUP}
     )
 
