@@ -273,10 +273,6 @@ def geojson_chunks(result: SodaResult) -> Iterator[bytes]:
     return json_array(features, head='{"type": "FeatureCollection", "features": [', tail="]}")
 
 
-def geojson_collection(result: SodaResult) -> dict[str, Any]:
-    return json.loads(b"".join(geojson_chunks(result)))
-
-
 def csv_chunks(result: SodaResult) -> Iterator[bytes]:
     """Write the header, then the rows in chunks, as Socrata's CSV does."""
     buffer = io.StringIO()
@@ -291,10 +287,6 @@ def csv_chunks(result: SodaResult) -> Iterator[bytes]:
         buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode()
-
-
-def csv_text(result: SodaResult) -> str:
-    return b"".join(csv_chunks(result)).decode()
 
 
 def within_budget(chunks: Iterator[bytes], budget: QueryBudget, what: str) -> Iterator[bytes]:
