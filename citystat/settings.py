@@ -150,6 +150,10 @@ CITYSTAT_WAREHOUSE_FILES = env_str("CITYSTAT_WAREHOUSE_FILES", str(CITYSTAT_HOME
 CITYSTAT_KEEP_VERSIONS = env_int("CITYSTAT_KEEP_VERSIONS", 3, minimum=2)
 # DuckDB's memory ceiling for one load; beyond it the load spills to disk.
 CITYSTAT_LOAD_MEMORY = env_str("CITYSTAT_LOAD_MEMORY", "2GB")
+# A load is refused when its rows × columns exceed this many times the file's size in
+# bytes (catalog.load.Load.check_expansion): a 97 kB Parquet file of 20 million repeated
+# rows would otherwise become gigabytes of warehouse, exports and API answers.
+CITYSTAT_MAX_EXPANSION = env_int("CITYSTAT_MAX_EXPANSION", 200, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

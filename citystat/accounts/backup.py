@@ -6,6 +6,11 @@ The database is copied first, as one consistent snapshot while the site keeps se
 after it: its version files are immutable, so every file the snapshot's published
 versions point at is already complete. A load that publishes in between only adds a file
 the snapshot does not know about.
+
+A load in progress is left out (#16, Low 16): hidden files and folders (its staging file,
+DuckDB's spill folder, the load lock) are never archived, and the apps' hooks below mark
+its `loading` row as failed, in the SQLite copy before it is archived and in any
+restored database, so a restore never shows a half load.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,14 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 POSTGRES_FILE = "database.pgdump"
+
+
+# Filled in by the apps above accounts from their AppConfig.ready() (accounts may not
+# import them; citystat/catalog/apps.py). A snapshot hook gets the SQLite copy about to be
+# archived and returns one line per row it changed, for the manifest; a restore hook runs
+# once the restored database is migrated.
+snapshot_hooks: list[Callable[[sqlite3.Connection], list[str]]] = []
+restore_hooks: list[Callable[[], None]] = []
 
 
 class BackupError(CitystatError):
@@ -137,15 +152,40 @@ def dump_database(folder: Path) -> str:
     raise BackupError(f"cannot back up a {connection.vendor} database; use SQLite or PostgreSQL.")
 
 
+def clean_snapshot(path: Path) -> list[str]:
+    """Run the snapshot hooks on the SQLite copy at `path`; return what they changed."""
+    snapshot = sqlite3.connect(path)
+    try:
+        changed = [line for hook in snapshot_hooks for line in hook(snapshot)]
+        snapshot.commit()
+    finally:
+        snapshot.close()
+    return changed
+
+
+def is_hidden(path: Path, folder: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
 def add_folder(archive: tarfile.TarFile, folder: Path | None, name: str) -> int:
+    """Archive the files under `folder`, leaving out hidden ones (work in progress)."""
     if folder is None or not folder.is_dir():
         return 0
     count = 0
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and not is_hidden(path, folder):
             archive.add(path, arcname=f"{name}/{path.relative_to(folder).as_posix()}")
             count += 1
     return count
+
+
+@contextmanager
+def removed_on_failure(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def create_backup(output: Path) -> dict[str, Any]:
@@ -154,6 +194,9 @@ def create_backup(output: Path) -> dict[str, Any]:
     partial = output.with_name(output.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="citystat-backup-") as scratch:
         database_file = dump_database(Path(scratch))
+        in_progress = (
+            clean_snapshot(Path(scratch) / database_file) if database_file == SQLITE_FILE else []
+        )
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "citystat_version": citystat_version(),
@@ -162,8 +205,12 @@ def create_backup(output: Path) -> dict[str, Any]:
             "migrations": applied_migrations(),
             "settings": settings_fingerprint(),
             "warehouse": "files" if warehouse_folder() is not None else "external",
+            # Loads caught in progress, recorded as failed in the archived database.
+            "loads_left_out": in_progress,
         }
+        # A backup that fails half-way (a full disk) leaves no partial archive behind.
         with (
+            removed_on_failure(partial),
             open(partial, "wb") as raw,
             zstandard.ZstdCompressor(level=10).stream_writer(raw) as compressed,
             tarfile.open(fileobj=compressed, mode="w|") as archive,
@@ -269,6 +316,8 @@ def restore_backup(archive_path: Path, *, replace: bool = False) -> dict[str, An
         replace_folder(folder / "warehouse", warehouse_folder())
         replace_folder(folder / "media", Path(settings.MEDIA_ROOT))
     call_command("migrate", interactive=False, verbosity=0)
+    for hook in restore_hooks:
+        hook()
     return manifest
 
 

@@ -7,6 +7,11 @@ import datetime as dt
 import decimal
 import hashlib
 import io
+import itertools
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +20,11 @@ from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
 
+# One answer's whole time: running the query and writing every byte of it (issue #16).
 QUERY_SECONDS = 10.0
+# Rows written per chunk of a streamed answer; the time budget is checked between chunks.
+BATCH_ROWS = 2_000
+logger = logging.getLogger(__name__)
 ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 SODA_TYPES = {
     "string": "text",
@@ -27,6 +36,37 @@ SODA_TYPES = {
     "datetime": "floating_timestamp",
     "time": "text",
 }
+
+
+class QueryBudget:
+    """The time one SODA answer may take, from the start of its query to its last byte.
+
+    Writing 50,000 rows as JSON can take longer than the query itself, so the writing is
+    counted too: a worker is never held past `seconds` by one answer.
+    """
+
+    def __init__(self, seconds: float | None = None, clock: Callable[[], float] = time.monotonic):
+        self.seconds = QUERY_SECONDS if seconds is None else seconds
+        self.clock = clock
+        self.deadline = clock() + self.seconds
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock()
+
+    def spent(self) -> bool:
+        return self.remaining() <= 0
+
+
+class AnswerCutShort(Exception):
+    """The time budget ran out while an answer was being sent; the stream is aborted."""
+
+
+def timeout_error(budget: QueryBudget) -> SoqlError:
+    return SoqlError(
+        f"the query ran longer than {budget.seconds:g} seconds; narrow it with $where "
+        "or ask for fewer rows with $limit.",
+        "query.execution.timeout",
+    )
 
 
 @dataclass
@@ -56,24 +96,32 @@ def find_public_dataset(identifier: str) -> Dataset | None:
     return next((d for d in public if four_by_four(d.slug) == identifier), None)
 
 
-def run_query(dataset: Dataset, parameters: dict[str, str]) -> SodaResult:
-    """Compile and run the query, with a time limit; raise SoqlError for any refusal."""
+def run_query(
+    dataset: Dataset, parameters: dict[str, str], budget: QueryBudget | None = None
+) -> SodaResult:
+    """Compile and run the query within `budget`; raise SoqlError for any refusal."""
+    budget = budget or QueryBudget()
     columns = columns_from_schema(dataset.fields)
     key = [name for name in primary_key(dataset.table_schema) if name in columns]
     with engines.open_session() as session:
         relation = session.sql_table(dataset.slug)
         compiled = compile_query(parameters, columns, relation, key, session.engine.dialect)
-        return execute(compiled, columns, session)
+        return execute(compiled, columns, session, budget)
 
 
-def execute(compiled: CompiledQuery, columns: dict, session: engines.Session) -> SodaResult:
+def execute(
+    compiled: CompiledQuery,
+    columns: dict,
+    session: engines.Session,
+    budget: QueryBudget | None = None,
+) -> SodaResult:
+    budget = budget or QueryBudget()
+    if budget.spent():
+        raise timeout_error(budget)
     try:
-        result = session.query(compiled.sql, timeout=QUERY_SECONDS)
+        result = session.query(compiled.sql, timeout=budget.remaining())
     except engines.QueryTimeout:
-        raise SoqlError(
-            f"the query ran longer than {QUERY_SECONDS:.0f} seconds; narrow it with $where.",
-            "query.execution.timeout",
-        ) from None
+        raise timeout_error(budget) from None
     except engines.QueryFailed as error:
         # The compiled SQL is ours and safe to describe by kind, never by its text.
         raise SoqlError(
@@ -150,22 +198,64 @@ def column_writer(values: Any) -> Any:
 
 def json_rows(result: SodaResult) -> list[dict[str, Any]]:
     """Return rows as objects keyed by field name, leaving out null fields like Socrata."""
+    write = json_row_writer(result)
+    return [write(row) for row in result.rows]
+
+
+def json_row_writer(result: SodaResult) -> Callable[[tuple], dict[str, Any]]:
+    """Return the function that turns one row of `result` into its JSON object."""
     writers = [
         column_writer(row[index] for row in result.rows) for index in range(len(result.names))
     ]
     columns = list(zip(result.names, writers, strict=True))
-    return [
-        {
+
+    def write(row: tuple) -> dict[str, Any]:
+        return {
             name: write(value)
             for (name, write), value in zip(columns, row, strict=True)
             if value is not None
         }
-        for row in result.rows
-    ]
+
+    return write
 
 
-def geojson_collection(result: SodaResult) -> dict[str, Any]:
-    """Return rows as a GeoJSON FeatureCollection, as Socrata's .geojson does.
+def batches(rows: list[tuple]) -> Iterator[list[tuple]]:
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield rows[start : start + BATCH_ROWS]
+
+
+def json_array(items: Iterator[list[Any]], head: str = "[", tail: str = "]") -> Iterator[bytes]:
+    """Write a JSON array one batch of items at a time, as json.dumps would write it whole."""
+    separator = head
+    for batch in items:
+        if batch:
+            yield (separator + json.dumps(batch)[1:-1]).encode()
+            separator = ", "
+    yield ((head if separator == head else "") + tail).encode()
+
+
+def json_chunks(result: SodaResult) -> Iterator[bytes]:
+    """Write the answer as Socrata's JSON array of row objects, in chunks."""
+    write = json_row_writer(result)
+    return json_array([write(row) for row in batch] for batch in batches(result.rows))
+
+
+def geojson_feature(names: list[str], point: tuple[int, int] | None, row: tuple) -> dict:
+    geometry = None
+    if point is not None:
+        latitude, longitude = row[point[0]], row[point[1]]
+        if latitude is not None and longitude is not None:
+            geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
+    properties = {
+        name: None if value is None else soda_value(value)
+        for name, value in zip(names, row, strict=True)
+        if point is None or name not in ("latitude", "longitude")
+    }
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def geojson_chunks(result: SodaResult) -> Iterator[bytes]:
+    """Write rows as a GeoJSON FeatureCollection, as Socrata's .geojson does, in chunks.
 
     A row's point comes from its `latitude` and `longitude` (when the query selected
     them); the other fields are the feature's properties. A row without a point keeps its
@@ -177,29 +267,71 @@ def geojson_collection(result: SodaResult) -> dict[str, Any]:
         if {"latitude", "longitude"} <= set(names)
         else None
     )
-    features = []
-    for row in result.rows:
-        geometry = None
-        if point is not None:
-            latitude, longitude = row[point[0]], row[point[1]]
-            if latitude is not None and longitude is not None:
-                geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
-        properties = {
-            name: None if value is None else soda_value(value)
-            for name, value in zip(names, row, strict=True)
-            if point is None or name not in ("latitude", "longitude")
-        }
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
+    features = (
+        [geojson_feature(names, point, row) for row in batch] for batch in batches(result.rows)
+    )
+    return json_array(features, head='{"type": "FeatureCollection", "features": [', tail="]}")
 
 
-def csv_text(result: SodaResult) -> str:
+def csv_chunks(result: SodaResult) -> Iterator[bytes]:
+    """Write the header, then the rows in chunks, as Socrata's CSV does."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(result.names)
-    for row in result.rows:
-        writer.writerow(["" if value is None else soda_value(value) for value in row])
-    return buffer.getvalue()
+    for batch in batches(result.rows):
+        writer.writerows(
+            ["" if value is None else soda_value(value) for value in row] for row in batch
+        )
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def within_budget(chunks: Iterator[bytes], budget: QueryBudget, what: str) -> Iterator[bytes]:
+    """Yield `chunks` while the budget lasts; past it, log and raise AnswerCutShort.
+
+    Raising mid-stream makes the server drop the connection without ending the chunked
+    body, so a client sees a cut-off, invalid document and never a short answer that
+    looks whole.
+    """
+    sent = 0
+    for chunk in chunks:
+        if budget.spent():
+            logger.warning(
+                "SODA answer %s cut short: the %g-second budget ran out after %d bytes",
+                what,
+                budget.seconds,
+                sent,
+            )
+            raise AnswerCutShort(f"{what}: the {budget.seconds:g}-second budget ran out")
+        sent += len(chunk)
+        yield chunk
+
+
+# How each extension of /resource/{id}.{ext} is written, and its content type.
+ANSWERS: dict[str, tuple[Callable[[SodaResult], Iterator[bytes]], str]] = {
+    "json": (json_chunks, "application/json"),
+    "csv": (csv_chunks, "text/csv; charset=utf-8"),
+    "geojson": (geojson_chunks, "application/vnd.geo+json"),
+}
+
+
+def answer_stream(
+    result: SodaResult, extension: str, budget: QueryBudget, what: str
+) -> Iterator[bytes]:
+    """Return the answer's chunks, its first already written; raise SoqlError if too late.
+
+    The first chunk is written before any byte is sent, so an answer whose budget runs
+    out by then is still refused with Socrata's timeout error instead of a cut stream.
+    """
+    write = ANSWERS[extension][0]
+    chunks = write(result)
+    first = next(chunks)
+    if budget.spent():
+        raise timeout_error(budget)
+    return itertools.chain([first], within_budget(chunks, budget, what))
 
 
 def view_metadata(dataset: Dataset) -> dict[str, Any]:

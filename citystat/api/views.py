@@ -7,8 +7,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.http.response import HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -27,10 +34,10 @@ from citystat.api.open311 import (
     xml_document,
 )
 from citystat.api.soda import (
-    csv_text,
+    ANSWERS,
+    QueryBudget,
+    answer_stream,
     find_public_dataset,
-    geojson_collection,
-    json_rows,
     run_query,
     view_metadata,
 )
@@ -49,8 +56,11 @@ def not_found(identifier: str) -> JsonResponse:
 
 @api_rate_limited
 @require_safe
-def resource(request: HttpRequest, identifier: str, extension: str) -> HttpResponse:
-    """Answer a SODA 2.x query on one public dataset as JSON, CSV or GeoJSON."""
+def resource(request: HttpRequest, identifier: str, extension: str) -> HttpResponseBase:
+    """Answer a SODA 2.x query on one public dataset as JSON, CSV or GeoJSON, streamed.
+
+    Running the query and writing the answer share one time budget (soda.QueryBudget).
+    """
     dataset = find_public_dataset(identifier)
     if dataset is None:
         return not_found(identifier)
@@ -59,18 +69,15 @@ def resource(request: HttpRequest, identifier: str, extension: str) -> HttpRespo
             f"{identifier!r} has no latitude and longitude; ask for .json or .csv instead.",
             "query.soql.no-geometry",
         )
+    budget = QueryBudget()
     try:
-        result = run_query(dataset, request.GET.dict())
+        result = run_query(dataset, request.GET.dict(), budget)
+        # The log names the dataset and size, never the query (it may carry an app token).
+        what = f"{identifier}.{extension} ({len(result.rows)} rows)"
+        chunks = answer_stream(result, extension, budget, what)
     except SoqlError as error:
         return soda_error(str(error), error.code)
-    response: HttpResponse
-    if extension == "geojson":
-        response = JsonResponse(geojson_collection(result))
-        response["Content-Type"] = "application/vnd.geo+json"
-    elif extension == "csv":
-        response = HttpResponse(csv_text(result), content_type="text/csv; charset=utf-8")
-    else:
-        response = JsonResponse(json_rows(result), safe=False)
+    response = StreamingHttpResponse(chunks, content_type=ANSWERS[extension][1])
     response["X-SODA2-Fields"] = json.dumps(result.names)
     response["X-SODA2-Types"] = json.dumps(result.types)
     response["Access-Control-Allow-Origin"] = "*"

@@ -20,13 +20,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
-from citystat.catalog import engines, versions, warehouse
+from citystat.catalog import engines, uploads, versions, warehouse
 from citystat.catalog.load import IngestError, Load, ProgressCallback, first_line
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.schema import SchemaError, primary_key, validate_schema
 from citystat.catalog.sources import SourceError, open_source
+from citystat.lib.disk import disk_problem
 
 __all__ = ["MODES", "IngestError", "ingest"]
 
@@ -64,18 +66,23 @@ def ingest(
         )
     try:
         with versions.dataset_lock(dataset):
-            return load_locked(
-                dataset,
-                label,
-                fields,
-                mode,
-                max_rejects,
-                progress,
-                mapping={**dataset.column_map, **(column_map or {})},
-                ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
-                encoding=encoding,
-                started_by=started_by,
-            )
+            try:
+                return load_locked(
+                    dataset,
+                    label,
+                    fields,
+                    mode,
+                    max_rejects,
+                    progress,
+                    mapping={**dataset.column_map, **(column_map or {})},
+                    ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
+                    encoding=encoding,
+                    started_by=started_by,
+                )
+            finally:
+                # A failed load's upload goes at once, a pruned version's with it (#16).
+                with contextlib.suppress(OSError):
+                    uploads.prune_uploads(dataset)
     except versions.VersionError as error:
         raise IngestError(str(error)) from None
 
@@ -120,6 +127,14 @@ def load_locked(
         record_failure(version, message, report)
         raise IngestError(message, report) from None
     except BaseException as error:
+        problem = (
+            disk_problem(error, settings.CITYSTAT_HOME) if isinstance(error, Exception) else None
+        )
+        if problem is not None:
+            # A full or read-only disk may refuse this record too; the sentence matters more.
+            with contextlib.suppress(Exception):
+                record_failure(version, str(problem), {})
+            raise problem from None
         record_failure(version, f"the load stopped: {type(error).__name__}: {error}", {})
         raise
     version.rows_read = outcome.rows_read

@@ -26,9 +26,11 @@ from citystat.catalog.rejects import (
     typed_select,
 )
 from citystat.catalog.schema import date_formats, primary_key, typed_column, unique_keys
-from citystat.catalog.sources import Source
+from citystat.catalog.sources import Source, few_names
 from citystat.catalog.warehouse import quote_identifier
+from citystat.lib.disk import disk_problem
 from citystat.lib.errors import CitystatError
+from citystat.lib.sizes import human_size
 
 ProgressCallback = Callable[[float], None]
 REJECT_MARKER = "citystat-reject"
@@ -84,6 +86,9 @@ class Load:
         started = time.perf_counter()
         with self.connection() as connection:
             planned = self.plan(connection, source)
+            if source.kind == "parquet":
+                # Parquet gives its row count in its footer: refuse a bomb before reading it.
+                self.check_expansion(source, parquet_rows(connection, source.path))
             self.outcome.timings["header"] = round(time.perf_counter() - started, 3)
             step = time.perf_counter()
             try:
@@ -123,13 +128,7 @@ class Load:
 
     def plan(self, connection: duckdb.DuckDBPyConnection, source: Source) -> list[PlannedField]:
         """Check the header against the schema before any row is read; plan every field."""
-        try:
-            described = connection.execute(
-                f"describe select * from {source.reader}", source.reader_parameters
-            ).fetchall()
-        except duckdb.Error as error:
-            raise IngestError(read_failure(self.where(source), error)) from None
-        columns = [row[0] for row in described]
+        columns = source.columns or self.described_columns(connection, source)
         missing, planned, used = [], [], set()
         keys = set(primary_key(self.dataset.table_schema))
         for spec in self.fields:
@@ -154,15 +153,16 @@ class Load:
         if missing:
             problems.append(f"no column {', '.join(missing)}")
         if unknown:
-            problems.append(f"unknown column(s) {', '.join(repr(c) for c in unknown)}")
+            problems.append(f"{len(unknown):,} unknown column(s) {few_names(unknown)}")
         if problems:
-            shown = ", ".join(repr(c) for c in columns[:40])
             raise IngestError(
                 f"{self.where(source)}, line 1 (the header): {'; '.join(problems)}. "
-                f"The file has {shown}. Nothing was loaded. Pass --map FIELD=COLUMN for a "
-                "renamed column, add a field to the schema, or leave a column out with "
-                "--ignore COLUMN.",
-                {"columns": columns, "missing": missing, "unknown": unknown},
+                f"The file has {len(columns):,} column(s): {few_names(columns, shown=40)}. "
+                "Nothing was loaded. Pass --map FIELD=COLUMN for a renamed column, add a "
+                "field to the schema, or leave a column out with --ignore COLUMN.",
+                # The report keeps as many names as the message: a wide file's thousands of
+                # column names would otherwise be stored with every failed version.
+                {"columns": columns[:40], "missing": missing, "unknown": unknown[:40]},
             )
         preferred = self.preferred_formats(connection, source, planned)
         result = []
@@ -176,6 +176,20 @@ class Load:
                 PlannedField(spec, column, typed.expression, typed.parameters, typed.sql_type)
             )
         return result
+
+    def described_columns(self, connection: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
+        """Return the columns DuckDB finds in a Parquet or JSON file.
+
+        A CSV's header is already read (sources.read_csv_header): asking DuckDB to
+        describe a 50,000-column CSV would take half a minute before the header check.
+        """
+        try:
+            described = connection.execute(
+                f"describe select * from {source.reader}", source.reader_parameters
+            ).fetchall()
+        except duckdb.Error as error:
+            raise IngestError(read_failure(self.where(source), error)) from None
+        return [row[0] for row in described]
 
     def preferred_formats(
         self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list
@@ -299,6 +313,26 @@ class Load:
         )
         os.replace(self.merged, self.staging)
 
+    def check_expansion(self, source: Source, rows: int) -> None:
+        """Refuse a file whose rows × columns exceed CITYSTAT_MAX_EXPANSION × its size.
+
+        Every value costs at least one byte once written as CSV (an export, an API answer),
+        so rows × columns is the least the file decodes to. A text file can never exceed
+        its own size that way; a Parquet file of repeated values can, a thousandfold.
+        """
+        limit = settings.CITYSTAT_MAX_EXPANSION
+        size = source.path.stat().st_size
+        decoded = rows * len(self.fields)
+        if decoded <= limit * max(size, 1):
+            return
+        raise IngestError(
+            f"{self.where(source)}: the {human_size(size)} file decodes to {rows:,} rows × "
+            f"{len(self.fields)} columns, at least {human_size(decoded)} as text, more than "
+            f"CITYSTAT_MAX_EXPANSION={limit} times its size. Nothing was published; check the "
+            "file, or raise CITYSTAT_MAX_EXPANSION if data this repetitive is expected.",
+            {"rows_read": rows, "file_bytes": size, "decoded_bytes": decoded},
+        )
+
     def refuse_if_over_budget(self, source: Source) -> None:
         rejected = self.outcome.rows_rejected
         if rejected <= self.max_rejects:
@@ -365,6 +399,7 @@ class Load:
 
 
 def parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Return a Parquet file's row count, read from its footer (no row is decoded)."""
     found = connection.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
     return int(found[0]) if found else 0
 
@@ -384,7 +419,14 @@ def durable_replace(staging: Path, target: Path) -> None:
 
 
 def read_failure(where: str, error: duckdb.Error) -> str:
-    """Turn DuckDB's read error into one sentence naming the line and what to do."""
+    """Turn DuckDB's read error into one sentence naming the line and what to do.
+
+    Raise DiskProblem instead when the disk is full or read-only: the staging file is
+    written in the same statement that reads the source, and the source is not to blame.
+    """
+    disk = disk_problem(error, settings.CITYSTAT_HOME)
+    if disk is not None:
+        raise disk from None
     text = str(error)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     reason = first_line(error)

@@ -9,6 +9,7 @@ import csv
 import json
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -119,13 +120,24 @@ def read_csv_header(path: Path, encoding: str, label: str) -> tuple[list[str], s
         raise SourceError(
             f"{label}: is empty or has no header line; the first line must name the columns."
         )
-    repeated = sorted({name for name in header if header.count(name) > 1})
+    repeated = sorted(name for name, count in Counter(header).items() if count > 1)
     if repeated:
         raise SourceError(
-            f"{label}, line 1 (the header): column(s) {', '.join(map(repr, repeated))} "
-            "appear more than once; rename them so each column has its own name."
+            f"{label}, line 1 (the header): {len(repeated)} column name(s) appear more than "
+            f"once ({few_names(repeated)}); rename them so each column has its own name."
         )
     return header, delimiter
+
+
+def few_names(names: list[str], shown: int = 5, longest: int = 40) -> str:
+    """Return up to `shown` names, each cut to `longest` characters, and how many more.
+
+    A file may have 50,000 columns with names of any length; a message that names them
+    all is a line of hundreds of kilobytes that no one can read (#16, Low 10).
+    """
+    quoted = [repr(name if len(name) <= longest else name[:longest] + "…") for name in names]
+    more = len(names) - shown
+    return ", ".join(quoted[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def kind_of(path: Path, label: str) -> str:

@@ -7,8 +7,10 @@ every switch is one app-database transaction over files that already exist.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +23,10 @@ from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.lib.errors import CitystatError
 
 Status = DatasetVersion.Status
+LEFT_OUT_OF_BACKUP = (
+    "the load was still running when the backup was taken, so the backup does not hold "
+    "it; the published version was not changed. Load the file again."
+)
 
 
 class VersionError(CitystatError):
@@ -67,6 +73,35 @@ def clear_interrupted_loads(dataset: Dataset) -> int:
             "message": "the load stopped before it finished (the process was killed or "
             "the machine restarted); the published version was not changed."
         },
+    )
+
+
+def fail_loads_in_snapshot(snapshot: sqlite3.Connection) -> list[str]:
+    """Mark the loads a backup caught running as failed in its SQLite copy; name them."""
+    versions_table = DatasetVersion._meta.db_table
+    datasets_table = Dataset._meta.db_table
+    migrated = snapshot.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [versions_table]
+    ).fetchone()
+    if not migrated:
+        return []  # a database `citystat migrate` has not set up yet has no loads
+    caught = snapshot.execute(
+        f'select d.slug, v.number from "{versions_table}" v '
+        f'join "{datasets_table}" d on d.id = v.dataset_id where v.status = ?',
+        [Status.LOADING.value],
+    ).fetchall()
+    snapshot.execute(
+        f'update "{versions_table}" set status = ?, report = ?, finished_at = started_at '
+        "where status = ?",
+        [Status.FAILED.value, json.dumps({"message": LEFT_OUT_OF_BACKUP}), Status.LOADING.value],
+    )
+    return [f"{slug} v{number}" for slug, number in caught]
+
+
+def fail_loads_after_restore() -> None:
+    """Mark as failed every load a restored database still shows running (none runs yet)."""
+    DatasetVersion.objects.filter(status=Status.LOADING).update(
+        status=Status.FAILED, finished_at=timezone.now(), report={"message": LEFT_OUT_OF_BACKUP}
     )
 
 

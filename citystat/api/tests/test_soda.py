@@ -17,7 +17,7 @@ def warehouse_rows(sql: str) -> list[tuple]:
 
 def test_rows_are_objects_with_numbers_as_strings_and_nulls_left_out(client, requests_dataset):
     response = client.get("/resource/service-requests.json?$where=status='OPEN'&$limit=1")
-    row = json.loads(response.content)[0]
+    row = json.loads(response.getvalue())[0]
     assert response.status_code == 200
     assert isinstance(row["case_id"], str) and row["case_id"].isdigit()
     assert "closed_date" not in row  # open requests have no close date
@@ -25,11 +25,11 @@ def test_rows_are_objects_with_numbers_as_strings_and_nulls_left_out(client, req
 
 
 def test_withheld_columns_never_leave_the_warehouse(client, requests_dataset):
-    body = client.get("/resource/service-requests.json").content.decode()
+    body = client.get("/resource/service-requests.json").getvalue().decode()
     assert "street_address" not in body
     refused = client.get("/resource/service-requests.json?$select=street_address")
     assert refused.status_code == 400
-    assert json.loads(refused.content)["code"] == "query.soql.no-such-column"
+    assert json.loads(refused.getvalue())["code"] == "query.soql.no-such-column"
 
 
 def test_headers_name_fields_and_types(client, requests_dataset):
@@ -42,7 +42,7 @@ def test_headers_name_fields_and_types(client, requests_dataset):
 
 def test_malformed_soql_is_a_socrata_shaped_400(client, requests_dataset):
     response = client.get("/resource/service-requests.json?$where=case_id = = 3")
-    body = json.loads(response.content)
+    body = json.loads(response.getvalue())
     assert response.status_code == 400
     assert body["error"] is True and body["code"] == "query.compiler.malformed"
     assert "Traceback" not in body["message"] and "SELECT" not in body["message"]
@@ -51,12 +51,12 @@ def test_malformed_soql_is_a_socrata_shaped_400(client, requests_dataset):
 def test_the_four_by_four_id_and_the_slug_both_work(client, requests_dataset):
     identifier = four_by_four("service-requests")
     assert len(identifier) == 9 and identifier[4] == "-"
-    by_id = client.get(f"/resource/{identifier}.json?$limit=5").content
-    assert by_id == client.get("/resource/service-requests.json?$limit=5").content
+    by_id = client.get(f"/resource/{identifier}.json?$limit=5").getvalue()
+    assert by_id == client.get("/resource/service-requests.json?$limit=5").getvalue()
 
 
 def test_csv_has_a_header_and_the_same_rows(client, requests_dataset):
-    text = client.get("/resource/service-requests.csv?$select=case_id&$limit=3").content.decode()
+    text = client.get("/resource/service-requests.csv?$select=case_id&$limit=3").getvalue().decode()
     assert text.splitlines()[0] == "case_id" and len(text.splitlines()) == 4
 
 

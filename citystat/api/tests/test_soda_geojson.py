@@ -11,9 +11,9 @@ from citystat.catalog.models import Dataset
 
 def features(client, query: str) -> list[dict]:
     response = client.get(f"/resource/service-requests.geojson?{query}")
-    assert response.status_code == 200, response.content
+    assert response.status_code == 200, response.getvalue()
     assert response["Content-Type"] == "application/vnd.geo+json"
-    collection = json.loads(response.content)
+    collection = json.loads(response.getvalue())
     assert collection["type"] == "FeatureCollection"
     return collection["features"]
 
@@ -37,7 +37,9 @@ def test_each_row_is_a_point_feature_with_its_public_fields(client, requests_dat
 
 def test_the_soql_parameters_apply_and_withheld_columns_stay_out(client, requests_dataset):
     everything = features(client, "$where=status='OPEN'")
-    as_json = json.loads(client.get("/resource/service-requests.json?$where=status='OPEN'").content)
+    as_json = json.loads(
+        client.get("/resource/service-requests.json?$where=status='OPEN'").getvalue()
+    )
     assert len(everything) == len(as_json) > 0
     assert all(f["properties"]["status"] == "OPEN" for f in everything)
     assert "street_address" not in json.dumps(everything)
@@ -63,7 +65,7 @@ def test_a_dataset_without_a_location_says_so(client, requests_dataset):
     )
     response = client.get("/resource/service-requests.geojson")
     assert response.status_code == 400
-    assert json.loads(response.content)["code"] == "query.soql.no-geometry"
+    assert json.loads(response.getvalue())["code"] == "query.soql.no-geometry"
 
 
 def test_sodapy_reads_geojson(live_server, requests_dataset, transactional_db):

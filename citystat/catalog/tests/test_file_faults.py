@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import DatasetVersion
+from citystat.lib.sizes import human_size
 
 from .conftest import published, write
 
@@ -155,3 +161,52 @@ def test_a_two_digit_year_after_the_sample_still_reads_as_this_century(
         "2020-01-08",
         "2020-01-09",
     ]
+
+
+def test_a_50000_column_header_with_repeats_is_refused_quickly_in_one_short_sentence(
+    live, tmp_path
+):
+    names = [f"c{number % 25_000}" for number in range(50_000)]
+    path = write(tmp_path, ",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    started = time.perf_counter()
+    message = refused(live, path)
+    assert time.perf_counter() - started < 5
+    assert "25000 column name(s) appear more than once ('c0', 'c1', 'c10'" in message
+    assert "and 24,995 more" in message and len(message) < 400
+    assert published("scores") == [(1, dt.date(2020, 1, 7), 3.0)]
+
+
+def test_a_50000_column_file_of_unknown_columns_is_refused_quickly_in_one_short_sentence(
+    live, tmp_path
+):
+    names = ["id", "opened", "score", *(f"extra{number}" for number in range(50_000))]
+    path = write(tmp_path, ",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    started = time.perf_counter()
+    message = refused(live, path)
+    assert time.perf_counter() - started < 5
+    assert "50,000 unknown column(s) 'extra0', 'extra1'" in message and len(message) < 1500
+    report = live.versions.order_by("-number").first().report
+    assert len(report["columns"]) == 40 and len(report["unknown"]) == 40
+
+
+def test_a_parquet_file_that_decodes_to_far_more_than_its_size_is_refused(live, tmp_path):
+    path = tmp_path / "bomb.parquet"
+    rows = 300_000
+    pq.write_table(pa.table({"id": pa.repeat(1, rows), "score": pa.repeat(2.0, rows)}), path)
+    size = path.stat().st_size
+    message = refused(live, path)
+    assert (
+        f"file {path}: the {human_size(size)} file decodes to 300,000 rows × 3 columns" in message
+    )
+    assert "at least 900.0 kB as text, more than CITYSTAT_MAX_EXPANSION=200 times" in message
+    assert published("scores") == [(1, dt.date(2020, 1, 7), 3.0)]
+    assert live.versions.order_by("-number").first().status == DatasetVersion.Status.FAILED
+
+
+def test_the_expansion_limit_is_a_setting(live, tmp_path, settings):
+    settings.CITYSTAT_MAX_EXPANSION = 1_000_000_000
+    path = tmp_path / "repetitive.parquet"
+    rows = 300_000
+    pq.write_table(pa.table({"id": pa.repeat(1, rows), "score": pa.repeat(2.0, rows)}), path)
+    message = refused(live, path)
+    assert "CITYSTAT_MAX_EXPANSION" not in message and "already used earlier" in message

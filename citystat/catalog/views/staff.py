@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -20,6 +17,7 @@ from citystat.catalog.models import Dataset
 from citystat.catalog.publication import MAKE_PUBLIC, exposure_of, record_exposure_change
 from citystat.catalog.sources import SourceError
 from citystat.catalog.summaries import all_summaries
+from citystat.catalog.uploads import save_upload
 from citystat.catalog.versions import VersionError, rollback
 
 VIEW = "catalog.view_dataset"
@@ -38,7 +36,7 @@ def new_dataset(request: HttpRequest) -> HttpResponse:
     form = NewDatasetForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         dataset = form.save(commit=False)
-        path = save_upload(dataset, form.cleaned_data["sample"])
+        path = save_upload(dataset.slug, form.cleaned_data["sample"])
         try:
             dataset.table_schema, dataset.column_map = infer_schema(path)
         except SourceError as error:
@@ -50,6 +48,8 @@ def new_dataset(request: HttpRequest) -> HttpResponse:
                 record_exposure_change(dataset, form.exposure_before, after)
             messages.success(request, "Drafted a schema from the sample: review it below.")
             return redirect("staff-dataset-edit", slug=dataset.slug)
+        finally:
+            path.unlink()  # a sample only drafts the schema; no version loads it
     return render(request, "catalog/staff/new.html", {"form": form})
 
 
@@ -111,7 +111,7 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     failure = None
     if request.method == "POST" and form.is_valid():
-        path = save_upload(dataset, form.cleaned_data["file"])
+        path = save_upload(dataset.slug, form.cleaned_data["file"])
         try:
             version = ingest(
                 dataset,
@@ -160,15 +160,3 @@ def rollback_to(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     else:
         messages.success(request, f"Version {version.number} is published again.")
     return redirect("staff-dataset", slug=dataset.slug)
-
-
-def save_upload(dataset: Dataset, upload) -> Path:
-    """Keep the uploaded file under MEDIA_ROOT/uploads/<slug>/ and return its path."""
-    folder = Path(settings.MEDIA_ROOT) / "uploads" / dataset.slug
-    folder.mkdir(parents=True, exist_ok=True)
-    name = Path(upload.name).name.replace(" ", "_") or "upload.csv"
-    target = folder / f"{timezone.now():%Y%m%dT%H%M%S}-{name}"
-    with target.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return target

@@ -1,9 +1,11 @@
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.accounts.backup import create_backup
+from citystat.lib.disk import disk_errors
 
 
 class Command(BaseCommand):
@@ -17,7 +19,8 @@ class Command(BaseCommand):
         output: Path = options["output"]
         if output.exists() and not options["force"]:
             raise CommandError(f"{output} exists; choose another name or pass --force.")
-        manifest = create_backup(output)
+        with disk_errors(settings.CITYSTAT_HOME):
+            manifest = create_backup(output)
         self.stdout.write(
             f"wrote {output}: {manifest['database']['vendor']} database, "
             f"{manifest['warehouse_files']} warehouse files, {manifest['media_files']} media "

@@ -1,12 +1,15 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.catalog.ingest import MODES, IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.presets import PRESETS, UnknownPreset, preset
 from citystat.catalog.sources import ENCODINGS
+from citystat.lib.disk import disk_errors
 from citystat.lib.progress import fraction_progress
+from citystat.lib.sizes import human_size
 
 
 def parse_column_map(pairs: list[str]) -> dict[str, str]:
@@ -54,12 +57,7 @@ def size_note(source: str) -> str:
     path = Path(source).expanduser()
     if "://" in source or not path.is_file():
         return ""
-    size = float(path.stat().st_size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f" ({size:,.0f} {unit})" if unit == "B" else f" ({size:,.1f} {unit})"
-        size /= 1000
-    return ""
+    return f" ({human_size(path.stat().st_size)})"
 
 
 def report_lines(version: DatasetVersion) -> list[str]:
@@ -97,7 +95,10 @@ class Command(BaseCommand):
         dataset = dataset_for(slug, options["preset"])
         column_map = parse_column_map(options["map"])
         label = f"Loading {slug}{size_note(source)}"
-        with fraction_progress(label, enabled=options["verbosity"] > 0) as advance:
+        with (
+            disk_errors(settings.CITYSTAT_HOME),
+            fraction_progress(label, enabled=options["verbosity"] > 0) as advance,
+        ):
             try:
                 version = ingest(
                     dataset,
