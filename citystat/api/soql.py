@@ -5,12 +5,17 @@ the listed functions and operators, only the dataset's public columns (and alias
 query itself defines), only literals re-created from their values. Anything else is a
 `SoqlError`, which the API answers with Socrata's error shape. The user's text never
 reaches the warehouse; the rebuilt tree is rendered by sqlglot.
+
+Withheld columns (`"public": false`) are out of reach by construction (#16): the query
+reads from a projection of the public columns only, every name is resolved against
+those columns before the query's own aliases, an alias is replaced by the expression it
+names, and an alias may not take any column's name. No engine is ever left to decide
+what a name means.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import cast
@@ -24,6 +29,8 @@ MAX_LIMIT = 50_000
 MAX_CLAUSE_LENGTH = 4000
 MAX_DEPTH = 40
 DIALECT = "duckdb"
+# The name of the projection of public columns that every compiled query reads from.
+PUBLIC_ROWS = "public_rows"
 EARTH_RADIUS_METRES = 6_371_000.0
 # Great-circle distance in metres from (:clat, :clon) to the row's (:lat, :lon).
 HAVERSINE = sqlglot.parse_one(
@@ -80,12 +87,28 @@ class CompiledQuery:
 
 
 @dataclass
+class Clauses:
+    """One query's clauses, parsed but not yet checked; None where the query has none."""
+
+    select: list[exp.Expression] | None = None
+    where: exp.Expression | None = None
+    group: list[exp.Expression] | None = None
+    having: exp.Expression | None = None
+    order: list[exp.Ordered] | None = None
+    search: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+@dataclass
 class Builder:
-    """Rebuilds one clause's tree; `aliases` are names the $select defined."""
+    """Rebuilds one clause's tree; `aliases` maps the names $select defined to their
+    rebuilt expressions."""
 
     columns: Mapping[str, Column]
     point: tuple[str, str] | None
-    aliases: set[str] = field(default_factory=set)
+    aliases: Mapping[str, exp.Expression] = field(default_factory=dict)
     clause: str = "$where"
     allow_aggregates: bool = True
 
@@ -136,17 +159,24 @@ class Builder:
             return self.aggregate(node, depth)
         if isinstance(node, exp.Anonymous):
             return self.function(node, depth)
+        if isinstance(node, exp.Placeholder):
+            # Socrata's system fields (:id, :created_at, …): only $order=:id has a meaning
+            # here, and compile_clauses handles it before any builder sees it.
+            raise self.fail(f"no such column: :{node.name}.", "query.soql.no-such-column")
         raise self.fail(f"{node.sql(dialect=DIALECT)[:60]!r} is not part of SoQL.")
 
     def column(self, node: exp.Column) -> exp.Expression:
         if node.table or node.args.get("db") or node.args.get("catalog"):
             raise self.fail(f"{node.sql()[:60]!r}: columns have no table prefix in SoQL.")
         name = node.name
+        # Columns first, then aliases: a name that is a public column always means that
+        # column. A withheld column is not in `columns`, so it is refused exactly like a
+        # column that does not exist, and the answer does not tell the two apart.
+        if name in self.columns:
+            return public_column(name)
         if name in self.aliases:
-            return exp.column(name, quoted=True)
-        if name not in self.columns:
-            raise self.fail(f"no such column: {name}.", "query.soql.no-such-column")
-        return exp.column(name, quoted=True)
+            return self.aliases[name].copy()
+        raise self.fail(f"no such column: {name}.", "query.soql.no-such-column")
 
     def aggregate(self, node: exp.Expression, depth: int) -> exp.Expression:
         if not self.allow_aggregates:
@@ -205,7 +235,7 @@ class Builder:
         if len(arguments) != wanted or not isinstance(arguments[0], exp.Column):
             raise self.fail(f"{name}(location, …) takes the location and {wanted - 1} numbers.")
         numbers = [number_value(argument, self) for argument in arguments[1:]]
-        latitude, longitude = (exp.column(name, quoted=True) for name in self.point)
+        latitude, longitude = (public_column(name) for name in self.point)
         if name == "within_box":
             north, west, south, east = numbers
             return as_expression(
@@ -228,6 +258,24 @@ class Builder:
             lon=longitude,
         )
         return exp.LTE(this=distance, expression=number(radius))
+
+
+def public_column(name: str) -> exp.Column:
+    """Return a reference to a public column, qualified by the projection it is read from.
+
+    A qualified name can only mean the projection's column: engines resolve a bare name
+    in GROUP BY and ORDER BY to an output alias (PostgreSQL) or to a table column
+    (DuckDB), and neither must ever decide for us.
+    """
+    return exp.column(name, table=PUBLIC_ROWS, quoted=True)
+
+
+def public_projection(columns: Mapping[str, Column], relation: str | exp.Table) -> exp.Expression:
+    """Return `(SELECT <public columns> FROM relation) AS public_rows`, all a query reads."""
+    if not columns:
+        raise SoqlError("this dataset has no public columns to query.")
+    inner = exp.select(*[exp.column(name, quoted=True) for name in columns]).from_(relation)
+    return as_expression(inner.subquery(exp.to_identifier(PUBLIC_ROWS, quoted=True)))
 
 
 def timestamp(node: exp.Expression) -> exp.Expression:
@@ -310,98 +358,154 @@ def order_list(text: str) -> list[exp.Ordered]:
     return list(order.expressions)
 
 
-SYSTEM_ROW_ID = re.compile(r"^\s*:id(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
-
-
 def compile_query(
     parameters: Mapping[str, str],
     columns: Mapping[str, Column],
     relation: str | exp.Table,
     stable_order: list[str],
     dialect: str = DIALECT,
+    withheld: Collection[str] = (),
 ) -> CompiledQuery:
     """Compile SODA query parameters into SQL over `relation` (already quoted).
 
-    `columns` are the public columns; `stable_order` names the columns that order rows
-    when the query gives no $order, so paging by $offset never skips or repeats a row.
-    The checked tree is rendered in the warehouse engine's `dialect` (duckdb, postgres,
-    spark); values stay literals in the tree, so no engine ever sees pasted text.
+    `columns` are the public columns and `withheld` the names of the others, which no
+    alias may take; `stable_order` names the columns that order rows when the query
+    gives no $order, so paging by $offset never skips or repeats a row. The checked tree
+    is rendered in the warehouse engine's `dialect` (duckdb, postgres, spark); values
+    stay literals in the tree, so no engine ever sees pasted text.
     """
-    point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
-    builder = Builder(columns, point, clause="$select")
+    clauses = parse_parameters(parameters)
+    return compile_clauses(clauses, columns, relation, stable_order, dialect, withheld)
+
+
+def parse_parameters(parameters: Mapping[str, str]) -> Clauses:
+    """Parse each SODA parameter into its clause, checking nothing about columns yet."""
     select_text = parameters.get("$select", "").strip()
-    selected: list[exp.Expression] = []
-    names: list[str] = []
-    if not select_text or select_text == "*":
-        selected = [exp.column(name, quoted=True) for name in columns]
-        names = list(columns)
-    else:
-        for index, item in enumerate(expression_list(select_text, "$select")):
-            alias = None
-            if isinstance(item, exp.Alias):
-                alias, item = item.alias, item.this
-            if isinstance(item, exp.Star):
-                raise builder.fail("* may only stand alone.")
-            rebuilt = builder.build(item)
-            name = alias or (
-                item.name if isinstance(item, exp.Column) else default_name(item, index)
-            )
-            if not valid_name(name):
-                raise builder.fail(f"{name!r} is not a valid alias.")
-            selected.append(as_expression(exp.alias_(rebuilt, name, quoted=True)))
-            names.append(name)
-        builder.aliases = set(names)
-    query = exp.select(*selected).from_(relation)
+    return Clauses(
+        select=None if select_text in ("", "*") else expression_list(select_text, "$select"),
+        where=parse(parameters["$where"], "$where") if parameters.get("$where") else None,
+        group=expression_list(parameters["$group"], "$group") if parameters.get("$group") else None,
+        having=parse(parameters["$having"], "$having") if parameters.get("$having") else None,
+        order=order_list(parameters["$order"]) if parameters.get("$order") else None,
+        search=parameters.get("$q", ""),
+        filters={name: value for name, value in parameters.items() if not name.startswith("$")},
+        limit=bounded_integer(parameters.get("$limit"), "$limit", DEFAULT_LIMIT, 0, MAX_LIMIT),
+        offset=bounded_integer(parameters.get("$offset"), "$offset", 0, 0, 10**12),
+    )
+
+
+def compile_clauses(
+    clauses: Clauses,
+    columns: Mapping[str, Column],
+    relation: str | exp.Table,
+    stable_order: list[str],
+    dialect: str = DIALECT,
+    withheld: Collection[str] = (),
+) -> CompiledQuery:
+    """Check and rebuild parsed clauses into SQL; see `compile_query`."""
+    point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
+    selected, aliases = select_list(clauses.select, columns, point, withheld)
+    names = [item.alias for item in selected]
+    query = exp.select(*selected).from_(public_projection(columns, relation))
     conditions = []
-    if parameters.get("$where"):
+    if clauses.where is not None:
         where = Builder(columns, point, clause="$where", allow_aggregates=False)
-        conditions.append(where.build(parse(parameters["$where"], "$where")))
-    for name, value in parameters.items():
-        if name.startswith("$"):
-            continue
+        conditions.append(where.build(clauses.where))
+    for name, value in clauses.filters.items():
         if name not in columns:
-            raise SoqlError(f"{name}: no such column.", "query.soql.no-such-column")
+            raise SoqlError(f"{name}: no such column: {name}.", "query.soql.no-such-column")
         conditions.append(
-            exp.EQ(this=exp.Cast(this=exp.column(name, quoted=True), to=exp.DataType.build("text")),
+            exp.EQ(this=exp.Cast(this=public_column(name), to=exp.DataType.build("text")),
                    expression=exp.Literal.string(value))
         )  # fmt: skip
-    if parameters.get("$q"):
-        conditions.append(full_text(parameters["$q"], columns))
+    if clauses.search:
+        conditions.append(full_text(clauses.search, columns))
     if conditions:
         query = query.where(exp.and_(*conditions))
-    grouped = bool(parameters.get("$group"))
-    if grouped:
-        group = Builder(columns, point, aliases=set(names), clause="$group", allow_aggregates=False)
-        query = query.group_by(
-            *[group.build(e) for e in expression_list(parameters["$group"], "$group")]
-        )
-    if parameters.get("$having"):
-        having = Builder(columns, point, aliases=set(names), clause="$having")
-        query = query.having(having.build(parse(parameters["$having"], "$having")))
-    order_builder = Builder(columns, point, aliases=set(names), clause="$order")
-    row_id_order = SYSTEM_ROW_ID.match(parameters.get("$order") or "")
-    if row_id_order and stable_order:
-        # Socrata's system field :id names the row; harvesters (our own Socrata source
-        # among them) page with $order=:id, which here is the stable primary-key order.
-        desc = (row_id_order.group(1) or "").lower() == "desc"
-        orders = [
-            exp.Ordered(this=exp.column(name, quoted=True), desc=desc) for name in stable_order
-        ]
-    elif parameters.get("$order"):
-        orders = [
-            exp.Ordered(this=order_builder.build(item.this), desc=bool(item.args.get("desc")))
-            for item in order_list(parameters["$order"])
-        ]
+    grouped = clauses.group is not None
+    if clauses.group is not None:
+        group = Builder(columns, point, aliases, clause="$group", allow_aggregates=False)
+        keys = [group.build(item) for item in clauses.group]
+        if has_aggregate(keys):
+            raise group.fail("an aggregate cannot be grouped by; group by columns.")
+        query = query.group_by(*keys)
+    if clauses.having is not None:
+        having = Builder(columns, point, aliases, clause="$having")
+        query = query.having(having.build(clauses.having))
+    if clauses.order is not None:
+        order = Builder(columns, point, aliases, clause="$order")
+        orders = order_by(clauses.order, order, stable_order)
     elif grouped or has_aggregate(selected):
         orders = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(selected))]
     else:
-        orders = [exp.Ordered(this=exp.column(name, quoted=True)) for name in stable_order]
+        orders = [exp.Ordered(this=public_column(name)) for name in stable_order]
     if orders:
         query = query.order_by(*orders)
-    limit = bounded_integer(parameters.get("$limit"), "$limit", DEFAULT_LIMIT, 0, MAX_LIMIT)
-    offset = bounded_integer(parameters.get("$offset"), "$offset", 0, 0, 10**12)
-    query = query.limit(limit).offset(offset)
-    return CompiledQuery(for_dialect(query, dialect).sql(dialect=dialect), names, limit, offset)
+    query = query.limit(clauses.limit).offset(clauses.offset)
+    sql = for_dialect(query, dialect).sql(dialect=dialect)
+    return CompiledQuery(sql, names, clauses.limit, clauses.offset)
+
+
+def select_list(
+    items: list[exp.Expression] | None,
+    columns: Mapping[str, Column],
+    point: tuple[str, str] | None,
+    withheld: Collection[str],
+) -> tuple[list[exp.Alias], dict[str, exp.Expression]]:
+    """Rebuild the $select list; return it and the aliases it defines, by name."""
+    if items is None:
+        return [alias(public_column(name), name) for name in columns], {}
+    builder = Builder(columns, point, clause="$select")
+    # Compared case-insensitively, as engines compare unquoted names.
+    taken = {name.lower() for name in [*columns, *withheld]}
+    selected: list[exp.Alias] = []
+    aliases: dict[str, exp.Expression] = {}
+    for index, item in enumerate(items):
+        name = None
+        if isinstance(item, exp.Alias):
+            name, item = item.alias, item.this
+        if isinstance(item, exp.Star):
+            raise builder.fail("* may only stand alone.")
+        rebuilt = builder.build(item)
+        if (
+            name is not None
+            and name.lower() in taken
+            and not (isinstance(item, exp.Column) and item.name == name)
+        ):
+            # Else `count(*) as street_address&$group=street_address` would leave the
+            # meaning of the name to the engine, which picks the withheld column (#16).
+            raise builder.fail(f"an alias may not reuse a column's name: {name!r}.")
+        if name is None:
+            name = item.name if isinstance(item, exp.Column) else default_name(item, index)
+        if not valid_name(name):
+            raise builder.fail(f"{name!r} is not a valid alias.")
+        if name in aliases or any(chosen.alias == name for chosen in selected):
+            raise builder.fail(f"{name!r} names two selected values; give each its own alias.")
+        if name.lower() not in taken:
+            aliases[name] = rebuilt
+        selected.append(alias(rebuilt, name))
+    return selected, aliases
+
+
+def alias(node: exp.Expression, name: str) -> exp.Alias:
+    return cast(exp.Alias, exp.alias_(node, name, quoted=True))
+
+
+def order_by(
+    items: list[exp.Ordered], builder: Builder, stable_order: list[str]
+) -> list[exp.Ordered]:
+    orders = []
+    for item in items:
+        desc = bool(item.args.get("desc"))
+        if isinstance(item.this, exp.Placeholder) and item.this.name.lower() == "id":
+            # Socrata's system field :id names the row; harvesters (our own Socrata
+            # source among them) page with $order=:id, here the stable primary-key order.
+            if not stable_order:
+                raise builder.fail("this dataset has no public key to order rows by :id.")
+            orders += [exp.Ordered(this=public_column(name), desc=desc) for name in stable_order]
+        else:
+            orders.append(exp.Ordered(this=builder.build(item.this), desc=desc))
+    return orders
 
 
 def for_dialect(query: exp.Expression, dialect: str) -> exp.Expression:
@@ -435,7 +539,7 @@ def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
             *[
                 exp.GT(
                     this=exp.StrPosition(
-                        this=exp.Lower(this=exp.column(name, quoted=True)), substr=needle.copy()
+                        this=exp.Lower(this=public_column(name)), substr=needle.copy()
                     ),
                     expression=exp.Literal.number(0),
                 )
@@ -445,7 +549,7 @@ def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
     )
 
 
-def has_aggregate(expressions: list[exp.Expression]) -> bool:
+def has_aggregate(expressions: Sequence[exp.Expression]) -> bool:
     return any(node.find(*AGGREGATES) for node in expressions)
 
 

@@ -1,0 +1,106 @@
+"""Withheld columns stay unreachable through SODA, however a query names them (#16, High 1).
+
+The attacks are the penetration test's own, against the 311 sample whose first case,
+2020002530, is at 4900 E 63rd St (`street_address` is withheld).
+"""
+
+import json
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from citystat.api.soql import Column, compile_query
+
+ATTACKS = {
+    "having": "$select=count(*) as street_address&$where=case_id=2020002530"
+    "&$group=street_address&$having=street_address = '{guess}'",
+    "having_compared": "$select=count(*) as street_address&$where=case_id=2020002530"
+    "&$group=street_address&$having=street_address >= '{guess}'",
+    "order": "$select=case_id as street_address&$where=case_id in (2020002530, 2020000015)"
+    "&$order=upper(street_address) = '{guess}'",
+    "group_expression": "$select=upper(type) as street_address, count(*)"
+    "&$where=case_id=2020002530&$group=street_address&$having=max(street_address) = '{guess}'",
+}
+
+
+def answer(client, query: str):
+    response = client.get(f"/resource/service-requests.json?{query}")
+    return response.status_code, json.loads(response.content)
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_right_guess_and_a_wrong_guess_get_the_same_answer(client, requests_dataset, attack):
+    right = answer(client, ATTACKS[attack].format(guess="4900 E 63rd St"))
+    wrong = answer(client, ATTACKS[attack].format(guess="1 Nowhere St"))
+    assert right == wrong
+    assert right[0] == 400
+
+
+def test_an_alias_may_not_take_a_withheld_columns_name(client, requests_dataset):
+    status, body = answer(client, "$select=count(*) as street_address")
+    assert status == 400
+    assert body["message"] == "$select: an alias may not reuse a column's name: 'street_address'."
+
+
+def test_an_alias_may_not_take_a_public_columns_name(client, requests_dataset):
+    status, body = answer(client, "$select=upper(type) as category")
+    assert status == 400
+    assert body["message"] == "$select: an alias may not reuse a column's name: 'category'."
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "$where=street_address = 'x'",
+        "$select=upper(street_address)",
+        "$order=street_address",
+        "$group=street_address",
+        "$select=count(*)&$having=max(street_address) > 'a'",
+        "street_address=x",
+    ],
+)
+def test_a_withheld_column_is_refused_as_if_it_did_not_exist(client, requests_dataset, clause):
+    withheld = answer(client, clause)
+    missing = answer(client, clause.replace("street_address", "no_such_thing"))
+    assert withheld[0] == missing[0] == 400
+    assert withheld[1]["code"] == missing[1]["code"] == "query.soql.no-such-column"
+    assert withheld[1]["message"] == missing[1]["message"].replace(
+        "no_such_thing", "street_address"
+    )
+
+
+def test_an_alias_resolves_after_the_columns_and_means_its_expression(client, requests_dataset):
+    status, rows = answer(
+        client,
+        "$select=upper(type) as kind, count(*) as n&$group=kind&$having=n > 10&$order=n desc",
+    )
+    assert status == 200
+    assert rows and all(row["kind"] == row["kind"].upper() and int(row["n"]) > 10 for row in rows)
+    assert [int(row["n"]) for row in rows] == sorted((int(row["n"]) for row in rows), reverse=True)
+
+
+COLUMNS = {"case_id": Column("case_id", "integer"), "type": Column("type", "string")}
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"$select": "count(*) as n, type", "$group": "type", "$having": "n > 1"},
+        {"$select": "case_id as id", "$order": "upper(id) desc, :id"},
+        {"$q": "pothole", "type": "x", "$where": "case_id > 1"},
+        {},
+    ],
+)
+def test_the_sql_reads_a_projection_of_the_public_columns_only(parameters):
+    sql = compile_query(parameters, COLUMNS, "requests", ["case_id"], withheld=["street_address"])
+    tree = sqlglot.parse_one(sql.sql, read="duckdb")
+    (table,) = tree.find_all(exp.Table)
+    projection = table.parent_select
+    assert table.name == "requests" and projection is not tree
+    assert [column.name for column in projection.expressions] == ["case_id", "type"]
+    assert "street_address" not in sql.sql
+    # Every column the outer query reads is qualified by the projection's name, so no
+    # engine can resolve it to an output alias or to anything but a public column.
+    outer = [c for c in tree.find_all(exp.Column) if c.parent_select is tree]
+    assert outer and all(column.table == projection.parent.alias for column in outer)
