@@ -274,8 +274,9 @@ def public_projection(columns: Mapping[str, Column], relation: str | exp.Table) 
     """Return `(SELECT <public columns> FROM relation) AS public_rows`, all a query reads."""
     if not columns:
         raise SoqlError("this dataset has no public columns to query.")
-    inner = exp.select(*[exp.column(name, quoted=True) for name in columns]).from_(relation)
-    return as_expression(inner.subquery(exp.to_identifier(PUBLIC_ROWS, quoted=True)))
+    inner = exp.select(*[exp.column(name, quoted=True) for name in columns], copy=False)
+    inner = inner.from_(relation, copy=False)
+    return as_expression(inner.subquery(exp.to_identifier(PUBLIC_ROWS, quoted=True), copy=False))
 
 
 def timestamp(node: exp.Expression) -> exp.Expression:
@@ -406,7 +407,11 @@ def compile_clauses(
     point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
     selected, aliases = select_list(clauses.select, columns, point, withheld)
     names = [item.alias for item in selected]
-    query = exp.select(*selected).from_(public_projection(columns, relation))
+    # The builders below change `query` in place (copy=False): copying the tree at each
+    # step cost more than the rest of compiling.
+    query = exp.select(*selected, copy=False).from_(
+        public_projection(columns, relation), copy=False
+    )
     conditions = []
     if clauses.where is not None:
         where = Builder(columns, point, clause="$where", allow_aggregates=False)
@@ -421,17 +426,17 @@ def compile_clauses(
     if clauses.search:
         conditions.append(full_text(clauses.search, columns))
     if conditions:
-        query = query.where(exp.and_(*conditions))
+        query = query.where(exp.and_(*conditions, copy=False), copy=False)
     grouped = clauses.group is not None
     if clauses.group is not None:
         group = Builder(columns, point, aliases, clause="$group", allow_aggregates=False)
         keys = [group.build(item) for item in clauses.group]
         if has_aggregate(keys):
             raise group.fail("an aggregate cannot be grouped by; group by columns.")
-        query = query.group_by(*keys)
+        query = query.group_by(*keys, copy=False)
     if clauses.having is not None:
         having = Builder(columns, point, aliases, clause="$having")
-        query = query.having(having.build(clauses.having))
+        query = query.having(having.build(clauses.having), copy=False)
     if clauses.order is not None:
         order = Builder(columns, point, aliases, clause="$order")
         orders = order_by(clauses.order, order, stable_order)
@@ -440,8 +445,8 @@ def compile_clauses(
     else:
         orders = [exp.Ordered(this=public_column(name)) for name in stable_order]
     if orders:
-        query = query.order_by(*orders)
-    query = query.limit(clauses.limit).offset(clauses.offset)
+        query = query.order_by(*orders, copy=False)
+    query = query.limit(clauses.limit, copy=False).offset(clauses.offset, copy=False)
     sql = for_dialect(query, dialect).sql(dialect=dialect)
     return CompiledQuery(sql, names, clauses.limit, clauses.offset)
 
@@ -488,7 +493,7 @@ def select_list(
 
 
 def alias(node: exp.Expression, name: str) -> exp.Alias:
-    return cast(exp.Alias, exp.alias_(node, name, quoted=True))
+    return cast(exp.Alias, exp.alias_(node, name, quoted=True, copy=False))
 
 
 def order_by(
