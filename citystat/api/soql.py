@@ -15,6 +15,7 @@ what a name means.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -138,19 +139,22 @@ class Builder:
         if isinstance(node, exp.Is):
             if not isinstance(node.expression, exp.Null):
                 raise self.fail("IS may only be followed by NULL or NOT NULL.")
-            return exp.Is(this=nested(node.this), expression=exp.Null())
+            return negated(node, exp.Is(this=nested(node.this), expression=exp.Null()))
         if isinstance(node, exp.Between):
+            if node.args.get("symmetric"):
+                raise self.fail("BETWEEN SYMMETRIC is not part of SoQL.")
             return exp.Between(
                 this=nested(node.this), low=nested(node.args["low"]), high=nested(node.args["high"])
             )
         if isinstance(node, exp.In):
-            if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
+            if any(node.args.get(key) for key in ("query", "unnest", "field", "is_global")):
                 raise self.fail("IN takes a list of values, not a query.")
             return exp.In(this=nested(node.this), expressions=[nested(e) for e in node.expressions])
         if isinstance(node, exp.Like | exp.ILike):
             if node.args.get("escape"):
                 raise self.fail("LIKE … ESCAPE is not supported.")
-            return type(node)(this=nested(node.this), expression=nested(node.expression))
+            rebuilt = type(node)(this=nested(node.this), expression=nested(node.expression))
+            return negated(node, rebuilt)
         if isinstance(node, exp.Upper | exp.Lower):
             return type(node)(this=nested(node.this))
         if isinstance(node, exp.StartsWith):
@@ -258,6 +262,13 @@ class Builder:
             lon=longitude,
         )
         return exp.LTE(this=distance, expression=number(radius))
+
+
+def negated(node: exp.Expression, rebuilt: exp.Expression) -> exp.Expression:
+    """Keep the NOT that sqlglot records on the node itself (`a not like 'x'`, #18)."""
+    if node.args.get("negate"):
+        return exp.Not(this=exp.Paren(this=rebuilt))
+    return rebuilt
 
 
 def public_column(name: str) -> exp.Column:
@@ -381,6 +392,17 @@ def compile_query(
 
 def parse_parameters(parameters: Mapping[str, str]) -> Clauses:
     """Parse each SODA parameter into its clause, checking nothing about columns yet."""
+    for name, value in parameters.items():
+        check_parameter(name, value)
+    if "$query" in parameters:
+        others = sorted(name for name in parameters if name != "$query")
+        if others:
+            raise SoqlError(
+                f"$query: cannot be combined with {', '.join(others)}; "
+                "write every clause inside $query (SELECT … WHERE … ORDER BY … LIMIT …).",
+                "query.soql.invalid-parameter",
+            )
+        return parse_statement(parameters["$query"])
     select_text = parameters.get("$select", "").strip()
     return Clauses(
         select=None if select_text in ("", "*") else expression_list(select_text, "$select"),
@@ -393,6 +415,75 @@ def parse_parameters(parameters: Mapping[str, str]) -> Clauses:
         limit=bounded_integer(parameters.get("$limit"), "$limit", DEFAULT_LIMIT, 0, MAX_LIMIT),
         offset=bounded_integer(parameters.get("$offset"), "$offset", 0, 0, 10**12),
     )
+
+
+PARAMETERS = ("$select", "$where", "$order", "$group", "$having", "$limit", "$offset", "$q",
+              "$query")  # fmt: skip
+# $$ parameters that change nothing here: system fields are never returned anyway.
+SYSTEM_PARAMETERS = {"$$exclude_system_fields": ("true", "false")}
+
+
+def check_parameter(name: str, value: str) -> None:
+    """Refuse a $ parameter citystat does not know, rather than answer as if it were absent."""
+    if not name.startswith("$") or name in PARAMETERS:
+        return
+    if name == "$$app_token":
+        raise SoqlError(
+            "$$app_token: send the token in the X-App-Token header instead.",
+            "query.soql.invalid-parameter",
+        )
+    allowed = SYSTEM_PARAMETERS.get(name)
+    if allowed is None:
+        raise SoqlError(
+            f"{name[:40]}: unknown parameter; SODA parameters are {', '.join(PARAMETERS)}.",
+            "query.soql.invalid-parameter",
+        )
+    if value.lower() not in allowed:
+        raise SoqlError(f"{name}: expected {' or '.join(allowed)}, not {value[:20]!r}.")
+
+
+# The clauses of a $query statement that SoQL has, and which Clauses field each fills.
+STATEMENT_CLAUSES = ("expressions", "where", "group", "having", "order", "limit", "offset")
+
+
+def parse_statement(text: str) -> Clauses:
+    """Parse a whole SoQL statement ($query, what sodapy sends for `query=`) into clauses."""
+    tree = parse(text, "$query")
+    if not isinstance(tree, exp.Select):
+        raise SoqlError("$query: expected one SELECT statement.")
+    extra = sorted(
+        key for key, value in tree.args.items() if value and key not in STATEMENT_CLAUSES
+    )
+    if extra:
+        words = ", ".join(key.rstrip("_").upper() for key in extra)
+        raise SoqlError(f"$query: {words} is not part of SoQL.")
+    selected = tree.expressions
+    where, group, having = tree.args.get("where"), tree.args.get("group"), tree.args.get("having")
+    order = tree.args.get("order")
+    return Clauses(
+        select=None if len(selected) == 1 and isinstance(selected[0], exp.Star) else selected,
+        where=where.this if where else None,
+        group=list(group.expressions) if group else None,
+        having=having.this if having else None,
+        order=list(order.expressions) if order else None,
+        limit=statement_integer(tree.args.get("limit"), "LIMIT", DEFAULT_LIMIT, MAX_LIMIT),
+        offset=statement_integer(tree.args.get("offset"), "OFFSET", 0, 10**12),
+    )
+
+
+def statement_integer(node: exp.Expression | None, name: str, default: int, high: int) -> int:
+    if node is None:
+        return default
+    value = node.args.get("expression")
+    others = [key for key, child in node.args.items() if child and key != "expression"]
+    if (
+        not isinstance(node, exp.Limit | exp.Offset)
+        or others
+        or not isinstance(value, exp.Literal)
+        or value.is_string
+    ):
+        raise SoqlError(f"$query: {name} takes one whole number.")
+    return bounded_integer(str(value.this), f"$query: {name}", default, 0, high)
 
 
 def compile_clauses(
@@ -419,10 +510,7 @@ def compile_clauses(
     for name, value in clauses.filters.items():
         if name not in columns:
             raise SoqlError(f"{name}: no such column: {name}.", "query.soql.no-such-column")
-        conditions.append(
-            exp.EQ(this=exp.Cast(this=public_column(name), to=exp.DataType.build("text")),
-                   expression=exp.Literal.string(value))
-        )  # fmt: skip
+        conditions.append(equals(columns[name], value))
     if clauses.search:
         conditions.append(full_text(clauses.search, columns))
     if conditions:
@@ -449,6 +537,50 @@ def compile_clauses(
     query = query.limit(clauses.limit, copy=False).offset(clauses.offset, copy=False)
     sql = for_dialect(query, dialect).sql(dialect=dialect)
     return CompiledQuery(sql, names, clauses.limit, clauses.offset)
+
+
+def equals(column: Column, value: str) -> exp.Expression:
+    """Return `column = value` for a `field=value` filter, comparing typed values (#18).
+
+    The value is read as the column's type, so a timestamp written the way the API
+    writes it (`2020-05-01T00:00:00.000`) matches, and `case_id=07` matches case 7.
+    """
+    name, kind = column.name, column.field_type
+    if kind in ("integer", "number", "year"):
+        try:
+            number_text = str(Decimal(value.strip()))
+        except InvalidOperation:
+            raise SoqlError(f"{name}: {value[:40]!r} is not a number.") from None
+        if not Decimal(number_text).is_finite():
+            raise SoqlError(f"{name}: {value[:40]!r} is not a number.")
+        return exp.EQ(this=public_column(name), expression=exp.Literal.number(number_text))
+    if kind == "boolean":
+        if value.lower() not in ("true", "false"):
+            raise SoqlError(f"{name}: expected true or false, not {value[:40]!r}.")
+        return exp.EQ(
+            this=public_column(name), expression=exp.Boolean(this=value.lower() == "true")
+        )
+    if kind in ("date", "datetime"):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise SoqlError(
+                f"{name}: {value[:40]!r} is not a date and time "
+                "(expected e.g. 2020-05-01T00:00:00.000 or 2020-05-01)."
+            ) from None
+        if moment.tzinfo is not None:
+            raise SoqlError(
+                f"{name}: {value[:40]!r} has a time zone; floating timestamps have none."
+            )
+        return exp.EQ(
+            this=timestamp(public_column(name)),
+            expression=timestamp(exp.Literal.string(moment.isoformat(sep=" "))),
+        )
+    # Text, and times of day, compare as the text the API writes.
+    return exp.EQ(
+        this=exp.Cast(this=public_column(name), to=exp.DataType.build("text")),
+        expression=exp.Literal.string(value),
+    )
 
 
 def select_list(
@@ -509,7 +641,12 @@ def order_by(
                 raise builder.fail("this dataset has no public key to order rows by :id.")
             orders += [exp.Ordered(this=public_column(name), desc=desc) for name in stable_order]
         else:
-            orders.append(exp.Ordered(this=builder.build(item.this), desc=desc))
+            # sqlglot marks NULLS FIRST on the node; NULLS LAST is every engine's default
+            # as rendered here, so only FIRST needs carrying over.
+            nulls_first = True if item.args.get("nulls_first") else None
+            orders.append(
+                exp.Ordered(this=builder.build(item.this), desc=desc, nulls_first=nulls_first)
+            )
     return orders
 
 
