@@ -152,7 +152,9 @@ def equals(column: Column, value: str) -> exp.Expression:
             this=timestamp(public_column(name)),
             expression=timestamp(exp.Literal.string(moment.isoformat(sep=" "))),
         )
-    # Text, and times of day, compare as the text the API writes.
+    if kind == "string":
+        return exp.EQ(this=public_column(name), expression=exp.Literal.string(value))
+    # Times of day, and any other type, compare as the text the API writes.
     return exp.EQ(
         this=exp.Cast(this=public_column(name), to=exp.DataType.build("text")),
         expression=exp.Literal.string(value),
