@@ -4,6 +4,7 @@ The attacks are the penetration test's own, against the 311 sample whose first c
 2020002530, is at 4900 E 63rd St (`street_address` is withheld).
 """
 
+import csv
 import json
 
 import pytest
@@ -11,6 +12,9 @@ import sqlglot
 from sqlglot import exp
 
 from citystat.api.soql import Column, compile_query
+from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
+from citystat.demo.datasets import DEMOLITIONS_SCHEMA
 
 ATTACKS = {
     "having": "$select=count(*) as street_address&$where=case_id=2020002530"
@@ -104,3 +108,41 @@ def test_the_sql_reads_a_projection_of_the_public_columns_only(parameters):
     # engine can resolve it to an output alias or to anything but a public column.
     outer = [c for c in tree.find_all(exp.Column) if c.parent_select is tree]
     assert outer and all(column.table == projection.parent.alias for column in outer)
+
+
+@pytest.fixture
+def demolitions(db, settings, tmp_path):
+    """Three demolitions of the demo's schema; `parcel_id` is withheld."""
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    names = [spec["name"] for spec in DEMOLITIONS_SCHEMA["fields"]]
+    rows = [
+        [1, "KC-0001", "1 Elm St", "Westside", 4, 39.1, -94.6, "fire", "planned", "", "", 9000],
+        [2, "KC-0450", "2 Oak St", "Westside", 4, 39.1, -94.6, "fire", "planned", "", "", 8000],
+        [3, "KC-0999", "3 Ash St", "Westside", 4, 39.1, -94.6, "fire", "planned", "", "", 7000],
+    ]
+    path = tmp_path / "demolitions.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows([names, *rows])
+    dataset = Dataset.objects.create(
+        slug="demolitions", title="Demolitions", table_schema=DEMOLITIONS_SCHEMA, is_public=True
+    )
+    ingest(dataset, path)
+    return dataset
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "$select=count(*) as parcel_id&$where=demolition_id=2&$group=parcel_id"
+        "&$having=parcel_id >= '{guess}'",
+        "$select=demolition_id as parcel_id&$order=upper(parcel_id) >= '{guess}', demolition_id",
+    ],
+)
+def test_the_demolitions_parcel_id_cannot_be_guessed_either(client, demolitions, query):
+    answers = [
+        client.get(f"/resource/demolitions.json?{query.format(guess=guess)}")
+        for guess in ("KC-0400", "KC-0500")
+    ]
+    assert [r.status_code for r in answers] == [400, 400]
+    assert answers[0].content == answers[1].content
+    assert b"may not reuse a column's name: 'parcel_id'" in answers[0].content
