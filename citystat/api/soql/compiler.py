@@ -101,11 +101,19 @@ def compile_clauses(
     if clauses.having is not None:
         having = Builder(columns, point, aliases, clause="$having")
         query = query.having(having.build(clauses.having), copy=False)
+    by_output = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(selected))]
     if clauses.order is not None:
         order = Builder(columns, point, aliases, clause="$order")
+        # Rows that tie on the asked order come in a fixed order after it (the key, or
+        # every selected value), so an answer never depends on how the engine happened
+        # to scan or hash, and paging by $offset never skips or repeats a row.
+        ties = by_output
+        if not (grouped or has_aggregate(selected)) and stable_order:
+            ties = [exp.Ordered(this=public_column(name)) for name in stable_order]
         orders = order_by(clauses.order, order, stable_order)
+        orders += [tie for tie in ties if all(tie.this != asked.this for asked in orders)]
     elif grouped or has_aggregate(selected):
-        orders = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(selected))]
+        orders = by_output
     else:
         orders = [exp.Ordered(this=public_column(name)) for name in stable_order]
     if orders:

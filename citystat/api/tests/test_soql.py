@@ -104,6 +104,17 @@ def test_default_order_is_the_stable_key_and_limit_defaults_to_1000():
     assert query.sql.endswith('ORDER BY "public_rows"."case_id" LIMIT 1000 OFFSET 0')
 
 
+def test_rows_that_tie_on_the_asked_order_come_in_a_fixed_order():
+    grouped = {"$select": "type, count(*) as n", "$group": "type", "$order": "n desc"}
+    rows = {"$select": "type", "$order": "type desc"}
+    assert compile_query(grouped, COLUMNS, "t", ["case_id"]).sql.endswith(
+        "ORDER BY COUNT(*) DESC, 1, 2 LIMIT 1000 OFFSET 0"
+    )
+    assert compile_query(rows, COLUMNS, "t", ["case_id"]).sql.endswith(
+        'ORDER BY "public_rows"."type" DESC, "public_rows"."case_id" LIMIT 1000 OFFSET 0'
+    )
+
+
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
