@@ -103,9 +103,12 @@ def run_query(
     budget = budget or QueryBudget()
     columns = columns_from_schema(dataset.fields)
     key = [name for name in primary_key(dataset.table_schema) if name in columns]
+    withheld = [spec["name"] for spec in dataset.fields if spec["name"] not in columns]
     with engines.open_session() as session:
         relation = session.sql_table(dataset.slug)
-        compiled = compile_query(parameters, columns, relation, key, session.engine.dialect)
+        compiled = compile_query(
+            parameters, columns, relation, key, session.engine.dialect, withheld
+        )
         return execute(compiled, columns, session, budget)
 
 

@@ -101,7 +101,18 @@ def test_within_box_and_within_circle_use_latitude_and_longitude(warehouse):
 
 def test_default_order_is_the_stable_key_and_limit_defaults_to_1000():
     query = compile_query({}, COLUMNS, "t", ["case_id"])
-    assert query.sql.endswith('ORDER BY "case_id" LIMIT 1000 OFFSET 0')
+    assert query.sql.endswith('ORDER BY "public_rows"."case_id" LIMIT 1000 OFFSET 0')
+
+
+def test_rows_that_tie_on_the_asked_order_come_in_a_fixed_order():
+    grouped = {"$select": "type, count(*) as n", "$group": "type", "$order": "n desc"}
+    rows = {"$select": "type", "$order": "type desc"}
+    assert compile_query(grouped, COLUMNS, "t", ["case_id"]).sql.endswith(
+        "ORDER BY COUNT(*) DESC, 1, 2 LIMIT 1000 OFFSET 0"
+    )
+    assert compile_query(rows, COLUMNS, "t", ["case_id"]).sql.endswith(
+        'ORDER BY "public_rows"."type" DESC, "public_rows"."case_id" LIMIT 1000 OFFSET 0'
+    )
 
 
 @pytest.mark.parametrize(
@@ -145,7 +156,11 @@ def test_hostile_clauses_never_reach_another_table_or_a_withheld_column(warehous
     tree = sqlglot.parse_one(query.sql, read="duckdb")
     assert [table.name for table in tree.find_all(exp.Table)] == ["requests"]
     assert not any(column.name == "street_address" for column in tree.find_all(exp.Column))
-    assert not list(tree.find_all(exp.Subquery, exp.Union, exp.Command))
+    # The one subquery is the projection of public columns the query reads from.
+    (projection,) = tree.find_all(exp.Subquery)
+    assert projection is tree.args["from_"].this
+    assert [column.name for column in projection.this.expressions] == list(COLUMNS)
+    assert not list(tree.find_all(exp.Union, exp.Command))
     try:
         rows = warehouse.execute(query.sql).fetchall()
     except duckdb.Error:

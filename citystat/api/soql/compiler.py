@@ -1,0 +1,301 @@
+"""Check parsed clauses against the dataset's public columns and render one SQL query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import cast
+
+from sqlglot import exp
+
+from citystat.api.soql.clauses import DEFAULT_LIMIT, Clauses, parse_parameters
+from citystat.api.soql.expressions import (
+    AGGREGATES,
+    DIALECT,
+    PUBLIC_ROWS,
+    Builder,
+    Column,
+    SoqlError,
+    as_expression,
+    has_aggregate,
+    public_column,
+    timestamp,
+)
+
+
+@dataclass
+class CompiledQuery:
+    sql: str
+    output_names: list[str] = field(default_factory=list)
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def public_projection(columns: Mapping[str, Column], relation: str | exp.Table) -> exp.Expression:
+    """Return `(SELECT <public columns> FROM relation) AS public_rows`, all a query reads."""
+    if not columns:
+        raise SoqlError("this dataset has no public columns to query.")
+    inner = exp.select(*[exp.column(name, quoted=True) for name in columns], copy=False)
+    inner = inner.from_(relation, copy=False)
+    return as_expression(inner.subquery(exp.to_identifier(PUBLIC_ROWS, quoted=True), copy=False))
+
+
+def compile_query(
+    parameters: Mapping[str, str],
+    columns: Mapping[str, Column],
+    relation: str | exp.Table,
+    stable_order: list[str],
+    dialect: str = DIALECT,
+    withheld: Collection[str] = (),
+) -> CompiledQuery:
+    """Compile SODA query parameters into SQL over `relation` (already quoted).
+
+    `columns` are the public columns and `withheld` the names of the others, which no
+    alias may take; `stable_order` names the columns that order rows when the query
+    gives no $order, so paging by $offset never skips or repeats a row. The checked tree
+    is rendered in the warehouse engine's `dialect` (duckdb, postgres, spark); values
+    stay literals in the tree, so no engine ever sees pasted text.
+    """
+    clauses = parse_parameters(parameters)
+    return compile_clauses(clauses, columns, relation, stable_order, dialect, withheld)
+
+
+def compile_clauses(
+    clauses: Clauses,
+    columns: Mapping[str, Column],
+    relation: str | exp.Table,
+    stable_order: list[str],
+    dialect: str = DIALECT,
+    withheld: Collection[str] = (),
+) -> CompiledQuery:
+    """Check and rebuild parsed clauses into SQL; see `compile_query`."""
+    point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
+    selected, aliases = select_list(clauses.select, columns, point, withheld)
+    names = [item.alias for item in selected]
+    # The builders below change `query` in place (copy=False): copying the tree at each
+    # step cost more than the rest of compiling.
+    query = exp.select(*selected, copy=False).from_(
+        public_projection(columns, relation), copy=False
+    )
+    conditions = []
+    if clauses.where is not None:
+        where = Builder(columns, point, clause="$where", allow_aggregates=False)
+        conditions.append(where.build(clauses.where))
+    for name, value in clauses.filters.items():
+        if name not in columns:
+            raise SoqlError(f"{name}: no such column: {name}.", "query.soql.no-such-column")
+        conditions.append(equals(columns[name], value))
+    if clauses.search:
+        conditions.append(full_text(clauses.search, columns))
+    if conditions:
+        query = query.where(exp.and_(*conditions, copy=False), copy=False)
+    grouped = clauses.group is not None
+    if clauses.group is not None:
+        group = Builder(columns, point, aliases, clause="$group", allow_aggregates=False)
+        keys = [group.build(item) for item in clauses.group]
+        if has_aggregate(keys):
+            raise group.fail("an aggregate cannot be grouped by; group by columns.")
+        query = query.group_by(*keys, copy=False)
+    if clauses.having is not None:
+        having = Builder(columns, point, aliases, clause="$having")
+        query = query.having(having.build(clauses.having), copy=False)
+    by_output = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(selected))]
+    if clauses.order is not None:
+        order = Builder(columns, point, aliases, clause="$order")
+        # Rows that tie on the asked order come in a fixed order after it (the key, or
+        # every selected value), so an answer never depends on how the engine happened
+        # to scan or hash, and paging by $offset never skips or repeats a row.
+        ties = by_output
+        if not (grouped or has_aggregate(selected)) and stable_order:
+            ties = [exp.Ordered(this=public_column(name)) for name in stable_order]
+        orders = order_by(clauses.order, order, stable_order)
+        orders += [tie for tie in ties if all(tie.this != asked.this for asked in orders)]
+    elif grouped or has_aggregate(selected):
+        orders = by_output
+    else:
+        orders = [exp.Ordered(this=public_column(name)) for name in stable_order]
+    if orders:
+        query = query.order_by(*orders, copy=False)
+    query = query.limit(clauses.limit, copy=False).offset(clauses.offset, copy=False)
+    sql = for_dialect(query, dialect).sql(dialect=dialect)
+    return CompiledQuery(sql, names, clauses.limit, clauses.offset)
+
+
+def equals(column: Column, value: str) -> exp.Expression:
+    """Return `column = value` for a `field=value` filter, comparing typed values (#18).
+
+    The value is read as the column's type, so a timestamp written the way the API
+    writes it (`2020-05-01T00:00:00.000`) matches, and `case_id=07` matches case 7.
+    """
+    name, kind = column.name, column.field_type
+    if kind in ("integer", "number", "year"):
+        try:
+            number_text = str(Decimal(value.strip()))
+        except InvalidOperation:
+            raise SoqlError(f"{name}: {value[:40]!r} is not a number.") from None
+        if not Decimal(number_text).is_finite():
+            raise SoqlError(f"{name}: {value[:40]!r} is not a number.")
+        return exp.EQ(this=public_column(name), expression=exp.Literal.number(number_text))
+    if kind == "boolean":
+        if value.lower() not in ("true", "false"):
+            raise SoqlError(f"{name}: expected true or false, not {value[:40]!r}.")
+        return exp.EQ(
+            this=public_column(name), expression=exp.Boolean(this=value.lower() == "true")
+        )
+    if kind in ("date", "datetime"):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise SoqlError(
+                f"{name}: {value[:40]!r} is not a date and time "
+                "(expected e.g. 2020-05-01T00:00:00.000 or 2020-05-01)."
+            ) from None
+        if moment.tzinfo is not None:
+            raise SoqlError(
+                f"{name}: {value[:40]!r} has a time zone; floating timestamps have none."
+            )
+        return exp.EQ(
+            this=timestamp(public_column(name)),
+            expression=timestamp(exp.Literal.string(moment.isoformat(sep=" "))),
+        )
+    if kind == "string":
+        return exp.EQ(this=public_column(name), expression=exp.Literal.string(value))
+    # Times of day, and any other type, compare as the text the API writes.
+    return exp.EQ(
+        this=exp.Cast(this=public_column(name), to=exp.DataType.build("text")),
+        expression=exp.Literal.string(value),
+    )
+
+
+def select_list(
+    items: list[exp.Expression] | None,
+    columns: Mapping[str, Column],
+    point: tuple[str, str] | None,
+    withheld: Collection[str],
+) -> tuple[list[exp.Alias], dict[str, exp.Expression]]:
+    """Rebuild the $select list; return it and the aliases it defines, by name."""
+    if items is None:
+        return [alias(public_column(name), name) for name in columns], {}
+    builder = Builder(columns, point, clause="$select")
+    # Compared case-insensitively, as engines compare unquoted names.
+    taken = {name.lower() for name in [*columns, *withheld]}
+    selected: list[exp.Alias] = []
+    aliases: dict[str, exp.Expression] = {}
+    for index, item in enumerate(items):
+        name = None
+        if isinstance(item, exp.Alias):
+            name, item = item.alias, item.this
+        if isinstance(item, exp.Star):
+            raise builder.fail("* may only stand alone.")
+        rebuilt = builder.build(item)
+        if (
+            name is not None
+            and name.lower() in taken
+            and not (isinstance(item, exp.Column) and item.name == name)
+        ):
+            # Else `count(*) as street_address&$group=street_address` would leave the
+            # meaning of the name to the engine, which picks the withheld column (#16).
+            raise builder.fail(f"an alias may not reuse a column's name: {name!r}.")
+        if name is None:
+            name = item.name if isinstance(item, exp.Column) else default_name(item, index)
+        if not valid_name(name):
+            raise builder.fail(f"{name!r} is not a valid alias.")
+        if name in aliases or any(chosen.alias == name for chosen in selected):
+            raise builder.fail(f"{name!r} names two selected values; give each its own alias.")
+        if name.lower() not in taken:
+            aliases[name] = rebuilt
+        selected.append(alias(rebuilt, name))
+    return selected, aliases
+
+
+def alias(node: exp.Expression, name: str) -> exp.Alias:
+    return cast(exp.Alias, exp.alias_(node, name, quoted=True, copy=False))
+
+
+def order_by(
+    items: list[exp.Ordered], builder: Builder, stable_order: list[str]
+) -> list[exp.Ordered]:
+    orders = []
+    for item in items:
+        desc = bool(item.args.get("desc"))
+        if isinstance(item.this, exp.Placeholder) and item.this.name.lower() == "id":
+            # Socrata's system field :id names the row; harvesters (our own Socrata
+            # source among them) page with $order=:id, here the stable primary-key order.
+            if not stable_order:
+                raise builder.fail("this dataset has no public key to order rows by :id.")
+            orders += [exp.Ordered(this=public_column(name), desc=desc) for name in stable_order]
+        else:
+            # sqlglot marks NULLS FIRST on the node; NULLS LAST is every engine's default
+            # as rendered here, so only FIRST needs carrying over.
+            nulls_first = True if item.args.get("nulls_first") else None
+            orders.append(
+                exp.Ordered(this=builder.build(item.this), desc=desc, nulls_first=nulls_first)
+            )
+    return orders
+
+
+def for_dialect(query: exp.Expression, dialect: str) -> exp.Expression:
+    """Rewrite the few SoQL pieces whose meaning differs between engines.
+
+    Socrata's day of week runs 0 (Sunday) to 6, as DuckDB's does; PostgreSQL calls it
+    `dow`, and Spark counts 1 (Sunday) to 7.
+    """
+    if dialect == "duckdb":
+        return query
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, exp.Extract) and node.this.name.lower() == "dayofweek"):
+            return node
+        if dialect == "postgres":
+            return exp.Extract(this=exp.var("dow"), expression=node.expression)
+        return exp.Sub(this=exp.DayOfWeek(this=node.expression), expression=exp.Literal.number(1))
+
+    return query.transform(rewrite)
+
+
+def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
+    if len(text) > 500:
+        raise SoqlError("$q: the search text is longer than 500 characters.")
+    needle = exp.Literal.string(text.lower())
+    searchable = [name for name, column in columns.items() if column.field_type == "string"]
+    if not searchable:
+        return as_expression(exp.false())
+    return as_expression(
+        exp.or_(
+            *[
+                exp.GT(
+                    this=exp.StrPosition(
+                        this=exp.Lower(this=public_column(name)), substr=needle.copy()
+                    ),
+                    expression=exp.Literal.number(0),
+                )
+                for name in searchable
+            ]
+        )
+    )
+
+
+def default_name(node: exp.Expression, index: int) -> str:
+    # Socrata names an unaliased aggregate after the function and its column: count_case_id.
+    if isinstance(node, tuple(AGGREGATES)):
+        inner = node.this
+        if isinstance(inner, exp.Distinct) and inner.expressions:
+            inner = inner.expressions[0]
+        suffix = inner.name if isinstance(inner, exp.Column) else ""
+        return f"{node.key}_{suffix}" if suffix else node.key
+    return f"_col{index + 1}"
+
+
+def valid_name(name: str) -> bool:
+    return bool(name) and len(name) <= 64 and name.replace("_", "a").isalnum()
+
+
+def columns_from_schema(fields: list[dict]) -> dict[str, Column]:
+    """Return the public columns of a Table Schema, in order."""
+    return {
+        spec["name"]: Column(spec["name"], spec.get("type", "string"))
+        for spec in fields
+        if spec.get("public", True)
+    }

@@ -1,0 +1,283 @@
+"""Rebuild one SoQL expression from the allow-list: functions, operators, columns, literals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import cast
+
+import sqlglot
+from sqlglot import exp
+
+MAX_DEPTH = 40
+DIALECT = "duckdb"
+# The name of the projection of public columns that every compiled query reads from.
+PUBLIC_ROWS = "public_rows"
+EARTH_RADIUS_METRES = 6_371_000.0
+# Great-circle distance in metres from (:clat, :clon) to the row's (:lat, :lon).
+HAVERSINE = sqlglot.parse_one(
+    "2 * :radius * asin(sqrt(pow(sin(radians(:lat - :clat) / 2), 2)"
+    " + cos(radians(:clat)) * cos(radians(:lat)) * pow(sin(radians(:lon - :clon) / 2), 2)))",
+    read="duckdb",
+)
+
+# SoQL's date_trunc_* and date_extract_* functions and the unit each one means.
+TRUNCATIONS = {"date_trunc_y": "year", "date_trunc_ym": "month", "date_trunc_ymd": "day"}
+EXTRACTIONS = {
+    "date_extract_y": "year",
+    "date_extract_m": "month",
+    "date_extract_d": "day",
+    "date_extract_hh": "hour",
+    "date_extract_mm": "minute",
+    "date_extract_ss": "second",
+    "date_extract_dow": "dayofweek",
+    "date_extract_woy": "week",
+}
+
+AGGREGATES: dict[type[exp.Expression], type[exp.Expression]] = {
+    exp.Count: exp.Count,
+    exp.Sum: exp.Sum,
+    exp.Avg: exp.Avg,
+    exp.Min: exp.Min,
+    exp.Max: exp.Max,
+}
+
+BINARY: tuple[type[exp.Expression], ...] = (
+    exp.And, exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
+    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
+)  # fmt: skip
+
+
+class SoqlError(ValueError):
+    """A query citystat will not run; `code` follows Socrata's error codes."""
+
+    def __init__(self, message: str, code: str = "query.compiler.malformed") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    field_type: str
+
+
+@dataclass
+class Builder:
+    """Rebuilds one clause's tree; `aliases` maps the names $select defined to their
+    rebuilt expressions."""
+
+    columns: Mapping[str, Column]
+    point: tuple[str, str] | None
+    aliases: Mapping[str, exp.Expression] = field(default_factory=dict)
+    clause: str = "$where"
+    allow_aggregates: bool = True
+
+    def fail(self, message: str, code: str = "query.compiler.malformed") -> SoqlError:
+        return SoqlError(f"{self.clause}: {message}", code)
+
+    def build(self, node: exp.Expression, depth: int = 0) -> exp.Expression:
+        if depth > MAX_DEPTH:
+            raise self.fail("the expression is nested too deeply.")
+        nested = lambda child: self.build(child, depth + 1)  # noqa: E731
+        if isinstance(node, exp.Paren):
+            return exp.Paren(this=nested(node.this))
+        if isinstance(node, exp.Column):
+            return self.column(node)
+        if isinstance(node, exp.Literal):
+            return literal(node, self)
+        if isinstance(node, exp.Boolean):
+            return exp.Boolean(this=bool(node.this))
+        if isinstance(node, exp.Null):
+            return exp.Null()
+        if isinstance(node, exp.Neg):
+            return exp.Neg(this=nested(node.this))
+        if isinstance(node, exp.Not):
+            return exp.Not(this=nested(node.this))
+        if isinstance(node, BINARY):
+            return type(node)(this=nested(node.this), expression=nested(node.expression))
+        if isinstance(node, exp.Is):
+            if not isinstance(node.expression, exp.Null):
+                raise self.fail("IS may only be followed by NULL or NOT NULL.")
+            return negated(node, exp.Is(this=nested(node.this), expression=exp.Null()))
+        if isinstance(node, exp.Between):
+            if node.args.get("symmetric"):
+                raise self.fail("BETWEEN SYMMETRIC is not part of SoQL.")
+            return exp.Between(
+                this=nested(node.this), low=nested(node.args["low"]), high=nested(node.args["high"])
+            )
+        if isinstance(node, exp.In):
+            if any(node.args.get(key) for key in ("query", "unnest", "field", "is_global")):
+                raise self.fail("IN takes a list of values, not a query.")
+            return exp.In(this=nested(node.this), expressions=[nested(e) for e in node.expressions])
+        if isinstance(node, exp.Like | exp.ILike):
+            if node.args.get("escape"):
+                raise self.fail("LIKE … ESCAPE is not supported.")
+            rebuilt = type(node)(this=nested(node.this), expression=nested(node.expression))
+            return negated(node, rebuilt)
+        if isinstance(node, exp.Upper | exp.Lower):
+            return type(node)(this=nested(node.this))
+        if isinstance(node, exp.StartsWith):
+            return exp.StartsWith(this=nested(node.this), expression=nested(node.expression))
+        if isinstance(node, tuple(AGGREGATES)):
+            return self.aggregate(node, depth)
+        if isinstance(node, exp.Anonymous):
+            return self.function(node, depth)
+        if isinstance(node, exp.Placeholder):
+            # Socrata's system fields (:id, :created_at, …): only $order=:id has a meaning
+            # here, and compile_clauses handles it before any builder sees it.
+            raise self.fail(f"no such column: :{node.name}.", "query.soql.no-such-column")
+        raise self.fail(f"{node.sql(dialect=DIALECT)[:60]!r} is not part of SoQL.")
+
+    def column(self, node: exp.Column) -> exp.Expression:
+        if node.table or node.args.get("db") or node.args.get("catalog"):
+            raise self.fail(f"{node.sql()[:60]!r}: columns have no table prefix in SoQL.")
+        name = node.name
+        # Columns first, then aliases: a name that is a public column always means that
+        # column. A withheld column is not in `columns`, so it is refused exactly like a
+        # column that does not exist, and the answer does not tell the two apart.
+        if name in self.columns:
+            return public_column(name)
+        if name in self.aliases:
+            return self.aliases[name].copy()
+        raise self.fail(f"no such column: {name}.", "query.soql.no-such-column")
+
+    def aggregate(self, node: exp.Expression, depth: int) -> exp.Expression:
+        if not self.allow_aggregates:
+            raise self.fail(f"{node.key}() is not allowed here.")
+        inner = node.this
+        if isinstance(inner, exp.Star):
+            if not isinstance(node, exp.Count):
+                raise self.fail(f"{node.key}(*) is not allowed; only count(*).")
+            return exp.Count(this=exp.Star())
+        if isinstance(inner, exp.Distinct):
+            if not isinstance(node, exp.Count) or len(inner.expressions) != 1:
+                raise self.fail("only count(distinct column) takes DISTINCT.")
+            return exp.Count(
+                this=exp.Distinct(expressions=[self.build(inner.expressions[0], depth + 1)])
+            )
+        if inner is None or node.expressions:
+            raise self.fail(f"{node.key}() takes one argument.")
+        argument = self.build(inner, depth + 1)
+        if isinstance(node, exp.Avg):
+            # A double everywhere: PostgreSQL would average integers as an exact numeric
+            # with 16 decimals, DuckDB and Spark as a double.
+            argument = exp.Cast(this=argument, to=exp.DataType.build("double"))
+        return AGGREGATES[type(node)](this=argument)
+
+    def function(self, node: exp.Anonymous, depth: int) -> exp.Expression:
+        name = str(node.this).lower()
+        if name in ("within_box", "within_circle"):
+            return self.geography(name, node, depth)
+        arguments = [self.build(argument, depth + 1) for argument in node.expressions]
+        if name in TRUNCATIONS:
+            self.arity(name, arguments, 1)
+            return exp.TimestampTrunc(unit=exp.var(TRUNCATIONS[name]), this=timestamp(arguments[0]))
+        if name in EXTRACTIONS:
+            self.arity(name, arguments, 1)
+            # A whole number on every engine: PostgreSQL and Spark extract seconds with
+            # their fraction, DuckDB without.
+            return exp.Cast(
+                this=exp.Floor(
+                    this=exp.Extract(
+                        this=exp.var(EXTRACTIONS[name]), expression=timestamp(arguments[0])
+                    )
+                ),
+                to=exp.DataType.build("bigint"),
+            )
+        raise self.fail(f"unknown function {name}().", "query.soql.no-such-function")
+
+    def arity(self, name: str, arguments: list[exp.Expression], count: int) -> None:
+        if len(arguments) != count:
+            raise self.fail(f"{name}() takes {count} argument{'s' if count > 1 else ''}.")
+
+    def geography(self, name: str, node: exp.Anonymous, depth: int) -> exp.Expression:
+        if self.point is None:
+            raise self.fail(f"{name}() needs a dataset with latitude and longitude.")
+        arguments = node.expressions
+        wanted = 5 if name == "within_box" else 4
+        if len(arguments) != wanted or not isinstance(arguments[0], exp.Column):
+            raise self.fail(f"{name}(location, …) takes the location and {wanted - 1} numbers.")
+        numbers = [number_value(argument, self) for argument in arguments[1:]]
+        latitude, longitude = (public_column(name) for name in self.point)
+        if name == "within_box":
+            north, west, south, east = numbers
+            return as_expression(
+                exp.and_(
+                    exp.Between(
+                        this=latitude, low=number(min(north, south)), high=number(max(north, south))
+                    ),
+                    exp.Between(
+                        this=longitude, low=number(min(west, east)), high=number(max(west, east))
+                    ),
+                )
+            )
+        centre_latitude, centre_longitude, radius = numbers
+        distance = exp.replace_placeholders(
+            HAVERSINE.copy(),
+            radius=EARTH_RADIUS_METRES,
+            clat=centre_latitude,
+            clon=centre_longitude,
+            lat=latitude,
+            lon=longitude,
+        )
+        return exp.LTE(this=distance, expression=number(radius))
+
+
+def negated(node: exp.Expression, rebuilt: exp.Expression) -> exp.Expression:
+    """Keep the NOT that sqlglot records on the node itself (`a not like 'x'`, #18)."""
+    if node.args.get("negate"):
+        return exp.Not(this=exp.Paren(this=rebuilt))
+    return rebuilt
+
+
+def public_column(name: str) -> exp.Column:
+    """Return a reference to a public column, qualified by the projection it is read from.
+
+    A qualified name can only mean the projection's column: engines resolve a bare name
+    in GROUP BY and ORDER BY to an output alias (PostgreSQL) or to a table column
+    (DuckDB), and neither must ever decide for us.
+    """
+    return exp.column(name, table=PUBLIC_ROWS, quoted=True)
+
+
+def timestamp(node: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build("timestamp"))
+
+
+def as_expression(node: object) -> exp.Expression:
+    """Narrow sqlglot's builder return types (Condition, Expr, Neg) for the type checker."""
+    return cast(exp.Expression, node)
+
+
+def number(value: float) -> exp.Expression:
+    return as_expression(exp.Literal.number(repr(float(value))))
+
+
+def number_value(node: exp.Expression, builder: Builder) -> float:
+    negative = isinstance(node, exp.Neg)
+    inner = node.this if negative else node
+    if not isinstance(inner, exp.Literal) or inner.is_string:
+        raise builder.fail("expected a number.")
+    value = float(literal(inner, builder).this)
+    return -value if negative else value
+
+
+def literal(node: exp.Literal, builder: Builder) -> exp.Expression:
+    text = str(node.this)
+    if node.is_string:
+        if len(text) > 1000:
+            raise builder.fail("a text value is longer than 1,000 characters.")
+        return exp.Literal.string(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise builder.fail(f"{text[:40]!r} is not a number.") from None
+    if not value.is_finite() or abs(value.adjusted()) > 30:
+        raise builder.fail(f"{text[:40]!r} is out of range.")
+    return as_expression(exp.Literal.number(str(value)))
+
+
+def has_aggregate(expressions: Sequence[exp.Expression]) -> bool:
+    return any(node.find(*AGGREGATES) for node in expressions)
