@@ -13,7 +13,7 @@ from citystat.api.tests.test_soda import socrata, warehouse_rows  # noqa: F401
 
 def answer(client, query: str):
     response = client.get(f"/resource/service-requests.json?{query}")
-    return response.status_code, json.loads(response.content)
+    return response.status_code, json.loads(response.getvalue())
 
 
 def case_ids(client, query: str) -> set[str]:

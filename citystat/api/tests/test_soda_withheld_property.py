@@ -199,7 +199,7 @@ def both_answers(rf, parameters):
     answers = []
     for slug in ("as-is", "shuffled"):
         response = resource(rf.get(f"/resource/{slug}.json", parameters), slug, "json")
-        answers.append((response.status_code, response.content))
+        answers.append((response.status_code, response.getvalue()))
     return answers
 
 
