@@ -14,6 +14,7 @@ from citystat.api.soql import CompiledQuery, SoqlError, columns_from_schema, com
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
+from citystat.lib.csv_safety import safe_cell
 
 QUERY_SECONDS = 10.0
 ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -193,13 +194,22 @@ def geojson_collection(result: SodaResult) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def csv_text(result: SodaResult) -> str:
+def csv_text(result: SodaResult, escape_formulas: bool = True) -> str:
+    """Return the rows as CSV; text cells a spreadsheet would run are escaped unless told."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.names)
+    # A $select alias is the caller's text too.
+    writer.writerow([csv_value(name, escape_formulas) for name in result.names])
     for row in result.rows:
-        writer.writerow(["" if value is None else soda_value(value) for value in row])
+        writer.writerow([csv_value(value, escape_formulas) for value in row])
     return buffer.getvalue()
+
+
+def csv_value(value: Any, escape_formulas: bool) -> Any:
+    # Only stored text is escaped: a number (-3.5) or a time is written as Socrata does.
+    if isinstance(value, str):
+        return safe_cell(value) if escape_formulas else value
+    return "" if value is None else soda_value(value)
 
 
 def view_metadata(dataset: Dataset) -> dict[str, Any]:

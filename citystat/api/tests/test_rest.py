@@ -207,6 +207,10 @@ def test_anonymous_callers_are_limited_per_address_and_tokens_get_more(measures,
         "/api/views/service-requests.json",
         "/api/3/action/package_list",
         "/open311/v2/services.json",
+        # Whole-dataset downloads and the DCAT catalog count with SODA (#16).
+        "/downloads/service-requests.csv",
+        "/downloads/service-requests/datapackage.json",
+        "/data.json",
     ],
 )
 def test_every_api_shares_the_limit(url, db, settings):
