@@ -218,7 +218,7 @@ def test_the_csv_download_escapes_formula_text_but_keeps_negative_numbers(
     build_exports()
     rows = list(csv.reader(io.StringIO(body(client.get("/downloads/notes.csv")).decode())))
     assert rows[1:] == [
-        ["1", "'=HYPERLINK(\"http://x\")", "-3.5"],
+        ["1", '\'=HYPERLINK("http://x")', "-3.5"],
         ["2", "'+1 816", "2.0"],
         ["3", "'@SUM(A1)", "-1.0"],
         ["4", "plain", "0.0"],
