@@ -169,6 +169,8 @@ def write_export(version: DatasetVersion, extension: str) -> ExportResult:
                     f"copy (select {columns} from published) to {quoted_path} "
                     f"{COPY_OPTIONS[extension]}"
                 )
+        # mkstemp makes the file private; web nodes may run as another user than the job.
+        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)

@@ -7,6 +7,7 @@ downloads are more than there are workers: sync workers would all be held by the
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -43,14 +44,22 @@ build_exports()
 """
 
 
-def slow_download(url: str, seconds: float, sizes: list[int]) -> None:
-    """Read a download at about 64 kB/s for `seconds`, holding its connection open."""
+def slow_download(port: int, path: str, seconds: float, sizes: list[int]) -> None:
+    """Read a download at about 64 kB/s for `seconds`, as a distant client would.
+
+    The small receive buffer stands for the client's network: on loopback the kernel
+    would otherwise take a whole file of this size into its buffers at once.
+    """
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    client.connect(("127.0.0.1", port))
+    client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     started = time.monotonic()
     size = 0
-    with urllib.request.urlopen(url, timeout=60) as response:
-        while time.monotonic() - started < seconds and (block := response.read(8192)):
-            size += len(block)
-            time.sleep(0.125)
+    while time.monotonic() - started < seconds and (block := client.recv(8192)):
+        size += len(block)
+        time.sleep(0.125)
+    client.close()
     sizes.append(size)
 
 
@@ -78,7 +87,7 @@ def test_healthz_answers_within_a_second_while_four_downloads_hold_both_workers(
         sizes: list[int] = []
         readers = [
             threading.Thread(
-                target=slow_download, args=(f"{base}/downloads/points.{kind}", 6.0, sizes)
+                target=slow_download, args=(port, f"/downloads/points.{kind}", 6.0, sizes)
             )
             for kind in ("geojson", "csv", "geojson", "csv")
         ]
