@@ -36,7 +36,7 @@ GRACEFUL_SECONDS = 30
 WORKER_TIMEOUT_SECONDS = 60
 # Threads per worker. Each request holds one thread until its last byte is sent, so a
 # slow reader of a large download costs one thread, not one whole worker; four workers
-# of eight threads answer /healthz with 31 slow readers connected (docs/deploying.md).
+# of eight threads still answer /healthz with 31 slow readers connected (docs/cli.md).
 DEFAULT_THREADS = 8
 
 
@@ -117,11 +117,12 @@ def gunicorn_options(
         # download, and four of those starved /healthz for 60 s (#16, High 3).
         "worker_class": "gthread",
         "threads": threads,
-        # A worker stops accepting once it holds twice its threads in connections, so a
-        # worker busy with downloads leaves new ones (a /healthz poll) to an idle worker
-        # instead of queueing them behind its threads; the other half are kept-alive
-        # connections from the proxy, which cost no thread while idle.
-        "worker_connections": 2 * threads,
+        # A worker takes a connection only while it has a free thread, so one busy with
+        # downloads leaves the next request (a /healthz poll) to an idle worker instead
+        # of queueing it behind them. Idle kept-alive connections would count against
+        # that too, so none are kept: behind the proxy they are loopback and cheap.
+        "worker_connections": threads,
+        "keepalive": 0,
         # The app writes one access line per request itself, with its request id, in the
         # site's log format (citystat.ops.middleware); gunicorn's would be a second one.
         "accesslog": None,
