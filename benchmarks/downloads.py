@@ -184,7 +184,8 @@ def serving(home: Path, workers: int, threads: int) -> Iterator[tuple[str, int]]
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/healthz")
+        # The first start collects and compresses the static files: minutes on a busy box.
+        wait_for(base + "/healthz", seconds=600)
         yield base, port
     finally:
         server.terminate()
