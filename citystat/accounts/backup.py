@@ -167,12 +167,24 @@ def is_hidden(path: Path, folder: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(folder).parts)
 
 
+# Download files (`<warehouse>/<slug>/exports/`, citystat/catalog/exports.py) are written
+# again from the version files by `citystat exports` after a restore; copying them would
+# triple an archive for nothing (#16: 1.1 GB of them on a 50,000-row demo).
+DERIVED_WAREHOUSE_FOLDER = "exports"
+
+
+def is_derived(relative: Path) -> bool:
+    return len(relative.parts) > 2 and relative.parts[1] == DERIVED_WAREHOUSE_FOLDER
+
+
 def add_folder(archive: tarfile.TarFile, folder: Path | None, name: str) -> int:
     """Archive the files under `folder`, leaving out hidden ones (work in progress)."""
     if folder is None or not folder.is_dir():
         return 0
     count = 0
     for path in sorted(folder.rglob("*")):
+        if name == "warehouse" and is_derived(path.relative_to(folder)):
+            continue
         if path.is_file() and not path.is_symlink() and not is_hidden(path, folder):
             archive.add(path, arcname=f"{name}/{path.relative_to(folder).as_posix()}")
             count += 1

@@ -1,92 +1,36 @@
-"""Whole-dataset downloads: CSV, JSON, Parquet, GeoJSON and a Frictionless Data Package.
+"""Whole-dataset downloads: serve the files `citystat exports` built, or say when they come.
 
-Each file is written once per published version: the warehouse engine streams the rows
-in batches and a private DuckDB writes them to disk (bounded memory, whatever the size),
-then it is served as a static file.
-Only public columns are ever written.
+The files themselves are written by a background job once per published version
+(citystat/catalog/exports.py), never inside a web request: building a GeoJSON of two
+million rows takes longer than a request may (#16, High 3).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import duckdb
-from django.conf import settings
+from django.http import HttpResponse
 
 from citystat.api.soda import four_by_four
-from citystat.api.soql import columns_from_schema
-from citystat.catalog import engines
 from citystat.catalog.models import Dataset, DatasetVersion
-from citystat.catalog.warehouse import quote_identifier
 from citystat.city.models import CityProfile
 
-EXTENSIONS = ("csv", "json", "parquet", "geojson")
-FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "(format csv, header true)"),
-    "json": ("application/json", "(format json, array true)"),
-    "parquet": ("application/vnd.apache.parquet", "(format parquet, compression zstd)"),
-}
+# How long a client is asked to wait for a file the worker has not written yet: about
+# one round of `citystat refresh --loop` (docs/operations.md).
+RETRY_AFTER_SECONDS = 60
 
 
-def has_points(dataset: Dataset) -> bool:
-    return {"latitude", "longitude"} <= columns_from_schema(dataset.fields).keys()
-
-
-def export_path(dataset: Dataset, version: DatasetVersion, extension: str) -> Path:
-    """Return the export file for this version, writing it first if it does not exist."""
-    folder = settings.CITYSTAT_HOME / "exports" / dataset.slug
-    target = folder / f"v{version.number}.{extension}"
-    if target.is_file():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    names = list(columns_from_schema(dataset.fields))
-    columns = ", ".join(quote_identifier(name) for name in names)
-    # Written beside the target and renamed into place, so a reader never sees half a file.
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=f".{extension}.part")
-    os.close(handle)
-    try:
-        # The engine streams the rows; a private DuckDB writes them, so every engine's
-        # downloads come out byte for byte in the same formats.
-        with engines.open_session() as session, duckdb.connect(":memory:") as writer:
-            writer.register("published", session.arrow_batches(dataset.slug, names))
-            if extension == "geojson":
-                write_geojson(writer, "published", columns, Path(temporary))
-            else:
-                quoted_path = "'" + temporary.replace("'", "''") + "'"
-                options = FORMATS[extension][1]
-                writer.execute(f"copy (select {columns} from published) to {quoted_path} {options}")
-        os.replace(temporary, target)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-    return target
-
-
-def write_geojson(connection: Any, relation: str, columns: str, path: Path) -> None:
-    """Write rows as GeoJSON point features, streaming in batches."""
-    cursor = connection.execute(f"select {columns} from {relation}")
-    names = [column[0] for column in cursor.description]
-    latitude, longitude = names.index("latitude"), names.index("longitude")
-    with path.open("w", encoding="utf-8") as out:
-        out.write('{"type": "FeatureCollection", "features": [')
-        first = True
-        while batch := cursor.fetchmany(10_000):
-            for row in batch:
-                geometry = None
-                if row[latitude] is not None and row[longitude] is not None:
-                    geometry = {"type": "Point", "coordinates": [row[longitude], row[latitude]]}
-                properties = {
-                    name: (value.isoformat() if hasattr(value, "isoformat") else value)
-                    for name, value in zip(names, row, strict=True)
-                    if value is not None
-                }
-                feature = {"type": "Feature", "geometry": geometry, "properties": properties}
-                out.write(("" if first else ",") + json.dumps(feature, separators=(",", ":")))
-                first = False
-        out.write("]}")
+def export_pending(dataset: Dataset, version: DatasetVersion, extension: str) -> HttpResponse:
+    """Answer 202 with Retry-After: the file is queued for the background job."""
+    response = HttpResponse(
+        f"The {extension.upper()} download of {dataset.slug!r} version {version.number} "
+        f"is being prepared by the background job; try again in {RETRY_AFTER_SECONDS} "
+        "seconds.\n",
+        status=202,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def data_package(dataset: Dataset, csv_url: str) -> dict[str, Any]:
@@ -94,8 +38,7 @@ def data_package(dataset: Dataset, csv_url: str) -> dict[str, Any]:
     city = CityProfile.current()
     fields = [
         {key: value for key, value in spec.items() if key not in ("public",)}
-        for spec in dataset.fields
-        if spec.get("public", True)
+        for spec in dataset.public_fields
     ]
     for spec in fields:
         # The CSV is written by DuckDB in ISO formats, whatever the source file used.

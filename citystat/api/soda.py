@@ -19,6 +19,7 @@ from citystat.api.soql import CompiledQuery, SoqlError, columns_from_schema, com
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
+from citystat.lib.csv_safety import safe_cell
 
 # One answer's whole time: running the query and writing every byte of it (issue #16).
 QUERY_SECONDS = 10.0
@@ -276,15 +277,17 @@ def geojson_chunks(result: SodaResult) -> Iterator[bytes]:
     return json_array(features, head='{"type": "FeatureCollection", "features": [', tail="]}")
 
 
-def csv_chunks(result: SodaResult) -> Iterator[bytes]:
-    """Write the header, then the rows in chunks, as Socrata's CSV does."""
+def csv_chunks(result: SodaResult, escape_formulas: bool = True) -> Iterator[bytes]:
+    """Write the header, then the rows in chunks, as Socrata's CSV does.
+
+    Text cells a spreadsheet would run as a formula are escaped unless told not to.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.names)
+    # A $select alias is the caller's text too.
+    writer.writerow([csv_value(name, escape_formulas) for name in result.names])
     for batch in batches(result.rows):
-        writer.writerows(
-            ["" if value is None else soda_value(value) for value in row] for row in batch
-        )
+        writer.writerows([csv_value(value, escape_formulas) for value in row] for row in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -322,19 +325,32 @@ ANSWERS: dict[str, tuple[Callable[[SodaResult], Iterator[bytes]], str]] = {
 
 
 def answer_stream(
-    result: SodaResult, extension: str, budget: QueryBudget, what: str
+    result: SodaResult,
+    extension: str,
+    budget: QueryBudget,
+    what: str,
+    escape_formulas: bool = True,
 ) -> Iterator[bytes]:
     """Return the answer's chunks, its first already written; raise SoqlError if too late.
 
     The first chunk is written before any byte is sent, so an answer whose budget runs
     out by then is still refused with Socrata's timeout error instead of a cut stream.
     """
-    write = ANSWERS[extension][0]
-    chunks = write(result)
+    if extension == "csv":
+        chunks = csv_chunks(result, escape_formulas)
+    else:
+        chunks = ANSWERS[extension][0](result)
     first = next(chunks)
     if budget.spent():
         raise timeout_error(budget)
     return itertools.chain([first], within_budget(chunks, budget, what))
+
+
+def csv_value(value: Any, escape_formulas: bool) -> Any:
+    # Only stored text is escaped: a number (-3.5) or a time is written as Socrata does.
+    if isinstance(value, str):
+        return safe_cell(value) if escape_formulas else value
+    return "" if value is None else soda_value(value)
 
 
 def view_metadata(dataset: Dataset) -> dict[str, Any]:

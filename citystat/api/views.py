@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from citystat.api.ckan import ActionError, run_action
 from citystat.api.dcat import data_catalog
-from citystat.api.downloads import EXTENSIONS, FORMATS, data_package, export_path, has_points
+from citystat.api.downloads import data_package, export_pending
 from citystat.api.limits import api_rate_limited
 from citystat.api.open311 import FORMATS as OPEN311_FORMATS
 from citystat.api.open311 import (
@@ -42,8 +41,14 @@ from citystat.api.soda import (
     view_metadata,
 )
 from citystat.api.soql import SoqlError
+from citystat.catalog import exports
+from citystat.catalog.exports import has_points
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
+from citystat.lib.csv_safety import KEEP_FORMULAS
+from citystat.lib.file_responses import file_response
+
+FORMULAS_PARAMETER = "$formulas"
 
 
 def soda_error(message: str, code: str, status: int = 400) -> JsonResponse:
@@ -69,12 +74,24 @@ def resource(request: HttpRequest, identifier: str, extension: str) -> HttpRespo
             f"{identifier!r} has no latitude and longitude; ask for .json or .csv instead.",
             "query.soql.no-geometry",
         )
+    parameters = request.GET.dict()
+    # Not SoQL: whether CSV text cells are escaped for spreadsheets (lib/csv_safety.py).
+    formulas = parameters.pop(FORMULAS_PARAMETER, "escape")
+    if formulas not in ("escape", KEEP_FORMULAS):
+        return soda_error(
+            f"{FORMULAS_PARAMETER}={formulas!r} is not understood; use "
+            f"{FORMULAS_PARAMETER}={KEEP_FORMULAS} for CSV cells exactly as stored, "
+            "or leave it out.",
+            "query.soql.invalid-parameter",
+        )
     budget = QueryBudget()
     try:
-        result = run_query(dataset, request.GET.dict(), budget)
+        result = run_query(dataset, parameters, budget)
         # The log names the dataset and size, never the query (it may carry an app token).
         what = f"{identifier}.{extension} ({len(result.rows)} rows)"
-        chunks = answer_stream(result, extension, budget, what)
+        chunks = answer_stream(
+            result, extension, budget, what, escape_formulas=formulas != KEEP_FORMULAS
+        )
     except SoqlError as error:
         return soda_error(str(error), error.code)
     response = StreamingHttpResponse(chunks, content_type=ANSWERS[extension][1])
@@ -96,6 +113,7 @@ def view(request: HttpRequest, identifier: str) -> JsonResponse:
     return response
 
 
+@api_rate_limited
 @require_safe
 def data_json(request: HttpRequest) -> JsonResponse:
     """Publish the DCAT-US 1.1 catalog of every public dataset."""
@@ -104,26 +122,33 @@ def data_json(request: HttpRequest) -> JsonResponse:
     return response
 
 
+@api_rate_limited
 @require_safe
-def download(request: HttpRequest, slug: str, extension: str) -> FileResponse:
-    """Serve a whole public dataset as a file, written once per published version."""
+def download(request: HttpRequest, slug: str, extension: str) -> HttpResponseBase:
+    """Serve a whole public dataset as the file the background job wrote for its version."""
     dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
     version = dataset.latest_version
-    if extension not in EXTENSIONS or version is None:
+    if version is None or extension not in exports.formats_for(dataset):
         raise Http404("No such download.")
-    if extension == "geojson" and not has_points(dataset):
-        raise Http404("No such download.")
-    path = export_path(dataset, version, extension)
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=f"{dataset.slug}-v{version.number}.{extension}",
-        content_type=FORMATS.get(extension, ("application/geo+json",))[0],
-    )
+    path = exports.export_file(dataset.slug, version.number, extension)
+    try:
+        response = file_response(
+            request,
+            path,
+            filename=f"{dataset.slug}-v{version.number}.{extension}",
+            content_type=exports.CONTENT_TYPES[extension],
+        )
+    except FileNotFoundError:
+        # Never built here: writing millions of rows would hold this worker for minutes.
+        response = export_pending(dataset, version, extension)
+    # The URL names the latest version, so caches keep the file but ask again each time.
+    response["Cache-Control"] = "no-cache"
     response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "Content-Range, ETag, Retry-After"
     return response
 
 
+@api_rate_limited
 @require_safe
 def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
     """Describe a public dataset's CSV download as a Frictionless Data Package."""

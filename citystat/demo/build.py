@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils.text import slugify
 
+from citystat.catalog.exports import build_exports
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import Department
@@ -60,6 +61,8 @@ def build_demo_city(
         shutil.rmtree(folder)
     if not fresh and is_complete(marker, wanted):
         build.reused = True
+        # A city built before downloads were written ahead (#16) gets its files now.
+        build_exports()
         return build
     if marker.exists():
         marker.unlink()
@@ -77,6 +80,8 @@ def build_demo_city(
     # Meetings first: engagement puts residents' questions on them.
     build_demo_meetings(seed)
     build_demo_engagement(seed)
+    # The demo serves its downloads at once, as a site with a worker would.
+    build_exports()
     marker.write_text(json.dumps(wanted), encoding="utf-8")
     return build
 

@@ -30,15 +30,24 @@ from citystat.ops.health import check_health
 
 # How long a stopping node gives in-flight requests (a large download, a slow aggregate).
 GRACEFUL_SECONDS = 30
-REQUEST_TIMEOUT_SECONDS = 60
+# With threaded workers this is how long a worker's main loop may go silent before the
+# master restarts it, not a limit on one request: SODA queries have their own time
+# budget, and downloads are files the kernel sends (#16).
+WORKER_TIMEOUT_SECONDS = 60
+# Threads per worker. Each request holds one thread until its last byte is sent, so a
+# slow reader of a large download costs one thread, not one whole worker; four workers
+# of eight threads still answer /healthz with 31 slow readers connected (docs/cli.md).
+DEFAULT_THREADS = 8
 
 
-def serve(host: str, port: int, workers: int, stdout: Any) -> None:
+def serve(host: str, port: int, workers: int, stdout: Any, threads: int = DEFAULT_THREADS) -> None:
     """Collect static files, check health, and run gunicorn until stopped."""
     if not 0 < port < 65536:
         raise CommandError(f"--port {port} is not a port number (1–65535).", returncode=2)
     if workers < 1:
         raise CommandError(f"--workers {workers} must be at least 1.", returncode=2)
+    if threads < 1:
+        raise CommandError(f"--threads {threads} must be at least 1.", returncode=2)
     collect_static_if_changed()
     # Serve the collected, pre-compressed copies rather than the source folders.
     settings.WHITENOISE_USE_FINDERS = False
@@ -60,10 +69,11 @@ def serve(host: str, port: int, workers: int, stdout: Any) -> None:
     settings.CITYSTAT_ACCESS_LOG = True
     metrics_folder = prepare_metrics_folder() if settings.CITYSTAT_METRICS else None
     stdout.write(
-        f"Serving citystat on http://{host}:{port} with {workers} worker(s); Ctrl-C stops."
+        f"Serving citystat on http://{host}:{port} with {workers} worker(s) of {threads} "
+        "thread(s); Ctrl-C stops."
     )
     try:
-        GunicornApplication(gunicorn_options(host, port, workers)).run()
+        GunicornApplication(gunicorn_options(host, port, workers, threads)).run()
     finally:
         if metrics_folder is not None and metrics_folder.name.startswith("citystat-metrics-"):
             shutil.rmtree(metrics_folder, ignore_errors=True)
@@ -97,16 +107,28 @@ def collect_static_if_changed() -> bool:
     return True
 
 
-def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+def gunicorn_options(
+    host: str, port: int, workers: int, threads: int = DEFAULT_THREADS
+) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
+        # Threaded workers: a sync worker is held for the whole of a slow client's
+        # download, and four of those starved /healthz for 60 s (#16, High 3).
+        "worker_class": "gthread",
+        "threads": threads,
+        # A worker takes a connection only while it has a free thread, so one busy with
+        # downloads leaves the next request (a /healthz poll) to an idle worker instead
+        # of queueing it behind them. Idle kept-alive connections would count against
+        # that too, so none are kept: behind the proxy they are loopback and cheap.
+        "worker_connections": threads,
+        "keepalive": 0,
         # The app writes one access line per request itself, with its request id, in the
         # site's log format (citystat.ops.middleware); gunicorn's would be a second one.
         "accesslog": None,
         "errorlog": "-",
         "logconfig_dict": gunicorn_logging(),
-        "timeout": REQUEST_TIMEOUT_SECONDS,
+        "timeout": WORKER_TIMEOUT_SECONDS,
         "graceful_timeout": GRACEFUL_SECONDS,
         "forwarded_allow_ips": "127.0.0.1",
         "child_exit": forget_worker_metrics,

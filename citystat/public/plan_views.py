@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
 from citystat.lib.charts import ChartError, inline_svg, render_png
+from citystat.lib.csv_safety import KEEP_FORMULAS, safe_cell
 from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.charts import measure_chart, value_format
 from citystat.plan.models import Measure
@@ -298,10 +299,15 @@ def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     else:
+        # Breakdown values come from loaded data: escaped for spreadsheets unless the
+        # caller asks for them exactly as stored (lib/csv_safety.py, docs/public-site.md).
+        keep = request.GET.get("formulas") == KEEP_FORMULAS
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=pages.DOWNLOAD_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            rows if keep else ({k: safe_cell(v) for k, v in row.items()} for row in rows)
+        )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{found.slug}.csv"'
     response["Access-Control-Allow-Origin"] = "*"

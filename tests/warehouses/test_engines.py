@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from citystat.api.downloads import export_path
 from citystat.api.soda import json_rows, run_query
 from citystat.catalog import engines, versions
+from citystat.catalog.exports import export_file, write_export
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.preview import preview_rows
@@ -50,7 +50,7 @@ def engine_name(request) -> str:
 
 @pytest.fixture(autouse=True)
 def private_home(settings, tmp_path) -> None:
-    """Keep each test's downloads (CITYSTAT_HOME/exports) apart."""
+    """Keep each test's home (and so its SQLite and files) apart."""
     settings.CITYSTAT_HOME = tmp_path / "home"
 
 
@@ -62,6 +62,12 @@ def as_text(preview: tuple[list[str], list[tuple]]) -> tuple[list[str], list[lis
     return preview[0], [[str(value) for value in row] for row in preview[1]]
 
 
+def csv_download(version: DatasetVersion) -> bytes:
+    """Write the version's CSV download as the exports job does, and read it."""
+    write_export(version, "csv")
+    return export_file(version.dataset.slug, version.number, "csv").read_bytes()
+
+
 def on_duckdb(settings, tmp_path: Path, dataset: Dataset) -> tuple[list, tuple, bytes]:
     """Load the sample into a folder warehouse; return its SODA answers, preview and CSV."""
     engine_settings = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
@@ -70,7 +76,7 @@ def on_duckdb(settings, tmp_path: Path, dataset: Dataset) -> tuple[list, tuple, 
     reference = (
         answers(dataset),
         preview_rows(dataset),
-        export_path(dataset, version, "csv").read_bytes(),
+        csv_download(version),
     )
     settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES = engine_settings
     return reference
@@ -83,7 +89,7 @@ def test_every_engine_gives_duckdbs_answers(engine_name, requests_dataset, setti
     assert answers(requests_dataset) == soda
     # Spark has no time-of-day type: there a TIME column is 'HH:MM:SS' text, shown the same.
     assert as_text(preview_rows(requests_dataset)) == as_text(preview)
-    assert export_path(requests_dataset, version, "csv").read_bytes() == csv
+    assert csv_download(version) == csv
     assert sum(len(rows) for rows in soda) > 100  # the queries answer something
 
 

@@ -199,6 +199,26 @@ def test_a_file_that_is_not_a_backup_is_refused(db, tmp_path):
         restore_backup(archive)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_download_files_stay_out_of_the_archive(tmp_path, settings):
+    # They are rebuilt from the version files by `citystat exports` (#16, Medium 9).
+    folder = Path(settings.CITYSTAT_WAREHOUSE) / "scores"
+    (folder / "exports").mkdir(parents=True)
+    (folder / "v1.parquet").write_bytes(b"PAR1")
+    (folder / "exports" / "v1.csv").write_text("id\n1\n")
+    archive = tmp_path / "now.tar.zst"
+    manifest = create_backup(archive)
+    with (
+        open(archive, "rb") as raw,
+        zstandard.ZstdDecompressor().stream_reader(raw) as stream,
+        tarfile.open(fileobj=stream, mode="r|") as members,
+    ):
+        names = [member.name for member in members]
+    assert "warehouse/scores/v1.parquet" in names
+    assert not any("exports" in name for name in names)
+    assert manifest["warehouse_files"] == 1
+
+
 def test_a_backup_inside_a_transaction_is_refused(db, tmp_path):
     with pytest.raises(BackupError, match="inside a database transaction"):
         create_backup(tmp_path / "now.tar.zst")

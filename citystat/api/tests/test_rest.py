@@ -219,6 +219,24 @@ def test_every_api_shares_the_limit(url, db, settings):
     assert refused.json()["error"] is True
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/downloads/service-requests.csv",
+        "/downloads/service-requests/datapackage.json",
+        "/data.json",
+    ],
+)
+def test_downloads_and_the_data_catalog_share_the_limit(url, db, settings):
+    # #16: four parallel whole-dataset downloads took the site down; they count with SODA.
+    settings.CITYSTAT_API_RATE_ANON = "1/minute"
+    client = Client()
+    client.get("/resource/service-requests.json")
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+
+
 def test_socrata_app_tokens_lift_the_limit_on_soda(db, bob, settings):
     settings.CITYSTAT_API_RATE_ANON = "1/minute"
     _, key = issue_token(bob, "sodapy")

@@ -7,6 +7,7 @@ import requests
 
 from citystat.api.soda import four_by_four
 from citystat.catalog import warehouse
+from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 
 
@@ -111,3 +112,43 @@ def test_sodapy_get_all_pages_through_every_row_once(socrata, transactional_db):
 def test_sodapy_get_metadata(socrata, transactional_db):
     metadata = socrata.get_metadata(four_by_four("service-requests"))
     assert metadata["name"] == "311 service requests"
+
+
+@pytest.fixture
+def notes(db, settings, tmp_path) -> Dataset:
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "note", "type": "string"},
+            {"name": "change", "type": "number"},
+        ]
+    }
+    dataset = Dataset.objects.create(
+        slug="notes", title="Notes", table_schema=schema, is_public=True
+    )
+    source = tmp_path / "notes.csv"
+    source.write_text("id,note,change\n1,=HYPERLINK(1),-3.5\n2,@cmd,-1\n3,plain,2\n")
+    ingest(dataset, source)
+    return dataset
+
+
+def test_csv_escapes_formula_text_and_leaves_negative_numbers(client, notes):
+    text = client.get("/resource/notes.csv?$order=id").content.decode()
+    assert text.splitlines()[1:] == ["1,'=HYPERLINK(1),-3.5", "2,'@cmd,-1", "3,plain,2"]
+
+
+def test_formulas_keep_gives_csv_text_as_stored(client, notes):
+    text = client.get("/resource/notes.csv?$order=id&$formulas=keep").content.decode()
+    assert text.splitlines()[1] == "1,=HYPERLINK(1),-3.5"
+
+
+def test_an_unknown_formulas_value_is_refused_by_name(client, notes):
+    refused = client.get("/resource/notes.csv?$formulas=raw")
+    assert refused.status_code == 400
+    assert "$formulas='raw'" in json.loads(refused.content)["message"]
+
+
+def test_json_is_never_escaped(client, notes):
+    rows = json.loads(client.get("/resource/notes.json?$order=id").content)
+    assert rows[0]["note"] == "=HYPERLINK(1)"

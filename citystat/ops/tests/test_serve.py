@@ -221,3 +221,12 @@ def test_serve_closes_the_app_database_before_forking_workers(monkeypatch, setti
         server.serve("127.0.0.1", 8000, 1, stdout=io.StringIO())
     assert "query" in events  # the health check did use the database
     assert events[-2:] == ["close all", "fork workers"]
+
+
+def test_workers_are_threaded_and_take_a_connection_only_with_a_free_thread():
+    # #16: sync workers were each held for a whole slow download, starving /healthz.
+    from citystat.ops.server import gunicorn_options
+
+    options = gunicorn_options("127.0.0.1", 8000, 4, threads=8)
+    assert options["worker_class"] == "gthread"
+    assert options["threads"] == options["worker_connections"] == 8

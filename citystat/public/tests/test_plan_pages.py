@@ -122,6 +122,17 @@ def test_downloads_hold_every_stored_value(client, city):
     }
 
 
+def test_values_csv_escapes_breakdown_text_but_not_negative_values(client, city):
+    stored = MeasureValue.objects.filter(measure__slug="potholes-closed").exclude(breakdown="")
+    stored.filter(pk=stored.first().pk).update(breakdown_value="=HYPERLINK(1)", value=-3.5)
+    rows = list(csv.DictReader(io.StringIO(page(client, MEASURE + "values.csv"))))
+    row = next(row for row in rows if row["breakdown_value"].endswith("HYPERLINK(1)"))
+    assert row["breakdown_value"] == "'=HYPERLINK(1)"
+    assert row["value"] == "-3.5"
+    kept = list(csv.DictReader(io.StringIO(page(client, MEASURE + "values.csv?formulas=keep"))))
+    assert "=HYPERLINK(1)" in {row["breakdown_value"] for row in kept}
+
+
 def test_the_district_breakdown_is_a_map_and_a_ranked_table(client, city):
     body = page(client, MEASURE)
     section = body[body.index('id="by-council_district"') :]

@@ -3,10 +3,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citystat.catalog.exports import describe, run_export_job
 from citystat.catalog.ingest import MODES, IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.presets import PRESETS, UnknownPreset, preset
 from citystat.catalog.sources import ENCODINGS
+from citystat.jobs.runs import JobAlreadyRunning
 from citystat.lib.disk import disk_errors
 from citystat.lib.progress import fraction_progress
 from citystat.lib.sizes import human_size
@@ -121,3 +123,12 @@ class Command(BaseCommand):
         )
         for line in report_lines(version):
             self.stdout.write(line)
+        if dataset.is_public:
+            self.build_exports(slug)
+
+    def build_exports(self, slug: str) -> None:
+        """Write the new version's download files now, so downloads never wait for them."""
+        try:
+            run_export_job(slug, lambda result: self.stdout.write(describe(result)))
+        except JobAlreadyRunning as busy:
+            self.stdout.write(f"Download files: {busy} It writes these too.")

@@ -1,9 +1,13 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citystat.catalog.exports import describe, run_export_job
 from citystat.catalog.refresh import RefreshResult, refresh_due, run_loop
 from citystat.jobs.runs import JobAlreadyRunning, single_run
+
+logger = logging.getLogger("citystat.catalog.refresh")
 
 
 class Command(BaseCommand):
@@ -33,13 +37,31 @@ class Command(BaseCommand):
                         run_loop(options["every"], self.report, rounds=1)
                 except JobAlreadyRunning:
                     pass
+                self.build_exports()
                 time.sleep(options["every"])
+        failure = None
         try:
             # The run is recorded as failed when any dataset failed (the error below).
             with single_run("refresh"):
                 self.refresh_once()
         except JobAlreadyRunning as busy:
             self.stdout.write(str(busy))
+        except CommandError as error:
+            failure = error
+        # The datasets that did load get their download files either way.
+        self.build_exports()
+        if failure is not None:
+            raise failure
+
+    def build_exports(self) -> None:
+        """Write the download files of what was just published (or earlier, by staff)."""
+        try:
+            run_export_job(report=lambda result: self.stdout.write(describe(result)))
+        except JobAlreadyRunning:
+            pass  # another node is writing them
+        except Exception:
+            # Recorded on the job's run (citystat.jobs); the loop must outlive a full disk.
+            logger.exception("the exports job failed; it runs again next round")
 
     def refresh_once(self) -> None:
         results = refresh_due()

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from citystat.ops.server import collect_static_if_changed, serve
+from citystat.ops.server import DEFAULT_THREADS, collect_static_if_changed, serve
 
 
 class Command(BaseCommand):
@@ -15,16 +15,30 @@ class Command(BaseCommand):
             "--workers", type=int, default=min(4, 2 * (os.cpu_count() or 1)), metavar="N"
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=DEFAULT_THREADS,
+            metavar="N",
+            help=f"Threads per worker, each answering one request (default {DEFAULT_THREADS}).",
+        )
+        parser.add_argument(
             "--collect-only",
             action="store_true",
             help="Collect and compress static files if they changed, then exit (image builds).",
         )
 
     def handle(
-        self, *args, host: str, port: int, workers: int, collect_only: bool, **options
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        collect_only: bool,
+        **options,
     ) -> None:
         if collect_only:
             ran = collect_static_if_changed()
             self.stdout.write("Static files collected." if ran else "Static files are current.")
             return
-        serve(host=host, port=port, workers=workers, stdout=self.stdout)
+        serve(host=host, port=port, workers=workers, threads=threads, stdout=self.stdout)

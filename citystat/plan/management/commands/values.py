@@ -3,6 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citystat.lib.csv_safety import safe_cell
 from citystat.plan.models import Measure
 from citystat.plan.reporting import value_rows
 
@@ -43,7 +44,8 @@ class Command(BaseCommand):
             writer = csv.writer(self.stdout)
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([row[column] for column in columns])
+                # Escaped like every CSV the site writes: the file may be opened in Excel.
+                writer.writerow([safe_cell(row[column]) for column in columns])
             return
         for row in rows:
             shown = "—" if row["value"] is None else f"{row['value']:,.4g}"
