@@ -15,6 +15,7 @@ plain hash and so seals them, and `citystat audit upgrade` does that once on pur
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import hashlib
@@ -23,7 +24,7 @@ import json
 import logging
 import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -307,7 +308,7 @@ def connect_signals() -> None:
 class ChainReport:
     entries: int
     problems: list[str]
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
     unsealed: int = 0
 
     @property
@@ -324,13 +325,13 @@ class Walk:
     """What one pass over the entries found; verify_chain() turns it into a report."""
 
     key: bytes
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
     count: int = 0
     signed: int = 0
     plain: int = 0
     last_sequence: int = 0
     last_hash: str = GENESIS_HASH
-    hashes: dict[int, str] = field(default_factory=dict)
+    hashes: dict[int, str] = dataclasses.field(default_factory=dict)
 
     def check(self, entry: AuditEntry, anchored: set[int]) -> None:
         expected = self.last_sequence + 1

@@ -8,6 +8,7 @@ group or others may read is refused: a key anyone on the server can read signs n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -72,10 +73,8 @@ def create_key_file(path: Path) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(secrets.token_hex(32) + "\n")
         os.chmod(temporary, 0o600)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(temporary, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(temporary)
 
