@@ -207,7 +207,7 @@ def check_url(url: str) -> Target:
     )
 
 
-def connect_to(addresses: list[IPAddress], port: int, timeout: float) -> socket.socket:
+def connect_to(addresses: list[IPAddress], port: int, timeout: float | None) -> socket.socket:
     error: OSError = OSError("no address to connect to")
     for address in addresses:
         try:
@@ -261,6 +261,8 @@ def open_url(url: str, timeout: float) -> Iterator[http.client.HTTPResponse]:
             if response.status != 200:
                 via = f" at {current}" if current != url else ""
                 raise DownloadFailed(f"HTTP {response.status} {response.reason}{via}")
+            # As urllib does, so the caller can name the file after where it ended up.
+            response.url = current
             yield response
             return
         finally:

@@ -204,12 +204,14 @@ def kind_of(path: Path, label: str) -> str:
 
 
 def download(url: str, folder: Path) -> Path:
-    name = Path(urllib.parse.urlsplit(url).path).name
-    target = folder / (name if name not in ("", ".", "..") else "download.csv")
+    """Download `url` into `folder`, named after the last address it was redirected to."""
     try:
-        with open_url(url, timeout=60) as response, target.open("wb") as out:
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
+        with open_url(url, timeout=60) as response:
+            name = Path(urllib.parse.urlsplit(response.url or url).path).name
+            target = folder / (name if name not in ("", ".", "..") else "download.csv")
+            with target.open("wb") as out:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
     except OSError as error:
         raise SourceError(f"{url}: could not be downloaded ({error}).") from None
     return target
