@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from citystat.accounts.audit_anchors import (
@@ -210,12 +210,23 @@ def anchor_quietly(sequence: int, entry_hash: str, key: str) -> None:
 def remember_before(
     sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any
 ) -> None:
-    if raw or not is_audited(sender) or instance._state.adding or instance.pk is None:
+    if raw or not is_audited(sender) or is_derived(instance):
+        return
+    # A change the log could not sign is refused before the row is written, not after.
+    audit_key()
+    if instance._state.adding or instance.pk is None:
         return
     if is_derived(instance):
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
     setattr(instance, BEFORE, field_values(old) if old is not None else None)
+
+
+def refuse_unsigned_delete(
+    sender: type[models.Model], instance: models.Model, **kwargs: Any
+) -> None:
+    if is_audited(sender) and not is_derived(instance):
+        audit_key()
 
 
 def record_save(
@@ -296,6 +307,7 @@ def connect_signals() -> None:
     from django.db.models.signals import m2m_changed
 
     pre_save.connect(remember_before, dispatch_uid="citystat-audit-before")
+    pre_delete.connect(refuse_unsigned_delete, dispatch_uid="citystat-audit-before-delete")
     post_save.connect(record_save, dispatch_uid="citystat-audit-save")
     post_delete.connect(record_delete, dispatch_uid="citystat-audit-delete")
     m2m_changed.connect(record_relation_change, dispatch_uid="citystat-audit-relations")

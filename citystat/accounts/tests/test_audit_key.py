@@ -206,6 +206,14 @@ def test_a_key_file_others_can_read_is_refused(db, key_in_home):
     assert "chmod 600" in verify_chain().problems[0]
 
 
+def test_a_change_the_log_cannot_sign_is_not_made(db, key_in_home):
+    audit_key()
+    os.chmod(key_in_home, 0o640)
+    with pytest.raises(AuditKeyError):
+        Department.objects.create(code="parks", name="Parks")
+    assert not Department.objects.filter(code="parks").exists()
+
+
 def test_verify_does_not_make_a_new_key_when_the_key_file_is_gone(db, settings, tmp_path):
     some_entries(1)
     settings.CITYSTAT_AUDIT_KEY = ""
