@@ -29,6 +29,9 @@ class AuditKeyError(CitystatError):
     pass
 
 
+read_keys: dict[tuple[str, int, int, int], bytes] = {}
+
+
 def key_file() -> Path:
     return Path(settings.CITYSTAT_HOME) / KEY_FILE_NAME
 
@@ -37,28 +40,38 @@ def audit_key(*, create: bool = True) -> bytes:
     """Return the HMAC key: `CITYSTAT_AUDIT_KEY`, else the key file (made if `create`)."""
     if settings.CITYSTAT_AUDIT_KEY:
         return str(settings.CITYSTAT_AUDIT_KEY).encode()
-    path = key_file()
-    if not path.exists():
+    # Every audited save asks for the key, so this path stays on plain strings and one
+    # stat; the file is read again only when it changed.
+    path = os.path.join(settings.CITYSTAT_HOME, KEY_FILE_NAME)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
         if not create:
             raise AuditKeyError(
                 f"there is no audit key: CITYSTAT_AUDIT_KEY is unset and {path} does not "
                 "exist. Put back the audit.key this site's log was written with, or set "
                 "CITYSTAT_AUDIT_KEY to it."
-            )
-        create_key_file(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
+            ) from None
+        create_key_file(Path(path))
+        info = os.stat(path)
+    mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         raise AuditKeyError(
             f"the audit key file {path} can be read by group or others (mode {mode:04o}), "
             f"so it is not used; run chmod 600 {path}, or set CITYSTAT_AUDIT_KEY instead."
         )
-    text = path.read_text(encoding="utf-8").strip()
+    version = (path, info.st_ino, info.st_mtime_ns, info.st_size)
+    if version in read_keys:
+        return read_keys[version]
+    text = Path(path).read_text(encoding="utf-8").strip()
     if len(text) < SHORTEST_KEY:
         raise AuditKeyError(
             f"the audit key file {path} holds {len(text)} characters, fewer than "
             f"{SHORTEST_KEY}; put back the key this site's log was written with."
         )
-    return text.encode()
+    read_keys.clear()
+    read_keys[version] = text.encode()
+    return read_keys[version]
 
 
 def create_key_file(path: Path) -> None:
