@@ -341,6 +341,7 @@ class Walk:
     count: int = 0
     signed: int = 0
     plain: int = 0
+    plain_until: int = 0
     last_sequence: int = 0
     last_hash: str = GENESIS_HASH
     hashes: dict[int, str] = dataclasses.field(default_factory=dict)
@@ -361,7 +362,7 @@ class Walk:
                 "changed and re-hashed by someone without the audit key"
             )
         else:
-            self.plain += 1
+            self.plain, self.plain_until = self.plain + 1, entry.sequence
         if entry.sequence in anchored:
             self.hashes[entry.sequence] = entry.hash
         self.count += 1
@@ -397,15 +398,15 @@ def verify_chain(limit: int = 20) -> ChainReport:
     unsealed = 0
     if walk.plain and walk.signed:
         notes.append(
-            f"entries #1–#{walk.plain} are from before the audit key; the keyed entry "
-            f"#{walk.plain + 1} seals them"
+            f"entries #1–#{walk.plain_until} are from before the audit key; the keyed entry "
+            f"after them seals them"
         )
     elif walk.plain and not problems:
         unsealed = walk.plain
         problems.append(
-            f"entries #1–#{walk.plain} carry only the old unkeyed SHA-256 chain, which anyone "
-            "who can write to the database could recompute; run `citystat audit upgrade` "
-            "once to seal them under the audit key"
+            f"entries #1–#{walk.plain_until} carry only the old unkeyed SHA-256 chain, which "
+            "anyone who can write to the database could recompute; run `citystat audit "
+            "upgrade` once to seal them under the audit key"
         )
     if anchors:
         notes.append(

@@ -301,7 +301,7 @@ def test_upgrade_seals_the_old_entries_and_anchors_the_head(old_log, settings):
     assert "sealed 3 entries" in out.getvalue()
     report = verify_chain()
     assert report.intact, report.problems
-    assert "entries #1–#3 are from before the audit key; the keyed entry #4 seals them" in (
+    assert "entries #1–#3 are from before the audit key; the keyed entry after them seals them" in (
         report.notes
     )
     assert os.path.exists(settings.CITYSTAT_AUDIT_ANCHORS)
