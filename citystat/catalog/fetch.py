@@ -265,6 +265,10 @@ def open_url(url: str, timeout: float) -> Iterator[http.client.HTTPResponse]:
             response.url = current
             yield response
             return
+        except http.client.HTTPException as error:
+            # A malformed or cut-short answer (IncompleteRead while the caller reads, too):
+            # callers treat a download that failed as OSError.
+            raise DownloadFailed(f"{type(error).__name__}: {error}") from None
         finally:
             connection.close()
     raise DownloadFailed(f"more than {MAX_REDIRECTS} redirects; give the final address")

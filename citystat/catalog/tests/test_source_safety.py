@@ -385,3 +385,14 @@ def test_load_now_refuses_a_stored_source_inside_and_queues_nothing(steward, sco
         response.content.decode()
     )
     assert Dataset.objects.get(pk=scores.pk).next_refresh_at is None
+
+
+def test_an_answer_that_is_not_http_is_a_failed_download(scores, settings):
+    settings.CITYSTAT_SOURCE_ALLOW_HOSTS = ["127.0.0.1"]
+    garbage = Listener("127.0.0.1", lambda handler: handler.wfile.write(b"NOT HTTP\r\n\r\n"))
+    try:
+        with pytest.raises(IngestError, match=r"could not be downloaded \(BadStatusLine"):
+            ingest(scores, f"{garbage.url}/scores.csv")
+    finally:
+        garbage.close()
+    assert scores.versions.count() == 0
