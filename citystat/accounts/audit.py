@@ -40,7 +40,7 @@ from citystat.accounts.audit_anchors import (
     last_anchor,
     read_anchors,
 )
-from citystat.accounts.audit_keys import AuditKeyError, audit_key, key_id
+from citystat.accounts.audit_keys import AuditKeyError, MissingAuditKey, audit_key, key_id
 from citystat.accounts.context import client_ip, current_request
 from citystat.accounts.models import AuditChainHead, AuditEntry
 
@@ -373,8 +373,12 @@ def verify_chain(limit: int = 20) -> ChainReport:
     """Recompute every HMAC and compare with the anchors; report the first `limit` problems."""
     if not AuditEntry.objects.exists():
         return ChainReport(entries=0, problems=[])
+    missing: MissingAuditKey | None = None
     try:
         walk = Walk(key=audit_key(create=False))
+    except MissingAuditKey as error:
+        # A log from before the key has none yet: its plain chain can still be checked.
+        walk, missing = Walk(key=b""), error
     except AuditKeyError as error:
         return ChainReport(entries=AuditEntry.objects.count(), problems=[str(error)])
     anchors, problems = read_anchors()
@@ -383,6 +387,8 @@ def verify_chain(limit: int = 20) -> ChainReport:
         walk.check(entry, anchored)
         if len(walk.problems) >= limit:
             break
+    if missing is not None and (walk.problems or walk.plain < walk.count):
+        return ChainReport(entries=walk.count, problems=[str(missing)])
     if walk.signed == 0 and walk.plain == 0:
         walk.problems[:] = [wrong_key_problem(walk.key)]
     problems += walk.problems
@@ -394,7 +400,7 @@ def verify_chain(limit: int = 20) -> ChainReport:
         )
     if len(problems) < limit:
         problems += anchor_problems(anchors, walk)
-    notes = [f"signed with audit key {key_id(walk.key)}"]
+    notes = [] if missing else [f"signed with audit key {key_id(walk.key)}"]
     unsealed = 0
     if walk.plain and walk.signed:
         notes.append(
@@ -477,6 +483,7 @@ def upgrade_chain() -> str:
 
     Refuses (AuditError) when the old chain is already broken: sealing it would vouch for it.
     """
+    audit_key()  # made here on a site that never had one, to seal its old entries with
     report = verify_chain()
     if not report.unsealed and report.problems:
         raise AuditError(

@@ -29,6 +29,10 @@ class AuditKeyError(CitystatError):
     pass
 
 
+class MissingAuditKey(AuditKeyError):
+    pass
+
+
 read_keys: dict[tuple[str, int, int, int], bytes] = {}
 
 
@@ -47,7 +51,7 @@ def audit_key(*, create: bool = True) -> bytes:
         info = os.stat(path)
     except FileNotFoundError:
         if not create:
-            raise AuditKeyError(
+            raise MissingAuditKey(
                 f"there is no audit key: CITYSTAT_AUDIT_KEY is unset and {path} does not "
                 "exist. Put back the audit.key this site's log was written with, or set "
                 "CITYSTAT_AUDIT_KEY to it."

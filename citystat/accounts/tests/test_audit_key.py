@@ -320,3 +320,13 @@ def test_upgrade_refuses_a_broken_old_chain_and_writes_nothing(old_log):
     with pytest.raises(CommandError, match="was not upgraded.*entry #2 was changed"):
         call_command("audit", "upgrade", stdout=io.StringIO())
     assert AuditEntry.objects.count() == 3
+
+
+def test_a_site_upgrading_without_any_key_yet_is_asked_to_upgrade_and_gets_a_key(
+    old_log, key_in_home
+):
+    assert "run `citystat audit upgrade`" in verify_chain().problems[0]
+    assert not key_in_home.exists()
+    call_command("audit", "upgrade", stdout=io.StringIO())
+    assert stat.S_IMODE(key_in_home.stat().st_mode) == 0o600
+    assert verify_chain().intact
