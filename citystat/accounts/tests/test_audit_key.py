@@ -330,3 +330,13 @@ def test_a_site_upgrading_without_any_key_yet_is_asked_to_upgrade_and_gets_a_key
     call_command("audit", "upgrade", stdout=io.StringIO())
     assert stat.S_IMODE(key_in_home.stat().st_mode) == 0o600
     assert verify_chain().intact
+
+
+def test_each_citystat_refresh_run_anchors_the_head(db, settings):
+    before = some_entries(1)[-1]
+    call_command("refresh", stdout=io.StringIO())
+    with open(settings.CITYSTAT_AUDIT_ANCHORS) as anchors:
+        anchor = json.loads(anchors.readlines()[-1])
+    # The run's own job record is written as it ends, after the anchor.
+    assert anchor["sequence"] > before.sequence
+    assert AuditEntry.objects.get(sequence=anchor["sequence"]).hash == anchor["hash"]
