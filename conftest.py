@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings as django_settings
 
 # Tests never touch a developer's own var/ folder.
 os.environ.setdefault("CITYSTAT_HOME", "/tmp/citystat-test-home")
 # Tests get in-process caches, fresh per process; the shared caches (the database's, Redis)
 # have their own tests in citystat/ops/tests, and `citystat serve` subprocesses use them.
 os.environ.setdefault("CITYSTAT_CACHE_URL", "memory:")
+# One audit key for the tests and the `citystat` subprocesses they start, so a log written
+# in one verifies in the other (a site's nodes share their key the same way).
+TEST_AUDIT_KEY = "citystat-tests-audit-key-not-a-secret-0123456789"
+os.environ.setdefault("CITYSTAT_AUDIT_KEY", TEST_AUDIT_KEY)
+# pytest-django may have read the settings already (see fresh_rate_limits below); the
+# entries `migrate` writes when the test database is made must carry the same key.
+django_settings.CITYSTAT_AUDIT_KEY = os.environ["CITYSTAT_AUDIT_KEY"]
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +28,12 @@ def isolated_warehouse(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.CITYSTAT_WAREHOUSE
+
+
+@pytest.fixture(autouse=True)
+def isolated_audit_anchors(settings, tmp_path):
+    """Give each test its own audit anchor file: each test's log is new."""
+    settings.CITYSTAT_AUDIT_ANCHORS = str(tmp_path / "audit-anchors.jsonl")
 
 
 @pytest.fixture(autouse=True)

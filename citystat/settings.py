@@ -154,6 +154,12 @@ CITYSTAT_LOAD_MEMORY = env_str("CITYSTAT_LOAD_MEMORY", "2GB")
 # bytes (catalog.load.Load.check_expansion): a 97 kB Parquet file of 20 million repeated
 # rows would otherwise become gigabytes of warehouse, exports and API answers.
 CITYSTAT_MAX_EXPANSION = env_int("CITYSTAT_MAX_EXPANSION", 200, minimum=1)
+# Folders a dataset's stored file source may lie in (citystat/catalog/sources.py): a path
+# typed on the staff form is refused outside them, so stewards cannot publish server files.
+CITYSTAT_SOURCE_FOLDERS = env_list("CITYSTAT_SOURCE_FOLDERS", [str(CITYSTAT_HOME / "sources")])
+# Host names and addresses (CIDRs) that http(s) sources may reach although they are not
+# public, for a city loading from its intranet (citystat/catalog/fetch.py).
+CITYSTAT_SOURCE_ALLOW_HOSTS = env_list("CITYSTAT_SOURCE_ALLOW_HOSTS", [])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -218,6 +224,22 @@ PASSWORD_RESET_TIMEOUT = 3600
 OTP_TOTP_ISSUER = "citystat"
 # Proxies in front of citystat whose X-Forwarded-For may be trusted (throttling, audit).
 CITYSTAT_PROXY_COUNT = env_int("CITYSTAT_PROXY_COUNT", 0, minimum=0)
+# The audit log's HMAC key (citystat/accounts/audit.py). Unset, the key lives in
+# CITYSTAT_HOME/audit.key (made on first use, mode 0600); every node must share one key.
+CITYSTAT_AUDIT_KEY = env_str("CITYSTAT_AUDIT_KEY", "")
+if CITYSTAT_AUDIT_KEY and len(CITYSTAT_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured(
+        "CITYSTAT_AUDIT_KEY is shorter than 32 characters; use a longer one, for example the "
+        "output of python -c 'import secrets; print(secrets.token_hex(32))'."
+    )
+# The append-only file the audit chain's head is written to, outside the database.
+CITYSTAT_AUDIT_ANCHORS = env_str(
+    "CITYSTAT_AUDIT_ANCHORS", str(CITYSTAT_HOME / "audit-anchors.jsonl")
+)
+# Anchor the head every this many entries (0: only on `citystat refresh` and `audit anchor`).
+CITYSTAT_AUDIT_ANCHOR_EVERY = env_int("CITYSTAT_AUDIT_ANCHOR_EVERY", 100, minimum=0)
+# Also send each anchor to syslog: /dev/log, or HOST:PORT (UDP). Empty: no syslog.
+CITYSTAT_AUDIT_SYSLOG = env_str("CITYSTAT_AUDIT_SYSLOG", "")
 # Uploads: form fields are capped in memory; whole request bodies by Content-Length.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,27 +1,46 @@
-"""The audit log: who changed what, from where, chained by SHA-256 so edits show.
+"""The audit log: who changed what, from where, chained by HMAC-SHA256 so edits show.
 
-Every entry's hash is SHA-256 of the previous entry's hash followed by the entry's
+Every entry's hash is HMAC-SHA256, under a key kept outside the database
+(citystat/accounts/audit_keys.py), of the previous entry's hash followed by the entry's
 canonical JSON (sorted keys, no spaces). `verify_chain()` recomputes the chain; a changed,
-removed or reordered entry breaks it. Writers lock the single AuditChainHead row, so two
-web nodes appending at once still make one chain.
+removed or reordered entry breaks it, and someone who can write to the database but has
+no key cannot re-sign it. The head is also anchored outside the database
+(citystat/accounts/audit_anchors.py), so cutting off the newest entries shows too. Writers
+lock the single AuditChainHead row, so two web nodes appending at once make one chain.
+
+Logs written before the key existed are chained by plain SHA-256. Those entries stay as
+they are (PostgreSQL refuses to rewrite them anyway); the first keyed entry signs the last
+plain hash and so seals them, and `citystat audit upgrade` does that once on purpose.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
 import logging
 import math
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from citystat.accounts.audit_anchors import (
+    Anchor,
+    anchor_file,
+    append_anchor,
+    last_anchor,
+    read_anchors,
+)
+from citystat.accounts.audit_keys import AuditKeyError, MissingAuditKey, audit_key, key_id
 from citystat.accounts.context import client_ip, current_request
 from citystat.accounts.models import AuditChainHead, AuditEntry
 
@@ -124,7 +143,13 @@ def entry_payload(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def entry_hash(previous_hash: str, entry: AuditEntry) -> str:
+def signed_hash(key: bytes, previous_hash: str, entry: AuditEntry) -> str:
+    message = (previous_hash + canonical(entry_payload(entry))).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def plain_hash(previous_hash: str, entry: AuditEntry) -> str:
+    """Return the unkeyed SHA-256 that entries written before the audit key carry."""
     return hashlib.sha256((previous_hash + canonical(entry_payload(entry))).encode()).hexdigest()
 
 
@@ -143,6 +168,7 @@ def record(
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    key = audit_key()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
@@ -158,22 +184,49 @@ def record(
             changes=changes or {},
             previous_hash=head.last_hash,
         )
-        entry.hash = entry_hash(head.last_hash, entry)
+        entry.hash = signed_hash(key, head.last_hash, entry)
         entry.save()
         head.last_sequence, head.last_hash = entry.sequence, entry.hash
         head.save(update_fields=["last_sequence", "last_hash"])
+        every = settings.CITYSTAT_AUDIT_ANCHOR_EVERY
+        if every and entry.sequence % every == 0:
+            # After the commit only: an anchor for an entry rolled back with its request
+            # would later read as entries cut off the log.
+            anchor = partial(anchor_quietly, entry.sequence, entry.hash, key_id(key))
+            transaction.on_commit(anchor, robust=True)
     return entry
+
+
+def anchor_quietly(sequence: int, entry_hash: str, key: str) -> None:
+    """Anchor a just-written entry; a failure is logged, never raised into the request."""
+    try:
+        append_anchor(sequence, entry_hash, key)
+    except OSError as error:
+        logger.error(
+            "audit entry #%s could not be anchored in %s: %s", sequence, anchor_file(), error
+        )
 
 
 def remember_before(
     sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs: Any
 ) -> None:
-    if raw or not is_audited(sender) or instance._state.adding or instance.pk is None:
+    if raw or not is_audited(sender) or is_derived(instance):
+        return
+    # A change the log could not sign is refused before the row is written, not after.
+    audit_key()
+    if instance._state.adding or instance.pk is None:
         return
     if is_derived(instance):
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
     setattr(instance, BEFORE, field_values(old) if old is not None else None)
+
+
+def refuse_unsigned_delete(
+    sender: type[models.Model], instance: models.Model, **kwargs: Any
+) -> None:
+    if is_audited(sender) and not is_derived(instance):
+        audit_key()
 
 
 def record_save(
@@ -254,6 +307,7 @@ def connect_signals() -> None:
     from django.db.models.signals import m2m_changed
 
     pre_save.connect(remember_before, dispatch_uid="citystat-audit-before")
+    pre_delete.connect(refuse_unsigned_delete, dispatch_uid="citystat-audit-before-delete")
     post_save.connect(record_save, dispatch_uid="citystat-audit-save")
     post_delete.connect(record_delete, dispatch_uid="citystat-audit-delete")
     m2m_changed.connect(record_relation_change, dispatch_uid="citystat-audit-relations")
@@ -266,31 +320,187 @@ def connect_signals() -> None:
 class ChainReport:
     entries: int
     problems: list[str]
+    notes: list[str] = dataclasses.field(default_factory=list)
+    unsealed: int = 0
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
+class AuditError(Exception):
+    pass
+
+
+@dataclass
+class Walk:
+    """What one pass over the entries found; verify_chain() turns it into a report."""
+
+    key: bytes
+    problems: list[str] = dataclasses.field(default_factory=list)
+    count: int = 0
+    signed: int = 0
+    plain: int = 0
+    plain_until: int = 0
+    last_sequence: int = 0
+    last_hash: str = GENESIS_HASH
+    hashes: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    def check(self, entry: AuditEntry, anchored: set[int]) -> None:
+        expected = self.last_sequence + 1
+        if entry.sequence != expected:
+            self.problems.append(f"entries #{expected}–#{entry.sequence - 1} are missing")
+        if entry.previous_hash != self.last_hash:
+            self.problems.append(f"entry #{entry.sequence} does not follow the entry before it")
+        if hmac.compare_digest(signed_hash(self.key, entry.previous_hash, entry), entry.hash):
+            self.signed += 1
+        elif plain_hash(entry.previous_hash, entry) != entry.hash:
+            self.problems.append(f"entry #{entry.sequence} was changed after it was written")
+        elif self.signed:
+            self.problems.append(
+                f"entry #{entry.sequence} carries a plain SHA-256 after keyed entries: it was "
+                "changed and re-hashed by someone without the audit key"
+            )
+        else:
+            self.plain, self.plain_until = self.plain + 1, entry.sequence
+        if entry.sequence in anchored:
+            self.hashes[entry.sequence] = entry.hash
+        self.count += 1
+        self.last_sequence, self.last_hash = entry.sequence, entry.hash
+
+
 def verify_chain(limit: int = 20) -> ChainReport:
-    """Recompute every hash; report the first `limit` places the chain is broken."""
-    problems: list[str] = []
-    previous_hash, expected_sequence, count = GENESIS_HASH, 1, 0
+    """Recompute every HMAC and compare with the anchors; report the first `limit` problems."""
+    if not AuditEntry.objects.exists():
+        return ChainReport(entries=0, problems=[])
+    missing: MissingAuditKey | None = None
+    try:
+        walk = Walk(key=audit_key(create=False))
+    except MissingAuditKey as error:
+        # A log from before the key has none yet: its plain chain can still be checked.
+        walk, missing = Walk(key=b""), error
+    except AuditKeyError as error:
+        return ChainReport(entries=AuditEntry.objects.count(), problems=[str(error)])
+    anchors, problems = read_anchors()
+    anchored = {anchor.sequence for anchor in anchors}
     for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000):
-        count += 1
-        if entry.sequence != expected_sequence:
-            problems.append(f"entries #{expected_sequence}–#{entry.sequence - 1} are missing")
-        if entry.previous_hash != previous_hash:
-            problems.append(f"entry #{entry.sequence} does not follow the entry before it")
-        if entry_hash(entry.previous_hash, entry) != entry.hash:
-            problems.append(f"entry #{entry.sequence} was changed after it was written")
-        previous_hash, expected_sequence = entry.hash, entry.sequence + 1
-        if len(problems) >= limit:
+        walk.check(entry, anchored)
+        if len(walk.problems) >= limit:
             break
+    if missing is not None and (walk.problems or walk.plain < walk.count):
+        return ChainReport(entries=walk.count, problems=[str(missing)])
+    if walk.signed == 0 and walk.plain == 0:
+        walk.problems[:] = [wrong_key_problem(walk.key)]
+    problems += walk.problems
     head = AuditChainHead.objects.filter(pk=1).first()
-    if not problems and head is not None and head.last_hash != previous_hash:
+    if not problems and head is not None and head.last_hash != walk.last_hash:
         problems.append(
-            f"the chain ends at #{expected_sequence - 1} but entries up to "
+            f"the chain ends at #{walk.last_sequence} but entries up to "
             f"#{head.last_sequence} were written: the newest were removed"
         )
-    return ChainReport(entries=count, problems=problems[:limit])
+    if len(problems) < limit:
+        problems += anchor_problems(anchors, walk)
+    notes = [] if missing else [f"signed with audit key {key_id(walk.key)}"]
+    unsealed = 0
+    if walk.plain and walk.signed:
+        notes.append(
+            f"entries #1–#{walk.plain_until} are from before the audit key; the keyed entry "
+            f"after them seals them"
+        )
+    elif walk.plain and not problems:
+        unsealed = walk.plain
+        problems.append(
+            f"entries #1–#{walk.plain_until} carry only the old unkeyed SHA-256 chain, which "
+            "anyone who can write to the database could recompute; run `citystat audit "
+            "upgrade` once to seal them under the audit key"
+        )
+    if anchors:
+        notes.append(
+            f"{len(anchors)} anchor(s) in {anchor_file()}, the last at #{anchors[-1].sequence}"
+        )
+    else:
+        notes.append(f"no anchors yet in {anchor_file()}; run `citystat audit anchor`")
+    return ChainReport(walk.count, problems[:limit], notes, unsealed)
+
+
+def wrong_key_problem(key: bytes) -> str:
+    return (
+        f"no entry verifies with the audit key in use (id {key_id(key)}): it is not the key "
+        "this log was written with, or every entry was rewritten. Set CITYSTAT_AUDIT_KEY, or "
+        "put back the CITYSTAT_HOME/audit.key, that the log was written with."
+    )
+
+
+def anchor_problems(anchors: list[Anchor], walk: Walk) -> list[str]:
+    """Compare the chain with the anchors written outside the database."""
+    problems = []
+    current = key_id(walk.key)
+    foreign = sorted({anchor.key for anchor in anchors if anchor.key != current})
+    if foreign:
+        problems.append(
+            f"anchors in {anchor_file()} were written with audit key {', '.join(foreign)}, "
+            f"not with the key in use ({current}): the key was changed or replaced"
+        )
+    for anchor in anchors:
+        if anchor.sequence > walk.last_sequence:
+            problems.append(
+                f"entry #{anchor.sequence} was anchored at {anchor.at} but the log ends at "
+                f"#{walk.last_sequence}: the newest entries were removed"
+            )
+            break
+        recorded = walk.hashes.get(anchor.sequence)
+        if recorded is not None and recorded != anchor.hash:
+            problems.append(
+                f"entry #{anchor.sequence} is not the entry anchored at {anchor.at}: the log "
+                "was rewritten"
+            )
+    return problems
+
+
+def anchor_head() -> Anchor | None:
+    """Anchor the newest entry outside the database, unless it is already the last anchor.
+
+    Returns None when the log is empty. Refuses (AuditError) to anchor an entry whose HMAC
+    does not check out, so a tampered head is never written down as good.
+    """
+    key = audit_key()
+    entry = AuditEntry.objects.order_by("-sequence").first()
+    if entry is None:
+        return None
+    last = last_anchor()
+    if last is not None and (last.sequence, last.hash) == (entry.sequence, entry.hash):
+        return last
+    if not hmac.compare_digest(signed_hash(key, entry.previous_hash, entry), entry.hash):
+        raise AuditError(
+            f"the newest audit entry #{entry.sequence} does not verify with the audit key, so "
+            "it was not anchored; run `citystat audit verify`."
+        )
+    return append_anchor(entry.sequence, entry.hash, key_id(key))
+
+
+def upgrade_chain() -> str:
+    """Seal entries written before the audit key under it, once, and anchor the head.
+
+    Refuses (AuditError) when the old chain is already broken: sealing it would vouch for it.
+    """
+    audit_key()  # made here on a site that never had one, to seal its old entries with
+    report = verify_chain()
+    if not report.unsealed and report.problems:
+        raise AuditError(
+            "the audit log was not upgraded, because it does not verify: "
+            + "; ".join(report.problems)
+        )
+    if report.unsealed:
+        record(
+            AuditEntry.Action.UPDATE,
+            username="citystat audit upgrade",
+            object_repr="audit log",
+            changes={"chain": ["sha256", "hmac-sha256"], "sealed": [0, report.unsealed]},
+        )
+        message = f"sealed {report.unsealed} entries written before the audit key"
+    else:
+        message = "the audit log is already signed with the audit key; nothing to seal"
+    anchor = anchor_head()
+    if anchor is not None:
+        message += f"; anchored #{anchor.sequence} in {anchor_file()}"
+    return message + "."

@@ -17,6 +17,7 @@ from citystat.catalog.publication import (
     exposure_of,
 )
 from citystat.catalog.schema import SchemaError, validate_schema
+from citystat.catalog.sources import SourceError, check_stored_source
 
 
 class UploadForm(forms.Form):
@@ -115,10 +116,25 @@ class DatasetForm(MakePublicCheck):
             "column_map",
             "ignored_columns",
         ]
+        help_texts = {
+            "source": "A file in the source folder (CITYSTAT_SOURCE_FOLDERS; a bare name is "
+            "taken from there), an http(s) URL on the internet, or socrata://HOST/ABCD-1234.",
+        }
         widgets = {
             "table_schema": forms.Textarea(attrs={"rows": 16}),
             "column_map": forms.Textarea(attrs={"rows": 6}),
         }
+
+    def clean_source(self) -> str:
+        source = self.cleaned_data["source"].strip()
+        # Only a changed source is checked here, so a source the last load set does not
+        # block other edits; `citystat refresh` checks whatever it loads again anyway.
+        if source and "source" in self.changed_data:
+            try:
+                check_stored_source(source, self.instance.slug)
+            except SourceError as error:
+                raise forms.ValidationError(str(error)) from None
+        return source
 
     def clean_table_schema(self) -> dict:
         schema = self.cleaned_data["table_schema"]

@@ -27,7 +27,7 @@ from citystat.catalog import engines, uploads, versions, warehouse
 from citystat.catalog.load import IngestError, Load, ProgressCallback, first_line
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.schema import SchemaError, primary_key, validate_schema
-from citystat.catalog.sources import SourceError, open_source
+from citystat.catalog.sources import SourceError, fetched, open_source
 from citystat.lib.disk import disk_problem
 
 __all__ = ["MODES", "IngestError", "ingest"]
@@ -65,11 +65,14 @@ def ingest(
             "add one or use --mode replace."
         )
     try:
-        with versions.dataset_lock(dataset):
+        # A URL is downloaded before the lock and before any version exists, so a refused
+        # or unreachable address leaves the dataset exactly as it was.
+        with fetched(label) as local, versions.dataset_lock(dataset):
             try:
                 return load_locked(
                     dataset,
                     label,
+                    local,
                     fields,
                     mode,
                     max_rejects,
@@ -85,11 +88,14 @@ def ingest(
                     uploads.prune_uploads(dataset)
     except versions.VersionError as error:
         raise IngestError(str(error)) from None
+    except SourceError as error:
+        raise IngestError(f"dataset {dataset.slug!r}, source {error} Nothing was loaded.") from None
 
 
 def load_locked(
     dataset: Dataset,
     label: str,
+    local: Path,
     fields: list[dict],
     mode: str,
     max_rejects: int,
@@ -115,7 +121,7 @@ def load_locked(
     load = Load(dataset, version, fields, mode, max_rejects)
     load.mapping, load.ignored = mapping, ignored
     try:
-        with open_source(label, encoding) as opened, fingerprint(opened.path) as checksum:
+        with open_source(label, encoding, local) as opened, fingerprint(opened.path) as checksum:
             version.bytes_read = opened.path.stat().st_size
             outcome = load.run(opened, progress)
             version.checksum = checksum()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
 from citystat.catalog.schedule import parse_schedule
+from citystat.catalog.sources import SourceError, check_stored_source
 
 RETRY_FIRST = dt.timedelta(minutes=5)
 RETRY_LONGEST = dt.timedelta(hours=6)
@@ -42,8 +43,13 @@ def refresh_dataset(dataset: Dataset, now: dt.datetime) -> RefreshResult:
     schedule = parse_schedule(dataset.refresh_schedule)
     regular = schedule.next_after(now) if schedule else None
     try:
-        version = ingest(dataset, dataset.source, started_by="citystat refresh")
-    except IngestError as error:
+        # Checked here as well as on the staff form: the setting or the file may have
+        # changed since, and a source refused now loads nothing and adds no version.
+        source = check_stored_source(dataset.source, dataset.slug)
+        version = ingest(dataset, source, started_by="citystat refresh")
+    except (IngestError, SourceError) as error:
+        if isinstance(error, SourceError):
+            error = IngestError(f"dataset {dataset.slug!r}, source {error} Nothing was loaded.")
         dataset.refresh_failures += 1
         retry = now + retry_delay(dataset.refresh_failures)
         dataset.next_refresh_at = min(retry, regular) if regular else retry

@@ -1,6 +1,9 @@
 """Where a load reads from: local files, http(s) URLs, GeoJSON and Socrata portals.
 
 Each source becomes a local file and the DuckDB table function that reads it as text.
+URLs are fetched through citystat/catalog/fetch.py, which refuses addresses inside the
+city's network. A source stored on a dataset (typed on the staff form, loaded by `citystat
+refresh`) is checked by `check_stored_source()`: a file must lie in a source folder.
 """
 
 from __future__ import annotations
@@ -8,16 +11,19 @@ from __future__ import annotations
 import csv
 import json
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from citystat.lib.errors import CitystatError
+from django.conf import settings
+
+from citystat.catalog.fetch import SourceError, SourceRefused, Unresolvable, check_url, open_url
+
+__all__ = ["SourceError", "SourceRefused", "Source", "check_stored_source", "open_source"]
 
 SOCRATA_SCHEMES = {"socrata": "https", "socrata+http": "http"}
 # SODA 2.0 endpoints refuse a $limit above 50,000.
@@ -26,10 +32,6 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 JSON_SUFFIXES = {".json", ".ndjson", ".jsonl"}
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
 DELIMITERS = [",", "\t", ";", "|"]
-
-
-class SourceError(CitystatError):
-    pass
 
 
 @dataclass
@@ -70,26 +72,42 @@ class Source:
 
 
 @contextmanager
-def open_source(source: str, encoding: str = "utf-8") -> Iterator[Source]:
-    """Yield `source` as a local Source, downloading or converting it into a temp folder."""
+def fetched(source: str) -> Iterator[Path]:
+    """Yield `source` as a local path, downloading a URL or Socrata dataset into a temp folder.
+
+    A local path is yielded as it is; open_source() says if it is missing.
+    """
+    scheme = source.split("://", 1)[0] if "://" in source else ""
+    if not scheme:
+        yield Path(source).expanduser()
+        return
+    if scheme not in SOCRATA_SCHEMES and scheme not in ("http", "https"):
+        raise SourceError(
+            f"{source}: cannot read {scheme}:// sources; give a file path, an http(s) "
+            "URL or socrata://HOST/ABCD-1234."
+        )
+    with TemporaryDirectory(prefix="citystat-download-") as folder:
+        if scheme in SOCRATA_SCHEMES:
+            yield download_socrata(source, Path(folder) / "socrata.ndjson")
+        else:
+            yield download(source, Path(folder))
+
+
+@contextmanager
+def open_source(
+    source: str, encoding: str = "utf-8", local: Path | None = None
+) -> Iterator[Source]:
+    """Yield `source` as a local Source, downloading or converting it into a temp folder.
+
+    `local` is the file fetched() already made of `source`, when the caller fetched it first.
+    """
     if encoding not in ENCODINGS:
         raise SourceError(f"encoding {encoding!r} is not one of {', '.join(ENCODINGS)}.")
-    scheme = source.split("://", 1)[0] if "://" in source else ""
-    with TemporaryDirectory(prefix="citystat-source-") as folder:
-        work = Path(folder)
-        if scheme in SOCRATA_SCHEMES:
-            path = download_socrata(source, work / "socrata.ndjson")
-        elif scheme in ("http", "https"):
-            path = download(source, work)
-        elif scheme:
-            raise SourceError(
-                f"{source}: cannot read {scheme}:// sources; give a file path, an http(s) "
-                "URL or socrata://HOST/ABCD-1234."
-            )
-        else:
-            path = Path(source).expanduser()
-            if not path.is_file():
-                raise SourceError(f"{source}: no such file.")
+    with ExitStack() as stack:
+        path = local or stack.enter_context(fetched(source))
+        if "://" not in source and not path.is_file():
+            raise SourceError(f"{source}: no such file.")
+        work = Path(stack.enter_context(TemporaryDirectory(prefix="citystat-source-")))
         kind = kind_of(path, source)
         if kind == "geojson":
             path, kind = geojson_to_ndjson(path, work / "features.ndjson", source), "json"
@@ -97,6 +115,47 @@ def open_source(source: str, encoding: str = "utf-8") -> Iterator[Source]:
         if kind == "csv":
             opened.columns, opened.delimiter = read_csv_header(path, encoding, source)
         yield opened
+
+
+def source_folders() -> list[Path]:
+    return [Path(folder).expanduser().resolve() for folder in settings.CITYSTAT_SOURCE_FOLDERS]
+
+
+def check_stored_source(source: str, slug: str = "") -> str:
+    """Return what a dataset's stored `source` reads (a checked URL, or a resolved path).
+
+    Raises SourceRefused for a URL that reaches a non-public address and for a file outside
+    `CITYSTAT_SOURCE_FOLDERS` and outside dataset `slug`'s own uploads; a relative path is
+    taken inside the first folder. A host that does not resolve yet is let through: the
+    download checks every address again. Paths given to `citystat ingest` are the
+    operator's own and are not checked here.
+    """
+    scheme = source.split("://", 1)[0] if "://" in source else ""
+    if scheme:
+        url = socrata_resource_url(source) if scheme in SOCRATA_SCHEMES else source
+        with suppress(Unresolvable):
+            check_url(url)
+        return source
+    folders = source_folders()
+    if folders and slug:
+        # Publishing an upload makes its file the dataset's source (catalog.versions), so
+        # "load now" may read it again; other datasets' uploads stay out of reach.
+        folders.append((Path(settings.MEDIA_ROOT) / "uploads" / slug).resolve())
+    if not folders:
+        raise SourceRefused(
+            f"{source}: file sources are switched off (CITYSTAT_SOURCE_FOLDERS is empty); "
+            "give an http(s) URL, or upload the file."
+        )
+    given = Path(source).expanduser()
+    # resolve() follows every symlink and `..`, so what is compared is where the file is.
+    resolved = (given if given.is_absolute() else folders[0] / given).resolve()
+    if not any(resolved.is_relative_to(folder) for folder in folders):
+        raise SourceRefused(
+            f"{source}: is outside the source folders ({', '.join(map(str, folders))}); a "
+            "dataset's file source must lie in one of them (CITYSTAT_SOURCE_FOLDERS). Copy "
+            "the file there, or load it once with `citystat ingest SLUG FILE`."
+        )
+    return str(resolved)
 
 
 def read_csv_header(path: Path, encoding: str, label: str) -> tuple[list[str], str]:
@@ -157,12 +216,14 @@ def kind_of(path: Path, label: str) -> str:
 
 
 def download(url: str, folder: Path) -> Path:
-    name = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] or "download.csv"
-    target = folder / name
+    """Download `url` into `folder`, named after the last address it was redirected to."""
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
+        with open_url(url, timeout=60) as response:
+            name = Path(urllib.parse.urlsplit(response.url or url).path).name
+            target = folder / (name if name not in ("", ".", "..") else "download.csv")
+            with target.open("wb") as out:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
     except OSError as error:
         raise SourceError(f"{url}: could not be downloaded ({error}).") from None
     return target
@@ -191,7 +252,7 @@ def download_socrata(source: str, target: Path) -> Path:
                 {"$limit": SOCRATA_PAGE_SIZE, "$offset": offset, "$order": ":id"}
             )
             try:
-                with urllib.request.urlopen(f"{url}?{query}", timeout=120) as response:
+                with open_url(f"{url}?{query}", timeout=120) as response:
                     page = json.load(response)
             except (OSError, ValueError) as error:
                 raise SourceError(

@@ -101,6 +101,9 @@ def run_citystat(home: Path, database_url: str, *arguments: str) -> subprocess.C
         if not key.startswith("CITYSTAT_") and key != "DATABASE_URL"
     }
     environment["CITYSTAT_HOME"] = str(home)
+    # The audit key is put back beside a restore, as docs/operations.md says; the archive
+    # does not carry it.
+    environment["CITYSTAT_AUDIT_KEY"] = os.environ["CITYSTAT_AUDIT_KEY"]
     if database_url:
         environment["DATABASE_URL"] = database_url
     return subprocess.run(

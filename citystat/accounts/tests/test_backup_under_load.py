@@ -64,6 +64,8 @@ def environment(home: Path) -> dict[str, str]:
     return {
         **clean,
         "CITYSTAT_HOME": str(home),
+        # The homes share one audit key, as a restore does (docs/operations.md).
+        "CITYSTAT_AUDIT_KEY": os.environ["CITYSTAT_AUDIT_KEY"],
         "DJANGO_SETTINGS_MODULE": "citystat.settings",
         "CITYSTAT_API_RATE_ANON": "100000/minute",
         "CITYSTAT_API_RATE_TOKEN": "100000/minute",

@@ -40,9 +40,13 @@ def published_rows(slug: str, names: list[str]) -> list[tuple]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dataset_is_harvested_from_a_running_citystat(live_server, requests_dataset, monkeypatch):
+def test_a_dataset_is_harvested_from_a_running_citystat(
+    live_server, requests_dataset, monkeypatch, settings
+):
     # Small pages, so the harvest has to page by $offset through the whole dataset.
     monkeypatch.setattr(sources, "SOCRATA_PAGE_SIZE", 70)
+    # The other citystat runs on this machine: an intranet source, named in the allow-list.
+    settings.CITYSTAT_SOURCE_ALLOW_HOSTS = ["localhost"]
     copy = Dataset.objects.create(
         slug="harvested-requests",
         title="311 service requests (harvested)",

@@ -116,9 +116,10 @@ def test_a_good_upload_publishes_a_new_version(client, loaded):
     assert loaded.latest_version.started_by == "upload by dana"
 
 
-def test_load_now_queues_the_dataset_for_the_refresh_worker(client, loaded):
+def test_load_now_queues_the_dataset_for_the_refresh_worker(client, loaded, settings):
     from citystat.catalog.refresh import refresh_due
 
+    settings.CITYSTAT_SOURCE_FOLDERS = [str(FIXTURES)]
     client.force_login(staff_user("view_dataset", "change_dataset"))
     response = client.post("/staff/datasets/service-requests/load-now/", follow=True)
     assert "Queued" in response.content.decode()

@@ -65,7 +65,8 @@ def test_retries_back_off_from_5_minutes_to_6_hours():
 
 
 @pytest.fixture
-def scheduled(scores, tmp_path):
+def scheduled(scores, tmp_path, settings):
+    settings.CITYSTAT_SOURCE_FOLDERS = [str(tmp_path)]
     path = write(tmp_path, "id,opened,score\n1,01/07/2020,3\n")
     scores.source = str(path)
     scores.refresh_schedule = "daily"

@@ -49,7 +49,9 @@ class SodaHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def soda_server() -> Iterator[str]:
+def soda_server(settings) -> Iterator[str]:
+    # A portal on this machine is an intranet source: the allow-list has to name it.
+    settings.CITYSTAT_SOURCE_ALLOW_HOSTS = ["127.0.0.1"]
     SodaHandler.requests = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), SodaHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -15,7 +15,7 @@ from citystat.catalog.inference import infer_schema
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
 from citystat.catalog.publication import MAKE_PUBLIC, exposure_of, record_exposure_change
-from citystat.catalog.sources import SourceError
+from citystat.catalog.sources import SourceError, check_stored_source
 from citystat.catalog.summaries import all_summaries
 from citystat.catalog.uploads import save_upload
 from citystat.catalog.versions import VersionError, rollback
@@ -137,8 +137,11 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(CHANGE, raise_exception=True)
 def load_now(request: HttpRequest, slug: str) -> HttpResponse:
     dataset = get_object_or_404(Dataset, slug=slug)
+    refusal = source_refusal(dataset)
     if not dataset.source:
         messages.error(request, "This dataset has no source to load from; upload a file.")
+    elif refusal:
+        messages.error(request, f"Not queued: {refusal}")
     else:
         # The refresh worker runs the load, so no web worker waits on a long one.
         Dataset.objects.filter(pk=dataset.pk).update(next_refresh_at=timezone.now())
@@ -160,3 +163,14 @@ def rollback_to(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     else:
         messages.success(request, f"Version {version.number} is published again.")
     return redirect("staff-dataset", slug=dataset.slug)
+
+
+def source_refusal(dataset: Dataset) -> str:
+    """Return why the dataset's source cannot be loaded, or "" (the refresh checks it again)."""
+    if not dataset.source:
+        return ""
+    try:
+        check_stored_source(dataset.source, dataset.slug)
+    except SourceError as error:
+        return str(error)
+    return ""

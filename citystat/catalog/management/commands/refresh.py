@@ -3,6 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citystat.accounts.audit import AuditError, anchor_head
+from citystat.accounts.audit_keys import AuditKeyError
 from citystat.catalog.exports import describe, run_export_job
 from citystat.catalog.refresh import RefreshResult, refresh_due, run_loop
 from citystat.jobs.runs import JobAlreadyRunning, single_run
@@ -35,6 +37,7 @@ class Command(BaseCommand):
                 try:
                     with single_run("refresh"):
                         run_loop(options["every"], self.report, rounds=1)
+                        self.anchor_audit_log()
                 except JobAlreadyRunning:
                     pass
                 self.build_exports()
@@ -63,8 +66,20 @@ class Command(BaseCommand):
             # Recorded on the job's run (citystat.jobs); the loop must outlive a full disk.
             logger.exception("the exports job failed; it runs again next round")
 
+    def anchor_audit_log(self) -> None:
+        """Write the audit chain's head outside the database (citystat/accounts/audit_anchors.py).
+
+        A refresh runs every few minutes on every site, which makes it the anchor's clock;
+        a failure here is reported but does not fail the refresh.
+        """
+        try:
+            anchor_head()
+        except (AuditError, AuditKeyError, OSError) as error:
+            self.stderr.write(f"the audit log was not anchored: {error}")
+
     def refresh_once(self) -> None:
         results = refresh_due()
+        self.anchor_audit_log()
         for result in results:
             self.report(result)
         if not results:
