@@ -134,21 +134,21 @@ def notes(db, settings, tmp_path) -> Dataset:
 
 
 def test_csv_escapes_formula_text_and_leaves_negative_numbers(client, notes):
-    text = client.get("/resource/notes.csv?$order=id").content.decode()
+    text = client.get("/resource/notes.csv?$order=id").getvalue().decode()
     assert text.splitlines()[1:] == ["1,'=HYPERLINK(1),-3.5", "2,'@cmd,-1", "3,plain,2"]
 
 
 def test_formulas_keep_gives_csv_text_as_stored(client, notes):
-    text = client.get("/resource/notes.csv?$order=id&$formulas=keep").content.decode()
+    text = client.get("/resource/notes.csv?$order=id&$formulas=keep").getvalue().decode()
     assert text.splitlines()[1] == "1,=HYPERLINK(1),-3.5"
 
 
 def test_an_unknown_formulas_value_is_refused_by_name(client, notes):
     refused = client.get("/resource/notes.csv?$formulas=raw")
     assert refused.status_code == 400
-    assert "$formulas='raw'" in json.loads(refused.content)["message"]
+    assert "$formulas='raw'" in json.loads(refused.getvalue())["message"]
 
 
 def test_json_is_never_escaped(client, notes):
-    rows = json.loads(client.get("/resource/notes.json?$order=id").content)
+    rows = json.loads(client.get("/resource/notes.json?$order=id").getvalue())
     assert rows[0]["note"] == "=HYPERLINK(1)"
