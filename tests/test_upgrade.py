@@ -118,6 +118,8 @@ def test_a_demo_home_of_the_previous_release_upgrades_and_serves_the_same_values
     upgraded = run(["upgrade"], REPOSITORY, home)
     assert "migrations applied" in upgraded.stdout
     assert f"now at citystat {__version__}" in upgraded.stdout
+    # The previous release's audit entries are sealed under the key and verify.
+    assert "intact" in run(["audit", "verify"], REPOSITORY, home).stdout.lower()
     again = run(["upgrade"], REPOSITORY, home)
     assert "0 migrations applied" in again.stdout and "Computed 0 measures" in again.stdout
 
