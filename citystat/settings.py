@@ -21,7 +21,8 @@ from citystat.lib.config import (
 from citystat.lib.deployment import cache_config, logging_config, media_settings
 from citystat.lib.mail import email_config
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# Templates and static files live inside the package, so a wheel carries them.
+PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 CITYSTAT_HOME = citystat_home()
@@ -119,7 +120,7 @@ WSGI_APPLICATION = "citystat.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -181,7 +182,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = CITYSTAT_HOME / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 # Uploaded files: CITYSTAT_HOME/media, or object storage shared by every node (s3://…).
 MEDIA_STORAGE, MEDIA_ROOT = media_settings(env_str("CITYSTAT_MEDIA_URL", ""), CITYSTAT_HOME)

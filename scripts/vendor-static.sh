@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Re-vendor the browser libraries the public site serves from static/vendor/ (and axe-core,
+# Re-vendor the browser libraries the public site serves from citystat/static/vendor/ (and axe-core,
 # which only the browser tests inject, into tests/browser/vendor/). Every page must work on
 # a closed network, so nothing is ever loaded from a CDN.
 #
@@ -36,7 +36,7 @@ for line in "${PACKAGES[@]}"; do
   if [[ "$name" == "axe-core" ]]; then
     dest="tests/browser/vendor/$name"
   else
-    dest="static/vendor/$name"
+    dest="citystat/static/vendor/$name"
   fi
   rm -rf "$dest"
   mkdir -p "$dest"
@@ -45,4 +45,4 @@ for line in "${PACKAGES[@]}"; do
     cp "$work/$name/package/$file" "$dest/$(basename "$file")"
   done
 done
-echo "Vendored. Update static/vendor/README.md if a version or license changed."
+echo "Vendored. Update citystat/static/vendor/README.md if a version or license changed."

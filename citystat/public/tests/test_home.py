@@ -15,7 +15,7 @@ from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import CityProfile
 from citystat.public.views import server_error
 
-TEMPLATES = Path(settings.BASE_DIR) / "templates"
+TEMPLATES = Path(settings.PACKAGE_DIR) / "templates"
 
 
 @pytest.mark.django_db
