@@ -95,14 +95,43 @@ def ensure_home() -> None:
 
 def command_summaries() -> dict[str, list[tuple[str, str]]]:
     """Return each command's first help line, grouped as citystat's own and Django's."""
-    from django.core.management import get_commands, load_command_class
+    from django.core.management import get_commands
 
     groups: dict[str, list[tuple[str, str]]] = {"citystat": [], "django": []}
     for name, app in sorted(get_commands().items()):
-        command = load_command_class(app, name)
-        summary = (command.help or "").strip().splitlines()[0] if command.help else ""
+        text = command_help(app, name)
+        summary = text.strip().splitlines()[0] if text.strip() else ""
         groups["citystat" if app.startswith("citystat") else "django"].append((name, summary))
     return groups
+
+
+def command_help(app: str, name: str) -> str:
+    """Return a command's `help` text, read from its source without importing it.
+
+    Importing every command would load Ibis, pyarrow and WeasyPrint just to print a list
+    (most of `citystat --help`'s second of CPU); a help text that is not a plain string
+    is read by loading the command after all.
+    """
+    import ast
+    from importlib.util import find_spec
+
+    from django.core.management import load_command_class
+
+    spec = find_spec(f"{app}.management.commands.{name}")
+    if spec and spec.origin and spec.origin.endswith(".py"):
+        with open(spec.origin, encoding="utf-8") as source:
+            tree = ast.parse(source.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == "Command":
+                for statement in node.body:
+                    if (
+                        isinstance(statement, ast.Assign)
+                        and any(getattr(t, "id", "") == "help" for t in statement.targets)
+                        and isinstance(statement.value, ast.Constant)
+                        and isinstance(statement.value.value, str)
+                    ):
+                        return statement.value.value
+    return str(load_command_class(app, name).help or "")
 
 
 def print_command_list() -> None:

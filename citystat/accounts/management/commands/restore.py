@@ -9,6 +9,8 @@ from citystat.accounts.backup import restore_backup, settings_fingerprint
 
 class Command(BaseCommand):
     help = "Restore a citystat backup archive into this installation, then migrate it."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("archive", type=Path, help="an archive written by citystat backup")

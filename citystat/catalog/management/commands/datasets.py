@@ -23,6 +23,8 @@ def describe(summary: DatasetSummary) -> list[str]:
 
 class Command(BaseCommand):
     help = "List every dataset with its published version, row count, last load and staleness."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print a JSON array.")

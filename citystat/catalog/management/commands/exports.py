@@ -6,6 +6,8 @@ from citystat.jobs.runs import JobAlreadyRunning
 
 class Command(BaseCommand):
     help = "Write the download files (CSV, JSON, Parquet, GeoJSON) that published versions lack."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", nargs="?", help="Only this dataset (default: every one).")

@@ -14,6 +14,8 @@ logger = logging.getLogger("citystat.catalog.refresh")
 
 class Command(BaseCommand):
     help = "Reload every dataset whose refresh schedule is due; --loop keeps doing so."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--loop", action="store_true", help="Run as a long-lived worker.")

@@ -6,6 +6,8 @@ from citystat.catalog.versions import VersionError, rollback
 
 class Command(BaseCommand):
     help = "Publish an earlier kept version of a dataset again (the one before, or --to N)."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="The dataset's slug.")

@@ -7,6 +7,8 @@ from citystat.city.profile import CityFileError, load_city_file
 
 class Command(BaseCommand):
     help = "Set the city profile, departments and boundary layers from a city.yaml file."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from", dest="source", type=Path, required=True, metavar="CITY_YAML")

@@ -11,6 +11,8 @@ class Command(BaseCommand):
         "Write a realistic, seeded demo city's raw data files "
         "(311, budget, surveys, staffing, demolitions, boundaries)."
     )
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="Folder.")

@@ -10,6 +10,8 @@ from citystat.jobs.runs import JobAlreadyRunning, single_run
 
 class Command(BaseCommand):
     help = "Email each subscriber the updates and meetings they have not been sent (cron-safe)."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Every node's timer runs this; the lock lets one of them send and the others skip.

@@ -9,6 +9,8 @@ from citystat.engagement.mastodon import poll_hashtag
 
 class Command(BaseCommand):
     help = "Bring in resident questions from social media (poll-mastodon INSTANCE HASHTAG)."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)

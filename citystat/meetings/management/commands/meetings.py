@@ -9,6 +9,8 @@ from citystat.meetings.models import Meeting, MeetingSeries
 
 class Command(BaseCommand):
     help = "Generate each active series' next meetings (with drafted agendas), or list meetings."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["generate", "list"])

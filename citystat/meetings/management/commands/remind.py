@@ -9,6 +9,8 @@ from citystat.meetings.remind import send_reminders
 
 class Command(BaseCommand):
     help = "Email each follow-up owner a digest of their overdue and soon-due items, once a day."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -10,6 +10,8 @@ from citystat.ops.space import disk_free, home_usage
 
 class Command(BaseCommand):
     help = "Show the disk space each part of CITYSTAT_HOME uses (warehouse, exports, uploads…)."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print a JSON object.")

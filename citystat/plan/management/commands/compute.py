@@ -13,6 +13,8 @@ from citystat.plan.models import Measure
 
 class Command(BaseCommand):
     help = "Recompute measure values from the warehouse and store them per period."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--measure", action="append", default=[], help="Measure slug.")

@@ -9,6 +9,8 @@ from citystat.plan.reporting import measure_rows
 
 class Command(BaseCommand):
     help = "List every measure with its latest period, value, target and status."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="One JSON array on stdout.")

@@ -16,6 +16,8 @@ from citystat.surveys.ratings import priorities
 
 class Command(BaseCommand):
     help = "Import or export survey definitions and print ratings, priorities and engagement."
+    # Commands start in well under a second; `citystat check` runs the system checks.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         verbs = parser.add_subparsers(dest="verb", required=True)
