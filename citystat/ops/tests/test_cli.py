@@ -121,3 +121,29 @@ def test_demo_refuses_a_non_positive_size(tmp_path, rows):
     assert result.returncode == 2
     assert "--rows" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_lists_commands_without_importing_them(tmp_path):
+    listing = (
+        "import sys; from citystat.cli import run; run(['citystat', '--help']); "
+        "print(sorted(m for m in sys.modules if m.startswith('citystat.') and "
+        "'.management.commands.' in m))"
+    )
+    env = {**os.environ, "CITYSTAT_HOME": str(tmp_path / "home")}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", listing], capture_output=True, text=True, env=env, check=True
+    )
+    assert " compute " in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_only_serve_and_upgrade_of_citystats_commands_run_the_system_checks(db):
+    from django.core.management import get_commands, load_command_class
+
+    checked = {
+        name
+        for name, app in get_commands().items()
+        if app.startswith("citystat") and load_command_class(app, name).requires_system_checks
+    }
+    assert checked == {"serve", "upgrade"}
