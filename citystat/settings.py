@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from citystat.lib.config import (
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    # Cross-origin reads of the open-data APIs (CORS_* below).
+    "corsheaders",
     # TOTP two-factor sign-in for staff (citystat/accounts/signin.py).
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -89,6 +92,8 @@ MIDDLEWARE = [
     # First, so every log line of a request (and its latency) is counted and carries its id.
     "citystat.ops.middleware.RequestIdMiddleware",
     "citystat.ops.middleware.MetricsMiddleware",
+    # Before anything that answers on its own (rate limits, 304s, preflights).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "citystat.accounts.middleware.RequestSizeLimitMiddleware",
     "citystat.accounts.middleware.RefuseNulBytesMiddleware",
@@ -254,6 +259,35 @@ CACHES = cache_config(env_str("CITYSTAT_CACHE_URL", ""))
 # API requests per client: anonymous ones per IP address, app-token ones per token.
 CITYSTAT_API_RATE_ANON = env_str("CITYSTAT_API_RATE_ANON", "120/minute")
 CITYSTAT_API_RATE_TOKEN = env_str("CITYSTAT_API_RATE_TOKEN", "1200/minute")
+# Cross-origin reads (django-cors-headers): any web page may read the open-data APIs and
+# downloads, as Socrata portals allow; never with cookies, and no other URL (staff pages,
+# forms) answers a cross-origin request. Writes are not allowed cross-origin.
+CORS_URLS_REGEX = (
+    r"^/(?:api/|resource/|open311/|downloads/|data\.json$"
+    r"|measures/[^/]+/values\.(?:csv|json)$)"
+)
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,
+    "x-app-token",
+    "if-none-match",
+    "if-modified-since",
+    "if-range",
+    "range",
+)
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Last-Modified",
+    "Retry-After",
+    "Content-Range",
+    "Accept-Ranges",
+    "X-SODA2-Fields",
+    "X-SODA2-Types",
+    "X-SODA2-Legacy-Types",
+)
+CORS_PREFLIGHT_MAX_AGE = 24 * 60 * 60
 # The REST API (citystat/api/rest): anyone reads, a staff-issued token writes; one rate
 # limiter for every API (citystat/api/limits.py).
 REST_FRAMEWORK = {

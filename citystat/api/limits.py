@@ -61,7 +61,6 @@ def invalid_token_response() -> HttpResponse:
         ),
     }
     response = HttpResponse(json.dumps(body), status=403, content_type="application/json")
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -77,8 +76,6 @@ def api_rate_limited(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
         decision = api_rate(request, token)
         if not decision.allowed:
             response = too_many_requests(request, decision)
-            response["Access-Control-Allow-Origin"] = "*"
-            response["Access-Control-Expose-Headers"] = "Retry-After"
             return response
         return view(request, *args, **kwargs)
 

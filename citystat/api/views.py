@@ -97,7 +97,6 @@ def resource(request: HttpRequest, identifier: str, extension: str) -> HttpRespo
     response = StreamingHttpResponse(chunks, content_type=ANSWERS[extension][1])
     response["X-SODA2-Fields"] = json.dumps(result.names)
     response["X-SODA2-Types"] = json.dumps(result.types)
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -109,7 +108,6 @@ def view(request: HttpRequest, identifier: str) -> JsonResponse:
     if dataset is None:
         return not_found(identifier)
     response = JsonResponse(view_metadata(dataset))
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -118,7 +116,6 @@ def view(request: HttpRequest, identifier: str) -> JsonResponse:
 def data_json(request: HttpRequest) -> JsonResponse:
     """Publish the DCAT-US 1.1 catalog of every public dataset."""
     response = JsonResponse(data_catalog(request), json_dumps_params={"indent": 1})
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -143,8 +140,6 @@ def download(request: HttpRequest, slug: str, extension: str) -> HttpResponseBas
         response = export_pending(dataset, version, extension)
     # The URL names the latest version, so caches keep the file but ask again each time.
     response["Cache-Control"] = "no-cache"
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Access-Control-Expose-Headers"] = "Content-Range, ETag, Retry-After"
     return response
 
 
@@ -174,7 +169,6 @@ def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
         }
         return JsonResponse(body, status=error.status)
     response = JsonResponse({"help": help_url, "success": True, "result": result})
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -198,7 +192,6 @@ def open311_response(payload: Any, root: str, extension: str, status: int = 200)
         )
     else:
         response = JsonResponse(payload, status=status, safe=False)
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

@@ -310,7 +310,6 @@ def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{found.slug}.csv"'
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 

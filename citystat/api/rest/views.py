@@ -38,13 +38,6 @@ from citystat.plan.models import (
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Database ids are signed 64-bit; a larger number would overflow the query, not miss.
 LARGEST_ID = 2**63
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "X-App-Token, If-None-Match, If-Modified-Since",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified, Retry-After",
-    "Access-Control-Max-Age": "86400",
-}
 
 
 # What any operation may answer besides its own success (docs/api.md); the document says
@@ -79,7 +72,10 @@ class Pages(PageNumberPagination):
 
 
 class PlanApiView(viewsets.GenericViewSet):
-    """Reads get CORS, an ETag and (where known) Last-Modified, and answer 304 when unchanged."""
+    """Reads get an ETag and (where known) Last-Modified, and answer 304 when unchanged.
+
+    CORS comes from django-cors-headers (settings.CORS_*), for every API alike.
+    """
 
     pagination_class = Pages
     schema = PlanApiSchema()
@@ -106,8 +102,6 @@ class PlanApiView(viewsets.GenericViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method not in SAFE_METHODS:
             return response
-        for header, value in CORS_HEADERS.items():
-            response[header] = value
         if request.method == "OPTIONS" or response.status_code != 200:
             return response
         if isinstance(response, Response):
@@ -125,9 +119,6 @@ class PlanApiView(viewsets.GenericViewSet):
             last_modified=int(modified.timestamp()) if modified else None,
             response=response,
         )
-        if conditional is not None and conditional is not response:
-            for header, value in CORS_HEADERS.items():
-                conditional[header] = value
         return conditional or response
 
 
