@@ -32,6 +32,9 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 JSON_SUFFIXES = {".json", ".ndjson", ".jsonl"}
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
 DELIMITERS = [",", "\t", ";", "|"]
+# How much of a CSV file the delimiter is guessed from: a few lines of any normal file,
+# and a bound on the sniffer's work for a header of 50,000 columns.
+SNIFF_CHARACTERS = 64 * 1024
 
 
 @dataclass
@@ -163,9 +166,8 @@ def read_csv_header(path: Path, encoding: str, label: str) -> tuple[list[str], s
     python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
         with path.open(encoding=python_encoding, newline="") as handle:
-            first_line = handle.readline()
+            delimiter = guess_delimiter(handle.read(SNIFF_CHARACTERS))
             handle.seek(0)
-            delimiter = max(DELIMITERS, key=first_line.count)
             header = next(csv.reader(handle, delimiter=delimiter), [])
     except UnicodeDecodeError as error:
         raise SourceError(
@@ -186,6 +188,16 @@ def read_csv_header(path: Path, encoding: str, label: str) -> tuple[list[str], s
             f"once ({few_names(repeated)}); rename them so each column has its own name."
         )
     return header, delimiter
+
+
+def guess_delimiter(sample: str) -> str:
+    """Return the sample's delimiter: csv.Sniffer's, which reads quoted fields, else the
+    separator the first line holds most of (a one-column file sniffs as nothing)."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        first_line = sample.split("\n", 1)[0]
+        return max(DELIMITERS, key=first_line.count)
 
 
 def few_names(names: list[str], shown: int = 5, longest: int = 40) -> str:

@@ -96,6 +96,26 @@ def test_semicolon_separated_files_load(scores, tmp_path):
     assert published("scores")[0][2] == 7.0
 
 
+def test_a_semicolon_file_whose_header_has_quoted_commas_is_read_as_semicolons(tmp_path):
+    # Two commas inside quotes against two semicolons: counting characters picked ",".
+    path = write(tmp_path, '"id, the case";"opened";"score, out of 10"\n1;01/07/2020;7\n')
+    header, delimiter = sources.read_csv_header(path, "utf-8", "s.csv")
+    assert delimiter == ";"
+    assert header == ["id, the case", "opened", "score, out of 10"]
+
+
+@pytest.mark.parametrize(
+    ("sample", "delimiter"),
+    [
+        ('a|b|"c|d, e, f, g"\n1|2|3\n', "|"),
+        ("only\n1\n2\n", ","),
+        ("a\tb\n1\t2\n", "\t"),
+    ],
+)
+def test_the_delimiter_is_sniffed_from_quoted_fields_and_defaults_to_comma(sample, delimiter):
+    assert sources.guess_delimiter(sample) == delimiter
+
+
 def test_parquet_files_load_with_their_types_read_through_the_schema(scores, tmp_path):
     path = tmp_path / "s.parquet"
     with duckdb.connect() as connection:
