@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,spark]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,spark,s3]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

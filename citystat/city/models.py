@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from citystat.lib.fields import URLField
+
 
 def validate_time_zone(name: str) -> None:
     if name not in zoneinfo.available_timezones():
@@ -47,11 +49,9 @@ class CityProfile(models.Model):
     population = models.PositiveIntegerField(
         null=True, blank=True, help_text="Residents, for rates per 1,000 residents."
     )
-    website = models.URLField(blank=True)
+    website = URLField(blank=True)
     data_license = models.CharField(max_length=120, default="Open Data Commons PDDL")
-    data_license_url = models.URLField(
-        blank=True, default="https://opendatacommons.org/licenses/pddl/"
-    )
+    data_license_url = URLField(blank=True, default="https://opendatacommons.org/licenses/pddl/")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

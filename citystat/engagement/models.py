@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citystat.lib.fields import URLField
+
 QUESTION_MAX_LENGTH = 1000
 
 
@@ -49,7 +51,7 @@ class Question(models.Model):
     # id there, so a repeated delivery or poll never stores the same post twice.
     source = models.CharField(max_length=200, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
-    external_url = models.URLField(max_length=500, blank=True)
+    external_url = URLField(max_length=500, blank=True)
     name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True, help_text="Never published.")
     submitted_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -231,7 +233,7 @@ class SentItem(models.Model):
 class MastodonCursor(models.Model):
     """The newest post already read from one instance's hashtag timeline (`since_id`)."""
 
-    instance = models.URLField()
+    instance = URLField()
     hashtag = models.CharField(max_length=100)
     since_id = models.CharField(max_length=40, blank=True)
     polled_at = models.DateTimeField(null=True, blank=True)

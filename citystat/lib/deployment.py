@@ -8,6 +8,7 @@ citystat.lib.config they import no models, so settings.py can use them.
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -67,7 +68,17 @@ def database_cache(table: str, max_entries: int) -> dict[str, Any]:
     }
 
 
+def require_extra(package: str, extra: str, setting: str, what: str) -> None:
+    """Refuse, in one sentence, a setting whose library comes with an extra not installed."""
+    if find_spec(package) is None:
+        raise ImproperlyConfigured(
+            f"{setting} names {what}, but the {package} package is not installed; install "
+            f"citystat with the [{extra}] extra (pip install 'citystat[{extra}]')."
+        )
+
+
 def redis_cache(url: str, prefix: str) -> dict[str, Any]:
+    require_extra("redis", "redis", "CITYSTAT_CACHE_URL", "a Redis server")
     return {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": url,
@@ -94,6 +105,7 @@ def media_settings(url: str, home: Path) -> tuple[dict[str, Any], Path]:
             f"CITYSTAT_MEDIA_URL={redact_url(url)!r} is not a storage citystat supports; use "
             "s3://BUCKET/PREFIX for object storage or file:///PATH for a folder."
         )
+    require_extra("storages", "s3", "CITYSTAT_MEDIA_URL", "S3 object storage")
     if parts.username or parts.password:
         raise ImproperlyConfigured(
             "CITYSTAT_MEDIA_URL must not hold credentials; set AWS_ACCESS_KEY_ID and "

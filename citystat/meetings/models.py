@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from citystat.city.models import Department
+from citystat.lib.fields import URLField
 from citystat.plan.models import Goal, Measure, PriorityArea
 
 
@@ -61,7 +62,7 @@ class MeetingSeries(models.Model):
         max_length=64, default="America/Chicago", validators=[validate_time_zone]
     )
     location = models.CharField(max_length=300, blank=True)
-    livestream_url = models.URLField(
+    livestream_url = URLField(
         blank=True,
         validators=[validate_livestream],
         help_text="The channel's stream; allowed providers only (docs/meetings.md).",
@@ -132,8 +133,8 @@ class Meeting(models.Model):
     # Staff chose the area themselves: the rotation no longer reassigns it (cadence.py).
     area_chosen_by_staff = models.BooleanField(default=False)
     location = models.CharField(max_length=300, blank=True)
-    livestream_url = models.URLField(blank=True, validators=[validate_livestream])
-    recording_url = models.URLField(blank=True)
+    livestream_url = URLField(blank=True, validators=[validate_livestream])
+    recording_url = URLField(blank=True)
     minutes = models.TextField(blank=True, help_text="What was said and decided; public.")
     cancellation_note = models.CharField(max_length=300, blank=True)
     agenda_published_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from citystat.lib import deployment
 from citystat.lib.deployment import cache_config, logging_config, media_settings
 from citystat.lib.logs import JsonFormatter, RequestIdFilter, reset_request_id, set_request_id
 
@@ -175,3 +176,42 @@ def test_check_deploy_is_clean_for_a_multi_node_production_site(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("package", "build", "extra"),
+    [
+        ("redis", lambda: cache_config("redis://10.0.0.5:6379/0"), "redis"),
+        ("storages", lambda: media_settings("s3://bucket/uploads", Path("/tmp")), "s3"),
+    ],
+)
+def test_a_setting_whose_extra_is_missing_names_the_extra(package, build, extra, monkeypatch):
+    real_find_spec = deployment.find_spec
+    monkeypatch.setattr(
+        deployment, "find_spec", lambda name: None if name == package else real_find_spec(name)
+    )
+    with pytest.raises(ImproperlyConfigured, match=rf"pip install 'citystat\[{extra}\]'"):
+        build()
+
+
+def test_the_cli_says_which_extra_to_install_in_one_sentence(tmp_path):
+    env = {
+        **os.environ,
+        "CITYSTAT_HOME": str(tmp_path / "home"),
+        "CITYSTAT_CACHE_URL": "redis://127.0.0.1:6379/0",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = HIDE_REDIS + "from citystat.cli import main; main(['citystat', 'datasets'])"
+    result = subprocess.run(
+        [sys.executable, "-c", command], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 2
+    assert "pip install 'citystat[redis]'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# find_spec finds a module without importing it: hide redis from the finder itself.
+HIDE_REDIS = (
+    "import importlib.util as u; real = u.find_spec; "
+    "u.find_spec = lambda name, *a: None if name == 'redis' else real(name, *a); "
+)
