@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db import models
 
 
@@ -14,5 +15,16 @@ class URLField(models.URLField):
     admin alike) from warning and behaves as people expect of a link today.
     """
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"assume_scheme": "https", **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        kwargs.setdefault("assume_scheme", "https")
+        # Django's URLField.formfield takes keywords only, and supplies its own form class.
+        if form_class is not None:
+            kwargs["form_class"] = form_class
+        if choices_form_class is not None:
+            kwargs["choices_form_class"] = choices_form_class
+        return super().formfield(**kwargs)

@@ -20,6 +20,13 @@ from citystat.catalog.versions import LEFT_OUT_OF_BACKUP, fail_loads_after_resto
 
 from .conftest import write
 
+# These read the archive's SQLite copy of the database; on PostgreSQL the same rows are
+# marked failed by the restore hook (fail_loads_after_restore), tested below on its own.
+SQLITE_ONLY = pytest.mark.skipif(
+    "postgres" in os.environ.get("DATABASE_URL", ""),
+    reason="reads the SQLite copy inside the archive",
+)
+
 GOOD = "id,opened,score\n1,01/07/2020,3\n"
 
 
@@ -55,6 +62,7 @@ def backup_mid_load(scores, tmp_path, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+@SQLITE_ONLY
 def test_the_archive_holds_no_staging_file_and_the_load_as_failed(backup_mid_load, tmp_path):
     unpacked = tmp_path / "unpacked"
     names = archive_members(backup_mid_load, unpacked)
@@ -69,6 +77,7 @@ def test_the_archive_holds_no_staging_file_and_the_load_as_failed(backup_mid_loa
 
 
 @pytest.mark.django_db(transaction=True)
+@SQLITE_ONLY
 def test_a_restore_of_it_shows_the_old_version_and_no_load_running(backup_mid_load, tmp_path):
     home = tmp_path / "restored"
     environment = {
