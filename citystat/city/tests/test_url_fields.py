@@ -1,4 +1,4 @@
-"""Shared model fields."""
+"""URL fields (citystat.lib.fields.URLField) default to https in every form."""
 
 from __future__ import annotations
 
