@@ -35,13 +35,14 @@ lint: install-test
 
 ## Everything CI runs: lint, types, migrations, the whole suite on SQLite and,
 ## when CITYSTAT_TEST_POSTGRES_URL is set, again on PostgreSQL (that server is also the
-## PostgreSQL warehouse of the engine tests); then the Spark warehouse tests, in one
-## process so that one JVM serves them all.
+## PostgreSQL warehouse of the engine tests) without the browser and the slow, large-size
+## checks, which the SQLite pass has run; then the Spark warehouse tests, in one process
+## so that one JVM serves them all.
 test: lint
 	$(BIN)/pytest -n auto -m "not spark" $(PYTEST_ARGS)
 	@if [ -n "$$CITYSTAT_TEST_POSTGRES_URL" ]; then \
 		echo "== the suite again on PostgreSQL =="; \
-		DATABASE_URL="$$CITYSTAT_TEST_POSTGRES_URL" $(BIN)/pytest -n auto -m "not browser and not spark" $(PYTEST_ARGS); \
+		DATABASE_URL="$$CITYSTAT_TEST_POSTGRES_URL" $(BIN)/pytest -n auto -m "not browser and not spark and not slow" $(PYTEST_ARGS); \
 	else \
 		echo "CITYSTAT_TEST_POSTGRES_URL is not set: skipped the PostgreSQL pass (CI runs it)."; \
 	fi
