@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citystat.catalog.visibility import field_is_public
 from citystat.city.models import Department
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -107,7 +108,7 @@ class Dataset(models.Model):
 
     @property
     def public_fields(self) -> list[dict]:
-        return [spec for spec in self.fields if spec.get("public", True) is not False]
+        return [spec for spec in self.fields if field_is_public(spec)]
 
     @property
     def latest_version(self) -> DatasetVersion | None:

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
+from citystat.catalog.visibility import field_is_public
 
 PREVIEW_ROWS = 20
 # A field's type as residents read it in the data dictionary, in their language.
@@ -60,7 +61,7 @@ def data_dictionary(dataset: Dataset) -> list[DictionaryEntry]:
                 type=str(TYPE_WORDS.get(field_type, field_type)),
                 description=spec.get("description", ""),
                 rules=rules,
-                public=spec.get("public", True) is not False,
+                public=field_is_public(spec),
             )
         )
     return entries

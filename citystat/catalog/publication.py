@@ -18,6 +18,7 @@ from typing import Any
 from citystat.accounts.audit import record
 from citystat.accounts.models import AuditEntry
 from citystat.catalog.models import Dataset
+from citystat.catalog.visibility import field_is_public
 
 MAKE_PUBLIC = "catalog.make_public_dataset"
 
@@ -32,11 +33,6 @@ class Exposure:
 
     dataset: bool
     columns: frozenset[str]
-
-
-def field_is_public(spec: dict[str, Any]) -> bool:
-    # The same rule as Dataset.public_fields, for a schema not yet saved.
-    return spec.get("public", True) is not False
 
 
 def exposure_of(is_public: bool, schema: dict[str, Any]) -> Exposure:

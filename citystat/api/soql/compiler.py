@@ -23,6 +23,7 @@ from citystat.api.soql.expressions import (
     public_column,
     timestamp,
 )
+from citystat.catalog.visibility import field_is_public
 
 
 @dataclass
@@ -297,5 +298,5 @@ def columns_from_schema(fields: list[dict]) -> dict[str, Column]:
     return {
         spec["name"]: Column(spec["name"], spec.get("type", "string"))
         for spec in fields
-        if spec.get("public", True)
+        if field_is_public(spec)
     }

@@ -22,6 +22,7 @@ from typing import Any
 
 from ibis.common.deferred import Deferred
 
+from citystat.catalog.visibility import field_is_public
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
 from citystat.plan.compute.filters import FilterError, compile_filter, did_you_mean, filter_fields
@@ -555,7 +556,7 @@ def withheld_columns(
         (dataset, str(field["name"]))
         for dataset, schema in schemas.items()
         for field in schema.get("fields", [])
-        if field.get("public", True) is False
+        if not field_is_public(field)
     }
     return sorted(columns_read(raw, measures) & withheld)
 
