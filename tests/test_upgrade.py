@@ -132,4 +132,9 @@ def test_a_demo_home_of_the_previous_release_upgrades_and_serves_the_same_values
     recomputed = json.loads(
         run(["shell", "-v", "0", "-c", PAGES_AND_VALUES], REPOSITORY, home).stdout
     )
-    assert after_upgrade["values"] == recomputed["values"]
+    # DuckDB sums in parallel, so a float may differ in its last bits between two runs.
+    keys = [row[:4] for row in after_upgrade["values"]]
+    assert keys == [row[:4] for row in recomputed["values"]]
+    assert [row[4] for row in after_upgrade["values"]] == pytest.approx(
+        [row[4] for row in recomputed["values"]], rel=1e-12, nan_ok=True
+    )
