@@ -1,3 +1,5 @@
+import sqlite3
+
 from django.apps import AppConfig
 
 
@@ -8,8 +10,21 @@ class CatalogConfig(AppConfig):
         # Registers the warehouse-setting check with Django's system checks.
         from citystat.accounts import backup
         from citystat.catalog import checks  # noqa: F401
-        from citystat.catalog.versions import fail_loads_after_restore, fail_loads_in_snapshot
 
         # A backup never carries a half load (citystat/accounts/backup.py).
-        backup.snapshot_hooks.append(fail_loads_in_snapshot)
-        backup.restore_hooks.append(fail_loads_after_restore)
+        backup.snapshot_hooks.append(_fail_loads_in_snapshot)
+        backup.restore_hooks.append(_fail_loads_after_restore)
+
+
+# The hooks import catalog.versions only when a backup runs: it loads the warehouse
+# engines (Ibis, pyarrow), which no other command should pay for at start-up (#23).
+def _fail_loads_in_snapshot(snapshot: sqlite3.Connection) -> list[str]:
+    from citystat.catalog.versions import fail_loads_in_snapshot
+
+    return fail_loads_in_snapshot(snapshot)
+
+
+def _fail_loads_after_restore() -> None:
+    from citystat.catalog.versions import fail_loads_after_restore
+
+    fail_loads_after_restore()

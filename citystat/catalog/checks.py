@@ -8,12 +8,14 @@ from typing import Any
 
 from django.core import checks
 
-from citystat.catalog import engines
-
 
 @checks.register()
 def warehouse_setting_is_usable(app_configs: Any = None, **kwargs: Any) -> list:
     """Refuse an engine URL citystat cannot run, or Spark without its Python package or Java."""
+    # Imported here: the engines load Ibis and pyarrow, which only the commands that
+    # read the warehouse should pay for at start-up (#23).
+    from citystat.catalog import engines
+
     try:
         engine = engines.current()
     except engines.EngineError as error:

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from citystat.plan.compute.spec import withheld_problems
 from citystat.plan.models import (
     JUDGED_FIELDS,
     Goal,
@@ -74,6 +73,10 @@ class MeasureAdminForm(forms.ModelForm):
         cleaned = super().clean() or {}
         spec, slug = cleaned.get("spec"), cleaned.get("slug") or self.instance.slug
         if cleaned.get("is_public") and spec:
+            # Imported here: the spec compiler loads Ibis, which Django's admin discovery
+            # would otherwise load for every command (#23).
+            from citystat.plan.compute.spec import withheld_problems
+
             candidate = Measure(pk=self.instance.pk, slug=slug, spec=spec)
             for problem in withheld_problems(slug, spec, *candidate.spec_context()):
                 self.add_error("is_public" if "is_public" in self.changed_data else "spec", problem)

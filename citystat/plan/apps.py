@@ -8,7 +8,7 @@ class PlanConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from citystat.catalog.models import DatasetVersion
-        from citystat.plan.compute import portability  # noqa: F401 (its system check)
+        from citystat.plan import checks  # noqa: F401 (registers the portability check)
         from citystat.plan.signals import recompute_after_publish
 
         # The catalog cannot import the plan (imports point one way), so the plan listens.

@@ -16,7 +16,6 @@ from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain, PeriodError, parse_period
-from citystat.plan.compute.spec import refuse_withheld_columns
 
 
 class TargetChangeError(CitystatError):
@@ -198,6 +197,10 @@ class Measure(models.Model):
         backstop for every other way in (docs/security.md, "Measures and withheld columns").
         """
         if self.is_public and self.spec:
+            # Imported here: the spec compiler loads Ibis, which every command would
+            # otherwise pay for at start-up (#23).
+            from citystat.plan.compute.spec import refuse_withheld_columns
+
             refuse_withheld_columns(self.slug, self.spec, *self.spec_context())
         super().save(*args, **kwargs)
 

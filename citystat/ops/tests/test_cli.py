@@ -147,3 +147,37 @@ def test_only_serve_and_upgrade_of_citystats_commands_run_the_system_checks(db):
         if app.startswith("citystat") and load_command_class(app, name).requires_system_checks
     }
     assert checked == {"serve", "upgrade"}
+
+
+HEAVY_LIBRARIES = ["ibis", "pyarrow", "duckdb", "pyspark", "weasyprint", "vl_convert", "pandas"]
+
+
+@pytest.fixture(scope="module")
+def migrated_home_env(tmp_path_factory):
+    env = {**os.environ, "CITYSTAT_HOME": str(tmp_path_factory.mktemp("light") / "home")}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "citystat", "migrate", "-v0"], env=env, check=True)
+    return env
+
+
+@pytest.mark.parametrize("command", [[], ["--help"], ["datasets"], ["measures", "--json"]])
+def test_start_up_and_light_commands_load_no_heavy_library(migrated_home_env, command):
+    """Ibis, pyarrow, DuckDB, Spark, WeasyPrint and vl-convert cost seconds to import: only
+    the commands and views that use them load them (#23)."""
+    env = migrated_home_env
+    if command:
+        script = (
+            "import sys; from citystat.cli import run\n"
+            f"try:\n    run(['citystat', *{command!r}])\nexcept SystemExit:\n    pass\n"
+        )
+    else:
+        script = (
+            "import os, sys, django; "
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'citystat.settings'); "
+            "django.setup()\n"
+        )
+    script += f"print([m for m in {HEAVY_LIBRARIES!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -98,7 +98,6 @@ def measures_an_engine_cannot_compute(dialect: str) -> dict[str, str]:
     return found
 
 
-@checks.register(checks.Tags.database)
 def warehouse_computes_every_measure(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
 ) -> list:
