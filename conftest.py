@@ -82,3 +82,38 @@ def fresh_rate_limits(settings):
         },
     }
     caches["ratelimit"].clear()
+
+
+@pytest.fixture(autouse=True)
+def close_test_client_responses(monkeypatch):
+    """Close every response the Django test client gave a test, when the test ends.
+
+    The client closes a streamed response (a download, a SODA stream) only once its
+    content has been read to the end; a test that checks only the status or the headers
+    would leave the file or the warehouse connection behind it to the garbage collector,
+    which reports it as a ResourceWarning during some later test (#23).
+    """
+    from django.test.client import Client
+
+    made = []
+    request = Client.request
+
+    def recording_request(self, **kwargs):
+        response = request(self, **kwargs)
+        made.append(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", recording_request)
+    yield
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    # As the client itself does: closing fires request_finished, whose database clean-up
+    # must not touch the test's own connection.
+    request_finished.disconnect(close_old_connections)
+    try:
+        for response in made:
+            if response.streaming:
+                response.close()
+    finally:
+        request_finished.connect(close_old_connections)

@@ -38,7 +38,8 @@ def load_city_file(path: Path) -> CityProfile:
             setattr(profile, field, value)
         profile.full_clean()
         if logo is not None:
-            profile.logo.save(logo.name, File(logo.open("rb")), save=False)
+            with logo.open("rb") as source:
+                profile.logo.save(logo.name, File(source), save=False)
         profile.save()
         for code, name in departments:
             Department.objects.update_or_create(code=code, defaults={"name": name})

@@ -183,7 +183,7 @@ def test_a_backup_under_load_restores_to_what_the_site_held(tmp_path):
             if worker.is_alive():
                 worker.join()
         server.terminate()
-        server.wait(timeout=60)
+        server.communicate(timeout=60)  # waits, and closes its pipe
     assert not failures
 
     fresh = tmp_path / "restored"

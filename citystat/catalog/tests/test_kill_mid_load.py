@@ -117,7 +117,7 @@ def test_a_load_killed_mid_way_leaves_the_published_version_intact_and_readable(
         assert time.monotonic() < deadline
         time.sleep(0.02)
     load.send_signal(signal.SIGKILL)
-    load.wait()
+    load.communicate()  # waits, and closes its pipes
 
     after = state(tmp_path, script)
     assert after["rows"] == [3, 1, 3]

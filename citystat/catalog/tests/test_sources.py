@@ -58,6 +58,7 @@ def soda_server(settings) -> Iterator[str]:
     thread.start()
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_a_socrata_dataset_is_read_page_by_page_in_a_stable_order(scores, soda_server, monkeypatch):

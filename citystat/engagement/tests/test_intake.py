@@ -232,6 +232,7 @@ def mastodon():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", FakeMastodon
     server.shutdown()
+    server.server_close()
 
 
 def toot(number: int, html: str) -> dict:

@@ -22,11 +22,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(url: str, seconds: float = 60) -> urllib.request.Request:
+def wait_for(url: str, seconds: float = 60) -> tuple[int, bytes]:
+    """The status and body of `url` once the server answers it."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            return urllib.request.urlopen(url, timeout=5)
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read()
         except (urllib.error.URLError, ConnectionError):
             if time.monotonic() > deadline:
                 raise
@@ -74,24 +76,24 @@ def server(tmp_path, collected_static):
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=90)
+        process.communicate(timeout=90)  # waits, and closes its pipe
 
 
 def test_it_answers_healthz_and_pages(server):
-    response = wait_for(server + "/healthz")
-    assert response.status == 200
-    assert b'"status": "ok"' in response.read()
-    assert wait_for(server + "/").status == 200
+    status, body = wait_for(server + "/healthz")
+    assert status == 200
+    assert b'"status": "ok"' in body
+    assert wait_for(server + "/")[0] == 200
 
 
 def test_workers_forked_after_the_health_check_answer_warehouse_queries(server):
     # DuckDB does not survive fork(): a worker reusing the master's database hangs.
     wait_for(server + "/healthz")
     for _ in range(4):
-        response = urllib.request.urlopen(
+        with urllib.request.urlopen(
             server + "/resource/scores.json?$select=sum(score)%20as%20total", timeout=10
-        )
-        assert response.read() == b'[{"total": "7"}]'
+        ) as response:
+            assert response.read() == b'[{"total": "7"}]'
 
 
 def test_it_serves_vendored_static_files_compressed_and_cached(server):
@@ -99,10 +101,10 @@ def test_it_serves_vendored_static_files_compressed_and_cached(server):
     request = urllib.request.Request(
         server + "/static/css/citystat.css", headers={"Accept-Encoding": "gzip"}
     )
-    response = urllib.request.urlopen(request, timeout=10)
-    assert response.status == 200
-    assert response.headers["Content-Encoding"] == "gzip"
-    assert "max-age" in response.headers["Cache-Control"]
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "max-age" in response.headers["Cache-Control"]
 
 
 def test_it_refuses_a_port_out_of_range(tmp_path):
@@ -140,7 +142,7 @@ def metrics_server(home, workers: int):
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait(timeout=90)
+        process.communicate(timeout=90)  # waits, and closes its pipe
 
 
 @pytest.fixture

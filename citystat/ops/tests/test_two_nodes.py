@@ -71,7 +71,7 @@ class Node:
         deadline = time.monotonic() + 180
         while True:
             try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=5)
+                urllib.request.urlopen(self.url + "/healthz", timeout=5).close()
                 return
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline or self.process.poll() is not None:
@@ -182,6 +182,7 @@ def test_a_job_lock_taken_by_node_a_blocks_node_b(nodes):
     finally:
         holder.stdin.close()
         assert holder.wait(timeout=60) == 0
+        holder.stdout.close()
     # Once node A's run ended, node B's runs.
     ran = b.citystat("compute")
     assert ran.returncode == 0, ran.stderr
