@@ -9,6 +9,7 @@ docs/plan.md describes the format.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from citystat.plan.models import (
     Target,
 )
 
-PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "priority_areas"}
+PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "as_of", "priority_areas"}
 AREA_KEYS = {"title", "slug", "summary", "goals"}
 GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies"}
 OBJECTIVE_KEYS = {"title", "measures"}
@@ -206,12 +207,29 @@ class PlanChecker:
             "description": self.text(document, "description", "", required=False),
             "first_fiscal_year": years[0],
             "last_fiscal_year": years[1],
+            "as_of": self.as_of(document.get("as_of")),
         }
         seen: set[str] = set()
         for index, area in enumerate(self.items(document, "priority_areas", "")):
             checked.areas.append(self.area(area, f"priority_areas[{index}]", seen))
         checked.problems = self.problems
         return checked
+
+    def as_of(self, raw: Any) -> dt.date | None:
+        """Return the plan's `as_of` day (YAML reads 2018-12-31 as a date; quoted, as text)."""
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, dt.datetime):
+            raw = raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            self.problem(
+                "as_of", f"{raw!r} is not a day; write it as YYYY-MM-DD, such as 2018-12-31."
+            )
+            return None
 
     def area(self, area: dict, where: str, seen: set[str]) -> dict[str, Any]:
         self.keys(area, AREA_KEYS, where)
@@ -519,6 +537,8 @@ def export_plan(plan: Plan) -> dict[str, Any]:
     }
     if plan.description:
         document["description"] = plan.description
+    if plan.as_of:
+        document["as_of"] = plan.as_of
     document["priority_areas"] = [
         {
             **compact({"title": area.title, "slug": area.slug, "summary": area.summary}),
