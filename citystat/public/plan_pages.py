@@ -584,7 +584,7 @@ def fingerprint_sql() -> str:
     """Return one SQL statement that finds a public measure of the current plan by slug
     and reads the newest change of everything its page shows: its values, narratives,
     targets and definition, the plan's strategies, goals and areas (titles in the
-    breadcrumbs), and its dataset's loads.
+    breadcrumbs), its dataset's loads and schedule, and the plan's as_of day.
 
     Hand-written because it runs on every measure page view: the ORM takes longer to
     compile the joins and eight subqueries than the database takes to answer them.
@@ -611,7 +611,9 @@ def fingerprint_sql() -> str:
         # The plan's as_of day decides which period statuses are judged on.
         f"(SELECT MAX(history_date) FROM {history('Plan')}), "
         f"(SELECT MAX(finished_at) FROM {table(DatasetVersion)} "
-        "WHERE dataset_id = m.dataset_id) "
+        "WHERE dataset_id = m.dataset_id), "
+        # Its update frequency decides whether an old value is "no recent data".
+        f"(SELECT updated_at FROM {table(Dataset)} WHERE id = m.dataset_id) "
         f"FROM {table(Measure)} m "
         f"JOIN {table(Objective)} o ON o.id = m.objective_id "
         f"JOIN {table(Goal)} g ON g.id = o.goal_id "
