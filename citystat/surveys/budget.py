@@ -73,7 +73,16 @@ def budget_lines(fiscal_year: int, dataset: str = "budget") -> list[BudgetLine]:
             [fiscal_year],
         ).fetchall()
     closed = bool(rows) and rows[0][5] > 0
-    return [BudgetLine(*row[:4], row[4] if closed else None) for row in rows]
+    return [
+        BudgetLine(
+            department=row[0],
+            program=row[1],
+            adopted=row[2],
+            amended=row[3],
+            actual=row[4] if closed else None,
+        )
+        for row in rows
+    ]
 
 
 def year_is_closed(lines: list[BudgetLine]) -> bool:

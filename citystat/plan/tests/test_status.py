@@ -127,6 +127,7 @@ class TestStatusOfAStoredMeasure:
     def loaded_on(self, measure: Measure, day: dt.date) -> None:
         """Pretend the measure's dataset was last loaded on `day`."""
         at = timezone.make_aware(dt.datetime.combine(day, dt.time(6)))
+        assert measure.dataset is not None
         measure.dataset.versions.update(finished_at=at)
 
     def test_an_old_value_of_a_dataset_overdue_for_its_refresh_is_no_recent_data(self):
