@@ -126,6 +126,7 @@ class MeasureCard:
     unit: str
     status: str
     status_label: str
+    as_of: str = ""  # "as of March 2018" when judged on a past period
 
 
 def measure_card(measure: Any) -> MeasureCard:
@@ -143,4 +144,5 @@ def measure_card(measure: Any) -> MeasureCard:
         unit=measure.get_unit_display(),
         status=str(judged.status),
         status_label=str(judged.status.label),
+        as_of=judged.as_of,
     )

@@ -116,7 +116,11 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
             add(
                 AgendaItem.Kind.MEASURE,
                 item.measure.title,
-                notes=item.judged.status.label,
+                notes=(
+                    f"{item.judged.status.label}, {item.judged.as_of}"
+                    if item.judged.historic
+                    else str(item.judged.status.label)
+                ),
                 goal=judged_goal.goal,
                 measure=item.measure,
             )

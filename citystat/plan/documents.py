@@ -9,6 +9,9 @@ docs/plan.md describes the format.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +22,17 @@ from django.utils.text import slugify
 
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
+from citystat.lib.periods import PeriodError, parse_period
 from citystat.plan.compute.filters import did_you_mean
 from citystat.plan.compute.run import city_context, dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_problems
+from citystat.plan.history import ADOPTED_REASON
+from citystat.plan.manual import Entry, fraction_warning, save_entries
 from citystat.plan.models import (
     JUDGED_FIELDS,
     Goal,
     Measure,
+    MeasureValue,
     Objective,
     Plan,
     PriorityArea,
@@ -33,7 +40,7 @@ from citystat.plan.models import (
     Target,
 )
 
-PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "priority_areas"}
+PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "as_of", "priority_areas"}
 AREA_KEYS = {"title", "slug", "summary", "goals"}
 GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies"}
 OBJECTIVE_KEYS = {"title", "measures"}
@@ -54,8 +61,11 @@ MEASURE_KEYS = {
     "targets",
     "public",
     "headline",
+    "values",
+    "source_note",
 }
 TARGET_KEYS = {"value", "tolerance", "style", "off_track_at", "note"}
+VALUE_KEYS = {"value", "source_note"}
 
 
 class PlanDocumentError(CitystatError):
@@ -206,12 +216,29 @@ class PlanChecker:
             "description": self.text(document, "description", "", required=False),
             "first_fiscal_year": years[0],
             "last_fiscal_year": years[1],
+            "as_of": self.as_of(document.get("as_of")),
         }
         seen: set[str] = set()
         for index, area in enumerate(self.items(document, "priority_areas", "")):
             checked.areas.append(self.area(area, f"priority_areas[{index}]", seen))
         checked.problems = self.problems
         return checked
+
+    def as_of(self, raw: Any) -> dt.date | None:
+        """Return the plan's `as_of` day (YAML reads 2018-12-31 as a date; quoted, as text)."""
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, dt.datetime):
+            raw = raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            self.problem(
+                "as_of", f"{raw!r} is not a day; write it as YYYY-MM-DD, such as 2018-12-31."
+            )
+            return None
 
     def area(self, area: dict, where: str, seen: set[str]) -> dict[str, Any]:
         self.keys(area, AREA_KEYS, where)
@@ -352,8 +379,63 @@ class PlanChecker:
                 "is_headline": bool(measure.get("headline", False)),
             },
             "targets": self.targets(measure.get("targets"), f"{where}.targets", direction),
+            "values": self.values(measure, spec, where),
             "where": where,
         }
+
+    def values(self, measure: dict, spec: Any, where: str) -> list[Entry]:
+        """Check a measure's typed-in `values: {FY2021: 93.0, …}` (each may instead read
+        {value: 93.0, source_note: …}); the measure's `source_note` covers the rest."""
+        raw = measure.get("values")
+        if raw is None:
+            if measure.get("source_note"):
+                self.problem(f"{where}.source_note", "is for typed-in values; there are none.")
+            return []
+        path = f"{where}.values"
+        if not isinstance(raw, dict):
+            self.problem(path, "should read {FY2021: 93.0, FY2022: 95.5}.")
+            return []
+        if spec:
+            self.problem(path, "the measure is computed from its dataset; values are not typed in.")
+            return []
+        note = measure.get("source_note") or ""
+        if not isinstance(note, str):
+            self.problem(f"{where}.source_note", "should be text.")
+            note = ""
+        frequency = measure.get("frequency")
+        grain = frequency if frequency in Measure.Frequency.values else None
+        entries = []
+        for label, given in raw.items():
+            label = str(label)  # YAML reads 2021 (a calendar year) as a number
+            number, value_note = given, note
+            if isinstance(given, dict):
+                self.keys(given, VALUE_KEYS, f"{path}.{label}")
+                number, value_note = given.get("value"), str(given.get("source_note") or note)
+            if not isinstance(number, int | float) or isinstance(number, bool):
+                self.problem(f"{path}.{label}", f"{number!r} is not a number.")
+                continue
+            if not math.isfinite(number):
+                self.problem(f"{path}.{label}", f"{number!r} is not a number a measure can take.")
+                continue
+            try:
+                period = parse_period(label, self.calendar)
+            except PeriodError as error:
+                self.problem(f"{path}.{label}", str(error))
+                continue
+            if grain is not None and period.grain != grain:
+                self.problem(
+                    f"{path}.{label}",
+                    f"the measure is reported by {grain.replace('_', ' ')}; "
+                    f"{label!r} is a {period.grain.replace('_', ' ')}.",
+                )
+                continue
+            if not value_note.strip():
+                self.problem(
+                    f"{path}.{label}", "say where the value comes from: add a source_note."
+                )
+                continue
+            entries.append(Entry(period.label, float(number), value_note.strip()[:300]))
+        return entries
 
     def targets(self, raw: Any, where: str, direction: str) -> dict[int, dict[str, Any]]:
         if raw is None:
@@ -440,6 +522,7 @@ def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
 
     datasets = {dataset.slug: dataset for dataset in Dataset.objects.all()}
     plan = Plan.objects.filter(slug=checked.plan["slug"]).first() or Plan()
+    adopting = plan.pk is None
     if make_current:
         Plan.objects.filter(is_current=True).exclude(pk=plan.pk).update(is_current=False)
     save_changed(plan, {**checked.plan, "is_current": make_current or plan.is_current}, reason)
@@ -470,7 +553,9 @@ def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
                 kept_objectives.append(objective_row.pk)
                 for measure_position, measure in enumerate(objective["measures"]):
                     kept_measures.append(
-                        write_measure(objective_row, measure, measure_position, datasets, reason)
+                        write_measure(
+                            objective_row, measure, measure_position, datasets, reason, adopting
+                        )
                     )
             Objective.objects.filter(goal=goal_row).exclude(pk__in=kept_objectives).delete()
             strategies += [(goal_row, index, s) for index, s in enumerate(goal["strategies"])]
@@ -484,7 +569,12 @@ def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
 
 
 def write_measure(
-    objective: Objective, measure: dict[str, Any], position: int, datasets: dict, reason: str
+    objective: Objective,
+    measure: dict[str, Any],
+    position: int,
+    datasets: dict,
+    reason: str,
+    adopting: bool = False,
 ) -> int:
     fields = dict(measure["fields"])
     fields["dataset"] = datasets.get(fields.pop("dataset_slug"))
@@ -493,13 +583,41 @@ def write_measure(
     kept = []
     for year, target in measure["targets"].items():
         target_row = Target.objects.filter(measure=row, fiscal_year=year).first()
+        if target_row is None and adopting:
+            # Set with the plan itself: its history says so rather than the import's day.
+            target_row = Target(measure=row, fiscal_year=year)
+            save_changed(target_row, target, ADOPTED_REASON)
+            kept.append(target_row.pk)
+            continue
         target_row = target_row or Target(measure=row, fiscal_year=year)
         save_changed(target_row, target, reason or "set by the plan file")
         kept.append(target_row.pk)
     for removed in Target.objects.filter(measure=row).exclude(pk__in=kept):
         removed._change_reason = reason  # type: ignore[attr-defined]  # kept in its history
         removed.delete()
+    write_values(row, measure["values"])
     return row.pk
+
+
+def write_values(measure: Measure, entries: list[Entry]) -> None:
+    """Store the file's typed-in values that are new or differ (the audit log records each
+    change with who and when; the source note says where the value comes from)."""
+    stored = {
+        value.period: value for value in MeasureValue.objects.filter(measure=measure, breakdown="")
+    }
+    changed = [
+        entry
+        for entry in entries
+        if entry.period not in stored
+        or (
+            stored[entry.period].value,
+            stored[entry.period].source_note,
+            stored[entry.period].origin,
+        )
+        != (entry.value, entry.source_note, MeasureValue.Origin.ENTERED)
+    ]
+    if changed:
+        save_entries(measure, changed)
 
 
 def write_strategies(plan: Plan, strategies: list[tuple[Goal, int, dict[str, Any]]]) -> None:
@@ -519,6 +637,8 @@ def export_plan(plan: Plan) -> dict[str, Any]:
     }
     if plan.description:
         document["description"] = plan.description
+    if plan.as_of:
+        document["as_of"] = plan.as_of
     document["priority_areas"] = [
         {
             **compact({"title": area.title, "slug": area.slug, "summary": area.summary}),
@@ -580,6 +700,7 @@ def export_measure(measure: Measure) -> dict[str, Any]:
         )
     if measure.spec:
         exported["spec"] = measure.spec
+    export_values(measure, exported)
     targets = {
         target.fiscal_year: compact(
             {
@@ -597,6 +718,33 @@ def export_measure(measure: Measure) -> dict[str, Any]:
     return exported
 
 
+def export_values(measure: Measure, exported: dict[str, Any]) -> None:
+    """Add the measure's typed-in values: one `source_note` for the notes most share, and
+    {value, source_note} for a value whose note differs."""
+    if not measure.is_manual:
+        return
+    entered = list(
+        MeasureValue.objects.filter(
+            measure=measure,
+            breakdown="",
+            origin=MeasureValue.Origin.ENTERED,
+            value__isnull=False,
+        ).order_by("period_start")
+    )
+    if not entered:
+        return
+    notes = Counter(value.source_note for value in entered)
+    note = notes.most_common(1)[0][0]
+    if note:
+        exported["source_note"] = note
+    exported["values"] = {
+        value.period: value.value
+        if value.source_note == note
+        else {"value": value.value, "source_note": value.source_note}
+        for value in entered
+    }
+
+
 def compact(values: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values, which the importer reads back as the same defaults."""
     return {key: value for key, value in values.items() if value not in ("", None, [])}
@@ -606,3 +754,20 @@ def dump_plan(plan: Plan) -> str:
     return yaml.safe_dump(
         export_plan(plan), sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
     )
+
+
+def plan_value_warnings(plan: Plan) -> list[str]:
+    """Return a warning for each percent measure whose typed-in values look like fractions."""
+    warnings = []
+    measures = Measure.objects.filter(
+        objective__goal__priority_area__plan=plan, spec={}, unit=Measure.Unit.PERCENT
+    ).prefetch_related("targets")
+    for measure in measures:
+        values = list(
+            MeasureValue.objects.filter(
+                measure=measure, breakdown="", value__isnull=False
+            ).values_list("value", flat=True)
+        )
+        if warning := fraction_warning(measure, [value for value in values if value is not None]):
+            warnings.append(warning)
+    return warnings

@@ -9,7 +9,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from citystat.plan.models import Measure, Target
+from citystat.plan.models import Measure, Plan, Target
+
+# The change reason of a target the plan file set when it first created the plan
+# (citystat/plan/documents.py, write_plan): its history reads "set when the plan was
+# adopted (FY2018)", the plan's first year, rather than the day of the import.
+ADOPTED_REASON = "set when the plan was adopted"
 
 
 @dataclass(frozen=True)
@@ -20,11 +25,12 @@ class TargetChange:
     changed_at: dt.datetime
     changed_by: str
     reason: str
+    adopted_in: int | None = None  # the plan's first fiscal year, for a target set then
 
     @property
     def verb(self) -> str:
         if self.before is None:
-            return "set"
+            return "adopted" if self.adopted_in is not None else "set"
         if self.after is None:
             return "removed"
         if self.after == self.before:
@@ -36,6 +42,11 @@ def target_history(measure: Measure) -> list[TargetChange]:
     """Return every change of the measure's targets, oldest first."""
     changes: list[TargetChange] = []
     last: dict[int, float | None] = {}
+    first_year = (
+        Plan.objects.filter(priority_areas__goals__objectives__measures=measure)
+        .values_list("first_fiscal_year", flat=True)
+        .first()
+    )
     records = Target.history.filter(measure_id=measure.pk).order_by("history_date", "history_id")
     for record in records.select_related("history_user"):
         before = last.get(record.fiscal_year)
@@ -44,6 +55,7 @@ def target_history(measure: Measure) -> list[TargetChange]:
             continue  # a save that changed only the note or tolerance is not a new goalpost
         last[record.fiscal_year] = after
         user = record.history_user
+        adopted = before is None and record.history_change_reason == ADOPTED_REASON
         changes.append(
             TargetChange(
                 fiscal_year=record.fiscal_year,
@@ -51,7 +63,8 @@ def target_history(measure: Measure) -> list[TargetChange]:
                 after=after,
                 changed_at=record.history_date,
                 changed_by=user.get_full_name() or user.get_username() if user else "",
-                reason=record.history_change_reason or "",
+                reason="" if adopted else record.history_change_reason or "",
+                adopted_in=first_year if adopted else None,
             )
         )
     return changes
@@ -60,6 +73,9 @@ def target_history(measure: Measure) -> list[TargetChange]:
 # TargetChange.verb → its whole sentence, so translators never glue pieces together.
 SENTENCES = {
     "set": gettext_lazy("FY%(year)s target set at %(after)s on %(day)s"),
+    "adopted": gettext_lazy(
+        "FY%(year)s target set at %(after)s when the plan was adopted (FY%(first)s)"
+    ),
     "removed": gettext_lazy("FY%(year)s target of %(before)s removed on %(day)s"),
     "restated": gettext_lazy("FY%(year)s target restated from %(before)s to %(after)s on %(day)s"),
     "raised": gettext_lazy("FY%(year)s target raised from %(before)s to %(after)s on %(day)s"),
@@ -79,6 +95,7 @@ def describe(change: TargetChange, unit: str = "") -> str:
         "day": date_format(change.changed_at, pgettext("date format", "j F Y")),
         "before": f"{change.before:g}{suffix}" if change.before is not None else "",
         "after": f"{change.after:g}{suffix}" if change.after is not None else "",
+        "first": change.adopted_in or "",
     }
     sentence = str(SENTENCES[change.verb]) % words
     if change.reason:

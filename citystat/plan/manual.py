@@ -1,20 +1,26 @@
-"""Values that staff enter for measures without a spec: one at a time or from a CSV file."""
+"""Values that staff enter for measures without a spec: one at a time, from a CSV file for
+one measure, or from one CSV file for any number of measures (`citystat values import`)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import PeriodError, parse_period
+from citystat.plan.compute.filters import did_you_mean
 from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import measure_grain
 
 CSV_COLUMNS = ("period", "value", "source_note")
+# `citystat values import`: source_note may instead come from --source-note.
+TABLE_COLUMNS = ("measure", "period", "value")
 
 
 class ManualValueError(CitystatError):
@@ -54,6 +60,8 @@ def check_entry(measure: Measure, period: str, value: object, source_note: str) 
         number = float(str(value).replace(",", ""))
     except ValueError:
         raise ManualValueError([f"{value!r} is not a number."]) from None
+    if not math.isfinite(number):
+        raise ManualValueError([f"{value!r} is not a number a measure can take."])
     if not source_note.strip():
         raise ManualValueError(["say where the value comes from (a source note)."])
     return Entry(parsed.label, number, source_note.strip()[:300])
@@ -108,3 +116,82 @@ def import_values_csv(measure: Measure, text: str) -> int:
     if problems:
         raise ManualValueError(problems)
     return save_entries(measure, entries)
+
+
+@dataclass
+class ImportedValues:
+    """What `import_values_table` saved, and the warnings it has for the person importing."""
+
+    saved: int = 0
+    measures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_values_table(text: str, default_note: str = "") -> ImportedValues:
+    """Store the values of a CSV with columns measure,period,value[,source_note].
+
+    Every line is checked first (unknown measure, a period not of the measure's grain, a
+    value that is not a number, a period given twice); one problem saves nothing, and
+    ManualValueError names each line. `default_note` stands for an empty source_note.
+    """
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [column for column in TABLE_COLUMNS if column not in header]
+    if missing:
+        raise ManualValueError(
+            [
+                f"line 1: the header needs measure, period, value (and source_note); "
+                f"missing {', '.join(missing)}."
+            ]
+        )
+    reader.fieldnames = header
+    measures = {measure.slug: measure for measure in Measure.objects.prefetch_related("targets")}
+    entries: dict[str, list[Entry]] = defaultdict(list)
+    seen: dict[tuple[str, str], int] = {}
+    problems = []
+    for row in reader:
+        line = reader.line_num
+        slug = (row.get("measure") or "").strip()
+        measure = measures.get(slug)
+        if measure is None:
+            hint = did_you_mean(slug, sorted(measures)) if slug else ""
+            problems.append(f"line {line}: no measure {slug!r}{hint or '.'}")
+            continue
+        note = (row.get("source_note") or "").strip() or default_note
+        try:
+            entry = check_entry(measure, row.get("period") or "", row.get("value") or "", note)
+        except ManualValueError as error:
+            problems.append(f"line {line} ({slug}): {error}")
+            continue
+        earlier = seen.setdefault((slug, entry.period), line)
+        if earlier != line:
+            problems.append(f"line {line}: {slug} {entry.period} is also on line {earlier}.")
+            continue
+        entries[slug].append(entry)
+    if problems:
+        raise ManualValueError(problems)
+    result = ImportedValues(measures=sorted(entries))
+    with transaction.atomic():
+        for slug, measure_entries in entries.items():
+            result.saved += save_entries(measures[slug], measure_entries)
+    result.warnings = [
+        warning
+        for slug, measure_entries in sorted(entries.items())
+        if (warning := fraction_warning(measures[slug], [e.value for e in measure_entries]))
+    ]
+    return result
+
+
+def fraction_warning(measure: Measure, values: list[float]) -> str:
+    """Return a warning when a percent measure's values look like fractions (0.93 for 93%):
+    every value is 1 or less while a target is above 1."""
+    if measure.unit != Measure.Unit.PERCENT or not values or max(values) > 1:
+        return ""
+    targets = [target.value for target in measure.targets.all() if target.value > 1]
+    if not targets:
+        return ""
+    return (
+        f"{measure.slug} is a percent measure with targets such as {targets[0]:g}, but every "
+        f"value given is 1 or less (such as {values[0]:g}): were fractions given for "
+        f"percentages (0.93 for 93%)? Multiply them by 100 and import again."
+    )

@@ -50,6 +50,13 @@ class Plan(models.Model):
     description = models.TextField(blank=True)
     first_fiscal_year = models.PositiveSmallIntegerField()
     last_fiscal_year = models.PositiveSmallIntegerField()
+    # A city publishing a past year's report judges measures on periods ending by this
+    # day (citystat/plan/status.py, status_for), not on the newest data.
+    as_of = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Judge measures on periods ending on or before this day (a past report).",
+    )
     is_current = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -9,8 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from citystat.lib.periods import FiscalCalendar, Grain, period_length_days
-from citystat.plan.models import Goal, Measure, MeasureValue, PriorityArea, Status, Target
+from citystat.plan.models import (
+    Goal,
+    Measure,
+    MeasureValue,
+    Plan,
+    PriorityArea,
+    Status,
+    Target,
+)
 
 POINTS = {Status.ON_TRACK: 2, Status.NEEDS_ATTENTION: 1, Status.OFF_TRACK: 0}
 FREQUENCY_GRAIN: dict[str, Grain] = {
@@ -26,6 +36,18 @@ class MeasureStatus:
     status: Status
     value: MeasureValue | None = None
     target: Target | None = None
+    # Judged on a period that is not the current one (historic data, or a plan's `as_of`):
+    # pages then say "as of March 2018" beside the status (plan_periods.as_of_text).
+    historic: bool = False
+
+    @property
+    def as_of(self) -> str:
+        """Return "as of March 2018" (in the active language) for a historic status, else ""."""
+        from citystat.plan.templatetags.plan_periods import as_of_text
+
+        if not self.historic or self.value is None:
+            return ""
+        return as_of_text(self.value.period, self.value.period_start)
 
 
 @dataclass
@@ -76,15 +98,40 @@ def is_recent(value: MeasureValue, grain: Grain, today: dt.date) -> bool:
     return (today - value.period_end).days <= 2 * period_length_days(grain)
 
 
-def latest_value(measure: Measure) -> MeasureValue | None:
-    """Return the newest complete overall value that is known."""
+def latest_value(measure: Measure, until: dt.date | None = None) -> MeasureValue | None:
+    """Return the newest complete overall value that is known (of a period ending by `until`)."""
+    values = MeasureValue.objects.filter(
+        measure=measure, breakdown="", is_partial=False, value__isnull=False
+    )
+    if until is not None:
+        values = values.filter(period_end__lte=until)
+    return values.order_by("-period_start").first()
+
+
+def plan_as_of(measure: Measure) -> dt.date | None:
+    """Return the `as_of` day of the measure's plan, if the plan is a past year's report."""
+    if measure.objective_id is None:
+        return None
     return (
-        MeasureValue.objects.filter(
-            measure=measure, breakdown="", is_partial=False, value__isnull=False
-        )
-        .order_by("-period_start")
+        Plan.objects.filter(priority_areas__goals__objectives__measures=measure)
+        .values_list("as_of", flat=True)
         .first()
     )
+
+
+def dataset_is_stale(measure: Measure, today: dt.date | None = None) -> bool:
+    """Say whether the measure's dataset is overdue by its update frequency (at the end
+    of `today`, default now).
+
+    Only then is an old value "no recent data": a dataset that ends in the past but is
+    loaded as promised (a historic extract) is judged on its latest complete period.
+    """
+    if measure.dataset is None:
+        return False
+    now = None
+    if today is not None:
+        now = timezone.make_aware(dt.datetime.combine(today, dt.time.max))
+    return measure.dataset.is_stale(now)
 
 
 def status_for(
@@ -93,18 +140,28 @@ def status_for(
     calendar: FiscalCalendar | None = None,
     today: dt.date | None = None,
 ) -> MeasureStatus:
-    """Return the measure's status for `value` (default: its latest value)."""
+    """Return the measure's status for `value` (default: its latest complete value).
+
+    A plan's `as_of` day stands in for `today`, and only periods ending by it count. A
+    value older than two periods is still judged, and marked historic ("as of March
+    2018"), unless the measure's dataset is overdue by its update frequency: then the
+    status is "no recent data". docs/measures.md ("Status") says the same to residents.
+    """
     from citystat.plan.compute.run import city_context
 
     calendar = calendar or city_context().calendar
-    today = today or dt.date.today()
-    value = value or latest_value(measure)
-    if value is None or value.value is None or not is_recent(value, measure_grain(measure), today):
+    as_of = plan_as_of(measure)
+    reference = as_of or today or dt.date.today()
+    value = value or latest_value(measure, until=as_of)
+    if value is None or value.value is None:
+        return MeasureStatus(Status.NO_RECENT_DATA, value)
+    historic = as_of is not None or not is_recent(value, measure_grain(measure), reference)
+    if historic and as_of is None and dataset_is_stale(measure, today):
         return MeasureStatus(Status.NO_RECENT_DATA, value)
     target = target_in_force(list(measure.targets.all()), calendar.fiscal_year_of(value.period_end))
     if target is None:
-        return MeasureStatus(Status.NO_TARGET, value)
-    return MeasureStatus(judge(value.value, target, measure.direction), value, target)
+        return MeasureStatus(Status.NO_TARGET, value, historic=historic)
+    return MeasureStatus(judge(value.value, target, measure.direction), value, target, historic)
 
 
 def roll_up(statuses: list[Status] | list[RolledUp]) -> RolledUp:

@@ -181,8 +181,8 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
         if value is None or value.value is None:
             return _("There is no value yet, so the measure cannot be judged.")
         return _(
-            "The latest value is for %(period)s, which is too long ago to judge the measure "
-            "now: a value counts as recent for two reporting periods after its period ends."
+            "The latest value is for %(period)s, and the dataset it comes from is overdue "
+            "for its scheduled update, so the measure cannot be judged now."
         ) % {"period": period_name(value.period)}
     assert value is not None and value.value is not None
     latest = _("The latest value, %(value)s for %(period)s,") % {
@@ -190,7 +190,9 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
         "period": period_name(value.period),
     }
     if target is None:
-        return _("%(latest)s has no target to be judged against yet.") % {"latest": latest}
+        return _("%(latest)s has no target to be judged against yet.") % {
+            "latest": latest
+        } + historic_note(judged)
     goal = format_value(target.value, unit)
     fy = target.fiscal_year
     direction = measure.direction
@@ -227,7 +229,16 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
         "latest": latest,
         "status": status_label(judged.status),
     }
-    return f"{rule} {verdict}"
+    return f"{rule} {verdict}{historic_note(judged)}"
+
+
+def historic_note(judged: MeasureStatus) -> str:
+    """Return the sentence that says a status is judged on a past period, or ""."""
+    if not judged.historic:
+        return ""
+    return " " + _("The status is %(as_of)s: the latest complete period the data covers.") % {
+        "as_of": judged.as_of
+    }
 
 
 def fiscal_calendar() -> FiscalCalendar:
@@ -245,6 +256,7 @@ class MeasureCard:
     latest: MeasureValue | None
     latest_text: str
     target_text: str
+    as_of: str = ""  # "as of March 2018" when judged on a past period
 
 
 def measure_card(
@@ -262,6 +274,7 @@ def measure_card(
             else _("No data yet")
         ),
         target_text=format_value(judged.target.value, measure.unit) if judged.target else "",
+        as_of=judged.as_of,
     )
 
 
@@ -571,7 +584,7 @@ def fingerprint_sql() -> str:
     """Return one SQL statement that finds a public measure of the current plan by slug
     and reads the newest change of everything its page shows: its values, narratives,
     targets and definition, the plan's strategies, goals and areas (titles in the
-    breadcrumbs), and its dataset's loads.
+    breadcrumbs), its dataset's loads and schedule, and the plan's as_of day.
 
     Hand-written because it runs on every measure page view: the ORM takes longer to
     compile the joins and eight subqueries than the database takes to answer them.
@@ -595,8 +608,12 @@ def fingerprint_sql() -> str:
         f"(SELECT MAX(history_date) FROM {history('Strategy')}), "
         f"(SELECT MAX(history_date) FROM {history('Goal')}), "
         f"(SELECT MAX(history_date) FROM {history('PriorityArea')}), "
+        # The plan's as_of day decides which period statuses are judged on.
+        f"(SELECT MAX(history_date) FROM {history('Plan')}), "
         f"(SELECT MAX(finished_at) FROM {table(DatasetVersion)} "
-        "WHERE dataset_id = m.dataset_id) "
+        "WHERE dataset_id = m.dataset_id), "
+        # Its update frequency decides whether an old value is "no recent data".
+        f"(SELECT updated_at FROM {table(Dataset)} WHERE id = m.dataset_id) "
         f"FROM {table(Measure)} m "
         f"JOIN {table(Objective)} o ON o.id = m.objective_id "
         f"JOIN {table(Goal)} g ON g.id = o.goal_id "

@@ -51,14 +51,20 @@ def budget_years(dataset: str = "budget") -> list[int]:
 
 
 def budget_lines(fiscal_year: int, dataset: str = "budget") -> list[BudgetLine]:
-    """Return the year's lines per department and program, largest departments first."""
+    """Return the year's lines per department and program, largest departments first.
+
+    A fiscal year not closed yet has no actuals: every line's is empty, or (as many
+    finance systems export it) zero. Either way each line's actual is None, never a 0
+    that would read as "0% spent".
+    """
     relation = warehouse.table_name(dataset)
     with warehouse.connect() as connection:
         rows = connection.execute(
             f"""
             select department, program, sum(adopted), sum(amended),
-                   -- A year not closed yet has no actuals at all: keep that visible.
-                   case when count(actual) = 0 then null else sum(actual) end
+                   case when count(actual) = 0 then null else sum(actual) end,
+                   -- Lines of the whole year with a nonzero actual: none means not closed.
+                   sum(count(nullif(actual, 0))) over ()
             from {relation}
             where fiscal_year = ?
             group by 1, 2
@@ -66,7 +72,23 @@ def budget_lines(fiscal_year: int, dataset: str = "budget") -> list[BudgetLine]:
             """,
             [fiscal_year],
         ).fetchall()
-    return [BudgetLine(*row) for row in rows]
+    closed = bool(rows) and rows[0][5] > 0
+    return [
+        BudgetLine(
+            department=row[0],
+            program=row[1],
+            adopted=row[2],
+            amended=row[3],
+            actual=row[4] if closed else None,
+        )
+        for row in rows
+    ]
+
+
+def year_is_closed(lines: list[BudgetLine]) -> bool:
+    """Say whether a fiscal year's lines carry actual spending (budget_lines clears them
+    all for a year not closed)."""
+    return any(line.actual is not None for line in lines)
 
 
 def treemap_spec(lines: list[BudgetLine], title: str) -> dict:

@@ -230,7 +230,9 @@ def budget_series(
     with warehouse.connect() as connection:
         rows = connection.execute(
             f"""
-            select fiscal_year, sum(adopted), sum(amended), sum(actual)
+            select fiscal_year, sum(adopted), sum(amended),
+                   -- A year not closed has only empty or zero actuals: unknown, not $0.
+                   case when count(nullif(actual, 0)) = 0 then null else sum(actual) end
             from {relation}
             where department = ? and (? is null or program = ?)
             group by 1 order by 1

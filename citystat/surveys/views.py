@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from citystat.accounts.decorators import staff_required
-from citystat.surveys.budget import budget_lines, budget_years, treemap_spec
+from citystat.surveys.budget import budget_lines, budget_years, treemap_spec, year_is_closed
 from citystat.surveys.charts import district_chart, quadrant_chart
 from citystat.surveys.employee import engagement
 from citystat.surveys.models import ServiceProfile, Survey
@@ -79,6 +79,7 @@ def budget_explorer(request: HttpRequest) -> HttpResponse:
         "years": years,
         "year": year,
         "lines": lines,
+        "year_closed": year_is_closed(lines),
         "total_amended": sum(line.amended for line in lines),
         "treemap_spec": treemap_spec(lines, _("FY%(year)s amended budget") % {"year": year}),
     }

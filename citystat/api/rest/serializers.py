@@ -109,6 +109,11 @@ class StatusSerializer(serializers.Serializer):
     period = serializers.CharField(allow_null=True)
     value = serializers.FloatField(allow_null=True)
     target = serializers.FloatField(allow_null=True)
+    as_of = serializers.CharField(
+        allow_null=True,
+        help_text="The period the status is judged on when it is not the current one "
+        "(historic data, or the plan's as_of day); null otherwise.",
+    )
 
 
 class MeasureSerializer(serializers.ModelSerializer):
@@ -152,6 +157,7 @@ class MeasureSerializer(serializers.ModelSerializer):
             "period": judged.value.period if judged.value else None,
             "value": judged.value.value if judged.value else None,
             "target": judged.target.value if judged.target else None,
+            "as_of": judged.value.period if judged.historic and judged.value else None,
         }
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django import template
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from citystat.lib.periods import LABEL
 
 register = template.Library()
+# Labels of the finer grains: ISO weeks (`2018-W01`) and days (`2018-01-03`).
+WEEK_LABEL = re.compile(r"^\d{4}-W\d{2}$")
+DAY_LABEL = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def fiscal_year_name(year: int | str) -> str:
@@ -40,3 +44,19 @@ def period_name(label: Any) -> str:
     if match["q"]:
         return gettext("Q%(quarter)s %(year)s") % {"quarter": match["q"], "year": match["year"]}
     return match["year"]
+
+
+def as_of_text(label: str, start: dt.date) -> str:
+    """Return "as of March 2018" for the period `label` that starts on `start`.
+
+    Said per grain: "as of the week of 1 January 2018", "as of 3 January 2018", "as of
+    Q1 2018", "as of FY2018", "as of 2018"; each a whole sentence part to translate.
+    """
+    day_format = pgettext("date format", "j F Y")
+    if WEEK_LABEL.match(label):
+        return gettext("as of the week of %(day)s") % {
+            "day": formats.date_format(start, day_format)
+        }
+    if DAY_LABEL.match(label):
+        return gettext("as of %(day)s") % {"day": formats.date_format(start, day_format)}
+    return gettext("as of %(period)s") % {"period": period_name(label)}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from citystat.lib.periods import FiscalCalendar
-from citystat.plan.models import Measure, MeasureValue, Status, Target
+from citystat.plan.models import Measure, MeasureValue, Plan, Status, Target
 from citystat.plan.status import RolledUp, judge, roll_up, status_for, target_in_force
 from citystat.plan.tests.test_compute_values import make_measure
 
@@ -123,12 +124,88 @@ class TestStatusOfAStoredMeasure:
         status = status_for(measure, calendar=KC, today=dt.date(2025, 6, 10))
         assert (status.status, status.target.fiscal_year) == (Status.OFF_TRACK, 2026)
 
-    def test_no_value_within_two_periods_is_no_recent_data(self):
+    def loaded_on(self, measure: Measure, day: dt.date) -> None:
+        """Pretend the measure's dataset was last loaded on `day`."""
+        at = timezone.make_aware(dt.datetime.combine(day, dt.time(6)))
+        assert measure.dataset is not None
+        measure.dataset.versions.update(finished_at=at)
+
+    def test_an_old_value_of_a_dataset_overdue_for_its_refresh_is_no_recent_data(self):
         measure = make_measure({"aggregate": "count", "grain": "month"})
         Target.objects.create(measure=measure, fiscal_year=2025, value=10)
         self.value(measure, "2024-06", dt.date(2024, 6, 30), 10)
-        assert status_for(measure, today=dt.date(2024, 8, 30)).status == Status.ON_TRACK
-        assert status_for(measure, today=dt.date(2024, 9, 30)).status == Status.NO_RECENT_DATA
+        self.loaded_on(measure, dt.date(2024, 7, 1))  # a daily dataset, never loaded since
+        judged = status_for(measure, today=dt.date(2024, 8, 30))
+        assert (judged.status, judged.historic, judged.as_of) == (Status.ON_TRACK, False, "")
+        judged = status_for(measure, today=dt.date(2024, 9, 30))
+        assert (judged.status, judged.as_of) == (Status.NO_RECENT_DATA, "")
+
+    def test_a_historic_dataset_loaded_as_promised_is_judged_on_its_latest_period(self):
+        measure = make_measure({"aggregate": "count", "grain": "month"})
+        Target.objects.create(measure=measure, fiscal_year=2018, value=10, tolerance=1)
+        Target.objects.create(measure=measure, fiscal_year=2019, value=99)
+        self.value(measure, "2018-02", dt.date(2018, 2, 28), 12)
+        self.value(measure, "2018-03", dt.date(2018, 3, 31), 8.5)
+        self.loaded_on(measure, dt.date(2026, 12, 2))
+        judged = status_for(measure, calendar=KC, today=dt.date(2026, 12, 2))
+        # March 2018 lies in KC's FY2018 (May to April): 8.5 is 1.5 short of 10, within 2 × 1.
+        assert (judged.status, judged.value.period, judged.target.fiscal_year) == (
+            Status.NEEDS_ATTENTION,
+            "2018-03",
+            2018,
+        )
+        assert judged.historic
+        assert judged.as_of == "as of March 2018"
+        with translation.override("es"):
+            assert judged.as_of == "según datos de marzo de 2018"
+
+    def test_a_partial_last_period_is_not_the_one_judged(self):
+        measure = make_measure({"aggregate": "count", "grain": "month"})
+        Target.objects.create(measure=measure, fiscal_year=2018, value=10)
+        self.value(measure, "2018-03", dt.date(2018, 3, 31), 10)
+        MeasureValue.objects.create(
+            measure=measure,
+            period="2018-04",
+            period_start=dt.date(2018, 4, 1),
+            period_end=dt.date(2018, 4, 30),
+            value=1,
+            is_partial=True,
+        )
+        judged = status_for(measure, calendar=KC, today=dt.date(2026, 12, 2))
+        assert (judged.status, judged.value.period) == (Status.ON_TRACK, "2018-03")
+
+    def test_a_plan_as_of_a_day_is_judged_on_periods_ending_by_it(self):
+        measure = make_measure({"aggregate": "count", "grain": "month"})
+        Target.objects.create(measure=measure, fiscal_year=2018, value=10)
+        self.value(measure, "2018-01", dt.date(2018, 1, 31), 10)
+        self.value(measure, "2018-02", dt.date(2018, 2, 28), 3)
+        Plan.objects.update(as_of=dt.date(2018, 2, 27))  # February is not over by then
+        judged = status_for(measure, calendar=KC, today=dt.date(2026, 12, 2))
+        assert (judged.status, judged.value.period) == (Status.ON_TRACK, "2018-01")
+        assert judged.as_of == "as of January 2018"
+        # Even a dataset overdue for its refresh: the report is about the past.
+        self.loaded_on(measure, dt.date(2018, 3, 1))
+        assert status_for(measure, calendar=KC).status == Status.ON_TRACK
+
+    def test_a_manual_measures_old_value_is_judged_against_that_years_target(self):
+        measure = make_measure({}, slug="manual")
+        Measure.objects.filter(pk=measure.pk).update(frequency="fiscal_year", dataset=None)
+        measure.refresh_from_db()
+        Target.objects.create(measure=measure, fiscal_year=2018, value=90, tolerance=2)
+        Target.objects.create(measure=measure, fiscal_year=2019, value=99)
+        MeasureValue.objects.create(
+            measure=measure,
+            period="FY2018",
+            period_start=dt.date(2017, 5, 1),
+            period_end=dt.date(2018, 4, 30),
+            value=89,
+            origin=MeasureValue.Origin.ENTERED,
+        )
+        judged = status_for(measure, calendar=KC, today=dt.date(2026, 12, 2))
+        assert (judged.status, judged.target.fiscal_year) == (Status.ON_TRACK, 2018)
+        assert judged.as_of == "as of FY2018"
+        with translation.override("es"):
+            assert judged.as_of == "según datos de año fiscal 2018"
 
     def test_a_measure_without_values_has_no_recent_data(self):
         measure = make_measure({"aggregate": "count", "grain": "month"})

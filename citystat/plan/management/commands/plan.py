@@ -2,7 +2,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from citystat.plan.documents import PlanDocumentError, dump_plan, load_plan_file
+from citystat.plan.documents import (
+    PlanDocumentError,
+    dump_plan,
+    load_plan_file,
+    plan_value_warnings,
+)
 from citystat.plan.health import plan_health
 from citystat.plan.models import Plan
 
@@ -41,6 +46,8 @@ class Command(BaseCommand):
                 raise CommandError(str(error), returncode=2) from None
             measures = sum(1 for _ in plan_measures(plan))
             self.stdout.write(f"Imported {plan.title}: {measures} measures.")
+            for warning in plan_value_warnings(plan):
+                self.stderr.write(f"warning: {warning}")
             return
         plan = chosen_plan(options.get("plan"))  # type: ignore[arg-type]
         if action == "export":
