@@ -292,6 +292,9 @@ CORS_EXPOSE_HEADERS = (
     "X-SODA2-Fields",
     "X-SODA2-Types",
     "X-SODA2-Legacy-Types",
+    "X-SODA2-Truth-Last-Modified",
+    "X-SODA2-Secondary-Last-Modified",
+    "X-SODA2-Data-Out-Of-Date",
 )
 CORS_PREFLIGHT_MAX_AGE = 24 * 60 * 60
 # The REST API (citystat/api/rest): anyone reads, a staff-issued token writes; one rate
