@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 from pathlib import Path
 
@@ -425,7 +424,8 @@ def test_sodapy_get_with_every_clause_matches_the_warehouse(socrata, ledger, tra
         order="paid",
     )
     expected = warehouse_rows(
-        'select paid, count(*), sum(amount) from "ds_ledger" where amount > 10 group by 1 order by 1'
+        'select paid, count(*), sum(amount) from "ds_ledger" '
+        "where amount > 10 group by 1 order by 1"
     )
     assert [(row["paid"], int(row["n"]), float(row["total"])) for row in grouped] == [
         (paid, count, pytest.approx(total)) for paid, count, total in expected
