@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -29,21 +27,23 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-import citystat
+from citystat.accounts.backup import citystat_version
 from citystat.api.soda import find_public_dataset
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import CityProfile, Department
+from citystat.lib.etags import model_fields, strong_etag
 
 # Statuses whose validators describe the body sent; an error or a 202 "being prepared"
 # is not the resource, and a cache must never revalidate it into a 304.
 VALIDATED_STATUSES = (200, 206, 304)
 DATASET_ATTRIBUTE = "_citystat_conditional_dataset"
+# Read once: a release may write answers otherwise, so every ETag names it.
+RELEASE = citystat_version()
 
 
 def fingerprint(*parts: Any) -> str:
-    """Return a strong ETag for `parts` (anything JSON can write, dates as text)."""
-    text = json.dumps([citystat.__version__, *parts], default=str, sort_keys=True)
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:40] + '"'
+    """Return a strong ETag for `parts` and the citystat release that writes the answer."""
+    return strong_etag(RELEASE, *parts)
 
 
 def request_parts(request: HttpRequest) -> list[Any]:
@@ -170,8 +170,7 @@ def city_parts() -> list[Any]:
     ETag from the database could name a renamed city while the body still shows the old
     name, and that body would then be confirmed by 304s for as long as nothing else moved.
     """
-    city = CityProfile.current()
-    return [(field.attname, getattr(city, field.attname)) for field in city._meta.concrete_fields]
+    return model_fields(CityProfile.current())
 
 
 def conditional(

@@ -9,13 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import etag
 
-from citystat.api.conditional import city_parts, fingerprint
+from citystat.accounts.backup import citystat_version
 from citystat.city.models import CityProfile
+from citystat.lib.etags import model_fields, strong_etag
 from citystat.meetings.ical import calendar_feed
 from citystat.meetings.models import Meeting, MeetingSeries
 from citystat.meetings.queries import public_meetings
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Read once: a release may write the feed otherwise, so its ETag names it.
+RELEASE = citystat_version()
 
 
 def ical_response(body: bytes, filename: str) -> HttpResponse:
@@ -35,8 +38,16 @@ def feed_etag(request: HttpRequest, meetings: QuerySet[Meeting], *extra: Any) ->
     """
     rows = list(meetings.order_by("pk").values_list())
     areas = list(meetings.order_by("pk").values_list("pk", "priority_area__title"))
-    return fingerprint(
-        "ical", request.path, request.get_host(), request.scheme, rows, areas, city_parts(), extra
+    city = model_fields(CityProfile.current())
+    return strong_etag(
+        RELEASE,
+        request.path,
+        request.get_host(),
+        request.scheme,
+        rows,
+        areas,
+        city,
+        extra,
     )
 
 
