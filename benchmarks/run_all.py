@@ -59,6 +59,7 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
         Step("demo_data", "demo_data.py", ["--rows", str(rows)]),
         Step("ingest", "ingest.py", [csv]),
         Step("soda", "soda.py", [csv]),
+        Step("soda_http", "soda_http.py", []),
         Step("downloads", "downloads.py", [csv]),
     ]
     for engine, needs in (("duckdb", ""), ("postgres", "postgres"), ("spark", "java")):

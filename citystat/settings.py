@@ -259,6 +259,12 @@ CACHES = cache_config(env_str("CITYSTAT_CACHE_URL", ""))
 # API requests per client: anonymous ones per IP address, app-token ones per token.
 CITYSTAT_API_RATE_ANON = env_str("CITYSTAT_API_RATE_ANON", "120/minute")
 CITYSTAT_API_RATE_TOKEN = env_str("CITYSTAT_API_RATE_TOKEN", "1200/minute")
+# SODA answers count rows instead (each at least 1,000), so a bulk reader paging through a
+# dataset is not cut off: 1,000,000 rows per 10 minutes lets sodapy's get_all read a
+# dataset of that size without a token, while 1,000 small queries per 10 minutes (100 a
+# minute) stays under the request limit above (docs/api.md, "Bulk readers").
+CITYSTAT_API_ROWS_ANON = env_str("CITYSTAT_API_ROWS_ANON", "1000000/10minutes")
+CITYSTAT_API_ROWS_TOKEN = env_str("CITYSTAT_API_ROWS_TOKEN", "10000000/10minutes")
 # Cross-origin reads (django-cors-headers): any web page may read the open-data APIs and
 # downloads, as Socrata portals allow; never with cookies, and no other URL (staff pages,
 # forms) answers a cross-origin request. Writes are not allowed cross-origin.
@@ -286,6 +292,9 @@ CORS_EXPOSE_HEADERS = (
     "X-SODA2-Fields",
     "X-SODA2-Types",
     "X-SODA2-Legacy-Types",
+    "X-SODA2-Truth-Last-Modified",
+    "X-SODA2-Secondary-Last-Modified",
+    "X-SODA2-Data-Out-Of-Date",
 )
 CORS_PREFLIGHT_MAX_AGE = 24 * 60 * 60
 # The REST API (citystat/api/rest): anyone reads, a staff-issued token writes; one rate

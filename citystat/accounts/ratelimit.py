@@ -44,6 +44,8 @@ class RateDecision:
     retry_after: int
     limit: int
     remaining: int
+    # What the limit counts: requests, or rows for SODA answers (citystat/api/limits.py).
+    unit: str = "requests"
 
 
 @dataclass(frozen=True)
@@ -76,54 +78,89 @@ def check_rate(
     limit: int,
     period_seconds: int,
     key: str | None = None,
+    *,
+    cost: int = 1,
+    unit: str = "requests",
 ) -> RateDecision:
     """Count this request against `limit` per `period_seconds` for `key` in `scope`.
 
     `key` defaults to the visitor's IP address (trusting only known proxies). A request
     whose IP cannot be read is counted under one shared key, so it is limited, not exempt.
+    `cost` is what the request counts for (1 request, or a number of rows).
     """
-    if limit < 1 or period_seconds < 1:
-        raise ValueError("limit and period_seconds must both be at least 1")
-    who = key if key is not None else (client_ip(request) or "unknown")
-    cache = caches[CACHE_ALIAS]
+    if limit < 1 or period_seconds < 1 or cost < 1:
+        raise ValueError("limit, period_seconds and cost must all be at least 1")
     now = time.time()
-    window = int(now // period_seconds)
-    prefix = f"rl:{scope}:{period_seconds}:{who}"
-    current_key = f"{prefix}:{window}"
-    # Two windows must survive: the current one and the one the next window looks back at.
-    keep = 2 * period_seconds + 1
-    cache.add(current_key, 0, timeout=keep)
-    try:
-        current = cache.incr(current_key)
-    except ValueError:
-        # The entry expired between add and incr (a clock edge); start it again.
-        cache.set(current_key, 1, timeout=keep)
-        current = 1
-    keep_alive(cache, current_key, keep)
+    cache, current_key, keep, current = add_to_window(
+        request, scope, period_seconds, key, cost, now
+    )
+    prefix, _, window_text = current_key.rpartition(":")
+    window = int(window_text)
     previous = cache.get(f"{prefix}:{window - 1}", 0)
     elapsed = now - window * period_seconds
     overlap = 1 - elapsed / period_seconds
     estimated = current + previous * overlap
     if estimated <= limit:
-        return RateDecision(True, 0, limit, max(0, math.floor(limit - estimated)))
+        return RateDecision(True, 0, limit, max(0, math.floor(limit - estimated)), unit)
     # A refused request is not counted, so a client that retries too early is not pushed
     # further back, and Retry-After stays true.
-    cache.decr(current_key)
+    cache.decr(current_key, cost)
     keep_alive(cache, current_key, keep)
-    return RateDecision(
-        False, seconds_to_wait(current - 1, previous, limit, elapsed, period_seconds), limit, 0
-    )
+    wait = seconds_to_wait(current - cost, previous, limit, elapsed, period_seconds, cost)
+    return RateDecision(False, wait, limit, 0, unit)
 
 
-def seconds_to_wait(current: int, previous: int, limit: int, elapsed: float, period: int) -> int:
-    """Return when one more request fits, given `current` counted so far in this window."""
-    if current < limit and previous > 0:
-        # The previous window's weight must shrink until current + 1 + previous·overlap ≤ limit.
-        overlap_allowed = (limit - current - 1) / previous
+def add_to_window(
+    request: HttpRequest,
+    scope: str,
+    period_seconds: int,
+    key: str | None,
+    amount: int,
+    now: float | None = None,
+) -> tuple[BaseCache, str, int, int]:
+    """Add `amount` to the caller's count in the window of `now`; return the cache, the
+    window's key, its lifetime and the new count."""
+    who = key if key is not None else (client_ip(request) or "unknown")
+    cache = caches[CACHE_ALIAS]
+    window = int((time.time() if now is None else now) // period_seconds)
+    current_key = f"rl:{scope}:{period_seconds}:{who}:{window}"
+    # Two windows must survive: the current one and the one the next window looks back at.
+    keep = 2 * period_seconds + 1
+    cache.add(current_key, 0, timeout=keep)
+    try:
+        current = cache.incr(current_key, amount)
+    except ValueError:
+        # The entry expired between add and incr (a clock edge); start it again.
+        cache.set(current_key, amount, timeout=keep)
+        current = amount
+    keep_alive(cache, current_key, keep)
+    return cache, current_key, keep, current
+
+
+def charge(
+    request: HttpRequest, scope: str, period_seconds: int, key: str | None, amount: int
+) -> None:
+    """Count `amount` more against the caller without refusing anything.
+
+    For a cost known only once the work is done (the rows an answer holds): the answer
+    already computed is sent, and the caller's next request meets the higher count.
+    """
+    if amount > 0:
+        add_to_window(request, scope, period_seconds, key, amount)
+
+
+def seconds_to_wait(
+    current: int, previous: int, limit: int, elapsed: float, period: int, cost: int = 1
+) -> int:
+    """Return when `cost` more fits, given `current` counted so far in this window."""
+    if current + cost <= limit and previous > 0:
+        # The previous window's weight must shrink until current + cost + previous·overlap
+        # ≤ limit.
+        overlap_allowed = (limit - current - cost) / previous
         wait = period * (1 - overlap_allowed) - elapsed
     else:
         # This window is full: wait for the next one, then for this window's weight to fall.
-        wait = period - elapsed + max(0.0, period * (1 - (limit - 1) / max(current, 1)))
+        wait = period - elapsed + max(0.0, period * (1 - (limit - cost) / max(current, 1)))
     return max(1, math.ceil(wait))
 
 
@@ -138,7 +175,7 @@ def too_many_requests(request: HttpRequest, decision: RateDecision) -> HttpRespo
             "code": "too_many_requests",
             "error": True,
             "message": (
-                f"Rate limit of {decision.limit} requests exceeded; "
+                f"Rate limit of {decision.limit} {decision.unit} exceeded; "
                 f"retry after {decision.retry_after} seconds."
             ),
             "retry_after": decision.retry_after,

@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from citystat.api.soql import CompiledQuery, SoqlError, columns_from_schema, compile_query
+from citystat.api.soql import (
+    DEFAULT_LIMIT,
+    CompiledQuery,
+    SoqlError,
+    columns_from_schema,
+    compile_clauses,
+    compile_query,
+    parse_parameters,
+)
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
@@ -37,6 +45,9 @@ SODA_TYPES = {
     "datetime": "floating_timestamp",
     "time": "text",
 }
+# X-SODA2-Types names SoQL's types, as a SODA 2.1 endpoint does (X-SODA2-Legacy-Types:
+# false); a checkbox column is `boolean` there, though /api/views calls it `checkbox`.
+SOQL_TYPES = {"checkbox": "boolean"}
 
 
 class QueryBudget:
@@ -97,20 +108,54 @@ def find_public_dataset(identifier: str) -> Dataset | None:
     return next((d for d in public if four_by_four(d.slug) == identifier), None)
 
 
+@dataclass(frozen=True)
+class Page:
+    """A SODA3 page: `size` rows after the first (number - 1) · size."""
+
+    number: int
+    size: int
+
+
 def run_query(
-    dataset: Dataset, parameters: dict[str, str], budget: QueryBudget | None = None
+    dataset: Dataset,
+    parameters: dict[str, str],
+    budget: QueryBudget | None = None,
+    page: Page | None = None,
 ) -> SodaResult:
-    """Compile and run the query within `budget`; raise SoqlError for any refusal."""
+    """Compile and run the query within `budget`; raise SoqlError for any refusal.
+
+    A SODA3 `page` sets the query's LIMIT and OFFSET; a query that writes its own is
+    refused with it rather than one silently overriding the other.
+    """
     budget = budget or QueryBudget()
     columns = columns_from_schema(dataset.fields)
     key = [name for name in primary_key(dataset.table_schema) if name in columns]
     withheld = [spec["name"] for spec in dataset.fields if spec["name"] not in columns]
     with engines.open_session() as session:
         relation = session.sql_table(dataset.slug)
-        compiled = compile_query(
-            parameters, columns, relation, key, session.engine.dialect, withheld
-        )
+        if page is None:
+            compiled = compile_query(
+                parameters, columns, relation, key, session.engine.dialect, withheld
+            )
+        else:
+            clauses = parse_parameters(parameters)
+            if clauses.limit != DEFAULT_LIMIT or clauses.offset:
+                raise SoqlError(
+                    "page: the query has its own LIMIT or OFFSET; give either those or a "
+                    "page, not both.",
+                    "query.soql.invalid-parameter",
+                )
+            clauses.limit = page.size
+            clauses.offset = (page.number - 1) * page.size
+            compiled = compile_clauses(
+                clauses, columns, relation, key, session.engine.dialect, withheld
+            )
         return execute(compiled, columns, session, budget)
+
+
+def soql_type(soda_type: str) -> str:
+    """Return the type X-SODA2-Types names for a column of `soda_type`."""
+    return SOQL_TYPES.get(soda_type, soda_type)
 
 
 def execute(
@@ -244,6 +289,37 @@ def json_chunks(result: SodaResult) -> Iterator[bytes]:
     return json_array([write(row) for row in batch] for batch in batches(result.rows))
 
 
+def rows_json_chunks(result: SodaResult, view: dict[str, Any]) -> Iterator[bytes]:
+    """Write Socrata's legacy rows.json: `meta.view` with its columns, then `data` arrays.
+
+    `meta.view.columns` lists the answer's own columns in the order of each data array,
+    so a reader that pairs them by position never shifts a value into the wrong column.
+    """
+    described = {column["fieldName"]: column for column in view.get("columns", [])}
+    columns = []
+    for position, (name, kind) in enumerate(zip(result.names, result.types, strict=True), 1):
+        column = dict(described.get(name) or {"fieldName": name, "name": name})
+        column.setdefault("dataTypeName", kind)
+        column["position"] = position
+        columns.append(column)
+    head = json.dumps({"view": {**view, "columns": columns}})
+    writers = [
+        column_writer(row[index] for row in result.rows) for index in range(len(result.names))
+    ]
+
+    def write(row: tuple) -> list[Any]:
+        return [
+            None if value is None else writer(value)
+            for writer, value in zip(writers, row, strict=True)
+        ]
+
+    return json_array(
+        ([write(row) for row in batch] for batch in batches(result.rows)),
+        head='{"meta": ' + head + ', "data": [',
+        tail="]}",
+    )
+
+
 def geojson_feature(names: list[str], point: tuple[int, int] | None, row: tuple) -> dict:
     geometry = None
     if point is not None:
@@ -354,12 +430,25 @@ def csv_value(value: Any, escape_formulas: bool) -> Any:
 
 
 def view_metadata(dataset: Dataset) -> dict[str, Any]:
-    """Return the dataset's metadata in the shape of Socrata's /api/views/{id}.json."""
+    """Return the dataset's metadata in the shape of Socrata's /api/views/{id}.json.
+
+    `metadata.attachments` is what sodapy's download_attachments reads: the catalogue
+    keeps no attached files, so the list is empty and the client downloads nothing.
+    """
     columns = columns_from_schema(dataset.fields)
     version = dataset.latest_version
     return {
         "id": four_by_four(dataset.slug),
         "name": dataset.title,
+        "assetType": "dataset",
+        "viewType": "tabular",
+        "displayType": "table",
+        "createdAt": int(dataset.created_at.timestamp()),
+        "viewLastModified": int(dataset.updated_at.timestamp()),
+        "publicationDate": int(version.published_at.timestamp())
+        if version and version.published_at
+        else None,
+        "metadata": {"attachments": []},
         "description": dataset.description,
         "attribution": dataset.department.name if dataset.department else "",
         "category": (dataset.tags or [""])[0],

@@ -23,6 +23,21 @@ urlpatterns = [
         name="soda-resource-geojson",
     ),
     path("api/views/<slug:identifier>.json", views.view, name="soda-view"),
+    path("api/views/<slug:identifier>/rows.json", views.rows_json, name="soda-rows-json"),
+    path("api/views/<slug:identifier>/rows.csv", views.rows_csv, name="soda-rows-csv"),
+    path(
+        "api/v3/views/<slug:identifier>/query.json",
+        views.soda3,
+        {"extension": "json"},
+        name="soda3-query",
+    ),
+    path(
+        "api/v3/views/<slug:identifier>/export.csv",
+        views.soda3,
+        {"extension": "csv"},
+        name="soda3-export",
+    ),
+    path("api/catalog/v1", views.catalog_search, name="discovery"),
     path("data.json", views.data_json, name="data-json"),
     path(
         "downloads/<slug:slug>.<str:extension>",

@@ -65,6 +65,7 @@ def twin_datasets(db, settings, tmp_path):
     settings.CITYSTAT_HOME = tmp_path / "home"
     # Hundreds of requests in one test; the rate limit has its own tests.
     settings.CITYSTAT_API_RATE_ANON = "1000000/minute"
+    settings.CITYSTAT_API_ROWS_ANON = "1000000000/minute"
     for slug, rows in [("as-is", ROWS), ("shuffled", shuffled(ROWS))]:
         dataset = Dataset.objects.create(slug=slug, title=slug, table_schema=SCHEMA, is_public=True)
         ingest(dataset, write_csv(tmp_path / f"{slug}.csv", rows))
