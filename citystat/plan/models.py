@@ -29,6 +29,8 @@ class NarrativePeriodError(CitystatError):
 
 # How each grain's period label is written, for the sentence that refuses another.
 PERIOD_EXAMPLES: dict[str, str] = {
+    "day": "a day such as 2026-10-05",
+    "week": "an ISO week such as 2026-W41",
     "month": "a month such as 2026-10",
     "quarter": "a quarter such as 2026-Q1",
     "fiscal_year": "a fiscal year such as FY2026",
@@ -145,6 +147,8 @@ class Measure(models.Model):
         WITHIN_RANGE = "range", _("Stay within a range")
 
     class Frequency(models.TextChoices):
+        DAY = "day", _("Daily")
+        WEEK = "week", _("Weekly")
         MONTH = "month", _("Monthly")
         QUARTER = "quarter", _("Quarterly")
         FISCAL_YEAR = "fiscal_year", _("Each fiscal year")
