@@ -4,9 +4,9 @@ A filter is a small boolean expression over a dataset's fields, such as
 `category = 'Trash / Recycling' and days_to_close <= 7`; comparisons may do arithmetic
 (`+ - * /`, parentheses) on number fields, such as `(e01 + e02 + e03) / 3 >= 4`, and on
 durations between two date or datetime fields, `days_between(created, closed) <= 7` and
-`hours_between(created, closed)` (see `duration`). The text is parsed into an AST, every node is checked against an allow-list and every field
-against the dataset's Table Schema, and the allowed AST is translated into an Ibis
-expression here. The text itself never reaches SQL.
+`hours_between(created, closed)` (see `duration`). The text is parsed into an AST, every
+node is checked against an allow-list and every field against the dataset's Table Schema,
+and the allowed AST is translated into an Ibis expression here. The text itself never reaches SQL.
 """
 
 from __future__ import annotations
