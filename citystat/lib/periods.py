@@ -175,6 +175,4 @@ def parse_period(label: str, calendar: FiscalCalendar) -> Period:
 
 def period_length_days(grain: Grain) -> int:
     """Return a period's usual length in days, for staleness and forecasts."""
-    return {"day": 1, "week": 7, "month": 31, "quarter": 92, "fiscal_year": 366, "year": 366}[
-        grain
-    ]
+    return {"day": 1, "week": 7, "month": 31, "quarter": 92, "fiscal_year": 366, "year": 366}[grain]

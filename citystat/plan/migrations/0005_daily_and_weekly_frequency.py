@@ -4,20 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plan', '0004_measure_computed_spec_digest'),
+        ("plan", "0004_measure_computed_spec_digest"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalmeasure',
-            name='frequency',
-            field=models.CharField(choices=[('day', 'Daily'), ('week', 'Weekly'), ('month', 'Monthly'), ('quarter', 'Quarterly'), ('fiscal_year', 'Each fiscal year'), ('year', 'Each calendar year')], max_length=20),
+            model_name="historicalmeasure",
+            name="frequency",
+            field=models.CharField(
+                choices=[
+                    ("day", "Daily"),
+                    ("week", "Weekly"),
+                    ("month", "Monthly"),
+                    ("quarter", "Quarterly"),
+                    ("fiscal_year", "Each fiscal year"),
+                    ("year", "Each calendar year"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='frequency',
-            field=models.CharField(choices=[('day', 'Daily'), ('week', 'Weekly'), ('month', 'Monthly'), ('quarter', 'Quarterly'), ('fiscal_year', 'Each fiscal year'), ('year', 'Each calendar year')], max_length=20),
+            model_name="measure",
+            name="frequency",
+            field=models.CharField(
+                choices=[
+                    ("day", "Daily"),
+                    ("week", "Weekly"),
+                    ("month", "Monthly"),
+                    ("quarter", "Quarterly"),
+                    ("fiscal_year", "Each fiscal year"),
+                    ("year", "Each calendar year"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
