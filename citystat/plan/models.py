@@ -285,7 +285,9 @@ class MeasureValue(models.Model):
         ENTERED = "entered", _("Entered by staff")
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
-    period = models.CharField(max_length=10, help_text="2025-03, 2025-Q1, FY2025 or 2025.")
+    period = models.CharField(
+        max_length=10, help_text="2025-03-04, 2025-W10, 2025-03, 2025-Q1, FY2025 or 2025."
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     # Both empty for the overall value; otherwise the field and the value broken down by.
