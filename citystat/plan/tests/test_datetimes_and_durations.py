@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from citystat.catalog.ingest import ingest
+from citystat.catalog.models import Dataset
 from citystat.catalog.tests.datetime_dataset import load_tickets, tickets_frame
 from citystat.lib.periods import FiscalCalendar
 from citystat.plan.compute.engine import Context
@@ -213,3 +216,63 @@ def test_an_engine_without_weeks_is_known_before_any_page_view(tickets):
     checked = check_spec(spec, schemas(tickets))
     missing = missing_operation(checked, tickets.table_schema, Context(FiscalCalendar()), "mysql")
     assert missing is not None and "WEEK" in missing
+
+
+def responses_frame() -> pd.DataFrame:
+    """Survey answers stamped with when each respondent finished, weighted, two areas."""
+    generator = np.random.default_rng(5)
+    rows = 240
+    finished = pd.Timestamp("2018-01-02 07:00") + pd.to_timedelta(
+        generator.integers(0, 80 * 86_400, rows), unit="s"
+    )
+    return pd.DataFrame(
+        {
+            "response_id": np.arange(1, rows + 1),
+            "finished_at": finished,
+            "area": generator.choice(["North", "South"], rows),
+            "weight": generator.uniform(0.5, 2.0, rows).round(3),
+            "parks_rating": generator.integers(1, 6, rows),
+        }
+    )
+
+
+def test_a_weighted_survey_share_by_week_over_a_datetime_matches_pandas(db, kansas_city, tmp_path):
+    frame = responses_frame()
+    text = frame.assign(finished_at=frame["finished_at"].dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    text.to_csv(tmp_path / "responses.csv", index=False)
+    schema = {
+        "fields": [
+            {"name": "response_id", "type": "integer"},
+            {"name": "finished_at", "type": "datetime"},
+            {"name": "area", "type": "string"},
+            {"name": "weight", "type": "number"},
+            {"name": "parks_rating", "type": "integer"},
+        ]
+    }
+    dataset = Dataset.objects.create(slug="responses", title="Responses", table_schema=schema)
+    ingest(dataset, tmp_path / "responses.csv")
+    spec = {
+        "dataset": "responses",
+        "date": "finished_at",
+        "aggregate": "share",
+        "condition": "parks_rating >= 4",
+        "grain": "week",
+        "survey": {"weight": "weight"},
+        "breakdowns": ["area"],
+    }
+    measure = add_measure("parks", spec, dataset=dataset)
+    report = compute_measures([measure])
+    assert not report.failed, report.failed
+    stored = {
+        (row.period, row.breakdown_value): row
+        for row in MeasureValue.objects.filter(measure=measure)
+    }
+    frame["week"] = iso_week(frame["finished_at"])
+    frame["met"] = (frame["parks_rating"] >= 4) * frame["weight"]
+    for keys, group in [
+        *(((week, ""), group) for week, group in frame.groupby("week")),
+        *frame.groupby(["week", "area"]),
+    ]:
+        row = stored[keys]
+        assert row.ci_n == len(group), keys
+        assert close(row.value, group["met"].sum() / group["weight"].sum() * 100), keys
