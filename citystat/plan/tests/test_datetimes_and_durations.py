@@ -16,7 +16,8 @@ from citystat.plan.compute.engine import Context
 from citystat.plan.compute.portability import missing_operation
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_columns
-from citystat.plan.models import MeasureValue
+from citystat.plan.manual import ManualValueError, check_entry, save_entries
+from citystat.plan.models import Measure, MeasureValue, NarrativePeriodError, narrative_period
 from citystat.plan.tests.conftest import add_measure
 
 FRAME = tickets_frame()
@@ -276,3 +277,24 @@ def test_a_weighted_survey_share_by_week_over_a_datetime_matches_pandas(db, kans
         row = stored[keys]
         assert row.ci_n == len(group), keys
         assert close(row.value, group["met"].sum() / group["weight"].sum() * 100), keys
+
+
+def test_a_weekly_manual_measure_takes_iso_week_labels_and_refuses_months(db, kansas_city):
+    measure = add_measure("weekly-typed", {})
+    measure.frequency = Measure.Frequency.WEEK
+    measure.save()
+    entry = check_entry(measure, "2018-W01", "12", "the week's log")
+    assert (entry.period, entry.value) == ("2018-W01", 12.0)
+    save_entries(measure, [entry])
+    value = MeasureValue.objects.get(measure=measure)
+    assert (value.period_start.isoformat(), value.period_end.isoformat()) == (
+        "2018-01-01",
+        "2018-01-07",
+    )
+    with pytest.raises(ManualValueError, match="reported by week; '2018-01' is a month"):
+        check_entry(measure, "2018-01", "12", "log")
+    with pytest.raises(ManualValueError, match="no week 54"):
+        check_entry(measure, "2018-W54", "12", "log")
+    assert narrative_period(measure, "2019-W01") == "2019-W01"
+    with pytest.raises(NarrativePeriodError, match="an ISO week such as"):
+        narrative_period(measure, "2018-12-31")
