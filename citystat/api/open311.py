@@ -182,7 +182,7 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
                                   "street_address", "zip_code", "latitude", "longitude")
                 if name in fields]  # fmt: skip
     # DuckDB refuses a constant in ORDER BY: the time is a sort key only when it is a column.
-    order = [column("created_date"), column("case_id")]
+    order: list[exp.Expression] = [column("created_date"), column("case_id")]
     if "created_time" in fields:
         order.insert(1, requested_time(fields))
     with engines.open_session() as session:
