@@ -267,7 +267,7 @@ class Checker:
             return None
 
     def field_of(self, raw: dict, aggregate: str) -> str | None:
-        if is_expression(raw.get("field")) and aggregate in NUMERIC_FIELD | {"rate_per_1000"}:
+        if self.is_duration_field(raw) and aggregate in NUMERIC_FIELD | {"rate_per_1000"}:
             return str(raw["field"])  # a duration; field_expression_of checks it
         if aggregate in NEEDS_FIELD:
             types = NUMERIC_TYPES if aggregate in NUMERIC_FIELD else set(self.fields.values())
@@ -281,13 +281,17 @@ class Checker:
     def field_expression_of(self, raw: dict, aggregate: str) -> Deferred | None:
         """Return the duration a numeric spec's `field` computes, or None for a column."""
         text = raw.get("field")
-        if not is_expression(text) or aggregate not in NUMERIC_FIELD | {"rate_per_1000"}:
+        if not self.is_duration_field(raw) or aggregate not in NUMERIC_FIELD | {"rate_per_1000"}:
             return None
         try:
             return compile_value(str(text), self.fields)
         except FilterError as error:
             self.problem("field", str(error))
             return None
+
+    def is_duration_field(self, raw: dict) -> bool:
+        """Say whether `field` is a computed value; a column named `cost (usd)` is a name."""
+        return is_expression(raw.get("field")) and raw["field"] not in self.fields
 
     def percentile_of(self, raw: dict, aggregate: str) -> float | None:
         value = raw.get("percentile")
@@ -549,10 +553,12 @@ def columns_read(
         return set()
     names: list[str] = []
     for key in ("date", "field", "closed"):
-        if is_expression(raw.get(key)):
-            names.extend(filter_fields(raw[key]))  # both fields of a duration
-        elif isinstance(raw.get(key), str):
+        if isinstance(raw.get(key), str):
             names.append(raw[key])
+        if is_expression(raw.get(key)):
+            # Both fields of a duration; the text itself stays in too, for a column whose
+            # name holds a parenthesis (the rule errs on the side of withholding).
+            names.extend(filter_fields(raw[key]))
     for key in ("filter", "condition"):
         if isinstance(raw.get(key), str):
             names.extend(filter_fields(raw[key]))

@@ -298,3 +298,18 @@ def test_a_weekly_manual_measure_takes_iso_week_labels_and_refuses_months(db, ka
     assert narrative_period(measure, "2019-W01") == "2019-W01"
     with pytest.raises(NarrativePeriodError, match="an ISO week such as"):
         narrative_period(measure, "2018-12-31")
+
+
+def test_a_column_whose_name_holds_parentheses_is_still_a_column(tickets):
+    schema = {"fields": [*tickets.table_schema["fields"], {"name": "cost (usd)", "type": "number"}]}
+    spec = {
+        "dataset": "tickets",
+        "date": "opened_at",
+        "aggregate": "sum",
+        "field": "cost (usd)",
+        "grain": "week",
+    }
+    checked = check_spec(spec, {"tickets": schema})
+    assert (checked.field, checked.field_expression) == ("cost (usd)", None)
+    withheld = {"fields": [{**f, "public": f["name"] != "cost (usd)"} for f in schema["fields"]]}
+    assert withheld_columns(spec, {"tickets": withheld}, {}) == [("tickets", "cost (usd)")]
