@@ -2,7 +2,9 @@
 
 The 311 dataset is read by the standard field names of the catalog's 311 preset
 (`case_id`, `type`, `category`, `department`, `detail`, `created_date`, `created_time`,
-`closed_date`, `status`, `street_address`, `zip_code`, `latitude`, `longitude`). A
+`closed_date`, `status`, `street_address`, `zip_code`, `latitude`, `longitude`).
+`created_date` and `closed_date` may be dates or datetimes; a datetime carries its own
+time of day (`created_time` is then not read), naive in the city's time zone. A
 GeoReport field whose column the dataset withholds (`"public": false`, the street address
 by default) or lacks is left out of every answer, JSON and XML alike.
 """
@@ -98,6 +100,14 @@ def public_fields(dataset: Dataset) -> set[str]:
     return set(columns_from_schema(dataset.fields))
 
 
+def created_at_datetime(dataset: Dataset) -> bool:
+    """Say whether the dataset's created date is a datetime (its own time of day)."""
+    return any(
+        spec["name"] == "created_date" and spec.get("type") == "datetime"
+        for spec in dataset.public_fields
+    )
+
+
 def services() -> list[dict[str, Any]]:
     """Return one service per 311 request type, coded by its slug."""
     dataset = requests_dataset()
@@ -152,6 +162,8 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
     dataset = requests_dataset()
     fields = public_fields(dataset)
     zone = CityProfile.current().zone
+    if created_at_datetime(dataset):
+        fields = fields - {"created_time"}  # the datetime holds the time of day
     identifiers = split_list(parameters.get("service_request_id"))
     status = status_expression(fields)
     conditions: list[exp.Expr]
@@ -160,8 +172,8 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
     else:
         start, end = request_window(parameters, zone)
         conditions = [
-            requested_compared(fields, exp.GTE, start.astimezone(zone)),
-            requested_compared(fields, exp.LTE, end.astimezone(zone)),
+            requested_compared(fields, exp.GTE, start.astimezone(zone), dataset),
+            requested_compared(fields, exp.LTE, end.astimezone(zone), dataset),
         ]
         conditions += service_conditions(parameters)
         conditions += status_conditions(status, parameters)
@@ -169,7 +181,10 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
                                   "created_time", "closed_date", "status", "detail",
                                   "street_address", "zip_code", "latitude", "longitude")
                 if name in fields]  # fmt: skip
-    order = [column("created_date"), requested_time(fields), column("case_id")]
+    # DuckDB refuses a constant in ORDER BY: the time is a sort key only when it is a column.
+    order: list[exp.Expression] = [column("created_date"), column("case_id")]
+    if "created_time" in fields:
+        order.insert(1, requested_time(fields))
     with engines.open_session() as session:
         query = (
             exp.select(*map(column, selected), exp.alias_(status, "open311_status"))
@@ -278,7 +293,7 @@ def requested_time(fields: set[str]) -> exp.Expression:
 
 
 def requested_compared(
-    fields: set[str], operator: type[exp.Binary], moment: dt.datetime
+    fields: set[str], operator: type[exp.Binary], moment: dt.datetime, dataset: Dataset
 ) -> exp.Expr:
     """Compare a row's request time with `moment` (a time in the city's zone) by `operator`.
 
@@ -286,8 +301,15 @@ def requested_compared(
     compares instants, except during the hour repeated when daylight saving time ends:
     a row's time there reads as its first occurrence (docs/api.md, Open311). Times are
     compared as `HH:MM:SS[.ffffff]` text, which sorts as they do on every engine (Spark
-    has no time type and keeps them as that text).
+    has no time type and keeps them as that text). A datetime created date is compared
+    with the moment's wall-clock time as a timestamp.
     """
+    if created_at_datetime(dataset):
+        wall_clock = exp.Cast(
+            this=exp.Literal.string(moment.replace(tzinfo=None).isoformat(sep=" ")),
+            to=exp.DataType.build("timestamp"),
+        )
+        return operator(this=column("created_date"), expression=wall_clock)
     day = exp.Cast(
         this=exp.Literal.string(moment.date().isoformat()), to=exp.DataType.build("date")
     )
@@ -335,11 +357,17 @@ def status_conditions(status: exp.Expr, parameters: dict[str, str]) -> list[exp.
 
 def georeport_request(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
     """Return one dataset row as a GeoReport v2 request, without any withheld field."""
-    created_time = row.get("created_time") or dt.time(0)
-    if isinstance(created_time, str):  # Spark's text times (`requested_time`)
-        created_time = dt.time.fromisoformat(created_time)
-    requested = dt.datetime.combine(row["created_date"], created_time)
+    if isinstance(row["created_date"], dt.datetime):
+        requested = row["created_date"]  # a datetime field: the time is its own
+    else:
+        created_time = row.get("created_time") or dt.time(0)
+        if isinstance(created_time, str):  # Spark's text times (`requested_time`)
+            created_time = dt.time.fromisoformat(created_time)
+        requested = dt.datetime.combine(row["created_date"], created_time)
     closed = row.get("closed_date")
+    if closed and not isinstance(closed, dt.datetime):
+        # A closed date has no time of day: the request reads as closed at the start of it.
+        closed = dt.datetime.combine(closed, dt.time(0))
     is_closed = row["open311_status"] == "closed"
     result: dict[str, Any] = {
         "service_request_id": str(row["case_id"]),
@@ -348,11 +376,8 @@ def georeport_request(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
         "service_name": row["type"],
         "service_code": slugify(row["type"] or ""),
         "requested_datetime": requested.replace(tzinfo=zone).isoformat(),
-        # A closed date has no time of day: the request reads as closed at the start of it.
         "updated_datetime": (
-            dt.datetime.combine(closed, dt.time(0)).replace(tzinfo=zone).isoformat()
-            if closed and is_closed
-            else None
+            closed.replace(tzinfo=zone).isoformat() if closed and is_closed else None
         ),
     }
     # Each further field only when its column is public (`row` holds public columns only).

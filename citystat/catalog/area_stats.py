@@ -169,16 +169,18 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
     relation = warehouse.table_name(dataset.slug)
     area = quote_identifier(area_field)
     kind = quote_identifier(type_field(dataset) or "type")
+    # The created date may be a datetime (naive, the city's wall clock): the window is
+    # counted in whole days of its date, `::date` being a no-op on a date column.
     # One pass over the year computes the area's and the city's figures together; the
     # empty grouping set is the all-types total.
     sql = f"""
-        with bounds as (select max(created_date) as last_day from {relation}),
+        with bounds as (select max(created_date)::date as last_day from {relation}),
         recent as (
             select {kind}::varchar as request_type, days_to_close,
                    closed_date is null as still_open,
                    coalesce({area}::varchar = ?, false) as in_area
             from {relation}, bounds
-            where created_date > last_day - {WINDOW_DAYS}
+            where created_date::date > last_day - {WINDOW_DAYS}
         )
         select grouping(request_type) as is_total, request_type,
                count(*) filter (where in_area),
@@ -190,7 +192,7 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
         group by grouping sets ((request_type), ())
     """
     with warehouse.connect() as connection:
-        last_day = scalar(connection, f"select max(created_date) from {relation}", [])
+        last_day = scalar(connection, f"select max(created_date)::date from {relation}", [])
         rows = connection.execute(sql, [value]).fetchall()
         districts: list[tuple[str, int]] = []
         if area_field == "neighborhood" and "council_district" in public_field_names(dataset):
@@ -198,9 +200,9 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
                 (str(district), int(count))
                 for district, count in connection.execute(
                     f"select council_district::varchar, count(*) from {relation}, "
-                    f"(select max(created_date) as last_day from {relation}) bounds "
+                    f"(select max(created_date)::date as last_day from {relation}) bounds "
                     f"where {area}::varchar = ? and council_district is not null "
-                    f"and created_date > last_day - {WINDOW_DAYS} "
+                    f"and created_date::date > last_day - {WINDOW_DAYS} "
                     "group by 1 order by 2 desc, 1",
                     [value],
                 ).fetchall()

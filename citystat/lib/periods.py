@@ -1,7 +1,9 @@
-"""Reporting periods: months, calendar quarters, fiscal years and calendar years.
+"""Reporting periods: days, ISO weeks, months, calendar quarters, fiscal and calendar years.
 
-Labels are `2025-03` (month), `2025-Q1` (calendar quarter), `FY2025` (fiscal year, named
-by the calendar year it ends in) and `2025` (calendar year). A fiscal year starts on a
+Labels are `2025-03-04` (day), `2025-W10` (ISO week: Monday to Sunday, numbered in its
+ISO year, so 2018-12-31 is in `2019-W01`), `2025-03` (month), `2025-Q1` (calendar
+quarter), `FY2025` (fiscal year, named by the calendar year it ends in) and `2025`
+(calendar year). A fiscal year starts on a
 city-specific month and day; every function that needs it takes them as arguments, so
 this module knows nothing of Django or of the city profile.
 """
@@ -13,10 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Grain = Literal["month", "quarter", "fiscal_year", "year"]
-GRAINS: tuple[Grain, ...] = ("month", "quarter", "fiscal_year", "year")
+Grain = Literal["day", "week", "month", "quarter", "fiscal_year", "year"]
+GRAINS: tuple[Grain, ...] = ("day", "week", "month", "quarter", "fiscal_year", "year")
 LABEL = re.compile(
-    r"^(?:(?P<fy>FY)(?P<fyear>\d{4})|(?P<year>\d{4})(?:-(?P<month>\d{2})|-Q(?P<q>[1-4]))?)$"
+    r"^(?:(?P<fy>FY)(?P<fyear>\d{4})|(?P<year>\d{4})"
+    r"(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?|-Q(?P<q>[1-4])|-W(?P<week>\d{2}))?)$"
 )
 
 
@@ -63,6 +66,11 @@ class Period:
 
     @property
     def label(self) -> str:
+        if self.grain == "day":
+            return self.start.isoformat()
+        if self.grain == "week":
+            iso_year, iso_week, _weekday = self.start.isocalendar()
+            return f"{iso_year}-W{iso_week:02d}"
         if self.grain == "month":
             return f"{self.start:%Y-%m}"
         if self.grain == "quarter":
@@ -90,6 +98,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def period_of(day: dt.date, grain: Grain, calendar: FiscalCalendar) -> Period:
     """Return the period of `grain` that contains `day`."""
+    if grain == "day":
+        return Period(day, day, grain)
+    if grain == "week":
+        monday = day - dt.timedelta(days=day.weekday())
+        return Period(monday, monday + dt.timedelta(days=6), grain)
     if grain == "month":
         start = month_start(day)
         return Period(start, add_months(start, 1) - dt.timedelta(days=1), grain)
@@ -128,16 +141,28 @@ def periods_between(first: Period, last: Period, calendar: FiscalCalendar) -> li
 
 
 def parse_period(label: str, calendar: FiscalCalendar) -> Period:
-    """Return the period a label such as `2025-03`, `2025-Q1`, `FY2025` or `2025` names."""
+    """Return the period a label such as `2025-03`, `2025-W10`, `FY2025` or `2025` names."""
     match = LABEL.match(label.strip())
     if not match:
         raise PeriodError(
-            f"{label!r} is not a period; write 2025-03 (month), 2025-Q1 (quarter), "
-            "FY2025 (fiscal year) or 2025 (calendar year)."
+            f"{label!r} is not a period; write 2025-03-04 (day), 2025-W10 (ISO week), "
+            "2025-03 (month), 2025-Q1 (quarter), FY2025 (fiscal year) or 2025 (calendar year)."
         )
     if match["fy"]:
         return fiscal_year_period(int(match["fyear"]), calendar)
     year = int(match["year"])
+    if match["day"]:
+        try:
+            day = dt.date(year, int(match["month"]), int(match["day"]))
+        except ValueError:
+            raise PeriodError(f"{label!r}: there is no such day.") from None
+        return period_of(day, "day", calendar)
+    if match["week"]:
+        try:
+            monday = dt.date.fromisocalendar(year, int(match["week"]), 1)
+        except ValueError:
+            raise PeriodError(f"{label!r}: ISO year {year} has no week {match['week']}.") from None
+        return period_of(monday, "week", calendar)
     if match["month"]:
         month = int(match["month"])
         if not 1 <= month <= 12:
@@ -150,4 +175,4 @@ def parse_period(label: str, calendar: FiscalCalendar) -> Period:
 
 def period_length_days(grain: Grain) -> int:
     """Return a period's usual length in days, for staleness and forecasts."""
-    return {"month": 31, "quarter": 92, "fiscal_year": 366, "year": 366}[grain]
+    return {"day": 1, "week": 7, "month": 31, "quarter": 92, "fiscal_year": 366, "year": 366}[grain]

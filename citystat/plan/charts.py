@@ -21,7 +21,7 @@ from citystat.plan.trend import WINDOW, trend_of
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 # How many periods ahead the dashed forecast line reaches.
-FORECAST_PERIODS = {"month": 6, "quarter": 4, "fiscal_year": 2, "year": 2}
+FORECAST_PERIODS = {"day": 14, "week": 8, "month": 6, "quarter": 4, "fiscal_year": 2, "year": 2}
 # Colours that pass WCAG AA contrast against white as lines (design-system tokens).
 VALUE_COLOUR = "#1f4e79"
 TARGET_COLOUR = "#2e7d32"

@@ -4,7 +4,9 @@ from citystat.plan.models import Narrative, NarrativePeriodError, Target, narrat
 
 
 class ValueForm(forms.Form):
-    period = forms.CharField(max_length=10, help_text="2025-03, 2025-Q1, FY2025 or 2025.")
+    period = forms.CharField(
+        max_length=10, help_text="2025-03-04, 2025-W10, 2025-03, 2025-Q1, FY2025 or 2025."
+    )
     value = forms.FloatField()
     source_note = forms.CharField(max_length=300, help_text="Where the number comes from.")
 

@@ -28,6 +28,8 @@ class NarrativePeriodError(CitystatError):
 
 # How each grain's period label is written, for the sentence that refuses another.
 PERIOD_EXAMPLES: dict[str, str] = {
+    "day": "a day such as 2026-10-05",
+    "week": "an ISO week such as 2026-W41",
     "month": "a month such as 2026-10",
     "quarter": "a quarter such as 2026-Q1",
     "fiscal_year": "a fiscal year such as FY2026",
@@ -151,6 +153,8 @@ class Measure(models.Model):
         WITHIN_RANGE = "range", _("Stay within a range")
 
     class Frequency(models.TextChoices):
+        DAY = "day", _("Daily")
+        WEEK = "week", _("Weekly")
         MONTH = "month", _("Monthly")
         QUARTER = "quarter", _("Quarterly")
         FISCAL_YEAR = "fiscal_year", _("Each fiscal year")
@@ -291,7 +295,9 @@ class MeasureValue(models.Model):
         ENTERED = "entered", _("Entered by staff")
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
-    period = models.CharField(max_length=10, help_text="2025-03, 2025-Q1, FY2025 or 2025.")
+    period = models.CharField(
+        max_length=10, help_text="2025-03-04, 2025-W10, 2025-03, 2025-Q1, FY2025 or 2025."
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     # Both empty for the overall value; otherwise the field and the value broken down by.

@@ -24,6 +24,8 @@ from citystat.plan.models import (
 
 POINTS = {Status.ON_TRACK: 2, Status.NEEDS_ATTENTION: 1, Status.OFF_TRACK: 0}
 FREQUENCY_GRAIN: dict[str, Grain] = {
+    "day": "day",
+    "week": "week",
     "month": "month",
     "quarter": "quarter",
     "fiscal_year": "fiscal_year",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # How many recent periods the trend looks at, by grain.
-WINDOW = {"month": 24, "quarter": 12, "fiscal_year": 6, "year": 6}
+WINDOW = {"day": 28, "week": 26, "month": 24, "quarter": 12, "fiscal_year": 6, "year": 6}
 Z95 = 1.959963984540054
 # Student's t, 97.5th percentile, for 1 to 30 degrees of freedom (a slope fitted to n
 # points has n - 2). The 1.96 of the normal is far too narrow for few points: 12.71 at

@@ -168,7 +168,10 @@ def request_series(evidence: ServiceEvidence, requests: dict[str, Any]) -> None:
             [types],
         ).fetchall()
         latest_year = connection.execute(
-            f'select max(created_date) from {relation} where list_contains(?, "type")', [types]
+            # A datetime created date (the city's wall clock) counts by its date, as a
+            # date does: the year is the 365 days up to the latest request's day.
+            f'select max(created_date)::date from {relation} where list_contains(?, "type")',
+            [types],
         ).fetchone()
         by_district = connection.execute(
             f"""
@@ -176,7 +179,8 @@ def request_series(evidence: ServiceEvidence, requests: dict[str, Any]) -> None:
                    avg(case when not exceeded_timeframe then 1.0 else 0.0 end)
                        filter (where days_to_close is not null)
             from {relation}
-            where list_contains(?, "type") and created_date > ?::date - interval 365 day
+            where list_contains(?, "type")
+              and created_date::date > ?::date - interval 365 day
               and council_district is not null
             group by 1 order by 1
             """,

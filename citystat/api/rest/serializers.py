@@ -88,7 +88,9 @@ class ValueSerializer(serializers.ModelSerializer):
 
 
 class ValueEntrySerializer(serializers.Serializer):
-    period = serializers.CharField(max_length=10, help_text="2025-03, 2025-Q1, FY2025 or 2025.")
+    period = serializers.CharField(
+        max_length=10, help_text="2025-03-04, 2025-W10, 2025-03, 2025-Q1, FY2025 or 2025."
+    )
     value = serializers.FloatField()
     source_note = serializers.CharField(max_length=300, help_text="Where the value comes from.")
 

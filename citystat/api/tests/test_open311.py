@@ -216,15 +216,46 @@ def test_a_window_across_daylight_saving_time_uses_each_day_s_offset(
     assert (after, before) == ({"2"}, {"1"})
 
 
+def test_a_datetime_created_date_carries_its_own_time_of_day(client, db, settings, tmp_path):
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    rows = [
+        {"case_id": 1, "type": "Pothole", "department": "Public Works", "status": "OPEN",
+         "created_date": "2020-03-07T09:00:00", "created_time": "23:59:00"},
+        {"case_id": 2, "type": "Pothole", "department": "Public Works", "status": "RESOL",
+         "created_date": "2020-03-09T09:30:15", "closed_date": "2020-03-10T14:45:00"},
+    ]  # fmt: skip
+    publish(rows, tmp_path, datetimes=True)
+    window = {"start_date": "2020-03-01T00:00:00Z", "end_date": "2020-03-11T00:00:00Z"}
+    body = get_json(client, f"/open311/v2/requests.json?{urlencode(window)}")
+    assert list(validator("requests.json").iter_errors(body)) == []
+    assert [(r["requested_datetime"], r["updated_datetime"]) for r in body] == [
+        ("2020-03-09T09:30:15-05:00", "2020-03-10T14:45:00-05:00"),
+        ("2020-03-07T09:00:00-06:00", None),
+    ]
+    # 09:30:15 in Kansas City on 9 March is 14:30:15Z: the window is to the second.
+    assert found_ids(client, start_date="2020-03-09T14:30:15Z", end_date="2020-03-09T15:00Z") == {
+        "2"
+    }
+    assert found_ids(client, start_date="2020-03-09T14:30:16Z", end_date="2020-03-09T15:00Z") == (
+        set()
+    )
+    assert found_ids(client, start_date="2020-03-07T14:59Z", end_date="2020-03-07T15:00Z") == {"1"}
+
+
 # Statuses --------------------------------------------------------------------------
 
 
-def publish(rows: list[dict], tmp_path: Path, withheld=("street_address",)):
-    """Publish `rows` as the 311 dataset, under the preset's schema without its status enum."""
+def publish(rows: list[dict], tmp_path: Path, withheld=("street_address",), datetimes=False):
+    """Publish `rows` as the 311 dataset, under the preset's schema without its status enum.
+
+    With `datetimes`, the created and closed dates are ISO datetimes.
+    """
     fields = copy.deepcopy(cast(list[dict], SERVICE_REQUESTS_SCHEMA["fields"]))
     for spec in fields:
         spec.get("constraints", {}).pop("enum", None)
         spec["public"] = spec["name"] not in withheld
+        if datetimes and spec["name"] in ("created_date", "closed_date"):
+            spec.update(type="datetime", format="default")
     dataset = Dataset.objects.create(
         slug="service-requests",
         title="311 service requests",

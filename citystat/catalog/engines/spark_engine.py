@@ -164,8 +164,10 @@ class SparkEngine(Engine):
         """
         with duckdb.connect(":memory:") as connection:
             found = connection.execute(
+                # Not `like 'TIME_%'`: "_" matches any character, and TIMESTAMP_MICROS
+                # (every datetime column) would turn into text too.
                 "select name from parquet_schema(?) where logical_type like 'TimeType%' "
-                "or converted_type like 'TIME_%'",
+                "or converted_type in ('TIME_MILLIS', 'TIME_MICROS')",
                 [str(parquet)],
             ).fetchall()
             times = [row[0] for row in found]

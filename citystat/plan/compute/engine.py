@@ -77,6 +77,14 @@ def period_key(
     """Return the engine expression that names the period a date falls in."""
     if date_kind == "year":
         return column.cast("int64")
+    if grain == "day":
+        # A datetime's day is its date in the city's time zone: naive datetimes are
+        # stored as the city's wall-clock time (docs/measures.md), so no conversion.
+        return column.truncate("D")
+    if grain == "week":
+        # DuckDB's, PostgreSQL's and Spark's date_trunc('week') all start on the ISO
+        # Monday, which lib/periods.period_of("week") expects.
+        return column.truncate("W")
     if grain == "month":
         return column.truncate("M")
     if grain == "quarter":
@@ -120,14 +128,14 @@ def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
     if aggregate == "count":
         return {"value": table.count()}
     if aggregate in ("sum", "latest"):
-        return {"value": table[spec.field].sum()}
+        return {"value": field_value(table, spec).sum()}
     if aggregate == "mean":
-        column = table[spec.field]
+        column = field_value(table, spec)
         return {"numerator": column.sum(), "denominator": column.count()}
     if aggregate == "median":
-        return {"value": table[spec.field].median()}
+        return {"value": field_value(table, spec).median()}
     if aggregate == "percentile":
-        return {"value": table[spec.field].quantile((spec.percentile or 50) / 100)}
+        return {"value": field_value(table, spec).quantile((spec.percentile or 50) / 100)}
     if aggregate == "distinct_count":
         return {"value": table[spec.field].nunique()}
     if aggregate == "share":
@@ -155,8 +163,15 @@ def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
             "denominator": part_expression(table, spec.denominator),
         }
     if aggregate == "rate_per_1000":
-        return {"numerator": table[spec.field].sum() if spec.field else table.count()}
+        return {"numerator": field_value(table, spec).sum() if spec.field else table.count()}
     raise ComputeError(f"no aggregation {aggregate!r}")
+
+
+def field_value(table: ir.Table, spec: MeasureSpec) -> ir.NumericColumn:
+    """Return the spec's field: a column, or the duration it computes from two."""
+    if spec.field_expression is not None:
+        return spec.field_expression.resolve(table)  # type: ignore[no-any-return]
+    return table[spec.field]
 
 
 def part_expression(table: ir.Table, part: Part) -> ir.Scalar:
@@ -274,7 +289,7 @@ def compute_spec(
                 groups[(breakdown, value)][period] = row
     if spec.aggregate in ADDITIVE:
         groups.setdefault(("", ""), {})  # no matching rows is a count of 0, not "no data"
-    return finish(groups, spec, context, all_periods, span[1])
+    return finish(groups, spec, context, all_periods, span)
 
 
 def add_to_margins(
@@ -326,9 +341,15 @@ def finish(
     spec: MeasureSpec,
     context: Context,
     all_periods: list[Period],
-    last_day: dt.date,
+    span: tuple[dt.date, dt.date],
 ) -> list[ComputedValue]:
-    """Fill gaps, build fiscal-year-to-date sums, and turn parts into values."""
+    """Fill gaps, build fiscal-year-to-date sums, and turn parts into values.
+
+    A period the data covers only in part, at either end of the data (a first week that
+    starts before the first record, a last month still running), is partial when its
+    value grows with the rows (ADDITIVE): its count is not comparable with a whole one.
+    """
+    first_day, last_day = span
     results: list[ComputedValue] = []
     additive = spec.aggregate in ADDITIVE
     for (breakdown, value), rows in sorted(groups.items()):
@@ -353,7 +374,7 @@ def finish(
                 denominator=denominator(parts, spec, context),
                 breakdown=breakdown,
                 breakdown_value=value,
-                is_partial=additive and period.end > last_day,
+                is_partial=additive and (period.start < first_day or period.end > last_day),
             )
             if spec.survey:
                 add_interval(computed, parts, spec)

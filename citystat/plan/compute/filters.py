@@ -2,10 +2,11 @@
 
 A filter is a small boolean expression over a dataset's fields, such as
 `category = 'Trash / Recycling' and days_to_close <= 7`; comparisons may do arithmetic
-(`+ - * /`, parentheses) on number fields, such as `(e01 + e02 + e03) / 3 >= 4`. The
-text is parsed into an AST, every node is checked against an allow-list and every field
-against the dataset's Table Schema, and the allowed AST is translated into an Ibis
-expression here. The text itself never reaches SQL.
+(`+ - * /`, parentheses) on number fields, such as `(e01 + e02 + e03) / 3 >= 4`, and on
+durations between two date or datetime fields, `days_between(created, closed) <= 7` and
+`hours_between(created, closed)` (see `duration`). The text is parsed into an AST, every
+node is checked against an allow-list and every field against the dataset's Table Schema,
+and the allowed AST is translated into an Ibis expression here. The text itself never reaches SQL.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
     exp.LT: operator.lt,
     exp.LTE: operator.le,
 }
+
+
+# Durations between two date or datetime fields: the number of seconds in each unit.
+DURATIONS = {"days_between": 86_400, "hours_between": 3_600}
 
 
 class FilterError(CitystatError):
@@ -65,6 +70,28 @@ def compile_filter(text: str, fields: dict[str, str]) -> Deferred:
             f"{text!r} is not a condition; write a comparison such as category = 'Pothole'."
         )
     return translator.condition(tree)
+
+
+def compile_value(text: str, fields: dict[str, str]) -> Deferred:
+    """Return the Ibis (deferred) number a spec's `field` computes, such as a duration.
+
+    Only a duration call is allowed (`days_between(created_date, closed_date)`); a plain
+    field name is taken by the spec checker itself.
+    """
+    try:
+        tree: Any = sqlglot.parse_one(text, read="duckdb")
+    except sqlglot.errors.ParseError as error:
+        first = str(error).splitlines()[0] if str(error) else "cannot parse"
+        raise FilterError(f"cannot read {text!r}: {first}") from None
+    if not is_duration(tree):
+        raise FilterError(
+            f"{text!r} is neither a field name nor days_between(a, b) or hours_between(a, b)."
+        )
+    return Translator(fields).duration(tree)  # type: ignore[no-any-return]
+
+
+def is_duration(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() in DURATIONS
 
 
 def filter_fields(text: str) -> set[str]:
@@ -110,6 +137,14 @@ class Translator:
             return column
         if isinstance(node, tuple(COMPARISONS)):
             return self.comparison(node)
+        if isinstance(node, exp.Is) and is_duration(node.this):
+            if not isinstance(node.expression, exp.Null):
+                raise FilterError("write 'is null' or 'is not null'.")
+            return self.duration(node.this).isnull()  # type: ignore[no-any-return]
+        if isinstance(node, exp.Between) and is_duration(node.this):
+            low = self.literal(node.args["low"], "number", node.this.sql(dialect="duckdb"))
+            high = self.literal(node.args["high"], "number", node.this.sql(dialect="duckdb"))
+            return self.duration(node.this).between(low, high)  # type: ignore[no-any-return]
         if isinstance(node, exp.Is):
             column, _kind = self.column(node.this)
             if not isinstance(node.expression, exp.Null):
@@ -146,7 +181,7 @@ class Translator:
     def comparison(self, node: exp.Expression) -> Deferred:
         compare = COMPARISONS[type(node)]
         left, right = node.this, node.expression
-        if is_arithmetic(left) or is_arithmetic(right):
+        if is_arithmetic(left) or is_arithmetic(right) or is_duration(left) or is_duration(right):
             return self.arithmetic_comparison(node, compare)
         if not isinstance(left, exp.Column) and isinstance(right, exp.Column):
             # `7 >= days_to_close` reads as `days_to_close <= 7`.
@@ -184,6 +219,8 @@ class Translator:
             return self.number(node.this)
         if isinstance(node, exp.Neg):
             return -self.number(node.this)
+        if is_duration(node):
+            return self.duration(node)
         if isinstance(node, exp.Column):
             column, kind = self.column(node)
             if kind not in NUMERIC:
@@ -214,6 +251,41 @@ class Translator:
                 # not DuckDB's infinity or NaN, which would compare as huge numbers.
                 right = right.nullif(0)
         return operation(left, right)
+
+    def duration(self, node: exp.Expression) -> Any:
+        """Return the Ibis expression for `days_between(a, b)` or `hours_between(a, b)`.
+
+        The time from `a` to `b` (negative when `b` is earlier), null when either is null.
+        Two date fields give whole days (`b - a`, and 24 hours a day); a datetime on
+        either side gives a fraction, a date counting as its midnight. Naive datetimes
+        are the city's wall-clock time, so a span across a daylight-saving change counts
+        the clock's hour too (docs/measures.md). Every engine compiles these through
+        Ibis: DuckDB's, PostgreSQL's and Spark's epoch and date difference functions.
+        """
+        name = str(node.this).lower()
+        arguments = ", ".join(argument.sql(dialect="duckdb") for argument in node.expressions)
+        written = f"{name}({arguments})"
+        if len(node.expressions) != 2:
+            raise FilterError(f"{written!r}: {name} takes two date or datetime fields, (a, b).")
+        sides = []
+        for argument in node.expressions:
+            if not isinstance(argument, exp.Column) or argument.table:
+                raise FilterError(
+                    f"{written!r}: {name} takes two date or datetime fields, not "
+                    f"{argument.sql(dialect='duckdb')!r}."
+                )
+            column, kind = self.column(argument)
+            if kind not in TEMPORAL:
+                raise FilterError(
+                    f"{name}: field {argument.name!r} is {kind}, not a date or datetime field."
+                )
+            sides.append((column, kind))
+        (start, start_kind), (end, end_kind) = sides
+        if start_kind == end_kind == "date":
+            days = end.delta(start, unit="day")
+            return days if name == "days_between" else days * 24
+        seconds = end.cast("timestamp").epoch_seconds() - start.cast("timestamp").epoch_seconds()
+        return seconds / DURATIONS[name]
 
     def literal(self, node: exp.Expression, kind: str, name: str) -> Any:
         """Return the Python value of literal `node`, checked against field type `kind`."""

@@ -6,7 +6,7 @@ A spec is a mapping, stored on the measure and written in plan files:
     date: created_date
     filter: "type = 'Pothole'"
     aggregate: share
-    condition: "days_to_close <= 7"
+    condition: "days_between(created_date, closed_date) <= 7"
     grain: month
 
 `check_spec` turns it into a `MeasureSpec` or raises `SpecError` listing every problem
@@ -25,7 +25,13 @@ from ibis.common.deferred import Deferred
 from citystat.catalog.visibility import field_is_public
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
-from citystat.plan.compute.filters import FilterError, compile_filter, did_you_mean, filter_fields
+from citystat.plan.compute.filters import (
+    FilterError,
+    compile_filter,
+    compile_value,
+    did_you_mean,
+    filter_fields,
+)
 
 AGGREGATES = (
     "count",
@@ -101,6 +107,9 @@ class MeasureSpec:
     grain: Grain
     filter: Deferred | None = None
     field: str | None = None
+    # The number `field` computes when it is a duration, `days_between(a, b)`; None
+    # when `field` names a column.
+    field_expression: Deferred | None = None
     percentile: float | None = None
     condition: Deferred | None = None
     closed: str | None = None
@@ -203,6 +212,7 @@ class Checker:
             grain=grain,
             filter=self.filter_of(raw.get("filter"), "filter"),
             field=self.field_of(raw, aggregate),
+            field_expression=self.field_expression_of(raw, aggregate),
             percentile=self.percentile_of(raw, aggregate),
             condition=self.condition_of(raw, aggregate),
             closed=self.field_name(raw, "closed", DATE_TYPES, "a date")
@@ -257,6 +267,8 @@ class Checker:
             return None
 
     def field_of(self, raw: dict, aggregate: str) -> str | None:
+        if self.is_duration_field(raw) and aggregate in NUMERIC_FIELD | {"rate_per_1000"}:
+            return str(raw["field"])  # a duration; field_expression_of checks it
         if aggregate in NEEDS_FIELD:
             types = NUMERIC_TYPES if aggregate in NUMERIC_FIELD else set(self.fields.values())
             return self.field_name(raw, "field", types, "a number" if types else "a")
@@ -265,6 +277,21 @@ class Checker:
         if "field" in raw:
             self.problem("field", f"a {aggregate} spec takes no field.")
         return None
+
+    def field_expression_of(self, raw: dict, aggregate: str) -> Deferred | None:
+        """Return the duration a numeric spec's `field` computes, or None for a column."""
+        text = raw.get("field")
+        if not self.is_duration_field(raw) or aggregate not in NUMERIC_FIELD | {"rate_per_1000"}:
+            return None
+        try:
+            return compile_value(str(text), self.fields)
+        except FilterError as error:
+            self.problem("field", str(error))
+            return None
+
+    def is_duration_field(self, raw: dict) -> bool:
+        """Say whether `field` is a computed value; a column named `cost (usd)` is a name."""
+        return is_expression(raw.get("field")) and raw["field"] not in self.fields
 
     def percentile_of(self, raw: dict, aggregate: str) -> float | None:
         value = raw.get("percentile")
@@ -451,6 +478,11 @@ class Checker:
         return Part("measure", measure=slug)
 
 
+def is_expression(field: Any) -> bool:
+    """Say whether a spec's `field` is a computed value (a duration) rather than a name."""
+    return isinstance(field, str) and "(" in field
+
+
 def regrained(raw: dict[str, Any], grain: Any, breakdowns: Any) -> dict[str, Any]:
     """Return another measure's spec as a ratio takes it: at the ratio's grain and breakdowns."""
     spec = {**raw, "grain": grain, "breakdowns": list(breakdowns or [])}
@@ -523,6 +555,10 @@ def columns_read(
     for key in ("date", "field", "closed"):
         if isinstance(raw.get(key), str):
             names.append(raw[key])
+        if is_expression(raw.get(key)):
+            # Both fields of a duration; the text itself stays in too, for a column whose
+            # name holds a parenthesis (the rule errs on the side of withholding).
+            names.extend(filter_fields(raw[key]))
     for key in ("filter", "condition"):
         if isinstance(raw.get(key), str):
             names.extend(filter_fields(raw[key]))

@@ -27,8 +27,9 @@ def period_name(label: Any) -> str:
     """Return a period label as residents read it, in the active language.
 
     `2025-03` becomes "March 2025" ("marzo de 2025"), `2025-Q1` "Q1 2025" ("trimestre 1
-    de 2025"), `FY2025` "FY2025" ("año fiscal 2025"). The stored label stays what files
-    and APIs use.
+    de 2025"), `FY2025` "FY2025" ("año fiscal 2025"), `2025-03-04` the day in the
+    language's date format and `2025-W10` "week of" its Monday. The stored label stays
+    what files and APIs use.
     """
     text = str(label)
     match = LABEL.match(text.strip())
@@ -36,6 +37,20 @@ def period_name(label: Any) -> str:
         return text
     if match["fy"]:
         return fiscal_year_name(match["fyear"])
+    if match["day"]:
+        try:
+            day = dt.date(int(match["year"]), int(match["month"]), int(match["day"]))
+        except ValueError:
+            return text
+        return formats.date_format(day, "DATE_FORMAT")
+    if match["week"]:
+        try:
+            monday = dt.date.fromisocalendar(int(match["year"]), int(match["week"]), 1)
+        except ValueError:
+            return text
+        return gettext("week of %(monday)s") % {
+            "monday": formats.date_format(monday, "DATE_FORMAT")
+        }
     if match["month"]:
         month = int(match["month"])
         if not 1 <= month <= 12:

@@ -141,11 +141,12 @@ def test_breakdown_by_council_district():
     assert by_district["FY2026 1"] == 0
 
 
-def test_a_period_the_data_does_not_cover_to_its_end_is_partial():
+def test_a_period_the_data_does_not_cover_from_start_to_end_is_partial():
     measure = make_measure({"aggregate": "count", "grain": "fiscal_year"}, slug="c")
     compute_measures([measure])
     partial = dict(MeasureValue.objects.filter(measure=measure).values_list("period", "is_partial"))
-    assert partial == {"FY2024": False, "FY2025": False, "FY2026": True}
+    # The data starts in April 2024, within FY2024 (May to April), and ends within FY2026.
+    assert partial == {"FY2024": True, "FY2025": False, "FY2026": True}
 
 
 def test_every_value_records_the_dataset_version_it_came_from(requests):

@@ -12,6 +12,8 @@ from citystat.plan.templatetags.plan_periods import period_name
         ("2025-Q1", "Q1 2025", "trimestre 1 de 2025"),
         ("FY2026", "FY2026", "año fiscal 2026"),
         ("2024", "2024", "2024"),
+        ("2018-01-03", "Jan. 3, 2018", "3 de enero de 2018"),
+        ("2019-W01", "week of Dec. 31, 2018", "semana del 31 de diciembre de 2018"),
     ],
 )
 def test_a_period_reads_as_residents_say_it_in_their_language(label, english, spanish):

@@ -21,6 +21,18 @@ REASONS = ["Fire damage", "Vacant and open", "Structural failure"]
 LAST_DAY = dt.date(2026, 10, 31)
 # A resident's name and street address in the raw rows: they must never reach a page.
 PERSONAL = "Jane Q. Resident, 1234 Main Street"
+US_DATETIME = "%m/%d/%Y %I:%M:%S %p"
+
+
+def datetime_schema() -> dict:
+    """The 311 preset's schema with created and closed dates as 12-hour datetimes."""
+    fields = [
+        {**spec, "type": "datetime", "format": US_DATETIME}
+        if spec["name"] in ("created_date", "closed_date")
+        else spec
+        for spec in SERVICE_REQUESTS_SCHEMA["fields"]  # type: ignore[attr-defined]
+    ]
+    return {**SERVICE_REQUESTS_SCHEMA, "fields": fields}
 
 
 def square(x: float, y: float, size: float = 0.01) -> dict:
@@ -42,7 +54,8 @@ def layer(slug: str, title: str, names: list[str]) -> BoundaryLayer:
     )
 
 
-def write_requests(path: Path, rows: int = 400, seed: int = 7) -> None:
+def write_requests(path: Path, rows: int = 400, seed: int = 7, datetimes: bool = False) -> None:
+    """Write seeded requests; with `datetimes`, created and closed at a time of day."""
     rng = random.Random(seed)
     fields = [str(spec["name"]) for spec in SERVICE_REQUESTS_SCHEMA["fields"]]  # type: ignore[attr-defined]
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -53,6 +66,13 @@ def write_requests(path: Path, rows: int = 400, seed: int = 7) -> None:
             created = LAST_DAY - dt.timedelta(days=rng.randrange(0, 500))
             closed = rng.random() < 0.85
             days = rng.randrange(0, 40) if closed else None
+            # Times of day are drawn only for `datetimes`, so the dates' rows stay as they were.
+            opened_at = dt.datetime.combine(created, dt.time(0))
+            if datetimes:
+                opened_at += dt.timedelta(seconds=rng.randrange(0, 86_400))
+            closed_at = None if days is None else opened_at + dt.timedelta(days=days)
+            if datetimes and closed_at is not None:
+                closed_at += dt.timedelta(seconds=rng.randrange(0, 3_600))
             writer.writerow(
                 {
                     "case_id": case,
@@ -62,11 +82,15 @@ def write_requests(path: Path, rows: int = 400, seed: int = 7) -> None:
                     "category": "Streets",
                     "type": rng.choice(TYPES),
                     "detail": PERSONAL if case % 50 == 0 else "",
-                    "created_date": created.isoformat(),
+                    "created_date": opened_at.strftime(US_DATETIME)
+                    if datetimes
+                    else created.isoformat(),
                     "status": "RESOL" if closed else "OPEN",
-                    "closed_date": (created + dt.timedelta(days=days)).isoformat()
-                    if days is not None
-                    else "",
+                    "closed_date": ""
+                    if closed_at is None
+                    else closed_at.strftime(US_DATETIME)
+                    if datetimes
+                    else closed_at.date().isoformat(),
                     "days_to_close": "" if days is None else days,
                     "street_address": PERSONAL,
                     "neighborhood": neighborhood,
@@ -101,17 +125,24 @@ def write_demolitions(path: Path) -> None:
             )
 
 
-def build_small_city(folder: Path) -> dict[str, Path]:
-    """Create the city, its two boundary layers and two published datasets; return the CSVs."""
+def build_small_city(folder: Path, datetimes: bool = False) -> dict[str, Path]:
+    """Create the city, its two boundary layers and two published datasets; return the CSVs.
+
+    With `datetimes`, the 311 requests' created and closed dates are datetimes.
+    """
     CityProfile.objects.create(name="Smallville", languages=["en", "es"])
     layer("neighborhoods", "Neighborhoods", list(NEIGHBORHOODS))
     layer("council-districts", "Council districts", sorted(set(NEIGHBORHOODS.values())))
     folder.mkdir(parents=True, exist_ok=True)
     files = {"service-requests": folder / "requests.csv", "demolitions": folder / "demo.csv"}
-    write_requests(files["service-requests"])
+    write_requests(files["service-requests"], datetimes=datetimes)
     write_demolitions(files["demolitions"])
     for slug, title, schema in [
-        ("service-requests", "311 service requests", SERVICE_REQUESTS_SCHEMA),
+        (
+            "service-requests",
+            "311 service requests",
+            datetime_schema() if datetimes else SERVICE_REQUESTS_SCHEMA,
+        ),
         ("demolitions", "Dangerous building demolitions", DEMOLITIONS_SCHEMA),
     ]:
         dataset = Dataset.objects.create(

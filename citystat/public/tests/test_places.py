@@ -7,12 +7,13 @@ import re
 import xml.etree.ElementTree as ET
 
 import duckdb
+import pandas as pd
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from citystat.city.places import area_url, close_matches, matching_places, places
-from citystat.public.tests.small_city import PERSONAL, build_small_city
+from citystat.public.tests.small_city import PERSONAL, US_DATETIME, build_small_city
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -245,3 +246,35 @@ def test_a_district_page_lists_the_plan_measures_broken_down_by_district(city, c
         "81.0%",
     ]
     assert "Draft" not in table.group(0)
+
+
+@pytest.fixture
+def datetime_city(db, settings, tmp_path):
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    cache.clear()
+    return build_small_city(tmp_path / "source", datetimes=True)
+
+
+def test_place_pages_take_a_datetime_created_date(datetime_city, client):
+    rows = pd.read_csv(datetime_city["service-requests"], dtype={"council_district": str})
+    created = pd.to_datetime(rows["created_date"], format=US_DATETIME)
+    assert (created.dt.hour != 0).any()  # times of day, not dates
+    # The year of data up to the last request's day, counted in whole days.
+    recent = rows[created.dt.normalize() > created.max().normalize() - pd.Timedelta(days=365)]
+    for url, column, value in [
+        ("/neighborhoods/shoal-creek/", "neighborhood", "Shoal Creek"),
+        ("/districts/2/", "council_district", "2"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        area = recent[recent[column] == value]
+        assert f"<strong>{len(area)}</strong> requests to 311" in html
+        assert f"within <strong>{shown(area['days_to_close'].median())} days</strong>" in html
+        for request_type, group in area.groupby("type"):
+            city_median = recent.loc[recent["type"] == request_type, "days_to_close"].median()
+            assert type_row(html, str(request_type)) == [
+                str(len(group)),
+                shown(group["days_to_close"].median()),
+                shown(city_median),
+            ]

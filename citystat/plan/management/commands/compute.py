@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--measure", action="append", default=[], help="Measure slug.")
         parser.add_argument(
-            "--since", help="Keep values before this period: 2025-03, 2025-Q1, FY2025 or 2025."
+            "--since",
+            help="Keep values before this period: 2025-03-04, 2025-W10, 2025-03, 2025-Q1, "
+            "FY2025 or 2025.",
         )
         parser.add_argument(
             "--changed",
