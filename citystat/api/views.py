@@ -16,7 +16,6 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -24,6 +23,7 @@ from citystat.api.ckan import ActionError, run_action
 from citystat.api.dcat import data_catalog
 from citystat.api.downloads import data_package, export_pending
 from citystat.api.limits import api_rate_limited
+from citystat.api.links import site_reverse
 from citystat.api.open311 import FORMATS as OPEN311_FORMATS
 from citystat.api.open311 import (
     Open311Error,
@@ -148,7 +148,8 @@ def download(request: HttpRequest, slug: str, extension: str) -> HttpResponseBas
 def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
     """Describe a public dataset's CSV download as a Frictionless Data Package."""
     dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
-    csv_url = request.build_absolute_uri(reverse("download", args=[slug, "csv"]))
+    # From CITYSTAT_SITE_URL, never the Host header: harvesters store this link.
+    csv_url = site_reverse("download", slug, "csv")
     return JsonResponse(data_package(dataset, csv_url), json_dumps_params={"indent": 1})
 
 
