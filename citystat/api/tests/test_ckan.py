@@ -89,7 +89,7 @@ def warehouse_rows(sql: str) -> list[tuple]:
 
 def test_package_show_has_the_keys_ckan_2_10_returns(ckan, catalog):
     package = ckan.action.package_show(id="service-requests")
-    assert PACKAGE_KEYS <= package.keys()
+    assert package.keys() >= PACKAGE_KEYS
     assert package["id"] == four_by_four("service-requests")
     assert package["license_id"] == "odc-pddl" and package["isopen"] is True
     assert package["maintainer_email"] == "open@example-city.gov"
@@ -104,7 +104,7 @@ def test_package_show_has_the_keys_ckan_2_10_returns(ckan, catalog):
     assert package["num_resources"] == 4 and package["num_tags"] == 2
     version = catalog.latest_version
     for resource in package["resources"]:
-        assert RESOURCE_KEYS <= resource.keys()
+        assert resource.keys() >= RESOURCE_KEYS
         extension = resource["id"].rsplit("-", 1)[1]
         path = exports.export_file("service-requests", version.number, extension)
         assert resource["size"] == path.stat().st_size
@@ -225,12 +225,11 @@ def test_datastore_search_matches_the_warehouse(ckan):
     assert [tuple(r.values()) for r in answer["records"]] == expected
     (total,) = warehouse_rows("select count(*) from ds_service_requests where status = 'OPEN'")
     assert answer["total"] == total[0]
-    assert answer["fields"] == [
-        {"id": "case_id", "type": "int", "info": {"label": "Case ID", "notes": "", "type_override": ""}},
-        {"id": "status", "type": "text", "info": {"label": "Status", "notes": "", "type_override": ""}},
-        {"id": "days_to_close", "type": "int",
-         "info": {"label": "Days to close", "notes": "", "type_override": ""}},
-    ]  # fmt: skip
+    assert [(f["id"], f["type"], f["info"]["label"]) for f in answer["fields"]] == [
+        ("case_id", "int", "Case ID"),
+        ("status", "text", "Status"),
+        ("days_to_close", "int", "Days to close"),
+    ]
 
 
 def test_datastore_search_q_and_default_limit(ckan):
@@ -330,7 +329,9 @@ def test_get_without_the_3_prefix_works_too(client, catalog):
 def test_urls_never_come_from_the_host_header(client, catalog, settings):
     settings.ALLOWED_HOSTS = ["*"]
     body = json.loads(
-        client.get("/api/3/action/package_show?id=service-requests", HTTP_HOST="evil.example").content
+        client.get(
+            "/api/3/action/package_show?id=service-requests", HTTP_HOST="evil.example"
+        ).content
     )
     text = json.dumps(body["result"])
     assert "evil.example" not in text and f"{SITE}/downloads/" in text
