@@ -63,7 +63,8 @@ def test_geojson_is_listed_only_for_a_dataset_with_points(client, published):
     fields = [f for f in published.table_schema["fields"] if f["name"] != "latitude"]
     Dataset.objects.filter(pk=published.pk).update(table_schema={"fields": fields})
     (entry,) = catalog_of(client)["dataset"]
-    assert "GeoJSON" not in [d["format"] for d in entry["distribution"]]
+    formats = [d["format"] for d in entry["distribution"]]
+    assert formats == ["CSV", "JSON", "Parquet", "Data Package"]
 
 
 def test_every_download_is_the_whole_dataset_never_a_capped_query(client, published):
