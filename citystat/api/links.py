@@ -8,6 +8,8 @@ data.gov or a CKAN copies.
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -18,4 +20,10 @@ def site_url(path: str = "/") -> str:
 
 
 def site_reverse(name: str, *args: str) -> str:
-    return site_url(reverse(name, args=args))
+    return site_url(cached_reverse(name, args))
+
+
+# A catalog answer names thousands of links; resolving each anew was most of its time.
+@functools.lru_cache(maxsize=8192)
+def cached_reverse(name: str, args: tuple[str, ...]) -> str:
+    return reverse(name, args=args)

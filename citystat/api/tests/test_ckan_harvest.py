@@ -108,7 +108,7 @@ def import_package(base: str, package: dict) -> dict:
     assert package["type"] != "harvest"
     assert all(isinstance(e["key"], str) and isinstance(e["value"], str) for e in package["extras"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", package["metadata_modified"])
-    imported = {"orgs": [], "groups": [], "resources": []}
+    imported: dict[str, list] = {"orgs": [], "groups": [], "resources": []}
     if package["owner_org"]:
         org = action(base, "organization_show", id=package["owner_org"])
         assert org["id"] == package["owner_org"] and org["name"]
