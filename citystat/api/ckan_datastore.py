@@ -33,7 +33,6 @@ from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
 
 DEFAULT_LIMIT = 100
-TOTAL = exp.to_identifier("total")
 # CKAN's `ckan.datastore.search.rows_max` default: the most records one answer holds.
 ROWS_MAX = 32_000
 # DataStore column types for Table Schema types.
@@ -139,6 +138,15 @@ def run_clauses(dataset: Dataset, clauses: Clauses) -> SodaResult:
         raise ActionError(str(error)) from None
 
 
+def count_alias(dataset: Dataset) -> exp.Identifier:
+    """Name the row count so that it takes no column's name (SoQL refuses that)."""
+    taken = {spec["name"].lower() for spec in dataset.fields}
+    name = "total"
+    while name in taken:
+        name += "_"
+    return exp.to_identifier(name)
+
+
 def record_value(value: Any) -> Any:
     """Return a value as the DataStore writes it in JSON (times in ISO 8601)."""
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -242,7 +250,7 @@ def datastore_search(parameters: dict[str, Any]) -> dict[str, Any]:
         counted = run_clauses(
             dataset,
             Clauses(
-                select=[exp.Alias(this=exp.Count(this=exp.Star()), alias=TOTAL)],
+                select=[exp.Alias(this=exp.Count(this=exp.Star()), alias=count_alias(dataset))],
                 filters=filters, search=q, limit=1,
             ),
         )  # fmt: skip

@@ -20,6 +20,7 @@ from citystat.api import ckan_datastore
 from citystat.api.soda import four_by_four
 from citystat.catalog import exports, warehouse
 from citystat.catalog.exports import build_exports
+from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import Department
 from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
@@ -365,3 +366,24 @@ def test_ckanapi_dump_datasets_and_organizations(live_server, catalog, tmp_path)
     assert sorted((o["name"], o["title"]) for o in organizations) == [
         ("public-works", "Public Works"), ("water", "Water Services"),
     ]  # fmt: skip
+
+
+def test_datastore_total_works_on_a_dataset_with_a_total_column(client, catalog, tmp_path):
+    source = tmp_path / "budget.csv"
+    source.write_text("line,total\n1,10.5\n2,20\n3,\n")
+    budget = Dataset.objects.create(
+        slug="budget-lines", title="Budget lines", is_public=True,
+        table_schema={"fields": [{"name": "line", "type": "integer"},
+                                 {"name": "total", "type": "number"}]},
+    )  # fmt: skip
+    ingest(budget, source)
+    query = json.dumps({"line": 2})
+    body = json.loads(
+        client.get(
+            f"/api/3/action/datastore_search?resource_id=budget-lines&filters={query}"
+        ).content
+    )
+    assert body["success"], body
+    assert body["result"]["total"] == 1 and body["result"]["records"] == [
+        {"line": 2, "total": 20.0}
+    ]
