@@ -52,16 +52,18 @@ SEARCH_PARAMETERS = {"resource_id", "id", "filters", "q", "limit", "offset", "so
 
 
 def find_resource(resource_id: Any) -> Dataset:
-    """Return the public dataset a resource id (or the package id, or slug) names."""
+    """Return the public dataset with data that a resource id (or package id, or slug) names."""
     if not resource_id or not isinstance(resource_id, str):
         raise ActionError("resource_id: Missing value")
     for dataset in Dataset.objects.filter(is_public=True):
         identifier = four_by_four(dataset.slug)
-        if resource_id in (dataset.slug, identifier):
-            return dataset
         # A resource id is `<package id>-<extension>`, of a format the dataset offers.
         extension = resource_id.removeprefix(identifier + "-")
-        if extension != resource_id and extension in exports.formats_for(dataset):
+        named = resource_id in (dataset.slug, identifier) or (
+            extension != resource_id and extension in exports.formats_for(dataset)
+        )
+        # Nothing published: no resource, as package_show lists none.
+        if named and dataset.latest_version is not None:
             return dataset
     raise ActionError(f'Resource "{resource_id[:80]}" was not found.', "Not Found Error", 404)
 

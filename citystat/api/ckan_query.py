@@ -29,7 +29,8 @@ class QueryError(ValueError):
 
 # Fields matched as whole values (case-insensitively), and those searched word by word.
 KEYWORD_FIELDS = {"id", "name", "tags", "organization", "owner_org", "groups",
-                  "res_format", "license_id", "type", "state"}  # fmt: skip
+                  "res_format", "license_id", "type", "dataset_type", "state",
+                  "capacity"}  # fmt: skip
 TEXT_FIELDS = {"title", "notes", "text"}
 DATE_FIELDS = {"metadata_modified", "metadata_created"}
 FIELDS = KEYWORD_FIELDS | TEXT_FIELDS | DATE_FIELDS

@@ -118,6 +118,8 @@ def test_a_dataset_without_a_published_version_lists_no_dead_links(ckan):
     package = ckan.action.package_show(id="potholes")
     assert package["resources"] == [] and package["num_resources"] == 0
     assert package["version"] is None
+    with pytest.raises(NotFound):
+        ckan.action.datastore_search(resource_id="potholes")
 
 
 def test_package_search_sorts_by_id_and_pages_without_gaps(ckan):
@@ -150,7 +152,7 @@ def test_package_search_q_tags_organizations_and_negation(ckan):
     assert names(q="sweeping") == ["street-sweeping"]
     assert names(fq="groups:infrastructure") == ["service-requests"]
     assert names(fq="res_format:CSV") == ["service-requests"]
-    assert names(q="*:*") == names()
+    assert names(q="*:*") == names() == names(fq="+dataset_type:dataset")
 
 
 def test_package_search_facets_count_what_was_found(ckan):
