@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from citystat.api.ckan_errors import ActionError
+from citystat.api.ckan_parameters import ActionError
 from citystat.api.soda import QueryBudget, SodaResult, execute, four_by_four
 from citystat.api.soql import (
     Clauses,
