@@ -134,4 +134,7 @@ def test_a_step_whose_server_is_missing_is_skipped_with_the_reason():
 def test_an_unknown_step_name_is_refused_with_the_known_names(only, capsys):
     with pytest.raises(SystemExit):
         run_all.main(["--only", *only, "--work", "/nonexistent"])
-    assert "no step named nonsense; the steps: briefing, compute_duckdb" in capsys.readouterr().err
+    assert (
+        "no step named nonsense; the steps: briefing, ckan, compute_duckdb"
+        in capsys.readouterr().err
+    )

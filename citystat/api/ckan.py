@@ -1,172 +1,218 @@
-"""A read-only subset of CKAN's Action API, so CKAN harvesters and `ckanapi` index us."""
+"""A read-only CKAN 2.10 Action API (`/api/3/action/`), so ckanext-harvest and `ckanapi` copy us.
+
+The dictionaries are built in ckan_packages.py, `package_search` in ckan_search.py, the
+DataStore actions in ckan_datastore.py (through the SoQL compiler, so a withheld column
+is refused exactly like one that does not exist); the remaining actions and the
+registry are here.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 
-from citystat.api.soda import four_by_four
+from citystat.api import ckan_datastore
+from citystat.api.ckan_packages import (
+    Catalog,
+    find_dataset,
+    group,
+    organization,
+    package,
+)
+from citystat.api.ckan_parameters import (
+    ActionError,
+    boolean,
+    required_id,
+    text_list,
+    whole_number,
+)
+from citystat.api.ckan_search import MAX_ROWS, package_search
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile, Department
+from citystat.plan.models import PriorityArea
 
-ACTIONS = ("package_list", "package_show", "package_search", "organization_list", "status_show")
-MAX_ROWS = 1000
-SORTS = {
-    "name asc": "slug",
-    "name desc": "-slug",
-    "title_string asc": "title",
-    "title_string desc": "-title",
-    "metadata_modified desc": "-updated_at",
-    "metadata_modified asc": "updated_at",
-}
+__all__ = ["ActionError", "run_action"]
+
+CKAN_VERSION = "2.10.0"
 
 
-class ActionError(ValueError):
-    def __init__(self, message: str, kind: str = "Validation Error", status: int = 409) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.status = status
+def package_show(parameters: dict[str, Any]) -> dict[str, Any]:
+    dataset = find_dataset(required_id(parameters))
+    return package(Catalog.load([dataset]), dataset)
 
 
-def public_datasets() -> QuerySet[Dataset]:
-    return Dataset.objects.filter(is_public=True).select_related("department")
+def package_list(parameters: dict[str, Any]) -> list[str]:
+    names = sorted(Dataset.objects.filter(is_public=True).values_list("slug", flat=True))
+    offset = whole_number(parameters.get("offset"), "offset", 0, 10**9, 0)
+    limit = whole_number(parameters.get("limit"), "limit", 0, 10**9, len(names))
+    return names[offset : offset + limit]
 
 
-def package(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
-    """Return a dataset as a CKAN package dictionary."""
-    version = dataset.latest_version
-    identifier = four_by_four(dataset.slug)
+def current_package_list_with_resources(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return packages, most recently modified first, with `limit`/`offset` or `page`."""
+    limit = whole_number(parameters.get("limit"), "limit", 1, MAX_ROWS, MAX_ROWS)
+    offset = whole_number(parameters.get("offset"), "offset", 0, 10**9, 0)
+    if parameters.get("page") not in (None, ""):
+        page = whole_number(parameters.get("page"), "page", 1, 10**9, 1)
+        offset = (page - 1) * limit
+    catalog = Catalog.load()
+    entries = [package(catalog, dataset) for dataset in catalog.datasets]
+    entries.sort(key=lambda entry: (entry["metadata_modified"], entry["id"]), reverse=True)
+    return entries[offset : offset + limit]
+
+
+def resource_show(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Return the resource whose id is `<package id>-<extension>`."""
+    identifier = required_id(parameters)
+    package_id = identifier.rpartition("-")[0]
+    try:
+        dataset = find_dataset(package_id)
+    except ActionError:
+        raise ActionError("Resource was not found.", "Not Found Error", 404) from None
+    for entry in package(Catalog.load([dataset]), dataset)["resources"]:
+        if entry["id"] == identifier:
+            return entry
+    raise ActionError("Resource was not found.", "Not Found Error", 404)
+
+
+def departments_with_counts() -> list[tuple[Department, int]]:
+    counts = Counter(
+        Dataset.objects.filter(is_public=True, department__isnull=False).values_list(
+            "department_id", flat=True
+        )
+    )
+    return [(d, counts[d.pk]) for d in Department.objects.filter(pk__in=counts)]
+
+
+def areas_with_counts() -> list[tuple[PriorityArea, int]]:
+    catalog = Catalog.load()
+    counts: Counter[int] = Counter()
+    for areas in catalog.groups.values():
+        counts.update(area.pk for area in areas)
+    return [(area, counts[area.pk]) for area in PriorityArea.objects.filter(pk__in=counts)]
+
+
+def listing(
+    parameters: dict[str, Any],
+    items: list[tuple[Any, int]],
+    describe: Callable[[Any, int | None], dict[str, Any]],
+    kind: str,
+) -> list[Any]:
+    """Answer organization_list or group_list: names, or whole dictionaries with all_fields."""
+    entries = [describe(item, count) for item, count in items]
+    wanted = text_list(parameters.get(f"{kind}s"), f"{kind}s")
+    if wanted:
+        entries = [entry for entry in entries if entry["name"] in wanted]
+    sort = str(parameters.get("sort") or "title asc").strip().lower()
+    key, _, direction = sort.partition(" ")
+    if key not in ("name", "title", "package_count") or direction not in ("", "asc", "desc"):
+        raise ActionError("sort: use name, title or package_count, then asc or desc.")
+    entries.sort(key=lambda entry: entry[key], reverse=direction == "desc")
+    offset = whole_number(parameters.get("offset"), "offset", 0, 10**9, 0)
+    limit = whole_number(parameters.get("limit"), "limit", 0, 10**9, len(entries))
+    entries = entries[offset : offset + limit]
+    if boolean(parameters.get("all_fields"), "all_fields", False):
+        return entries
+    return [entry["name"] for entry in entries]
+
+
+def organization_list(parameters: dict[str, Any]) -> list[Any]:
+    return listing(parameters, departments_with_counts(), organization, "organization")
+
+
+def group_list(parameters: dict[str, Any]) -> list[Any]:
+    return listing(parameters, areas_with_counts(), group, "group")
+
+
+def with_packages(
+    parameters: dict[str, Any], entry: dict[str, Any], datasets: list[Dataset]
+) -> dict[str, Any]:
+    entry = {**entry, "extras": [], "groups": [], "tags": [], "users": []}
+    if boolean(parameters.get("include_datasets"), "include_datasets", False):
+        catalog = Catalog.load(datasets)
+        entry["packages"] = [package(catalog, dataset) for dataset in datasets]
+    return entry
+
+
+def organization_show(parameters: dict[str, Any]) -> dict[str, Any]:
+    identifier = required_id(parameters)
+    for department, count in departments_with_counts():
+        if identifier == department.code:
+            datasets = list(department.datasets.filter(is_public=True).select_related("department"))
+            return with_packages(parameters, organization(department, count), datasets)
+    raise ActionError("Organization not found", "Not Found Error", 404)
+
+
+def group_show(parameters: dict[str, Any]) -> dict[str, Any]:
+    identifier = required_id(parameters)
+    catalog = Catalog.load()
+    for area, count in areas_with_counts():
+        if identifier == area.slug:
+            datasets = [d for d in catalog.datasets if area in catalog.groups.get(d.pk, [])]
+            return with_packages(parameters, group(area, count), datasets)
+    raise ActionError("Group not found", "Not Found Error", 404)
+
+
+def tag_list(parameters: dict[str, Any]) -> list[Any]:
+    if parameters.get("vocabulary_id"):
+        # Tags have no vocabularies here: none is in any.
+        return []
+    query = str(parameters.get("query") or parameters.get("q") or "").lower()
+    tags = sorted(
+        {tag for tags in Dataset.objects.filter(is_public=True).values_list("tags", flat=True)
+         for tag in tags if query in tag.lower()}
+    )  # fmt: skip
+    if boolean(parameters.get("all_fields"), "all_fields", False):
+        return [
+            {"id": tag, "name": tag, "display_name": tag, "state": "active", "vocabulary_id": None}
+            for tag in tags
+        ]
+    return tags
+
+
+def status_show(parameters: dict[str, Any]) -> dict[str, Any]:
     city = CityProfile.current()
-    downloads = [("CSV", "csv"), ("JSON", "json"), ("Parquet", "parquet")]
     return {
-        "id": identifier,
-        "name": dataset.slug,
-        "title": dataset.title,
-        "notes": dataset.description,
-        "url": request.build_absolute_uri(reverse("dataset", args=[dataset.slug])),
-        "license_title": dataset.license or city.data_license,
-        "license_url": city.data_license_url,
-        "maintainer_email": dataset.contact_email or None,
-        "metadata_created": dataset.created_at.isoformat(),
-        "metadata_modified": ((version and version.finished_at) or dataset.updated_at).isoformat(),
-        "num_resources": len(downloads),
-        "num_tags": len(dataset.tags),
-        "organization": organization(dataset.department) if dataset.department else None,
-        "owner_org": dataset.department.code if dataset.department else None,
-        "private": False,
-        "state": "active",
-        "type": "dataset",
-        "tags": [{"name": tag, "display_name": tag} for tag in dataset.tags],
-        "resources": [
-            {
-                "id": f"{identifier}-{extension}",
-                "package_id": identifier,
-                "name": f"{dataset.title} ({label})",
-                "format": label,
-                "url": request.build_absolute_uri(
-                    reverse("download", args=[dataset.slug, extension])
-                ),
-            }
-            for label, extension in downloads
-        ],
+        "ckan_version": CKAN_VERSION,
+        "site_title": f"{city.name} open data",
+        "site_description": "",
+        "site_url": settings.CITYSTAT_SITE_URL.rstrip("/"),
+        "locale_default": "en",
+        "error_emails_to": None,
+        "extensions": ["datastore"],
     }
 
 
-def organization(department: Department) -> dict[str, Any]:
-    return {
-        "id": department.code,
-        "name": department.code,
-        "title": department.name,
-        "type": "organization",
-        "is_organization": True,
-        "state": "active",
-    }
+def site_read(parameters: dict[str, Any]) -> bool:
+    """Say the site may be read: every public dataset may be, by anyone."""
+    return True
+
+
+ACTIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "package_list": package_list,
+    "package_show": package_show,
+    "package_search": package_search,
+    "current_package_list_with_resources": current_package_list_with_resources,
+    "resource_show": resource_show,
+    "organization_list": organization_list,
+    "organization_show": organization_show,
+    "group_list": group_list,
+    "group_show": group_show,
+    "tag_list": tag_list,
+    "status_show": status_show,
+    "site_read": site_read,
+    "datastore_search": ckan_datastore.datastore_search,
+    "datastore_search_sql": ckan_datastore.datastore_search_sql,
+}
 
 
 def run_action(request: HttpRequest, action: str, parameters: dict[str, Any]) -> Any:
     """Answer one Action API call; raise ActionError for CKAN's error shape."""
-    if action not in ACTIONS:
+    handler = ACTIONS.get(action)
+    if handler is None:
         raise ActionError(f"Action name not known: {action}", "Not Found Error", 404)
-    if action == "status_show":
-        city = CityProfile.current()
-        return {
-            "ckan_version": "2.10.0",
-            "site_title": f"{city.name} open data",
-            "site_url": request.build_absolute_uri("/"),
-            "extensions": [],
-        }
-    if action == "organization_list":
-        return list(
-            Department.objects.filter(datasets__is_public=True)
-            .distinct()
-            .values_list("code", flat=True)
-        )
-    if action == "package_list":
-        return list(public_datasets().order_by("slug").values_list("slug", flat=True))
-    if action == "package_show":
-        identifier = str(parameters.get("id") or parameters.get("name_or_id") or "")
-        dataset = next(
-            (d for d in public_datasets() if identifier in (d.slug, four_by_four(d.slug))), None
-        )
-        if dataset is None:
-            raise ActionError("Not found", "Not Found Error", 404)
-        return package(request, dataset)
-    return package_search(request, parameters)
-
-
-def package_search(request: HttpRequest, parameters: dict[str, Any]) -> dict[str, Any]:
-    rows = whole_number(parameters.get("rows", 10), "rows", 0, MAX_ROWS)
-    start = whole_number(parameters.get("start", 0), "start", 0, 10**9)
-    sort = str(parameters.get("sort") or "name asc").strip().lower()
-    if sort not in SORTS:
-        raise ActionError(f"sort: use one of {', '.join(SORTS)}.")
-    datasets = public_datasets()
-    for word in str(parameters.get("q") or "").split():
-        if word in ("*:*", "*"):
-            continue
-        datasets = datasets.filter(
-            Q(title__icontains=word) | Q(description__icontains=word) | Q(slug__icontains=word)
-        )
-    for term in str(parameters.get("fq") or "").split():
-        key, _, value = term.partition(":")
-        value = value.strip('"')
-        if key == "organization":
-            datasets = datasets.filter(department__code=value)
-        elif key in ("tags", "res_format", "name") and value:
-            datasets = [d for d in datasets if matches(d, key, value)]  # type: ignore[assignment]
-        else:
-            raise ActionError(f"fq: {key!r} is not a filter this catalog supports.")
-    ordered = sorted(datasets, key=sort_key(SORTS[sort]), reverse=SORTS[sort].startswith("-"))
-    return {
-        "count": len(ordered),
-        "sort": sort,
-        "results": [package(request, dataset) for dataset in ordered[start : start + rows]],
-        "facets": {},
-        "search_facets": {},
-    }
-
-
-def matches(dataset: Dataset, key: str, value: str) -> bool:
-    if key == "tags":
-        return value in dataset.tags
-    if key == "name":
-        return dataset.slug == value
-    return value.lower() in ("csv", "json", "parquet")
-
-
-def sort_key(field: str):
-    name = field.lstrip("-")
-    return lambda dataset: getattr(dataset, name)
-
-
-def whole_number(raw: Any, name: str, low: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ActionError(f"{name}: {raw!r} is not a whole number.") from None
-    if not low <= value <= high:
-        raise ActionError(f"{name}: must be between {low} and {high}.")
-    return value
+    return handler(parameters)

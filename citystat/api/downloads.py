@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from citystat.api.licenses import dataset_license
 from citystat.api.soda import four_by_four
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import CityProfile
@@ -34,7 +35,10 @@ def export_pending(dataset: Dataset, version: DatasetVersion, extension: str) ->
 
 
 def data_package(dataset: Dataset, csv_url: str) -> dict[str, Any]:
-    """Return a Frictionless Data Package describing the dataset's CSV download."""
+    """Return a Frictionless Data Package describing the dataset's CSV download.
+
+    `csv_url` is absolute under CITYSTAT_SITE_URL: harvesters keep it.
+    """
     city = CityProfile.current()
     fields = [
         {key: value for key, value in spec.items() if key not in ("public",)}
@@ -51,6 +55,8 @@ def data_package(dataset: Dataset, csv_url: str) -> dict[str, Any]:
     if dataset.table_schema.get("primaryKey"):
         schema["primaryKey"] = dataset.table_schema["primaryKey"]
     package: dict[str, Any] = {
+        # The profiles tell a reader the resource is a CSV with a Table Schema.
+        "profile": "tabular-data-package",
         "name": dataset.slug,
         "id": four_by_four(dataset.slug),
         "title": dataset.title,
@@ -59,6 +65,7 @@ def data_package(dataset: Dataset, csv_url: str) -> dict[str, Any]:
         "resources": [
             {
                 "name": dataset.slug,
+                "profile": "tabular-data-resource",
                 "path": csv_url,
                 "format": "csv",
                 "mediatype": "text/csv",
@@ -67,6 +74,13 @@ def data_package(dataset: Dataset, csv_url: str) -> dict[str, Any]:
             }
         ],
     }
-    if city.data_license_url:
-        package["licenses"] = [{"name": city.data_license, "path": city.data_license_url}]
+    license = dataset_license(dataset.license, city.data_license, city.data_license_url)
+    entry: dict[str, str] = {"title": license.title}
+    # `name` must be an SPDX-style id: only a recognised license gets one, never a guess.
+    if license.known is not None:
+        entry["name"] = license.known.spdx
+    if license.url:
+        entry["path"] = license.url
+    if len(entry) > 1:
+        package["licenses"] = [entry]
     return package

@@ -16,7 +16,6 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -35,6 +34,7 @@ from citystat.api.dcat import data_catalog
 from citystat.api.discovery import DiscoveryError, search
 from citystat.api.downloads import data_package, export_pending
 from citystat.api.limits import api_rate_limited, api_row_budget, charge_rows
+from citystat.api.links import site_reverse, site_url
 from citystat.api.open311 import FORMATS as OPEN311_FORMATS
 from citystat.api.open311 import (
     Open311Error,
@@ -347,7 +347,8 @@ def serve_download(request: HttpRequest, dataset: Dataset, extension: str) -> Ht
 def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
     """Describe a public dataset's CSV download as a Frictionless Data Package."""
     dataset = get_object_or_404(Dataset, slug=slug, is_public=True)
-    csv_url = request.build_absolute_uri(reverse("download", args=[slug, "csv"]))
+    # From CITYSTAT_SITE_URL, never the Host header: harvesters store this link.
+    csv_url = site_reverse("download", slug, "csv")
     return JsonResponse(data_package(dataset, csv_url), json_dumps_params={"indent": 1})
 
 
@@ -357,7 +358,7 @@ def datapackage(request: HttpRequest, slug: str) -> JsonResponse:
 @conditional(catalog_etag)
 def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
     """Answer CKAN Action API calls (read-only), by GET parameters or a POSTed JSON body."""
-    help_url = request.build_absolute_uri(request.path)
+    help_url = site_url(request.path)
     try:
         parameters = ckan_parameters(request)
         result = run_action(request, action, parameters)
@@ -449,7 +450,7 @@ def open311_discovery(request: HttpRequest) -> dict[str, Any]:
         "endpoints": [
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
-                "url": request.build_absolute_uri("/open311/v2"),
+                "url": site_url("/open311/v2"),
                 "changeset": changeset,
                 "type": "production",
                 "formats": ["application/json", "text/xml"],
