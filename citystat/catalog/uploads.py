@@ -55,7 +55,12 @@ def prune_uploads(dataset: Dataset) -> list[Path]:
     folder = upload_folder(dataset.slug)
     if not folder.is_dir():
         return []
-    sources = dataset.versions.values_list("source", "status")
+    sources = [
+        (source, status)
+        for single, status, report in dataset.versions.values_list("source", "status", "report")
+        # A version of several files lists them in its report (catalog.ingest).
+        for source in (report or {}).get("sources") or [single]
+    ]
     named = {resolved(source) for source, _status in sources}
     needed = {resolved(source) for source, status in sources if status in KEPT}
     needed.add(resolved(dataset.source))
