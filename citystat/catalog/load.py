@@ -29,6 +29,7 @@ from citystat.catalog.rejects import (
 from citystat.catalog.schema import (
     DATETIME_FORMATS,
     date_formats,
+    header_key,
     primary_key,
     typed_column,
     unique_keys,
@@ -532,11 +533,6 @@ def datetime_format_of(connection: duckdb.DuckDBPyConnection, values: list[str])
         if found and found[0]:
             return candidate
     return None
-
-
-def header_key(name: str) -> str:
-    """Return a column name as compared with field names: letters and digits, casefolded."""
-    return "".join(character for character in name.casefold() if character.isalnum())
 
 
 def parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:

@@ -97,6 +97,11 @@ def validate_schema(schema: dict) -> list[dict]:
     return fields
 
 
+def header_key(name: str) -> str:
+    """Return a column name as compared with field names: letters and digits, casefolded."""
+    return "".join(character for character in name.casefold() if character.isalnum())
+
+
 def primary_key(schema: dict) -> list[str]:
     """Return the schema's primary key as a list of field names."""
     key = schema.get("primaryKey") or []
