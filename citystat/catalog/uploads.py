@@ -39,7 +39,13 @@ def save_upload(slug: str, upload: UploadedFile) -> Path:
     folder = upload_folder(slug)
     folder.mkdir(parents=True, exist_ok=True)
     name = Path(upload.name or "").name.replace(" ", "_") or "upload.csv"
-    target = folder / f"{timezone.now():%Y%m%dT%H%M%S}-{name}"
+    stamp = f"{timezone.now():%Y%m%dT%H%M%S}"
+    target = folder / f"{stamp}-{name}"
+    # Several files of one upload may share a name (from different folders) and a second.
+    number = 1
+    while target.exists():
+        number += 1
+        target = folder / f"{stamp}-{number}-{name}"
     with target.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
