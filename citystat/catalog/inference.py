@@ -33,7 +33,7 @@ from citystat.catalog.schema import (
 from citystat.catalog.sources import Source, SourceError, open_source
 from citystat.catalog.warehouse import quote_identifier
 
-SAMPLE_ROWS = 100_000
+SAMPLE_ROWS = 50_000
 # Two-digit years before four: '%m/%d/%Y' would read '1/7/20' as the year 20.
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%y", "%m/%d/%Y", "%Y/%m/%d"]
 # 0 and 1 read as integers, which is what a count or a flag column usually is.
