@@ -97,9 +97,7 @@ def draft_schema(
                 )
                 column.files.append(number)
                 column.headers[number] = header
-        total = sum(
-            count_rows(connection, f"sample_{number}") for number in range(len(paths))
-        )
+        total = sum(count_rows(connection, f"sample_{number}") for number in range(len(paths)))
         fields = [describe_column(connection, column, total) for column in columns.values()]
     schema: dict[str, Any] = {"fields": [spec for spec, _ in fields]}
     key = suggested_key([(spec, unique) for spec, unique in fields])

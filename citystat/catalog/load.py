@@ -107,7 +107,9 @@ class Load:
                 self.copy_checked(connection, sources, plans, progress)
             except duckdb.Error as error:
                 if REJECT_MARKER not in str(error):
-                    raise IngestError(read_failure(self.where_read(sources, error), error)) from None
+                    raise IngestError(
+                        read_failure(self.where_read(sources, error), error)
+                    ) from None
                 self.copy_after_finding_rejects(connection, sources, plans)
             self.outcome.timings["read_type_check"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
@@ -130,7 +132,7 @@ class Load:
         text = str(error)
         found = next((source for source in sources if str(source.path) in text), None)
         if found is None and len(sources) > 1:
-            return f"dataset {self.dataset.slug!r}, one of files {', '.join(s.label for s in sources)}"
+            return self.where_all(sources).replace(", files ", ", one of files ", 1)
         return self.where(found or sources[0])
 
     @contextmanager
@@ -155,7 +157,9 @@ class Load:
         """Check the header against the schema before any row is read; plan every field."""
         columns = source.columns or self.described_columns(connection, source)
         matched = self.match_columns(source, columns)
-        missing, planned, used = [], [], set(matched.values())
+        missing: list[str] = []
+        planned: list[tuple[dict, str | None]] = []
+        used = set(matched.values())
         keys = set(primary_key(self.dataset.table_schema))
         for spec in self.fields:
             if spec["name"] in matched:
@@ -211,7 +215,9 @@ class Load:
         --map; two headers that both read as one field are refused, naming both, since
         choosing either could load the wrong column.
         """
-        wanted = {spec["name"]: self.mapping.get(spec["name"], spec["name"]) for spec in self.fields}
+        wanted = {
+            spec["name"]: self.mapping.get(spec["name"], spec["name"]) for spec in self.fields
+        }
         matched = {name: column for name, column in wanted.items() if column in columns}
         free: dict[str, list[str]] = {}
         for column in columns:
@@ -484,10 +490,10 @@ class Load:
 
 def typed_union(sources: list[Source], plans: list[list[PlannedField]]) -> tuple[str, list[Any]]:
     """Return one query giving every file's rows, typed, with the same columns in order."""
-    fields = representative_fields(plans)
+    raw_for = {planned.name for planned in representative_fields(plans) if planned.raw_needed}
     parts, parameters = [], []
     for source, plan in zip(sources, plans, strict=True):
-        items, item_parameters = typed_select(plan, raw_for={f.name for f in fields if f.raw_needed})
+        items, item_parameters = typed_select(plan, raw_for=raw_for)
         parts.append(f"select {items} from {source.reader}")
         parameters += item_parameters + source.reader_parameters
     return " union all ".join(parts), parameters

@@ -172,8 +172,9 @@ def save_checked(dataset: Dataset, before: Any, username: str | None) -> Dataset
 
 def readers_of(dataset: Dataset) -> list[str]:
     """Name what reads `dataset`: measures (by dataset or by spec) and surveys."""
-    measure_model = Dataset.measures.rel.related_model  # plan.Measure, without importing plan
-    measures = measure_model.objects.filter(
+    # plan.Measure, reached through its foreign key: catalog may not import plan.
+    measure_model: Any = Dataset.measures.rel.related_model
+    measures = measure_model._default_manager.filter(
         Q(dataset=dataset) | Q(spec__dataset=dataset.slug)
     ).order_by("slug")
     names = [f"measure {slug!r}" for slug in measures.values_list("slug", flat=True)]

@@ -56,9 +56,7 @@ def choose(page, *files: tuple[str, bytes]) -> None:
 
 
 def no_sideways_scroll(page) -> bool:
-    return bool(
-        page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    )
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
 @pytest.mark.parametrize("width", [1280, 375])

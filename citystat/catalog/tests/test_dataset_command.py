@@ -214,9 +214,7 @@ def test_create_public_needs_someone_with_the_publisher_permission(
     assert entry.changes["public columns"] == {"shown": ["id"], "withheld": []}
 
 
-def test_update_changes_title_and_publicity_through_the_publisher_path(
-    db, schema_file, office
-):
+def test_update_changes_title_and_publicity_through_the_publisher_path(db, schema_file, office):
     call_command("dataset", "create", "potholes", "--schema", str(schema_file))
     call_command("dataset", "update", "potholes", "--title", "Pothole repairs")
     assert Dataset.objects.get(slug="potholes").title == "Pothole repairs"

@@ -64,7 +64,9 @@ def test_a_bad_row_in_the_second_file_rejects_the_whole_version_naming_file_row_
     ingest(requests, write(tmp_path, FIRST, "old.csv"))
     before = published("requests")
     first = write(tmp_path, SECOND, "a.csv")
-    second = write(tmp_path, HEADER + "3-A,01/03/2018 10:00:00 AM,3,q\n3-B,yesterday,4,w\n", "b.csv")
+    second = write(
+        tmp_path, HEADER + "3-A,01/03/2018 10:00:00 AM,3,q\n3-B,yesterday,4,w\n", "b.csv"
+    )
     with pytest.raises(IngestError) as caught:
         ingest(requests, [first, second])
     message = str(caught.value)
