@@ -38,8 +38,9 @@ SAMPLE_ROWS = 50_000
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%y", "%m/%d/%Y", "%Y/%m/%d"]
 # 0 and 1 read as integers, which is what a count or a flag column usually is.
 BOOLEAN_WORDS = [word for word in DEFAULT_TRUE + DEFAULT_FALSE if word not in ("0", "1")]
+# Leading zeros mark a code (a ZIP code such as 00501, a padded id): kept as text.
 INTEGER_PATTERN = r"[-+]?(0|[1-9][0-9]*)"
-NUMBER_PATTERN = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+NUMBER_PATTERN = r"[-+]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
 # Only a column every value of which looks like these is tried against date formats.
 DATE_LIKE = r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}([ T].*)?"
 TIME_LIKE = r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)? ?([AaPp][Mm])?"

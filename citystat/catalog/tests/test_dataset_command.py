@@ -76,6 +76,14 @@ def test_draft_suggests_a_key_and_withholds_personal_columns(db, tmp_path, capsy
     assert "address" in notes
 
 
+def test_draft_keeps_zero_padded_codes_as_text_and_reads_iso_fractions(db, tmp_path, capsys):
+    text = "zip,amount,seen\n00501,0.5,2018-01-01T10:00:00.123\n12345,10,2018-01-02T10:00:00.5\n"
+    fields = by_name(draft(capsys, write(tmp_path, text))[0])
+    assert fields["zip"]["type"] == "string"
+    assert fields["amount"]["type"] == "number"
+    assert fields["seen"]["format"] == "%Y-%m-%dT%H:%M:%S.%f"
+
+
 def test_draft_does_not_suggest_a_key_that_repeats_or_is_empty(db, tmp_path, capsys):
     text = "code,ticket\nA,1\nA,2\nB,\n"
     schema, _ = draft(capsys, write(tmp_path, text))
