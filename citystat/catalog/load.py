@@ -491,12 +491,31 @@ class Load:
 def typed_union(sources: list[Source], plans: list[list[PlannedField]]) -> tuple[str, list[Any]]:
     """Return one query giving every file's rows, typed, with the same columns in order."""
     raw_for = {planned.name for planned in representative_fields(plans) if planned.raw_needed}
+    if len(sources) > 1 and read_alike(sources, plans):
+        # One read_csv over the list of files scans them in parallel as DuckDB reads one
+        # file; a union of one scan per file runs them one after the other.
+        items, item_parameters = typed_select(plans[0], raw_for=raw_for)
+        together = [[str(source.path) for source in sources], *sources[0].reader_parameters[1:]]
+        return f"select {items} from {sources[0].reader}", item_parameters + together
     parts, parameters = [], []
     for source, plan in zip(sources, plans, strict=True):
         items, item_parameters = typed_select(plan, raw_for=raw_for)
         parts.append(f"select {items} from {source.reader}")
         parameters += item_parameters + source.reader_parameters
     return " union all ".join(parts), parameters
+
+
+def read_alike(sources: list[Source], plans: list[list[PlannedField]]) -> bool:
+    """Say whether the files are CSV of one header, dialect and typing, readable as one."""
+    first, plan = sources[0], plans[0]
+    typing = [(field.source_column, field.expression, field.parameters) for field in plan]
+    return all(
+        source.kind == "csv"
+        and (source.columns, source.delimiter, source.encoding)
+        == (first.columns, first.delimiter, first.encoding)
+        and [(f.source_column, f.expression, f.parameters) for f in other] == typing
+        for source, other in zip(sources, plans, strict=True)
+    )
 
 
 def collapse_datetime_rejects(
