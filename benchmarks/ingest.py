@@ -2,6 +2,11 @@
 
     .venv/bin/citystat demo-data --out /tmp/dd10m --rows 10000000
     .venv/bin/python benchmarks/ingest.py /tmp/dd10m/service_requests.csv [--repeat 3]
+    .venv/bin/python benchmarks/ingest.py /tmp/dd10m/service_requests.csv --split
+
+With --split the file is first cut in two halves (each with the header) and both sides
+read the two files: the baseline as one read_csv over both, the load as one version of
+two files (`citystat ingest SLUG FILE1 FILE2`).
 
 Each side runs in its own child process, so each peak RSS is its own.
 (a) baseline: `CREATE TABLE t AS SELECT * FROM read_csv(file, header = true)` into a fresh
@@ -28,12 +33,15 @@ from pathlib import Path
 from results import record
 
 MAX_RATIO = 1.5
+# How the child processes are handed several files in one argument.
+PATH_SEPARATOR = "\n"
 MAX_RSS_MIB = 3 * 1024.0
 
 
 def baseline(path: str, folder: str) -> dict:
     import duckdb
 
+    paths = path.split(PATH_SEPARATOR)
     result: dict = {"hint": None}
     for hint in (None, "%m/%d/%Y"):
         database = Path(folder) / f"baseline-{hint is not None}.duckdb"
@@ -43,7 +51,7 @@ def baseline(path: str, folder: str) -> dict:
         try:
             connection.execute(
                 f"create table t as select * from read_csv(?, header = true{options})",
-                [path, hint] if hint else [path],
+                [paths, hint] if hint else [paths],
             )
         except duckdb.Error as error:
             result["plain_error"] = str(error).splitlines()[0]
@@ -77,8 +85,9 @@ def load(path: str, folder: str) -> dict:
         table_schema=definition["table_schema"],
         column_map=definition["column_map"],
     )
+    paths = path.split(PATH_SEPARATOR)
     started = time.perf_counter()
-    version = ingest(dataset, path)
+    version = ingest(dataset, paths if len(paths) > 1 else paths[0])
     return {
         "seconds": time.perf_counter() - started,
         "rows": version.row_count,
@@ -113,18 +122,55 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", help="The demo city's service_requests.csv.")
     parser.add_argument("--repeat", type=int, default=1, help="Runs per side; best is kept.")
+    parser.add_argument(
+        "--split", action="store_true", help="Cut the file in two and load both as one version."
+    )
     parser.add_argument("--child", choices=["baseline", "load"], help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         print(json.dumps(child(options.child, options.csv)))
         return
-    size = Path(options.csv).stat().st_size
-    print(f"file: {options.csv} ({size / 2**30:.2f} GiB), best of {options.repeat}")
+    if options.split:
+        with tempfile.TemporaryDirectory(prefix="citystat-bench-split-") as folder:
+            halves = split_in_two(Path(options.csv), Path(folder))
+            compare(PATH_SEPARATOR.join(map(str, halves)), options.repeat, " (2 files)")
+        return
+    compare(options.csv, options.repeat, "")
+
+
+def split_in_two(path: Path, folder: Path) -> list[Path]:
+    """Write the file's rows as two files of about equal size, each with the header."""
+    size = path.stat().st_size
+    halves = [folder / "first_half.csv", folder / "second_half.csv"]
+    with path.open("rb") as source:
+        header = source.readline()
+        source.seek(size // 2)
+        source.readline()  # to the start of the next line (the demo data has no quoted newlines)
+        middle = source.tell()
+        source.seek(len(header))
+        with halves[0].open("wb") as out:
+            out.write(header)
+            remaining = middle - len(header)
+            while remaining > 0:
+                chunk = source.read(min(1 << 24, remaining))
+                out.write(chunk)
+                remaining -= len(chunk)
+        with halves[1].open("wb") as out:
+            out.write(header)
+            while chunk := source.read(1 << 24):
+                out.write(chunk)
+    return halves
+
+
+def compare(csv: str, repeat: int, note: str) -> None:
+    paths = csv.split(PATH_SEPARATOR)
+    size = sum(Path(path).stat().st_size for path in paths)
+    print(f"file: {', '.join(paths)} ({size / 2**30:.2f} GiB), best of {repeat}")
     runs: dict[str, list[dict]] = {"baseline": [], "load": []}
-    for _ in range(options.repeat):
+    for _ in range(repeat):
         # Interleaved, so a burst of other work on the machine hits both sides alike.
         for kind in runs:
-            runs[kind].append(run_child(kind, options.csv))
+            runs[kind].append(run_child(kind, csv))
     base = min(runs["baseline"], key=lambda run: run["seconds"])
     ours = min(runs["load"], key=lambda run: run["seconds"])
     if base.get("plain_error"):
@@ -141,7 +187,7 @@ def main() -> None:
         f"CPU {ours['cpu_seconds']:.1f} s"
     )
     print(f"steps: {ours['timings']}")
-    if options.repeat > 1:
+    if repeat > 1:
         print(
             "all runs, s: baseline",
             [round(r["seconds"], 1) for r in runs["baseline"]],
@@ -156,7 +202,7 @@ def main() -> None:
         f"(limit {MAX_RSS_MIB:,.0f})"
     )
     record(
-        f"ingest {ours['rows']:,} 311 rows (typed, checked, published)",
+        f"ingest {ours['rows']:,} 311 rows{note} (typed, checked, published)",
         ours["seconds"],
         "s",
         baseline=base["seconds"],
@@ -165,7 +211,7 @@ def main() -> None:
         met=ratio <= MAX_RATIO,
     )
     record(
-        "ingest peak RSS",
+        f"ingest peak RSS{note}",
         peak,
         "MiB",
         baseline=base["peak_rss_mib"],

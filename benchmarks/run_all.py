@@ -58,6 +58,8 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
     steps = [
         Step("demo_data", "demo_data.py", ["--rows", str(rows)]),
         Step("ingest", "ingest.py", [csv]),
+        Step("ingest_split", "ingest.py", [csv, "--split"]),
+        Step("draft", "draft.py", [csv]),
         Step("soda", "soda.py", [csv]),
         Step("soda_http", "soda_http.py", []),
         Step("downloads", "downloads.py", [csv]),
@@ -122,7 +124,7 @@ def prepare(steps: list[Step], rows: int, compute_rows: Sequence[int], work: Pat
     """Make the data files and the demo city the chosen steps read, once."""
     names = {step.name for step in steps}
     sizes = set(compute_rows) if any(name.startswith("compute") for name in names) else set()
-    if names & {"ingest", "soda", "downloads"}:
+    if names & {"ingest", "ingest_split", "draft", "soda", "downloads"}:
         sizes.add(rows)
     for size in sorted(sizes):
         folder = data_folder(work, size)

@@ -20,10 +20,28 @@ from citystat.catalog.schema import SchemaError, validate_schema
 from citystat.catalog.sources import SourceError, check_stored_source
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file input that takes one or more files and cleans to a list of them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
 class UploadForm(forms.Form):
-    file = forms.FileField(
-        label="File",
-        help_text="CSV, TSV, Parquet, JSON, NDJSON or GeoJSON, with a header row for text files.",
+    file = MultipleFileField(
+        label="Files",
+        help_text="One or more CSV, TSV, Parquet, JSON, NDJSON or GeoJSON files, with a header "
+        "row for text files. Several files are published together as one version, or not "
+        "at all.",
     )
     mode = forms.ChoiceField(
         label="How to publish",

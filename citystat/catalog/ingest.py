@@ -15,8 +15,8 @@ import contextlib
 import os
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ MODES = ("replace", "append", "upsert")
 
 def ingest(
     dataset: Dataset,
-    source: str | Path,
+    source: str | Path | Sequence[str | Path],
     *,
     mode: str = "replace",
     column_map: dict[str, str] | None = None,
@@ -49,10 +49,20 @@ def ingest(
 ) -> DatasetVersion:
     """Load `source` into `dataset`, publish it if it passes, and return the version.
 
-    Raises IngestError, after recording a failed version, when the source cannot be read
+    Several sources load as one version: every file's header is checked, every row of
+    every file is typed and checked, and only then is the one version published.
+    Raises IngestError, after recording a failed version, when a source cannot be read
     or more than `max_rejects` rows do not fit the schema.
     """
-    label = str(source)
+    labels = [str(source)] if isinstance(source, str | Path) else [str(s) for s in source]
+    if not labels:
+        raise IngestError(f"dataset {dataset.slug!r}: no file to load.")
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise IngestError(
+            f"dataset {dataset.slug!r}: {', '.join(repeated)} is given more than once; "
+            "each file loads once. Nothing was loaded."
+        )
     if mode not in MODES:
         raise IngestError(f"mode {mode!r} is not one of {', '.join(MODES)}.")
     try:
@@ -67,12 +77,14 @@ def ingest(
     try:
         # A URL is downloaded before the lock and before any version exists, so a refused
         # or unreachable address leaves the dataset exactly as it was.
-        with fetched(label) as local, versions.dataset_lock(dataset):
+        with ExitStack() as stack:
+            locals_ = [stack.enter_context(fetched(label)) for label in labels]
+            stack.enter_context(versions.dataset_lock(dataset))
             try:
                 return load_locked(
                     dataset,
-                    label,
-                    local,
+                    labels,
+                    locals_,
                     fields,
                     mode,
                     max_rejects,
@@ -94,8 +106,8 @@ def ingest(
 
 def load_locked(
     dataset: Dataset,
-    label: str,
-    local: Path,
+    labels: list[str],
+    locals_: list[Path],
     fields: list[dict],
     mode: str,
     max_rejects: int,
@@ -113,20 +125,26 @@ def load_locked(
         number=next_version_number(dataset),
         status=DatasetVersion.Status.LOADING,
         mode=mode,
-        source=label,
+        source=source_label(labels),
         started_by=started_by,
         process_id=os.getpid(),
         started_at=timezone.now(),
     )
     load = Load(dataset, version, fields, mode, max_rejects)
     load.mapping, load.ignored = mapping, ignored
+    several = {"sources": labels} if len(labels) > 1 else {}
     try:
-        with open_source(label, encoding, local) as opened, fingerprint(opened.path) as checksum:
-            version.bytes_read = opened.path.stat().st_size
+        with ExitStack() as stack:
+            opened = [
+                stack.enter_context(open_source(label, encoding, local))
+                for label, local in zip(labels, locals_, strict=True)
+            ]
+            checksum = stack.enter_context(fingerprint([source.path for source in opened]))
+            version.bytes_read = sum(source.path.stat().st_size for source in opened)
             outcome = load.run(opened, progress)
             version.checksum = checksum()
     except (IngestError, SourceError) as error:
-        report = getattr(error, "report", {})
+        report = {**getattr(error, "report", {}), **several}
         message = str(error)
         if isinstance(error, SourceError):
             message = f"dataset {dataset.slug!r}, file {message}"
@@ -139,9 +157,9 @@ def load_locked(
         if problem is not None:
             # A full or read-only disk may refuse this record too; the sentence matters more.
             with contextlib.suppress(Exception):
-                record_failure(version, str(problem), {})
+                record_failure(version, str(problem), several)
             raise problem from None
-        record_failure(version, f"the load stopped: {type(error).__name__}: {error}", {})
+        record_failure(version, f"the load stopped: {type(error).__name__}: {error}", several)
         raise
     version.rows_read = outcome.rows_read
     version.rows_rejected = outcome.rows_rejected
@@ -152,6 +170,7 @@ def load_locked(
         "rejects": [reject.to_dict() for reject in outcome.rejects],
         "warnings": outcome.warnings,
         "timings": outcome.timings,
+        **several,
     }
     versions.publish(version)
     versions.prune(dataset)
@@ -195,9 +214,21 @@ def next_version_number(dataset: Dataset) -> int:
     return (latest or 0) + 1
 
 
+def source_label(labels: list[str]) -> str:
+    """Return how a version names what it loaded; several files are listed in its report."""
+    if len(labels) == 1:
+        return labels[0]
+    label = " + ".join(labels)
+    limit = DatasetVersion._meta.get_field("source").max_length or 500
+    if len(label) <= limit:
+        return label
+    more = f" and {len(labels) - 1} more file(s)"
+    return labels[0][: limit - len(more)] + more
+
+
 @contextmanager
-def fingerprint(path: Path) -> Iterator[Callable[[], str]]:
-    """Checksum the source on a side thread while the load reads it; yield a getter.
+def fingerprint(paths: list[Path]) -> Iterator[Callable[[], str]]:
+    """Checksum the sources, in order, on a side thread while the load reads them.
 
     CRC-32 says whether two loads read the same bytes at a fifth of SHA-256's CPU cost,
     which on a two-core server would otherwise come out of the load itself.
@@ -206,9 +237,10 @@ def fingerprint(path: Path) -> Iterator[Callable[[], str]]:
 
     def read() -> None:
         nonlocal checksum
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 22):
-                checksum = zlib.crc32(chunk, checksum)
+        for path in paths:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 22):
+                    checksum = zlib.crc32(chunk, checksum)
 
     worker = threading.Thread(target=read, daemon=True)
     worker.start()

@@ -23,9 +23,17 @@ from citystat.catalog.rejects import (
     RejectedValue,
     find_rejects,
     line_numbers,
+    representative_fields,
     typed_select,
 )
-from citystat.catalog.schema import date_formats, primary_key, typed_column, unique_keys
+from citystat.catalog.schema import (
+    DATETIME_FORMATS,
+    date_formats,
+    header_key,
+    primary_key,
+    typed_column,
+    unique_keys,
+)
 from citystat.catalog.sources import Source, few_names
 from citystat.catalog.warehouse import quote_identifier
 from citystat.lib.disk import disk_problem
@@ -78,35 +86,54 @@ class Load:
         self.staging = self.folder / f"{stem}.parquet"
         self.merged = self.folder / f"{stem}.merged.parquet"
         self.outcome = Outcome()
+        self.sources: list[Source] = []
 
     def where(self, source: Source) -> str:
         return f"dataset {self.dataset.slug!r}, file {source.label}"
 
-    def run(self, source: Source, progress: ProgressCallback | None) -> Outcome:
+    def run(self, sources: list[Source], progress: ProgressCallback | None) -> Outcome:
+        """Load every file in `sources` as one version: all of them, or none."""
         started = time.perf_counter()
+        self.sources = sources
         with self.connection() as connection:
-            planned = self.plan(connection, source)
-            if source.kind == "parquet":
-                # Parquet gives its row count in its footer: refuse a bomb before reading it.
-                self.check_expansion(source, parquet_rows(connection, source.path))
+            plans = [self.plan(connection, source) for source in sources]
+            for source in sources:
+                if source.kind == "parquet":
+                    # Parquet gives its row count in its footer: refuse a bomb before reading it.
+                    self.check_expansion(source, parquet_rows(connection, source.path))
             self.outcome.timings["header"] = round(time.perf_counter() - started, 3)
             step = time.perf_counter()
             try:
-                self.copy_checked(connection, source, planned, progress)
+                self.copy_checked(connection, sources, plans, progress)
             except duckdb.Error as error:
                 if REJECT_MARKER not in str(error):
-                    raise IngestError(read_failure(self.where(source), error)) from None
-                self.copy_after_finding_rejects(connection, source, planned)
+                    raise IngestError(
+                        read_failure(self.where_read(sources, error), error)
+                    ) from None
+                self.copy_after_finding_rejects(connection, sources, plans)
             self.outcome.timings["read_type_check"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
-            self.check_keys(connection, source, planned)
-            final = self.merge(connection, source)
+            self.check_keys(connection, sources, plans)
+            final = self.merge(connection, self.where_all(sources))
             self.outcome.row_count = parquet_rows(connection, final)
             self.outcome.timings["keys_and_merge"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
             durable_replace(final, warehouse.version_path(self.dataset.slug, self.version.number))
             self.outcome.timings["write"] = round(time.perf_counter() - step, 3)
         return self.outcome
+
+    def where_all(self, sources: list[Source]) -> str:
+        if len(sources) == 1:
+            return self.where(sources[0])
+        return f"dataset {self.dataset.slug!r}, files {', '.join(s.label for s in sources)}"
+
+    def where_read(self, sources: list[Source], error: duckdb.Error) -> str:
+        """Name the file a read error came from: DuckDB's message names its path."""
+        text = str(error)
+        found = next((source for source in sources if str(source.path) in text), None)
+        if found is None and len(sources) > 1:
+            return self.where_all(sources).replace(", files ", ", one of files ", 1)
+        return self.where(found or sources[0])
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -129,14 +156,16 @@ class Load:
     def plan(self, connection: duckdb.DuckDBPyConnection, source: Source) -> list[PlannedField]:
         """Check the header against the schema before any row is read; plan every field."""
         columns = source.columns or self.described_columns(connection, source)
-        missing, planned, used = [], [], set()
+        matched = self.match_columns(source, columns)
+        missing: list[str] = []
+        planned: list[tuple[dict, str | None]] = []
+        used = set(matched.values())
         keys = set(primary_key(self.dataset.table_schema))
         for spec in self.fields:
-            column = self.mapping.get(spec["name"], spec["name"])
-            if column in columns:
-                used.add(column)
-                planned.append((spec, column))
+            if spec["name"] in matched:
+                planned.append((spec, matched[spec["name"]]))
                 continue
+            column = self.mapping.get(spec["name"], spec["name"])
             required = (spec.get("constraints") or {}).get("required") or spec["name"] in keys
             if required:
                 missing.append(
@@ -148,7 +177,8 @@ class Load:
                     f"no column {column!r} for field {spec['name']!r}; it was left empty."
                 )
             planned.append((spec, None))
-        unknown = [c for c in columns if c not in used and c not in self.ignored]
+        ignored = {header_key(column) for column in self.ignored}
+        unknown = [c for c in columns if c not in used and header_key(c) not in ignored]
         problems = []
         if missing:
             problems.append(f"no column {', '.join(missing)}")
@@ -176,6 +206,42 @@ class Load:
                 PlannedField(spec, column, typed.expression, typed.parameters, typed.sql_type)
             )
         return result
+
+    def match_columns(self, source: Source, columns: list[str]) -> dict[str, str]:
+        """Return field → header column: the exact (or mapped) name first, then the one
+        header that reads the same without regard to case, spaces and punctuation.
+
+        'CREATION DATE' feeds `creation_date` and 'SRNumber' feeds `srnumber` without a
+        --map; two headers that both read as one field are refused, naming both, since
+        choosing either could load the wrong column.
+        """
+        wanted = {
+            spec["name"]: self.mapping.get(spec["name"], spec["name"]) for spec in self.fields
+        }
+        matched = {name: column for name, column in wanted.items() if column in columns}
+        free: dict[str, list[str]] = {}
+        for column in columns:
+            if column not in matched.values():
+                free.setdefault(header_key(column), []).append(column)
+        ambiguous = []
+        for name, column in wanted.items():
+            if name in matched:
+                continue
+            candidates = free.get(header_key(column), [])
+            if len(candidates) > 1:
+                ambiguous.append(
+                    f"{' and '.join(repr(c) for c in candidates)} both match field {name!r}"
+                )
+            elif candidates:
+                matched[name] = candidates[0]
+        if ambiguous:
+            raise IngestError(
+                f"{self.where(source)}, line 1 (the header): {'; '.join(ambiguous)} once case, "
+                "spaces and punctuation are set aside. Nothing was loaded; say which one "
+                "with --map FIELD=COLUMN, or rename one of them.",
+                {"columns": columns[:40], "ambiguous": ambiguous},
+            )
+        return matched
 
     def described_columns(self, connection: duckdb.DuckDBPyConnection, source: Source) -> list[str]:
         """Return the columns DuckDB finds in a Parquet or JSON file.
@@ -222,15 +288,15 @@ class Load:
     def copy_checked(
         self,
         connection: duckdb.DuckDBPyConnection,
-        source: Source,
-        planned: list[PlannedField],
+        sources: list[Source],
+        plans: list[list[PlannedField]],
         progress: ProgressCallback | None,
     ) -> None:
-        """Read, type and check every row in one streaming pass into the staging file."""
-        items, parameters = typed_select(planned)
+        """Read, type and check every row of every file in one streaming pass into staging."""
+        rows, parameters = typed_union(sources, plans)
         outer: list[str] = []
         outer_parameters: list[Any] = []
-        for field_plan in planned:
+        for field_plan in representative_fields(plans):
             checks = field_plan.checks()
             if not checks:
                 outer.append(field_plan.quoted)
@@ -243,39 +309,49 @@ class Load:
                 f"case {' '.join(whens)} else {field_plan.quoted} end as {field_plan.quoted}"
             )
         statement = (
-            f"copy (select {', '.join(outer)} from (select {items} from {source.reader})) "
+            f"copy (select {', '.join(outer)} from ({rows})) "
             f"to {quote_path(self.staging)} (format parquet, compression snappy)"
         )
         with progress_reporter(connection, progress):
-            found = connection.execute(
-                statement, outer_parameters + parameters + source.reader_parameters
-            ).fetchone()
+            found = connection.execute(statement, outer_parameters + parameters).fetchone()
         self.outcome.rows_read = int(found[0]) if found else 0
 
     def copy_after_finding_rejects(
-        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list[PlannedField]
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        sources: list[Source],
+        plans: list[list[PlannedField]],
     ) -> None:
         keys = unique_keys(self.dataset.table_schema)
         try:
-            rejects, rejected = find_rejects(connection, source, planned, keys)
+            rejects, rejected = find_rejects(connection, sources, plans, keys)
         except duckdb.Error as error:
-            raise IngestError(read_failure(self.where(source), error)) from None
+            raise IngestError(read_failure(self.where_read(sources, error), error)) from None
         total = connection.execute("select count(*) from checked").fetchone()
         self.outcome.rows_read = int(total[0]) if total else 0
-        self.outcome.rejects, self.outcome.rows_rejected = rejects, rejected
-        self.refuse_if_over_budget(source)
-        columns = ", ".join(field_plan.quoted for field_plan in planned)
+        self.outcome.rejects = collapse_datetime_rejects(
+            connection, rejects, representative_fields(plans)
+        )
+        self.outcome.rows_rejected = rejected
+        self.refuse_if_over_budget()
+        columns = ", ".join(field_plan.quoted for field_plan in plans[0])
         connection.execute(
-            f"copy (select {columns} from checked where __row not in (select __row from rejects) "
-            f"order by __row) to {quote_path(self.staging)} (format parquet, compression snappy)"
+            f"copy (select {columns} from checked where not exists (select 1 from rejects "
+            "where rejects.__file = checked.__file and rejects.__row = checked.__row) "
+            f"order by __file, __row) to {quote_path(self.staging)} "
+            "(format parquet, compression snappy)"
         )
 
     def check_keys(
-        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list[PlannedField]
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        sources: list[Source],
+        plans: list[list[PlannedField]],
     ) -> None:
         """Refuse (or, within budget, drop) rows repeating a primary key or unique value."""
         if self.outcome.rows_rejected:
             return  # the careful pass already counted repeated keys among the rejects
+        source = sources[0]
         repeats: list[tuple[int, str, str]] = []
         for key in unique_keys(self.dataset.table_schema):
             columns = ", ".join(quote_identifier(name) for name in key)
@@ -296,15 +372,24 @@ class Load:
             repeats += [(int(record), ", ".join(key), value) for record, value in rows]
         if not repeats:
             return
+        if len(sources) > 1:
+            # A repeat may span two files; the careful pass names each row by file and line.
+            self.copy_after_finding_rejects(connection, sources, plans)
+            return
         records = sorted({record for record, _, _ in repeats})
         lines = line_numbers(source, set(records[:50]))
         self.outcome.rows_rejected = len(records)
         self.outcome.rejects = [
-            RejectedValue(lines[record], key, value, "a value not already used earlier in the file")
+            RejectedValue(
+                lines[record],
+                key,
+                value,
+                "a value not already used earlier in the file",
+            )
             for record, key, value in sorted(repeats)[:50]
             if record in lines
         ]
-        self.refuse_if_over_budget(source)
+        self.refuse_if_over_budget()
         connection.execute(
             "copy (select * exclude (file_row_number) from read_parquet(?, file_row_number = true) "
             "where file_row_number + 1 not in (select unnest(?))) "
@@ -333,7 +418,7 @@ class Load:
             {"rows_read": rows, "file_bytes": size, "decoded_bytes": decoded},
         )
 
-    def refuse_if_over_budget(self, source: Source) -> None:
+    def refuse_if_over_budget(self) -> None:
         rejected = self.outcome.rows_rejected
         if rejected <= self.max_rejects:
             return
@@ -344,8 +429,13 @@ class Load:
             if first
             else ""
         )
+        where = (
+            f"dataset {self.dataset.slug!r}, file {first.file}"
+            if first and first.file
+            else self.where_all(self.sources)
+        )
         raise IngestError(
-            f"{self.where(source)}: {rejected} row(s) do not fit the schema{detail}. "
+            f"{where}: {rejected} row(s) do not fit the schema{detail}. "
             "Nothing was published; fix the file and load it again, or allow that many "
             "with --max-rejects.",
             {
@@ -356,7 +446,7 @@ class Load:
             },
         )
 
-    def merge(self, connection: duckdb.DuckDBPyConnection, source: Source) -> Path:
+    def merge(self, connection: duckdb.DuckDBPyConnection, where: str) -> Path:
         """Return the file to publish: the new rows, or the current version plus them."""
         current = self.dataset.latest_version
         if self.mode == "replace" or current is None:
@@ -380,7 +470,7 @@ class Load:
             )
         except duckdb.Error as error:
             raise IngestError(
-                f"{self.where(source)}: cannot be added to v{current.number} "
+                f"{where}: cannot be added to v{current.number} "
                 f"({first_line(error)}); load the whole file with --mode replace."
             ) from None
         if key and self.mode == "append":
@@ -391,11 +481,83 @@ class Load:
             ).fetchone()
             if found and found[0]:
                 raise IngestError(
-                    f"{self.where(source)}: {found[0]} key(s) in {', '.join(key)} are already "
+                    f"{where}: {found[0]} key(s) in {', '.join(key)} are already "
                     f"published in v{current.number}. Nothing was published; use --mode upsert "
                     "to replace those rows."
                 )
         return self.merged
+
+
+def typed_union(sources: list[Source], plans: list[list[PlannedField]]) -> tuple[str, list[Any]]:
+    """Return one query giving every file's rows, typed, with the same columns in order."""
+    raw_for = {planned.name for planned in representative_fields(plans) if planned.raw_needed}
+    if len(sources) > 1 and read_alike(sources, plans):
+        # One read_csv over the list of files scans them in parallel as DuckDB reads one
+        # file; a union of one scan per file runs them one after the other.
+        items, item_parameters = typed_select(plans[0], raw_for=raw_for)
+        together = [[str(source.path) for source in sources], *sources[0].reader_parameters[1:]]
+        return f"select {items} from {sources[0].reader}", item_parameters + together
+    parts, parameters = [], []
+    for source, plan in zip(sources, plans, strict=True):
+        items, item_parameters = typed_select(plan, raw_for=raw_for)
+        parts.append(f"select {items} from {source.reader}")
+        parameters += item_parameters + source.reader_parameters
+    return " union all ".join(parts), parameters
+
+
+def read_alike(sources: list[Source], plans: list[list[PlannedField]]) -> bool:
+    """Say whether the files are CSV of one header, dialect and typing, readable as one."""
+    first, plan = sources[0], plans[0]
+    typing = [(field.source_column, field.expression, field.parameters) for field in plan]
+    return all(
+        source.kind == "csv"
+        and (source.columns, source.delimiter, source.encoding)
+        == (first.columns, first.delimiter, first.encoding)
+        and [(f.source_column, f.expression, f.parameters) for f in other] == typing
+        for source, other in zip(sources, plans, strict=True)
+    )
+
+
+def collapse_datetime_rejects(
+    connection: duckdb.DuckDBPyConnection, rejects: list[RejectedValue], fields: list[PlannedField]
+) -> list[RejectedValue]:
+    """Report a date field holding datetimes once, with the format that would read them.
+
+    A datetime export loaded as dates would otherwise list the same mistake on every line
+    (issue #17); the one entry says what to change instead.
+    """
+    date_fields = {f.name for f in fields if f.spec.get("type") == "date"}
+    hinted: dict[str, str | None] = {}
+    kept = []
+    for reject in rejects:
+        if reject.field not in date_fields or reject.value is None:
+            kept.append(reject)
+            continue
+        if reject.field not in hinted:
+            values = [r.value for r in rejects if r.field == reject.field and r.value]
+            hinted[reject.field] = datetime_format_of(connection, values)
+            if hinted[reject.field] is not None:
+                reject.expected = (
+                    f"a date; this looks like `{hinted[reject.field]}`; set the field's type "
+                    "to datetime"
+                )
+                kept.append(reject)
+                continue
+        if hinted[reject.field] is None:
+            kept.append(reject)
+    return kept
+
+
+def datetime_format_of(connection: duckdb.DuckDBPyConnection, values: list[str]) -> str | None:
+    """Return the one datetime format that reads every value, if one does."""
+    for candidate in DATETIME_FORMATS:
+        found = connection.execute(
+            "select count(*) = count(try_strptime(trim(v), ?)) from unnest(?) as t(v)",
+            [candidate, values],
+        ).fetchone()
+        if found and found[0]:
+            return candidate
+    return None
 
 
 def parquet_rows(connection: duckdb.DuckDBPyConnection, path: Path) -> int:

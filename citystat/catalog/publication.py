@@ -64,8 +64,13 @@ def check_may_make_public(user: Any, before: Exposure, after: Exposure) -> None:
         )
 
 
-def record_exposure_change(dataset: Dataset, before: Exposure, after: Exposure) -> None:
-    """Write one audit entry when what the public sees of `dataset` changed."""
+def record_exposure_change(
+    dataset: Dataset, before: Exposure, after: Exposure, user: Any = None
+) -> None:
+    """Write one audit entry when what the public sees of `dataset` changed.
+
+    `user` names who did it where no signed-in request does (`citystat dataset --as`).
+    """
     if before == after:
         return
     changes: dict[str, Any] = {}
@@ -79,5 +84,6 @@ def record_exposure_change(dataset: Dataset, before: Exposure, after: Exposure) 
         AuditEntry.Action.UPDATE,
         instance=dataset,
         changes=changes,
+        user=user,
         object_repr=f"{dataset.title}: {verb}",
     )

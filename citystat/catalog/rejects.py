@@ -25,9 +25,11 @@ class RejectedValue:
     field: str
     value: str | None
     expected: str
+    file: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Only a load of several files names the file of each reject.
+        return {key: value for key, value in asdict(self).items() if key != "file" or value}
 
 
 @dataclass
@@ -52,35 +54,69 @@ class PlannedField:
     def raw(self) -> str:
         return quote_identifier("__raw__" + self.name)
 
+    @property
+    def raw_needed(self) -> bool:
+        return bool(self.source_column and self.checks())
+
     def checks(self) -> list[tuple[str, list[Any], str]]:
         """Return (condition true when violated, parameters, expected) over typed and raw."""
         found = raw_checks(self.spec, self.raw, self.quoted) if self.source_column else []
         return found + constraint_checks(self.spec, self.quoted)
 
 
-def typed_select(fields: list[PlannedField], row_number: bool = False) -> tuple[str, list[Any]]:
-    """Return `select` items giving each field typed and, where checked, its raw text."""
+def representative_fields(plans: list[list[PlannedField]]) -> list[PlannedField]:
+    """Return, per field, the plan of a file that has its column (else the first file's).
+
+    Its checks then compare the raw text with the typed value; a file without the column
+    gives that raw text as null (typed_select's `raw_for`), which no check refuses.
+    """
+    return [
+        next((plan[index] for plan in plans if plan[index].source_column), first)
+        for index, first in enumerate(plans[0])
+    ]
+
+
+def typed_select(
+    fields: list[PlannedField], row_number: bool = False, raw_for: set[str] | None = None
+) -> tuple[str, list[Any]]:
+    """Return `select` items giving each field typed and, where checked, its raw text.
+
+    `raw_for` names the fields whose raw text every file of a several-file load must give,
+    so their selects line up; a file without the column gives null.
+    """
     items = ["row_number() over () as __row"] if row_number else []
     parameters: list[Any] = []
     for planned in fields:
         items.append(f"{planned.expression} as {planned.quoted}")
         parameters.extend(planned.parameters)
-        if planned.source_column and planned.checks():
+        wanted = planned.name in raw_for if raw_for is not None else planned.raw_needed
+        if wanted and planned.source_column:
             items.append(f"{quote_identifier(planned.source_column)} as {planned.raw}")
+        elif wanted:
+            items.append(f"null::varchar as {planned.raw}")
     return ", ".join(items), parameters
 
 
 def find_rejects(
     connection: duckdb.DuckDBPyConnection,
-    source: Source,
-    fields: list[PlannedField],
+    sources: list[Source],
+    plans: list[list[PlannedField]],
     keys: list[list[str]],
 ) -> tuple[list[RejectedValue], int]:
-    """Materialise the typed rows in `checked`, list rejects in `rejects`; return examples."""
-    items, parameters = typed_select(fields, row_number=True)
+    """Materialise the typed rows in `checked`, list rejects in `rejects`; return examples.
+
+    Rows are numbered within their file (`__file`, `__row`), and a key repeated across
+    two files is a reject of the later one.
+    """
+    fields = representative_fields(plans)
+    raw_for = {planned.name for planned in fields if planned.raw_needed}
+    parts, parameters = [], []
+    for number, (source, plan) in enumerate(zip(sources, plans, strict=True)):
+        items, item_parameters = typed_select(plan, row_number=True, raw_for=raw_for)
+        parts.append(f"select {number}::integer as __file, {items} from {source.reader}")
+        parameters += item_parameters + source.reader_parameters
     connection.execute(
-        f"create or replace temp table checked as select {items} from {source.reader}",
-        parameters + source.reader_parameters,
+        f"create or replace temp table checked as {' union all '.join(parts)}", parameters
     )
     queries: list[str] = []
     query_parameters: list[Any] = []
@@ -89,35 +125,45 @@ def find_rejects(
             # Show the value as the file wrote it, not as it was typed.
             value = planned.raw if planned.source_column else planned.quoted
             queries.append(
-                f"select __row, ? as field, {value}::varchar as value, ? as expected "
+                f"select __file, __row, ? as field, {value}::varchar as value, ? as expected "
                 f"from checked where {condition}"
             )
             query_parameters.extend([planned.name, expected, *condition_parameters])
     for key in keys:
         columns = ", ".join(quote_identifier(name) for name in key)
         queries.append(
-            f"select __row, ? as field, concat_ws(', ', {columns})::varchar as value, "
-            "? as expected from (select __row, "
-            f"{columns}, row_number() over (partition by {columns} order by __row) as seen "
-            "from checked) where seen > 1"
+            f"select __file, __row, ? as field, concat_ws(', ', {columns})::varchar as value, "
+            "? as expected from (select __file, __row, "
+            f"{columns}, row_number() over (partition by {columns} order by __file, __row) "
+            "as seen from checked) where seen > 1"
         )
-        query_parameters.extend([", ".join(key), "a value not already used earlier in the file"])
+        expected = "a value not already used earlier in the file" + (
+            "s" if len(sources) > 1 else ""
+        )
+        query_parameters.extend([", ".join(key), expected])
     if not queries:
-        connection.execute("create or replace temp table rejects (__row bigint)")
+        connection.execute("create or replace temp table rejects (__file integer, __row bigint)")
         return [], 0
     connection.execute(
         f"create or replace temp table rejects as {' union all '.join(queries)}",
         query_parameters,
     )
-    found = connection.execute("select count(distinct __row) from rejects").fetchone()
+    found = connection.execute("select count(distinct (__file, __row)) from rejects").fetchone()
     examples = connection.execute(
-        "select __row, field, value, expected from rejects order by __row, field limit ?",
+        "select __file, __row, field, value, expected from rejects "
+        "order by __file, __row, field limit ?",
         [REJECT_EXAMPLES],
     ).fetchall()
-    lines = line_numbers(source, {row for row, *_ in examples})
+    lines = {
+        number: line_numbers(source, {row for file, row, *_ in examples if file == number})
+        for number, source in enumerate(sources)
+    }
+    several = len(sources) > 1
     rejects = [
-        RejectedValue(lines[row], field, value, expected)
-        for row, field, value, expected in examples
+        RejectedValue(
+            lines[file][row], field, value, expected, sources[file].label if several else ""
+        )
+        for file, row, field, value, expected in examples
     ]
     return rejects, int(found[0]) if found else 0
 

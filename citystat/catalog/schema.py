@@ -35,6 +35,22 @@ US_DATETIME_FORMATS = [
     "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%d",
 ]
+# Datetime spellings a draft recognises and a date field's rejects are compared with, most
+# specific first: 12-hour US times as many 311 exports write them, then 24-hour and ISO.
+DATETIME_FORMATS = [
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+]
 TIME_FORMATS = ["%I:%M %p", "%I:%M:%S %p", "%H:%M:%S", "%H:%M"]
 DEFAULT_TRUE = ["true", "True", "TRUE", "1", "Y", "y", "yes", "Yes", "YES"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0", "N", "n", "no", "No", "NO"]
@@ -79,6 +95,11 @@ def validate_schema(schema: dict) -> list[dict]:
         if key not in seen:
             raise SchemaError(f"primaryKey names {key!r}, which is not a field.")
     return fields
+
+
+def header_key(name: str) -> str:
+    """Return a column name as compared with field names: letters and digits, casefolded."""
+    return "".join(character for character in name.casefold() if character.isalnum())
 
 
 def primary_key(schema: dict) -> list[str]:

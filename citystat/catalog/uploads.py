@@ -39,7 +39,13 @@ def save_upload(slug: str, upload: UploadedFile) -> Path:
     folder = upload_folder(slug)
     folder.mkdir(parents=True, exist_ok=True)
     name = Path(upload.name or "").name.replace(" ", "_") or "upload.csv"
-    target = folder / f"{timezone.now():%Y%m%dT%H%M%S}-{name}"
+    stamp = f"{timezone.now():%Y%m%dT%H%M%S}"
+    target = folder / f"{stamp}-{name}"
+    # Several files of one upload may share a name (from different folders) and a second.
+    number = 1
+    while target.exists():
+        number += 1
+        target = folder / f"{stamp}-{number}-{name}"
     with target.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
@@ -55,7 +61,12 @@ def prune_uploads(dataset: Dataset) -> list[Path]:
     folder = upload_folder(dataset.slug)
     if not folder.is_dir():
         return []
-    sources = dataset.versions.values_list("source", "status")
+    sources = [
+        (source, status)
+        for single, status, report in dataset.versions.values_list("source", "status", "report")
+        # A version of several files lists them in its report (catalog.ingest).
+        for source in (report or {}).get("sources") or [single]
+    ]
     named = {resolved(source) for source, _status in sources}
     needed = {resolved(source) for source, status in sources if status in KEPT}
     needed.add(resolved(dataset.source))

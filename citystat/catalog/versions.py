@@ -114,8 +114,11 @@ def publish(version: DatasetVersion) -> None:
         version.status = Status.PUBLISHED
         version.published_at = timezone.now()
         version.save()
+        # A version of several files has no one source `citystat refresh` could reload;
+        # leaving an older single source there would let a refresh replace the files.
+        several = bool(version.report.get("sources"))
         Dataset.objects.filter(pk=version.dataset_id).update(
-            source=version.source, updated_at=timezone.now()
+            source="" if several else version.source, updated_at=timezone.now()
         )
 
 

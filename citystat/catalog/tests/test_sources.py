@@ -166,11 +166,11 @@ def test_a_schema_is_drafted_from_a_sample_with_types_titles_map_and_withheld_fi
         "name": "creation_date",
         "type": "date",
         "title": "CREATION DATE",
-        "format": "any",
+        "format": "%m/%d/%y",
     }
     assert fields["latitude"]["type"] == "number"
     assert fields["street_address"]["public"] is False
-    assert column_map["creation_date"] == "CREATION DATE"
+    assert column_map == {"c_30_60_90_days_open_window": "30-60-90 Days Open Window"}
 
 
 def test_a_drafted_schema_loads_its_own_sample(db):

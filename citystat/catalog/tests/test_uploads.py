@@ -71,3 +71,21 @@ def test_a_sample_that_drafted_a_schema_is_not_kept(client, db):
     )
     assert response.status_code == 302
     assert list(upload_folder("potholes").iterdir()) == []
+
+
+def test_every_file_of_a_published_several_file_version_is_kept_and_of_a_failed_one_deleted(
+    scores,
+):
+    first = upload("a.csv")
+    second = upload("a.csv", b"id,opened,score\n3,01/09/2020,5\n")
+    assert first != second  # two files of one name in one second keep both
+    ingest(scores, [first, second])
+    hours_ago = time.time() - 2 * 3600
+    for path in (first, second):
+        os.utime(path, (hours_ago, hours_ago))
+    assert prune_uploads(scores) == []
+    bad = [upload("c.csv"), upload("d.csv", b"id,opened,score\n9,someday,1\n")]
+    with pytest.raises(IngestError):
+        ingest(scores, bad)
+    assert first.is_file() and second.is_file()
+    assert not any(path.exists() for path in bad)

@@ -111,11 +111,11 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     failure = None
     if request.method == "POST" and form.is_valid():
-        path = save_upload(dataset.slug, form.cleaned_data["file"])
+        paths = [save_upload(dataset.slug, upload) for upload in form.cleaned_data["file"]]
         try:
             version = ingest(
                 dataset,
-                path,
+                paths[0] if len(paths) == 1 else paths,
                 mode=form.cleaned_data["mode"],
                 column_map=form.cleaned_data["column_map"],
                 max_rejects=form.cleaned_data["max_rejects"],

@@ -54,17 +54,19 @@ def dataset_for(slug: str, preset_name: str | None) -> Dataset:
     return dataset
 
 
-def size_note(source: str) -> str:
-    """Return ' (1.2 GB)' for a local file, so the bar's share reads as bytes too."""
-    path = Path(source).expanduser()
-    if "://" in source or not path.is_file():
+def size_note(sources: list[str]) -> str:
+    """Return ' (1.2 GB)' for local files, so the bar's share reads as bytes too."""
+    paths = [Path(source).expanduser() for source in sources]
+    if any("://" in source for source in sources) or not all(p.is_file() for p in paths):
         return ""
-    return f" ({human_size(path.stat().st_size)})"
+    files = f"{len(paths)} files, " if len(paths) > 1 else ""
+    return f" ({files}{human_size(sum(path.stat().st_size for path in paths))})"
 
 
 def report_lines(version: DatasetVersion) -> list[str]:
     lines = [
-        f"  line {reject['line']}, field {reject['field']!r}: {reject['value']!r}, "
+        f"  {'file ' + reject['file'] + ', ' if reject.get('file') else ''}"
+        f"line {reject['line']}, field {reject['field']!r}: {reject['value']!r}, "
         f"expected {reject['expected']}"
         for reject in version.report.get("rejects", [])[:20]
     ]
@@ -73,14 +75,20 @@ def report_lines(version: DatasetVersion) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Load a file, URL or Socrata dataset, check it against the schema, and publish it."
+    help = (
+        "Load one or more files, URLs or Socrata datasets as one version, check it against "
+        "the schema, and publish it."
+    )
     # Commands start in well under a second; `citystat check` runs the system checks.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="The dataset's slug, such as service-requests.")
         parser.add_argument(
-            "source", help="A local path, an http(s) URL, or socrata://HOST/ABCD-1234."
+            "source",
+            nargs="+",
+            help="A local path, an http(s) URL, or socrata://HOST/ABCD-1234; several load "
+            "as one version, all or nothing.",
         )
         parser.add_argument("--mode", choices=MODES, default="replace")
         parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
@@ -95,7 +103,7 @@ class Command(BaseCommand):
         parser.add_argument("--preset", choices=sorted(PRESETS), help="A ready schema and map.")
         parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8")
 
-    def handle(self, *args, slug: str, source: str, **options) -> None:
+    def handle(self, *args, slug: str, source: list[str], **options) -> None:
         dataset = dataset_for(slug, options["preset"])
         column_map = parse_column_map(options["map"])
         label = f"Loading {slug}{size_note(source)}"
@@ -106,7 +114,7 @@ class Command(BaseCommand):
             try:
                 version = ingest(
                     dataset,
-                    source,
+                    source[0] if len(source) == 1 else source,
                     mode=options["mode"],
                     column_map=column_map,
                     max_rejects=options["max_rejects"],
