@@ -120,3 +120,20 @@ def test_a_bad_group_filter_is_refused_with_a_reason(text, message):
     with pytest.raises(FilterError) as caught:
         compile_filter(text, fields, {"status": GROUPS})
     assert message in str(caught.value)
+
+
+def test_a_backlog_leaves_out_cancelled_and_duplicate_requests_by_their_group(statuses):
+    kept = statuses[statuses["status"].isin(GROUPS["open"] + GROUPS["closed"])]
+    closed = pd.to_datetime(kept["closed_date"])
+    expected = {}
+    for month, end in (("2024-06", "2024-06-30"), ("2024-07", "2024-07-31")):
+        day = pd.Timestamp(end)
+        expected[month] = int(((kept["created_date"] <= day) & ~(closed <= day)).sum())
+    backlog = monthly(
+        {
+            "aggregate": "backlog",
+            "closed": "closed_date",
+            "filter": "group_of(status) in ('open', 'closed')",
+        }
+    )
+    assert backlog == expected == {"2024-06": 2, "2024-07": 3}
