@@ -46,9 +46,12 @@ def ingest(
     ignored_columns: list[str] | None = None,
     encoding: str = "utf-8",
     started_by: str = "",
+    replacing: tuple[str, str] | None = None,
 ) -> DatasetVersion:
     """Load `source` into `dataset`, publish it if it passes, and return the version.
 
+    `replacing` = (field, value) makes an append drop the published rows with that value
+    first, in the same new version (one survey wave loaded again).
     Raises IngestError, after recording a failed version, when the source cannot be read
     or more than `max_rejects` rows do not fit the schema.
     """
@@ -59,6 +62,8 @@ def ingest(
         fields = validate_schema(dataset.table_schema)
     except SchemaError as error:
         raise IngestError(f"dataset {dataset.slug!r}: {error} Fix the dataset's schema.") from None
+    if replacing is not None and mode != "append":
+        raise IngestError(f"replacing rows by {replacing[0]!r} needs mode append, not {mode!r}.")
     if mode == "upsert" and not primary_key(dataset.table_schema):
         raise IngestError(
             f"dataset {dataset.slug!r}: --mode upsert needs a primaryKey in the schema; "
@@ -81,6 +86,7 @@ def ingest(
                     ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
                     encoding=encoding,
                     started_by=started_by,
+                    replacing=replacing,
                 )
             finally:
                 # A failed load's upload goes at once, a pruned version's with it (#16).
@@ -105,6 +111,7 @@ def load_locked(
     ignored: list[str],
     encoding: str,
     started_by: str,
+    replacing: tuple[str, str] | None = None,
 ) -> DatasetVersion:
     """Run one load while holding the dataset's lock; record it whatever happens."""
     versions.clear_interrupted_loads(dataset)
@@ -119,7 +126,7 @@ def load_locked(
         started_at=timezone.now(),
     )
     load = Load(dataset, version, fields, mode, max_rejects)
-    load.mapping, load.ignored = mapping, ignored
+    load.mapping, load.ignored, load.replacing = mapping, ignored, replacing
     try:
         with open_source(label, encoding, local) as opened, fingerprint(opened.path) as checksum:
             version.bytes_read = opened.path.stat().st_size
