@@ -174,7 +174,8 @@ def other_city_wave(tmp_path: Path, label: str, day: str, answers: list[tuple]) 
     return path
 
 
-def test_measures_over_a_survey_compute_with_the_citys_own_field_names(kansas_city, tmp_path):
+@pytest.mark.usefixtures("kansas_city")
+def test_measures_over_a_survey_compute_with_the_citys_own_field_names(tmp_path):
     definition_file = tmp_path / "springfield.yaml"
     definition_file.write_text(OTHER_CITY, encoding="utf-8")
     first = other_city_wave(
