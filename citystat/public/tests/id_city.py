@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
@@ -19,7 +20,7 @@ from citystat.city.models import BoundaryLayer, CityProfile
 HOODS = {"101": "Old Mill", "102": "Elm Park", "103": "Cañon Flats"}
 TYPES = ["Pothole", "Graffiti", "Dead Animal"]
 LAST_DAY = dt.date(2026, 6, 30)
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "fields": [
         {"name": "case_id", "type": "integer"},
         {"name": "type", "type": "string"},
