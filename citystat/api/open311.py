@@ -24,6 +24,7 @@ from sqlglot import exp
 from citystat.api.soql import columns_from_schema
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
+from citystat.catalog.status_groups import schema_groups
 from citystat.city.models import CityProfile
 
 # GeoReport v2: "Default query limit is a span of 90 days or first 1000 requests
@@ -165,7 +166,7 @@ def find_requests(parameters: dict[str, str]) -> list[dict[str, Any]]:
     if created_at_datetime(dataset):
         fields = fields - {"created_time"}  # the datetime holds the time of day
     identifiers = split_list(parameters.get("service_request_id"))
-    status = status_expression(fields)
+    status = status_expression(fields, schema_groups(dataset.table_schema).get("status"))
     conditions: list[exp.Expr]
     if identifiers:
         conditions = [as_text(column("case_id")).isin(*map(exp.Literal.string, identifiers))]
@@ -212,17 +213,30 @@ def split_list(raw: str | None) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 
-def status_expression(fields: set[str]) -> exp.Expr:
-    """Return each row's GeoReport status, `open` or `closed` (rule at CLOSED_STATUSES)."""
+def status_expression(fields: set[str], groups: dict[str, list[str]] | None = None) -> exp.Expr:
+    """Return each row's GeoReport status, `open` or `closed` (rule at CLOSED_STATUSES).
+
+    `groups` are the status field's own groups (catalog/status_groups.py), read first:
+    the open group is `open`, every other group `closed`, as measures count them.
+    """
     word = exp.Upper(this=exp.Trim(this=as_text(column("status"))))
     has_closed_date = (
         exp.Not(this=exp.Is(this=column("closed_date"), expression=exp.null()))
         if "closed_date" in fields
         else exp.false()
     )
+    case = exp.Case()
+    if groups:
+        code = exp.Trim(this=as_text(column("status")))
+        for group, codes in groups.items():
+            if codes:
+                geo_report = "open" if group == "open" else "closed"
+                case = case.when(
+                    code.copy().isin(*map(exp.Literal.string, codes)),
+                    exp.Literal.string(geo_report),
+                )
     return (
-        exp.Case()
-        .when(
+        case.when(
             word.isin(*map(exp.Literal.string, sorted(OPEN_STATUSES))), exp.Literal.string("open")
         )
         .when(

@@ -135,7 +135,8 @@ def version_key(dataset: Dataset) -> str:
     return f"v{version.number}-{version.pk}-{loaded.timestamp() if loaded else 0}"
 
 
-def cached(kind: str, dataset: Dataset, area_field: str, value: str, build):  # type: ignore[no-untyped-def]
+def cached(kind: str, dataset: Dataset, area_field: str, values: list[str], build):  # type: ignore[no-untyped-def]
+    value = "|".join(values)
     key = f"citystat:area:{kind}:{dataset.slug}:{version_key(dataset)}:{area_field}:{value}"
     # Values may hold any character; the cache backends want short, plain keys.
     key = key if key.isascii() and len(key) < 200 and " " not in key else _hashed(key)
@@ -152,20 +153,31 @@ def _hashed(key: str) -> str:
     return "citystat:area:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def area_requests(area_field: AreaField, value: str) -> AreaRequests | None:
+def area_values(value: str | tuple[str, ...]) -> list[str]:
+    """Return what a row's area column may hold for the area: its name, and its id if any.
+
+    311 rows often carry an area's id while its name changes (city/places.Place.values);
+    a row matches when its column holds either.
+    """
+    return [value] if isinstance(value, str) else [str(item) for item in value if item]
+
+
+def area_requests(area_field: AreaField, value: str | tuple[str, ...]) -> AreaRequests | None:
     """Return the area's 311 requests by type and days to close, beside the city's.
 
-    None when the city publishes no 311 dataset with that area field.
+    `value` is the area's name, or its (name, id). None when the city publishes no 311
+    dataset with that area field.
     """
     dataset = requests_dataset()
     if dataset is None or area_field not in public_field_names(dataset):
         return None
+    values = area_values(value)
     return cached(  # type: ignore[no-any-return]
-        "requests", dataset, area_field, value, lambda: _area_requests(dataset, area_field, value)
+        "requests", dataset, area_field, values, lambda: _area_requests(dataset, area_field, values)
     )
 
 
-def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaRequests:
+def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -> AreaRequests:
     relation = warehouse.table_name(dataset.slug)
     area = quote_identifier(area_field)
     kind = quote_identifier(type_field(dataset) or "type")
@@ -178,7 +190,7 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
         recent as (
             select {kind}::varchar as request_type, days_to_close,
                    closed_date is null as still_open,
-                   coalesce({area}::varchar = ?, false) as in_area
+                   coalesce(list_contains(?, {area}::varchar), false) as in_area
             from {relation}, bounds
             where created_date::date > last_day - {WINDOW_DAYS}
         )
@@ -193,7 +205,7 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
     """
     with warehouse.connect() as connection:
         last_day = scalar(connection, f"select max(created_date)::date from {relation}", [])
-        rows = connection.execute(sql, [value]).fetchall()
+        rows = connection.execute(sql, [values]).fetchall()
         districts: list[tuple[str, int]] = []
         if area_field == "neighborhood" and "council_district" in public_field_names(dataset):
             districts = [
@@ -201,10 +213,10 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
                 for district, count in connection.execute(
                     f"select council_district::varchar, count(*) from {relation}, "
                     f"(select max(created_date)::date as last_day from {relation}) bounds "
-                    f"where {area}::varchar = ? and council_district is not null "
+                    f"where list_contains(?, {area}::varchar) and council_district is not null "
                     f"and created_date::date > last_day - {WINDOW_DAYS} "
                     "group by 1 order by 2 desc, 1",
-                    [value],
+                    [values],
                 ).fetchall()
             ]
     total = next((row for row in rows if row[0]), None)
@@ -238,7 +250,9 @@ def _area_requests(dataset: Dataset, area_field: AreaField, value: str) -> AreaR
     )
 
 
-def area_demolitions(area_field: AreaField, value: str, today: dt.date) -> AreaDemolitions | None:
+def area_demolitions(
+    area_field: AreaField, value: str | tuple[str, ...], today: dt.date
+) -> AreaDemolitions | None:
     """Return the area's demolitions: planned, completed by year, reasons, the next ones.
 
     None when the city publishes no demolitions dataset with that area field.
@@ -250,46 +264,46 @@ def area_demolitions(area_field: AreaField, value: str, today: dt.date) -> AreaD
         f"demolitions:{today.isoformat()}",
         dataset,
         area_field,
-        value,
-        lambda: _area_demolitions(dataset, area_field, value, today),
+        area_values(value),
+        lambda: _area_demolitions(dataset, area_field, area_values(value), today),
     )
 
 
 def _area_demolitions(
-    dataset: Dataset, area_field: AreaField, value: str, today: dt.date
+    dataset: Dataset, area_field: AreaField, values: list[str], today: dt.date
 ) -> AreaDemolitions:
     relation = warehouse.table_name(dataset.slug)
     area = quote_identifier(area_field)
-    where = f"from {relation} where {area}::varchar = ?"
+    where = f"from {relation} where list_contains(?, {area}::varchar)"
     has_reason = "reason" in public_field_names(dataset)
     reason = "reason::varchar" if has_reason else "null::varchar"
     year_ago = today - dt.timedelta(days=WINDOW_DAYS)
     with warehouse.connect() as connection:
         statuses = dict(
             connection.execute(
-                f"select lower(status), count(*) {where} group by 1", [value]
+                f"select lower(status), count(*) {where} group by 1", [values]
             ).fetchall()
         )
         completed_last_year = scalar(
             connection,
             f"select count(*) {where} and lower(status) = 'completed' "
             "and completed_date between ? and ?",
-            [value, year_ago, today],
+            [values, year_ago, today],
         )
         by_year = connection.execute(
             f"select year(completed_date), count(*) {where} and lower(status) = 'completed' "
             "and completed_date is not null group by 1 order by 1 desc limit 6",
-            [value],
+            [values],
         ).fetchall()
         by_reason = connection.execute(
             f"select {reason}, count(*) {where} and {reason} is not null "
             "group by 1 order by 2 desc, 1",
-            [value],
+            [values],
         ).fetchall()
         upcoming = connection.execute(
             f"select planned_date, {reason} {where} and lower(status) = 'planned' "
             f"order by planned_date nulls last limit {UPCOMING_LIMIT}",
-            [value],
+            [values],
         ).fetchall()
     return AreaDemolitions(
         dataset_slug=dataset.slug,

@@ -46,11 +46,14 @@ def ingest(
     ignored_columns: list[str] | None = None,
     encoding: str = "utf-8",
     started_by: str = "",
+    replacing: tuple[str, str] | None = None,
 ) -> DatasetVersion:
     """Load `source` into `dataset`, publish it if it passes, and return the version.
 
     Several sources load as one version: every file's header is checked, every row of
     every file is typed and checked, and only then is the one version published.
+    `replacing` = (field, value) makes an append drop the published rows with that value
+    first, in the same new version (one survey wave loaded again).
     Raises IngestError, after recording a failed version, when a source cannot be read
     or more than `max_rejects` rows do not fit the schema.
     """
@@ -69,6 +72,8 @@ def ingest(
         fields = validate_schema(dataset.table_schema)
     except SchemaError as error:
         raise IngestError(f"dataset {dataset.slug!r}: {error} Fix the dataset's schema.") from None
+    if replacing is not None and mode != "append":
+        raise IngestError(f"replacing rows by {replacing[0]!r} needs mode append, not {mode!r}.")
     if mode == "upsert" and not primary_key(dataset.table_schema):
         raise IngestError(
             f"dataset {dataset.slug!r}: --mode upsert needs a primaryKey in the schema; "
@@ -93,6 +98,7 @@ def ingest(
                     ignored=[*dataset.ignored_columns, *(ignored_columns or [])],
                     encoding=encoding,
                     started_by=started_by,
+                    replacing=replacing,
                 )
             finally:
                 # A failed load's upload goes at once, a pruned version's with it (#16).
@@ -117,6 +123,7 @@ def load_locked(
     ignored: list[str],
     encoding: str,
     started_by: str,
+    replacing: tuple[str, str] | None = None,
 ) -> DatasetVersion:
     """Run one load while holding the dataset's lock; record it whatever happens."""
     versions.clear_interrupted_loads(dataset)
@@ -131,7 +138,7 @@ def load_locked(
         started_at=timezone.now(),
     )
     load = Load(dataset, version, fields, mode, max_rejects)
-    load.mapping, load.ignored = mapping, ignored
+    load.mapping, load.ignored, load.replacing = mapping, ignored, replacing
     several = {"sources": labels} if len(labels) > 1 else {}
     try:
         with ExitStack() as stack:

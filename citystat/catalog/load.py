@@ -81,6 +81,9 @@ class Load:
         self.max_rejects = max_rejects
         self.mapping: dict[str, str] = {}
         self.ignored: list[str] = []
+        # (field, value): an append that first drops the published rows holding that
+        # value, such as one survey wave loaded again (surveys/files.py).
+        self.replacing: tuple[str, str] | None = None
         self.folder = warehouse.dataset_folder(dataset.slug)
         stem = f".v{version.number}.tmp-{os.getpid()}"
         self.staging = self.folder / f"{stem}.parquet"
@@ -454,14 +457,21 @@ class Load:
         old = warehouse.version_path(self.dataset.slug, current.number)
         key = primary_key(self.dataset.table_schema)
         columns = ", ".join(quote_identifier(name) for name in key)
-        if self.mode == "append":
+        if self.mode == "append" and self.replacing:
+            kept = (
+                f"select * from read_parquet(?) "
+                f"where {quote_identifier(self.replacing[0])}::varchar is distinct from ?"
+            )
+            parameters = [str(old), self.replacing[1]]
+        elif self.mode == "append":
             kept = "select * from read_parquet(?)"
+            parameters = [str(old)]
         else:
             kept = (
                 f"select * from read_parquet(?) where ({columns}) not in "
                 f"(select ({columns}) from read_parquet(?))"
             )
-        parameters = [str(old)] if self.mode == "append" else [str(old), str(self.staging)]
+            parameters = [str(old), str(self.staging)]
         try:
             connection.execute(
                 f"copy ({kept} union all by name select * from read_parquet(?)) "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from citystat.catalog.status_groups import StatusGroupError, check_groups
 from citystat.catalog.warehouse import quote_identifier
 
 FIELD_TYPES = {
@@ -91,6 +92,10 @@ def validate_schema(schema: dict) -> list[dict]:
                 f"field {name!r} has type {field_type!r}; "
                 f"expected one of {', '.join(sorted(FIELD_TYPES))}."
             )
+        try:
+            check_groups(spec)
+        except StatusGroupError as error:
+            raise SchemaError(str(error)) from None
     for key in primary_key(schema):
         if key not in seen:
             raise SchemaError(f"primaryKey names {key!r}, which is not a field.")

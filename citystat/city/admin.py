@@ -16,6 +16,6 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(BoundaryLayer)
 class BoundaryLayerAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "name_property", "area_count", "updated_at"]
+    list_display = ["title", "slug", "name_property", "id_property", "area_count", "updated_at"]
     exclude = ["geojson"]
     readonly_fields = ["area_count"]

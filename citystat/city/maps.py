@@ -82,23 +82,27 @@ def simplified_features(layer: BoundaryLayer, tolerance: float) -> list[dict[str
     names, shapes = [], []
     for feature in layer.geojson.get("features", []):
         geometry = feature.get("geometry") or {}
-        name = (feature.get("properties") or {}).get(layer.name_property)
-        if name is None or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        properties = feature.get("properties") or {}
+        name = str(properties.get(layer.name_property) or "").strip()
+        if not name or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             continue
-        names.append(str(name))
+        area_id = properties.get(layer.id_property) if layer.id_property else None
+        names.append((name, "" if area_id is None else str(area_id).strip()))
         shapes.append(shapely.geometry.shape(geometry))
     if not shapes:
         return []
     simplified = shapely.coverage_simplify(np.array(shapes, dtype=object), tolerance)
     features = []
-    for name, shape in zip(names, simplified, strict=True):
+    for (name, area_id), shape in zip(names, simplified, strict=True):
         if isinstance(shape, shapely.Polygon):
             geometry = {"type": "Polygon", "coordinates": rounded_rings(shape)}
         else:
             polygons = [rounded_rings(part) for part in shape.geoms]
             geometry = {"type": "MultiPolygon", "coordinates": polygons}
-        # Only the name: boundary files often carry officials' names and internal ids.
-        features.append({"type": "Feature", "properties": {"name": name}, "geometry": geometry})
+        # Only the name and the id the city's data may use for the area: boundary files
+        # often carry officials' names and internal fields.
+        properties = {"name": name, "id": area_id} if area_id else {"name": name}
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     return features
 
 
@@ -107,7 +111,7 @@ def layer_features(layer_slug: str) -> tuple[BoundaryLayer, list[dict[str, Any]]
     layer = BoundaryLayer.objects.filter(slug=layer_slug).defer("geojson").first()
     if layer is None:
         raise UnknownLayer(f"there is no boundary layer {layer_slug!r}")
-    key = f"citystat:maps:{layer_slug}:{layer.updated_at.isoformat()}"
+    key = f"citystat:maps:v2:{layer_slug}:{layer.updated_at.isoformat()}"
     features = cache.get(key)
     if features is None:
         layer.refresh_from_db(fields=["geojson"])
@@ -139,14 +143,14 @@ def choropleth(
     title: str,
     value_format: str = ",.1f",
 ) -> dict[str, Any]:
-    """Return a map of `layer_slug`'s areas shaded by `values` (area name → value).
+    """Return a map of `layer_slug`'s areas shaded by `values` (area name or id → value).
 
     Areas without a value are drawn light grey and say "no data" in their tooltip, so a
     missing value is never mistaken for a low one.
     """
     _layer, features = layer_features(layer_slug)
     shaded = [
-        {**f, "properties": {**f["properties"], "value": values.get(f["properties"]["name"])}}
+        {**f, "properties": {**f["properties"], "value": area_value(f["properties"], values)}}
         for f in features
     ]
     spec = map_spec(_("Map: %(title)s, by area.") % {"title": title})
@@ -192,6 +196,14 @@ def choropleth(
         },
     ]
     return spec
+
+
+def area_value(properties: dict[str, Any], values: dict[str, float | None]) -> float | None:
+    """Return the value for an area, keyed by its name or, when the data uses ids, its id."""
+    if properties["name"] in values:
+        return values[properties["name"]]
+    area_id = properties.get("id")
+    return values.get(area_id) if area_id else None
 
 
 def area_picker(layer_slug: str) -> dict[str, Any]:

@@ -116,6 +116,12 @@ class BoundaryLayer(models.Model):
     name_property = models.CharField(
         max_length=60, help_text="The GeoJSON property that names each area."
     )
+    id_property = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The GeoJSON property holding each area's id, when datasets name areas by "
+        "id (such as a neighborhood number) rather than by name.",
+    )
     geojson = models.JSONField()
     area_count = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -127,11 +133,18 @@ class BoundaryLayer(models.Model):
         return self.title
 
     def area_names(self) -> list[str]:
-        names = (
-            str(feature["properties"][self.name_property])
-            for feature in self.geojson.get("features", [])
-        )
-        return sorted(set(names))
+        return sorted(set(self.area_ids()))
+
+    def area_ids(self) -> dict[str, str]:
+        """Return {area name: its id}; the id is "" when the layer names no id_property."""
+        found = {}
+        for feature in self.geojson.get("features", []):
+            properties = feature.get("properties") or {}
+            name = str(properties.get(self.name_property, "")).strip()
+            if name:
+                area_id = properties.get(self.id_property) if self.id_property else None
+                found[name] = "" if area_id is None else str(area_id).strip()
+        return found
 
 
 @receiver([post_save, post_delete], sender=CityProfile)

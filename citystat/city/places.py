@@ -34,7 +34,15 @@ PAGE_URL_NAMES: dict[PlaceKind, str] = {
 class Place:
     kind: PlaceKind
     layer_slug: str
-    name: str  # the area's name as the boundary file and the datasets spell it
+    name: str  # the area's name as the boundary file spells it
+    # The area's id when its layer has an id_property (a neighborhood number): datasets
+    # may name the area by either, and every join tries both (`values`).
+    area_id: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """Return what a dataset's area column may hold for this place: its name, its id."""
+        return (self.name, self.area_id) if self.area_id else (self.name,)
 
     @property
     def slug(self) -> str:
@@ -76,11 +84,16 @@ def places(kind: PlaceKind) -> list[Place]:
     layer_slug = layer_slug_for(kind)
     if layer_slug is None:
         return []
-    return [Place(kind, layer_slug, name) for name in area_names(layer_slug)]
+    return [Place(kind, layer_slug, name, area_id) for name, area_id in areas(layer_slug)]
 
 
 def area_names(layer_slug: str) -> list[str]:
-    """Return the layer's area names in reading order, cached until the layer changes.
+    """Return the layer's area names in reading order."""
+    return [name for name, _area_id in areas(layer_slug)]
+
+
+def areas(layer_slug: str) -> list[tuple[str, str]]:
+    """Return the layer's (area name, id) pairs in reading order, cached until it changes.
 
     Reading them means parsing the layer's GeoJSON (a megabyte for a few hundred
     neighborhoods), which every place page and search would otherwise repeat.
@@ -88,15 +101,16 @@ def area_names(layer_slug: str) -> list[str]:
     updated_at = (
         BoundaryLayer.objects.filter(slug=layer_slug).values_list("updated_at", flat=True).first()
     )
-    key = f"citystat:places:{layer_slug}:{updated_at.isoformat() if updated_at else ''}"
-    names = cache.get(key)
-    if names is None:
+    key = f"citystat:areas:{layer_slug}:{updated_at.isoformat() if updated_at else ''}"
+    pairs = cache.get(key)
+    if pairs is None:
         layer = BoundaryLayer.objects.filter(slug=layer_slug).first()
-        found = layer.area_names() if layer else []
+        found = layer.area_ids() if layer else {}
         numbered = bool(found) and all(name.isdigit() for name in found)
-        names = sorted(found, key=lambda n: (len(n), n) if numbered else (0, n.casefold()))
-        cache.set(key, names, CACHE_SECONDS)
-    return list(names)
+        ordered = sorted(found, key=lambda n: (len(n), n) if numbered else (0, n.casefold()))
+        pairs = [(name, found[name]) for name in ordered]
+        cache.set(key, pairs, CACHE_SECONDS)
+    return list(pairs)
 
 
 def find_place(kind: PlaceKind, slug: str) -> Place | None:
@@ -104,11 +118,24 @@ def find_place(kind: PlaceKind, slug: str) -> Place | None:
     return next((place for place in places(kind) if place.slug == slug), None)
 
 
+def place_for_value(kind: PlaceKind, value: str) -> Place | None:
+    """Return the place a dataset's area value names, by its name or else by its id.
+
+    None for a value that is no area of the layer, such as "(not recorded)" or a stray
+    geocode: such a value is never linked to a page.
+    """
+    text = str(value).strip()
+    found = places(kind)
+    return next((p for p in found if p.name == text), None) or next(
+        (p for p in found if p.area_id and p.area_id == text), None
+    )
+
+
 def matching_places(kind: PlaceKind, text: str, limit: int = 50) -> list[Place]:
     """Return the places whose name contains `text` (case and accents aside), best first.
 
     A name starting with the text ranks before one containing it elsewhere, so typing
-    "west" lists "Westport" before "Northwest".
+    "north" lists "North Park" before "Far North".
     """
     wanted = fold(text)
     if not wanted:

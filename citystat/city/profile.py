@@ -56,14 +56,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise CityFileError(f"{path}: not valid YAML ({error}).") from None
     if not isinstance(document, dict):
-        raise CityFileError(f"{path}: expected a mapping of settings such as 'name: Kansas City'.")
+        raise CityFileError(f"{path}: expected a mapping of settings such as 'name: Springfield'.")
     return document
 
 
 def _profile_fields(document: dict[str, Any], path: Path) -> dict[str, Any]:
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise CityFileError(f"{path}: 'name' is required, for example 'name: Kansas City'.")
+        raise CityFileError(f"{path}: 'name' is required, for example 'name: Springfield'.")
     time_zone = str(document.get("time_zone", "America/Chicago"))
     if time_zone not in zoneinfo.available_timezones():
         raise CityFileError(
@@ -129,7 +129,10 @@ def _departments(document: dict[str, Any], path: Path) -> list[tuple[str, str]]:
 def _boundary_layer(entry: Any, index: int, path: Path) -> dict[str, Any]:
     where = f"{path}: boundaries[{index}]"
     if not isinstance(entry, dict):
-        raise CityFileError(f"{where} should be a mapping with slug, title, file, name_property.")
+        raise CityFileError(
+            f"{where} should be a mapping with slug, title, file, name_property "
+            "(and id_property when the data names areas by id)."
+        )
     missing = [key for key in ("slug", "title", "file", "name_property") if not entry.get(key)]
     if missing:
         raise CityFileError(f"{where} is missing {', '.join(missing)}.")
@@ -144,6 +147,8 @@ def _boundary_layer(entry: Any, index: int, path: Path) -> dict[str, Any]:
     if geojson.get("type") != "FeatureCollection" or not isinstance(features, list):
         raise CityFileError(f"{where}: {geojson_path} is not a GeoJSON FeatureCollection.")
     name_property = str(entry["name_property"])
+    id_property = str(entry.get("id_property") or "")
+    seen_ids: dict[str, int] = {}
     for number, feature in enumerate(features):
         geometry_type = (feature.get("geometry") or {}).get("type")
         if geometry_type not in ("Polygon", "MultiPolygon"):
@@ -151,14 +156,33 @@ def _boundary_layer(entry: Any, index: int, path: Path) -> dict[str, Any]:
                 f"{where}: feature {number} in {geojson_path} is a {geometry_type}, "
                 "expected a Polygon or MultiPolygon."
             )
-        if (feature.get("properties") or {}).get(name_property) in (None, ""):
-            raise CityFileError(
-                f"{where}: feature {number} in {geojson_path} has no {name_property!r} property."
-            )
+        properties = feature.get("properties") or {}
+        for key in (name_property, id_property) if id_property else (name_property,):
+            problem = property_problem(properties, key)
+            if problem:
+                raise CityFileError(f"{where}: feature {number} in {geojson_path} {problem}.")
+        if id_property:
+            area_id = str(properties[id_property]).strip()
+            if area_id in seen_ids:
+                raise CityFileError(
+                    f"{where}: features {seen_ids[area_id]} and {number} in {geojson_path} "
+                    f"have the same {id_property!r}, {area_id!r}; each area needs its own id."
+                )
+            seen_ids[area_id] = number
     return {
         "slug": str(entry["slug"]),
         "title": str(entry["title"]),
         "name_property": name_property,
+        "id_property": id_property,
         "geojson": geojson,
         "area_count": len(features),
     }
+
+
+def property_problem(properties: dict[str, Any], key: str) -> str:
+    """Say what is wrong with a feature's `key` property: missing, or there but empty."""
+    if key not in properties or properties[key] is None:
+        return f"has no {key!r} property"
+    if not str(properties[key]).strip():
+        return f"has an empty {key!r}: the property is there but its value is blank"
+    return ""

@@ -24,7 +24,7 @@ from citystat.catalog.area_stats import (
     area_requests,
 )
 from citystat.catalog.models import DatasetVersion
-from citystat.city.places import Place, find_place
+from citystat.city.places import Place, place_for_value
 from citystat.engagement.models import Update
 from citystat.engagement.queries import recent_updates
 from citystat.meetings.models import Meeting
@@ -81,6 +81,20 @@ class PlaceReport:
     new_data: list[DatasetVersion] = field(default_factory=list)
 
     @property
+    def is_empty(self) -> bool:
+        """Whether the city has no data about this place at all (the page says so)."""
+        return not any(
+            (
+                self.requests,
+                self.demolitions,
+                self.satisfaction,
+                self.measures,
+                self.meetings,
+                self.updates,
+            )
+        )
+
+    @property
     def type_chart(self) -> dict[str, Any] | None:
         return requests_by_type_chart(self) if self.requests and self.requests.by_type else None
 
@@ -92,11 +106,11 @@ class PlaceReport:
 def place_report(place: Place, today: dt.date) -> PlaceReport:
     """Return everything the public page of `place` shows, as of `today`."""
     area_field = AREA_FIELD[place.kind]
-    requests = area_requests(area_field, place.name)
+    requests = area_requests(area_field, place.values)
     report = PlaceReport(
         place=place,
         requests=requests,
-        demolitions=area_demolitions(area_field, place.name, today),
+        demolitions=area_demolitions(area_field, place.values, today),
     )
     if place.kind == "district":
         report.districts = [place]
@@ -106,7 +120,8 @@ def place_report(place: Place, today: dt.date) -> PlaceReport:
         enough = [
             name for name, count in requests.districts if count >= requests.area_requests / 10
         ]
-        report.districts = [p for name in enough if (p := find_place("district", name))]
+        # The rows may name a district by its id or its name (city/places.place_for_value).
+        report.districts = [p for name in enough if (p := place_for_value("district", name))]
     report.satisfaction = [
         satisfaction
         for district in report.districts[:2]
@@ -137,7 +152,7 @@ def area_measures(place: Place) -> list[AreaMeasure]:
     values = (
         MeasureValue.objects.filter(
             breakdown=AREA_FIELD[place.kind],
-            breakdown_value=place.name,
+            breakdown_value__in=place.values,
             measure__is_public=True,
             measure__objective__goal__priority_area__plan=plan,
             value__isnull=False,
@@ -172,7 +187,9 @@ def district_satisfaction(district: Place) -> list[Satisfaction]:
     found = []
     for survey in Survey.objects.filter(kind=Survey.Kind.RESIDENT, is_public=True):
         wave, by_district = survey_by_district(survey)
-        ratings = by_district.get(district.name, [])
+        ratings = next(
+            (by_district[value] for value in district.values if value in by_district), []
+        )
         if wave is not None and ratings:
             found.append(
                 Satisfaction(

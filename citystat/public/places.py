@@ -37,6 +37,7 @@ def neighborhood_list(request: HttpRequest) -> HttpResponse:
     exact = [place for place in matches if fold(place.name) == fold(text)]
     if text and (len(exact) == 1 or len(matches) == 1):
         return HttpResponseRedirect((exact or matches)[0].get_absolute_url())
+    neighborhoods = places("neighborhood")
     return render(
         request,
         "public/places/neighborhood_list.html",
@@ -44,7 +45,9 @@ def neighborhood_list(request: HttpRequest) -> HttpResponse:
             "query": text,
             "matches": matches,
             "suggestions": close_matches("neighborhood", text) if text and not matches else [],
-            "neighborhoods": places("neighborhood"),
+            "neighborhoods": neighborhoods,
+            # The search's example is one of the city's own neighborhoods, never a fixed name.
+            "example": neighborhoods[len(neighborhoods) // 2] if neighborhoods else None,
             "districts": places("district"),
             "picker_spec": picker_spec("neighborhood"),
         },

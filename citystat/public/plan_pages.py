@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.lib.periods import FiscalCalendar
+from citystat.plan.compute.engine import NOT_RECORDED
 from citystat.plan.history import describe, target_history
 from citystat.plan.models import (
     Goal,
@@ -399,16 +400,18 @@ def latest_breakdown(measure: Measure, field_name: str) -> tuple[str | None, lis
         return None, []
     values = list(rows.filter(period=latest).values_list("breakdown_value", "value"))
     lower_first = measure.direction == Measure.Direction.LOWER_IS_BETTER
+    # Rows whose area was not recorded are listed last, never ranked among the areas.
     known = sorted(
-        ((name, value) for name, value in values if value is not None),
+        ((name, value) for name, value in values if value is not None and name != NOT_RECORDED),
         key=lambda pair: pair[1] if lower_first else -pair[1],
     )
     unknown: list[tuple[str, float | None]] = sorted(v for v in values if v[1] is None)
+    unrecorded = [v for v in values if v[0] == NOT_RECORDED and v[1] is not None]
     ranked = []
-    for index, (name, value) in enumerate([*known, *unknown], start=1):
+    for index, (name, value) in enumerate([*known, *unknown, *unrecorded], start=1):
         ranked.append(
             RankedArea(
-                rank=index if value is not None else 0,
+                rank=index if value is not None and name != NOT_RECORDED else 0,
                 name=name,
                 label=area_label(field_name, name),
                 value=value,
@@ -420,11 +423,17 @@ def latest_breakdown(measure: Measure, field_name: str) -> tuple[str | None, lis
 
 
 def area_label(field_name: str, name: str) -> str:
-    """Return an area's name as residents read it: "District 3" for council district 3."""
-    from citystat.city.places import Place, kind_of_layer
+    """Return an area's name as residents read it: "District 3" for council district 3.
+
+    A value that is an area's id (the data names areas by id) reads as the area's name.
+    """
+    from citystat.city.places import Place, kind_of_layer, place_for_value
 
     kind = kind_of_layer(field_name.replace("_", "-"))
-    return Place(kind, "", name).label if kind else name
+    if kind is None or name == NOT_RECORDED:
+        return name
+    place = place_for_value(kind, name)
+    return place.label if place is not None else Place(kind, "", name).label
 
 
 def place_url(field_name: str, name: str) -> str | None:
@@ -433,11 +442,18 @@ def place_url(field_name: str, name: str) -> str | None:
         from citystat.city.places import area_url, kind_of_layer
     except ImportError:  # the place pages are not installed
         return None
+    from citystat.city.places import place_for_value
+
     kind = kind_of_layer(field_name.replace("_", "-"))
-    if kind is None:
+    if kind is None or name == NOT_RECORDED:
+        return None
+    # Only a real area of the city's layer has a page: "(not recorded)", a stray geocode
+    # or a name the boundaries do not know would lead to a page that does not exist.
+    place = place_for_value(kind, name)
+    if place is None:
         return None
     try:
-        return area_url(kind, name)
+        return area_url(kind, place.name)
     except Exception:  # noqa: BLE001 — NoReverseMatch before the place pages exist
         return None
 
@@ -464,7 +480,7 @@ def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
         .order_by("period_start", "breakdown_value")
         .values_list("period", "period_start", "breakdown_value", "value")
     ):
-        if value is not None:
+        if value is not None and name != NOT_RECORDED:
             by_period.setdefault((period, start), []).append((name, value))
     lower_first = measure.direction == Measure.Direction.LOWER_IS_BETTER
     rows = []

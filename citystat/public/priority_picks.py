@@ -20,7 +20,7 @@ from citystat.lib.errors import CitystatError
 def survey_priorities() -> list[Any]:
     """Return the newest wave's citywide I-S priorities of the public resident survey."""
     from citystat.surveys.models import Survey
-    from citystat.surveys.ratings import priorities
+    from citystat.surveys.ratings import priorities, waves
 
     survey = Survey.objects.filter(kind=Survey.Kind.RESIDENT, is_public=True).first()
     if survey is None:
@@ -30,8 +30,10 @@ def survey_priorities() -> list[Any]:
     except (CitystatError, LookupError, ValueError, duckdb.Error):
         # A survey registered before its data was published ranks nothing yet.
         return []
-    citywide = [(wave, rows) for (wave, group), rows in results.items() if group is None]
-    return max(citywide, key=lambda pair: pair[0])[1] if citywide else []
+    citywide = {wave: rows for (wave, group), rows in results.items() if group is None}
+    # The newest wave by survey date: "1QSEP2022" is newer than "3QMAR2022" (waves.py).
+    newest = next((wave for wave in reversed(waves(survey.layout())) if wave in citywide), None)
+    return citywide[newest] if newest is not None else []
 
 
 def pick_results(request: HttpRequest) -> HttpResponse:

@@ -70,6 +70,9 @@ class SurveyDefinition:
     respondent: str | None = None
     district: str | None = None
     weight: str | None = None
+    # The column holding each respondent's survey date; it orders the waves (waves.py)
+    # and is typed as a date, so plan measures can count by it.
+    date: str | None = None
     breakdowns: tuple[Breakdown, ...] = ()
     importance: Importance | None = None
     engagement: Engagement | None = None
@@ -80,7 +83,7 @@ class SurveyDefinition:
 
     def columns(self) -> list[str]:
         """Return every column of the survey file this definition reads."""
-        named = [self.wave, self.respondent, self.district, self.weight]
+        named = [self.wave, self.respondent, self.district, self.weight, self.date]
         named += [item.code for item in self.items]
         named += [breakdown.column for breakdown in self.breakdowns]
         if self.importance:
@@ -191,6 +194,7 @@ def parse_definition(document: Any, source: str) -> SurveyDefinition:
         respondent=document.get("respondent"),
         district=document.get("district"),
         weight=document.get("weight"),
+        date=document.get("date"),
         breakdowns=breakdowns,
         importance=importance,
         engagement=engagement,

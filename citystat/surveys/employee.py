@@ -8,6 +8,7 @@ from citystat.catalog import warehouse
 from citystat.catalog.warehouse import quote_identifier
 from citystat.lib.stats import Interval, wilson_interval
 from citystat.surveys.definition import SurveyDefinition
+from citystat.surveys.waves import wave_ranks
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ def engagement(definition: SurveyDefinition, wave: str | None = None) -> list[En
     parameters = ([wave] if wave is not None else []) + [rule.threshold]
     with warehouse.connect() as connection:
         rows = connection.execute(sql, parameters).fetchall()
+    # Waves by their survey date, not their label (waves.py); departments by name.
+    ranks = wave_ranks(definition) if rows else {}
+    rows.sort(key=lambda row: (ranks.get(row[0], len(ranks)), row[1]))
     names = list(rule.scales)
     results = []
     for wave_label, department_name, respondents, engaged, *means in rows:

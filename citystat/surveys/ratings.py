@@ -22,6 +22,7 @@ from citystat.lib.stats import (
     wilson_interval,
 )
 from citystat.surveys.definition import SurveyDefinition
+from citystat.surveys.waves import order_waves, wave_dates, wave_ranks
 
 # Importance–satisfaction bands used by ETC Institute and Kansas City.
 VERY_HIGH_PRIORITY = 0.20
@@ -153,7 +154,11 @@ def satisfaction(
                 interval=wilson_interval(share, n_eff),
             )
         )
-    return sorted(ratings, key=lambda rating: (rating.wave, rating.group or "", rating.item))
+    ranks = wave_ranks(definition) if ratings else {}
+    return sorted(
+        ratings,
+        key=lambda rating: (ranks.get(rating.wave, len(ranks)), rating.group or "", rating.item),
+    )
 
 
 def importance(
@@ -204,7 +209,11 @@ def importance(
         if respondents < definition.minimum_group_size:
             continue
         results.append(ItemImportance(item, str(wave_label), group, respondents, float(share)))
-    return results
+    ranks = wave_ranks(definition) if results else {}
+    return sorted(
+        results,
+        key=lambda entry: (ranks.get(entry.wave, len(ranks)), entry.group or "", entry.item),
+    )
 
 
 def priorities(
@@ -291,15 +300,8 @@ def quadrant_for(
 
 
 def waves(definition: SurveyDefinition) -> list[str]:
-    """Return the survey's waves, oldest first."""
-    relation = warehouse.table_name(definition.dataset)
-    column = quote_identifier(definition.wave)
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"select distinct {column}::varchar from {relation} "
-            f"where {column} is not null order by 1"
-        ).fetchall()
-    return [row[0] for row in rows]
+    """Return the survey's waves, oldest first by their survey date (waves.py)."""
+    return order_waves(wave_dates(definition))
 
 
 def base_select(

@@ -35,8 +35,12 @@ def table_schema_for(definition: SurveyDefinition, file_columns: list[str]) -> d
             spec = {"name": column, "type": "integer", "constraints": {"required": True}}
         elif column == definition.district:
             spec = {"name": column, "type": "integer"}
+        elif column == definition.date:
+            spec = {"name": column, "type": "date", "format": "any"}
         fields.append(spec)
     schema: dict[str, Any] = {"fields": fields, "missingValues": MISSING_MARKERS}
     if definition.respondent:
-        schema["primaryKey"] = [definition.respondent]
+        # Waves accumulate in one dataset, and a survey firm may number each wave's
+        # respondents from 1 again: a respondent is one within a wave.
+        schema["primaryKey"] = [definition.wave, definition.respondent]
     return schema

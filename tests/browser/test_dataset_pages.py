@@ -8,7 +8,7 @@ import pytest
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
-from citystat.catalog.presets import PRESETS
+from citystat.catalog.presets import preset as named_preset
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "citystat/catalog/tests/fixtures/
 
 @pytest.fixture
 def requests_dataset(transactional_db):
-    preset = PRESETS["kcmo-311"]
+    preset = named_preset("kcmo-311")
     dataset = Dataset.objects.create(
         slug="service-requests",
         title="311 service requests",

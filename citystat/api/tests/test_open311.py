@@ -245,14 +245,20 @@ def test_a_datetime_created_date_carries_its_own_time_of_day(client, db, setting
 # Statuses --------------------------------------------------------------------------
 
 
-def publish(rows: list[dict], tmp_path: Path, withheld=("street_address",), datetimes=False):
+def publish(
+    rows: list[dict], tmp_path: Path, withheld=("street_address",), datetimes=False, groups=None
+):
     """Publish `rows` as the 311 dataset, under the preset's schema without its status enum.
 
-    With `datetimes`, the created and closed dates are ISO datetimes.
+    With `datetimes`, the created and closed dates are ISO datetimes. `groups` replaces the
+    status field's groups; without it the field has none, so the built-in lists decide.
     """
     fields = copy.deepcopy(cast(list[dict], SERVICE_REQUESTS_SCHEMA["fields"]))
     for spec in fields:
         spec.get("constraints", {}).pop("enum", None)
+        spec.pop("groups", None)
+        if spec["name"] == "status" and groups:
+            spec["groups"] = groups
         spec["public"] = spec["name"] not in withheld
         if datetimes and spec["name"] in ("created_date", "closed_date"):
             spec.update(type="datetime", format="default")
@@ -327,6 +333,32 @@ def test_an_unknown_status_filter_is_refused_by_name(client, statuses_dataset):
         "description": "status 'resolved' is not a GeoReport status; give open, closed or "
         "both separated by a comma.",
     }
+
+
+def test_a_datasets_own_status_groups_decide_open_and_closed_before_the_built_in_lists(
+    client, db, settings, tmp_path
+):
+    settings.CITYSTAT_HOME = tmp_path / "home"
+    rows = [
+        {"case_id": case, "type": "Pothole", "department": "Public Works", "status": status,
+         "created_date": "2020-01-08", "created_time": "09:00:00", "closed_date": closed}
+        for case, status, closed in ((1, "Waiting", "2020-01-09"), (2, "Withdrawn", None),
+                                     (3, "Fixed", None), (4, "Merged", None), (5, "OPEN", None))
+    ]  # fmt: skip
+    groups = {
+        "open": ["Waiting", "OPEN"],
+        "closed": ["Fixed"],
+        "cancelled": ["Withdrawn"],
+        "duplicate": ["Merged"],
+    }
+    publish(rows, tmp_path, groups=groups)
+    body = get_json(client, f"/open311/v2/requests.json?{WINDOW}")
+    mapped = {int(request["service_request_id"]): request["status"] for request in body}
+    # Without the groups, "Waiting" (closed date set) would read closed and the other
+    # three unknown words open.
+    assert mapped == {1: "open", 2: "closed", 3: "closed", 4: "closed", 5: "open"}
+    closed = found_ids(client, start_date="2020-01-01T00:00:00Z", status="closed")
+    assert closed == {"2", "3", "4"}
 
 
 def test_every_status_a_preset_allows_has_its_group():

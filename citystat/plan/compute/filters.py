@@ -22,6 +22,7 @@ from ibis import _
 from ibis.common.deferred import Deferred
 from sqlglot import exp
 
+from citystat.catalog.status_groups import codes_in
 from citystat.lib.errors import CitystatError
 
 NUMERIC = {"integer", "number", "year"}
@@ -54,17 +55,20 @@ def unknown_field(name: str, fields: dict[str, str]) -> FilterError:
     return FilterError(f"unknown field {name!r}{did_you_mean(name, sorted(fields))}")
 
 
-def compile_filter(text: str, fields: dict[str, str]) -> Deferred:
+def compile_filter(
+    text: str, fields: dict[str, str], groups: dict[str, dict[str, list[str]]] | None = None
+) -> Deferred:
     """Return the Ibis (deferred) boolean expression for filter `text`, or raise FilterError.
 
-    `fields` maps each field name of the dataset to its Table Schema type.
+    `fields` maps each field name of the dataset to its Table Schema type; `groups` maps a
+    field with status groups to them (catalog/status_groups.py), for `group_of(status)`.
     """
     try:
         tree: Any = sqlglot.parse_one(text, read="duckdb")
     except sqlglot.errors.ParseError as error:
         first = str(error).splitlines()[0] if str(error) else "cannot parse"
         raise FilterError(f"cannot read {text!r}: {first}") from None
-    translator = Translator(fields)
+    translator = Translator(fields, groups or {})
     if not translator.is_boolean(tree):
         raise FilterError(
             f"{text!r} is not a condition; write a comparison such as category = 'Pothole'."
@@ -110,8 +114,11 @@ def filter_fields(text: str) -> set[str]:
 class Translator:
     """Translate an allowed sqlglot AST into a deferred Ibis expression."""
 
-    def __init__(self, fields: dict[str, str]) -> None:
+    def __init__(
+        self, fields: dict[str, str], groups: dict[str, dict[str, list[str]]] | None = None
+    ) -> None:
         self.fields = fields
+        self.groups = groups or {}
 
     def is_boolean(self, node: exp.Expression) -> bool:
         boolean_nodes = (exp.And, exp.Or, exp.Not, exp.Is, exp.In, exp.Between, exp.StartsWith)
@@ -150,6 +157,10 @@ class Translator:
             if not isinstance(node.expression, exp.Null):
                 raise FilterError("write 'is null' or 'is not null'.")
             return column.isnull()
+        if isinstance(node, exp.In) and is_group_of(node.this):
+            if node.args.get("query") or not node.expressions:
+                raise FilterError("'in' takes a list of groups, such as ('open', 'closed').")
+            return self.in_groups(node.this, node.expressions)
         if isinstance(node, exp.In):
             column, kind = self.column(node.this)
             if node.args.get("query") or not node.expressions:
@@ -178,9 +189,52 @@ class Translator:
             raise unknown_field(node.name, self.fields)
         return _[node.name], self.fields[node.name]
 
+    def in_groups(
+        self, call: exp.Expression, wanted: list[exp.Expression], negated: bool = False
+    ) -> Deferred:
+        """Return "the field's code is in one of the `wanted` groups" for group_of(field).
+
+        `negated` asks for the codes of every other group instead. A row whose code is in
+        no group (or null) thus matches neither `= 'closed'` nor `!= 'closed'`: it is never
+        counted as a group it is not.
+        """
+        arguments = call.expressions
+        if len(arguments) != 1 or not isinstance(arguments[0], exp.Column):
+            raise FilterError("group_of takes one field, such as group_of(status) = 'closed'.")
+        column, _kind = self.column(arguments[0])
+        name = arguments[0].name
+        groups = self.groups.get(name)
+        if not groups:
+            raise FilterError(
+                f"field {name!r} has no status groups; list its codes under 'groups' in the "
+                "dataset's schema, or compare the field itself."
+            )
+        names = []
+        for item in wanted:
+            if not isinstance(item, exp.Literal) or not item.is_string:
+                raise FilterError(
+                    f"{item.sql(dialect='duckdb')!r} is not a group; write one in quotes, "
+                    f"such as 'closed'."
+                )
+            if item.this not in groups:
+                raise FilterError(
+                    f"{item.this!r} is not a status group of {name!r}; its groups are "
+                    f"{', '.join(groups)}{did_you_mean(item.this, list(groups))}"
+                )
+            names.append(item.this)
+        if negated:
+            names = [group for group in groups if group not in names]
+        return column.isin(codes_in(groups, names))
+
     def comparison(self, node: exp.Expression) -> Deferred:
         compare = COMPARISONS[type(node)]
         left, right = node.this, node.expression
+        if is_group_of(right) and not is_group_of(left):
+            left, right = right, left
+        if is_group_of(left):
+            if compare not in (operator.eq, operator.ne):
+                raise FilterError("compare a status group with = or !=, such as = 'closed'.")
+            return self.in_groups(left, [right], negated=compare is operator.ne)
         if is_arithmetic(left) or is_arithmetic(right) or is_duration(left) or is_duration(right):
             return self.arithmetic_comparison(node, compare)
         if not isinstance(left, exp.Column) and isinstance(right, exp.Column):
@@ -329,6 +383,11 @@ ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
     exp.Mul: operator.mul,
     exp.Div: operator.truediv,
 }
+
+
+def is_group_of(node: exp.Expression) -> bool:
+    """Whether `node` is the call group_of(field), the status group of a field's code."""
+    return isinstance(node, exp.Anonymous) and str(node.this).lower() == "group_of"
 
 
 def is_arithmetic(node: exp.Expression) -> bool:

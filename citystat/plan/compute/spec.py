@@ -22,6 +22,7 @@ from typing import Any
 
 from ibis.common.deferred import Deferred
 
+from citystat.catalog.status_groups import schema_groups
 from citystat.catalog.visibility import field_is_public
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
@@ -167,6 +168,7 @@ class Checker:
         self.slug = slug
         self.located: list[tuple[str, str]] = []
         self.fields: dict[str, str] = {}
+        self.groups: dict[str, dict[str, list[str]]] = {}
 
     @property
     def problems(self) -> list[tuple[str, str]]:
@@ -190,6 +192,7 @@ class Checker:
             self.problem("dataset", f"{dataset!r} is not a dataset in the catalog{hint}")
             return None
         self.fields = schema_types(self.schemas[dataset])
+        self.groups = schema_groups(self.schemas[dataset])
         aggregate = raw.get("aggregate")
         if aggregate not in AGGREGATES:
             hint = did_you_mean(str(aggregate), list(AGGREGATES))
@@ -261,7 +264,7 @@ class Checker:
             self.problem(where, "write the filter as text, such as \"type = 'Pothole'\".")
             return None
         try:
-            return compile_filter(text, self.fields)
+            return compile_filter(text, self.fields, self.groups)
         except FilterError as error:
             self.problem(where, str(error))
             return None

@@ -188,14 +188,18 @@ def test_districts_are_listed_in_number_order(city):
     assert [place.label for place in places("district")] == ["District 1", "District 2"]
 
 
-def test_a_city_without_311_data_says_so(db, client, settings, tmp_path):
+def test_a_city_without_any_area_data_shows_no_empty_sections_and_says_so(
+    db, client, settings, tmp_path
+):
     settings.CITYSTAT_HOME = tmp_path / "home"
     cache.clear()
     from citystat.public.tests.small_city import layer
 
     layer("neighborhoods", "Neighborhoods", ["Westport"])
     html = client.get("/neighborhoods/westport/").content.decode()
-    assert "does not publish 311 requests" in html
+    assert "The city publishes no data about Westport yet." in html
+    for heading in ("requests-title", "demolitions-title", "satisfaction-title", "meetings-title"):
+        assert f'id="{heading}"' not in html
 
 
 def test_a_place_page_offers_email_news_about_the_place(city, client):

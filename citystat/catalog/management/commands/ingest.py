@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from citystat.catalog.exports import describe, run_export_job
 from citystat.catalog.ingest import MODES, IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
-from citystat.catalog.presets import PRESETS, UnknownPreset, preset
+from citystat.catalog.presets import PresetError, UnknownPreset, preset, preset_names
 from citystat.catalog.sources import ENCODINGS
 from citystat.jobs.runs import JobAlreadyRunning
 from citystat.lib.disk import disk_errors
@@ -36,13 +36,13 @@ def dataset_for(slug: str, preset_name: str | None) -> Dataset:
             known = ", ".join(Dataset.objects.values_list("slug", flat=True)) or "none yet"
             raise CommandError(
                 f"no dataset {slug!r} (known: {known}); create it in the staff workspace "
-                f"or pass --preset ({', '.join(sorted(PRESETS))}).",
+                f"or pass --preset ({', '.join(preset_names())}).",
                 returncode=2,
             )
         return dataset
     try:
         chosen = preset(preset_name)
-    except UnknownPreset as error:
+    except (UnknownPreset, PresetError) as error:
         raise CommandError(str(error), returncode=2) from None
     if dataset is None:
         dataset = Dataset(slug=slug, title=chosen["title"])
@@ -100,7 +100,11 @@ class Command(BaseCommand):
             help="A source column the schema leaves out on purpose.",
         )
         parser.add_argument("--max-rejects", type=int, default=0, metavar="N")
-        parser.add_argument("--preset", choices=sorted(PRESETS), help="A ready schema and map.")
+        # Not argparse choices: a city's own presets live in CITYSTAT_HOME/presets, read
+        # when the command runs (dataset_for names the known ones on a miss).
+        parser.add_argument(
+            "--preset", metavar="NAME", help="A ready schema and map, such as kcmo-311."
+        )
         parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8")
 
     def handle(self, *args, slug: str, source: list[str], **options) -> None:

@@ -11,7 +11,7 @@ from citystat.surveys.employee import engagement
 from citystat.surveys.files import publish_survey_file
 from citystat.surveys.focus import focus_test
 from citystat.surveys.models import Survey
-from citystat.surveys.ratings import priorities
+from citystat.surveys.ratings import priorities, waves
 
 
 class Command(BaseCommand):
@@ -31,6 +31,11 @@ class Command(BaseCommand):
         )
         publish.add_argument("definition", type=Path, help="The survey definition (YAML).")
         publish.add_argument("file", type=Path, help="The respondent file (CSV).")
+        publish.add_argument(
+            "--replace-wave",
+            metavar="WAVE",
+            help="Replace this published wave with the file (which holds only it).",
+        )
         save = verbs.add_parser("export", help="Write a survey's definition as YAML.")
         save.add_argument("slug")
         save.add_argument("file", type=Path)
@@ -61,12 +66,14 @@ class Command(BaseCommand):
         survey = import_survey(file, is_public=public)
         self.stdout.write(f"Survey {survey.slug} imported ({len(survey.layout().items)} items).")
 
-    def do_load(self, definition: Path, file: Path, **options) -> None:
-        version = publish_survey_file(load_definition_file(definition), file)
+    def do_load(self, definition: Path, file: Path, replace_wave: str | None, **options) -> None:
+        layout = load_definition_file(definition)
+        version = publish_survey_file(layout, file, replace_wave=replace_wave)
         self.stdout.write(
             f"{version.dataset.slug} v{version.number}: "
             f"{version.row_count:,} respondents published."
         )
+        self.stdout.write(f"Waves, oldest first: {', '.join(waves(layout))}.")
 
     def do_export(self, slug: str, file: Path, **options) -> None:
         file.write_text(export_survey(self.survey(slug)), encoding="utf-8")
