@@ -27,7 +27,9 @@ CACHE_SECONDS = 6 * 60 * 60
 # The 311 preset's column that names a request's kind, best first (catalog/presets.py):
 # "type" reads "Pothole" where "request_type" reads "Streets-Pothole-District 1".
 TYPE_FIELDS = ("type", "request_type", "category")
-REQUEST_FIELDS = {"created_date", "days_to_close", "closed_date"}
+# A 311 dataset is read by these field names; days_to_close is used when the export has
+# it, and otherwise worked out from the two dates (many exports carry only the dates).
+REQUEST_FIELDS = {"created_date", "closed_date"}
 DEMOLITION_FIELDS = {"status", "planned_date", "completed_date"}
 WINDOW_DAYS = 365
 TOP_TYPES = 10
@@ -181,6 +183,11 @@ def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -
     relation = warehouse.table_name(dataset.slug)
     area = quote_identifier(area_field)
     kind = quote_identifier(type_field(dataset) or "type")
+    days_to_close = (
+        "days_to_close"
+        if "days_to_close" in public_field_names(dataset)
+        else "(epoch(closed_date::timestamp) - epoch(created_date::timestamp)) / 86400.0"
+    )
     # The created date may be a datetime (naive, the city's wall clock): the window is
     # counted in whole days of its date, `::date` being a no-op on a date column.
     # One pass over the year computes the area's and the city's figures together; the
@@ -188,7 +195,7 @@ def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -
     sql = f"""
         with bounds as (select max(created_date)::date as last_day from {relation}),
         recent as (
-            select {kind}::varchar as request_type, days_to_close,
+            select {kind}::varchar as request_type, {days_to_close} as days_to_close,
                    closed_date is null as still_open,
                    coalesce(list_contains(?, {area}::varchar), false) as in_area
             from {relation}, bounds
