@@ -159,15 +159,17 @@ def run_step(step: Step, logs: Path, postgres_url: str) -> Outcome:
     }
     log = logs / f"{step.name}-{len(list(logs.glob(step.name + '-*')))}.log"
     started = time.monotonic()
-    with log.open("w", encoding="utf-8") as log_file:
-        process = subprocess.Popen(
+    with (
+        log.open("w", encoding="utf-8") as log_file,
+        subprocess.Popen(
             [sys.executable, str(HERE / step.script), *step.arguments],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-        )
+        ) as process,  # closes its pipe
+    ):
         assert process.stdout is not None
         for line in process.stdout:
             sys.stdout.write("   " + line)
