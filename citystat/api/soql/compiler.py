@@ -95,7 +95,7 @@ def compile_clauses(
     grouped = clauses.group is not None
     if clauses.group is not None:
         group = Builder(columns, point, aliases, clause="$group", allow_aggregates=False)
-        keys = [group.build(item) for item in clauses.group]
+        keys = [constant_refused(group.build(item), group) for item in clauses.group]
         if has_aggregate(keys):
             raise group.fail("an aggregate cannot be grouped by; group by columns.")
         query = query.group_by(*keys, copy=False)
@@ -231,10 +231,23 @@ def order_by(
             # sqlglot marks NULLS FIRST on the node; NULLS LAST is every engine's default
             # as rendered here, so only FIRST needs carrying over.
             nulls_first = True if item.args.get("nulls_first") else None
-            orders.append(
-                exp.Ordered(this=builder.build(item.this), desc=desc, nulls_first=nulls_first)
-            )
+            key = constant_refused(builder.build(item.this), builder)
+            orders.append(exp.Ordered(this=key, desc=desc, nulls_first=nulls_first))
     return orders
+
+
+def constant_refused(key: exp.Expression, builder: Builder) -> exp.Expression:
+    """Refuse an order or group key that reads no column and no aggregate.
+
+    Engines read a whole number there as the position of a selected value (`$order=2`
+    would silently order by the second field) and refuse a text; neither is SoQL's meaning.
+    """
+    if key.find(exp.Column, *AGGREGATES) is None:
+        raise builder.fail(
+            f"{key.sql(dialect=DIALECT)[:40]} is a constant; order or group by a column "
+            "or an expression of one."
+        )
+    return key
 
 
 def for_dialect(query: exp.Expression, dialect: str) -> exp.Expression:

@@ -141,3 +141,21 @@ def test_sodapy_filter_by_a_timestamp_it_was_given(socrata, transactional_db):  
     rows = socrata.get("service-requests", created_date=first["created_date"])
     assert first["case_id"] in {row["case_id"] for row in rows}
     assert {row["created_date"] for row in rows} == {first["created_date"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "$select=case_id, days_to_close&$order=2",
+        "$select=case_id, 2 as two&$order=two desc",
+        "$select=count(*)&$group=1",
+        "$order='Pothole'",
+    ],
+)
+def test_a_constant_order_or_group_key_is_refused_not_read_as_a_position(
+    client, requests_dataset, query
+):
+    status, body = answer(client, query)
+    assert status == 400
+    assert "is a constant" in body["message"]
+    assert "Exception" not in body["message"]
