@@ -127,10 +127,13 @@ def execute(
     except engines.QueryTimeout:
         raise timeout_error(budget) from None
     except engines.QueryFailed as error:
-        # The compiled SQL is ours and safe to describe by kind, never by its text.
+        # Neither the engine's message nor its kind of error (BinderException, …) is
+        # the client's business: they describe our SQL, not the query that was asked.
+        logger.info("SODA query refused by the engine: %s", error)
         raise SoqlError(
-            f"the query cannot run on these columns ({error}); check the types compared.",
-            "query.compiler.type-mismatch",
+            "the query cannot run on these columns: a value is compared with, or given to "
+            "a function as, a value of another type (text, number, date or checkbox).",
+            "query.soql.type-mismatch",
         ) from None
     types = [
         soda_type(name, engine_type, columns)

@@ -51,8 +51,11 @@ from citystat.lib.file_responses import file_response
 FORMULAS_PARAMETER = "$formulas"
 
 
-def soda_error(message: str, code: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"code": code, "error": True, "message": message}, status=status)
+def soda_error(
+    message: str, code: str, status: int = 400, data: dict | None = None
+) -> JsonResponse:
+    body = {"code": code, "error": True, "message": message}
+    return JsonResponse(body | {"data": data} if data else body, status=status)
 
 
 def not_found(identifier: str) -> JsonResponse:
@@ -93,7 +96,7 @@ def resource(request: HttpRequest, identifier: str, extension: str) -> HttpRespo
             result, extension, budget, what, escape_formulas=formulas != KEEP_FORMULAS
         )
     except SoqlError as error:
-        return soda_error(str(error), error.code)
+        return soda_error(str(error), error.code, data=error.data)
     response = StreamingHttpResponse(chunks, content_type=ANSWERS[extension][1])
     response["X-SODA2-Fields"] = json.dumps(result.names)
     response["X-SODA2-Types"] = json.dumps(result.types)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -90,9 +91,13 @@ def compile_clauses(
         conditions.append(equals(columns[name], value))
     if clauses.search:
         conditions.append(full_text(clauses.search, columns))
+    if clauses.distinct:
+        query = query.distinct(copy=False)
     if conditions:
         query = query.where(exp.and_(*conditions, copy=False), copy=False)
-    grouped = clauses.group is not None
+    # DISTINCT rows are ordered like groups: by their selected values, never by a key
+    # they no longer have (PostgreSQL refuses to order DISTINCT rows by anything else).
+    grouped = clauses.group is not None or clauses.distinct
     if clauses.group is not None:
         group = Builder(columns, point, aliases, clause="$group", allow_aggregates=False)
         keys = [constant_refused(group.build(item), group) for item in clauses.group]
@@ -112,6 +117,10 @@ def compile_clauses(
         if not (grouped or has_aggregate(selected)) and stable_order:
             ties = [exp.Ordered(this=public_column(name)) for name in stable_order]
         orders = order_by(clauses.order, order, stable_order)
+        if clauses.distinct:
+            chosen = [item.this for item in selected]
+            if any(asked.this not in chosen for asked in orders):
+                raise order.fail("with DISTINCT, order only by values $select names.")
         orders += [tie for tie in ties if all(tie.this != asked.this for asked in orders)]
     elif grouped or has_aggregate(selected):
         orders = by_output
@@ -200,7 +209,11 @@ def select_list(
             # meaning of the name to the engine, which picks the withheld column (#16).
             raise builder.fail(f"an alias may not reuse a column's name: {name!r}.")
         if name is None:
-            name = item.name if isinstance(item, exp.Column) else default_name(item, index)
+            if isinstance(item, exp.Column):
+                name = item.name
+            else:
+                name = default_name(item, index)
+                name = f"_col{index + 1}" if name.lower() in taken else name
         if not valid_name(name):
             raise builder.fail(f"{name!r} is not a valid alias.")
         if name in aliases or any(chosen.alias == name for chosen in selected):
@@ -292,14 +305,16 @@ def full_text(text: str, columns: Mapping[str, Column]) -> exp.Expression:
 
 
 def default_name(node: exp.Expression, index: int) -> str:
-    # Socrata names an unaliased aggregate after the function and its column: count_case_id.
-    if isinstance(node, tuple(AGGREGATES)):
-        inner = node.this
-        if isinstance(inner, exp.Distinct) and inner.expressions:
-            inner = inner.expressions[0]
-        suffix = inner.name if isinstance(inner, exp.Column) else ""
-        return f"{node.key}_{suffix}" if suffix else node.key
-    return f"_col{index + 1}"
+    """Name an unaliased value after its text, as Socrata does: `count(*)` is `count`,
+    `max(days)` is `max_days`, `date_trunc_ym(created_date)` is `date_trunc_ym_created_date`.
+
+    A text too long for a name falls back to `_col` and the value's position.
+    """
+    words = re.findall(r"[a-z0-9]+", node.sql(dialect=DIALECT).lower())
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
+        words.remove("distinct")  # count(distinct type) is count_type
+    name = "_".join(words)
+    return name if name and len(name) <= 64 else f"_col{index + 1}"
 
 
 def valid_name(name: str) -> bool:
