@@ -188,7 +188,12 @@ class Builder:
             return exp.DPipe(this=text(nested(node.this)), expression=text(nested(node.expression)))
         if isinstance(node, VARIADIC):
             arguments = [nested(node.this), *[nested(e) for e in node.expressions]]
-            return type(node)(this=arguments[0], expressions=arguments[1:])
+            rebuilt = type(node)(this=arguments[0], expressions=arguments[1:])
+            if not isinstance(node, exp.Coalesce):
+                # Greatest and least pass over nulls, as PostgreSQL (Socrata's engine)
+                # and Spark do; unmarked, sqlglot would make DuckDB's answer null.
+                rebuilt.set("ignore_nulls", True)
+            return rebuilt
         if isinstance(node, exp.Ln):
             return exp.Ln(this=nested(node.this))
         if isinstance(node, exp.Is):
