@@ -186,11 +186,31 @@ TRUNCATIONS = {"y": "year", "ym": "month", "ymd": "day"}
 EXTRACTIONS = {"y": "year", "m": "month", "d": "day", "hh": "hour", "dow": "dow"}
 
 
+def joined(left: Piece, right: Piece) -> Piece:
+    return Piece(f"{left.soql} || {right.soql}", f"({left.sql} || {right.sql})", "text")
+
+
+def first_of(left: Piece, right: Piece, function: str = "coalesce") -> Piece:
+    return Piece(
+        f"{function}({left.soql}, {right.soql})", f"{function}({left.sql}, {right.sql})", left.kind
+    )
+
+
+SIZES = Piece(
+    "case(qty > 10, 'many', qty <= 10, 'few')",
+    """(CASE WHEN t."qty" > 10 THEN 'many' WHEN t."qty" <= 10 THEN 'few' END)""",
+    "text",
+)
+
+
 def text_value() -> st.SearchStrategy[Piece]:
     simple = st.one_of(TEXT_COLUMNS, TEXT_COLUMNS, TEXT_LITERALS)
     return st.one_of(
         simple,
         st.builds(lambda piece, function: piece.wrap(*function), TEXT_COLUMNS, TEXT_FUNCTIONS),
+        st.builds(joined, TEXT_COLUMNS, simple),
+        st.builds(first_of, TEXT_COLUMNS, TEXT_LITERALS),
+        st.just(SIZES),
     )
 
 
@@ -224,6 +244,15 @@ def number_value() -> st.SearchStrategy[Piece]:
         st.builds(arithmetic, NUMBER_COLUMNS, st.sampled_from(["+", "-", "*"]), simple),
         st.builds(division, NUMBER_COLUMNS, st.sampled_from([2, 4, -3])),
         st.builds(extraction, TIME_COLUMNS, st.sampled_from(sorted(EXTRACTIONS))),
+        *[
+            st.builds(first_of, NUMBER_COLUMNS, simple, st.just(function))
+            for function in ("coalesce", "greatest", "least")
+        ],
+        st.builds(
+            lambda piece: Piece(f"{piece.soql} ^ 2", f"power({piece.sql}, 2)", "number"),
+            NUMBER_COLUMNS,
+        ),
+        st.just(Piece("ln(qty + 1)", 'ln(t."qty" + 1)', "number")),
     )
 
 
@@ -371,15 +400,22 @@ def row_query(draw) -> Query:
                 shown.append(f"{value.soql} as {ALIASES[index]}")
             items.append(value)
         select = ", ".join(shown)
+    # DISTINCT rows are ordered by selected values only, and tie like groups.
+    distinct = select is not None and draw(st.integers(0, 3)) == 0
     where = draw(condition()) if draw(st.booleans()) else None
-    orders = draw(st.lists(st.tuples(order_key(items, names), st.sampled_from(["", " desc"])),
-                           max_size=2))  # fmt: skip
-    return finish(draw, select, items, names, where, None, None, orders, ungrouped=True)
+    key = order_key(items, names)
+    if distinct:
+        key = key.filter(lambda chosen: chosen[0] in names)
+    orders = draw(st.lists(st.tuples(key, st.sampled_from(["", " desc"])), max_size=2))
+    if distinct:
+        select = f"distinct {select}"
+    return finish(draw, select, items, names, where, None, None, orders, not distinct, distinct)
 
 
 def reads_something(sql: str) -> bool:
     """Whether a value reads a column or aggregates; a constant key is refused."""
-    return 't."' in sql or sql.startswith(("sum(", "avg(", "min(", "max(", "count("))
+    aggregates = ("sum(", "avg(", "min(", "max(", "count(", "stddev_", "(CASE WHEN var_pop")
+    return 't."' in sql or sql.startswith(aggregates)
 
 
 @st.composite
@@ -402,10 +438,31 @@ AGGREGATES = [
 ]
 
 
+def regression(name: str, y: str, x: str) -> Piece:
+    """A regression, null where its line is undefined (every x the same), as on PostgreSQL."""
+    spread = f'var_pop(CASE WHEN t."{y}" IS NOT NULL THEN t."{x}" END)'
+    return Piece(
+        f"regr_{name}({y}, {x})",
+        f'(CASE WHEN {spread} > 0 THEN regr_{name}(t."{y}", t."{x}") END)',
+        "number",
+    )
+
+
+STATISTICS = [
+    Piece("stddev_pop(amount)", 'stddev_pop(t."amount")', "number"),
+    Piece("stddev_samp(qty)", 'stddev_samp(t."qty")', "number"),
+    *[regression(name, "amount", "qty") for name in ("slope", "intercept")],
+    regression("r2", "qty", "amount"),
+]
+
+
 @st.composite
 def aggregate(draw) -> Piece:
-    if draw(st.integers(0, 4)) == 0:
+    choice = draw(st.integers(0, 6))
+    if choice == 0:
         return Piece("count(*)", "count(*)", "number")
+    if choice == 1:
+        return draw(st.sampled_from(STATISTICS))
     function = draw(st.integers(0, len(AGGREGATES) - 1))
     kind = "number" if function < 2 else draw(KINDS_OF_VALUE)
     return AGGREGATES[function](draw(VALUES[kind]))
@@ -464,7 +521,9 @@ def grouped_query(draw) -> Query:
     return finish(draw, ", ".join(shown), items, names, where, group, having, orders, False)
 
 
-def finish(draw, select, items, names, where, group, having, orders, ungrouped) -> Query:
+def finish(
+    draw, select, items, names, where, group, having, orders, ungrouped, distinct=False
+) -> Query:
     """Add $q, equality filters and a page; write the parameters and the reference SQL."""
     parameters: dict[str, str] = {}
     if select is not None:
@@ -504,7 +563,7 @@ def finish(draw, select, items, names, where, group, having, orders, ungrouped) 
     # The documented tie-break: rows by their key, groups by each selected value in turn.
     ties = ['t."id"'] if ungrouped else [str(position + 1) for position in range(len(items))]
     asked = [f"{sql}{direction.upper()} NULLS LAST" for (_, sql), direction in orders]
-    sql = "SELECT " + ", ".join(
+    sql = ("SELECT DISTINCT " if distinct else "SELECT ") + ", ".join(
         f'{item.sql} AS "{name}"' for item, name in zip(items, names, strict=True)
     )
     sql += " FROM t"

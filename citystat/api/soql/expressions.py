@@ -261,10 +261,13 @@ class Builder:
         if isinstance(node, TWO_ARGUMENTS):
             if inner is None or node.expression is None:
                 raise self.fail(f"{node.key}() takes two arguments (y, x).")
-            return type(node)(
+            regression = type(node)(
                 this=double(self.build(inner, depth + 1)),
                 expression=double(self.build(node.expression, depth + 1)),
             )
+            # A line through points that all share one x is undefined: PostgreSQL (as
+            # Socrata) answers null, DuckDB NaN, which would be written as "nan".
+            return exp.Nullif(this=regression, expression=double(exp.Literal.string("NaN")))
         if inner is None or node.expressions:
             raise self.fail(f"{node.key}() takes one argument.")
         argument = self.build(inner, depth + 1)

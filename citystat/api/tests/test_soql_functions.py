@@ -221,3 +221,16 @@ def test_engine_errors_never_reach_the_client(client, requests_dataset, paramete
     assert body["code"] == "query.soql.type-mismatch"
     for word in ("Exception", "Binder", "Conversion", "Error:", "SELECT", "public_rows"):
         assert word not in body["message"]
+
+
+def test_an_undefined_regression_is_null_not_nan(client, requests_dataset):
+    # Within one council district every point has the same x: no line fits.
+    response, rows = answer(
+        client,
+        {
+            "$select": "council_district, regr_slope(days_to_close, council_district) as slope",
+            "$group": "council_district",
+        },
+    )
+    assert response.status_code == 200, rows
+    assert rows and all("slope" not in row for row in rows)
