@@ -118,9 +118,12 @@ def compile_clauses(
             ties = [exp.Ordered(this=public_column(name)) for name in stable_order]
         orders = order_by(clauses.order, order, stable_order)
         if clauses.distinct:
+            # By position: an engine may not see a column's name past DISTINCT (Spark).
             chosen = [item.this for item in selected]
             if any(asked.this not in chosen for asked in orders):
                 raise order.fail("with DISTINCT, order only by values $select names.")
+            for asked in orders:
+                asked.set("this", exp.Literal.number(chosen.index(asked.this) + 1))
         orders += [tie for tie in ties if all(tie.this != asked.this for asked in orders)]
     elif grouped or has_aggregate(selected):
         orders = by_output
