@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from citystat.api.soql import CompiledQuery, SoqlError, columns_from_schema, compile_query
+from citystat.api.soql import (
+    CompiledQuery,
+    SoqlError,
+    SystemFields,
+    columns_from_schema,
+    compile_query,
+)
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
@@ -103,14 +109,33 @@ def run_query(
     """Compile and run the query within `budget`; raise SoqlError for any refusal."""
     budget = budget or QueryBudget()
     columns = columns_from_schema(dataset.fields)
-    key = [name for name in primary_key(dataset.table_schema) if name in columns]
+    whole_key = primary_key(dataset.table_schema)
+    key = [name for name in whole_key if name in columns]
     withheld = [spec["name"] for spec in dataset.fields if spec["name"] not in columns]
+    system = system_fields(dataset, key if key == whole_key else [], parameters)
     with engines.open_session() as session:
         relation = session.sql_table(dataset.slug)
         compiled = compile_query(
-            parameters, columns, relation, key, session.engine.dialect, withheld
+            parameters, columns, relation, key, session.engine.dialect, withheld, system
         )
         return execute(compiled, columns, session, budget)
+
+
+def system_fields(dataset: Dataset, key: list[str], parameters: dict[str, str]) -> SystemFields:
+    """Return what `:id`, `:created_at` and `:updated_at` mean for this dataset.
+
+    Only a query that has a colon somewhere can name a system field, so the others cost no
+    look-up of the dataset's versions.
+    """
+    if not any(":" in value for value in parameters.values()):
+        return SystemFields(tuple(key))
+    published = dataset.versions.exclude(published_at=None).order_by("number")
+    first, latest = published.first(), dataset.latest_version
+    return SystemFields(
+        tuple(key),
+        created_at=first.published_at if first else None,
+        updated_at=latest.published_at if latest else None,
+    )
 
 
 def execute(

@@ -22,9 +22,45 @@ from citystat.api.soql.expressions import (
     as_expression,
     has_aggregate,
     public_column,
+    text,
     timestamp,
 )
 from citystat.catalog.visibility import field_is_public
+
+
+@dataclass(frozen=True)
+class SystemFields:
+    """What Socrata's system fields mean for one dataset (docs/api.md, "System fields").
+
+    `:id` is `row-` and the row's primary key (its parts joined by `-`), so it stays the
+    same across loads; a dataset whose key is not wholly public has no `:id`.
+    `:created_at` is when the dataset's first version was published and `:updated_at`
+    when the version being read was: citystat keeps versions, not each row's history.
+    """
+
+    id_columns: tuple[str, ...] = ()
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    def values(self) -> dict[str, exp.Expression]:
+        values: dict[str, exp.Expression] = {}
+        if self.id_columns:
+            parts: list[exp.Expression] = [exp.Literal.string("row-")]
+            for index, name in enumerate(self.id_columns):
+                if index:
+                    parts.append(exp.Literal.string("-"))
+                parts.append(text(public_column(name)))
+            row_id = parts[0]
+            for part in parts[1:]:
+                row_id = exp.DPipe(this=row_id, expression=part, safe=True)
+            values["id"] = row_id
+        for name, moment in (("created_at", self.created_at), ("updated_at", self.updated_at)):
+            if moment is not None:
+                floating = (
+                    moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+                )
+                values[name] = timestamp(exp.Literal.string(floating.isoformat(sep=" ")))
+        return values
 
 
 @dataclass
@@ -51,17 +87,19 @@ def compile_query(
     stable_order: list[str],
     dialect: str = DIALECT,
     withheld: Collection[str] = (),
+    system: SystemFields | None = None,
 ) -> CompiledQuery:
     """Compile SODA query parameters into SQL over `relation` (already quoted).
 
     `columns` are the public columns and `withheld` the names of the others, which no
     alias may take; `stable_order` names the columns that order rows when the query
-    gives no $order, so paging by $offset never skips or repeats a row. The checked tree
+    gives no $order, so paging by $offset never skips or repeats a row; `system` says what
+    Socrata's system fields mean (by default, `:id` is the row's key). The checked tree
     is rendered in the warehouse engine's `dialect` (duckdb, postgres, spark); values
     stay literals in the tree, so no engine ever sees pasted text.
     """
     clauses = parse_parameters(parameters)
-    return compile_clauses(clauses, columns, relation, stable_order, dialect, withheld)
+    return compile_clauses(clauses, columns, relation, stable_order, dialect, withheld, system)
 
 
 def compile_clauses(
@@ -71,10 +109,13 @@ def compile_clauses(
     stable_order: list[str],
     dialect: str = DIALECT,
     withheld: Collection[str] = (),
+    system: SystemFields | None = None,
 ) -> CompiledQuery:
     """Check and rebuild parsed clauses into SQL; see `compile_query`."""
     point = ("latitude", "longitude") if {"latitude", "longitude"} <= columns.keys() else None
-    selected, aliases = select_list(clauses.select, columns, point, withheld)
+    # Without word on system fields, :id is the row's key (`stable_order`).
+    values = (system or SystemFields(tuple(stable_order))).values()
+    selected, aliases = select_list(clauses.select, columns, point, withheld, values)
     names = [item.alias for item in selected]
     # The builders below change `query` in place (copy=False): copying the tree at each
     # step cost more than the rest of compiling.
@@ -83,7 +124,7 @@ def compile_clauses(
     )
     conditions = []
     if clauses.where is not None:
-        where = Builder(columns, point, clause="$where", allow_aggregates=False)
+        where = Builder(columns, point, clause="$where", allow_aggregates=False, system=values)
         conditions.append(where.build(clauses.where))
     for name, value in clauses.filters.items():
         if name not in columns:
@@ -99,17 +140,24 @@ def compile_clauses(
     # they no longer have (PostgreSQL refuses to order DISTINCT rows by anything else).
     grouped = clauses.group is not None or clauses.distinct
     if clauses.group is not None:
-        group = Builder(columns, point, aliases, clause="$group", allow_aggregates=False)
-        keys = [constant_refused(group.build(item), group) for item in clauses.group]
+        group = Builder(
+            columns, point, aliases, clause="$group", allow_aggregates=False, system=values
+        )
+        keys = [
+            group.build(item)
+            if isinstance(item, exp.Placeholder)
+            else constant_refused(group.build(item), group, item)
+            for item in clauses.group
+        ]
         if has_aggregate(keys):
             raise group.fail("an aggregate cannot be grouped by; group by columns.")
         query = query.group_by(*keys, copy=False)
     if clauses.having is not None:
-        having = Builder(columns, point, aliases, clause="$having")
+        having = Builder(columns, point, aliases, clause="$having", system=values)
         query = query.having(having.build(clauses.having), copy=False)
     by_output = [exp.Ordered(this=exp.Literal.number(i + 1)) for i in range(len(selected))]
     if clauses.order is not None:
-        order = Builder(columns, point, aliases, clause="$order")
+        order = Builder(columns, point, aliases, clause="$order", system=values)
         # Rows that tie on the asked order come in a fixed order after it (the key, or
         # every selected value), so an answer never depends on how the engine happened
         # to scan or hash, and paging by $offset never skips or repeats a row.
@@ -187,11 +235,27 @@ def select_list(
     columns: Mapping[str, Column],
     point: tuple[str, str] | None,
     withheld: Collection[str],
+    system: Mapping[str, exp.Expression] | None = None,
 ) -> tuple[list[exp.Alias], dict[str, exp.Expression]]:
     """Rebuild the $select list; return it and the aliases it defines, by name."""
     if items is None:
         return [alias(public_column(name), name) for name in columns], {}
-    builder = Builder(columns, point, clause="$select")
+    system = system or {}
+    builder = Builder(columns, point, clause="$select", system=system)
+    # `:*` stands for every system field and `*` for every column, alone or together.
+    expanded: list[exp.Expression] = []
+    for item in items:
+        if isinstance(item, exp.Placeholder) and item.name == "*":
+            expanded += [exp.Placeholder(this=name) for name in system]
+        elif (
+            isinstance(item, exp.Star)
+            and len(items) > 1
+            and all(isinstance(other, exp.Star | exp.Placeholder) for other in items)
+        ):
+            expanded += [exp.column(name) for name in columns]
+        else:
+            expanded.append(item)
+    items = expanded
     # Compared case-insensitively, as engines compare unquoted names.
     taken = {name.lower() for name in [*columns, *withheld]}
     selected: list[exp.Alias] = []
@@ -214,10 +278,12 @@ def select_list(
         if name is None:
             if isinstance(item, exp.Column):
                 name = item.name
+            elif isinstance(item, exp.Placeholder):
+                name = f":{str(item.name).lower()}"
             else:
                 name = default_name(item, index)
                 name = f"_col{index + 1}" if name.lower() in taken else name
-        if not valid_name(name):
+        if not valid_name(name.removeprefix(":") if isinstance(item, exp.Placeholder) else name):
             raise builder.fail(f"{name!r} is not a valid alias.")
         if name in aliases or any(chosen.alias == name for chosen in selected):
             raise builder.fail(f"{name!r} names two selected values; give each its own alias.")
@@ -240,19 +306,24 @@ def order_by(
         if isinstance(item.this, exp.Placeholder) and item.this.name.lower() == "id":
             # Socrata's system field :id names the row; harvesters (our own Socrata
             # source among them) page with $order=:id, here the stable primary-key order.
-            if not stable_order:
-                raise builder.fail("this dataset has no public key to order rows by :id.")
+            if "id" not in builder.system or not stable_order:
+                # Refused like any unknown name: the key may be withheld.
+                builder.system_field(item.this)
             orders += [exp.Ordered(this=public_column(name), desc=desc) for name in stable_order]
         else:
             # sqlglot marks NULLS FIRST on the node; NULLS LAST is every engine's default
             # as rendered here, so only FIRST needs carrying over.
             nulls_first = True if item.args.get("nulls_first") else None
-            key = constant_refused(builder.build(item.this), builder)
+            key = builder.build(item.this)
+            if not isinstance(item.this, exp.Placeholder):
+                key = constant_refused(key, builder, item.this)
             orders.append(exp.Ordered(this=key, desc=desc, nulls_first=nulls_first))
     return orders
 
 
-def constant_refused(key: exp.Expression, builder: Builder) -> exp.Expression:
+def constant_refused(
+    key: exp.Expression, builder: Builder, asked: exp.Expression
+) -> exp.Expression:
     """Refuse an order or group key that reads no column and no aggregate.
 
     Engines read a whole number there as the position of a selected value (`$order=2`
@@ -260,7 +331,7 @@ def constant_refused(key: exp.Expression, builder: Builder) -> exp.Expression:
     """
     if key.find(exp.Column, *AGGREGATES) is None:
         raise builder.fail(
-            f"{key.sql(dialect=DIALECT)[:40]} is a constant; order or group by a column "
+            f"{asked.sql(dialect=DIALECT)[:40]} is a constant; order or group by a column "
             "or an expression of one."
         )
     return key

@@ -139,6 +139,8 @@ class Builder:
     aliases: Mapping[str, exp.Expression] = field(default_factory=dict)
     clause: str = "$where"
     allow_aggregates: bool = True
+    # Socrata's system fields this dataset has (id, created_at, updated_at), as values.
+    system: Mapping[str, exp.Expression] = field(default_factory=dict)
 
     def fail(
         self,
@@ -224,9 +226,7 @@ class Builder:
         if isinstance(node, exp.Anonymous):
             return self.function(node, depth)
         if isinstance(node, exp.Placeholder):
-            # Socrata's system fields (:id, :created_at, …): only $order=:id has a meaning
-            # here, and compile_clauses handles it before any builder sees it.
-            raise self.fail(f"no such column: :{node.name}.", "query.soql.no-such-column")
+            return self.system_field(node)
         raise self.fail(f"{node.sql(dialect=DIALECT)[:60]!r} is not part of SoQL.")
 
     def column(self, node: exp.Column) -> exp.Expression:
@@ -243,6 +243,18 @@ class Builder:
         # Suggestions come from the public columns and aliases only, so a withheld
         # column's name gets the same answer as a name nobody ever used.
         raise self.unknown("column", name, node, [*self.columns, *self.aliases])
+
+    def system_field(self, node: exp.Placeholder) -> exp.Expression:
+        """Return the value of a system field (`:id`, `:created_at`, `:updated_at`).
+
+        Any other name after the colon, a withheld column's among them, is refused
+        exactly like a column that does not exist.
+        """
+        name = str(node.name).lower()
+        if name in self.system:
+            return self.system[name].copy()
+        known = [f":{known}" for known in self.system]
+        raise self.unknown("column", f":{node.name}", node, known)
 
     def aggregate(self, node: exp.Expression, depth: int) -> exp.Expression:
         if not self.allow_aggregates:
