@@ -157,6 +157,8 @@ def number_literal(value: float | int) -> Piece:
 
 
 def time_literal(moment: dt.datetime, date_only: bool) -> Piece:
+    if date_only:
+        moment = dt.datetime.combine(moment.date(), dt.time())
     text = moment.date().isoformat() if date_only else moment.isoformat(timespec="seconds")
     return Piece(f"'{text}'", f"TIMESTAMP '{moment.isoformat(sep=' ')}'", "time")
 
@@ -173,10 +175,24 @@ NUMBER_LITERALS = st.one_of(
     st.integers(-5, 25).map(number_literal),
     st.sampled_from([0.5, 99.99, -12.25, 250]).map(number_literal),
 )
+# Moments the rows hold, and the same days at other hours: where a date and a time of
+# that day compare, a date must act as its midnight.
+MOMENTS = sorted(
+    {dt.datetime.combine(row[6], dt.time()) for row in ROWS if row[6] is not None}
+    | {row[7] for row in ROWS if row[7] is not None}
+)
 TIME_LITERALS = st.builds(
     time_literal,
-    st.datetimes(dt.datetime(2023, 12, 1), dt.datetime(2026, 2, 1)).map(
-        lambda moment: moment.replace(microsecond=0)
+    st.one_of(
+        st.datetimes(dt.datetime(2023, 12, 1), dt.datetime(2026, 2, 1)).map(
+            lambda moment: moment.replace(microsecond=0)
+        ),
+        st.sampled_from(MOMENTS),
+        st.builds(
+            lambda moment, hours: moment.replace(hour=hours),
+            st.sampled_from(MOMENTS),
+            st.sampled_from([0, 10, 23]),
+        ),
     ),
     st.booleans(),
 )
@@ -303,6 +319,17 @@ def comparison(draw) -> Piece:
     if form == 3:
         negation = draw(st.sampled_from(["", "not "]))
         return value.wrap(f"{{}} is {negation}null", f"{{}} is {negation}null", "boolean")
+    if draw(st.integers(0, 7)) == 0:
+        # A date against a time of a day the rows hold: the date is that day's midnight.
+        day = draw(st.sampled_from([moment for moment in MOMENTS if moment.hour == 0]))
+        moment = draw(st.sampled_from([day, day.replace(hour=10)]))
+        operator = draw(st.sampled_from(COMPARISONS))
+        literal = time_literal(moment, False)
+        return Piece(
+            f"day {operator} {literal.soql}",
+            f't."day" {"<>" if operator == "!=" else operator} {literal.sql}',
+            "boolean",
+        )
     if form in (4, 5):
         text = draw(text_value())
         pattern = draw(

@@ -75,7 +75,18 @@ def public_projection(columns: Mapping[str, Column], relation: str | exp.Table) 
     """Return `(SELECT <public columns> FROM relation) AS public_rows`, all a query reads."""
     if not columns:
         raise SoqlError("this dataset has no public columns to query.")
-    inner = exp.select(*[exp.column(name, quoted=True) for name in columns], copy=False)
+    # SoQL has no date type: a date is the floating timestamp of its midnight, so that
+    # `created_date >= '2020-02-19T10:00:00'` leaves that day out. Compared as a date, the
+    # engines would cut the text to its day and answer wrongly (#18).
+    inner = exp.select(
+        *[
+            exp.alias_(timestamp(exp.column(name, quoted=True)), name, quoted=True)
+            if column.field_type == "date"
+            else exp.column(name, quoted=True)
+            for name, column in columns.items()
+        ],
+        copy=False,
+    )
     inner = inner.from_(relation, copy=False)
     return as_expression(inner.subquery(exp.to_identifier(PUBLIC_ROWS, quoted=True), copy=False))
 
