@@ -19,6 +19,7 @@ from citystat.api.soql import (
     DEFAULT_LIMIT,
     CompiledQuery,
     SoqlError,
+    SystemFields,
     columns_from_schema,
     compile_clauses,
     compile_query,
@@ -129,13 +130,15 @@ def run_query(
     """
     budget = budget or QueryBudget()
     columns = columns_from_schema(dataset.fields)
-    key = [name for name in primary_key(dataset.table_schema) if name in columns]
+    whole_key = primary_key(dataset.table_schema)
+    key = [name for name in whole_key if name in columns]
     withheld = [spec["name"] for spec in dataset.fields if spec["name"] not in columns]
+    system = system_fields(dataset, key if key == whole_key else [], parameters)
     with engines.open_session() as session:
         relation = session.sql_table(dataset.slug)
         if page is None:
             compiled = compile_query(
-                parameters, columns, relation, key, session.engine.dialect, withheld
+                parameters, columns, relation, key, session.engine.dialect, withheld, system
             )
         else:
             clauses = parse_parameters(parameters)
@@ -148,7 +151,7 @@ def run_query(
             clauses.limit = page.size
             clauses.offset = (page.number - 1) * page.size
             compiled = compile_clauses(
-                clauses, columns, relation, key, session.engine.dialect, withheld
+                clauses, columns, relation, key, session.engine.dialect, withheld, system
             )
         return execute(compiled, columns, session, budget)
 
@@ -156,6 +159,23 @@ def run_query(
 def soql_type(soda_type: str) -> str:
     """Return the type X-SODA2-Types names for a column of `soda_type`."""
     return SOQL_TYPES.get(soda_type, soda_type)
+
+
+def system_fields(dataset: Dataset, key: list[str], parameters: dict[str, str]) -> SystemFields:
+    """Return what `:id`, `:created_at` and `:updated_at` mean for this dataset.
+
+    Only a query that has a colon somewhere can name a system field, so the others cost no
+    look-up of the dataset's versions.
+    """
+    if not any(":" in value for value in parameters.values()):
+        return SystemFields(tuple(key))
+    published = dataset.versions.exclude(published_at=None).order_by("number")
+    first, latest = published.first(), dataset.latest_version
+    return SystemFields(
+        tuple(key),
+        created_at=first.published_at if first else None,
+        updated_at=latest.published_at if latest else None,
+    )
 
 
 def execute(
@@ -172,10 +192,13 @@ def execute(
     except engines.QueryTimeout:
         raise timeout_error(budget) from None
     except engines.QueryFailed as error:
-        # The compiled SQL is ours and safe to describe by kind, never by its text.
+        # Neither the engine's message nor its kind of error (BinderException, …) is
+        # the client's business: they describe our SQL, not the query that was asked.
+        logger.info("SODA query refused by the engine: %s", error)
         raise SoqlError(
-            f"the query cannot run on these columns ({error}); check the types compared.",
-            "query.compiler.type-mismatch",
+            "the query cannot run on these columns: a value is compared with, or given to "
+            "a function as, a value of another type (text, number, date or checkbox).",
+            "query.soql.type-mismatch",
         ) from None
     types = [
         soda_type(name, engine_type, columns)

@@ -67,8 +67,11 @@ from citystat.lib.file_responses import file_response
 FORMULAS_PARAMETER = "$formulas"
 
 
-def soda_error(message: str, code: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"code": code, "error": True, "message": message}, status=status)
+def soda_error(
+    message: str, code: str, status: int = 400, data: dict | None = None
+) -> JsonResponse:
+    body = {"code": code, "error": True, "message": message}
+    return JsonResponse(body | {"data": data} if data else body, status=status)
 
 
 def not_found(identifier: str) -> JsonResponse:
@@ -132,7 +135,7 @@ def soda_answer(
             result, extension, budget, what, escape_formulas=formulas != KEEP_FORMULAS
         )
     except SoqlError as error:
-        return soda_error(str(error), error.code)
+        return soda_error(str(error), error.code, data=error.data)
     response = StreamingHttpResponse(chunks, content_type=ANSWERS[extension][1])
     soda_headers(response, result, data_changed_at(dataset, version))
     return response

@@ -38,6 +38,26 @@ QUERIES = [
     {"$select": "sum(days_to_close), count(distinct type)", "$where": "council_district >= 3"},
     {"type": "Pothole", "$order": "created_date, case_id", "$offset": "5", "$limit": "7"},
 ]
+# Every SoQL function and operator that renders differently per engine (#18).
+FUNCTION_QUERIES = [
+    {
+        "$select": "case_id, coalesce(days_to_close, -1) as c, "
+        "greatest(days_to_close, council_district) as g, least(days_to_close, 3) as l, "
+        "ln(days_to_close + 1) as n, days_to_close ^ 2 as p, days_to_close / 4 as d, "
+        "type || ' / ' || detail as joined, council_district || '' as district_text, "
+        "case(days_to_close > 30, 'slow', days_to_close <= 30, 'fast') as speed",
+        "$order": "case_id",
+    },
+    {
+        "$select": "detail, stddev_pop(days_to_close) as sp, stddev_samp(days_to_close) as ss, "
+        "regr_slope(days_to_close, council_district) as slope, "
+        "regr_intercept(days_to_close, council_district) as intercept, "
+        "regr_r2(days_to_close, council_district) as r2, count(*)",
+        "$group": "detail",
+    },
+    {"$select": "distinct `detail`, council_district", "$order": "council_district desc"},
+    {"$query": "SELECT DISTINCT detail WHERE detail NOT LIKE '%3' ORDER BY detail"},
+]
 ENGINES = ["duckdb", "postgres", pytest.param("spark", marks=[pytest.mark.spark])]
 
 
@@ -97,6 +117,41 @@ def test_every_engine_gives_duckdbs_answers(engine_name, requests_dataset, setti
     assert as_text(preview_rows(requests_dataset)) == as_text(preview)
     assert csv_download(version) == csv
     assert sum(len(rows) for rows in soda) > 100  # the queries answer something
+
+
+def close_enough(answer: list[list[dict]], reference: list[list[dict]]) -> bool:
+    """Equal, except that numbers may differ in their last bits (docs/warehouses.md)."""
+
+    def same(a: object, b: object) -> bool:
+        if isinstance(a, str) and isinstance(b, str) and a != b:
+            try:
+                return math.isclose(float(a), float(b), rel_tol=1e-9)
+            except ValueError:
+                return False
+        return a == b
+
+    return all(
+        len(rows) == len(wanted)
+        and all(
+            row.keys() == other.keys() and all(same(row[key], other[key]) for key in row)
+            for row, other in zip(rows, wanted, strict=True)
+        )
+        for rows, wanted in zip(answer, reference, strict=True)
+    )
+
+
+def test_every_soql_function_runs_on_every_engine(
+    engine_name, requests_dataset, settings, tmp_path
+):
+    engine_settings = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
+    settings.CITYSTAT_WAREHOUSE = str(tmp_path / "reference")
+    ingest(requests_dataset, KC_SAMPLE)
+    reference = [json_rows(run_query(requests_dataset, query)) for query in FUNCTION_QUERIES]
+    settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES = engine_settings
+    ingest(requests_dataset, KC_SAMPLE)
+    answer = [json_rows(run_query(requests_dataset, query)) for query in FUNCTION_QUERIES]
+    assert all(reference), reference  # every query answers something
+    assert close_enough(answer, reference), (answer, reference)
 
 
 def test_a_refused_file_leaves_the_published_version_on_every_engine(

@@ -16,6 +16,7 @@ what a name means.
 from citystat.api.soql.clauses import DEFAULT_LIMIT, MAX_LIMIT, Clauses, parse_parameters
 from citystat.api.soql.compiler import (
     CompiledQuery,
+    SystemFields,
     columns_from_schema,
     compile_clauses,
     compile_query,
@@ -30,6 +31,7 @@ __all__ = [
     "Column",
     "CompiledQuery",
     "SoqlError",
+    "SystemFields",
     "columns_from_schema",
     "compile_clauses",
     "compile_query",

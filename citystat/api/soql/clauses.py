@@ -9,7 +9,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from citystat.api.soql.expressions import DIALECT, SoqlError, as_expression
+from citystat.api.soql.expressions import Soql, SoqlError, as_expression
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 50_000
@@ -21,6 +21,7 @@ class Clauses:
     """One query's clauses, parsed but not yet checked; None where the query has none."""
 
     select: list[exp.Expression] | None = None
+    distinct: bool = False
     where: exp.Expression | None = None
     group: list[exp.Expression] | None = None
     having: exp.Expression | None = None
@@ -37,7 +38,7 @@ def parse(text: str, clause: str, shown: str | None = None) -> exp.Expression:
     if len(text) > MAX_CLAUSE_LENGTH:
         raise SoqlError(f"{clause}: longer than {MAX_CLAUSE_LENGTH:,} characters.")
     try:
-        statements = sqlglot.parse(text, read=DIALECT)
+        statements = sqlglot.parse(text, read=Soql)
     except SqlglotError as error:
         raise SoqlError(
             f"{clause}: could not parse {shown[:80]!r} ({first_line(error)})."
@@ -46,7 +47,16 @@ def parse(text: str, clause: str, shown: str | None = None) -> exp.Expression:
         raise SoqlError(f"{clause}: the expression is nested too deeply.") from None
     if len(statements) != 1 or statements[0] is None:
         raise SoqlError(f"{clause}: expected one expression, not several statements.")
-    return as_expression(statements[0])
+    tree = as_expression(statements[0])
+    # Positions in messages count from the start of what the person wrote, not of the
+    # statement wrapped around it here.
+    offset = len(text) - len(shown) if text.endswith(shown) else 0
+    for node in tree.walk() if offset else ():
+        meta = node.meta if isinstance(node, exp.Expression) else {}
+        if "start" in meta:
+            meta["start"] -= offset
+            meta["end"] -= offset
+    return tree
 
 
 def first_line(error: Exception) -> str:
@@ -55,12 +65,23 @@ def first_line(error: Exception) -> str:
 
 def expression_list(text: str, clause: str) -> list[exp.Expression]:
     """Parse a comma-separated list the way a SELECT list is parsed, and nothing more."""
+    expressions, distinct = selection(text, clause)
+    if distinct:
+        raise SoqlError(f"{clause}: DISTINCT belongs in $select.")
+    return expressions
+
+
+def selection(text: str, clause: str = "$select") -> tuple[list[exp.Expression], bool]:
+    """Parse a $select list; return its expressions and whether it starts with DISTINCT."""
     tree = parse(f"SELECT {text}", clause, shown=text)
     if not isinstance(tree, exp.Select) or any(
-        value for key, value in tree.args.items() if key not in ("expressions", "kind")
+        value for key, value in tree.args.items() if key not in ("expressions", "kind", "distinct")
     ):
         raise SoqlError(f"{clause}: expected a list of columns or expressions.")
-    return list(tree.expressions)
+    distinct = tree.args.get("distinct")
+    if distinct is not None and (distinct.expressions or distinct.args.get("on")):
+        raise SoqlError(f"{clause}: DISTINCT ON is not part of SoQL.")
+    return list(tree.expressions), distinct is not None
 
 
 def order_list(text: str) -> list[exp.Ordered]:
@@ -88,8 +109,10 @@ def parse_parameters(parameters: Mapping[str, str]) -> Clauses:
             )
         return parse_statement(parameters["$query"])
     select_text = parameters.get("$select", "").strip()
+    selected, distinct = (None, False) if select_text in ("", "*") else selection(select_text)
     return Clauses(
-        select=None if select_text in ("", "*") else expression_list(select_text, "$select"),
+        select=selected,
+        distinct=distinct,
         where=parse(parameters["$where"], "$where") if parameters.get("$where") else None,
         group=expression_list(parameters["$group"], "$group") if parameters.get("$group") else None,
         having=parse(parameters["$having"], "$having") if parameters.get("$having") else None,
@@ -128,7 +151,8 @@ def check_parameter(name: str, value: str) -> None:
 
 
 # The clauses of a $query statement that SoQL has, and which Clauses field each fills.
-STATEMENT_CLAUSES = ("expressions", "where", "group", "having", "order", "limit", "offset")
+STATEMENT_CLAUSES = ("expressions", "distinct", "where", "group", "having", "order", "limit",
+                     "offset")  # fmt: skip
 
 
 def parse_statement(text: str) -> Clauses:
@@ -143,10 +167,14 @@ def parse_statement(text: str) -> Clauses:
         words = ", ".join(key.rstrip("_").upper() for key in extra)
         raise SoqlError(f"$query: {words} is not part of SoQL.")
     selected = tree.expressions
+    distinct = tree.args.get("distinct")
+    if distinct is not None and (distinct.expressions or distinct.args.get("on")):
+        raise SoqlError("$query: DISTINCT ON is not part of SoQL.")
     where, group, having = tree.args.get("where"), tree.args.get("group"), tree.args.get("having")
     order = tree.args.get("order")
     return Clauses(
         select=None if len(selected) == 1 and isinstance(selected[0], exp.Star) else selected,
+        distinct=distinct is not None,
         where=where.this if where else None,
         group=list(group.expressions) if group else None,
         having=having.this if having else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -9,12 +10,19 @@ from typing import cast
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.parser import Parser
+from sqlglot.parsers.duckdb import DuckDBParser
+from sqlglot.tokens import TokenType
 
 MAX_DEPTH = 40
+# The dialect compiled queries are rendered in unless the warehouse engine names another.
 DIALECT = "duckdb"
 # The name of the projection of public columns that every compiled query reads from.
 PUBLIC_ROWS = "public_rows"
 EARTH_RADIUS_METRES = 6_371_000.0
+# The point column a dataset with latitude and longitude has in SoQL, as on Socrata portals.
+POINT_COLUMN = "location"
 # Great-circle distance in metres from (:clat, :clon) to the row's (:lat, :lon).
 HAVERSINE = sqlglot.parse_one(
     "2 * :radius * asin(sqrt(pow(sin(radians(:lat - :clat) / 2), 2)"
@@ -41,20 +49,78 @@ AGGREGATES: dict[type[exp.Expression], type[exp.Expression]] = {
     exp.Avg: exp.Avg,
     exp.Min: exp.Min,
     exp.Max: exp.Max,
+    exp.StddevPop: exp.StddevPop,
+    exp.StddevSamp: exp.StddevSamp,
+    exp.RegrSlope: exp.RegrSlope,
+    exp.RegrIntercept: exp.RegrIntercept,
+    exp.RegrR2: exp.RegrR2,
 }
+# Aggregates computed in doubles on every engine: PostgreSQL would answer integers' average
+# or deviation as an exact numeric with many decimals, DuckDB and Spark as a double.
+IN_DOUBLES = (exp.Avg, exp.StddevPop, exp.StddevSamp, exp.RegrSlope, exp.RegrIntercept, exp.RegrR2)
+TWO_ARGUMENTS = (exp.RegrSlope, exp.RegrIntercept, exp.RegrR2)
+
+# Every function SoQL offers here, for "did you mean" (the parser knows most by class).
+FUNCTIONS = sorted(
+    {"count", "sum", "avg", "min", "max", "stddev_pop", "stddev_samp", "regr_slope",
+     "regr_intercept", "regr_r2", "upper", "lower", "starts_with", "coalesce", "greatest",
+     "least", "ln", "case", "within_box", "within_circle", *TRUNCATIONS, *EXTRACTIONS}
+)  # fmt: skip
 
 BINARY: tuple[type[exp.Expression], ...] = (
     exp.And, exp.Or, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE,
-    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
+    exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Pow,
 )  # fmt: skip
+# Functions of one value or more whose meaning every engine shares.
+VARIADIC: tuple[type[exp.Expression], ...] = (exp.Coalesce, exp.Greatest, exp.Least)
+
+
+class SoqlParser(DuckDBParser):
+    """DuckDB's grammar, with SoQL's `case(condition, value, …)` and without DuckDB's
+    `alias: value` prefix aliases (which would read the system field `:id` as an alias)."""
+
+    def _parse_expression(self) -> exp.Expr | None:
+        return Parser._parse_expression(self)
+
+    def _parse_case(self) -> exp.Expr | None:
+        if self._match(TokenType.L_PAREN):
+            arguments = self._parse_csv(self._parse_assignment)
+            self._match_r_paren()
+            return self.expression(exp.Anonymous(this="case", expressions=arguments))
+        return super()._parse_case()
+
+    def _parse_placeholder(self) -> exp.Expr | None:
+        # `:*`, Socrata's every-system-field, next to `:id` and the other named ones.
+        if self._curr and self._curr.token_type == TokenType.COLON:
+            following = self._next
+            if following is not None and following.token_type == TokenType.STAR:
+                self._advance(2)
+                return exp.Placeholder(this="*")
+        return super()._parse_placeholder()
+
+
+class Soql(DuckDB):
+    """What SoQL text is read as: DuckDB's SQL, plus `backtick` identifiers as Socrata has."""
+
+    class Tokenizer(DuckDB.Tokenizer):
+        IDENTIFIERS = ['"', "`"]
+
+    Parser = SoqlParser
 
 
 class SoqlError(ValueError):
-    """A query citystat will not run; `code` follows Socrata's error codes."""
+    """A query citystat will not run; `code` follows Socrata's error codes, and `data`
+    carries Socrata's details (the clause, the position) where they are known."""
 
-    def __init__(self, message: str, code: str = "query.compiler.malformed") -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str = "query.compiler.malformed",
+        data: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.data = data or {}
 
 
 @dataclass(frozen=True)
@@ -73,9 +139,31 @@ class Builder:
     aliases: Mapping[str, exp.Expression] = field(default_factory=dict)
     clause: str = "$where"
     allow_aggregates: bool = True
+    # Socrata's system fields this dataset has (id, created_at, updated_at), as values.
+    system: Mapping[str, exp.Expression] = field(default_factory=dict)
 
-    def fail(self, message: str, code: str = "query.compiler.malformed") -> SoqlError:
-        return SoqlError(f"{self.clause}: {message}", code)
+    def fail(
+        self,
+        message: str,
+        code: str = "query.compiler.malformed",
+        node: exp.Expression | None = None,
+    ) -> SoqlError:
+        """Return the error to raise; with `node`, it says where in the clause it stands."""
+        data: dict[str, object] = {"clause": self.clause}
+        start = position(node) if node is not None else None
+        if start is not None:
+            data["position"] = {"row": 1, "column": start}
+            message = message.rstrip(".") + f". At character {start}."
+        return SoqlError(f"{self.clause}: {message}", code, data)
+
+    def unknown(self, kind: str, name: str, node: exp.Expression, known: list[str]) -> SoqlError:
+        """Refuse an unknown column or function, suggesting the nearest known name."""
+        error = self.fail(f"no such {kind}: {name}.", f"query.soql.no-such-{kind}", node)
+        nearest = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.7)
+        if nearest:
+            error = SoqlError(f"{error} Did you mean {nearest[0]}?", error.code, error.data)
+            error.data["suggestion"] = nearest[0]
+        return error
 
     def build(self, node: exp.Expression, depth: int = 0) -> exp.Expression:
         if depth > MAX_DEPTH:
@@ -97,6 +185,19 @@ class Builder:
             return exp.Not(this=nested(node.this))
         if isinstance(node, BINARY):
             return type(node)(this=nested(node.this), expression=nested(node.expression))
+        if isinstance(node, exp.DPipe):
+            # SoQL's || joins text; any value is joined as the text the engine writes.
+            return exp.DPipe(this=text(nested(node.this)), expression=text(nested(node.expression)))
+        if isinstance(node, VARIADIC):
+            arguments = [nested(node.this), *[nested(e) for e in node.expressions]]
+            rebuilt = type(node)(this=arguments[0], expressions=arguments[1:])
+            if not isinstance(node, exp.Coalesce):
+                # Greatest and least pass over nulls, as PostgreSQL (Socrata's engine)
+                # and Spark do; unmarked, sqlglot would make DuckDB's answer null.
+                rebuilt.set("ignore_nulls", True)
+            return rebuilt
+        if isinstance(node, exp.Ln):
+            return exp.Ln(this=nested(node.this))
         if isinstance(node, exp.Is):
             if not isinstance(node.expression, exp.Null):
                 raise self.fail("IS may only be followed by NULL or NOT NULL.")
@@ -125,9 +226,7 @@ class Builder:
         if isinstance(node, exp.Anonymous):
             return self.function(node, depth)
         if isinstance(node, exp.Placeholder):
-            # Socrata's system fields (:id, :created_at, …): only $order=:id has a meaning
-            # here, and compile_clauses handles it before any builder sees it.
-            raise self.fail(f"no such column: :{node.name}.", "query.soql.no-such-column")
+            return self.system_field(node)
         raise self.fail(f"{node.sql(dialect=DIALECT)[:60]!r} is not part of SoQL.")
 
     def column(self, node: exp.Column) -> exp.Expression:
@@ -141,7 +240,21 @@ class Builder:
             return public_column(name)
         if name in self.aliases:
             return self.aliases[name].copy()
-        raise self.fail(f"no such column: {name}.", "query.soql.no-such-column")
+        # Suggestions come from the public columns and aliases only, so a withheld
+        # column's name gets the same answer as a name nobody ever used.
+        raise self.unknown("column", name, node, [*self.columns, *self.aliases])
+
+    def system_field(self, node: exp.Placeholder) -> exp.Expression:
+        """Return the value of a system field (`:id`, `:created_at`, `:updated_at`).
+
+        Any other name after the colon, a withheld column's among them, is refused
+        exactly like a column that does not exist.
+        """
+        name = str(node.name).lower()
+        if name in self.system:
+            return self.system[name].copy()
+        known = [f":{known}" for known in self.system]
+        raise self.unknown("column", f":{node.name}", node, known)
 
     def aggregate(self, node: exp.Expression, depth: int) -> exp.Expression:
         if not self.allow_aggregates:
@@ -157,13 +270,21 @@ class Builder:
             return exp.Count(
                 this=exp.Distinct(expressions=[self.build(inner.expressions[0], depth + 1)])
             )
+        if isinstance(node, TWO_ARGUMENTS):
+            if inner is None or node.expression is None:
+                raise self.fail(f"{node.key}() takes two arguments (y, x).")
+            regression = type(node)(
+                this=double(self.build(inner, depth + 1)),
+                expression=double(self.build(node.expression, depth + 1)),
+            )
+            # A line through points that all share one x is undefined: PostgreSQL (as
+            # Socrata) answers null, DuckDB NaN, which would be written as "nan".
+            return exp.Nullif(this=regression, expression=double(exp.Literal.string("NaN")))
         if inner is None or node.expressions:
             raise self.fail(f"{node.key}() takes one argument.")
         argument = self.build(inner, depth + 1)
-        if isinstance(node, exp.Avg):
-            # A double everywhere: PostgreSQL would average integers as an exact numeric
-            # with 16 decimals, DuckDB and Spark as a double.
-            argument = exp.Cast(this=argument, to=exp.DataType.build("double"))
+        if isinstance(node, IN_DOUBLES):
+            argument = double(argument)
         return AGGREGATES[type(node)](this=argument)
 
     def function(self, node: exp.Anonymous, depth: int) -> exp.Expression:
@@ -171,6 +292,11 @@ class Builder:
         if name in ("within_box", "within_circle"):
             return self.geography(name, node, depth)
         arguments = [self.build(argument, depth + 1) for argument in node.expressions]
+        if name == "case":
+            if not arguments or len(arguments) % 2:
+                raise self.fail("case() takes pairs of a condition and its value.")
+            pairs = zip(arguments[::2], arguments[1::2], strict=True)
+            return exp.Case(ifs=[exp.If(this=when, true=then) for when, then in pairs])
         if name in TRUNCATIONS:
             self.arity(name, arguments, 1)
             return exp.TimestampTrunc(unit=exp.var(TRUNCATIONS[name]), this=timestamp(arguments[0]))
@@ -186,11 +312,25 @@ class Builder:
                 ),
                 to=exp.DataType.build("bigint"),
             )
-        raise self.fail(f"unknown function {name}().", "query.soql.no-such-function")
+        raise self.unknown("function", f"{name}()", node, [f"{known}()" for known in FUNCTIONS])
 
     def arity(self, name: str, arguments: list[exp.Expression], count: int) -> None:
         if len(arguments) != count:
             raise self.fail(f"{name}() takes {count} argument{'s' if count > 1 else ''}.")
+
+    def point_column(self, function: str, node: exp.Column) -> None:
+        """Check that `node` names the dataset's point, `location` (from latitude and
+        longitude): any other name is refused, never read as the point."""
+        if node.table or node.args.get("db"):
+            raise self.fail(f"{node.sql()[:60]!r}: columns have no table prefix in SoQL.")
+        if node.name == POINT_COLUMN and POINT_COLUMN not in self.columns:
+            return
+        if node.name in self.columns:
+            raise self.fail(
+                f"{function}() takes a point column ({POINT_COLUMN}), not {node.name}.",
+                "query.soql.type-mismatch",
+            )
+        raise self.unknown("column", node.name, node, [*self.columns, POINT_COLUMN])
 
     def geography(self, name: str, node: exp.Anonymous, depth: int) -> exp.Expression:
         if self.point is None:
@@ -199,6 +339,7 @@ class Builder:
         wanted = 5 if name == "within_box" else 4
         if len(arguments) != wanted or not isinstance(arguments[0], exp.Column):
             raise self.fail(f"{name}(location, …) takes the location and {wanted - 1} numbers.")
+        self.point_column(name, arguments[0])
         numbers = [number_value(argument, self) for argument in arguments[1:]]
         latitude, longitude = (public_column(name) for name in self.point)
         if name == "within_box":
@@ -225,6 +366,16 @@ class Builder:
         return exp.LTE(this=distance, expression=number(radius))
 
 
+def position(node: exp.Expression) -> int | None:
+    """Return where `node` starts in the text its clause was written as (1 is the first
+    character), from the positions sqlglot keeps on names and functions."""
+    for part in node.walk():
+        meta = part.meta if isinstance(part, exp.Expression) else {}
+        if "start" in meta:
+            return int(meta["start"]) + 1
+    return None
+
+
 def negated(node: exp.Expression, rebuilt: exp.Expression) -> exp.Expression:
     """Keep the NOT that sqlglot records on the node itself (`a not like 'x'`, #18)."""
     if node.args.get("negate"):
@@ -240,6 +391,14 @@ def public_column(name: str) -> exp.Column:
     (DuckDB), and neither must ever decide for us.
     """
     return exp.column(name, table=PUBLIC_ROWS, quoted=True)
+
+
+def double(node: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build("double"))
+
+
+def text(node: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build("text"))
 
 
 def timestamp(node: exp.Expression) -> exp.Expression:

@@ -141,3 +141,31 @@ def test_sodapy_filter_by_a_timestamp_it_was_given(socrata, transactional_db):  
     rows = socrata.get("service-requests", created_date=first["created_date"])
     assert first["case_id"] in {row["case_id"] for row in rows}
     assert {row["created_date"] for row in rows} == {first["created_date"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "$select=case_id, days_to_close&$order=2",
+        "$select=case_id, 2 as two&$order=two desc",
+        "$select=count(*)&$group=1",
+        "$order='Pothole'",
+    ],
+)
+def test_a_constant_order_or_group_key_is_refused_not_read_as_a_position(
+    client, requests_dataset, query
+):
+    status, body = answer(client, query)
+    assert status == 400
+    assert "is a constant" in body["message"]
+    assert "Exception" not in body["message"]
+
+
+def test_a_date_compares_as_its_midnight_with_a_time_of_that_day(client, requests_dataset):
+    # SoQL has no date type: a date is the floating timestamp of its midnight (#18).
+    same_day = "'2020-02-19T10:00:00'"
+    assert case_ids(client, f"$where=created_date = {same_day}") == set()
+    assert case_ids(client, f"$where=created_date in ({same_day})") == set()
+    later = case_ids(client, f"$where=created_date >= {same_day}")
+    assert later == case_ids(client, "$where=created_date > '2020-02-19'")
+    assert len(case_ids(client, "$where=created_date = '2020-02-19T00:00:00'")) == 15

@@ -159,7 +159,7 @@ def test_hostile_clauses_never_reach_another_table_or_a_withheld_column(warehous
     # The one subquery is the projection of public columns the query reads from.
     (projection,) = tree.find_all(exp.Subquery)
     assert projection is tree.args["from_"].this
-    assert [column.name for column in projection.this.expressions] == list(COLUMNS)
+    assert [column.alias_or_name for column in projection.this.expressions] == list(COLUMNS)
     assert not list(tree.find_all(exp.Union, exp.Command))
     try:
         rows = warehouse.execute(query.sql).fetchall()
