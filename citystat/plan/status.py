@@ -149,9 +149,13 @@ def status_for(
     2018"), unless the measure's dataset is overdue by its update frequency: then the
     status is "no recent data". docs/measures.md ("Status") says the same to residents.
     """
-    from citystat.plan.compute.run import city_context
+    if calendar is None:
+        # Read from the profile here rather than through compute.run's city_context,
+        # which would load Ibis and pyarrow into every command that shows a status (#23).
+        from citystat.city.models import CityProfile
 
-    calendar = calendar or city_context().calendar
+        profile = CityProfile.current()
+        calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
     as_of = plan_as_of(measure)
     reference = as_of or today or dt.date.today()
     value = value or latest_value(measure, until=as_of)
