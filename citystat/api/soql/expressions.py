@@ -166,6 +166,16 @@ class Builder:
         return error
 
     def build(self, node: exp.Expression, depth: int = 0) -> exp.Expression:
+        rebuilt = self.rebuild(node, depth)
+        if depth == 0:
+            # The whole item is known to be SoQL now: check its values' types before
+            # any engine sees it, so a mismatch is refused where it stands (types.py).
+            from citystat.api.soql.types import check  # types.py imports this module
+
+            check(node, self)
+        return rebuilt
+
+    def rebuild(self, node: exp.Expression, depth: int) -> exp.Expression:
         if depth > MAX_DEPTH:
             raise self.fail("the expression is nested too deeply.")
         nested = lambda child: self.build(child, depth + 1)  # noqa: E731
