@@ -18,9 +18,9 @@ understand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from sqlglot import exp
 
@@ -167,8 +167,7 @@ def unify(builder: Builder, function: str, values: list[Typed]) -> str | None:
         return None
     anchors = [value for value in known if value.literal is None]
     anchor = anchors[0] if anchors else known[0]
-    wanted = anchor.kind
-    assert wanted is not None
+    wanted = cast(str, anchor.kind)
     for value in known:
         if value is anchor or fits(value, wanted):
             continue
@@ -215,7 +214,9 @@ def infer(node: exp.Expression, builder: Builder) -> Typed:
             expect(builder, ARITHMETIC[type(node)], NUMBER, walk(side))
         return at(NUMBER)
     if isinstance(node, exp.DPipe):
-        walk(node.this), walk(node.expression)
+        # Any value joins as the text the engine writes (expressions.Builder).
+        for side in (node.this, node.expression):
+            walk(side)
         return at(TEXT)
     if isinstance(node, exp.Is):
         walk(node.this)
@@ -283,9 +284,8 @@ def anonymous(node: exp.Anonymous, builder: Builder) -> Typed:
 
 
 def column_type(name: str, builder: Builder) -> str | None:
-    columns: Mapping = builder.columns
-    if name in columns:
-        return FIELD_TYPES.get(columns[name].field_type)
+    if name in builder.columns:
+        return FIELD_TYPES.get(builder.columns[name].field_type)
     if name == POINT_COLUMN and builder.point is not None:
         return POINT
     # An alias of $select: its type is left to the engine.
