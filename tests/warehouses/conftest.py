@@ -91,3 +91,16 @@ def spark_warehouse(settings, tmp_path, spark_available) -> str:
     settings.CITYSTAT_WAREHOUSE = SPARK_URL
     settings.CITYSTAT_WAREHOUSE_FILES = str(tmp_path / "versions")
     return SPARK_URL
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spark's Python bridge (py4j) drops connections to the JVM for the garbage collector
+    to close, which reports each as an unclosed socket: py4j's to fix, not ours. Only the
+    Spark tests, which run in their own pass (`make test`), are excused, so an unclosed
+    file or socket of citystat's still fails every other test."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+            item.add_marker(
+                pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+            )
