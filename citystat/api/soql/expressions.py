@@ -15,6 +15,8 @@ from sqlglot.parser import Parser
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
+from citystat.api.soql import geometry
+
 MAX_DEPTH = 40
 # The dialect compiled queries are rendered in unless the warehouse engine names another.
 DIALECT = "duckdb"
@@ -60,11 +62,18 @@ AGGREGATES: dict[type[exp.Expression], type[exp.Expression]] = {
 IN_DOUBLES = (exp.Avg, exp.StddevPop, exp.StddevSamp, exp.RegrSlope, exp.RegrIntercept, exp.RegrR2)
 TWO_ARGUMENTS = (exp.RegrSlope, exp.RegrIntercept, exp.RegrR2)
 
+# The geometry functions over the point and the WKT shapes each takes (shapely's names).
+GEOMETRY_FUNCTIONS = {
+    "within_polygon": ("Polygon", "MultiPolygon"),
+    "intersects": ("Polygon", "MultiPolygon", "Point"),
+    "distance_in_meters": ("Point",),
+}
 # Every function SoQL offers here, for "did you mean" (the parser knows most by class).
 FUNCTIONS = sorted(
     {"count", "sum", "avg", "min", "max", "stddev_pop", "stddev_samp", "regr_slope",
      "regr_intercept", "regr_r2", "upper", "lower", "starts_with", "coalesce", "greatest",
-     "least", "ln", "case", "within_box", "within_circle", *TRUNCATIONS, *EXTRACTIONS}
+     "least", "ln", "case", "within_box", "within_circle", *GEOMETRY_FUNCTIONS, *TRUNCATIONS,
+     *EXTRACTIONS}
 )  # fmt: skip
 
 BINARY: tuple[type[exp.Expression], ...] = (
@@ -291,6 +300,8 @@ class Builder:
         name = str(node.this).lower()
         if name in ("within_box", "within_circle"):
             return self.geography(name, node, depth)
+        if name in GEOMETRY_FUNCTIONS:
+            return self.geometry(name, node)
         arguments = [self.build(argument, depth + 1) for argument in node.expressions]
         if name == "case":
             if not arguments or len(arguments) % 2:
@@ -364,6 +375,33 @@ class Builder:
             lon=longitude,
         )
         return exp.LTE(this=distance, expression=number(radius))
+
+
+    def geometry(self, name: str, node: exp.Anonymous) -> exp.Expression:
+        """Compile `name(location, 'WKT')` to plain SQL on latitude and longitude."""
+        if self.point is None:
+            raise self.fail(f"{name}() needs a dataset with latitude and longitude.")
+        arguments = node.expressions
+        kinds = GEOMETRY_FUNCTIONS[name]
+        shapes = " or ".join(kind.upper() for kind in kinds)
+        if (
+            len(arguments) != 2
+            or not isinstance(arguments[0], exp.Column)
+            or not isinstance(arguments[1], exp.Literal)
+            or not arguments[1].is_string
+        ):
+            raise self.fail(f"{name}() takes the location and a {shapes} as WKT text.")
+        self.point_column(name, arguments[0])
+        try:
+            shape = geometry.parse_wkt(str(arguments[1].this), kinds)
+        except geometry.GeometryError as error:
+            raise self.fail(f"{name}(): {error}", "query.soql.invalid-wkt", node) from None
+        latitude, longitude = (public_column(column) for column in self.point)
+        if name == "within_polygon":
+            return geometry.within_polygon(shape, latitude, longitude)
+        if name == "intersects":
+            return geometry.intersects(shape, latitude, longitude)
+        return geometry.distance_in_meters(shape, latitude, longitude, EARTH_RADIUS_METRES)
 
 
 def position(node: exp.Expression) -> int | None:
