@@ -141,11 +141,7 @@ def edge_term(
         ),
     )
     below_top = exp.Case(
-        ifs=[
-            exp.If(
-                this=exp.LT(this=y.copy(), expression=number(y2)), true=exp.Literal.number(1)
-            )
-        ],
+        ifs=[exp.If(this=exp.LT(this=y.copy(), expression=number(y2)), true=exp.Literal.number(1))],
         default=exp.Literal.number(0),
     )
     by_side = exp.Case(
@@ -183,9 +179,7 @@ def crossings(
     branches = []
     for low, high in zip(bounds, bounds[1:], strict=False):
         near = [
-            edge
-            for edge in every
-            if min(edge[1], edge[3]) <= high and max(edge[1], edge[3]) >= low
+            edge for edge in every if min(edge[1], edge[3]) <= high and max(edge[1], edge[3]) >= low
         ]
         total = (
             balanced(
@@ -290,7 +284,9 @@ def distance_in_meters(
     # Rounding can take the haversine of two near-antipodal points just past 1, where
     # asin is undefined (PostgreSQL refuses it, DuckDB answers NaN): it is 1 there.
     clamped = exp.Case(
-        ifs=[exp.If(this=exp.GT(this=haversine(), expression=exp.Literal.number(1)), true=number(1))],
+        ifs=[
+            exp.If(this=exp.GT(this=haversine(), expression=exp.Literal.number(1)), true=number(1))
+        ],
         default=haversine(),
     )
     return exp.Mul(

@@ -21,9 +21,7 @@ def answer(client, parameters: dict[str, str]):
 @pytest.fixture
 def points(client, requests_dataset) -> dict[int, tuple[float, float] | None]:
     """Each case's (longitude, latitude), None where the row has no point."""
-    response, rows = answer(
-        client, {"$select": "case_id, latitude, longitude", "$limit": "50000"}
-    )
+    response, rows = answer(client, {"$select": "case_id, latitude, longitude", "$limit": "50000"})
     assert response.status_code == 200, rows
     return {
         int(row["case_id"]): (float(row["longitude"]), float(row["latitude"]))
@@ -176,6 +174,75 @@ def test_too_many_vertices_are_refused():
 def test_a_dataset_without_a_point_has_no_geometry_functions():
     columns = {"case_id": Column("case_id", "integer")}
     with pytest.raises(SoqlError, match="needs a dataset with latitude and longitude"):
-        compile_query(
-            {"$where": "intersects(location, 'POINT (1 2)')"}, columns, "t", ["case_id"]
+        compile_query({"$where": "intersects(location, 'POINT (1 2)')"}, columns, "t", ["case_id"])
+
+
+def test_location_is_a_geojson_point_of_the_rows_longitude_and_latitude(client, points):
+    response, rows = answer(
+        client, {"$select": "case_id, location", "$order": "case_id", "$limit": "50000"}
+    )
+    assert response.status_code == 200, rows
+    assert json.loads(response["X-SODA2-Types"]) == ["number", "point"]
+    assert len(rows) == len(points)
+    for row in rows:
+        point = points[int(row["case_id"])]
+        if point is None:
+            assert "location" not in row
+        else:
+            assert row["location"] == {"type": "Point", "coordinates": list(point)}
+
+
+def test_location_in_csv_geojson_and_groups(client, points):
+    key, (x, y) = next((key, point) for key, point in points.items() if point)
+    where = f"case_id = {key}"
+    csv = client.get(
+        "/resource/service-requests.csv", {"$select": "case_id, location", "$where": where}
+    )
+    assert csv.getvalue().decode().splitlines() == [
+        "case_id,location",
+        f"{key},POINT ({x!r} {y!r})",
+    ]
+    geojson = json.loads(
+        client.get(
+            "/resource/service-requests.geojson",
+            {"$select": "case_id, location as here", "$where": where},
+        ).getvalue()
+    )
+    feature = geojson["features"][0]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [x, y]}
+    assert feature["properties"] == {"case_id": str(key)}
+    response, groups = answer(
+        client, {"$select": "location, count(*)", "$group": "location", "$limit": "50000"}
+    )
+    assert response.status_code == 200, groups
+    counted: dict[tuple[float, float] | None, int] = {}
+    for point in points.values():
+        counted[point] = counted.get(point, 0) + 1
+    assert {
+        tuple(group["location"]["coordinates"]) if "location" in group else None: int(
+            group["count"]
         )
+        for group in groups
+    } == counted
+
+
+def test_location_is_null_where_either_coordinate_is(client, points):
+    missing = {key for key, point in points.items() if point is None}
+    assert matching(client, "location is null") == missing
+    assert matching(client, "location is not null") == points.keys() - missing
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"$where": "location = 'POINT (1 2)'"},
+        {"$order": "location"},
+        {"$select": "upper(location)"},
+        {"$select": "count(location)"},
+    ],
+)
+def test_location_is_refused_where_a_point_has_no_meaning(client, requests_dataset, parameters):
+    response, body = answer(client, parameters)
+    assert response.status_code == 400
+    assert body["code"] == "query.soql.type-mismatch"
+    assert "location is a point" in body["message"]
