@@ -4,6 +4,7 @@ haversine over the 311 sample's own points (#18)."""
 import json
 import math
 
+import duckdb
 import pytest
 import shapely
 from shapely.geometry import Point
@@ -246,3 +247,40 @@ def test_location_is_refused_where_a_point_has_no_meaning(client, requests_datas
     assert response.status_code == 400
     assert body["code"] == "query.soql.type-mismatch"
     assert "location is a point" in body["message"]
+
+
+def test_rows_without_a_point_answer_null_not_false():
+    """Checked on DuckDB directly: the 311 sample has a point on every row."""
+    columns = {name: Column(name, "number") for name in ("case_id", "latitude", "longitude")}
+    connection = duckdb.connect()
+    connection.execute(
+        "create table t as select * from (values (1, 39.05, -94.55), (2, null, -94.55), "
+        "(3, 39.05, null), (4, 45.0, -94.55)) as v(case_id, latitude, longitude)"
+    )
+    square = "POLYGON ((-94.6 39.0, -94.5 39.0, -94.5 39.1, -94.6 39.1, -94.6 39.0))"
+    compiled = compile_query(
+        {
+            "$select": f"case_id, location, within_polygon(location, '{square}') as inside, "
+            f"intersects(location, '{square}') as touches, "
+            "distance_in_meters(location, 'POINT (-94.55 39.05)') as d",
+        },
+        columns,
+        "t",
+        ["case_id"],
+    )
+    rows = connection.execute(compiled.sql).fetchall()
+    assert compiled.points == {"location"}
+    assert rows == [
+        (1, [-94.55, 39.05], True, True, 0.0),
+        (2, None, None, None, None),
+        (3, None, None, None, None),
+        (
+            4,
+            [-94.55, 45.0],
+            False,
+            False,
+            pytest.approx(haversine((-94.55, 45.0), (-94.55, 39.05))),
+        ),
+    ]
+    missing = compile_query({"$where": "location is null"}, columns, "t", ["case_id"])
+    assert [row[0] for row in connection.execute(missing.sql).fetchall()] == [2, 3]
