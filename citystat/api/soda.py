@@ -201,7 +201,7 @@ def execute(
             "query.soql.type-mismatch",
         ) from None
     types = [
-        soda_type(name, engine_type, columns)
+        "point" if name in compiled.points else soda_type(name, engine_type, columns)
         for name, engine_type in zip(result.names, result.types, strict=True)
     ]
     return SodaResult(result.names, types, result.rows)
@@ -252,6 +252,26 @@ def _timestamp(value: Any) -> Any:
     return soda_value(value)
 
 
+def geojson_point(value: Any) -> dict[str, Any]:
+    """Write a point ([longitude, latitude]) as Socrata 2.1 does: a GeoJSON Point."""
+    longitude, latitude = value
+    return {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
+
+
+def wkt_point(value: Any) -> str:
+    """Write a point as Socrata's CSV does: `POINT (longitude latitude)`."""
+    longitude, latitude = value
+    return f"POINT ({float(longitude)!r} {float(latitude)!r})"
+
+
+def column_writers(result: SodaResult) -> list[Any]:
+    """Return each column's writer: points as GeoJSON, the others by their first value."""
+    return [
+        geojson_point if kind == "point" else column_writer(row[index] for row in result.rows)
+        for index, kind in enumerate(result.types)
+    ]
+
+
 def column_writer(values: Any) -> Any:
     """Return the function that writes one column's values, chosen from its first value.
 
@@ -276,10 +296,7 @@ def json_rows(result: SodaResult) -> list[dict[str, Any]]:
 
 def json_row_writer(result: SodaResult) -> Callable[[tuple], dict[str, Any]]:
     """Return the function that turns one row of `result` into its JSON object."""
-    writers = [
-        column_writer(row[index] for row in result.rows) for index in range(len(result.names))
-    ]
-    columns = list(zip(result.names, writers, strict=True))
+    columns = list(zip(result.names, column_writers(result), strict=True))
 
     def write(row: tuple) -> dict[str, Any]:
         return {
@@ -326,9 +343,7 @@ def rows_json_chunks(result: SodaResult, view: dict[str, Any]) -> Iterator[bytes
         column["position"] = position
         columns.append(column)
     head = json.dumps({"view": {**view, "columns": columns}})
-    writers = [
-        column_writer(row[index] for row in result.rows) for index in range(len(result.names))
-    ]
+    writers = column_writers(result)
 
     def write(row: tuple) -> list[Any]:
         return [
@@ -343,16 +358,30 @@ def rows_json_chunks(result: SodaResult, view: dict[str, Any]) -> Iterator[bytes
     )
 
 
-def geojson_feature(names: list[str], point: tuple[int, int] | None, row: tuple) -> dict:
+def geojson_feature(
+    names: list[str], point: tuple[int, int] | int | None, row: tuple, types: list[str]
+) -> dict:
+    """One row as a Feature; `point` is the position of a point column, or those of the
+    latitude and longitude, or None."""
     geometry = None
-    if point is not None:
+    if isinstance(point, int):
+        geometry = None if row[point] is None else geojson_point(row[point])
+        shown = [index != point for index in range(len(names))]
+    elif point is not None:
         latitude, longitude = row[point[0]], row[point[1]]
         if latitude is not None and longitude is not None:
             geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
+        shown = [index not in point for index in range(len(names))]
+    else:
+        shown = [True] * len(names)
     properties = {
-        name: None if value is None else soda_value(value)
-        for name, value in zip(names, row, strict=True)
-        if point is None or name not in ("latitude", "longitude")
+        name: None
+        if value is None
+        else geojson_point(value)
+        if kind == "point"
+        else soda_value(value)
+        for name, value, kind, show in zip(names, row, types, shown, strict=True)
+        if show
     }
     return {"type": "Feature", "geometry": geometry, "properties": properties}
 
@@ -360,18 +389,20 @@ def geojson_feature(names: list[str], point: tuple[int, int] | None, row: tuple)
 def geojson_chunks(result: SodaResult) -> Iterator[bytes]:
     """Write rows as a GeoJSON FeatureCollection, as Socrata's .geojson does, in chunks.
 
-    A row's point comes from its `latitude` and `longitude` (when the query selected
-    them); the other fields are the feature's properties. A row without a point keeps its
+    A row's point is the first point column the query selected (`location`), else its
+    `latitude` and `longitude` (when the query selected them); the other fields are the
+    feature's properties. A row without a point keeps its
     properties with a null geometry, so paging through features never loses rows.
     """
-    names = result.names
-    point = (
-        (names.index("latitude"), names.index("longitude"))
-        if {"latitude", "longitude"} <= set(names)
-        else None
-    )
+    names, types = result.names, result.types
+    point: tuple[int, int] | int | None = None
+    if "point" in types:
+        point = types.index("point")
+    elif {"latitude", "longitude"} <= set(names):
+        point = (names.index("latitude"), names.index("longitude"))
     features = (
-        [geojson_feature(names, point, row) for row in batch] for batch in batches(result.rows)
+        [geojson_feature(names, point, row, types) for row in batch]
+        for batch in batches(result.rows)
     )
     return json_array(features, head='{"type": "FeatureCollection", "features": [', tail="]}")
 
@@ -385,8 +416,17 @@ def csv_chunks(result: SodaResult, escape_formulas: bool = True) -> Iterator[byt
     writer = csv.writer(buffer, lineterminator="\n")
     # A $select alias is the caller's text too.
     writer.writerow([csv_value(name, escape_formulas) for name in result.names])
+    points = [kind == "point" for kind in result.types]
     for batch in batches(result.rows):
-        writer.writerows([csv_value(value, escape_formulas) for value in row] for row in batch)
+        writer.writerows(
+            [
+                wkt_point(value)
+                if point and value is not None
+                else csv_value(value, escape_formulas)
+                for value, point in zip(row, points, strict=True)
+            ]
+            for row in batch
+        )
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()

@@ -57,6 +57,16 @@ FUNCTION_QUERIES = [
     },
     {"$select": "distinct `detail`, council_district", "$order": "council_district desc"},
     {"$query": "SELECT DISTINCT detail WHERE detail NOT LIKE '%3' ORDER BY detail"},
+    {
+        "$select": "case_id, location, distance_in_meters(location, 'POINT (-94.58 39.1)') as d, "
+        "within_polygon(location, 'MULTIPOLYGON (((-94.6 39.0, -94.5 39.0, -94.5 39.1, "
+        "-94.6 39.1, -94.6 39.0), (-94.56 39.04, -94.54 39.04, -94.55 39.06, -94.56 39.04)))') "
+        "as inside, intersects(location, 'POLYGON ((-94.6 39.0, -94.5 39.0, -94.55 39.2, "
+        "-94.6 39.0))') as touches",
+        "$where": "location is not null",
+        "$order": "case_id",
+    },
+    {"$select": "location, count(*)", "$group": "location"},
 ]
 ENGINES = ["duckdb", "postgres", pytest.param("spark", marks=[pytest.mark.spark])]
 

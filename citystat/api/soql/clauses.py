@@ -13,7 +13,9 @@ from citystat.api.soql.expressions import Soql, SoqlError, as_expression
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 50_000
-MAX_CLAUSE_LENGTH = 4000
+# Room for a polygon of geometry.MAX_VERTICES vertices written as WKT (up to 40
+# characters a vertex); nesting stays bounded by expressions.MAX_DEPTH.
+MAX_CLAUSE_LENGTH = 50_000
 
 
 @dataclass

@@ -21,6 +21,7 @@ from citystat.api.soql.expressions import (
     SoqlError,
     as_expression,
     has_aggregate,
+    is_point,
     public_column,
     text,
     timestamp,
@@ -69,6 +70,8 @@ class CompiledQuery:
     output_names: list[str] = field(default_factory=list)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    # The output names whose values are points ([longitude, latitude]).
+    points: frozenset[str] = frozenset()
 
 
 def public_projection(columns: Mapping[str, Column], relation: str | exp.Table) -> exp.Expression:
@@ -192,7 +195,8 @@ def compile_clauses(
         query = query.order_by(*orders, copy=False)
     query = query.limit(clauses.limit, copy=False).offset(clauses.offset, copy=False)
     sql = for_dialect(query, dialect).sql(dialect=dialect)
-    return CompiledQuery(sql, names, clauses.limit, clauses.offset)
+    points = frozenset(item.alias for item in selected if is_point(item.this))
+    return CompiledQuery(sql, names, clauses.limit, clauses.offset, points)
 
 
 def equals(column: Column, value: str) -> exp.Expression:

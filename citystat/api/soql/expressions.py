@@ -15,6 +15,8 @@ from sqlglot.parser import Parser
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import TokenType
 
+from citystat.api.soql import geometry
+
 MAX_DEPTH = 40
 # The dialect compiled queries are rendered in unless the warehouse engine names another.
 DIALECT = "duckdb"
@@ -23,6 +25,8 @@ PUBLIC_ROWS = "public_rows"
 EARTH_RADIUS_METRES = 6_371_000.0
 # The point column a dataset with latitude and longitude has in SoQL, as on Socrata portals.
 POINT_COLUMN = "location"
+# Marks the point's value in a rebuilt tree, so answers know to write it as a point.
+POINT_MARK = "soql_point"
 # Great-circle distance in metres from (:clat, :clon) to the row's (:lat, :lon).
 HAVERSINE = sqlglot.parse_one(
     "2 * :radius * asin(sqrt(pow(sin(radians(:lat - :clat) / 2), 2)"
@@ -60,11 +64,18 @@ AGGREGATES: dict[type[exp.Expression], type[exp.Expression]] = {
 IN_DOUBLES = (exp.Avg, exp.StddevPop, exp.StddevSamp, exp.RegrSlope, exp.RegrIntercept, exp.RegrR2)
 TWO_ARGUMENTS = (exp.RegrSlope, exp.RegrIntercept, exp.RegrR2)
 
+# The geometry functions over the point and the WKT shapes each takes (shapely's names).
+GEOMETRY_FUNCTIONS = {
+    "within_polygon": ("Polygon", "MultiPolygon"),
+    "intersects": ("Polygon", "MultiPolygon", "Point"),
+    "distance_in_meters": ("Point",),
+}
 # Every function SoQL offers here, for "did you mean" (the parser knows most by class).
 FUNCTIONS = sorted(
     {"count", "sum", "avg", "min", "max", "stddev_pop", "stddev_samp", "regr_slope",
      "regr_intercept", "regr_r2", "upper", "lower", "starts_with", "coalesce", "greatest",
-     "least", "ln", "case", "within_box", "within_circle", *TRUNCATIONS, *EXTRACTIONS}
+     "least", "ln", "case", "within_box", "within_circle", *GEOMETRY_FUNCTIONS, *TRUNCATIONS,
+     *EXTRACTIONS}
 )  # fmt: skip
 
 BINARY: tuple[type[exp.Expression], ...] = (
@@ -182,7 +193,16 @@ class Builder:
         if isinstance(node, exp.Paren):
             return exp.Paren(this=nested(node.this))
         if isinstance(node, exp.Column):
-            return self.column(node)
+            built = self.column(node)
+            if is_point(built) and (depth or self.clause not in ("$select", "$group")):
+                raise self.fail(
+                    f"{node.name} is a point: select it, group by it, test it with IS NULL, "
+                    "or give it to within_box(), within_circle(), within_polygon(), "
+                    "intersects() or distance_in_meters().",
+                    "query.soql.type-mismatch",
+                    node,
+                )
+            return built
         if isinstance(node, exp.Literal):
             return literal(node, self)
         if isinstance(node, exp.Boolean):
@@ -211,6 +231,15 @@ class Builder:
         if isinstance(node, exp.Is):
             if not isinstance(node.expression, exp.Null):
                 raise self.fail("IS may only be followed by NULL or NOT NULL.")
+            if self.point is not None and self.names_point(node.this):
+                # A point is null where either of its coordinates is.
+                latitude, longitude = (public_column(name) for name in self.point)
+                missing = exp.or_(
+                    exp.Is(this=latitude, expression=exp.Null()),
+                    exp.Is(this=longitude, expression=exp.Null()),
+                    copy=False,
+                )
+                return negated(node, exp.Paren(this=missing))
             return negated(node, exp.Is(this=nested(node.this), expression=exp.Null()))
         if isinstance(node, exp.Between):
             if node.args.get("symmetric"):
@@ -248,11 +277,22 @@ class Builder:
         # column that does not exist, and the answer does not tell the two apart.
         if name in self.columns:
             return public_column(name)
+        if name == POINT_COLUMN and self.point is not None:
+            return point_value(*self.point)
         if name in self.aliases:
             return self.aliases[name].copy()
         # Suggestions come from the public columns and aliases only, so a withheld
         # column's name gets the same answer as a name nobody ever used.
         raise self.unknown("column", name, node, [*self.columns, *self.aliases])
+
+    def names_point(self, node: exp.Expression) -> bool:
+        """Whether `node` is the bare point column `location`."""
+        return (
+            isinstance(node, exp.Column)
+            and not node.table
+            and node.name == POINT_COLUMN
+            and POINT_COLUMN not in self.columns
+        )
 
     def system_field(self, node: exp.Placeholder) -> exp.Expression:
         """Return the value of a system field (`:id`, `:created_at`, `:updated_at`).
@@ -301,6 +341,8 @@ class Builder:
         name = str(node.this).lower()
         if name in ("within_box", "within_circle"):
             return self.geography(name, node, depth)
+        if name in GEOMETRY_FUNCTIONS:
+            return self.geometry(name, node)
         arguments = [self.build(argument, depth + 1) for argument in node.expressions]
         if name == "case":
             if not arguments or len(arguments) % 2:
@@ -375,6 +417,32 @@ class Builder:
         )
         return exp.LTE(this=distance, expression=number(radius))
 
+    def geometry(self, name: str, node: exp.Anonymous) -> exp.Expression:
+        """Compile `name(location, 'WKT')` to plain SQL on latitude and longitude."""
+        if self.point is None:
+            raise self.fail(f"{name}() needs a dataset with latitude and longitude.")
+        arguments = node.expressions
+        kinds = GEOMETRY_FUNCTIONS[name]
+        shapes = " or ".join(kind.upper() for kind in kinds)
+        if (
+            len(arguments) != 2
+            or not isinstance(arguments[0], exp.Column)
+            or not isinstance(arguments[1], exp.Literal)
+            or not arguments[1].is_string
+        ):
+            raise self.fail(f"{name}() takes the location and a {shapes} as WKT text.")
+        self.point_column(name, arguments[0])
+        try:
+            shape = geometry.parse_wkt(str(arguments[1].this), kinds)
+        except geometry.GeometryError as error:
+            raise self.fail(f"{name}(): {error}", "query.soql.invalid-wkt", node) from None
+        latitude, longitude = (public_column(column) for column in self.point)
+        if name == "within_polygon":
+            return geometry.within_polygon(shape, latitude, longitude)
+        if name == "intersects":
+            return geometry.intersects(shape, latitude, longitude)
+        return geometry.distance_in_meters(shape, latitude, longitude, EARTH_RADIUS_METRES)
+
 
 def position(node: exp.Expression) -> int | None:
     """Return where `node` starts in the text its clause was written as (1 is the first
@@ -391,6 +459,27 @@ def negated(node: exp.Expression, rebuilt: exp.Expression) -> exp.Expression:
     if node.args.get("negate"):
         return exp.Not(this=exp.Paren(this=rebuilt))
     return rebuilt
+
+
+def point_value(latitude: str, longitude: str) -> exp.Expression:
+    """Return the point column's value: [longitude, latitude] in doubles, or null where
+    either is missing. Answers write it as GeoJSON (`is_point` marks it for them)."""
+    present = exp.and_(
+        exp.Not(this=exp.Is(this=public_column(latitude), expression=exp.Null())),
+        exp.Not(this=exp.Is(this=public_column(longitude), expression=exp.Null())),
+        copy=False,
+    )
+    coordinates = exp.Array(
+        expressions=[double(public_column(longitude)), double(public_column(latitude))]
+    )
+    value = exp.Case(ifs=[exp.If(this=present, true=coordinates)])
+    value.meta[POINT_MARK] = True
+    return value
+
+
+def is_point(node: exp.Expression) -> bool:
+    """Whether `node` is the point column's value (which copies of the tree keep)."""
+    return bool(node.meta.get(POINT_MARK))
 
 
 def public_column(name: str) -> exp.Column:
