@@ -33,36 +33,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from local_server import citystat, free_port, wait_for
 from results import record
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTHZ_LIMIT_S = 1.0
 KINDS = ("geojson", "csv", "geojson", "csv")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
-
-
-def citystat(home: Path, command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CITYSTAT_HOME": str(home)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "citystat", *command], env=env, cwd=ROOT, check=True, **kwargs
-    )
 
 
 def load(home: Path, csv_path: Path) -> None:

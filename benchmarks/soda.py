@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from local_server import free_port, wait_for
 from results import record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,23 +56,6 @@ SQLITE_SQL = (
 )
 P50_LIMIT_MS, DUCKDB_RATIO_LIMIT, DATASETTE_RATIO_LIMIT = 250.0, 1.5, 50.0
 STATEMENT_RATIO_LIMIT = 1.10
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
 def p50_of_turns(urls: list[str], repeat: int) -> list[float]:

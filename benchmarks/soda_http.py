@@ -20,7 +20,6 @@ import argparse
 import csv
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from local_server import citystat, free_port, wait_for
 from results import record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,31 +48,6 @@ SCHEMA = {
     ],
     "primaryKey": ["id"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
-
-
-def citystat(home: Path, command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CITYSTAT_HOME": str(home)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "citystat", *command], env=env, cwd=ROOT, check=True, **kwargs
-    )
 
 
 def write_rows(path: Path, rows: int) -> None:
