@@ -13,7 +13,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import run_all  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
-HELPERS = {"results.py", "run_all.py"}
+HELPERS = {"local_server.py", "results.py", "run_all.py"}
 
 
 def test_make_bench_runs_every_benchmark_script_and_each_records_its_figures():
