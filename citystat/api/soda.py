@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import io
 import itertools
@@ -17,6 +18,7 @@ from typing import Any
 
 from citystat.api.soql import (
     DEFAULT_LIMIT,
+    Column,
     CompiledQuery,
     SoqlError,
     SystemFields,
@@ -26,6 +28,7 @@ from citystat.api.soql import (
     parse_parameters,
 )
 from citystat.catalog import engines
+from citystat.catalog.engines.base import relation_node
 from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
 from citystat.lib.csv_safety import safe_cell
@@ -34,6 +37,8 @@ from citystat.lib.csv_safety import safe_cell
 QUERY_SECONDS = 10.0
 # Rows written per chunk of a streamed answer; the time budget is checked between chunks.
 BATCH_ROWS = 2_000
+# Compiled queries kept per process (compiled_query); each is a few kilobytes.
+COMPILED_QUERIES_KEPT = 512
 logger = logging.getLogger(__name__)
 ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 SODA_TYPES = {
@@ -135,25 +140,51 @@ def run_query(
     withheld = [spec["name"] for spec in dataset.fields if spec["name"] not in columns]
     system = system_fields(dataset, key if key == whole_key else [], parameters)
     with engines.open_session() as session:
-        relation = session.sql_table(dataset.slug)
-        if page is None:
-            compiled = compile_query(
-                parameters, columns, relation, key, session.engine.dialect, withheld, system
-            )
-        else:
-            clauses = parse_parameters(parameters)
-            if clauses.limit != DEFAULT_LIMIT or clauses.offset:
-                raise SoqlError(
-                    "page: the query has its own LIMIT or OFFSET; give either those or a "
-                    "page, not both.",
-                    "query.soql.invalid-parameter",
-                )
-            clauses.limit = page.size
-            clauses.offset = (page.number - 1) * page.size
-            compiled = compile_clauses(
-                clauses, columns, relation, key, session.engine.dialect, withheld, system
-            )
+        compiled = compiled_query(
+            tuple(parameters.items()),
+            page,
+            tuple((name, column.field_type) for name, column in columns.items()),
+            session.relation(dataset.slug),
+            tuple(key),
+            session.engine.dialect,
+            tuple(withheld),
+            system,
+        )
         return execute(compiled, columns, session, budget)
+
+
+@functools.lru_cache(maxsize=COMPILED_QUERIES_KEPT)
+def compiled_query(
+    parameters: tuple[tuple[str, str], ...],
+    page: Page | None,
+    columns: tuple[tuple[str, str], ...],
+    relation: str,
+    key: tuple[str, ...],
+    dialect: str,
+    withheld: tuple[str, ...],
+    system: SystemFields,
+) -> CompiledQuery:
+    """Compile a query, kept per everything its SQL depends on.
+
+    Parsing, type checking and rebuilding the tree cost about as much as DuckDB takes to
+    answer a grouped query over a million rows; apps and dashboards ask the same few
+    queries again and again. The key holds every input of the compiler (the columns and
+    their types, the relation, the dialect, the system fields' values), so a new schema or
+    version compiles afresh. Refusals raise and are not kept.
+    """
+    public = {name: Column(name, field_type) for name, field_type in columns}
+    table = relation_node(relation)
+    if page is None:
+        return compile_query(dict(parameters), public, table, list(key), dialect, withheld, system)
+    clauses = parse_parameters(dict(parameters))
+    if clauses.limit != DEFAULT_LIMIT or clauses.offset:
+        raise SoqlError(
+            "page: the query has its own LIMIT or OFFSET; give either those or a page, not both.",
+            "query.soql.invalid-parameter",
+        )
+    clauses.limit = page.size
+    clauses.offset = (page.number - 1) * page.size
+    return compile_clauses(clauses, public, table, list(key), dialect, withheld, system)
 
 
 def soql_type(soda_type: str) -> str:

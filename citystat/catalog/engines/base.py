@@ -84,7 +84,7 @@ class Session:
 
     def sql_table(self, slug: str) -> exp.Table:
         """Return the dataset's relation as a sqlglot node, quoted for any dialect."""
-        return exp.Table(this=exp.to_identifier(self.relation(slug), quoted=True))
+        return relation_node(self.relation(slug))
 
     def query(self, sql: str, timeout: float) -> QueryResult:
         """Run checked SQL written in this engine's dialect; stop it after `timeout` seconds."""
@@ -139,3 +139,8 @@ class Engine:
     def compile(self, expression: ir.Expr) -> str:
         """Return the SQL this engine would run for `expression` (no connection needed)."""
         return str(ibis.to_sql(expression, dialect=self.name))
+
+
+def relation_node(relation: str) -> exp.Table:
+    """Return a relation's name (Session.relation) as a sqlglot node, quoted for any dialect."""
+    return exp.Table(this=exp.to_identifier(relation, quoted=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import duckdb
 import ibis
@@ -21,7 +22,27 @@ from citystat.catalog.warehouse import quote_identifier, table_name
 
 
 class DuckDBSession(Session):
-    connection: duckdb.DuckDBPyConnection
+    """A cursor on the process's database; its Ibis backend is made on first use.
+
+    Making the backend asks the installed DuckDB for its version through package metadata,
+    about 3 ms: SODA answers run plain SQL on the cursor and never need it.
+    """
+
+    def __init__(
+        self, engine: Engine, connection: duckdb.DuckDBPyConnection, published: dict[str, int]
+    ) -> None:
+        super().__init__(engine, None, published)
+        self.connection = connection
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            self._backend = ibis.duckdb.from_connection(self.connection)
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend: Any) -> None:
+        self._backend = backend
 
     def relation(self, slug: str) -> str:
         # catalog.warehouse names its views after the slug alone: the process's database
@@ -72,9 +93,7 @@ class DuckDBEngine(Engine):
         files = {slug: self.version_file(slug, number) for slug, number in published.items()}
         connection = shared_database(files).cursor()
         try:
-            session = DuckDBSession(self, ibis.duckdb.from_connection(connection), published)
-            session.connection = connection
-            yield session
+            yield DuckDBSession(self, connection, published)
         finally:
             connection.close()
 
