@@ -37,3 +37,20 @@ def test_a_postgres_url_without_a_database_name_is_refused(tmp_path):
 
 def test_passwords_never_reach_messages():
     assert redact_url("postgres://u:hunter2@h/db") == "postgres://u:***@h/db"
+
+
+@pytest.mark.parametrize("url", ["", "sqlite:///{path}"])
+def test_sqlite_databases_run_in_write_ahead_mode(tmp_path, url, django_db_blocker):
+    from django.db.utils import ConnectionHandler
+
+    config = database_config(url.format(path=tmp_path / "site.sqlite3"), tmp_path)
+    connections = ConnectionHandler({"default": config})
+    try:
+        with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            journal = cursor.fetchone()[0]
+            cursor.execute("PRAGMA synchronous")
+            synchronous = cursor.fetchone()[0]
+    finally:
+        connections.close_all()
+    assert (journal, synchronous) == ("wal", 1)  # 1 is NORMAL
