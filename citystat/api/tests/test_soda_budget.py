@@ -9,19 +9,20 @@ import requests
 from citystat.api import soda
 
 
-def slow_after(rows_written: int, pause: float, real=soda.json_row_writer):
-    """Return a json_row_writer whose writer pauses once, after `rows_written` rows."""
+def slow_after(rows_written: int, pause: float, real=soda.json_batch_writer):
+    """Return a json_batch_writer that pauses once, before the batch after `rows_written` rows
+    (BATCH_ROWS is 10 here, so give a multiple of 10)."""
 
     def writer_for(result):
         write = real(result)
         count = 0
 
-        def slow_write(row):
+        def slow_write(batch):
             nonlocal count
-            count += 1
-            if count == rows_written + 1:
+            if count == rows_written:
                 time.sleep(pause)
-            return write(row)
+            count += len(batch)
+            return write(batch)
 
         return slow_write
 
@@ -37,7 +38,7 @@ def tiny_budget(monkeypatch):
 def test_a_budget_spent_before_the_first_byte_is_socratas_timeout_error(
     client, requests_dataset, tiny_budget, monkeypatch
 ):
-    monkeypatch.setattr(soda, "json_row_writer", slow_after(0, 0.6))
+    monkeypatch.setattr(soda, "json_batch_writer", slow_after(0, 0.6))
     response = client.get("/resource/service-requests.json?$limit=50")
     body = json.loads(response.content)
     assert response.status_code == 400
@@ -48,7 +49,7 @@ def test_a_budget_spent_before_the_first_byte_is_socratas_timeout_error(
 def test_a_budget_spent_mid_stream_cuts_the_answer_so_it_is_not_valid_json(
     client, requests_dataset, tiny_budget, monkeypatch, caplog
 ):
-    monkeypatch.setattr(soda, "json_row_writer", slow_after(10, 0.6))
+    monkeypatch.setattr(soda, "json_batch_writer", slow_after(10, 0.6))
     response = client.get("/resource/service-requests.json?$limit=50")
     assert response.status_code == 200 and response.streaming
     received = []
@@ -99,7 +100,7 @@ def slow_value(after: int, pause: float, real=soda.soda_value):
 def test_a_real_client_sees_a_cut_connection_not_a_short_answer(
     live_server, requests_dataset, tiny_budget, monkeypatch, transactional_db
 ):
-    monkeypatch.setattr(soda, "json_row_writer", slow_after(10, 0.6))
+    monkeypatch.setattr(soda, "json_batch_writer", slow_after(10, 0.6))
     url = f"{live_server.url}/resource/service-requests.json?$limit=50"
     with pytest.raises((requests.exceptions.RequestException, ValueError)):
         requests.get(url, timeout=30).json()

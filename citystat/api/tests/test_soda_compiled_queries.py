@@ -23,9 +23,7 @@ def test_the_same_query_asked_again_is_compiled_once(client, requests_dataset):
     assert (info.misses, info.hits) == (1, 1)
 
 
-def test_a_column_withheld_after_a_query_is_refused_by_the_same_query(
-    client, requests_dataset
-):
+def test_a_column_withheld_after_a_query_is_refused_by_the_same_query(client, requests_dataset):
     assert answer(client)[0] == 200
     schema = copy.deepcopy(requests_dataset.table_schema)
     for field in schema["fields"]:

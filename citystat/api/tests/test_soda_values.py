@@ -51,3 +51,14 @@ def test_writing_by_column_gives_what_writing_each_cell_gives(rows):
 def test_values_are_written_as_socrata_writes_them(value, written):
     result = SodaResult(["x"], ["text"], [(value,), (None,)])
     assert json_rows(result) == [{"x": written}, {}]
+
+
+def test_repeated_moments_are_written_like_each_cell_even_when_equal_across_offsets():
+    noon_utc = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
+    same_instant = noon_utc.astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    month = dt.datetime(2025, 3, 1)
+    rows = [(month,), (month,), (noon_utc,), (same_instant,), (None,), (1,), (True,)]
+    result = SodaResult(["x"], ["floating_timestamp"], rows)
+    expected = [{} if value is None else {"x": soda_value(value)} for (value,) in rows]
+    assert json_rows(result) == expected
+    assert expected[2] != expected[3]
