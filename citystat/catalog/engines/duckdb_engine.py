@@ -31,6 +31,7 @@ class DuckDBSession(Session):
     def __init__(
         self, engine: Engine, connection: duckdb.DuckDBPyConnection, published: dict[str, int]
     ) -> None:
+        self._backend: Any = None
         super().__init__(engine, None, published)
         self.connection = connection
 

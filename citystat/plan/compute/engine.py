@@ -19,6 +19,7 @@ from ibis.common.deferred import Deferred
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, periods_between
 from citystat.lib.stats import ANONYMITY_MINIMUM, effective_sample_size, wilson_interval
+from citystat.plan.compute.compiled import run_statements, statements_key
 from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
 
 PERIOD = "period_key"
@@ -276,11 +277,34 @@ def compute_spec(
     )
     groups: dict[tuple[str, str], dict[Period, dict[str, Any]]] = defaultdict(dict)
     if spec.aggregate == "backlog":
-        for breakdown, opened, closed in backlog_expressions(backend, relation, spec, context):
-            collect_backlog(backend, spec, context, breakdown, opened, closed, all_periods, groups)
+
+        def build_backlog() -> list[tuple[str, ir.Table]]:
+            # Labelled "<sign>:<breakdown>": the sign has no colon, a field name may.
+            return [
+                (f"{sign}:{breakdown}", expression)
+                for breakdown, opened, closed in backlog_expressions(
+                    backend, relation, spec, context
+                )
+                for sign, expression in ((1, opened), (-1, closed))
+            ]
+
+        key = statements_key("backlog", backend, relation, spec, context)
+        answered = run_statements(backend, key, build_backlog)
+        for breakdown in ("", *spec.breakdowns):
+            signed = [
+                (int(sign), rows)
+                for label, rows in answered
+                for sign, _, of in [label.partition(":")]
+                if of == breakdown
+            ]
+            collect_backlog(spec, context, breakdown, signed, all_periods, groups)
     else:
-        for breakdown, expression in grouped_expressions(backend, relation, spec, context):
-            for row in backend.to_pyarrow(expression).to_pylist():
+        key = statements_key("grouped", backend, relation, spec, context)
+        answered = run_statements(
+            backend, key, lambda: list(grouped_expressions(backend, relation, spec, context))
+        )
+        for breakdown, rows in answered:
+            for row in rows:
                 period = period_from_key(row.pop(PERIOD), spec.grain, context.calendar)
                 if breakdown == ALL_BREAKDOWNS:
                     add_to_margins(groups, spec.breakdowns, period, row)
@@ -315,11 +339,21 @@ def label(value: Any) -> str:
     return str(value)
 
 
-def collect_backlog(backend, spec, context, breakdown, opened, closed, all_periods, groups):  # type: ignore[no-untyped-def]
-    """Open at a period's end = everything opened up to then − everything closed up to then."""
+def collect_backlog(
+    spec: MeasureSpec,
+    context: Context,
+    breakdown: str,
+    signed: list[tuple[int, list[dict[str, Any]]]],
+    all_periods: list[Period],
+    groups: dict[tuple[str, str], dict[Period, dict[str, Any]]],
+) -> None:
+    """Open at a period's end = everything opened up to then − everything closed up to then.
+
+    `signed` holds the rows opened per period (sign 1) and closed per period (sign -1).
+    """
     changes: dict[tuple[str, Period], float] = defaultdict(float)
-    for sign, expression in ((1, opened), (-1, closed)):
-        for row in backend.to_pyarrow(expression).to_pylist():
+    for sign, rows in signed:
+        for row in rows:
             period = period_from_key(row[PERIOD], spec.grain, context.calendar)
             value = label(row[breakdown]) if breakdown else ""
             changes[(value, period)] += sign * row["value"]
