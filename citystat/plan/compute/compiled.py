@@ -65,6 +65,14 @@ def statements_key(kind: str, backend: Any, relation: str, spec: Any, context: A
         "relation": relation,
         "schema": context.schemas.get(spec.dataset),
         "calendar": [context.calendar.start_month, context.calendar.start_day],
+    }
+    return key_of(inputs, backend)
+
+
+def key_of(inputs: dict[str, Any], backend: Any) -> str:
+    """Return the key of statements compiled from `inputs` by this engine and code."""
+    inputs = {
+        **inputs,
         "engine": backend.name,
         "code": [ibis.__version__, sqlglot.__version__, compiler_fingerprint()],
     }

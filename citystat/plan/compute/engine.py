@@ -19,7 +19,7 @@ from ibis.common.deferred import Deferred
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, periods_between
 from citystat.lib.stats import ANONYMITY_MINIMUM, effective_sample_size, wilson_interval
-from citystat.plan.compute.compiled import run_statements, statements_key
+from citystat.plan.compute.compiled import key_of, run_statements, statements_key
 from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
 
 PERIOD = "period_key"
@@ -233,13 +233,30 @@ def backlog_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
 
 
 def data_span(
-    backend: Any, relation: str, spec: MeasureSpec, calendar: FiscalCalendar
+    backend: Any,
+    relation: str,
+    spec: MeasureSpec,
+    calendar: FiscalCalendar,
+    schema: dict[str, Any] | None = None,
 ) -> tuple[dt.date, dt.date] | None:
-    """Return the first and last date of the whole dataset (unfiltered), or None if empty."""
-    table = backend.table(relation)
-    row = backend.to_pyarrow(
-        table.aggregate(first=table[spec.date].min(), last=table[spec.date].max())
-    ).to_pylist()[0]
+    """Return the first and last date of the whole dataset (unfiltered), or None if empty.
+
+    With the dataset's Table `schema`, the statement is compiled once (compiled.py).
+    """
+
+    def build() -> list[tuple[str, ir.Table]]:
+        table = backend.table(relation)
+        return [
+            ("span", table.aggregate(first=table[spec.date].min(), last=table[spec.date].max()))
+        ]
+
+    key = None
+    if schema is not None:
+        key = key_of(
+            {"kind": "span", "relation": relation, "date": spec.date, "schema": schema},
+            backend,
+        )
+    row = run_statements(backend, key, build)[0][1][0]
     if row["first"] is None:
         return None
     if spec.date_kind == "year":
@@ -267,7 +284,9 @@ def compute_spec(
         raise ComputeError(
             "a rate per 1,000 residents needs the city's population; set population in city.yaml."
         )
-    span = span if span is not None else data_span(backend, relation, spec, context.calendar)
+    if span is None:
+        schema = context.schemas.get(spec.dataset)
+        span = data_span(backend, relation, spec, context.calendar, schema)
     if span is None:
         return []
     all_periods = periods_between(

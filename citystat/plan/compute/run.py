@@ -109,7 +109,9 @@ def compute_measures(
                     table = relation(spec.dataset)
                     key = (spec.dataset, spec.date, spec.grain)
                     if key not in spans:
-                        spans[key] = data_span(backend, table, spec, context.calendar)
+                        spans[key] = data_span(
+                            backend, table, spec, context.calendar, schemas.get(spec.dataset)
+                        )
                     values = compute_spec(backend, table, spec, context, spans[key])
             except (
                 SpecError,
