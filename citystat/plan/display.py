@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
@@ -300,3 +301,45 @@ def partial_text(
                 total,
             )
         return text % {"done": number(done, 0, language), "total": number(total, 0, language)}
+
+
+# ---------------------------------------------------------------- charts
+
+
+def chart_format(unit: str) -> str:
+    """Return the d3 number format of a unit's chart axis and tooltips, in the unit's
+    precision: the chart's locale (chart_locale) supplies the separators and currency."""
+    style = style_of(unit)
+    return ("$" if style.money else "") + f",.{style.decimals}f"
+
+
+def chart_locale(language: str | None = None) -> dict[str, Any]:
+    """Return a Vega `config.locale` in the reader's language: the number separators and
+    currency of value_text, and month and day names for time axes."""
+    locale = babel_locale(language)
+    symbols = locale.number_symbols["latn"]
+    prefix, _, suffix = money(0, 0, language).partition("0")
+    months = locale.months["format"]
+    days = locale.days["format"]
+    # Babel numbers weekdays from Monday (0); d3 lists them from Sunday.
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    return {
+        "number": {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": [prefix, suffix],
+        },
+        "time": {
+            "dateTime": "%x, %X",
+            "date": "%Y-%m-%d",
+            "time": "%H:%M:%S",
+            "periods": [
+                locale.day_periods["format"]["abbreviated"].get(p, p) for p in ("am", "pm")
+            ],
+            "days": [days["wide"][d] for d in sunday_first],
+            "shortDays": [days["abbreviated"][d] for d in sunday_first],
+            "months": [months["wide"][m] for m in range(1, 13)],
+            "shortMonths": [months["abbreviated"][m] for m in range(1, 13)],
+        },
+    }

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_safe
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
 from citystat.lib.charts import ChartError, inline_svg, render_png
 from citystat.lib.csv_safety import KEEP_FORMULAS, safe_cell
+from citystat.plan import display
 from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.charts import measure_chart, value_format
 from citystat.plan.models import Measure
@@ -134,7 +135,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "status_css": pages.STATUS_CSS[judged.status],
         "status_rule": pages.status_rule(measure, judged),
         "latest_text": (
-            pages.format_value(judged.value.value, measure.unit)
+            display.value_text(judged.value.value, measure.unit)
             if judged.value and judged.value.value is not None
             else ""
         ),
@@ -143,7 +144,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "chart_spec": spec,
         "chart_svg": safe_svg(spec, measure.title) if overall else "",
         "table_rows": [
-            {**row, "value_text": pages.format_value(row["value"], measure.unit)} for row in overall
+            {**row, "value_text": display.value_text(row["value"], measure.unit)} for row in overall
         ],
         "outlook": outlook(measure) if overall else None,
         "narrative": measure.narratives.order_by("-period").first(),

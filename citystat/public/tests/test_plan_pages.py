@@ -285,21 +285,6 @@ def test_the_home_page_counts_goals_by_status_and_shows_headline_measures(client
     assert "Data last updated" in body
 
 
-@pytest.mark.parametrize(
-    ("value", "unit", "text"),
-    [
-        (87.456, "percent", "87.5%"),
-        (4.25, "days", "4.2 days"),
-        (1250.4, "dollars", "$1,250"),
-        (12345, "count", "12,345"),
-        (3.14159, "rate_per_1000", "3.14 per 1,000 residents"),
-        (None, "count", "no value"),
-    ],
-)
-def test_values_read_as_residents_expect(value, unit, text):
-    assert plan_pages.format_value(value, unit) == text
-
-
 def test_visitors_share_a_cached_page_but_each_gets_a_fresh_csrf_token(client, city):
     profile = CityProfile.objects.get()
     profile.languages = ["en", "es"]
