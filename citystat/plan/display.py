@@ -21,8 +21,8 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
 from babel.numbers import format_currency, format_decimal
-from django.utils import translation
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from citystat.lib.periods import Grain, add_months, month_start
 
@@ -224,21 +224,23 @@ def date_text(day: dt.date | dt.datetime | None, language: str | None = None) ->
     if day is None:
         return NO_VALUE
     if isinstance(day, dt.datetime):
-        day = day.date()
+        # A moment is read on the city's clock: 23:30 on the 30th is not the 1st.
+        day = (timezone.localtime(day) if timezone.is_aware(day) else day).date()
     return babel_date(day, format="long", locale=babel_locale(language))
 
 
 def axis_title(title: str, unit: str, language: str | None = None) -> str:
     """Return a chart axis title from the measure: its title and its unit's name."""
     with translation.override(language or translation.get_language()):
+        # The unit names are the Measure.Unit labels (one catalogue entry each).
         names = {
-            "count": pgettext("axis unit", "count"),
-            "percent": pgettext("axis unit", "%"),
-            "days": pgettext("axis unit", "days"),
-            "hours": pgettext("axis unit", "hours"),
-            "dollars": pgettext("axis unit", "dollars"),
-            "rate_per_1000": pgettext("axis unit", "per 1,000 residents"),
-            "score": pgettext("axis unit", "score"),
+            "count": gettext("count"),
+            "percent": "%",
+            "days": gettext("days"),
+            "hours": gettext("hours"),
+            "dollars": gettext("dollars"),
+            "rate_per_1000": gettext("per 1,000 residents"),
+            "score": gettext("score"),
         }
         name = names.get(unit)
         return f"{title} ({name})" if name else title

@@ -577,6 +577,26 @@ def download_rows(measure: Measure) -> list[dict[str, Any]]:
     return rows
 
 
+def table_row(
+    measure: Measure, row: dict[str, Any], today: dt.date | None = None
+) -> dict[str, Any]:
+    """Return a download row with its value as text and, for a partial period, how far in
+    the period is ("partial — 1 of 3 months in"): a partial period is shown, never judged."""
+    partial = ""
+    if row["partial"]:
+        partial = display.partial_text(
+            dt.date.fromisoformat(row["period_start"]),
+            dt.date.fromisoformat(row["period_end"]),
+            measure.grain,
+            today,
+        )
+    return {
+        **row,
+        "value_text": display.value_text(row["value"], measure.unit),
+        "partial_text": partial,
+    }
+
+
 def fingerprint_sql() -> str:
     """Return one SQL statement that finds a public measure of the current plan by slug
     and reads the newest change of everything its page shows: its values, narratives,

@@ -143,9 +143,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "no_data_reason": "" if overall else pages.no_data_reason(measure),
         "chart_spec": spec,
         "chart_svg": safe_svg(spec, measure.title) if overall else "",
-        "table_rows": [
-            {**row, "value_text": display.value_text(row["value"], measure.unit)} for row in overall
-        ],
+        "table_rows": [pages.table_row(measure, row) for row in overall],
         "outlook": outlook(measure) if overall else None,
         "narrative": measure.narratives.order_by("-period").first(),
         "strategies": list(measure.strategies.order_by("position", "title")),

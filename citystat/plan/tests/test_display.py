@@ -154,5 +154,5 @@ def test_a_partial_period_says_how_far_in_it_is(start, end, grain, today, englis
 
 def test_axis_titles_come_from_the_measure():
     assert display.axis_title("Residents satisfied", "percent", "en") == "Residents satisfied (%)"
-    assert display.axis_title("Baches reparados", "count", "es") == "Baches reparados (número)"
+    assert display.axis_title("Baches reparados", "count", "es") == "Baches reparados (cantidad)"
     assert display.axis_title("Spending", "dollars", "en") == "Spending (dollars)"
