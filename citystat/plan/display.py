@@ -3,9 +3,10 @@ shares, dates and partial periods as residents read them, in their language.
 
 Every page, feed, briefing, export and email that writes a measure's figure as text
 calls these functions, so the same value reads the same everywhere (docs/public-site.md,
-"How numbers are shown"). The numbers themselves are written by Babel from the Unicode
-CLDR data, so any locale Django can activate gets its own separators, currency placement
-and month names; the words around them ("days", "points", "partial") are gettext's.
+"How numbers are shown"). The numbers are written by Babel from the Unicode CLDR data,
+so any locale Django can activate gets its own separators and currency placement; dates
+use the catalogue's translated date format; the words around them ("days", "points",
+"partial") are gettext's.
 
 Each unit has one precision, used for its value, target, tolerance, change and interval
 alike: a page never shows "65.0%" beside "65 ± 2".
@@ -19,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date as babel_date
 from babel.numbers import format_currency, format_decimal
-from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, ngettext, pgettext
 
 from citystat.lib.periods import Grain, add_months, month_start
 
@@ -220,13 +220,18 @@ def fraction(value: float | None, language: str | None = None) -> str:
 
 
 def date_text(day: dt.date | dt.datetime | None, language: str | None = None) -> str:
-    """Return a day in the reader's language: "June 30, 2026", "30 de junio de 2026"."""
+    """Return a day in the reader's language: "30 June 2026", "30 de junio de 2026".
+
+    The shape is the translated "date format" of the catalogue (the one the place and
+    meeting pages use), with Django's month names for the language.
+    """
     if day is None:
         return NO_VALUE
     if isinstance(day, dt.datetime):
         # A moment is read on the city's clock: 23:30 on the 30th is not the 1st.
         day = (timezone.localtime(day) if timezone.is_aware(day) else day).date()
-    return babel_date(day, format="long", locale=babel_locale(language))
+    with translation.override(language or translation.get_language()):
+        return formats.date_format(day, pgettext("date format", "j F Y"))
 
 
 def axis_title(title: str, unit: str, language: str | None = None) -> str:

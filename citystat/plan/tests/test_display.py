@@ -96,7 +96,7 @@ def test_a_share_is_never_rounded_to_nothing(part, whole, english, spanish):
 
 def test_dates_read_in_the_readers_language():
     day = dt.date(2026, 6, 30)
-    assert display.date_text(day, "en") == "June 30, 2026"
+    assert display.date_text(day, "en") == "30 June 2026"
     assert display.date_text(day, "es") == "30 de junio de 2026"
     assert display.date_text(dt.datetime(2026, 6, 30, 23, 0), "es") == "30 de junio de 2026"
 

@@ -149,7 +149,7 @@ def test_the_first_target_entry_says_it_was_set_when_the_plan_was_adopted(db):
     load_plan(SCORECARD, "scorecard.yaml")
     measure = Measure.objects.get(slug="satisfied")
     assert describe(target_history(measure)[0], measure.unit) == (
-        "FY2018 target set at 90% when the plan was adopted (FY2018)."
+        "FY2018 target set at 90.0% when the plan was adopted (FY2018)."
     )
     with translation.override("es"):
         assert describe(target_history(measure)[0], measure.unit) == (

@@ -64,7 +64,8 @@ def test_a_bands_target_explains_its_threshold(client, city):
 def test_the_measure_page_shows_the_target_history_with_its_reason(client, city):
     body = page(client, MEASURE)
     assert re.search(
-        r"FY2027 target lowered from 95% to 90% on \d+ \w+ 2026 because the crew budget was cut\.",
+        r"FY2027 target lowered from 95.0% to 90.0% on \d+ \w+ 2026 "
+        r"because the crew budget was cut\.",
         body,
     )
     assert "FY2026 target set at 80%" in body
