@@ -11,6 +11,8 @@ import datetime as dt
 from django import template
 
 from citystat.plan import display
+from citystat.plan.models import Measure
+from citystat.plan.status import status_for
 
 register = template.Library()
 
@@ -31,3 +33,18 @@ def tolerance(value: float | None, unit: str) -> str:
 def long_date(day: dt.date | dt.datetime | None) -> str:
     """A day in the reader's language: "June 30, 2026", "30 de junio de 2026"."""
     return display.date_text(day)
+
+
+@register.filter
+def measure_status(measure: Measure | None) -> str:
+    """The measure's status now, in the reader's language ("Bien encaminado"), with "as of
+    March 2018" when judged on a past period; "" for no measure.
+
+    Agendas show it live rather than a label stored in the language of whoever drafted
+    them (#20: "On track" on Spanish agendas).
+    """
+    if measure is None:
+        return ""
+    judged = status_for(measure)
+    label = str(judged.status.label)
+    return f"{label}, {judged.as_of}" if judged.as_of else label
