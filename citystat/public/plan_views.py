@@ -293,8 +293,11 @@ def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         return not_found(request, slug, "measure")
     rows = pages.download_rows(found)
     if fmt == "json":
+        # Beside each number, the text the measure page shows for it, in the request's
+        # language (plan/display.py): the CSV stays numbers only, for spreadsheets.
+        shown = [{**row, "value_text": pages.table_row(found, row)["value_text"]} for row in rows]
         response: HttpResponse = JsonResponse(
-            {"measure": found.slug, "title": found.title, "unit": found.unit, "values": rows},
+            {"measure": found.slug, "title": found.title, "unit": found.unit, "values": shown},
             json_dumps_params={"ensure_ascii": False},
         )
     else:
