@@ -15,6 +15,7 @@ alike: a page never shows "65.0%" beside "65 ± 2".
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -130,9 +131,10 @@ def bare(value: float, unit: str, language: str | None = None) -> str:
 def value_text(value: float | None, unit: str, language: str | None = None) -> str:
     """Return a measure value as residents read it: "87.5%", "4.2 days", "$1,250", "12,345".
 
-    None (no value) reads as a dash.
+    None (no value) reads as a dash, and so does a value that is not a number (NaN, or an
+    infinity from a division by zero): it is unknown, not "NaN days".
     """
-    if value is None:
+    if value is None or not math.isfinite(value):
         return NO_VALUE
     with translation.override(language or translation.get_language()):
         return _with_unit(bare(value, unit, language), unit, language)

@@ -48,6 +48,8 @@ def test_no_value_is_a_dash_in_every_form():
     assert display.share(3, 0) == "—"  # no whole to be a share of
     assert display.interval(None, 3.0, "percent") == ""
     assert display.date_text(None) == "—"
+    assert display.value_text(float("nan"), "days", "en") == "—"
+    assert display.value_text(float("inf"), "percent", "es") == "—"
 
 
 def test_the_active_language_is_the_default():
@@ -156,3 +158,74 @@ def test_axis_titles_come_from_the_measure():
     assert display.axis_title("Residents satisfied", "percent", "en") == "Residents satisfied (%)"
     assert display.axis_title("Baches reparados", "count", "es") == "Baches reparados (cantidad)"
     assert display.axis_title("Spending", "dollars", "en") == "Spending (dollars)"
+
+
+# ---------------------------------------------------------------- charts and forecast
+
+
+@pytest.fixture
+def survey_measure(db):
+    from citystat.city.models import CityProfile
+    from citystat.plan.models import MeasureValue, Target
+    from citystat.plan.tests.conftest import add_measure
+
+    CityProfile.objects.create(name="Testville")
+    measure = add_measure("satisfied", {}, unit="percent")
+    measure.title = "Residents satisfied"
+    measure.save()
+    for year, value in [(2023, 55.0), (2024, 58.0), (2025, 61.64)]:
+        MeasureValue.objects.create(
+            measure=measure,
+            period=str(year),
+            period_start=dt.date(year, 1, 1),
+            period_end=dt.date(year, 12, 31),
+            value=value,
+            ci_lower=value - 3,
+            ci_upper=value + 3,
+        )
+    Target.objects.create(measure=measure, fiscal_year=2025, value=70, tolerance=2)
+    return measure
+
+
+def test_a_survey_chart_titles_its_axis_from_the_measure_not_low_percent(survey_measure):
+    """Was "low, percent": each layer without a title added its field to the shared axis."""
+    import re
+
+    from citystat.lib.charts import inline_svg
+    from citystat.plan.charts import measure_chart
+
+    spec = measure_chart(survey_measure)
+    titles = {
+        layer["encoding"]["y"].get("title") for layer in spec["layer"] if "y" in layer["encoding"]
+    }
+    assert titles == {"Residents satisfied (%)"}
+    svg = inline_svg(spec, "chart")
+    assert "Residents satisfied (%)" in svg
+    assert not re.search(r">[^<]*\blow\b[^<]*<", svg)
+
+
+def test_count_axes_tick_only_on_whole_numbers_and_charts_speak_the_readers_language(db):
+    from citystat.plan.charts import value_axis
+    from citystat.plan.models import Measure
+
+    assert value_axis(Measure(unit="count"), ",.0f")["tickMinStep"] == 1
+    assert "tickMinStep" not in value_axis(Measure(unit="percent"), ",.1f")
+    assert display.chart_format("dollars") == "$,.0f"
+    assert display.chart_format("days") == ",.1f"
+    spanish = display.chart_locale("es")
+    assert spanish["number"]["decimal"] == "," and spanish["number"]["thousands"] == "."
+    assert spanish["number"]["currency"] == ["", f"{NBSP}US$"]
+    assert spanish["time"]["months"][0] == "enero"
+    assert spanish["time"]["days"][0] == "domingo"  # d3 weeks start on Sunday
+    assert display.chart_locale("en")["number"]["currency"] == ["$", ""]
+
+
+def test_the_forecast_names_the_target_in_the_measures_unit(survey_measure):
+    from citystat.plan.outlook import outlook
+
+    survey_measure.unit = "dollars"
+    survey_measure.save()
+    survey_measure.targets.update(value=4000)
+    assert "target of $4,000" in outlook(survey_measure).sentence
+    with translation.override("es"):
+        assert f"4.000{NBSP}US$" in outlook(survey_measure).sentence
