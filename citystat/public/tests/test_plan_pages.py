@@ -68,7 +68,7 @@ def test_the_measure_page_shows_the_target_history_with_its_reason(client, city)
         r"because the crew budget was cut\.",
         body,
     )
-    assert "FY2026 target set at 80%" in body
+    assert "FY2026 target set at 80.0%" in body
 
 
 def test_the_measure_page_shows_narrative_strategies_definition_and_source(client, city):
