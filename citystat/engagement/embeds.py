@@ -127,10 +127,12 @@ class MeasureCard:
     status: str
     status_label: str
     as_of: str = ""  # "as of March 2018" when judged on a past period
+    value_text: str = ""  # the value as plan/display.py writes it: "65.0%", "$4,000"
 
 
 def measure_card(measure: Any) -> MeasureCard:
     """Return what the update's measure card shows: the latest value and its status."""
+    from citystat.plan import display
     from citystat.plan.status import status_for
 
     judged = status_for(measure)
@@ -145,4 +147,5 @@ def measure_card(measure: Any) -> MeasureCard:
         status=str(judged.status),
         status_label=str(judged.status.label),
         as_of=judged.as_of,
+        value_text=display.value_text(value.value if value is not None else None, measure.unit),
     )

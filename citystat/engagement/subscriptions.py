@@ -166,6 +166,7 @@ class DigestItem:
     url: str
     when: dt.datetime
     summary: str = ""
+    figure: str = ""  # an update's measure now: "Potholes filled: 1,234 (March 2026)"
 
 
 def updates_for(subscription: Subscription, since: dt.datetime) -> list[Update]:
@@ -186,6 +187,24 @@ def updates_for(subscription: Subscription, since: dt.datetime) -> list[Update]:
     return list(updates.distinct())
 
 
+def measure_figure(measure: Any) -> str:
+    """Return an update's measure as the digest tells it, written by plan/display.py like
+    the measure page: "Potholes filled: 1,234 (March 2026)"."""
+    from citystat.engagement.embeds import measure_card
+    from citystat.plan.templatetags.plan_periods import period_name
+
+    if measure is None or not measure.is_public:
+        return ""
+    card = measure_card(measure)
+    if card.value is None:
+        return ""
+    return _("%(measure)s: %(value)s (%(period)s)") % {
+        "measure": card.title,
+        "value": card.value_text,
+        "period": period_name(card.period),
+    }
+
+
 def items_for(subscription: Subscription, now: dt.datetime) -> list[DigestItem]:
     """Return what the subscription's subject has to tell since it was confirmed."""
     since = subscription.confirmed_at or now
@@ -197,6 +216,7 @@ def items_for(subscription: Subscription, now: dt.datetime) -> list[DigestItem]:
             site_url(u.get_absolute_url()),
             u.published_at or now,
             u.body[:300],
+            measure_figure(u.measure) if u.measure_id else "",
         )
         for u in updates_for(subscription, since)
     ]

@@ -113,14 +113,11 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
     for judged_goal in judged_goals(meeting, today):
         add(AgendaItem.Kind.GOAL, judged_goal.goal.title, goal=judged_goal.goal)
         for item in judged_goal.measures:
+            # No status in the notes: pages show it live, in the reader's language
+            # (plan_display's measure_status), and the notes stay the staff's own.
             add(
                 AgendaItem.Kind.MEASURE,
                 item.measure.title,
-                notes=(
-                    f"{item.judged.status.label}, {item.judged.as_of}"
-                    if item.judged.historic
-                    else str(item.judged.status.label)
-                ),
                 goal=judged_goal.goal,
                 measure=item.measure,
             )

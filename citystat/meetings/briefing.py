@@ -20,14 +20,17 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from citystat.lib.charts import ChartError, inline_svg
 from citystat.meetings import hooks
 from citystat.meetings.agenda import follow_ups_to_review
 from citystat.meetings.hooks import AgendaQuestion
 from citystat.meetings.models import AgendaItem, FollowUp, Meeting
+from citystat.plan import display
 from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, Strategy
 from citystat.plan.status import MeasureStatus, status_for
+from citystat.plan.templatetags.plan_periods import period_name
 
 logger = logging.getLogger(__name__)
 
@@ -62,21 +65,6 @@ class BriefingBook:
     services: list[ServiceSummary] = field(default_factory=list)
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """Write a measure value the way its unit reads (percent values run 0–100)."""
-    if value is None:
-        return "—"
-    if unit == Measure.Unit.PERCENT:
-        return f"{value:.1f}%"
-    if unit == Measure.Unit.DOLLARS:
-        return f"${value:,.0f}"
-    if unit == Measure.Unit.COUNT:
-        return f"{value:,.0f}"
-    if unit == Measure.Unit.DAYS:
-        return f"{value:,.1f} days"
-    return f"{value:,.2f}"
-
-
 def measure_chart_svg(measure: Measure) -> SafeString | None:
     """Return the measure's chart drawn on the server, or None when it cannot be drawn."""
     from citystat.plan.charts import measure_chart
@@ -93,13 +81,13 @@ def briefing_measure(measure: Measure, today: dt.date | None, charts: bool) -> B
     judged = status_for(measure, today=today)
     value = judged.value.value if judged.value else None
     target = judged.target.value if judged.target else None
-    period = f" ({judged.value.period})" if judged.value else ""
+    period = f" ({period_name(judged.value.period)})" if judged.value else ""
     narrative = measure.narratives.order_by("-period").first()
     return BriefingMeasure(
         measure=measure,
         judged=judged,
-        value_text=format_value(value, measure.unit) + period,
-        target_text=format_value(target, measure.unit),
+        value_text=display.value_text(value, measure.unit) + period,
+        target_text=display.target_text(target, measure.unit),
         chart_svg=measure_chart_svg(measure) if charts else None,
         narrative=narrative,
         strategies=list(measure.strategies.all()),
@@ -158,21 +146,31 @@ def evidence_rows(evidence: Any) -> list[tuple[str, str]]:
         return known[-1] if known else None
 
     if row := latest(evidence.satisfaction, "satisfied"):
-        rows.append((f"Residents satisfied ({row['wave']})", f"{row['satisfied']:.0%}"))
+        label = gettext("Residents satisfied (%(wave)s)") % {"wave": row["wave"]}
+        rows.append((label, display.fraction(row["satisfied"])))
     if row := latest(evidence.importance, "importance"):
-        rows.append((f"Named among top priorities ({row['wave']})", f"{row['importance']:.0%}"))
+        label = gettext("Named among top priorities (%(wave)s)") % {"wave": row["wave"]}
+        rows.append((label, display.fraction(row["importance"])))
     if row := latest(evidence.requests_by_month, "requests"):
-        rows.append((f"311 requests ({row['month'][:7]})", f"{row['requests']:,}"))
+        month = period_name(row["month"][:7])
+        label = gettext("311 requests (%(month)s)") % {"month": month}
+        rows.append((label, display.value_text(row["requests"], "count")))
         if row.get("median_days") is not None:
-            rows.append(("Median days to close", f"{row['median_days']:.1f}"))
+            rows.append(
+                (gettext("Median time to close"), display.value_text(row["median_days"], "days"))
+            )
         if row.get("within_timeframe") is not None:
-            rows.append(("Closed within the service level", f"{row['within_timeframe']:.0%}"))
+            label = gettext("Closed within the service level")
+            rows.append((label, display.fraction(row["within_timeframe"])))
     if row := latest(evidence.staffing_by_month, "vacancy_rate"):
-        rows.append((f"Positions vacant ({row['month'][:7]})", f"{row['vacancy_rate']:.0%}"))
+        label = gettext("Positions vacant (%(month)s)") % {"month": period_name(row["month"][:7])}
+        rows.append((label, display.fraction(row["vacancy_rate"])))
     if row := latest(evidence.engagement_by_wave, "engaged"):
-        rows.append((f"Employees engaged ({row['wave']})", f"{row['engaged']:.0%}"))
+        label = gettext("Employees engaged (%(wave)s)") % {"wave": row["wave"]}
+        rows.append((label, display.fraction(row["engaged"])))
     if row := latest(evidence.spending_by_year, "actual"):
-        rows.append((f"Actual spending ({row['fiscal_year']})", f"${row['actual']:,.0f}"))
+        label = gettext("Actual spending (%(year)s)") % {"year": row["fiscal_year"]}
+        rows.append((label, display.value_text(row["actual"], "dollars")))
     return rows
 
 

@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from citystat.lib.periods import Period, next_period
+from citystat.plan import display
 from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue, Target
@@ -38,23 +39,25 @@ BREAKDOWN_COLOURS = [
     "#4e4e4e",
 ]
 
-UNIT_FORMATS = {
-    "percent": ".1f",
-    "days": ".1f",
-    "dollars": "$,.0f",
-    "count": ",.0f",
-    "rate_per_1000": ".2f",
-    "score": ".2f",
-}
+# Units whose values are whole things: their axes never tick between two of them.
+WHOLE_UNITS = {"count"}
 
 
 def value_format(measure: Measure) -> str:
-    """Return the d3 number format the measure's unit reads best in."""
-    return UNIT_FORMATS.get(measure.unit, ",.2f")
+    """Return the d3 number format of the measure's unit (plan/display.py decides it)."""
+    return display.chart_format(measure.unit)
 
 
 def axis_title(measure: Measure) -> str:
-    return str(Measure.Unit(measure.unit).label) if measure.unit in Measure.Unit.values else ""
+    """Return the value axis title: the measure's title and unit ("Potholes filled (count)")."""
+    return display.axis_title(measure.title, measure.unit)
+
+
+def value_axis(measure: Measure, fmt: str) -> dict[str, Any]:
+    axis: dict[str, Any] = {"format": fmt}
+    if measure.unit in WHOLE_UNITS:
+        axis["tickMinStep"] = 1
+    return axis
 
 
 def overall_values(measure: Measure) -> list[MeasureValue]:
@@ -73,6 +76,8 @@ def base_spec(description: str) -> dict[str, Any]:
             "axis": {"labelColor": "#333333", "titleColor": "#333333", "gridColor": "#e5e5e5"},
             "legend": {"labelColor": "#333333", "titleColor": "#333333", "orient": "bottom"},
             "view": {"stroke": None},
+            # Separators, currency and month names in the reader's language.
+            "locale": display.chart_locale(),
         },
     }
 
@@ -127,13 +132,26 @@ def forecast_rows(measure: Measure, values: list[MeasureValue]) -> list[dict[str
 
 
 def range_layer(
-    rows: list[dict[str, Any]], mark: dict[str, Any], x: dict[str, Any], low: str, high: str
+    rows: list[dict[str, Any]],
+    mark: dict[str, Any],
+    x: dict[str, Any],
+    low: str,
+    high: str,
+    y_title: str,
 ) -> dict[str, Any]:
-    """Return a layer spanning `low` to `high` in each row (a band or error bars)."""
+    """Return a layer spanning `low` to `high` in each row (a band or error bars).
+
+    The layer carries the value axis title too: a layer without one would add its field
+    name to the shared axis ("low, percent").
+    """
     return {
         "data": {"values": rows},
         "mark": mark,
-        "encoding": {"x": x, "y": {"field": low, "type": "quantitative"}, "y2": {"field": high}},
+        "encoding": {
+            "x": x,
+            "y": {"field": low, "type": "quantitative", "title": y_title},
+            "y2": {"field": high},
+        },
     }
 
 
@@ -187,7 +205,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
     layers: list[dict[str, Any]] = []
     if targets:
         band = {"type": "area", "color": BAND_COLOUR, "opacity": 0.7, "interpolate": "step-after"}
-        layers.append(range_layer(targets, band, x, "band_low", "band_high"))
+        layers.append(range_layer(targets, band, x, "band_low", "band_high", y_title))
         layers.append(
             {
                 "data": {"values": targets},
@@ -199,7 +217,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                 },
                 "encoding": {
                     "x": x,
-                    "y": {"field": "target", "type": "quantitative"},
+                    "y": {"field": "target", "type": "quantitative", "title": y_title},
                     "tooltip": [
                         {"field": "fiscal_year", "title": _("Fiscal year")},
                         {"field": "target", "title": _("Target"), "format": fmt},
@@ -214,7 +232,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                 "mark": {"type": "line", "color": FORECAST_COLOUR, "strokeDash": [6, 4]},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "forecast", "type": "quantitative"},
+                    "y": {"field": "forecast", "type": "quantitative", "title": y_title},
                     "tooltip": [{"field": "forecast", "title": _("Forecast"), "format": fmt}],
                 },
             }
@@ -232,7 +250,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
         # Survey measures: the value's 95% confidence interval, so a change inside it is
         # not read as a real one.
         bars = {"type": "errorbar", "color": VALUE_COLOUR, "opacity": 0.6}
-        layers.append(range_layer(intervals, bars, x, "low", "high"))
+        layers.append(range_layer(intervals, bars, x, "low", "high", y_title))
     layers.append(
         {
             "data": {"values": points},
@@ -248,7 +266,7 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
                     "field": "value",
                     "type": "quantitative",
                     "title": y_title,
-                    "axis": {"format": fmt},
+                    "axis": value_axis(measure, fmt),
                     "scale": {"zero": False},
                 },
                 "tooltip": [
@@ -290,7 +308,7 @@ def breakdown_chart(measure: Measure, breakdown: str, fmt: str, y_title: str) ->
                     "field": "value",
                     "type": "quantitative",
                     "title": y_title,
-                    "axis": {"format": fmt},
+                    "axis": value_axis(measure, fmt),
                     "scale": {"zero": False},
                 },
                 "color": {

@@ -26,7 +26,7 @@ from citystat.lib.periods import PeriodError, parse_period
 from citystat.plan.compute.filters import did_you_mean
 from citystat.plan.compute.run import city_context, dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_problems
-from citystat.plan.history import ADOPTED_REASON
+from citystat.plan.history import ADOPTED_REASON, PLAN_FILE_REASON
 from citystat.plan.manual import Entry, fraction_warning, save_entries
 from citystat.plan.models import (
     JUDGED_FIELDS,
@@ -590,7 +590,7 @@ def write_measure(
             kept.append(target_row.pk)
             continue
         target_row = target_row or Target(measure=row, fiscal_year=year)
-        save_changed(target_row, target, reason or "set by the plan file")
+        save_changed(target_row, target, reason or PLAN_FILE_REASON)
         kept.append(target_row.pk)
     for removed in Target.objects.filter(measure=row).exclude(pk__in=kept):
         removed._change_reason = reason  # type: ignore[attr-defined]  # kept in its history

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
+from citystat.plan import display
 from citystat.plan.models import Measure, Plan, Target
 
 # The change reason of a target the plan file set when it first created the plan
 # (citystat/plan/documents.py, write_plan): its history reads "set when the plan was
 # adopted (FY2018)", the plan's first year, rather than the day of the import.
 ADOPTED_REASON = "set when the plan was adopted"
+# The change reason the plan file gives a target it changes without one of its own
+# (documents.py): the site's words, so pages translate it, unlike a reason staff wrote.
+PLAN_FILE_REASON = "set by the plan file"
 
 
 @dataclass(frozen=True)
@@ -88,16 +91,16 @@ def describe(change: TargetChange, unit: str = "") -> str:
 
     In the reader's language: each kind of change is its own whole sentence to translate.
     """
-    suffix = "%" if unit == "percent" else ""
     words = {
         "year": change.fiscal_year,
-        # The same translated date shape as the place pages: "3 de junio de 2025".
-        "day": date_format(change.changed_at, pgettext("date format", "j F Y")),
-        "before": f"{change.before:g}{suffix}" if change.before is not None else "",
-        "after": f"{change.after:g}{suffix}" if change.after is not None else "",
+        "day": display.date_text(change.changed_at),
+        "before": display.target_text(change.before, unit) if change.before is not None else "",
+        "after": display.target_text(change.after, unit) if change.after is not None else "",
         "first": change.adopted_in or "",
     }
     sentence = str(SENTENCES[change.verb]) % words
+    if change.reason == PLAN_FILE_REASON:
+        return _("%(sentence)s, by the plan file.") % {"sentence": sentence}
     if change.reason:
         # The reason is the city's own words, kept as written.
         return _("%(sentence)s because %(reason)s.") % {

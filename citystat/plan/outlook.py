@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from citystat.lib.periods import FiscalCalendar, Period, next_period
+from citystat.plan import display
 from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import measure_grain
@@ -97,7 +98,10 @@ def outlook(measure: Measure) -> Outlook:
     )
     assert projected is not None
     last = Period(rows[-1].period_start, rows[-1].period_end, grain)
-    words: dict[str, object] = {"year": target.fiscal_year, "target": f"{target.value:g}"}
+    words: dict[str, object] = {
+        "year": target.fiscal_year,
+        "target": display.target_text(target.value, measure.unit),
+    }
     if projected.already_met:
         sentence = _("The latest value already meets the FY%(year)s target of %(target)s.") % words
     elif projected.reached_in is None:

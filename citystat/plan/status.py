@@ -156,6 +156,12 @@ def status_for(
 
         profile = CityProfile.current()
         calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+    if value is not None and value.is_partial:
+        # A period the data covers only in part is shown ("partial — 1 of 3 months in"),
+        # never judged: one month of a quarter says nothing of the quarter (#20).
+        raise ValueError(
+            f"{measure.slug} {value.period} is a partial period; only complete periods are judged"
+        )
     as_of = plan_as_of(measure)
     reference = as_of or today or dt.date.today()
     value = value or latest_value(measure, until=as_of)

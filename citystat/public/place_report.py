@@ -29,8 +29,8 @@ from citystat.engagement.models import Update
 from citystat.engagement.queries import recent_updates
 from citystat.meetings.models import Meeting
 from citystat.meetings.queries import upcoming_meetings
+from citystat.plan import display
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.public.plan_pages import format_value
 from citystat.surveys.models import Survey
 from citystat.surveys.ratings import satisfaction, waves
 from citystat.surveys.reports import CACHE_SECONDS, cache_key
@@ -174,8 +174,10 @@ def area_measures(place: Place) -> list[AreaMeasure]:
         AreaMeasure(
             measure=value.measure,
             period=value.period,
-            here=format_value(value.value, value.measure.unit),
-            city=format_value(overall.get((value.measure_id, value.period)), value.measure.unit),
+            here=display.value_text(value.value, value.measure.unit),
+            city=display.value_text(
+                overall.get((value.measure_id, value.period)), value.measure.unit
+            ),
         )
         for value in latest.values()
     ]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.lib.periods import FiscalCalendar
+from citystat.plan import display
 from citystat.plan.compute.engine import NOT_RECORDED
 from citystat.plan.history import describe, target_history
 from citystat.plan.models import (
@@ -146,30 +147,6 @@ def close_matches(slug: str, kind: str, limit: int = 5) -> list[Suggestion]:
 # ---------------------------------------------------------------- values and statuses
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """Return a value as residents read it: "87.5%", "4.2 days", "$1,250", "12,345"."""
-    if value is None:
-        return _("no value")
-    if unit == Measure.Unit.PERCENT:
-        return f"{value:,.1f}%"
-    if unit == Measure.Unit.DAYS:
-        return _("%(n)s days") % {"n": f"{value:,.1f}"}
-    if unit == Measure.Unit.DOLLARS:
-        return f"${value:,.0f}"
-    if unit == Measure.Unit.RATE_PER_1000:
-        return _("%(n)s per 1,000 residents") % {"n": f"{value:,.2f}"}
-    if unit == Measure.Unit.COUNT:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def amount(value: float, unit: str) -> str:
-    """Return a difference in the measure's unit: "2.5 points", "1.2 days", "$300"."""
-    if unit == Measure.Unit.PERCENT:
-        return _("%(n)s percentage points") % {"n": f"{value:,.1f}"}
-    return format_value(value, unit)
-
-
 def status_label(status: Status) -> str:
     return _(str(status.label))
 
@@ -187,14 +164,14 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
         ) % {"period": period_name(value.period)}
     assert value is not None and value.value is not None
     latest = _("The latest value, %(value)s for %(period)s,") % {
-        "value": format_value(value.value, unit),
+        "value": display.value_text(value.value, unit),
         "period": period_name(value.period),
     }
     if target is None:
         return _("%(latest)s has no target to be judged against yet.") % {
             "latest": latest
         } + historic_note(judged)
-    goal = format_value(target.value, unit)
+    goal = display.value_text(target.value, unit)
     fy = target.fiscal_year
     direction = measure.direction
     if target.style == Target.Style.BANDS and target.off_track_at is not None:
@@ -208,7 +185,11 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
                 "The FY%(fy)s target is %(goal)s or more. At or above it the measure is on "
                 "track; below %(limit)s it is off track; in between it needs attention."
             )
-        rule = rule % {"fy": fy, "goal": goal, "limit": format_value(target.off_track_at, unit)}
+        rule = rule % {
+            "fy": fy,
+            "goal": goal,
+            "limit": display.value_text(target.off_track_at, unit),
+        }
     else:
         if direction == Measure.Direction.HIGHER_IS_BETTER:
             rule = _("The FY%(fy)s target is %(goal)s or more (higher is better).")
@@ -217,8 +198,8 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
         else:
             rule = _("The FY%(fy)s target is to stay close to %(goal)s.")
         rule = rule % {"fy": fy, "goal": goal}
-        tolerance = amount(target.tolerance, unit)
-        double = amount(2 * target.tolerance, unit)
+        tolerance = display.difference(target.tolerance, unit)
+        double = display.difference(2 * target.tolerance, unit)
         if target.tolerance:
             rule += " " + _(
                 "Up to %(tolerance)s off the target counts as on track, up to %(double)s "
@@ -270,11 +251,11 @@ def measure_card(
         status_css=STATUS_CSS[judged.status],
         latest=judged.value,
         latest_text=(
-            format_value(judged.value.value, measure.unit)
+            display.value_text(judged.value.value, measure.unit)
             if judged.value and judged.value.value is not None
             else _("No data yet")
         ),
-        target_text=format_value(judged.target.value, measure.unit) if judged.target else "",
+        target_text=display.value_text(judged.target.value, measure.unit) if judged.target else "",
         as_of=judged.as_of,
     )
 
@@ -415,7 +396,7 @@ def latest_breakdown(measure: Measure, field_name: str) -> tuple[str | None, lis
                 name=name,
                 label=area_label(field_name, name),
                 value=value,
-                value_text=format_value(value, measure.unit),
+                value_text=display.value_text(value, measure.unit),
                 url=place_url(field_name, name),
             )
         )
@@ -495,11 +476,11 @@ def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
                 period=period,
                 period_start=start,
                 best_name=area_label(field_name, best_name),
-                best_text=format_value(best, measure.unit),
+                best_text=display.value_text(best, measure.unit),
                 worst_name=area_label(field_name, worst_name),
-                worst_text=format_value(worst, measure.unit),
+                worst_text=display.value_text(worst, measure.unit),
                 gap=gap,
-                gap_text=amount(gap, measure.unit),
+                gap_text=display.difference(gap, measure.unit),
             )
         )
     return rows
@@ -594,6 +575,26 @@ def download_rows(measure: Measure) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def table_row(
+    measure: Measure, row: dict[str, Any], today: dt.date | None = None
+) -> dict[str, Any]:
+    """Return a download row with its value as text and, for a partial period, how far in
+    the period is ("partial — 1 of 3 months in"): a partial period is shown, never judged."""
+    partial = ""
+    if row["partial"]:
+        partial = display.partial_text(
+            dt.date.fromisoformat(row["period_start"]),
+            dt.date.fromisoformat(row["period_end"]),
+            measure.grain,
+            today,
+        )
+    return {
+        **row,
+        "value_text": display.value_text(row["value"], measure.unit),
+        "partial_text": partial,
+    }
 
 
 def fingerprint_sql() -> str:

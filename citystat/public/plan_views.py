@@ -29,6 +29,7 @@ from django.views.decorators.http import require_safe
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
 from citystat.lib.charts import ChartError, inline_svg, render_png
 from citystat.lib.csv_safety import KEEP_FORMULAS, safe_cell
+from citystat.plan import display
 from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.charts import measure_chart, value_format
 from citystat.plan.models import Measure
@@ -134,7 +135,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "status_css": pages.STATUS_CSS[judged.status],
         "status_rule": pages.status_rule(measure, judged),
         "latest_text": (
-            pages.format_value(judged.value.value, measure.unit)
+            display.value_text(judged.value.value, measure.unit)
             if judged.value and judged.value.value is not None
             else ""
         ),
@@ -142,9 +143,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "no_data_reason": "" if overall else pages.no_data_reason(measure),
         "chart_spec": spec,
         "chart_svg": safe_svg(spec, measure.title) if overall else "",
-        "table_rows": [
-            {**row, "value_text": pages.format_value(row["value"], measure.unit)} for row in overall
-        ],
+        "table_rows": [pages.table_row(measure, row) for row in overall],
         "outlook": outlook(measure) if overall else None,
         "narrative": measure.narratives.order_by("-period").first(),
         "strategies": list(measure.strategies.order_by("position", "title")),
@@ -294,8 +293,11 @@ def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         return not_found(request, slug, "measure")
     rows = pages.download_rows(found)
     if fmt == "json":
+        # Beside each number, the text the measure page shows for it, in the request's
+        # language (plan/display.py): the CSV stays numbers only, for spreadsheets.
+        shown = [{**row, "value_text": pages.table_row(found, row)["value_text"]} for row in rows]
         response: HttpResponse = JsonResponse(
-            {"measure": found.slug, "title": found.title, "unit": found.unit, "values": rows},
+            {"measure": found.slug, "title": found.title, "unit": found.unit, "values": shown},
             json_dumps_params={"ensure_ascii": False},
         )
     else:

@@ -128,7 +128,8 @@ def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
                 "mark": {"type": "rule", "color": "#1a1a1a", "aria": False},
                 "encoding": {
                     "x": encoding_x,
-                    "y": {"field": "low", "type": "quantitative"},
+                    # The same title as the bars', or the shared axis reads "Satisfied, low".
+                    "y": {"field": "low", "type": "quantitative", "title": _("Satisfied")},
                     "y2": {"field": "high"},
                 },
             },
@@ -159,7 +160,7 @@ def line_chart(
                 "mark": {"type": "area", "opacity": 0.25, "color": "#1f4e79", "aria": False},
                 "encoding": {
                     "x": x_encoding,
-                    "y": {"field": band[0], "type": "quantitative"},
+                    "y": {"field": band[0], "type": "quantitative", "title": y_title},
                     "y2": {"field": band[1]},
                 },
             }

@@ -79,12 +79,22 @@ def test_the_draft_reviews_follow_ups_then_the_worst_goals_then_questions(
     ]
 
 
-def test_measure_items_carry_their_status(areas, plan_measures):
+def test_measure_items_carry_their_status_in_the_readers_language(areas, plan_measures):
+    """The status is shown live in the reader's language, never stored in the drafter's
+    (#20: "On track" on Spanish agendas)."""
+    from django.utils import translation
+
+    from citystat.plan.templatetags.plan_display import measure_status
+
     meeting = make_meeting(areas[0], 3)
-    notes = {item.title: item.notes for item in draft_agenda(meeting) if item.kind == "measure"}
-    assert notes["Leaks fixed in a week"] == "Off track"
-    assert notes["Main breaks fixed in a day"] == "Needs attention"
-    assert notes["Potholes filled on time"] == "On track"
+    items = {item.title: item for item in draft_agenda(meeting) if item.kind == "measure"}
+    assert not any(item.notes for item in items.values())
+    assert measure_status(items["Leaks fixed in a week"].measure) == "Off track"
+    assert measure_status(items["Main breaks fixed in a day"].measure) == "Needs attention"
+    assert measure_status(items["Potholes filled on time"].measure) == "On track"
+    with translation.override("es"):
+        assert measure_status(items["Potholes filled on time"].measure) == "Bien encaminado"
+        assert measure_status(items["Leaks fixed in a week"].measure) == "Mal encaminado"
 
 
 def test_a_meeting_of_another_area_reviews_none_of_these_follow_ups(areas, earlier_follow_ups):

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from citystat.accounts.tests.conftest import signed_in
 from citystat.meetings.agenda import draft_agenda, publish_agenda
@@ -114,11 +114,20 @@ def test_a_service_profile_summary_gives_the_latest_figure_of_each_series():
     )
     assert evidence_rows(evidence) == [
         ("Residents satisfied (2025)", "62%"),
-        ("311 requests (2025-03)", "1,200"),
-        ("Median days to close", "4.2"),
+        ("311 requests (March 2025)", "1,200"),
+        ("Median time to close", "4.2 days"),
         ("Closed within the service level", "80%"),
-        ("Positions vacant (2025-03)", "12%"),
+        ("Positions vacant (March 2025)", "12%"),
     ]
+    # The Spanish briefing reads Spanish words, separators and month names (#20).
+    with translation.override("es"):
+        assert evidence_rows(evidence) == [
+            ("Residentes satisfechos (2025)", "62\u00a0%"),
+            ("Solicitudes al 311 (marzo de 2025)", "1.200"),
+            ("Tiempo mediano de cierre", "4,2 días"),
+            ("Cerradas dentro del nivel de servicio", "80\u00a0%"),
+            ("Puestos vacantes (marzo de 2025)", "12\u00a0%"),
+        ]
 
 
 @pytest.mark.slow

@@ -399,12 +399,15 @@ def finish(
     """Fill gaps, build fiscal-year-to-date sums, and turn parts into values.
 
     A period the data covers only in part, at either end of the data (a first week that
-    starts before the first record, a last month still running), is partial when its
-    value grows with the rows (ADDITIVE): its count is not comparable with a whole one.
+    starts before the first record, a last month still running), is partial: a count of
+    it is not comparable with a whole one, and an average or share of one month of a
+    quarter is not the quarter's either, so it is shown but never judged (#20). Survey
+    waves are samples taken on a few days, not a running record: their periods are whole.
     """
     first_day, last_day = span
     results: list[ComputedValue] = []
     additive = spec.aggregate in ADDITIVE
+    may_be_partial = not spec.survey
     for (breakdown, value), rows in sorted(groups.items()):
         periods = all_periods if additive else sorted(rows)
         running: dict[str, float] = {}
@@ -427,7 +430,7 @@ def finish(
                 denominator=denominator(parts, spec, context),
                 breakdown=breakdown,
                 breakdown_value=value,
-                is_partial=additive and (period.start < first_day or period.end > last_day),
+                is_partial=may_be_partial and (period.start < first_day or period.end > last_day),
             )
             if spec.survey:
                 add_interval(computed, parts, spec)

@@ -149,6 +149,27 @@ def test_a_period_the_data_does_not_cover_from_start_to_end_is_partial():
     assert partial == {"FY2024": True, "FY2025": False, "FY2026": True}
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"aggregate": "mean", "field": "days_to_close"},
+        {"aggregate": "median", "field": "days_to_close"},
+        {"aggregate": "share", "condition": "days_to_close <= 7"},
+    ],
+)
+def test_an_average_or_share_of_a_period_the_data_covers_in_part_is_partial_too(spec):
+    """A fiscal year with one month of data is not judged on that month (#20): the data
+    runs from April 2024 (inside FY2024) to May 2025 (inside FY2026)."""
+    measure = make_measure({**spec, "grain": "fiscal_year"}, slug="avg")
+    compute_measures([measure])
+    partial = dict(
+        MeasureValue.objects.filter(measure=measure, breakdown="").values_list(
+            "period", "is_partial"
+        )
+    )
+    assert partial == {"FY2024": True, "FY2025": False, "FY2026": True}
+
+
 def test_every_value_records_the_dataset_version_it_came_from(requests):
     measure = make_measure({"aggregate": "count", "grain": "year"}, slug="v")
     compute_measures([measure])

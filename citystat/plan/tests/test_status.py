@@ -174,6 +174,20 @@ class TestStatusOfAStoredMeasure:
         judged = status_for(measure, calendar=KC, today=dt.date(2026, 12, 2))
         assert (judged.status, judged.value.period) == (Status.ON_TRACK, "2018-03")
 
+    def test_a_partial_period_is_never_judged_even_when_asked_for(self):
+        measure = make_measure({"aggregate": "mean", "field": "days", "grain": "quarter"})
+        Target.objects.create(measure=measure, fiscal_year=2018, value=10)
+        partial = MeasureValue.objects.create(
+            measure=measure,
+            period="2018-Q2",
+            period_start=dt.date(2018, 4, 1),
+            period_end=dt.date(2018, 6, 30),
+            value=10,
+            is_partial=True,
+        )
+        with pytest.raises(ValueError, match="2018-Q2 is a partial period"):
+            status_for(measure, partial, calendar=KC, today=dt.date(2018, 4, 20))
+
     def test_a_plan_as_of_a_day_is_judged_on_periods_ending_by_it(self):
         measure = make_measure({"aggregate": "count", "grain": "month"})
         Target.objects.create(measure=measure, fiscal_year=2018, value=10)

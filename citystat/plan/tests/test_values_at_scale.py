@@ -149,11 +149,11 @@ def test_the_first_target_entry_says_it_was_set_when_the_plan_was_adopted(db):
     load_plan(SCORECARD, "scorecard.yaml")
     measure = Measure.objects.get(slug="satisfied")
     assert describe(target_history(measure)[0], measure.unit) == (
-        "FY2018 target set at 90% when the plan was adopted (FY2018)."
+        "FY2018 target set at 90.0% when the plan was adopted (FY2018)."
     )
     with translation.override("es"):
         assert describe(target_history(measure)[0], measure.unit) == (
-            "Valor meta del año fiscal 2018 fijado en 90% cuando se adoptó el plan "
+            "Valor meta del año fiscal 2018 fijado en 90,0\u00a0% cuando se adoptó el plan "
             "(año fiscal 2018)."
         )
     # A target added by a later import of the same plan is dated as before.
@@ -161,7 +161,7 @@ def test_the_first_target_entry_says_it_was_set_when_the_plan_was_adopted(db):
     measure_in(later, "satisfied")["targets"][2022] = {"value": 95}
     load_plan(later, "later.yaml")
     added = [change for change in target_history(measure) if change.fiscal_year == 2022]
-    assert describe(added[0], measure.unit).startswith("FY2022 target set at 95% on ")
+    assert describe(added[0], measure.unit).startswith("FY2022 target set at 95.0% on ")
 
 
 def run_import(path, *extra: str) -> tuple[str, str]:

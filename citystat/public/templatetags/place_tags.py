@@ -10,15 +10,20 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import pgettext_lazy
 
+from citystat.plan import display
+
 register = template.Library()
 
 
 @register.filter
 def percent(share: float | None) -> str:
-    """Return a share (0.42) as residents read it ("42%"), or a dash when unknown."""
+    """Return a share (0.42) as residents read it ("42%"), or a dash when unknown.
+
+    plan/display.py writes it, so a small share reads "0.4%" or "<0.1%", never "0%".
+    """
     if share is None:
         return "–"
-    return f"{number_format(round(share * 100), 0)}%"
+    return display.fraction(share)
 
 
 @register.filter
