@@ -138,6 +138,12 @@ class Objective(models.Model):
         return self.title
 
 
+# Raised when computing the same spec stores other values, so that an upgrade's
+# `citystat compute --changed` recomputes every measure once: 2 marks partial periods for
+# every aggregate (#20), not for counts and sums only.
+COMPUTE_RULES = 2
+
+
 class Measure(models.Model):
     class Unit(models.TextChoices):
         COUNT = "count", _("count")
@@ -231,7 +237,9 @@ class Measure(models.Model):
     @property
     def spec_digest(self) -> str:
         """Return a digest of the spec that changes whenever its meaning can."""
-        canonical = json.dumps(self.spec, sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(
+            {"rules": COMPUTE_RULES, "spec": self.spec}, sort_keys=True, separators=(",", ":")
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property

@@ -241,3 +241,18 @@ def test_a_filter_that_matches_nothing_is_a_warning_not_a_failure():
     report = compute_measures([measure])
     assert "no rows match its filter" in report.warnings["m"]
     assert set(MeasureValue.objects.filter(measure=measure).values_list("value", flat=True)) == {0}
+
+
+def test_new_compute_rules_make_every_computed_measure_changed(requests, monkeypatch):
+    from citystat.plan import models
+    from citystat.plan.compute.run import compute_measures, measures_changed_since_computed
+    from citystat.plan.tests.conftest import add_measure
+
+    add_measure(
+        "rules",
+        {"dataset": "requests", "date": "created_date", "aggregate": "count", "grain": "month"},
+    )
+    compute_measures()
+    assert measures_changed_since_computed() == []
+    monkeypatch.setattr(models, "COMPUTE_RULES", models.COMPUTE_RULES + 1)
+    assert [m.slug for m in measures_changed_since_computed()] == ["rules"]
