@@ -15,8 +15,10 @@ from django.apps import apps
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from citystat.accounts.backends import department_ids_of
+from citystat.accounts.permissions import ANY_STAFF
 from citystat.accounts.roles import is_administrator
 from citystat.accounts.workspace import WorkspaceItem, register_section
 from citystat.city.models import CityProfile
@@ -148,7 +150,51 @@ def your_account(user: Any) -> list[WorkspaceItem]:
     return two_factor_off(user) + tokens
 
 
+# The staff pages every app has today, for the navigation: (key, label, URL name,
+# permission, order). An app that moves its page into its own ready() deletes its row.
+STAFF_PAGES: list[tuple[str, Any, str, str, int]] = [
+    ("nav-measures", _("Measures"), "staff-measures", "plan.view_measure", 110),
+    ("nav-datasets", _("Datasets"), "staff-datasets", "catalog.view_dataset", 120),
+    ("nav-meetings", _("Meetings"), "meetings:staff-meetings", "meetings.view_meeting", 130),
+    (
+        "nav-follow-ups",
+        _("Follow-ups"),
+        "meetings:staff-follow-ups",
+        "meetings.view_followup",
+        140,
+    ),
+    (
+        "nav-questions",
+        _("Questions"),
+        "engagement:staff-questions",
+        "engagement.view_question",
+        150,
+    ),
+    ("nav-updates", _("Updates"), "engagement:staff-updates", "engagement.view_update", 160),
+    (
+        "nav-priorities",
+        _("Priorities"),
+        "engagement:staff-priorities",
+        "engagement.change_priorityround",
+        170,
+    ),
+    ("nav-invitations", _("Invite staff"), "staff-invitations", "accounts.add_invitation", 180),
+    ("nav-audit", _("Audit log"), "staff-audit", "accounts.view_auditentry", 190),
+    ("nav-api-tokens", _("API tokens"), "staff-api-tokens", ANY_STAFF, 200),
+    ("nav-two-factor", _("Two-factor sign-in"), "staff-two-factor", ANY_STAFF, 210),
+    # Only administrators hold auth.*; the admin itself checks again.
+    ("nav-admin", _("Django admin"), "admin:index", "auth.view_user", 220),
+]
+
+
+def register_staff_pages() -> None:
+    register_section("nav-home", _("Workspace"), page="staff-home", order=0)
+    for key, label, url_name, permission, order in STAFF_PAGES:
+        register_section(key, label, page=url_name, permission=permission, order=order)
+
+
 def register_builtin_sections() -> None:
+    register_staff_pages()
     register_section(
         "two-factor",
         "Your account",
