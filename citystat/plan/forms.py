@@ -1,6 +1,12 @@
 from django import forms
 
-from citystat.plan.models import Narrative, NarrativePeriodError, Target, narrative_period
+from citystat.plan.models import (
+    Measure,
+    Narrative,
+    NarrativePeriodError,
+    Target,
+    narrative_period,
+)
 
 
 class ValueForm(forms.Form):
@@ -32,9 +38,32 @@ class NarrativeForm(forms.ModelForm):
 
 class TargetForm(forms.ModelForm):
     reason = forms.CharField(
-        max_length=300, help_text="Why the target changes; shown with its history in public."
+        max_length=300,
+        help_text="Why the target changes; shown with its history in public.",
+        error_messages={
+            "required": "Give the reason for this target: it is shown with the target's "
+            "history. Nothing was saved; everything else you typed is kept."
+        },
     )
 
     class Meta:
         model = Target
         fields = ["fiscal_year", "value", "style", "tolerance", "off_track_at", "note"]
+
+
+def target_form_for(measure: Measure, fiscal_year: int) -> TargetForm:
+    """Return the target form filled with what is in force for `fiscal_year`: that year's
+    target, else the newest earlier one carried forward (its value, style and tolerance)."""
+    existing = Target.objects.filter(measure=measure, fiscal_year=fiscal_year).first()
+    if existing is not None:
+        return TargetForm(instance=existing)
+    earlier = measure.targets.filter(fiscal_year__lt=fiscal_year).order_by("-fiscal_year").first()
+    initial: dict[str, object] = {"fiscal_year": fiscal_year}
+    if earlier is not None:
+        initial |= {
+            "value": earlier.value,
+            "style": earlier.style,
+            "tolerance": earlier.tolerance,
+            "off_track_at": earlier.off_track_at,
+        }
+    return TargetForm(initial=initial, instance=Target(measure=measure))
