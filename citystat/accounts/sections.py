@@ -100,31 +100,6 @@ def measures_without_targets(user: Any) -> list[WorkspaceItem]:
     ]
 
 
-def narratives_due(user: Any) -> list[WorkspaceItem]:
-    """Return measures the person may write for whose latest period no narrative exists."""
-    Measure = apps.get_model("plan", "Measure")
-    MeasureValue = apps.get_model("plan", "MeasureValue")
-    Narrative = apps.get_model("plan", "Narrative")
-    measures = Measure.objects.filter(objective__goal__priority_area__plan__is_current=True)
-    latest: dict[int, str] = {}
-    rows = MeasureValue.objects.filter(measure__in=measures, breakdown="", is_partial=False)
-    for measure_id, period in rows.order_by("period_start").values_list("measure_id", "period"):
-        latest[measure_id] = period
-    written = set(Narrative.objects.values_list("measure_id", "period"))
-    items = []
-    for measure in measures.filter(pk__in=list(latest)).order_by("title"):
-        period = latest[measure.pk]
-        # The department scope decides, exactly as it does on the narrative form itself.
-        if (measure.pk, period) in written or not user.has_perm("plan.change_narrative", measure):
-            continue
-        try:
-            url = reverse("staff-measure-narrative", args=[measure.slug])
-        except NoReverseMatch:
-            url = ""
-        items.append(WorkspaceItem(measure.title, url, f"No narrative for {period}"))
-    return items[:SHOWN]
-
-
 def two_factor_off(user: Any) -> list[WorkspaceItem]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -227,15 +202,9 @@ def register_builtin_sections() -> None:
             order=30,
             empty="Every dataset has published data.",
         )
+    # The reporting cycle's sections (narratives due, to review) are the plan's own:
+    # citystat/plan/sections.py, registered in its ready().
     if apps.is_installed("citystat.plan"):
-        register_section(
-            "narratives-due",
-            "Narratives due",
-            items=narratives_due,
-            permission="plan.change_narrative",
-            order=10,
-            empty="Every measure you write for has its latest narrative.",
-        )
         register_section(
             "measures-without-targets",
             "Measures without a target this year",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 
 from citystat.accounts.permissions import ANY_STAFF
 
@@ -73,19 +74,20 @@ SECTIONS: dict[str, Section] = {}
 
 def register_section(
     key: str,
-    title: str,
+    title: str | Promise,
     *,
     items: Callable[[Any], list[WorkspaceItem]] | None = None,
     permission: str = ANY_STAFF,
     order: int = 50,
     empty: str = "Nothing needs you here.",
     page: str = "",
-    nav_label: str = "",
+    nav_label: str | Promise = "",
 ) -> None:
     """Add (or replace) the workspace section `key`; with `page`, also a navigation link."""
     if items is None and not page:
         raise ValueError(f"workspace section {key!r} needs items, a page, or both")
-    SECTIONS[key] = Section(key, title, permission, items, order, empty, page, nav_label)
+    # Titles may be lazy translations: the type says str, the template renders either.
+    SECTIONS[key] = Section(key, title, permission, items, order, empty, page, nav_label)  # type: ignore[arg-type]
 
 
 def may_see(user: Any, section: Section) -> bool:

@@ -8,11 +8,22 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from citystat.accounts.decorators import staff_required
 from citystat.city.models import CityProfile
+from citystat.plan.cycle import (
+    DONE,
+    DUE,
+    DUE_AFTER_DAYS,
+    IN_REVIEW,
+    OVERDUE,
+    RETURNED,
+    completion_by_department,
+    duties,
+)
 from citystat.plan.forms import (
     NarrativeForm,
     TargetForm,
@@ -25,8 +36,12 @@ from citystat.plan.manual import ManualValueError, enter_value, import_values_cs
 from citystat.plan.models import Measure, Narrative, Target
 from citystat.plan.outlook import outlook
 from citystat.plan.reporting import measure_rows, value_rows
+from citystat.plan.review import APPROVE, ReviewRefused, review
 from citystat.plan.status import status_for
 from citystat.plan.target_preview import target_effect
+
+# The reporting page lists what needs action first.
+DUTY_ORDER = {OVERDUE: 0, RETURNED: 1, DUE: 2, IN_REVIEW: 3, DONE: 4}
 
 
 def form_problems(form: forms.BaseForm) -> list[str]:
@@ -103,7 +118,11 @@ def save_narrative(request: HttpRequest, slug: str) -> HttpResponse:
         narrative = form.save(commit=False)
         narrative.author = request.user  # type: ignore[assignment]
         narrative.save()
-        messages.success(request, f"Saved the narrative for {narrative.period}.")
+        messages.success(
+            request,
+            f"Saved the narrative for {narrative.period} as a draft: it is public once the "
+            "performance office approves it.",
+        )
         return redirect("staff-measure", slug=slug)
     # Refused: the page again with everything typed and what is wrong beside its field.
     return render_detail(request, measure, status=400, narrative_form=form)
@@ -132,3 +151,32 @@ def save_target(request: HttpRequest, slug: str) -> HttpResponse:
     target.save()
     messages.success(request, f"Saved the FY{target.fiscal_year} target.")
     return redirect("staff-measure", slug=slug)
+
+
+@require_POST
+@staff_required("plan.approve_narrative")
+def review_narrative(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    """Approve a narrative (public from now on) or return it with comments."""
+    measure = measure_of(request, slug)
+    narrative = get_object_or_404(Narrative, measure=measure, period=period)
+    decision = request.POST.get("decision", "")
+    try:
+        review(narrative, request.user, decision, request.POST.get("comment", ""))
+    except ReviewRefused as refusal:
+        messages.error(request, f"The {period} narrative was not reviewed: {refusal}")
+    else:
+        done = "approved; it is public now" if decision == APPROVE else "returned with comments"
+        messages.success(request, f"The {period} narrative is {done}.")
+    return redirect(reverse("staff-measure", args=[slug]) + "#narrative-heading")
+
+
+@staff_required("plan.approve_narrative")
+def reporting(request: HttpRequest) -> HttpResponse:
+    """The performance office's view of the reporting cycle: completion by department,
+    then every measure's duty for its latest complete period."""
+    context = {
+        "completion": completion_by_department(),
+        "duties": sorted(duties(), key=lambda d: (DUTY_ORDER[d.state], d.measure.title)),
+        "due_after": DUE_AFTER_DAYS,
+    }
+    return render(request, "plan/staff/reporting.html", context)
