@@ -420,6 +420,31 @@ class Narrative(models.Model):
 NARRATIVE_TEXT = ("context", "actions", "next_steps")
 
 
+class ReportingReminder(models.Model):
+    """One reminder about one measure's period, sent once to one person (citystat remind).
+
+    `kind` is what the reminder said: due, overdue or returned; each goes out at most once
+    per person, measure and period, however often cron runs the command.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "measure", "period", "kind"], name="one_reminder_per_duty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.measure_id} {self.period} {self.kind}"
+
+
 def narrative_period(measure: Measure, period: str) -> str:
     """Return `period` as the label of one of `measure`'s periods, or raise NarrativePeriodError."""
     try:
