@@ -9,7 +9,20 @@ from citystat.plan.models import (
 )
 
 
-class ValueForm(forms.Form):
+class OwnIds:
+    """The measure page shows several forms with fields of the same name ("period",
+    "value"): each form's element ids start with its own prefix, so every label points at
+    its own field and no id repeats."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ValueForm(OwnIds, forms.Form):
+    id_prefix = "value"
     period = forms.CharField(
         max_length=10, help_text="2025-03-04, 2025-W10, 2025-03, 2025-Q1, FY2025 or 2025."
     )
@@ -17,11 +30,13 @@ class ValueForm(forms.Form):
     source_note = forms.CharField(max_length=300, help_text="Where the number comes from.")
 
 
-class ValuesUploadForm(forms.Form):
+class ValuesUploadForm(OwnIds, forms.Form):
+    id_prefix = "upload"
     file = forms.FileField(help_text="A CSV with the columns period, value, source_note.")
 
 
-class NarrativeForm(forms.ModelForm):
+class NarrativeForm(OwnIds, forms.ModelForm):
+    id_prefix = "narrative"
     # Longer than the stored label, so a wrong one is refused with the form it should take.
     period = forms.CharField(max_length=40, help_text="2026-10, 2026-Q1, FY2026 or 2026.")
 
@@ -36,7 +51,8 @@ class NarrativeForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from None
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(OwnIds, forms.ModelForm):
+    id_prefix = "target"
     reason = forms.CharField(
         max_length=300,
         help_text="Why the target changes; shown with its history in public.",

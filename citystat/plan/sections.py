@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from citystat.accounts.workspace import WorkspaceItem, register_section
 from citystat.plan.cycle import duties_of
@@ -56,5 +57,5 @@ def register_plan_sections() -> None:
         order=11,
         empty="No narrative is waiting for review.",
         page="staff-reporting",
-        nav_label="Reporting",
+        nav_label=_("Reporting"),
     )
