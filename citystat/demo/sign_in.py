@@ -152,8 +152,8 @@ def describe(sign_ins: list[DemoSignIn], site_url: str) -> str:
         lines.append(f"  {sign_in.role}{where}: {sign_in.username} / {sign_in.password}")
         if sign_in.totp_secret:
             lines.append(f"    two-factor code generator secret: {sign_in.totp_secret}")
-    others = [s for s in sign_ins if s.role == "Department editor"]
-    if others:
+    # The meetings' department accounts, when there are any (not the stand-in editor).
+    if any(s.role == "Department editor" and s.username != EDITOR for s in sign_ins):
         lines.append(
             "  Every demo-<department> account is that department's editor, same password."
         )
