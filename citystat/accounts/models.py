@@ -35,6 +35,10 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Made by `citystat users add` by whoever runs the server: no inviter whose roles the
+    # acceptance re-checks. Not inferred from an empty invited_by, which a deleted
+    # inviter also leaves behind.
+    from_command_line = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -15,8 +15,10 @@ from django.apps import apps
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from citystat.accounts.backends import department_ids_of
+from citystat.accounts.permissions import ANY_STAFF
 from citystat.accounts.roles import is_administrator
 from citystat.accounts.workspace import WorkspaceItem, register_section
 from citystat.city.models import CityProfile
@@ -98,31 +100,6 @@ def measures_without_targets(user: Any) -> list[WorkspaceItem]:
     ]
 
 
-def narratives_due(user: Any) -> list[WorkspaceItem]:
-    """Return measures the person may write for whose latest period no narrative exists."""
-    Measure = apps.get_model("plan", "Measure")
-    MeasureValue = apps.get_model("plan", "MeasureValue")
-    Narrative = apps.get_model("plan", "Narrative")
-    measures = Measure.objects.filter(objective__goal__priority_area__plan__is_current=True)
-    latest: dict[int, str] = {}
-    rows = MeasureValue.objects.filter(measure__in=measures, breakdown="", is_partial=False)
-    for measure_id, period in rows.order_by("period_start").values_list("measure_id", "period"):
-        latest[measure_id] = period
-    written = set(Narrative.objects.values_list("measure_id", "period"))
-    items = []
-    for measure in measures.filter(pk__in=list(latest)).order_by("title"):
-        period = latest[measure.pk]
-        # The department scope decides, exactly as it does on the narrative form itself.
-        if (measure.pk, period) in written or not user.has_perm("plan.change_narrative", measure):
-            continue
-        try:
-            url = reverse("staff-measure-narrative", args=[measure.slug])
-        except NoReverseMatch:
-            url = ""
-        items.append(WorkspaceItem(measure.title, url, f"No narrative for {period}"))
-    return items[:SHOWN]
-
-
 def two_factor_off(user: Any) -> list[WorkspaceItem]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -148,7 +125,51 @@ def your_account(user: Any) -> list[WorkspaceItem]:
     return two_factor_off(user) + tokens
 
 
+# The staff pages every app has today, for the navigation: (key, label, URL name,
+# permission, order). An app that moves its page into its own ready() deletes its row.
+STAFF_PAGES: list[tuple[str, Any, str, str, int]] = [
+    ("nav-measures", _("Measures"), "staff-measures", "plan.view_measure", 110),
+    ("nav-datasets", _("Datasets"), "staff-datasets", "catalog.view_dataset", 120),
+    ("nav-meetings", _("Meetings"), "meetings:staff-meetings", "meetings.view_meeting", 130),
+    (
+        "nav-follow-ups",
+        _("Follow-ups"),
+        "meetings:staff-follow-ups",
+        "meetings.view_followup",
+        140,
+    ),
+    (
+        "nav-questions",
+        _("Questions"),
+        "engagement:staff-questions",
+        "engagement.view_question",
+        150,
+    ),
+    ("nav-updates", _("Updates"), "engagement:staff-updates", "engagement.view_update", 160),
+    (
+        "nav-priorities",
+        _("Priorities"),
+        "engagement:staff-priorities",
+        "engagement.change_priorityround",
+        170,
+    ),
+    ("nav-invitations", _("Invite staff"), "staff-invitations", "accounts.add_invitation", 180),
+    ("nav-audit", _("Audit log"), "staff-audit", "accounts.view_auditentry", 190),
+    ("nav-api-tokens", _("API tokens"), "staff-api-tokens", ANY_STAFF, 200),
+    ("nav-two-factor", _("Two-factor sign-in"), "staff-two-factor", ANY_STAFF, 210),
+    # Only administrators hold auth.*; the admin itself checks again.
+    ("nav-admin", _("Django admin"), "admin:index", "auth.view_user", 220),
+]
+
+
+def register_staff_pages() -> None:
+    register_section("nav-home", _("Workspace"), page="staff-home", order=0)
+    for key, label, url_name, permission, order in STAFF_PAGES:
+        register_section(key, label, page=url_name, permission=permission, order=order)
+
+
 def register_builtin_sections() -> None:
+    register_staff_pages()
     register_section(
         "two-factor",
         "Your account",
@@ -181,15 +202,9 @@ def register_builtin_sections() -> None:
             order=30,
             empty="Every dataset has published data.",
         )
+    # The reporting cycle's sections (narratives due, to review) are the plan's own:
+    # citystat/plan/sections.py, registered in its ready().
     if apps.is_installed("citystat.plan"):
-        register_section(
-            "narratives-due",
-            "Narratives due",
-            items=narratives_due,
-            permission="plan.change_narrative",
-            order=10,
-            empty="Every measure you write for has its latest narrative.",
-        )
         register_section(
             "measures-without-targets",
             "Measures without a target this year",

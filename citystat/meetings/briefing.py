@@ -82,7 +82,7 @@ def briefing_measure(measure: Measure, today: dt.date | None, charts: bool) -> B
     value = judged.value.value if judged.value else None
     target = judged.target.value if judged.target else None
     period = f" ({period_name(judged.value.period)})" if judged.value else ""
-    narrative = measure.narratives.order_by("-period").first()
+    narrative = measure.narratives.approved().order_by("-period").first()
     return BriefingMeasure(
         measure=measure,
         judged=judged,

@@ -351,8 +351,24 @@ class MeasureValue(models.Model):
         return f"{self.measure.slug} {self.period}{where}: {self.value}"
 
 
+class NarrativeQuerySet(models.QuerySet):
+    def approved(self) -> NarrativeQuerySet:
+        """Only what the performance office approved: the one set residents ever see."""
+        return self.filter(state=Narrative.State.APPROVED)
+
+
 class Narrative(models.Model):
-    """The department's story of a measure for one period."""
+    """The department's story of a measure for one period.
+
+    A draft until the performance office approves it or returns it with comments
+    (docs/plan.md, "The reporting cycle"); only approved narratives are public. Editing
+    the text makes it a draft again.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft, waiting for review")
+        RETURNED = "returned", _("Returned with comments")
+        APPROVED = "approved", _("Approved and public")
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="narratives")
     period = models.CharField(max_length=10)
@@ -363,13 +379,28 @@ class Narrative(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     updated_at = models.DateTimeField(auto_now=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    review_comment = models.TextField(
+        blank=True, help_text="What the performance office asks to change, when returned."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    objects = NarrativeQuerySet.as_manager()
 
     class Meta:
         ordering = ["measure", "-period"]
         constraints = [
             models.UniqueConstraint(fields=["measure", "period"], name="one_narrative_per_period")
         ]
+        permissions = [("approve_narrative", "Approve or return narratives (performance office)")]
 
     def __str__(self) -> str:
         return f"{self.measure.slug} {self.period}"
@@ -378,6 +409,11 @@ class Narrative(models.Model):
         """Save, refusing a period that is not one of the measure's (the public page shows
         the newest narrative, so a made-up label would become its "latest")."""
         self.period = narrative_period(self.measure, self.period)
+        if self.pk and self.state != Narrative.State.DRAFT:
+            before = Narrative.objects.filter(pk=self.pk).values(*NARRATIVE_TEXT).first()
+            if before and any(before[name] != getattr(self, name) for name in NARRATIVE_TEXT):
+                # New words have not been reviewed: off the public pages until approved.
+                self.state = Narrative.State.DRAFT
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -387,6 +423,34 @@ class Narrative(models.Model):
             self.period = narrative_period(self.measure, self.period)
         except NarrativePeriodError as error:
             raise ValidationError({"period": str(error)}) from None
+
+
+NARRATIVE_TEXT = ("context", "actions", "next_steps")
+
+
+class ReportingReminder(models.Model):
+    """One reminder about one measure's period, sent once to one person (citystat remind).
+
+    `kind` is what the reminder said: due, overdue or returned; each goes out at most once
+    per person, measure and period, however often cron runs the command.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "measure", "period", "kind"], name="one_reminder_per_duty"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.measure_id} {self.period} {self.kind}"
 
 
 def narrative_period(measure: Measure, period: str) -> str:

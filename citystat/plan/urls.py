@@ -12,4 +12,10 @@ urlpatterns = [
         name="staff-measure-narrative",
     ),
     path("staff/measures/<slug:slug>/targets/", views.save_target, name="staff-measure-target"),
+    path(
+        "staff/measures/<slug:slug>/narratives/<str:period>/review/",
+        views.review_narrative,
+        name="staff-narrative-review",
+    ),
+    path("staff/reporting/", views.reporting, name="staff-reporting"),
 ]

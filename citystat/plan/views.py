@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from citystat.accounts.decorators import staff_required
-from citystat.plan.forms import NarrativeForm, TargetForm, ValueForm, ValuesUploadForm
+from citystat.city.models import CityProfile
+from citystat.plan.cycle import (
+    DONE,
+    DUE,
+    DUE_AFTER_DAYS,
+    IN_REVIEW,
+    OVERDUE,
+    RETURNED,
+    completion_by_department,
+    duties,
+)
+from citystat.plan.forms import (
+    NarrativeForm,
+    TargetForm,
+    ValueForm,
+    ValuesUploadForm,
+    target_form_for,
+)
 from citystat.plan.history import describe, target_history
 from citystat.plan.manual import ManualValueError, enter_value, import_values_csv
 from citystat.plan.models import Measure, Narrative, Target
 from citystat.plan.outlook import outlook
 from citystat.plan.reporting import measure_rows, value_rows
+from citystat.plan.review import APPROVE, ReviewRefused, review
 from citystat.plan.status import status_for
+from citystat.plan.target_preview import target_effect
+
+# The reporting page lists what needs action first.
+DUTY_ORDER = {OVERDUE: 0, RETURNED: 1, DUE: 2, IN_REVIEW: 3, DONE: 4}
 
 
 def form_problems(form: forms.BaseForm) -> list[str]:
@@ -31,9 +57,12 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plan/staff/measure_list.html", {"rows": measure_rows()})
 
 
-@staff_required("plan.view_measure")
-def measure_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    measure = measure_of(request, slug)
+def render_detail(
+    request: HttpRequest, measure: Measure, status: int = 200, **forms: Any
+) -> HttpResponse:
+    """Render the staff measure page; a form passed in (bound, with its errors) replaces
+    the empty one, so what the person typed stays on the page."""
+    year = CityProfile.current().fiscal_year_of(timezone.localdate())
     context = {
         "measure": measure,
         "status": status_for(measure),
@@ -45,9 +74,15 @@ def measure_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "value_form": ValueForm(),
         "upload_form": ValuesUploadForm(),
         "narrative_form": NarrativeForm(),
-        "target_form": TargetForm(),
+        "target_form": target_form_for(measure, year),
+        **forms,
     }
-    return render(request, "plan/staff/measure_detail.html", context)
+    return render(request, "plan/staff/measure_detail.html", context, status=status)
+
+
+@staff_required("plan.view_measure")
+def measure_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return render_detail(request, measure_of(request, slug))
 
 
 @require_POST
@@ -83,28 +118,65 @@ def save_narrative(request: HttpRequest, slug: str) -> HttpResponse:
         narrative = form.save(commit=False)
         narrative.author = request.user  # type: ignore[assignment]
         narrative.save()
-        messages.success(request, f"Saved the narrative for {narrative.period}.")
-    else:
-        for problem in form_problems(form):
-            messages.error(request, problem)
-    return redirect("staff-measure", slug=slug)
+        messages.success(
+            request,
+            f"Saved the narrative for {narrative.period} as a draft: it is public once the "
+            "performance office approves it.",
+        )
+        return redirect("staff-measure", slug=slug)
+    # Refused: the page again with everything typed and what is wrong beside its field.
+    return render_detail(request, measure, status=400, narrative_form=form)
 
 
 @require_POST
 @staff_required("plan.change_target")
 def save_target(request: HttpRequest, slug: str) -> HttpResponse:
+    """Preview a target change (status per recent period, before → after), or save it.
+
+    Refused input re-renders the page with everything typed and what is missing."""
     measure = measure_of(request, slug)
     year = request.POST.get("fiscal_year", "")
-    if not year.isdigit():
-        raise Http404("no such fiscal year")
-    existing = Target.objects.filter(measure=measure, fiscal_year=int(year)).first()
+    existing = None
+    if year.isdigit():
+        existing = Target.objects.filter(measure=measure, fiscal_year=int(year)).first()
     form = TargetForm(request.POST, instance=existing or Target(measure=measure))
-    if form.is_valid():
-        target = form.save(commit=False)
-        target._change_reason = form.cleaned_data["reason"]  # type: ignore[attr-defined]
-        target.save()
-        messages.success(request, f"Saved the FY{target.fiscal_year} target.")
-    else:
-        for problem in form_problems(form):
-            messages.error(request, problem)
+    if not form.is_valid():
+        return render_detail(request, measure, status=400, target_form=form)
+    target = form.save(commit=False)
+    if request.POST.get("action") == "preview":
+        return render_detail(
+            request, measure, target_form=form, target_preview=target_effect(measure, target)
+        )
+    target._change_reason = form.cleaned_data["reason"]  # type: ignore[attr-defined]
+    target.save()
+    messages.success(request, f"Saved the FY{target.fiscal_year} target.")
     return redirect("staff-measure", slug=slug)
+
+
+@require_POST
+@staff_required("plan.approve_narrative")
+def review_narrative(request: HttpRequest, slug: str, period: str) -> HttpResponse:
+    """Approve a narrative (public from now on) or return it with comments."""
+    measure = measure_of(request, slug)
+    narrative = get_object_or_404(Narrative, measure=measure, period=period)
+    decision = request.POST.get("decision", "")
+    try:
+        review(narrative, request.user, decision, request.POST.get("comment", ""))
+    except ReviewRefused as refusal:
+        messages.error(request, f"The {period} narrative was not reviewed: {refusal}")
+    else:
+        done = "approved; it is public now" if decision == APPROVE else "returned with comments"
+        messages.success(request, f"The {period} narrative is {done}.")
+    return redirect(reverse("staff-measure", args=[slug]) + "#narrative-heading")
+
+
+@staff_required("plan.approve_narrative")
+def reporting(request: HttpRequest) -> HttpResponse:
+    """The performance office's view of the reporting cycle: completion by department,
+    then every measure's duty for its latest complete period."""
+    context = {
+        "completion": completion_by_department(),
+        "duties": sorted(duties(), key=lambda d: (DUTY_ORDER[d.state], d.measure.title)),
+        "due_after": DUE_AFTER_DAYS,
+    }
+    return render(request, "plan/staff/reporting.html", context)

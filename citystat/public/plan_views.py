@@ -145,7 +145,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "chart_svg": safe_svg(spec, measure.title) if overall else "",
         "table_rows": [pages.table_row(measure, row) for row in overall],
         "outlook": outlook(measure) if overall else None,
-        "narrative": measure.narratives.order_by("-period").first(),
+        "narrative": measure.narratives.approved().order_by("-period").first(),
         "strategies": list(measure.strategies.order_by("position", "title")),
         "target_changes": pages.target_changes(measure),
         "targets": list(measure.targets.order_by("fiscal_year")),

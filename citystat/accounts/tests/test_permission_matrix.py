@@ -84,6 +84,9 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-measure-values": DEPARTMENT_WRITERS,
     "staff-measure-narrative": DEPARTMENT_WRITERS,
     "staff-measure-target": PLAN_WRITERS,
+    # Approving narratives and the reporting page are the performance office's (#19).
+    "staff-narrative-review": PLAN_WRITERS,
+    "staff-reporting": PLAN_WRITERS,
     # meetings
     "staff-meetings": STAFF,
     "staff-meeting": STAFF,

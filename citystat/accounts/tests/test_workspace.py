@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
 from django.apps import apps
 from django.utils import timezone
 
@@ -66,34 +67,50 @@ def test_a_measure_with_this_years_target_is_not_listed(alice, departments):
     assert b"Main breaks fixed" not in response.content
 
 
-def add_values(measures):
-    import datetime as dt
-
-    for measure in measures.values():
-        measure.values.create(
-            period="2026-09",
-            period_start=dt.date(2026, 9, 1),
-            period_end=dt.date(2026, 9, 30),
-            value=90,
-        )
+def reporting_section(user) -> str:
+    content = signed_in(user).get("/staff/").content.decode()
+    return content.split('id="section-narratives-due"')[1].split("</section>")[0]
 
 
+@time_machine.travel(dt.datetime(2026, 10, 6, 12, tzinfo=dt.UTC))
 def test_bob_sees_narratives_due_only_for_his_department(bob, departments):
-    measures = build_measures(departments)
-    add_values(measures)
-    content = signed_in(bob).get("/staff/").content.decode()
-    section = content.split('id="section-narratives-due"')[1].split("</section>")[0]
-    assert "Main breaks fixed" in section and "No narrative for 2026-09" in section
+    build_measures(departments)
+    section = reporting_section(bob)
+    # September is the latest complete month; a monthly narrative is due 15 days after.
+    # The test measures' values are entered by staff, so the value is owed too.
+    assert "Main breaks fixed" in section
+    assert "The narrative and value for 2026-09 are due 15 Oct 2026" in section
     assert "Potholes closed" not in section
 
 
+@time_machine.travel(dt.datetime(2026, 10, 6, 12, tzinfo=dt.UTC))
 def test_a_written_narrative_is_no_longer_due(bob, departments):
     measures = build_measures(departments)
-    add_values(measures)
     measures["water"].narratives.create(period="2026-09", context="A dry month.")
-    content = signed_in(bob).get("/staff/").content.decode()
-    section = content.split('id="section-narratives-due"')[1].split("</section>")[0]
-    assert "Main breaks fixed" not in section
+    assert "The value for 2026-09 is due 15 Oct 2026" in reporting_section(bob)
+    measures["water"].values.create(
+        period="2026-09",
+        period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2026, 9, 30),
+        value=97,
+        origin="entered",
+    )
+    assert "Main breaks fixed" not in reporting_section(bob)
+
+
+@time_machine.travel(dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC))
+def test_a_missing_narrative_turns_overdue_and_a_returned_one_shows_its_comments(bob, departments):
+    measures = build_measures(departments)
+    section = reporting_section(bob)
+    assert "Overdue: The narrative and value for 2026-09 were due 15 Oct 2026" in section
+    measures["water"].narratives.create(
+        period="2026-09",
+        context="A dry month.",
+        state="returned",
+        review_comment="Say how many breaks were repaired.",
+    )
+    section = reporting_section(bob)
+    assert "Returned with comments: Narrative for 2026-09 returned: Say how many" in section
 
 
 def test_staff_without_two_factor_are_asked_to_turn_it_on(alice):

@@ -102,8 +102,9 @@ class ValueUploadSerializer(serializers.Serializer):
 class NarrativeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Narrative
-        fields = ["period", "context", "actions", "next_steps", "updated_at"]
-        read_only_fields = ["period", "updated_at"]
+        fields = ["period", "context", "actions", "next_steps", "state", "updated_at"]
+        # Written narratives are drafts; only the performance office approves (#19).
+        read_only_fields = ["period", "state", "updated_at"]
 
 
 class StatusSerializer(serializers.Serializer):
@@ -173,5 +174,5 @@ class MeasureDetailSerializer(MeasureSerializer):
 
     @extend_schema_field(NarrativeSerializer(allow_null=True))
     def get_latest_narrative(self, measure: Measure) -> dict[str, Any] | None:
-        narrative = measure.narratives.order_by("-period").first()
+        narrative = measure.narratives.approved().order_by("-period").first()
         return NarrativeSerializer(narrative).data if narrative else None

@@ -334,7 +334,8 @@ class NarrativeViews(MeasurePartViews):
     write_permission = {"PUT": "plan.change_narrative"}
 
     def get_queryset(self) -> QuerySet[Narrative]:
-        return Narrative.objects.filter(measure=self.measure).order_by("-period")
+        # Only approved narratives are public; drafts are read in the staff workspace.
+        return Narrative.objects.approved().filter(measure=self.measure).order_by("-period")
 
     def last_modified(self) -> Any:
         return self.get_queryset().aggregate(at=Max("updated_at"))["at"]
@@ -353,7 +354,8 @@ class NarrativeViews(MeasurePartViews):
             period = narrative_period(self.measure, period)
         except NarrativePeriodError as error:
             raise ValidationError({"period": [str(error)]}) from None
-        narrative = self.get_queryset().filter(period=period).first()
+        # Any narrative of the period, approved or not: a PUT makes it a draft again.
+        narrative = Narrative.objects.filter(measure=self.measure, period=period).first()
         created = narrative is None
         if narrative is None:
             narrative = Narrative(measure=self.measure, period=period)

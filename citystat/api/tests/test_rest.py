@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from citystat.accounts.models import ApiToken
+from citystat.accounts.permissions import Role
+from citystat.accounts.roles import grant_role
 from citystat.accounts.tests.plan_objects import build_measures
 from citystat.accounts.tokens import issue_token, revoke
 from citystat.city.models import CityProfile
 from citystat.plan.models import Measure, MeasureValue, Narrative, Target
+from citystat.plan.review import APPROVE, review
 
 
 @pytest.fixture
@@ -153,10 +157,17 @@ def test_an_editor_writes_their_own_measures_narrative(measures, bob, client):
         "/api/v1/measures/main-breaks-fixed/narratives/2025-03/",
         {"context": "Cold snap", "actions": "Two more crews"},
     )
-    assert response.status_code == 201
+    assert (response.status_code, response.json()["state"]) == (201, "draft")
     assert Narrative.objects.get().author == bob
-    shown = client.get("/api/v1/measures/main-breaks-fixed/narratives/2025-03/").json()
+    # A draft until the performance office approves it (#19): not public before.
+    url = "/api/v1/measures/main-breaks-fixed/narratives/2025-03/"
+    assert client.get(url).status_code == 404
+    alice = User.objects.create_user("alice-api", "alice-api@example.gov", "x" * 20)
+    grant_role(alice, Role.PERFORMANCE_STAFF)
+    review(Narrative.objects.get(), alice, APPROVE)
+    shown = client.get(url).json()
     assert shown["context"] == "Cold snap" and "author" not in shown
+    assert shown["state"] == "approved"
 
 
 def test_reads_need_no_token_and_read_tokens_cannot_write(measures, bob, client):

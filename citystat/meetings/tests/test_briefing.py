@@ -21,7 +21,9 @@ def meeting(areas, plan_measures, departments, bob):
         priority_area=areas[0],
     )  # fmt: skip
     leaks = plan_measures["leaks"]
-    Narrative.objects.create(measure=leaks, period="2026-01", context="Two crews were out sick.")
+    Narrative.objects.create(
+        measure=leaks, period="2026-01", context="Two crews were out sick.", state="approved"
+    )
     strategy = Strategy.objects.create(goal=leaks.objective.goal, title="Leak detection pilot")
     strategy.measures.add(leaks)
     FollowUp.objects.create(

@@ -95,6 +95,7 @@ def build_measure_city() -> Plan:
         period="2026-10",
         context="A wet October opened more potholes than crews could reach.",
         actions="Two extra crews work weekends.",
+        state=Narrative.State.APPROVED,  # only approved narratives are public (#19)
     )
     strategy = Strategy.objects.create(
         goal=measure.objective.goal,

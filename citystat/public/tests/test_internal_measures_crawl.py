@@ -83,7 +83,9 @@ def leave_traces(measure: Measure) -> None:
     latest = measure.values.filter(breakdown="").order_by("-period_start").first()
     if latest is not None:
         Narrative.objects.update_or_create(
-            measure=measure, period=latest.period, defaults={"context": "Internal context."}
+            measure=measure,
+            period=latest.period,
+            defaults={"context": "Internal context.", "state": "approved"},
         )
     Update.objects.create(
         title=f"A note on {measure.slug}-x",

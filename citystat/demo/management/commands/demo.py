@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.demo.build import DEFAULT_ROWS, DEFAULT_SEED, build_demo_city
+from citystat.demo.sign_in import describe, prepare_demo_sign_ins
 
 
 class Command(BaseCommand):
@@ -39,5 +40,9 @@ class Command(BaseCommand):
         else:
             loaded = ", ".join(f"{slug} {rows:,}" for slug, rows in build.loaded.items())
             self.stdout.write(f"Demo city built in {seconds:.0f} s ({loaded} rows).")
+        # The city just built (or reused) is the demo, so its sign-ins may be made here.
+        sign_ins = prepare_demo_sign_ins(options["host"], is_demo_city=True)
+        site_url = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(describe(sign_ins, site_url))
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])

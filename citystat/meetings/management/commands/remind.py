@@ -5,10 +5,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from citystat.jobs.runs import JobAlreadyRunning, single_run
 from citystat.meetings.remind import send_reminders
+from citystat.plan.remind import send_reporting_reminders
 
 
 class Command(BaseCommand):
-    help = "Email each follow-up owner a digest of their overdue and soon-due items, once a day."
+    help = (
+        "Email each follow-up owner a digest of their overdue and soon-due items, once a day, "
+        "and each department's writers the narratives and values due, overdue or returned."
+    )
     # Commands start in well under a second; `citystat check` runs the system checks.
     requires_system_checks: list[str] = []
 
@@ -36,3 +40,11 @@ class Command(BaseCommand):
             self.stderr.write(f"not sent, tried again next run: {', '.join(result.failed)}")
         if result.no_address:
             self.stderr.write(f"owners with no email address: {', '.join(result.no_address)}")
+        # The plan's reporting cycle reminds in the same run (citystat/plan/remind.py).
+        reporting = send_reporting_reminders(base_url=site_url)
+        sent = ", ".join(reporting.sent) or "-"
+        self.stdout.write(f"sent {len(reporting.sent)} reporting reminder(s): {sent}")
+        if reporting.failed:
+            self.stderr.write(f"reporting reminders not sent: {', '.join(reporting.failed)}")
+        if reporting.no_address:
+            self.stderr.write(f"writers with no email address: {', '.join(reporting.no_address)}")
