@@ -67,15 +67,53 @@ def judged_goals(meeting: Meeting, today: dt.date | None = None) -> list[JudgedG
     return goals
 
 
+def next_meeting_start(meeting: Meeting) -> dt.datetime | None:
+    """Return when the series meets after `meeting`: its next meeting, else its rule's next date.
+
+    None for a meeting outside a series, or a series whose rule has no later date.
+    """
+    if meeting.series is None:
+        return None
+    later = (
+        Meeting.objects.filter(series=meeting.series, starts_at__gt=meeting.starts_at)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if later is not None:
+        return later
+    from citystat.meetings.cadence import CadenceError, local_to_utc, upcoming_occurrences
+
+    try:
+        following = upcoming_occurrences(meeting.series, meeting.starts_at, 1)
+    except CadenceError:
+        return None
+    return local_to_utc(following[0], meeting.series) if following else None
+
+
 def follow_ups_to_review(meeting: Meeting, today: dt.date | None = None) -> list[FollowUp]:
-    """Return the open follow-ups from earlier meetings on the area, overdue first."""
-    if meeting.priority_area_id is None:
-        return []
+    """Return the open follow-ups the meeting reviews, overdue first.
+
+    Those from earlier meetings on the meeting's area, and (the standing follow-up review)
+    every open follow-up from the series' earlier meetings that falls due before the
+    series next meets, whatever area the rotation gives either meeting: a promise due in
+    seven weeks is not left for the area's turn to come round again months later.
+    """
     today = today or timezone.localdate()
-    earlier = FollowUp.objects.filter(
-        meeting__priority_area_id=meeting.priority_area_id,
-        meeting__starts_at__lt=meeting.starts_at,
-    ).exclude(status__in=[FollowUp.Status.DONE, FollowUp.Status.DROPPED])
+    due_by = Q(pk__in=[])
+    if meeting.priority_area_id is not None:
+        due_by |= Q(meeting__priority_area_id=meeting.priority_area_id)
+    if meeting.series_id is not None:
+        following = next_meeting_start(meeting)
+        if following is not None:
+            local_day = timezone.localtime(following, meeting.zone).date()
+            due_by |= Q(meeting__series_id=meeting.series_id, due_on__lt=local_day)
+    earlier = (
+        FollowUp.objects.filter(due_by, meeting__starts_at__lt=meeting.starts_at)
+        .exclude(status__in=[FollowUp.Status.DONE, FollowUp.Status.DROPPED])
+        .distinct()
+    )
     follow_ups = list(earlier.select_related("department", "measure"))
     follow_ups.sort(key=lambda item: (not item.is_overdue(today), item.due_on, item.pk))
     return follow_ups
@@ -100,7 +138,14 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
         f"Welcome and purpose: {area.title}" if area else "Welcome and purpose",
         minutes_allotted=5,
     )
-    for follow_up in follow_ups_to_review(meeting, today):
+    reviewed = follow_ups_to_review(meeting, today)
+    # The standing section: every meeting opens its review, even with nothing to review.
+    add(
+        AgendaItem.Kind.FOLLOW_UP,
+        "Follow-up review",
+        notes="" if reviewed else "No open follow-up falls due before the next meeting.",
+    )
+    for follow_up in reviewed:
         due = "overdue since" if follow_up.is_overdue(today) else "due"
         add(
             AgendaItem.Kind.FOLLOW_UP,

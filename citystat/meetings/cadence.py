@@ -159,3 +159,19 @@ def cancel_meeting(meeting: Meeting, note: str = "") -> Meeting:
     if meeting.series:
         assign_rotation(meeting.series)
     return meeting
+
+
+def mark_held(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
+    """Record that the meeting took place; refuse it before its start time or if cancelled."""
+    now = now or timezone.now()
+    if meeting.is_cancelled:
+        raise CadenceError("A cancelled meeting cannot be marked held.")
+    if meeting.starts_at > now:
+        start = timezone.localtime(meeting.starts_at, meeting.zone)
+        raise CadenceError(
+            f"This meeting has not started yet: it can be marked held from "
+            f"{start:%Y-%m-%d %H:%M} ({meeting.time_zone})."
+        )
+    meeting.status = Meeting.Status.HELD
+    meeting.save()
+    return meeting

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from typing import Any, cast
 
 from django import forms
@@ -145,8 +147,21 @@ class AttendeeForm(forms.ModelForm):
         fields = ["role", "name", "department"]
 
 
+TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def new_submission_token() -> str:
+    return uuid.uuid4().hex
+
+
 class FollowUpForm(forms.ModelForm):
-    """Quick capture: text, owner department and person, due date, goal or measure."""
+    """Quick capture: text, owner department and person, due date, goal or measure.
+
+    `submission` is a one-time token drawn with the form: a double click or a retry sends
+    the same token, and only one follow-up is made from it (views/followups.py capture).
+    """
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = FollowUp
@@ -166,6 +181,8 @@ class FollowUpForm(forms.ModelForm):
             user.get_full_name() or user.get_username()
         )
         cast(forms.DateField, self.fields["due_on"]).input_formats = ["%Y-%m-%d"]
+        if not self.is_bound:
+            self.initial["submission"] = new_submission_token()
         measures = Measure.objects.order_by("title")
         goals = Goal.objects.order_by("title")
         if meeting is not None and meeting.priority_area_id:
@@ -179,6 +196,12 @@ class FollowUpForm(forms.ModelForm):
                 "owner": "Choose the person who answers for it.",
                 "due_on": "Give a due date (YYYY-MM-DD).",
             }[name]
+
+    def clean_submission(self) -> str:
+        token: str = self.cleaned_data.get("submission", "")
+        if token and not TOKEN.fullmatch(token):
+            raise forms.ValidationError("This form is out of date; reload the page.")
+        return token
 
     def clean_due_on(self) -> dt.date:
         due: dt.date = self.cleaned_data["due_on"]

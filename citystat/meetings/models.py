@@ -201,9 +201,13 @@ class Meeting(models.Model):
         return self.status == self.Status.CANCELLED
 
     def is_live(self, now: dt.datetime | None = None) -> bool:
-        """Say whether the meeting is on now (its time window, not cancelled)."""
+        """Say whether the meeting is on now: its time window, neither cancelled nor held.
+
+        Staff mark a meeting held when it is over, which may be before its planned end.
+        """
         now = now or timezone.now()
-        return not self.is_cancelled and self.starts_at <= now < self.ends_at
+        over = self.status in (self.Status.CANCELLED, self.Status.HELD)
+        return not over and self.starts_at <= now < self.ends_at
 
     def is_past(self, now: dt.datetime | None = None) -> bool:
         return self.ends_at <= (now or timezone.now())
@@ -318,9 +322,14 @@ class FollowUp(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     drop_reason = models.TextField(blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # The capture form's one-time token: a double click or a retried request carries the
+    # same token, and the unique constraint lets only one of them create the follow-up.
+    submission_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["submission_token"])
 
     class Meta:
         ordering = ["due_on", "pk"]

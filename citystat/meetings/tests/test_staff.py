@@ -59,15 +59,16 @@ def test_the_screen_shows_the_current_item_and_the_live_board(
     alice, areas, plan_measures, board_panel
 ):
     meeting = make_meeting(areas[0], 0)
+    # Opening, the follow-up review, the first goal, then its first measure.
     items = draft_agenda(meeting)
     client = signed_in(alice)
-    client.post(f"/staff/meetings/{meeting.pk}/screen/advance/", {"item": items[2].pk})
+    client.post(f"/staff/meetings/{meeting.pk}/screen/advance/", {"item": items[3].pk})
     body = client.get(f"/staff/meetings/{meeting.pk}/screen/").content.decode()
-    assert f"Now: {items[2].title}" in body
+    assert f"Now: {items[3].title}" in body
     assert f"Live questions for {meeting.pk}" in body
     assert 'data-chart-spec="chart-spec-current"' in body
     client.post(f"/staff/meetings/{meeting.pk}/screen/advance/", {"direction": "next"})
-    assert Meeting.objects.get(pk=meeting.pk).current_item == items[3]
+    assert Meeting.objects.get(pk=meeting.pk).current_item == items[4]
 
 
 def test_the_public_page_does_not_get_the_screen_panel(client, areas, board_panel):
@@ -124,7 +125,7 @@ def test_alice_adds_a_one_off_meeting_with_a_drafted_agenda(alice, areas, plan_m
 
 def test_staff_edit_an_agenda_item_in_place(alice, areas, plan_measures):
     meeting = make_meeting(areas[0], 5)
-    item = draft_agenda(meeting)[2]
+    item = draft_agenda(meeting)[3]
     response = signed_in(alice).post(
         f"/staff/meetings/{meeting.pk}/items/{item.pk}/edit/",
         {"title": "Leaks: the new crews", "notes": "Ten minutes", "minutes_allotted": "10"},
@@ -143,3 +144,31 @@ def test_staff_edit_an_agenda_item_in_place(alice, areas, plan_measures):
 def test_the_workspace_links_the_meetings_pages(cast):
     body = signed_in(cast["vera"]).get("/staff/").content.decode()
     assert 'href="/staff/meetings/"' in body and 'href="/staff/follow-ups/"' in body
+
+
+def test_a_meeting_is_held_only_once_it_has_started(alice, areas):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    soon = make_meeting(areas[0], 2)
+    client = signed_in(alice)
+    response = client.post(f"/staff/meetings/{soon.pk}/held/", follow=True)
+    assert "This meeting has not started yet" in response.content.decode()
+    soon.refresh_from_db()
+    assert soon.status == "scheduled"
+    started = Meeting.objects.create(
+        title="Started", priority_area=areas[1], starts_at=timezone.now() - dt.timedelta(minutes=5),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+    )  # fmt: skip
+    client.post(f"/staff/meetings/{started.pk}/held/")
+    started.refresh_from_db()
+    assert started.status == "held"
+    listing = client.get("/staff/meetings/").content.decode()
+    upcoming = listing.split("<h2>Upcoming</h2>")[1].split("<h2>")[0]
+    recent = listing.split("<h2>Recent</h2>")[1]
+    assert "Started" not in upcoming and "Started" in recent
+    assert not started.is_live()
+    calendar = client.get("/meetings/").content.decode()
+    public_upcoming, public_past = calendar.split("Past meetings</h2>")
+    assert ">Started<" not in public_upcoming and ">Started<" in public_past

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from csp.decorators import csp_update
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -26,8 +27,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
     if chosen:
         meetings = meetings.filter(priority_area__slug=chosen)
     now = timezone.now()
-    upcoming = meetings.filter(ends_at__gt=now).order_by("starts_at")
-    past = meetings.filter(ends_at__lte=now).order_by("-starts_at")[:PAST_SHOWN]
+    # A meeting marked held has taken place, even before its planned end.
+    held = Q(status=Meeting.Status.HELD)
+    upcoming = meetings.filter(ends_at__gt=now).exclude(held).order_by("starts_at")
+    past = meetings.filter(Q(ends_at__lte=now) | held).order_by("-starts_at")[:PAST_SHOWN]
     return render(
         request,
         "meetings/calendar.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +17,7 @@ from citystat.meetings.cadence import (
     assign_rotation,
     cancel_meeting,
     generate_meetings,
+    mark_held,
 )
 from citystat.meetings.forms import (
     AgendaItemForm,
@@ -39,8 +41,11 @@ def meeting_of(request: HttpRequest, pk: int) -> Meeting:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
-        "upcoming": Meeting.objects.filter(ends_at__gt=now).select_related("priority_area"),
-        "past": Meeting.objects.filter(ends_at__lte=now)
+        # A meeting marked held has taken place, even before its planned end.
+        "upcoming": Meeting.objects.filter(ends_at__gt=now)
+        .exclude(status=Meeting.Status.HELD)
+        .select_related("priority_area"),
+        "past": Meeting.objects.filter(Q(ends_at__lte=now) | Q(status=Meeting.Status.HELD))
         .select_related("priority_area")
         .order_by("-starts_at")[:12],
         "missing_agenda": meetings_missing_agenda(now),
@@ -112,12 +117,11 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(CHANGE)
 def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = meeting_of(request, pk)
-    if meeting.is_cancelled:
-        messages.error(request, "A cancelled meeting cannot be marked held.")
-    else:
-        meeting.status = Meeting.Status.HELD
-        meeting.save()
+    try:
+        mark_held(meeting)
         messages.success(request, "Marked as held: the follow-up memo is on the public page.")
+    except CadenceError as error:
+        messages.error(request, str(error))
     return redirect("meetings:staff-meeting", pk)
 
 
