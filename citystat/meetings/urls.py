@@ -41,11 +41,9 @@ urlpatterns = [
         name="staff-meeting-advance",
     ),
     path("staff/meetings/<int:pk>/follow-ups/", followups.capture, name="staff-follow-up-capture"),
-    path(
-        "staff/meeting-series/<slug:slug>/generate/",
-        staff.series_generate,
-        name="staff-series-generate",
-    ),
+    path("staff/meeting-series/generate/", staff.series_generate, name="staff-series-generate"),
+    path("staff/meeting-series/new/", staff.series_new, name="staff-series-new"),
+    path("staff/meeting-series/<slug:slug>/", staff.series_edit, name="staff-series"),
     path("staff/follow-ups/", followups.follow_up_list, name="staff-follow-ups"),
     path("staff/follow-ups/<int:pk>/", followups.follow_up_detail, name="staff-follow-up"),
     path(

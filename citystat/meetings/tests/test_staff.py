@@ -85,11 +85,95 @@ def test_an_internal_viewer_reads_but_cannot_change_a_meeting(cast, areas):
     assert Meeting.objects.get(pk=meeting.pk).title == "KCStat"
 
 
-def test_generating_from_the_series_page(alice, series):
-    response = signed_in(alice).post("/staff/meeting-series/kcstat/generate/", follow=True)
-    assert "6 new meeting(s) in KCStat." in response.content.decode()
-    assert series.meetings.count() == 6
+def test_generating_covers_the_next_n_meetings_of_every_series(alice, series, areas):
+    from citystat.meetings.models import MeetingSeries
+
+    other = MeetingSeries.objects.create(
+        slug="budget", title="BudgetStat", rule="FREQ=WEEKLY;BYDAY=TH",
+        first_date=dt.date(2026, 1, 1), time_zone="America/Denver",
+    )  # fmt: skip
+    MeetingSeries.objects.create(
+        slug="old", title="OldStat", rule="FREQ=WEEKLY", first_date=dt.date(2020, 1, 1),
+        is_active=False,
+    )  # fmt: skip
+    client = signed_in(alice)
+    response = client.post("/staff/meeting-series/generate/", {"ahead": "6"}, follow=True)
+    body = response.content.decode()
+    assert "KCStat: 6 new meeting(s), with drafted agendas" in body
+    assert "BudgetStat: 6 new meeting(s)" in body
+    assert (series.meetings.count(), other.meetings.count()) == (6, 6)
+    assert Meeting.objects.filter(series__slug="old").count() == 0
     assert all(m.agenda_items.exists() for m in series.meetings.all())
+    # Asked again for 6 there is nothing new, and it says so rather than a bare 0.
+    body = client.post("/staff/meeting-series/generate/", {"ahead": "6"}, follow=True)
+    assert "KCStat: its next 6 meetings already existed" in body.content.decode()
+    # Asked for 9, each series gets the 3 beyond: the next N, whatever existed.
+    client.post("/staff/meeting-series/generate/", {"ahead": "9"})
+    assert (series.meetings.count(), other.meetings.count()) == (9, 9)
+    now = timezone.now()
+    thursdays = [m.local_start for m in other.meetings.order_by("starts_at")]
+    assert all(d.weekday() == 3 and (d.hour, d.minute) == (9, 0) for d in thursdays)
+    assert thursdays[0] > now and thursdays[0] - now <= dt.timedelta(days=7)
+
+
+def test_a_bad_number_ahead_is_refused_and_generates_nothing(alice, series):
+    response = signed_in(alice).post("/staff/meeting-series/generate/", {"ahead": "0"}, follow=True)
+    assert "How many meetings ahead: Ensure this value is greater than" in (
+        response.content.decode()
+    )
+    assert not series.meetings.exists()
+
+
+def test_a_series_added_on_the_staff_page_generates_its_meetings(alice, areas):
+    from citystat.meetings.models import MeetingSeries
+
+    client = signed_in(alice)
+    data = {
+        "title": "NeighborhoodStat", "slug": "neighborhoodstat", "rule": "FREQ=MONTHLY;BYDAY=1WE",
+        "first_date": "2026-01-01", "start_time": "18:30", "duration_minutes": "60",
+        "time_zone": "America/Chicago", "location": "Library", "is_active": "on",
+        "rotation_areas": [str(areas[2].pk), str(areas[0].pk)],
+    }  # fmt: skip
+    response = client.post("/staff/meeting-series/new/", data, follow=True)
+    assert response.status_code == 200
+    series = MeetingSeries.objects.get(slug="neighborhoodstat")
+    assert "Series added. NeighborhoodStat: 6 new meeting(s)" in response.content.decode()
+    assert [a.pk for a in series.rotation_areas()] == [areas[0].pk, areas[2].pk]
+    meetings = list(series.meetings.order_by("starts_at"))
+    assert len(meetings) == 6
+    assert [m.priority_area_id for m in meetings[:3]] == [areas[0].pk, areas[2].pk, areas[0].pk]
+    assert all(m.local_start.weekday() == 2 and m.local_start.day <= 7 for m in meetings)
+    # Edited: a later time is saved; meetings it already has keep their dates.
+    data["location"] = "Central Library"
+    client.post("/staff/meeting-series/neighborhoodstat/", data)
+    series.refresh_from_db()
+    assert series.location == "Central Library"
+    assert series.meetings.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("rule", "EVERY TUESDAY", "Not an iCalendar recurrence rule"),
+        ("rule", "DTSTART:20260101T090000\nFREQ=WEEKLY", "without DTSTART"),
+        ("time_zone", "Central", "is not an IANA time zone"),
+        ("first_date", "01/02/2026", "Enter a valid date."),
+    ],
+)
+def test_a_bad_series_is_refused_beside_its_field(alice, areas, field, value, message):
+    from citystat.meetings.models import MeetingSeries
+
+    data = {
+        "title": "NeighborhoodStat", "slug": "neighborhoodstat", "rule": "FREQ=MONTHLY;BYDAY=1WE",
+        "first_date": "2026-01-01", "start_time": "18:30", "duration_minutes": "60",
+        "time_zone": "America/Chicago", field: value,
+    }  # fmt: skip
+    response = signed_in(alice).post("/staff/meeting-series/new/", data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'id="id_{field}_error">' in body and message in body
+    assert f'value="{value}"' in body or f">{value}<" in body
+    assert not MeetingSeries.objects.exists() and not Meeting.objects.exists()
 
 
 def test_the_workspace_lists_bobs_overdue_follow_up_first(bob, areas, departments):

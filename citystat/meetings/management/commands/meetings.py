@@ -2,8 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from citystat.meetings.agenda import draft_agenda
-from citystat.meetings.cadence import CadenceError, generate_meetings
+from citystat.meetings.cadence import CadenceError, schedule_series
 from citystat.meetings.models import Meeting, MeetingSeries
 
 
@@ -37,9 +36,7 @@ class Command(BaseCommand):
             raise CommandError("--ahead must be at least 1")
         for series in series_list:
             try:
-                created = generate_meetings(series, ahead=options["ahead"])
+                done = schedule_series(series, ahead=options["ahead"])
             except CadenceError as error:
                 raise CommandError(f"{series.slug}: {error}") from error
-            for meeting in created:
-                draft_agenda(meeting)
-            self.stdout.write(f"{series.slug}: {len(created)} new meeting(s)")
+            self.stdout.write(f"{series.slug}: {len(done.created)} new meeting(s)")
