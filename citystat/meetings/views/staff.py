@@ -236,7 +236,8 @@ def series_generate(request: HttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "How many meetings ahead: " + " ".join(form.errors.get("ahead", []))
+            request,
+            "How many meetings ahead: " + " ".join(str(e) for e in form.errors.get("ahead", [])),
         )
         return redirect("meetings:staff-meetings")
     active = list(MeetingSeries.objects.filter(is_active=True))
