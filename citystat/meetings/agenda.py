@@ -30,6 +30,10 @@ URGENCY = {
 }
 
 
+# The standing follow-up review's heading item (an item of kind follow_up without one).
+REVIEW_TITLE = "Follow-up review"
+
+
 class AgendaError(ValueError):
     pass
 
@@ -140,11 +144,7 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
     )
     reviewed = follow_ups_to_review(meeting, today)
     # The standing section: every meeting opens its review, even with nothing to review.
-    add(
-        AgendaItem.Kind.FOLLOW_UP,
-        "Follow-up review",
-        notes="" if reviewed else "No open follow-up falls due before the next meeting.",
-    )
+    add(AgendaItem.Kind.FOLLOW_UP, REVIEW_TITLE)
     for follow_up in reviewed:
         due = "overdue since" if follow_up.is_overdue(today) else "due"
         add(

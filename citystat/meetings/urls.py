@@ -9,6 +9,7 @@ urlpatterns = [
     path("meetings/calendar.ics", feeds.calendar_ics, name="calendar-ics"),
     path("meetings/series/<slug:slug>.ics", feeds.series_ics, name="series-ics"),
     path("meetings/<int:pk>/", public.meeting_page, name="meeting"),
+    path("meetings/<int:pk>.ics", feeds.meeting_ics, name="meeting-ics"),
     path("meetings/<int:pk>/memo.txt", public.memo_text, name="meeting-memo-text"),
     path("meetings/<int:pk>/briefing/", briefing.briefing_page, name="meeting-briefing"),
     path("meetings/<int:pk>/briefing.pdf", briefing.briefing_download, name="meeting-briefing-pdf"),
