@@ -39,7 +39,7 @@ class AttendeeInline(admin.TabularInline):
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_at", "status", "priority_area", "agenda_published_at"]
     list_filter = ["status", "series", "priority_area"]
-    readonly_fields = ["uid", "sequence", "occurrence", "briefing_generated_at"]
+    readonly_fields = ["uid", "sequence", "occurrence"]
     inlines = [AgendaItemInline, AttendeeInline]
 
 

@@ -16,7 +16,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from citystat.meetings import hooks
-from citystat.meetings.models import AgendaItem, FollowUp, Meeting
+from citystat.meetings.models import (
+    FOLLOW_UP_PREFIX,
+    OPENING_TITLE,
+    QUESTION_PREFIX,
+    REVIEW,
+    AgendaItem,
+    FollowUp,
+    Meeting,
+)
 from citystat.plan.models import Goal, Measure, Status
 from citystat.plan.status import MeasureStatus, roll_up, status_for
 
@@ -31,7 +39,7 @@ URGENCY = {
 
 
 # The standing follow-up review's heading item (an item of kind follow_up without one).
-REVIEW_TITLE = "Follow-up review"
+REVIEW_TITLE = REVIEW
 
 
 class AgendaError(ValueError):
@@ -139,7 +147,7 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
     area = meeting.priority_area
     add(
         AgendaItem.Kind.OPENING,
-        f"Welcome and purpose: {area.title}" if area else "Welcome and purpose",
+        f"{OPENING_TITLE}: {area.title}" if area else OPENING_TITLE,
         minutes_allotted=5,
     )
     reviewed = follow_ups_to_review(meeting, today)
@@ -149,7 +157,7 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
         due = "overdue since" if follow_up.is_overdue(today) else "due"
         add(
             AgendaItem.Kind.FOLLOW_UP,
-            f"Follow-up: {follow_up.text}",
+            f"{FOLLOW_UP_PREFIX} {follow_up.text}",
             notes=f"{follow_up.department.name}, {due} {follow_up.due_on:%Y-%m-%d} "
             f"({follow_up.get_status_display().lower()}).",
             follow_up=follow_up,
@@ -173,7 +181,7 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
         where = f" ({question.asked_by_neighborhood})" if question.asked_by_neighborhood else ""
         add(
             AgendaItem.Kind.QUESTION,
-            f"Resident question{where}: {question.text}",
+            f"{QUESTION_PREFIX}{where}: {question.text}",
             question_url=question.url[:300],
         )
     AgendaItem.objects.bulk_create(items)
@@ -196,6 +204,11 @@ def publish_agenda(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
         raise AgendaError("The agenda is empty: draft it or add items first.")
     meeting.agenda_published_at = now
     meeting.save(update_fields=["agenda_published_at", "updated_at"])
+    # The briefing books are made as the publication commits, so no one waits for them.
+    from citystat.meetings.briefing import prepare_in_background
+
+    meeting_id = meeting.pk
+    transaction.on_commit(lambda: prepare_in_background(meeting_id))
     return meeting
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -146,10 +147,6 @@ class Meeting(models.Model):
     # calendar app must notice (time, place, status; ical.py).
     uid = models.CharField(max_length=120, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
-    # The briefing book PDF is kept in the database so every web node serves the same
-    # file without a shared disk (docs/meetings.md).
-    briefing_pdf = models.BinaryField(null=True, blank=True, editable=False)
-    briefing_generated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -226,6 +223,30 @@ class Meeting(models.Model):
         return self.agenda_is_published and now >= self.agenda_public_from()
 
 
+class BriefingCopy(models.Model):
+    """A meeting's briefing book PDF in one language.
+
+    Kept in the database so every web node serves the same file without a shared disk;
+    made ahead of time when the agenda is published (briefing.py, docs/meetings.md).
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="briefings")
+    language = models.CharField(max_length=10)
+    pdf = models.BinaryField()
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["meeting", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "language"], name="one_briefing_per_meeting_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} ({self.language})"
+
+
 # The fields a resident's calendar shows: a change to any of them bumps Meeting.sequence.
 CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "time_zone", "status", "location")
 
@@ -263,6 +284,31 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def display_title(self) -> str:
+        """Return the title in the reader's language when the draft wrote it (agenda.py).
+
+        A drafted title is stored in English; its fixed words are translated on display
+        and the plan's own words (area, follow-up, question) kept. A title staff rewrote
+        is shown as they wrote it.
+        """
+        title = self.title
+        if self.kind == self.Kind.OPENING and title.startswith(OPENING_TITLE):
+            return gettext("Welcome and purpose") + title[len(OPENING_TITLE) :]
+        if self.kind == self.Kind.FOLLOW_UP and self.follow_up_id is None and title == REVIEW:
+            return gettext("Follow-up review")
+        if self.kind == self.Kind.FOLLOW_UP and title.startswith(FOLLOW_UP_PREFIX):
+            return gettext("Follow-up:") + title[len(FOLLOW_UP_PREFIX) :]
+        if self.kind == self.Kind.QUESTION and title.startswith(QUESTION_PREFIX):
+            return gettext("Resident question") + title[len(QUESTION_PREFIX) :]
+        return title
+
+
+# The fixed words of drafted agenda titles (agenda.draft_agenda writes them).
+OPENING_TITLE = "Welcome and purpose"
+REVIEW = "Follow-up review"
+FOLLOW_UP_PREFIX = "Follow-up:"
+QUESTION_PREFIX = "Resident question"
 
 
 class Attendee(models.Model):
