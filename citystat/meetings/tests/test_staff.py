@@ -256,3 +256,23 @@ def test_a_meeting_is_held_only_once_it_has_started(alice, areas):
     calendar = client.get("/meetings/").content.decode()
     public_upcoming, public_past = calendar.split("Past meetings</h2>")
     assert ">Started<" not in public_upcoming and ">Started<" in public_past
+
+
+def test_a_series_added_in_the_admin_also_generates_its_meetings(dana, areas):
+    from citystat.meetings.models import MeetingSeries
+
+    data = {
+        "slug": "adminstat", "title": "AdminStat", "rule": "FREQ=MONTHLY;BYDAY=3TH",
+        "first_date": "2026-01-01", "start_time": "10:00", "duration_minutes": "90",
+        "time_zone": "America/Chicago", "is_active": "on",
+        "slots-TOTAL_FORMS": "1", "slots-INITIAL_FORMS": "0", "slots-MIN_NUM_FORMS": "0",
+        "slots-MAX_NUM_FORMS": "1000", "slots-0-priority_area": str(areas[1].pk),
+        "slots-0-position": "0",
+    }  # fmt: skip
+    response = signed_in(dana).post("/admin/meetings/meetingseries/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    series = MeetingSeries.objects.get(slug="adminstat")
+    meetings = list(series.meetings.all())
+    assert len(meetings) == 6
+    assert {m.priority_area_id for m in meetings} == {areas[1].pk}
+    assert all(m.agenda_items.exists() for m in meetings)
