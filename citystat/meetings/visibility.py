@@ -45,7 +45,7 @@ def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeti
     if meeting.agenda_is_public(now) and not meeting.is_cancelled:
         # An item about an internal measure stays off the public agenda.
         items = meeting.agenda_items.select_related("measure", "goal")
-        items = items.select_related("follow_up__department")
+        items = items.select_related("follow_up__department", "follow_up__meeting")
         view.agenda = [item for item in items if item.measure is None or item.measure.is_public]
         view.review_empty = not any(item.follow_up_id for item in view.agenda)
     # The chair first, then as the role list runs (lead, director, counsel, IT, experts).
