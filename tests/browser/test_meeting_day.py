@@ -91,9 +91,10 @@ def city(transactional_db) -> dict:
     }  # fmt: skip
 
 
-def staff_page(browser, base_url: str, width: str = "desktop"):
+def staff_page(browser, base_url: str, width: str = "desktop", audit: bool = False):
     columns, rows = WIDTHS[width]
-    context = browser.new_context(viewport={"width": columns, "height": rows})
+    # axe-core is injected as a script, which the site's CSP rightly blocks.
+    context = browser.new_context(viewport={"width": columns, "height": rows}, bypass_csp=audit)
     page = context.new_page()
     page.goto(base_url + "/staff/login/")
     page.get_by_label("Username").fill("alice")
@@ -261,3 +262,23 @@ def test_resident_meeting_pages_read_right(city, live_server, browser, phase, la
         assert page.evaluate("document.documentElement.scrollWidth") <= columns
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("phase", ["past", "live", "upcoming"])
+def test_the_resident_meeting_pages_pass_axe(city, live_server, audit_page, axe, phase):
+    if phase == "upcoming":
+        draft_agenda(city["upcoming"])
+        publish_agenda(city["upcoming"])
+    audit_page.goto(f"{live_server.url}/meetings/{city[phase].pk}/")
+    assert axe(audit_page) == []
+
+
+def test_the_series_page_passes_axe(city, live_server, browser, axe):
+    page = staff_page(browser, live_server.url, audit=True)
+    try:
+        page.goto(f"{live_server.url}/staff/meeting-series/new/")
+        page.get_by_role("button", name="Add the series").click()
+        assert page.locator("#id_title_error").is_visible()
+        assert axe(page) == []
+    finally:
+        page.context.close()
