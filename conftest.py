@@ -31,6 +31,13 @@ def isolated_warehouse(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def briefings_in_the_foreground(settings):
+    """Publishing an agenda starts no briefing thread in tests: one would outlive its test's
+    database. Tests of the job run it themselves (citystat/meetings/tests/test_briefing.py)."""
+    settings.CITYSTAT_BRIEFING_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def isolated_audit_anchors(settings, tmp_path):
     """Give each test its own audit anchor file: each test's log is new."""
     settings.CITYSTAT_AUDIT_ANCHORS = str(tmp_path / "audit-anchors.jsonl")

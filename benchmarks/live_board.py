@@ -11,8 +11,10 @@ it. Then, for --seconds:
 
 - every viewer polls `GET /meetings/<id>/board/?since=<version it holds>` every 2 s, as
   the meeting page's htmx does (204 while unchanged), each starting at a random moment;
-- every 5 s the moderator puts the next question on screen, through the same code the
-  staff page runs (`moderation.put_on_screen`), in this process on the same database.
+- every 5 s the moderator changes the board, through the same code the staff page runs,
+  in this process on the same database: in turn, puts the next question on screen
+  (`moderation.put_on_screen`) and marks it answered live with a published answer text
+  of about 600 characters (`moderation.answered_live`), so the board grows as it does.
 
 Update latency is the time from a change being committed to a viewer receiving the new
 board version; every viewer counts for every change. Errors are responses other than
@@ -43,6 +45,11 @@ POLL_SECONDS = 2.0
 CHANGE_SECONDS = 5.0
 TARGET_P95 = 3.0
 VERSION = re.compile(rb'data-board-version="(\d+)"')
+# A live answer of typical length (about 600 characters), published on its question.
+ANSWER = (
+    "The department has added two crews since the spring and now closes most reports "
+    "within the week; the backlog in the older neighborhoods is the next to go. "
+) * 4
 
 
 def setup(home: Path, rows: int) -> int:
@@ -212,11 +219,17 @@ async def moderator(meeting_id: int, stop: float, run: Run) -> None:
 
     from citystat.engagement.board import board_version
     from citystat.engagement.models import Question
-    from citystat.engagement.moderation import put_on_screen
+    from citystat.engagement.moderation import answered_live, put_on_screen
 
     def change(number: int) -> tuple[int, float]:
         questions = list(Question.objects.filter(meeting_id=meeting_id).order_by("pk"))
-        put_on_screen(questions[number % len(questions)])
+        question = questions[(number // 2) % len(questions)]
+        if number % 2 == 0:
+            put_on_screen(question)
+        else:
+            # The answer given live is published on the question: the board grows with
+            # every answer, as it does in a real meeting.
+            answered_live(question, answer=ANSWER)
         return board_version(meeting_id), time.monotonic()
 
     number = 0

@@ -326,6 +326,9 @@ SILENCED_SYSTEM_CHECKS = [
 # Stat meetings (citystat/meetings, docs/meetings.md): how many days before a meeting its
 # published agenda shows on the public calendar, and the livestream providers pages embed.
 CITYSTAT_AGENDA_DAYS_AHEAD = env_int("CITYSTAT_AGENDA_DAYS_AHEAD", 7, minimum=0)
+# Make a meeting's briefing book PDFs in a background thread as its agenda is published
+# (docs/meetings.md); false leaves them to `citystat meetings briefings` on a timer.
+CITYSTAT_BRIEFING_IN_BACKGROUND = env_bool("CITYSTAT_BRIEFING_IN_BACKGROUND", True)
 # Resident engagement (docs/engagement.md): the site's own address for links in emails,
 # and the shared secret of each social-media tool that may post questions by webhook.
 CITYSTAT_SITE_URL = env_str("CITYSTAT_SITE_URL", "http://127.0.0.1:8000")

@@ -80,6 +80,9 @@ class LiveForm(forms.Form):
     recording_time = forms.CharField(
         label=_("Time in the recording (h:mm:ss, optional)"), required=False, max_length=12
     )
+    # No max_length or markup check here: moderation.check_live_answer refuses with the
+    # reason, and the view gives the text back to be shortened.
+    answer = forms.CharField(required=False, strip=False)
     next = forms.CharField(required=False)
 
 

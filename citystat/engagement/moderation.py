@@ -7,6 +7,8 @@ email address (`notify_answered`).
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,10 +97,42 @@ def take_off_screen(question: Question) -> None:
     question.save()
 
 
-def answered_live(question: Question, recording_seconds: int | None = None) -> None:
-    """Mark the question answered in the meeting, optionally where in the recording."""
+# The longest live answer published on a question; longer belongs in a written answer
+# or the minutes.
+ANSWER_MAX_CHARS = 5000
+# Anything that reads as an HTML tag or entity: answers are plain text, shown escaped.
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|&[a-zA-Z#][a-zA-Z0-9]*;")
+
+
+def check_live_answer(text: str) -> str:
+    """Return the answer as published (trimmed), or refuse it with the reason."""
+    text = text.strip()
+    if not text:
+        raise ModerationError(_("Write the answer given in the meeting; residents read it."))
+    if len(text) > ANSWER_MAX_CHARS:
+        raise ModerationError(
+            _("The answer is %(count)s characters long; at most %(limit)s are published.")
+            % {"count": f"{len(text):,}", "limit": f"{ANSWER_MAX_CHARS:,}"}
+        )
+    if MARKUP.search(text):
+        raise ModerationError(
+            _("Write the answer as plain text: markup such as <b> or &amp; is not published.")
+        )
+    return text
+
+
+def answered_live(
+    question: Question, recording_seconds: int | None = None, *, answer: str | None = None
+) -> None:
+    """Mark the question answered in the meeting, optionally where in the recording.
+
+    `answer`, when given, is the answer's text, published on the question; it is checked
+    (check_live_answer) before anything changes.
+    """
     if question.meeting_id is None or not question.is_public:
         raise ModerationError(_("Only an approved question of a meeting can be answered live."))
+    if answer is not None:
+        question.answer = check_live_answer(answer)
     now = timezone.now()
     question.live = Question.Live.ANSWERED_LIVE
     question.state = Question.State.ANSWERED

@@ -37,8 +37,18 @@ def live_board_panel(request: HttpRequest, meeting: Any, screen: bool) -> str:
     return html
 
 
-def board_controls(request: HttpRequest, meeting: Any) -> str:
-    """Return the moderator's list of a meeting's approved questions with live buttons."""
+def board_controls(
+    request: HttpRequest,
+    meeting: Any,
+    *,
+    refused: dict[str, Any] | None = None,
+    next_url: str = "",
+) -> str:
+    """Return the moderator's list of a meeting's approved questions with live buttons.
+
+    `refused` is an answer just refused (its question's pk, the reason and the typed
+    text), shown again beside its field.
+    """
     questions = Question.objects.filter(meeting=meeting).filter(
         state__in=[Question.State.APPROVED, Question.State.ANSWERED]
     )
@@ -48,7 +58,8 @@ def board_controls(request: HttpRequest, meeting: Any) -> str:
         "questions": questions.order_by("live", "created_at"),
         "pending": pending,
         "csrf_token": get_token(request),
-        "next": request.get_full_path(),
+        "next": next_url or request.get_full_path(),
+        "refused": refused or {},
     }
     return render_to_string("engagement/staff/_board_controls.html", context, request)
 

@@ -22,6 +22,20 @@ class MeetingSeriesAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [RotationSlotInline]
 
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        """Generate the series' next meetings once its rotation is saved, as the staff page does."""
+        from citystat.meetings.cadence import CadenceError, schedule_series
+
+        super().save_related(request, form, formsets, change)
+        if not form.instance.is_active:
+            return
+        try:
+            done = schedule_series(form.instance)
+        except CadenceError as error:
+            self.message_user(request, f"No meetings generated: {error}", level="error")
+            return
+        self.message_user(request, done.summary())
+
 
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
@@ -39,7 +53,7 @@ class AttendeeInline(admin.TabularInline):
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_at", "status", "priority_area", "agenda_published_at"]
     list_filter = ["status", "series", "priority_area"]
-    readonly_fields = ["uid", "sequence", "occurrence", "briefing_generated_at"]
+    readonly_fields = ["uid", "sequence", "occurrence"]
     inlines = [AgendaItemInline, AttendeeInline]
 
 

@@ -16,7 +16,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from citystat.meetings import hooks
-from citystat.meetings.models import AgendaItem, FollowUp, Meeting
+from citystat.meetings.models import (
+    FOLLOW_UP_PREFIX,
+    OPENING_TITLE,
+    QUESTION_PREFIX,
+    REVIEW,
+    AgendaItem,
+    FollowUp,
+    Meeting,
+)
 from citystat.plan.models import Goal, Measure, Status
 from citystat.plan.status import MeasureStatus, roll_up, status_for
 
@@ -28,6 +36,10 @@ URGENCY = {
     Status.NO_TARGET: 3,
     Status.ON_TRACK: 4,
 }
+
+
+# The standing follow-up review's heading item (an item of kind follow_up without one).
+REVIEW_TITLE = REVIEW
 
 
 class AgendaError(ValueError):
@@ -67,15 +79,53 @@ def judged_goals(meeting: Meeting, today: dt.date | None = None) -> list[JudgedG
     return goals
 
 
+def next_meeting_start(meeting: Meeting) -> dt.datetime | None:
+    """Return when the series meets after `meeting`: its next meeting, else its rule's next date.
+
+    None for a meeting outside a series, or a series whose rule has no later date.
+    """
+    if meeting.series is None:
+        return None
+    later = (
+        Meeting.objects.filter(series=meeting.series, starts_at__gt=meeting.starts_at)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if later is not None:
+        return later
+    from citystat.meetings.cadence import CadenceError, local_to_utc, upcoming_occurrences
+
+    try:
+        following = upcoming_occurrences(meeting.series, meeting.starts_at, 1)
+    except CadenceError:
+        return None
+    return local_to_utc(following[0], meeting.series) if following else None
+
+
 def follow_ups_to_review(meeting: Meeting, today: dt.date | None = None) -> list[FollowUp]:
-    """Return the open follow-ups from earlier meetings on the area, overdue first."""
-    if meeting.priority_area_id is None:
-        return []
+    """Return the open follow-ups the meeting reviews, overdue first.
+
+    Those from earlier meetings on the meeting's area, and (the standing follow-up review)
+    every open follow-up from the series' earlier meetings that falls due before the
+    series next meets, whatever area the rotation gives either meeting: a promise due in
+    seven weeks is not left for the area's turn to come round again months later.
+    """
     today = today or timezone.localdate()
-    earlier = FollowUp.objects.filter(
-        meeting__priority_area_id=meeting.priority_area_id,
-        meeting__starts_at__lt=meeting.starts_at,
-    ).exclude(status__in=[FollowUp.Status.DONE, FollowUp.Status.DROPPED])
+    due_by = Q(pk__in=[])
+    if meeting.priority_area_id is not None:
+        due_by |= Q(meeting__priority_area_id=meeting.priority_area_id)
+    if meeting.series_id is not None:
+        following = next_meeting_start(meeting)
+        if following is not None:
+            local_day = timezone.localtime(following, meeting.zone).date()
+            due_by |= Q(meeting__series_id=meeting.series_id, due_on__lt=local_day)
+    earlier = (
+        FollowUp.objects.filter(due_by, meeting__starts_at__lt=meeting.starts_at)
+        .exclude(status__in=[FollowUp.Status.DONE, FollowUp.Status.DROPPED])
+        .distinct()
+    )
     follow_ups = list(earlier.select_related("department", "measure"))
     follow_ups.sort(key=lambda item: (not item.is_overdue(today), item.due_on, item.pk))
     return follow_ups
@@ -97,14 +147,17 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
     area = meeting.priority_area
     add(
         AgendaItem.Kind.OPENING,
-        f"Welcome and purpose: {area.title}" if area else "Welcome and purpose",
+        f"{OPENING_TITLE}: {area.title}" if area else OPENING_TITLE,
         minutes_allotted=5,
     )
-    for follow_up in follow_ups_to_review(meeting, today):
+    reviewed = follow_ups_to_review(meeting, today)
+    # The standing section: every meeting opens its review, even with nothing to review.
+    add(AgendaItem.Kind.FOLLOW_UP, REVIEW_TITLE)
+    for follow_up in reviewed:
         due = "overdue since" if follow_up.is_overdue(today) else "due"
         add(
             AgendaItem.Kind.FOLLOW_UP,
-            f"Follow-up: {follow_up.text}",
+            f"{FOLLOW_UP_PREFIX} {follow_up.text}",
             notes=f"{follow_up.department.name}, {due} {follow_up.due_on:%Y-%m-%d} "
             f"({follow_up.get_status_display().lower()}).",
             follow_up=follow_up,
@@ -125,7 +178,7 @@ def draft_agenda(meeting: Meeting, today: dt.date | None = None) -> list[AgendaI
         where = f" ({question.asked_by_neighborhood})" if question.asked_by_neighborhood else ""
         add(
             AgendaItem.Kind.QUESTION,
-            f"Resident question{where}: {question.text}",
+            f"{QUESTION_PREFIX}{where}: {question.text}",
             question_url=question.url[:300],
         )
     AgendaItem.objects.bulk_create(items)
@@ -148,6 +201,11 @@ def publish_agenda(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
         raise AgendaError("The agenda is empty: draft it or add items first.")
     meeting.agenda_published_at = now
     meeting.save(update_fields=["agenda_published_at", "updated_at"])
+    # The briefing books are made as the publication commits, so no one waits for them.
+    from citystat.meetings.briefing import prepare_in_background
+
+    meeting_id = meeting.pk
+    transaction.on_commit(lambda: prepare_in_background(meeting_id))
     return meeting
 
 

@@ -1,10 +1,12 @@
 """The briefing book: what the department presents, printable and as a PDF.
 
 It is a public document (residents may read what the room reads): public measures only,
-departments rather than people. The PDF is made with WeasyPrint from the same template
-and kept in the database (Meeting.briefing_pdf) so every web node serves the same copy;
-it is made again when the agenda, a follow-up or a measure's data changed since
-(`briefing_is_stale`).
+departments rather than people. The PDF is made with WeasyPrint from the same template,
+one per site language, and kept in the database (BriefingCopy) so every web node serves
+the same copy; it is made when the agenda is published (a job, `prepare_briefing`) and
+again when the agenda, a follow-up or a measure's data changed since
+(`briefing_is_stale`). Charts are drawn once per chart spec and language and reused
+(citystat/lib/charts.py caches them under the spec's hash: a new value is a new spec).
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from threading import Thread
 from typing import Any
 
+from django.conf import settings
+from django.db import close_old_connections
 from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -26,7 +31,7 @@ from citystat.lib.charts import ChartError, inline_svg
 from citystat.meetings import hooks
 from citystat.meetings.agenda import follow_ups_to_review
 from citystat.meetings.hooks import AgendaQuestion
-from citystat.meetings.models import AgendaItem, FollowUp, Meeting
+from citystat.meetings.models import AgendaItem, BriefingCopy, FollowUp, Meeting
 from citystat.plan import display
 from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, Strategy
 from citystat.plan.status import MeasureStatus, status_for
@@ -44,6 +49,8 @@ class BriefingMeasure:
     chart_svg: SafeString | None
     narrative: Narrative | None
     strategies: list[Strategy]
+    # In the PDF the chart is an image the URL fetcher hands WeasyPrint (pdf_charts).
+    chart_src: str = ""
 
 
 @dataclass
@@ -222,7 +229,14 @@ def briefing_css() -> str:
 def render_briefing_html(
     book: BriefingBook, *, for_pdf: bool = False, request: HttpRequest | None = None
 ) -> str:
-    context = {"book": book, "for_pdf": for_pdf, "briefing_css": briefing_css() if for_pdf else ""}
+    from citystat.meetings.zones import zone_label
+
+    context = {
+        "book": book,
+        "for_pdf": for_pdf,
+        "briefing_css": briefing_css() if for_pdf else "",
+        "zone_label": zone_label(book.meeting.time_zone),
+    }
     return render_to_string("meetings/briefing.html", context, request=request)
 
 
@@ -246,26 +260,140 @@ def last_change(meeting: Meeting) -> dt.datetime | None:
     return max(known) if known else None
 
 
-def briefing_is_stale(meeting: Meeting) -> bool:
-    if not meeting.briefing_pdf or meeting.briefing_generated_at is None:
+def stored_copy(meeting: Meeting, language: str | None = None) -> BriefingCopy | None:
+    """Return the stored PDF of the meeting's briefing in `language` (the active one)."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return BriefingCopy.objects.filter(meeting=meeting, language=language).first()
+
+
+def briefing_is_stale(meeting: Meeting, language: str | None = None) -> bool:
+    """Say whether the briefing in `language` is missing or older than what it shows."""
+    copy = stored_copy(meeting, language)
+    if copy is None:
         return True
     changed = last_change(meeting)
-    return changed is not None and changed > meeting.briefing_generated_at
+    return changed is not None and changed > copy.generated_at
 
 
-def briefing_pdf(meeting: Meeting, base_url: str) -> bytes:
-    """Return the meeting's briefing PDF, making and storing it when missing or stale."""
-    if meeting.briefing_pdf and not briefing_is_stale(meeting):
-        return bytes(meeting.briefing_pdf)
+def briefing_pdf(meeting: Meeting, base_url: str, language: str | None = None) -> bytes:
+    """Return the meeting's briefing PDF in `language`, making and storing it when stale.
+
+    The whole book is drawn in that language: the template's words, the dates, the status
+    labels, the charts' axes and the page footer.
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    copy = stored_copy(meeting, language)
+    if copy is not None and not briefing_is_stale(meeting, language):
+        return bytes(copy.pdf)
     from weasyprint import HTML
 
-    html = render_briefing_html(briefing_book(meeting), for_pdf=True)
-    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
-    generated_at = timezone.now()
-    # A queryset update: saving the model would bump updated_at and make the copy stale.
-    Meeting.objects.filter(pk=meeting.pk).update(
-        briefing_pdf=pdf, briefing_generated_at=generated_at
+    with translation.override(language):
+        book = briefing_book(meeting)
+        fetcher = pdf_charts(book)
+        html = render_briefing_html(book, for_pdf=True)
+        pdf: bytes = HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    BriefingCopy.objects.update_or_create(
+        meeting=meeting,
+        language=language,
+        defaults={"pdf": pdf, "generated_at": timezone.now()},
     )
-    meeting.briefing_pdf = pdf
-    meeting.briefing_generated_at = generated_at
     return pdf
+
+
+CHART_SCHEME = "citystat-chart:"
+
+
+def pdf_charts(book: BriefingBook) -> Any:
+    """Point the book's charts at images WeasyPrint fetches from memory; return the fetcher.
+
+    Inline in the HTML, each chart's thousands of SVG elements went through the HTML
+    parser; as an image WeasyPrint reads the same (already drawn, cached) SVG with an XML
+    parser, which takes a fraction of the time (benchmarks/briefing.py).
+    """
+    from weasyprint import default_url_fetcher
+
+    images: dict[str, bytes] = {}
+    for _, measures in book.goals:
+        for item in measures:
+            if item.chart_svg:
+                name = f"{CHART_SCHEME}measure-{item.measure.pk}.svg"
+                images[name] = str(item.chart_svg).encode("utf-8")
+                item.chart_src = name
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if url.startswith(CHART_SCHEME):
+            if url not in images:
+                raise ValueError(f"No chart {url} in this briefing book.")
+            return {"string": images[url], "mime_type": "image/svg+xml"}
+        return dict(default_url_fetcher(url, *args, **kwargs))
+
+    return fetch
+
+
+def site_languages() -> list[str]:
+    """Return the languages the city publishes in (its profile), the site's default first."""
+    from citystat.city.models import CityProfile
+
+    offered = {code for code, _ in settings.LANGUAGES}
+    chosen = [code for code in (CityProfile.current().languages or []) if code in offered]
+    return list(dict.fromkeys([settings.LANGUAGE_CODE, *chosen]))
+
+
+def build_briefings(meeting: Meeting, base_url: str) -> list[str]:
+    """Make the meeting's stale briefing PDFs, one per site language; return those made."""
+    made = []
+    for language in site_languages():
+        if briefing_is_stale(meeting, language):
+            briefing_pdf(meeting, base_url, language)
+            made.append(language)
+    return made
+
+
+def briefings_to_prepare(now: dt.datetime | None = None) -> list[Meeting]:
+    """Return the meetings ahead whose agendas are published: their books are kept ready."""
+    now = now or timezone.now()
+    return list(
+        Meeting.objects.filter(agenda_published_at__isnull=False, ends_at__gt=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("priority_area")
+        .order_by("starts_at")
+    )
+
+
+def prepare_briefing(meeting_id: int, base_url: str) -> list[str]:
+    """The job run when an agenda is published: make its briefing books, once at a time.
+
+    Runs under the jobs app's lock (one node builds a meeting's books; a second start
+    steps aside), and the run is recorded as a JobRun named briefing-<meeting id>.
+    """
+    from citystat.jobs.runs import JobAlreadyRunning, single_run
+
+    try:
+        with single_run(f"briefing-{meeting_id}"):
+            meeting = Meeting.objects.filter(pk=meeting_id).first()
+            if meeting is None or not meeting.agenda_is_published:
+                return []
+            return build_briefings(meeting, base_url)
+    except JobAlreadyRunning:
+        return []
+
+
+def prepare_in_background(meeting_id: int) -> None:
+    """Start the briefing job for a just-published agenda, so no one waits for the PDF.
+
+    A daemon thread in this process; `citystat meetings briefings` (a timer) makes any
+    book a restart cut short. CITYSTAT_BRIEFING_IN_BACKGROUND=false leaves it all to it.
+    """
+    if not getattr(settings, "CITYSTAT_BRIEFING_IN_BACKGROUND", True):
+        return
+    base_url = getattr(settings, "CITYSTAT_SITE_URL", "") or "http://localhost/"
+
+    def run() -> None:
+        try:
+            prepare_briefing(meeting_id, base_url)
+        except Exception:  # a failed build is recorded in its JobRun; the page makes it later
+            logger.exception("briefing for meeting %s failed", meeting_id)
+        finally:
+            close_old_connections()
+
+    Thread(target=run, name=f"briefing-{meeting_id}", daemon=True).start()

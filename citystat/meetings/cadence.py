@@ -13,6 +13,7 @@ its area passes to the next meeting, so no department loses its turn to a cancel
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from dateutil.rrule import rrule, rrulestr
 from django.db import transaction
@@ -159,3 +160,63 @@ def cancel_meeting(meeting: Meeting, note: str = "") -> Meeting:
     if meeting.series:
         assign_rotation(meeting.series)
     return meeting
+
+
+def mark_held(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
+    """Record that the meeting took place; refuse it before its start time or if cancelled."""
+    now = now or timezone.now()
+    if meeting.is_cancelled:
+        raise CadenceError("A cancelled meeting cannot be marked held.")
+    if meeting.starts_at > now:
+        start = timezone.localtime(meeting.starts_at, meeting.zone)
+        raise CadenceError(
+            f"This meeting has not started yet: it can be marked held from "
+            f"{start:%Y-%m-%d %H:%M} ({meeting.time_zone})."
+        )
+    meeting.status = Meeting.Status.HELD
+    meeting.save()
+    return meeting
+
+
+@dataclass
+class Generated:
+    """What generating a series' next meetings did: the new ones and how far it now runs."""
+
+    series: MeetingSeries
+    created: list[Meeting]
+    ahead: int
+    last: Meeting | None
+
+    def summary(self) -> str:
+        if self.last is None:
+            return f"{self.series.title}: its rule gives no meeting after today."
+        through = f"{self.last.local_start:%Y-%m-%d}"
+        if not self.created:
+            return (
+                f"{self.series.title}: its next {self.ahead} meetings already existed "
+                f"(through {through}); nothing new."
+            )
+        return (
+            f"{self.series.title}: {len(self.created)} new meeting(s), with drafted agendas; "
+            f"the next {self.ahead} run through {through}."
+        )
+
+
+def schedule_series(
+    series: MeetingSeries, ahead: int = 6, now: dt.datetime | None = None
+) -> Generated:
+    """Make sure the series' next `ahead` meetings exist, each new one with a drafted agenda."""
+    from citystat.meetings.agenda import draft_agenda
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        created = generate_meetings(series, ahead=ahead, now=now)
+        for meeting in created:
+            draft_agenda(meeting)
+    upcoming = (
+        series.meetings.filter(starts_at__gt=now)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at")[:ahead]
+    )
+    shown = list(upcoming)
+    return Generated(series, created, ahead, shown[-1] if shown else None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from typing import Any, cast
 
 from django import forms
@@ -15,6 +17,8 @@ from citystat.meetings.models import (
     Attendee,
     FollowUp,
     Meeting,
+    MeetingSeries,
+    RotationSlot,
     validate_livestream,
 )
 from citystat.plan.models import Goal, Measure, Plan, PriorityArea
@@ -145,8 +149,21 @@ class AttendeeForm(forms.ModelForm):
         fields = ["role", "name", "department"]
 
 
+TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def new_submission_token() -> str:
+    return uuid.uuid4().hex
+
+
 class FollowUpForm(forms.ModelForm):
-    """Quick capture: text, owner department and person, due date, goal or measure."""
+    """Quick capture: text, owner department and person, due date, goal or measure.
+
+    `submission` is a one-time token drawn with the form: a double click or a retry sends
+    the same token, and only one follow-up is made from it (views/followups.py capture).
+    """
+
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = FollowUp
@@ -166,6 +183,8 @@ class FollowUpForm(forms.ModelForm):
             user.get_full_name() or user.get_username()
         )
         cast(forms.DateField, self.fields["due_on"]).input_formats = ["%Y-%m-%d"]
+        if not self.is_bound:
+            self.initial["submission"] = new_submission_token()
         measures = Measure.objects.order_by("title")
         goals = Goal.objects.order_by("title")
         if meeting is not None and meeting.priority_area_id:
@@ -179,6 +198,12 @@ class FollowUpForm(forms.ModelForm):
                 "owner": "Choose the person who answers for it.",
                 "due_on": "Give a due date (YYYY-MM-DD).",
             }[name]
+
+    def clean_submission(self) -> str:
+        token: str = self.cleaned_data.get("submission", "")
+        if token and not TOKEN.fullmatch(token):
+            raise forms.ValidationError("This form is out of date; reload the page.")
+        return token
 
     def clean_due_on(self) -> dt.date:
         due: dt.date = self.cleaned_data["due_on"]
@@ -205,3 +230,89 @@ class FollowUpStatusForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Comment")
+
+
+class SeriesForm(forms.ModelForm):
+    """Create or edit a meeting series: its rule, time, place and rotation of areas.
+
+    The rotation takes the chosen areas in the plan's order (docs/meetings.md, "Rotation").
+    """
+
+    livestream_url = forms.URLField(
+        assume_scheme="https",
+        required=False,
+        validators=[validate_livestream],
+        label="Livestream address",
+        help_text="The channel's stream, from an allowed provider only.",
+    )
+    rotation_areas = forms.ModelMultipleChoiceField(
+        queryset=PriorityArea.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Rotation",
+        help_text="Meetings take these priority areas in turn, in the plan's order.",
+    )
+
+    class Meta:
+        model = MeetingSeries
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "rule",
+            "first_date",
+            "start_time",
+            "duration_minutes",
+            "time_zone",
+            "location",
+            "livestream_url",
+            "is_active",
+        ]
+        labels = {"slug": "Short name in addresses", "is_active": "Active"}
+        widgets = {
+            "first_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        areas = current_areas().order_by("position", "pk")
+        choices(self, "rotation_areas").queryset = areas
+        cast(forms.DateField, self.fields["first_date"]).input_formats = ["%Y-%m-%d"]
+        if self.instance.pk:
+            self.initial["rotation_areas"] = [a.pk for a in self.instance.rotation_areas()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        rule, first = data.get("rule"), data.get("first_date")
+        if rule and first and data.get("start_time") and not self.has_error("time_zone"):
+            from citystat.meetings.cadence import CadenceError, parse_rule
+
+            trial = MeetingSeries(rule=rule, first_date=first, start_time=data["start_time"])
+            try:
+                parse_rule(trial)
+            except CadenceError as error:
+                self.add_error("rule", str(error))
+        return data
+
+    def save(self, commit: bool = True) -> MeetingSeries:
+        series: MeetingSeries = super().save(commit=commit)
+        if commit:
+            areas = sorted(self.cleaned_data["rotation_areas"], key=lambda a: (a.position, a.pk))
+            series.slots.all().delete()
+            RotationSlot.objects.bulk_create(
+                RotationSlot(series=series, priority_area=area, position=index)
+                for index, area in enumerate(areas)
+            )
+        return series
+
+
+class GenerateForm(forms.Form):
+    ahead = forms.IntegerField(
+        min_value=1,
+        max_value=36,
+        initial=6,
+        label="How many meetings ahead",
+        help_text="Each active series gets its next meetings up to this many; existing ones stay.",
+    )

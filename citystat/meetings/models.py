@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -146,10 +147,6 @@ class Meeting(models.Model):
     # calendar app must notice (time, place, status; ical.py).
     uid = models.CharField(max_length=120, unique=True, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
-    # The briefing book PDF is kept in the database so every web node serves the same
-    # file without a shared disk (docs/meetings.md).
-    briefing_pdf = models.BinaryField(null=True, blank=True, editable=False)
-    briefing_generated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,9 +198,13 @@ class Meeting(models.Model):
         return self.status == self.Status.CANCELLED
 
     def is_live(self, now: dt.datetime | None = None) -> bool:
-        """Say whether the meeting is on now (its time window, not cancelled)."""
+        """Say whether the meeting is on now: its time window, neither cancelled nor held.
+
+        Staff mark a meeting held when it is over, which may be before its planned end.
+        """
         now = now or timezone.now()
-        return not self.is_cancelled and self.starts_at <= now < self.ends_at
+        over = self.status in (self.Status.CANCELLED, self.Status.HELD)
+        return not over and self.starts_at <= now < self.ends_at
 
     def is_past(self, now: dt.datetime | None = None) -> bool:
         return self.ends_at <= (now or timezone.now())
@@ -220,6 +221,30 @@ class Meeting(models.Model):
     def agenda_is_public(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.agenda_is_published and now >= self.agenda_public_from()
+
+
+class BriefingCopy(models.Model):
+    """A meeting's briefing book PDF in one language.
+
+    Kept in the database so every web node serves the same file without a shared disk;
+    made ahead of time when the agenda is published (briefing.py, docs/meetings.md).
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="briefings")
+    language = models.CharField(max_length=10)
+    pdf = models.BinaryField()
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["meeting", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "language"], name="one_briefing_per_meeting_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} ({self.language})"
 
 
 # The fields a resident's calendar shows: a change to any of them bumps Meeting.sequence.
@@ -259,6 +284,31 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def display_title(self) -> str:
+        """Return the title in the reader's language when the draft wrote it (agenda.py).
+
+        A drafted title is stored in English; its fixed words are translated on display
+        and the plan's own words (area, follow-up, question) kept. A title staff rewrote
+        is shown as they wrote it.
+        """
+        title = self.title
+        if self.kind == self.Kind.OPENING and title.startswith(OPENING_TITLE):
+            return gettext("Welcome and purpose") + title[len(OPENING_TITLE) :]
+        if self.kind == self.Kind.FOLLOW_UP and self.follow_up_id is None and title == REVIEW:
+            return gettext("Follow-up review")
+        if self.kind == self.Kind.FOLLOW_UP and title.startswith(FOLLOW_UP_PREFIX):
+            return gettext("Follow-up:") + title[len(FOLLOW_UP_PREFIX) :]
+        if self.kind == self.Kind.QUESTION and title.startswith(QUESTION_PREFIX):
+            return gettext("Resident question") + title[len(QUESTION_PREFIX) :]
+        return title
+
+
+# The fixed words of drafted agenda titles (agenda.draft_agenda writes them).
+OPENING_TITLE = "Welcome and purpose"
+REVIEW = "Follow-up review"
+FOLLOW_UP_PREFIX = "Follow-up:"
+QUESTION_PREFIX = "Resident question"
 
 
 class Attendee(models.Model):
@@ -318,9 +368,14 @@ class FollowUp(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     drop_reason = models.TextField(blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # The capture form's one-time token: a double click or a retried request carries the
+    # same token, and the unique constraint lets only one of them create the follow-up.
+    submission_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["submission_token"])
 
     class Meta:
         ordering = ["due_on", "pk"]

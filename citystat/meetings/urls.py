@@ -9,6 +9,7 @@ urlpatterns = [
     path("meetings/calendar.ics", feeds.calendar_ics, name="calendar-ics"),
     path("meetings/series/<slug:slug>.ics", feeds.series_ics, name="series-ics"),
     path("meetings/<int:pk>/", public.meeting_page, name="meeting"),
+    path("meetings/<int:pk>.ics", feeds.meeting_ics, name="meeting-ics"),
     path("meetings/<int:pk>/memo.txt", public.memo_text, name="meeting-memo-text"),
     path("meetings/<int:pk>/briefing/", briefing.briefing_page, name="meeting-briefing"),
     path("meetings/<int:pk>/briefing.pdf", briefing.briefing_download, name="meeting-briefing-pdf"),
@@ -41,11 +42,9 @@ urlpatterns = [
         name="staff-meeting-advance",
     ),
     path("staff/meetings/<int:pk>/follow-ups/", followups.capture, name="staff-follow-up-capture"),
-    path(
-        "staff/meeting-series/<slug:slug>/generate/",
-        staff.series_generate,
-        name="staff-series-generate",
-    ),
+    path("staff/meeting-series/generate/", staff.series_generate, name="staff-series-generate"),
+    path("staff/meeting-series/new/", staff.series_new, name="staff-series-new"),
+    path("staff/meeting-series/<slug:slug>/", staff.series_edit, name="staff-series"),
     path("staff/follow-ups/", followups.follow_up_list, name="staff-follow-ups"),
     path("staff/follow-ups/<int:pk>/", followups.follow_up_detail, name="staff-follow-up"),
     path(

@@ -19,6 +19,12 @@ class PublicMeeting:
     is_live: bool = False
     show_recording: bool = False
     agenda_expected: dt.datetime | None = None
+    # "upcoming", "live", "past" or "cancelled": which way the page reads.
+    phase: str = "upcoming"
+    # When the agenda is promised by: only a date still ahead, never a past-dated promise.
+    agenda_promised_by: dt.datetime | None = None
+    # The standing follow-up review has nothing to review.
+    review_empty: bool = True
 
 
 def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeting:
@@ -39,7 +45,9 @@ def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeti
     if meeting.agenda_is_public(now) and not meeting.is_cancelled:
         # An item about an internal measure stays off the public agenda.
         items = meeting.agenda_items.select_related("measure", "goal")
+        items = items.select_related("follow_up__department", "follow_up__meeting")
         view.agenda = [item for item in items if item.measure is None or item.measure.is_public]
+        view.review_empty = not any(item.follow_up_id for item in view.agenda)
     # The chair first, then as the role list runs (lead, director, counsel, IT, experts).
     order = list(Attendee.Role.values)
     view.roles = sorted(
@@ -47,7 +55,22 @@ def public_view(meeting: Meeting, now: dt.datetime | None = None) -> PublicMeeti
     )
     view.follow_ups = list(meeting.follow_ups.select_related("department", "measure", "goal"))
     view.show_recording = meeting.status == Meeting.Status.HELD or meeting.is_past(now)
+    view.phase = meeting_phase(meeting, now)
+    expected = view.agenda_expected
+    if view.phase == "upcoming" and not view.agenda and expected is not None and expected > now:
+        view.agenda_promised_by = expected
     return view
+
+
+def meeting_phase(meeting: Meeting, now: dt.datetime) -> str:
+    """Say how a resident reads the meeting now: upcoming, live, past or cancelled."""
+    if meeting.is_cancelled:
+        return "cancelled"
+    if meeting.is_live(now):
+        return "live"
+    if meeting.status == Meeting.Status.HELD or meeting.starts_at <= now:
+        return "past"
+    return "upcoming"
 
 
 @dataclass

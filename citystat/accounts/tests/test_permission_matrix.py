@@ -102,6 +102,8 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-meeting-advance": PLAN_WRITERS,
     "staff-follow-up-capture": PLAN_WRITERS,
     "staff-series-generate": PLAN_WRITERS,
+    "staff-series-new": PLAN_WRITERS,
+    "staff-series": STAFF,
     "staff-follow-ups": STAFF,
     "staff-follow-up": STAFF,
     "staff-follow-up-status": DEPARTMENT_WRITERS,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
+import pytest
 from django.core import mail
 
 from citystat.engagement.board import board_version
@@ -131,7 +134,8 @@ def test_the_moderator_puts_a_question_on_screen_through_the_controls(
     assert response["Location"] == f"/staff/meetings/{meeting.pk}/questions/"
     assert "Via the button?" in on_board(client, meeting)
     signed_in(mona).post(
-        f"/staff/questions/{question.pk}/live/", {"action": "answered", "recording_time": "1:02:03"}
+        f"/staff/questions/{question.pk}/live/",
+        {"action": "answered", "recording_time": "1:02:03", "answer": "Yes."},
     )
     question.refresh_from_db()
     assert (question.state, question.recording_seconds) == ("answered", 3723)
@@ -177,3 +181,65 @@ def test_the_board_speaks_the_visitors_language(client, meeting):
     english = client.get(f"/meetings/{meeting.pk}/board/")
     spanish = client.get(f"/meetings/{meeting.pk}/board/", HTTP_ACCEPT_LANGUAGE="es")
     assert english["ETag"] != spanish["ETag"]
+
+
+def answer_live(mona, meeting, question, answer: str, recording_time: str = ""):
+    return signed_in(mona).post(
+        f"/staff/questions/{question.pk}/live/",
+        {
+            "action": "answered",
+            "answer": answer,
+            "recording_time": recording_time,
+            "next": f"/staff/meetings/{meeting.pk}/screen/",
+        },
+    )
+
+
+def test_an_answer_given_live_is_published_on_the_question(client, mona, meeting, make_question):
+    question = make_question("Snow routes?", meeting=meeting, state="approved")
+    put_on_screen(question)
+    response = answer_live(mona, meeting, question, "  Routes are posted by 6 a.m.\nEvery storm.  ")
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert (question.state, question.live) == ("answered", "answered_live")
+    assert question.answer == "Routes are posted by 6 a.m.\nEvery storm."
+    board = on_board(client, meeting)
+    assert "Routes are posted by 6 a.m.<br>Every storm." in board
+    page = client.get(f"/questions/{question.pk}/").content.decode()
+    assert "Routes are posted by 6 a.m." in page
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("x" * 5001, "The answer is 5,001 characters long; at most 5,000 are published."),
+        ("See <a href='https://evil.example'>here</a>", "Write the answer as plain text"),
+        ("Fish &amp; chips", "Write the answer as plain text"),
+        ("   ", "Write the answer given in the meeting"),
+    ],
+)
+def test_a_refused_live_answer_changes_nothing_and_keeps_the_text(
+    mona, meeting, make_question, answer, reason
+):
+    question = make_question("Snow routes?", meeting=meeting, state="approved")
+    put_on_screen(question)
+    before = board_version(meeting.pk)
+    response = answer_live(mona, meeting, question, answer, "1:02:03")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert html.escape(reason, quote=False) in body
+    # The typed text comes back in the answer field, escaped, to be edited.
+    assert f">{html.escape(answer)}</textarea>" in body
+    assert 'value="1:02:03"' in body
+    assert f'href="/staff/meetings/{meeting.pk}/screen/"' in body
+    question.refresh_from_db()
+    assert (question.state, question.live, question.answer) == ("approved", "on_screen", "")
+    assert board_version(meeting.pk) == before
+
+
+def test_exactly_five_thousand_characters_are_published(mona, meeting, make_question):
+    question = make_question("Long?", meeting=meeting, state="approved")
+    put_on_screen(question)
+    assert answer_live(mona, meeting, question, "y" * 5000).status_code == 302
+    question.refresh_from_db()
+    assert question.answer == "y" * 5000

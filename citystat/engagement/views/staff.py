@@ -139,10 +139,33 @@ def live(request: HttpRequest, pk: int) -> HttpResponseBase:
             moderation.take_off_screen(found)
         else:
             seconds = moderation.parse_recording_time(form.cleaned_data["recording_time"])
-            moderation.answered_live(found, seconds)
+            moderation.answered_live(found, seconds, answer=form.cleaned_data["answer"])
     except moderation.ModerationError as error:
+        if form.cleaned_data["action"] == "answered" and found.meeting_id:
+            # The typed answer comes back beside the reason, to be shortened or cleaned.
+            refused = {
+                "pk": found.pk,
+                "error": str(error),
+                "answer": form.cleaned_data["answer"],
+                "recording_time": form.cleaned_data["recording_time"],
+            }
+            return answer_refused(request, found, refused)
         messages.error(request, str(error))
     return redirect(back_to(request, fallback))
+
+
+def answer_refused(request: HttpRequest, found: Question, refused: dict[str, Any]) -> HttpResponse:
+    """Show the meeting's board controls again with the refused answer kept in its field."""
+    from citystat.engagement.panels import board_controls
+
+    meeting = found.meeting
+    back = back_to(request, "")
+    context = {
+        "meeting": meeting,
+        "controls": board_controls(request, meeting, refused=refused, next_url=back),
+        "back": back,
+    }
+    return render(request, "engagement/staff/meeting_board.html", context, status=400)
 
 
 @staff_required("engagement.change_question")

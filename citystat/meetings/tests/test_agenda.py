@@ -67,6 +67,7 @@ def test_the_draft_reviews_follow_ups_then_the_worst_goals_then_questions(
     titles = [(item.kind, item.title) for item in draft_agenda(meeting)]
     assert titles == [
         ("opening", "Welcome and purpose: Infrastructure"),
+        ("follow_up", "Follow-up review"),
         ("follow_up", "Follow-up: Map every leak"),
         ("follow_up", "Follow-up: Report crew staffing"),
         ("goal", "Clean water"),
@@ -99,7 +100,7 @@ def test_measure_items_carry_their_status_in_the_readers_language(areas, plan_me
 
 def test_a_meeting_of_another_area_reviews_none_of_these_follow_ups(areas, earlier_follow_ups):
     meeting = make_meeting(areas[1], 3)
-    assert not [item for item in draft_agenda(meeting) if item.kind == "follow_up"]
+    assert not [item for item in draft_agenda(meeting) if item.follow_up_id]
 
 
 def test_publishing_a_meeting_in_the_past_is_refused(areas, plan_measures):
@@ -150,3 +151,48 @@ def test_moving_an_item_up_swaps_it_with_the_one_before(areas, plan_measures):
     move_item(items[2], -1)
     reordered = list(AgendaItem.objects.filter(meeting=meeting).values_list("pk", flat=True))
     assert reordered[:3] == [items[0].pk, items[2].pk, items[1].pk]
+
+
+def test_the_follow_up_review_takes_what_falls_due_before_the_next_meeting_whatever_the_area(
+    series, departments, alice
+):
+    """Rotation over three areas: the area of this meeting comes round again in three
+    months, but a promise due before the next meeting is reviewed at the next meeting."""
+    from citystat.meetings.cadence import generate_meetings
+
+    now = timezone.now()
+    generate_meetings(series, ahead=4, now=now - dt.timedelta(days=40))
+    first, second, third, fourth = series.meetings.order_by("starts_at")[:4]
+    assert len({first.priority_area_id, second.priority_area_id, third.priority_area_id}) == 3
+    water = departments["water"]
+    third_day = timezone.localtime(third.starts_at, third.zone).date()
+    fourth_day = timezone.localtime(fourth.starts_at, fourth.zone).date()
+    before_third = FollowUp.objects.create(
+        meeting=first, text="Publish the backlog", department=water, owner=alice,
+        due_on=third_day - dt.timedelta(days=1),
+    )  # fmt: skip
+    before_fourth = FollowUp.objects.create(
+        meeting=first, text="Hire the inspectors", department=water, owner=alice,
+        due_on=fourth_day - dt.timedelta(days=1),
+    )  # fmt: skip
+    FollowUp.objects.create(
+        meeting=first, text="Already kept", department=water, owner=alice,
+        due_on=third_day - dt.timedelta(days=2), status=FollowUp.Status.DONE,
+    )  # fmt: skip
+    # Independent of the code: open follow-ups of earlier meetings due before the next.
+    expected_second = {f.pk for f in FollowUp.objects.filter(status="open") if f.due_on < third_day}
+    reviewed = {item.follow_up_id for item in draft_agenda(second) if item.follow_up_id}
+    assert reviewed == expected_second == {before_third.pk}
+    items = draft_agenda(third)
+    assert [item.title for item in items if item.kind == "follow_up"] == [
+        "Follow-up review",
+        "Follow-up: Publish the backlog",
+        "Follow-up: Hire the inspectors",
+    ]
+    assert before_fourth.meeting.priority_area_id != third.priority_area_id
+
+
+def test_every_agenda_has_the_standing_follow_up_review(areas):
+    items = draft_agenda(make_meeting(areas[1], 3))
+    review = [item for item in items if item.kind == "follow_up"]
+    assert [(item.title, item.follow_up_id) for item in review] == [("Follow-up review", None)]

@@ -152,3 +152,45 @@ def test_overdue_items_are_highlighted_on_the_public_page(follow_up, client):
     body = client.get(follow_up.meeting.get_absolute_url()).content.decode()
     assert 'class="follow-up--overdue"' in body
     assert "Overdue" in body
+
+
+def test_a_double_click_or_retry_makes_one_follow_up(alice, bob, meeting, departments):
+    from citystat.meetings.forms import FollowUpForm
+
+    token = FollowUpForm(meeting=meeting).initial["submission"]
+    data = dict(
+        text="Publish the repair backlog", department=departments["water"].pk, owner=bob.pk,
+        due_on=(timezone.localdate() + dt.timedelta(days=30)).isoformat(), submission=token,
+    )  # fmt: skip
+    client = signed_in(alice)
+    first, second = capture(client, meeting, **data), capture(client, meeting, **data)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert FollowUp.objects.count() == 1
+    # The list in the answer shows the one follow-up, and the fresh form a new token.
+    assert second.content.decode().count("Publish the repair backlog —") == 1
+    assert token not in second.content.decode()
+    capture(client, meeting, **{**data, "submission": FollowUpForm().initial["submission"]})
+    assert FollowUp.objects.count() == 2
+
+
+def test_a_forged_token_is_refused(alice, bob, meeting, departments):
+    response = capture(
+        signed_in(alice), meeting, text="Publish", department=departments["water"].pk,
+        owner=bob.pk, due_on=(timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        submission="'; drop table",
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "This form is out of date; reload the page." in response.content.decode()
+    assert not FollowUp.objects.exists()
+
+
+def test_the_list_refreshes_after_a_save(alice, bob, meeting, departments):
+    client = signed_in(alice)
+    assert "None yet." in client.get(f"/staff/meetings/{meeting.pk}/screen/").content.decode()
+    response = capture(
+        client, meeting, text="Map every leak", department=departments["water"].pk,
+        owner=bob.pk, due_on=(timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+    )  # fmt: skip
+    body = response.content.decode()
+    assert f"Map every leak — {departments['water'].name}, due" in body
+    assert "None yet." not in body

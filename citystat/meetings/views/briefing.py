@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 
 from citystat.accounts.ratelimit import check_rate
 from citystat.accounts.roles import is_staff_member
@@ -12,6 +13,7 @@ from citystat.meetings.briefing import (
     briefing_is_stale,
     briefing_pdf,
     render_briefing_html,
+    stored_copy,
 )
 from citystat.meetings.models import Meeting
 
@@ -38,22 +40,25 @@ def briefing_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def briefing_download(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = briefing_meeting(request, pk)
+    # The book is in the visitor's language (LocaleMiddleware chose it), one copy each.
     if briefing_is_stale(meeting):
         # Making a PDF takes seconds of CPU: a visitor may cause only a few an hour; past
         # that they get the stored copy (or wait, when there is none yet).
         decision = check_rate(request, "briefing-pdf", PDF_RENDERS_PER_HOUR, 3600)
-        if not decision.allowed and not meeting.briefing_pdf:
+        copy = stored_copy(meeting)
+        if not decision.allowed and copy is None:
             response = HttpResponse("Too many briefing books made; try again later.", status=429)
             response["Retry-After"] = str(decision.retry_after)
             return response
-        if not decision.allowed:
-            return pdf_response(meeting, bytes(meeting.briefing_pdf or b""))
+        if not decision.allowed and copy is not None:
+            return pdf_response(meeting, bytes(copy.pdf))
     pdf = briefing_pdf(meeting, base_url=request.build_absolute_uri("/"))
     return pdf_response(meeting, pdf)
 
 
 def pdf_response(meeting: Meeting, pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"briefing-{meeting.local_start:%Y-%m-%d}-{meeting.pk}.pdf"
+    language = translation.get_language() or "en"
+    name = f"briefing-{meeting.local_start:%Y-%m-%d}-{meeting.pk}-{language}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response

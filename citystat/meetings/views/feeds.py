@@ -80,3 +80,19 @@ def series_ics(request: HttpRequest, slug: str) -> HttpResponse:
         base_url=request.build_absolute_uri("/").rstrip("/"),
     )
     return ical_response(body, f"{series.slug}.ics")
+
+
+def meeting_etag(request: HttpRequest, pk: int) -> str:
+    return feed_etag(request, public_meetings().filter(pk=pk))
+
+
+@etag(meeting_etag)
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """One meeting as an iCalendar file, for "add to calendar" on its page."""
+    meeting = get_object_or_404(public_meetings(), pk=pk)
+    body = calendar_feed(
+        [meeting], name=meeting.title, base_url=request.build_absolute_uri("/").rstrip("/")
+    )
+    response = ical_response(body, f"meeting-{meeting.pk}.ics")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response

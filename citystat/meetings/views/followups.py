@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,9 +35,7 @@ def capture(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     form = FollowUpForm(request.POST, meeting=meeting)
     if form.is_valid():
-        follow_up = form.save(commit=False)
-        follow_up.meeting = meeting
-        follow_up.save()
+        record_follow_up(form, meeting)
         form = FollowUpForm(meeting=meeting)
         status = 201
     else:
@@ -44,8 +43,34 @@ def capture(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.headers.get("HX-Request") and status == 201:
         messages.success(request, "Follow-up recorded.")
         return redirect("meetings:staff-meeting-screen", pk)
-    context = {"meeting": meeting, "form": form, "follow_ups": meeting.follow_ups.all()}
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "follow_ups": meeting.follow_ups.select_related("department"),
+    }
     return render(request, "meetings/staff/_capture.html", context, status=status)
+
+
+def record_follow_up(form: FollowUpForm, meeting: Meeting) -> FollowUp:
+    """Save the captured follow-up once per form token; a repeat returns the first one."""
+    token = form.cleaned_data.get("submission") or None
+    if token:
+        earlier = FollowUp.objects.filter(submission_token=token, meeting=meeting).first()
+        if earlier is not None:
+            return earlier
+    follow_up: FollowUp = form.save(commit=False)
+    follow_up.meeting = meeting
+    follow_up.submission_token = token
+    try:
+        # Its own savepoint: two clicks racing past the check above meet the unique token.
+        with transaction.atomic():
+            follow_up.save()
+    except IntegrityError:
+        earlier = FollowUp.objects.filter(submission_token=token, meeting=meeting).first()
+        if earlier is None:
+            raise
+        return earlier
+    return follow_up
 
 
 @staff_required("meetings.view_followup")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +17,8 @@ from citystat.meetings.cadence import (
     CadenceError,
     assign_rotation,
     cancel_meeting,
-    generate_meetings,
+    mark_held,
+    schedule_series,
 )
 from citystat.meetings.forms import (
     AgendaItemForm,
@@ -23,7 +26,9 @@ from citystat.meetings.forms import (
     AttendeeForm,
     CancelForm,
     FollowUpForm,
+    GenerateForm,
     MeetingForm,
+    SeriesForm,
 )
 from citystat.meetings.models import AgendaItem, Attendee, Meeting, MeetingSeries
 
@@ -39,12 +44,16 @@ def meeting_of(request: HttpRequest, pk: int) -> Meeting:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
-        "upcoming": Meeting.objects.filter(ends_at__gt=now).select_related("priority_area"),
-        "past": Meeting.objects.filter(ends_at__lte=now)
+        # A meeting marked held has taken place, even before its planned end.
+        "upcoming": Meeting.objects.filter(ends_at__gt=now)
+        .exclude(status=Meeting.Status.HELD)
+        .select_related("priority_area"),
+        "past": Meeting.objects.filter(Q(ends_at__lte=now) | Q(status=Meeting.Status.HELD))
         .select_related("priority_area")
         .order_by("-starts_at")[:12],
         "missing_agenda": meetings_missing_agenda(now),
         "series_list": MeetingSeries.objects.all(),
+        "generate_form": GenerateForm(),
     }
     return render(request, "meetings/staff/list.html", context)
 
@@ -112,12 +121,11 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(CHANGE)
 def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = meeting_of(request, pk)
-    if meeting.is_cancelled:
-        messages.error(request, "A cancelled meeting cannot be marked held.")
-    else:
-        meeting.status = Meeting.Status.HELD
-        meeting.save()
+    try:
+        mark_held(meeting)
         messages.success(request, "Marked as held: the follow-up memo is on the public page.")
+    except CadenceError as error:
+        messages.error(request, str(error))
     return redirect("meetings:staff-meeting", pk)
 
 
@@ -223,14 +231,62 @@ def attendee_remove(request: HttpRequest, pk: int, attendee_pk: int) -> HttpResp
 
 @require_POST
 @staff_required("meetings.add_meeting")
-def series_generate(request: HttpRequest, slug: str) -> HttpResponse:
-    series = get_object_or_404(MeetingSeries, slug=slug)
-    try:
-        created = generate_meetings(series)
-    except CadenceError as error:
-        messages.error(request, str(error))
+def series_generate(request: HttpRequest) -> HttpResponse:
+    """Give every active series its next N meetings (N from the form), agendas drafted."""
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "How many meetings ahead: " + " ".join(str(e) for e in form.errors.get("ahead", [])),
+        )
         return redirect("meetings:staff-meetings")
-    for meeting in created:
-        agendas.draft_agenda(meeting)
-    messages.success(request, f"{len(created)} new meeting(s) in {series.title}.")
+    active = list(MeetingSeries.objects.filter(is_active=True))
+    if not active:
+        messages.error(request, "No active series: add one first.")
+    for series in active:
+        try:
+            done = schedule_series(series, ahead=form.cleaned_data["ahead"])
+        except CadenceError as error:
+            messages.error(request, f"{series.title}: {error}")
+            continue
+        messages.success(request, done.summary())
     return redirect("meetings:staff-meetings")
+
+
+@staff_required("meetings.add_meeting")
+def series_new(request: HttpRequest) -> HttpResponse:
+    """Add a series; its next meetings are generated (agendas drafted) as it is saved."""
+    form = SeriesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            series = form.save()
+            done = schedule_series(series, ahead=GenerateForm.base_fields["ahead"].initial)
+        messages.success(request, f"Series added. {done.summary()}")
+        return redirect("meetings:staff-series", series.slug)
+    return render(request, "meetings/staff/series_form.html", {"form": form, "series": None})
+
+
+@staff_required(VIEW)
+def series_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit a series; meetings it lacks are generated, the rotation is applied again."""
+    series = get_object_or_404(MeetingSeries, slug=slug)
+    form = SeriesForm(instance=series)
+    if request.method == "POST":
+        if not request.user.has_perm(CHANGE):
+            return refuse(request, "Your role does not allow this.")
+        form = SeriesForm(request.POST, instance=series)
+        if form.is_valid():
+            with transaction.atomic():
+                series = form.save()
+                assign_rotation(series)
+                done = schedule_series(series, ahead=GenerateForm.base_fields["ahead"].initial)
+            messages.success(request, f"Series saved. {done.summary()}")
+            return redirect("meetings:staff-series", series.slug)
+    context = {
+        "form": form,
+        "series": series,
+        "meetings": series.meetings.filter(starts_at__gt=timezone.now())
+        .select_related("priority_area")
+        .order_by("starts_at")[:12],
+    }
+    return render(request, "meetings/staff/series_form.html", context)

@@ -2,18 +2,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from citystat.meetings.agenda import draft_agenda
-from citystat.meetings.cadence import CadenceError, generate_meetings
+from citystat.meetings.cadence import CadenceError, schedule_series
 from citystat.meetings.models import Meeting, MeetingSeries
 
 
 class Command(BaseCommand):
-    help = "Generate each active series' next meetings (with drafted agendas), or list meetings."
+    help = (
+        "Generate each active series' next meetings (with drafted agendas), list meetings, "
+        "or make the briefing books of published agendas that are missing or out of date."
+    )
     # Commands start in well under a second; `citystat check` runs the system checks.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["generate", "list"])
+        parser.add_argument("action", choices=["generate", "list", "briefings"])
         parser.add_argument(
             "--ahead", type=int, default=6, help="how many future meetings each series keeps"
         )
@@ -33,13 +35,26 @@ class Command(BaseCommand):
                     f"{meeting.status}\t{area}\t{meeting.title}"
                 )
             return
+        if options["action"] == "briefings":
+            self.briefings()
+            return
         if options["ahead"] < 1:
             raise CommandError("--ahead must be at least 1")
         for series in series_list:
             try:
-                created = generate_meetings(series, ahead=options["ahead"])
+                done = schedule_series(series, ahead=options["ahead"])
             except CadenceError as error:
                 raise CommandError(f"{series.slug}: {error}") from error
-            for meeting in created:
-                draft_agenda(meeting)
-            self.stdout.write(f"{series.slug}: {len(created)} new meeting(s)")
+            self.stdout.write(f"{series.slug}: {len(done.created)} new meeting(s)")
+
+    def briefings(self) -> None:
+        """Make every stale briefing book of a published agenda ahead, in each language."""
+        from django.conf import settings
+
+        from citystat.meetings.briefing import briefings_to_prepare, prepare_briefing
+
+        base_url = getattr(settings, "CITYSTAT_SITE_URL", "") or "http://localhost/"
+        for meeting in briefings_to_prepare():
+            made = prepare_briefing(meeting.pk, base_url)
+            languages = ", ".join(made) if made else "up to date"
+            self.stdout.write(f"{meeting.pk}\t{meeting.title}: {languages}")
