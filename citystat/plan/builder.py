@@ -8,6 +8,7 @@ is stored. docs/plan.md, "The measure builder".
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.visibility import field_is_public
 from citystat.plan.compute.engine import (
-    ComputeError,
     ComputedValue,
+    ComputeError,
     Context,
     compute_spec,
     resolve,
@@ -86,10 +87,10 @@ def spec_from_picks(picks: dict[str, Any], base: dict[str, Any] | None = None) -
         if isinstance(value, str):
             value = value.strip()
         if key == "percentile" and value not in (None, ""):
-            try:
+            # Text that is not a number goes on to the spec checker, which says what a
+            # percentile must be.
+            with contextlib.suppress(TypeError, ValueError):
                 value = float(value)
-            except (TypeError, ValueError):
-                pass  # the spec checker says what a percentile must be
         if value in (None, "", [], False):
             continue
         spec[key] = list(value) if key == "breakdowns" else value

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from citystat.plan.builder import add_condition, distinct_values, preview, spec_from_picks
-from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.compute.run import dataset_schemas
+from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.tests.conftest import REQUESTS_CSV
 
 pytestmark = pytest.mark.usefixtures("requests")
