@@ -174,6 +174,10 @@ def edit(element: Element, changes: dict[str, Any], reason: str, version: str) -
         return write(plan, document, reason, located.where)
 
 
+# The list each new element of a level holds, as the plan file requires it.
+CHILDREN = {"priority_areas": "goals", "goals": "objectives", "objectives": "measures"}
+
+
 def add(parent: Plan | Element, key: str, entry: dict[str, Any], reason: str) -> Plan:
     """Append `entry` to `parent`'s `key` list (goals of an area, measures of an objective…)."""
     plan = parent if isinstance(parent, Plan) else plan_of(parent)
@@ -184,7 +188,10 @@ def add(parent: Plan | Element, key: str, entry: dict[str, Any], reason: str) ->
             slug = entry.get("slug") or slugify(str(entry.get("title", "")))[:80]
             if Measure.objects.filter(slug=slug).exists():
                 raise EditRefused({"slug": [f"slug {slug!r} is already another measure's."]}, [])
-        siblings.append({k: v for k, v in entry.items() if v not in (None, "", [], {})})
+        entry = {k: v for k, v in entry.items() if v not in (None, "", [], {})}
+        if key in CHILDREN:
+            entry[CHILDREN[key]] = []  # the plan file lists a level's children, even none
+        siblings.append(entry)
         where = f"{path}[{len(siblings) - 1}]"
         return write(plan, document, reason, where)
 
