@@ -422,10 +422,15 @@ KINDS: dict[str, type[models.Model]] = {
 
 
 def mover(model: type[models.Model]) -> Callable[..., HttpResponse]:
+    def element_of(request: HttpRequest, pk: int) -> models.Model:
+        return get_object_or_404(model, pk=pk)
+
+    # Those who may add an element to a level may reorder it (a department editor only
+    # their departments' strategies).
     @require_POST
-    @staff_required(f"plan.add_{model._meta.model_name}")
+    @staff_required(f"plan.add_{model._meta.model_name}", scoped=element_of)
     def move(request: HttpRequest, pk: int) -> HttpResponse:
-        element = get_object_or_404(model, pk=pk)
+        element = element_of(request, pk)
         step = -1 if request.POST.get("direction") == "up" else 1
         try:
             editor.move(element, step, _("reordered in the plan editor"))  # type: ignore[arg-type]

@@ -84,6 +84,26 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-measure-values": DEPARTMENT_WRITERS,
     "staff-measure-narrative": DEPARTMENT_WRITERS,
     "staff-measure-target": PLAN_WRITERS,
+    "staff-plan": STAFF,
+    "staff-plan-area-new": PLAN_WRITERS,
+    "staff-plan-area": PLAN_WRITERS,
+    "staff-plan-goal-new": PLAN_WRITERS,
+    "staff-plan-goal": DEPARTMENT_WRITERS,
+    "staff-plan-objective-new": PLAN_WRITERS,
+    "staff-plan-objective": PLAN_WRITERS,
+    "staff-plan-strategy-new": DEPARTMENT_WRITERS,
+    "staff-plan-strategy": DEPARTMENT_WRITERS,
+    "staff-plan-measure-new": PLAN_WRITERS,
+    "staff-plan-measure": DEPARTMENT_WRITERS,
+    "staff-plan-builder": DEPARTMENT_WRITERS,
+    **{
+        f"staff-plan-{kind}-move": PLAN_WRITERS for kind in ("area", "goal", "objective", "measure")
+    },
+    "staff-plan-strategy-move": DEPARTMENT_WRITERS,
+    **{
+        f"staff-plan-{kind}-retire": PLAN_WRITERS
+        for kind in ("area", "goal", "objective", "strategy", "measure")
+    },
     # meetings
     "staff-meetings": STAFF,
     "staff-meeting": STAFF,

@@ -230,3 +230,17 @@ def test_reorder_and_retire_with_a_reason(plan, alice):
     gone = PriorityArea.history.filter(id=area.pk, history_type="-").get()
     assert gone.history_change_reason == "Merged into Safety"
     assert not Measure.objects.exists()
+
+
+def test_the_workspace_lists_measures_whose_spec_no_longer_checks(plan, alice):
+    from citystat.plan.sections import measures_to_rebuild
+
+    user = User.objects.get(username="alice")
+    assert measures_to_rebuild(user) == []
+    Measure.objects.filter(slug="potholes-7-days").update(
+        spec={**Measure.objects.get(slug="potholes-7-days").spec, "filter": "kind = 'Pothole'"}
+    )
+    [item] = measures_to_rebuild(user)
+    assert item.url == "/staff/plan/measures/potholes-7-days/"
+    assert item.detail.startswith("filter: unknown field 'kind'")
+    assert "Measures to rebuild" in alice.get("/staff/").content.decode()
