@@ -11,6 +11,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from citystat.accounts.decorators import staff_required
 from citystat.plan import editor
 from citystat.plan.builder import Preview, add_condition, distinct_values, preview, spec_from_picks
 from citystat.plan.charts import measure_chart
+from citystat.plan.compute.run import compute_measures
 from citystat.plan.editor_forms import (
     AreaForm,
     BuilderForm,
@@ -379,6 +381,8 @@ def measure_page(
             save = lambda: editor.edit(measure, changes, reason, version)  # noqa: E731
         refused = save_edit(request, form, save, None if creating else measure, creating=creating)
         if refused is None:
+            if spec:
+                compute_saved(request, spec_slug(form, measure))
             return redirect(EDITOR_HOME)
         form = refused
     context = {
@@ -392,6 +396,19 @@ def measure_page(
     }
     bad = request.method == "POST" and (form.errors or builder.errors)
     return render(request, "plan/staff/editor/measure.html", context, status=400 if bad else 200)
+
+
+def spec_slug(form: MeasureForm, measure: Measure) -> str:
+    return measure.slug or form.cleaned_data.get("slug") or slugify(form.cleaned_data["title"])[:80]
+
+
+def compute_saved(request: HttpRequest, slug: str) -> None:
+    """Compute the saved measure's values now, so its pages show what the preview showed."""
+    report = compute_measures(Measure.objects.filter(slug=slug))
+    for why in report.failed.values():
+        messages.error(
+            request, _("Saved, but its values could not be computed: %(why)s") % {"why": why}
+        )
 
 
 @staff_required("plan.add_measure")

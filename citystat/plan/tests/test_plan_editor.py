@@ -244,3 +244,15 @@ def test_the_workspace_lists_measures_whose_spec_no_longer_checks(plan, alice):
     assert item.url == "/staff/plan/measures/potholes-7-days/"
     assert item.detail.startswith("filter: unknown field 'kind'")
     assert "Measures to rebuild" in alice.get("/staff/").content.decode()
+
+
+def test_a_saved_measure_is_computed_as_its_preview_showed(plan, alice):
+    objective = Objective.objects.get()
+    alice.post(f"/staff/plan/objectives/{objective.pk}/measures/new/", measure_post(grain="year"))
+    stored = dict(
+        Measure.objects.get(slug="trash-requests")
+        .values.filter(breakdown="")
+        .values_list("period", "value")
+    )
+    # REQUESTS_CSV: the Trash requests were opened on 2024-06-01 and 2025-04-30.
+    assert stored == {"2024": 1.0, "2025": 1.0}
