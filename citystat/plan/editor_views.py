@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -353,7 +354,7 @@ def builder(request: HttpRequest) -> HttpResponse:
         title=request.POST.get("title", ""), unit=request.POST.get("unit") or "count"
     )
     result, chart = builder_preview(form, shown, bool(request.POST.get("public")))
-    context = {"builder": form, "preview": result, "chart": chart}
+    context = {"builder": form, "preview": result, "chart": chart, "chart_json": json.dumps(chart)}
     return render(request, "plan/staff/editor/_builder.html", context)
 
 
@@ -390,6 +391,7 @@ def measure_page(
         "builder": builder,
         "preview": result,
         "chart": chart,
+        "chart_json": json.dumps(chart),
         "measure": measure,
         "creating": creating,
         "builder_url": reverse("staff-plan-builder"),
