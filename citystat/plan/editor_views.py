@@ -452,7 +452,7 @@ def mover(model: type[models.Model]) -> Callable[..., HttpResponse]:
         element = element_of(request, pk)
         step = -1 if request.POST.get("direction") == "up" else 1
         try:
-            editor.move(element, step, _("reordered in the plan editor"))  # type: ignore[arg-type]
+            editor.move(element, step, "reordered in the plan editor")  # type: ignore[arg-type]
         except editor.EditRefused as refused:
             for problem in refused.general:
                 messages.error(request, problem)

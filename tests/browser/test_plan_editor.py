@@ -40,7 +40,10 @@ def person(username: str, role: str, departments: list[Department] = ()) -> User
 def city(transactional_db, tmp_path):
     sync_roles()
     CityProfile.objects.create(
-        name="Kansas City", fiscal_year_start_month=5, fiscal_year_start_day=1, languages=["en", "es"]
+        name="Kansas City",
+        fiscal_year_start_month=5,
+        fiscal_year_start_day=1,
+        languages=["en", "es"],
     )
     works = Department.objects.create(code="public-works", name="Public Works")
     water = Department.objects.create(code="water", name="Water Services")
@@ -149,8 +152,13 @@ def test_an_invalid_filter_is_shown_beside_its_picker_and_cannot_be_saved(
     page.get_by_label("Definition", exact=True).fill("Broken.")
     swapped(page, lambda: page.get_by_label("Dataset", exact=True).select_option("requests"))
     swapped(page, lambda: page.get_by_label("Date field", exact=True).select_option("created_date"))
-    swapped(page, lambda: page.get_by_label("Filter", exact=True).fill("categry = 'Trash'") or
-            page.get_by_label("Filter", exact=True).press("Tab"))
+    swapped(
+        page,
+        lambda: (
+            page.get_by_label("Filter", exact=True).fill("categry = 'Trash'")
+            or page.get_by_label("Filter", exact=True).press("Tab")
+        ),
+    )
     error = page.locator("#id_filter_error")
     assert error.inner_text().startswith("✕") or "unknown field 'categry'" in error.inner_text()
     assert "unknown field 'categry'" in error.inner_text()
