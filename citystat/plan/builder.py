@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+from django.core.cache import cache
 
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
@@ -46,6 +47,7 @@ PICKED_KEYS = (
 )
 # How many distinct values of a text field the filter picker offers.
 DISTINCT_CAP = 200
+DISTINCT_SECONDS = 3600
 FILTER_OPERATORS = ("=", "!=")
 TEXT_TYPES = {"string"}
 # "spec.filter", "breakdowns[1]", "numerator.filter" → the picker that caused it.
@@ -129,10 +131,23 @@ def distinct_values(dataset: Dataset, name: str, cap: int = DISTINCT_CAP) -> lis
     spec = fields.get(name)
     if spec is None or spec.get("type", "string") not in TEXT_TYPES or not field_is_public(spec):
         return []
+    version = dataset.latest_version
+    if version is None:
+        return []
+    # A published version never changes, so its values are kept until the next one.
+    key = f"plan-builder-values:{dataset.slug}:{version.number}:{name}:{cap}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = warehouse_values(dataset.slug, name, cap)
+        cache.set(key, cached, DISTINCT_SECONDS)
+    return list(cached)
+
+
+def warehouse_values(slug: str, name: str, cap: int) -> list[str]:
     with engines.open_session() as session:
-        if dataset.slug not in session.published:
+        if slug not in session.published:
             return []
-        table = session.table(dataset.slug)
+        table = session.table(slug)
         column = table[name]
         counted = (
             table.filter(column.notnull())
