@@ -85,7 +85,7 @@ def spec_from_picks(picks: dict[str, Any], base: dict[str, Any] | None = None) -
         return {}
     spec = {key: value for key, value in (base or {}).items() if key not in PICKED_KEYS}
     for key in PICKED_KEYS:
-        value = picks.get(key)
+        value: Any = picks.get(key)
         if isinstance(value, str):
             value = value.strip()
         if key == "percentile" and value not in (None, ""):

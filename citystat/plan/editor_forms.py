@@ -6,7 +6,7 @@ validates them, so these forms only shape the input and carry the reason and ver
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +71,10 @@ class ObjectiveForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=300)
 
 
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
 def department_choices() -> list[tuple[str, str]]:
     names = Department.objects.order_by("name").values_list("name", flat=True)
     return [("", "—")] + [(name, name) for name in names]
@@ -87,8 +91,8 @@ class StrategyForm(EditForm):
 
     def __init__(self, *args: Any, measures: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = department_choices()
-        self.fields["measures"].choices = list(measures)
+        choice_field(self, "department").choices = department_choices()
+        choice_field(self, "measures").choices = list(measures)
 
 
 class MeasureForm(EditForm):
@@ -120,7 +124,7 @@ class MeasureForm(EditForm):
 
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = department_choices()
+        choice_field(self, "department").choices = department_choices()
         if not creating:
             del self.fields["slug"]
 
@@ -196,7 +200,7 @@ class BuilderForm(forms.Form):
     def __init__(self, *args: Any, values: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
         datasets = Dataset.objects.order_by("title").values_list("slug", "title")
-        self.fields["dataset"].choices = [("", _("None: staff type the values in"))] + [
+        choice_field(self, "dataset").choices = [("", _("None: staff type the values in"))] + [
             (slug, f"{title} ({slug})") for slug, title in datasets
         ]
         chosen = self.data.get("dataset") if self.is_bound else self.initial.get("dataset")
@@ -217,7 +221,7 @@ class BuilderForm(forms.Form):
         picker("closed", [str(f["name"]) for f in fields if f.get("type") in DATE_TYPES])
         picker("field", names)
         picker("filter_field", names)
-        self.fields["breakdowns"].choices = [(n, n) for n in names]
+        choice_field(self, "breakdowns").choices = [(n, n) for n in names]
         if values:
             self.fields["filter_value"].widget = forms.Select(
                 choices=[("", "—")] + [(value, value) for value in values]
@@ -228,6 +232,7 @@ class BuilderForm(forms.Form):
         data = self.data if self.is_bound else self.initial
         picks: dict[str, Any] = {key: data.get(key, "") for key in self.fields}
         if self.is_bound:
-            picks["breakdowns"] = data.getlist("breakdowns")
+            listed = getattr(data, "getlist", None)
+            picks["breakdowns"] = listed("breakdowns") if listed else data.get("breakdowns", [])
             picks["cumulative"] = bool(data.get("cumulative"))
         return picks

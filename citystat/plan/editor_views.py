@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -66,7 +66,7 @@ def plan_editor(request: HttpRequest) -> HttpResponse:
 
 def rebound(form: EditForm, element: models.Model, **kwargs: Any) -> EditForm:
     """Return the form with what the person typed and the element's newest version."""
-    data = form.data.copy()
+    data = cast(QueryDict, form.data).copy()
     data["version"] = editor.version_of(element)
     fresh = type(form)(data, **kwargs)
     fresh.is_valid()
@@ -385,7 +385,7 @@ def measure_page(
             if spec:
                 compute_saved(request, spec_slug(form, measure))
             return redirect(EDITOR_HOME)
-        form = refused
+        form = cast(MeasureForm, refused)
     context = {
         "form": form,
         "builder": builder,
@@ -440,7 +440,7 @@ KINDS: dict[str, type[models.Model]] = {
 }
 
 
-def mover(model: type[models.Model]) -> Callable[..., HttpResponse]:
+def mover(model: type[models.Model]) -> Callable[..., HttpResponseBase]:
     def element_of(request: HttpRequest, pk: int) -> models.Model:
         return get_object_or_404(model, pk=pk)
 
@@ -461,7 +461,7 @@ def mover(model: type[models.Model]) -> Callable[..., HttpResponse]:
     return move
 
 
-def retirer(model: type[models.Model]) -> Callable[..., HttpResponse]:
+def retirer(model: type[models.Model]) -> Callable[..., HttpResponseBase]:
     @staff_required(f"plan.delete_{model._meta.model_name}")
     def retire(request: HttpRequest, pk: int) -> HttpResponse:
         element = get_object_or_404(model, pk=pk)
