@@ -79,10 +79,12 @@ def spec_from_picks(picks: dict[str, Any], base: dict[str, Any] | None = None) -
     """Return the spec the pickers describe, over `base`'s keys the builder cannot pick.
 
     Empty pickers leave their key out, as the plan file would; no dataset means a
-    measure whose values staff type in (an empty spec).
+    measure whose values staff type in (an empty spec), unless `base` is a ratio of
+    other measures, which has no dataset and no picker and is kept as it is.
     """
     if not picks.get("dataset"):
-        return {}
+        # A ratio of two other measures reads no dataset of its own: it is kept whole.
+        return dict(base) if base and "dataset" not in base else {}
     spec = {key: value for key, value in (base or {}).items() if key not in PICKED_KEYS}
     for key in PICKED_KEYS:
         value: Any = picks.get(key)

@@ -106,3 +106,13 @@ def test_keys_the_builder_cannot_pick_are_kept_and_empty_picks_left_out():
     spec = spec_from_picks({**PICKS, "filter": ""}, base)
     assert spec["scale"] == 100 and "filter" not in spec and "breakdowns" not in spec
     assert spec_from_picks({"dataset": ""}, base) == {}
+
+
+def test_a_ratio_of_measures_has_no_dataset_picker_and_is_kept_whole():
+    ratio = {
+        "aggregate": "ratio",
+        "numerator": {"measure": "a"},
+        "denominator": {"measure": "b"},
+        "grain": "month",
+    }
+    assert spec_from_picks({"dataset": "", "grain": "year"}, ratio) == ratio
