@@ -101,8 +101,10 @@ def main() -> int:
     print(f"builder preview: p95 {figure:.3f} s, median {statistics.median(preview):.3f} s")
     print(f"ratio: {figure / baseline:.2f} × citystat compute --measure")
     met = figure < LIMIT_SECONDS
-    print(f"limit {LIMIT_SECONDS} s p95 at 10M rows: {'met' if met else 'missed'}"
-          + ("" if limited else " (reported only below 10M rows)"))
+    print(
+        f"limit {LIMIT_SECONDS} s p95 at 10M rows: {'met' if met else 'missed'}"
+        + ("" if limited else " (reported only below 10M rows)")
+    )
     record(
         f"builder preview p95, {rows:,} 311 rows",
         figure,
