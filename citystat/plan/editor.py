@@ -81,7 +81,12 @@ def changes_since(element: models.Model, version: str) -> list[str]:
 
 
 def check_version(element: models.Model, version: str) -> None:
-    """Raise StaleEdit when the element was saved after the form showing `version` opened."""
+    """Raise StaleEdit when the element was saved after the form showing `version` opened.
+
+    Called inside the edit's transaction: the element's row is locked first, so of two
+    saves at once (on PostgreSQL) the second waits and then sees the first's version.
+    """
+    list(type(element).objects.select_for_update().filter(pk=element.pk).values_list("pk"))
     if version != version_of(element):
         raise StaleEdit(changes_since(element, version))
 
