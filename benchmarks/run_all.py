@@ -74,6 +74,11 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
                 arguments += ["--runs", "1"]  # minutes a run at 10M: one run says enough
             steps.append(Step(f"compute_{engine}", "compute.py", arguments, needs))
     steps += [
+        Step(
+            "builder",
+            "builder.py",
+            [str(data_folder(work, rows)), "--home", str(work / f"builder-{rows}")],
+        ),
         Step("pages", "pages.py", ["--home", str(city)], "wrk"),
         Step("places", "places.py", [], env={"CITYSTAT_HOME": str(city)}),
         Step("live_board", "live_board.py", ["--home", str(work / "live-board")]),

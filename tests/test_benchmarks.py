@@ -135,6 +135,6 @@ def test_an_unknown_step_name_is_refused_with_the_known_names(only, capsys):
     with pytest.raises(SystemExit):
         run_all.main(["--only", *only, "--work", "/nonexistent"])
     assert (
-        "no step named nonsense; the steps: briefing, ckan, compute_duckdb"
+        "no step named nonsense; the steps: briefing, builder, ckan, compute_duckdb"
         in capsys.readouterr().err
     )

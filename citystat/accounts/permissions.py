@@ -94,6 +94,8 @@ ROLES: dict[str, RoleSpec] = {
             "plan.add_*value",
             "plan.change_*value",
             "plan.change_measure",
+            # A goal is a department's when all its measures are (plan/apps.py).
+            "plan.change_goal",
             "meetings.change_followup",
         ),
     ),

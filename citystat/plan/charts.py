@@ -155,19 +155,25 @@ def range_layer(
     }
 
 
-def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str, Any]:
+def measure_chart(
+    measure: Measure,
+    *,
+    breakdown: str | None = None,
+    values: list[MeasureValue] | None = None,
+) -> dict[str, Any]:
     """Return the Vega-Lite spec of the measure's values over time.
 
     Overall (breakdown None): the values, the target line and tolerance band in force in
     each period, and a dashed forecast. With `breakdown` (such as "council_district"): one
     line per breakdown value. A measure with no values gets a valid, empty chart that says
-    so; pages show their own "no data yet" text instead of drawing it.
+    so; pages show their own "no data yet" text instead of drawing it. `values` draws
+    overall values not (yet) stored, such as the measure builder's preview.
     """
     fmt = value_format(measure)
     y_title = axis_title(measure)
     if breakdown:
         return breakdown_chart(measure, breakdown, fmt, y_title)
-    values = overall_values(measure)
+    values = overall_values(measure) if values is None else values
     grain = measure_grain(measure)
     points = [
         {
@@ -200,7 +206,8 @@ def measure_chart(measure: Measure, *, breakdown: str | None = None) -> dict[str
         for _step in forecast[1:]:
             period = next_period(period, calendar)
             periods.append(period)
-    targets = target_rows(measure, periods, list(measure.targets.all()))
+    # A measure the builder has not saved yet has no targets to draw.
+    targets = target_rows(measure, periods, list(measure.targets.all()) if measure.pk else [])
     x = {"field": "period_start", "type": "temporal", "title": None}
     layers: list[dict[str, Any]] = []
     if targets:

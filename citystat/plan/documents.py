@@ -564,7 +564,7 @@ def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
         pk__in=kept_measures
     ).delete()
     PriorityArea.objects.filter(plan=plan).exclude(pk__in=kept_areas).delete()
-    write_strategies(plan, strategies)
+    write_strategies(plan, strategies, reason)
     return plan
 
 
@@ -620,12 +620,22 @@ def write_values(measure: Measure, entries: list[Entry]) -> None:
         save_entries(measure, changed)
 
 
-def write_strategies(plan: Plan, strategies: list[tuple[Goal, int, dict[str, Any]]]) -> None:
-    # Strategies have no slug to match on, so they are written afresh each time.
-    Strategy.objects.filter(goal__priority_area__plan=plan).delete()
+def write_strategies(
+    plan: Plan, strategies: list[tuple[Goal, int, dict[str, Any]]], reason: str = ""
+) -> None:
+    # Strategies have no slug, so each is matched by its goal and place in the list and
+    # changed only where it differs: the plan editor's version token (plan/editor.py) is
+    # the strategy's newest history row, which a rewrite of every strategy would renew.
+    kept = []
     for goal, position, strategy in strategies:
-        row = Strategy.objects.create(goal=goal, position=position, **strategy["fields"])
-        row.measures.set(Measure.objects.filter(slug__in=strategy["measures"]))
+        row = Strategy.objects.filter(goal=goal, position=position).first()
+        row = row or Strategy(goal=goal, position=position)
+        save_changed(row, strategy["fields"], reason)
+        measures = Measure.objects.filter(slug__in=strategy["measures"])
+        if set(row.measures.values_list("pk", flat=True)) != {m.pk for m in measures}:
+            row.measures.set(measures)
+        kept.append(row.pk)
+    Strategy.objects.filter(goal__priority_area__plan=plan).exclude(pk__in=kept).delete()
 
 
 def export_plan(plan: Plan) -> dict[str, Any]:

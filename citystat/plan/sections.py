@@ -1,5 +1,11 @@
 """The plan's parts of the staff workspace: what a department owes this reporting cycle,
-the narratives waiting for the performance office, and the reporting page in the nav."""
+the narratives waiting for the performance office, the reporting page in the nav, and the
+measures whose spec no longer passes the plan's checks.
+
+A dataset whose schema changed (a renamed column) leaves such a measure uncomputable;
+each of those items opens the measure in the builder, which shows the problem beside its
+picker.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from citystat.accounts.workspace import WorkspaceItem, register_section
+from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
+from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.cycle import duties_of
-from citystat.plan.models import Narrative
+from citystat.plan.models import Measure, Narrative
 
 SHOWN = 20
 
@@ -40,6 +48,23 @@ def narratives_to_review(user: Any) -> list[WorkspaceItem]:
     ]
 
 
+def measures_to_rebuild(user: Any) -> list[WorkspaceItem]:
+    """Return the current plan's measures the user may edit whose spec fails its check."""
+    schemas, specs = dataset_schemas(), measure_specs()
+    calendar = city_context().calendar
+    items = []
+    measures = Measure.objects.filter(objective__goal__priority_area__plan__is_current=True)
+    for measure in measures.exclude(spec={}).select_related("department"):
+        if not user.has_perm("plan.change_measure", measure):
+            continue
+        try:
+            check_spec(measure.spec, schemas, calendar, specs, measure.slug)
+        except SpecError as error:
+            url = reverse("staff-plan-measure", args=[measure.slug])
+            items.append(WorkspaceItem(measure.title, url, error.problems[0][:160]))
+    return items
+
+
 def register_plan_sections() -> None:
     register_section(
         "narratives-due",
@@ -58,4 +83,14 @@ def register_plan_sections() -> None:
         empty="No narrative is waiting for review.",
         page="staff-reporting",
         nav_label=_("Reporting"),
+    )
+    register_section(
+        "plan-measures-to-rebuild",
+        "Measures to rebuild in the plan editor",
+        items=measures_to_rebuild,
+        permission="plan.change_measure",
+        order=25,
+        empty="Every measure's spec passes the plan's checks.",
+        page="staff-plan",
+        nav_label=_("Plan editor"),
     )

@@ -87,6 +87,26 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     # Approving narratives and the reporting page are the performance office's (#19).
     "staff-narrative-review": PLAN_WRITERS,
     "staff-reporting": PLAN_WRITERS,
+    "staff-plan": STAFF,
+    "staff-plan-area-new": PLAN_WRITERS,
+    "staff-plan-area": PLAN_WRITERS,
+    "staff-plan-goal-new": PLAN_WRITERS,
+    "staff-plan-goal": DEPARTMENT_WRITERS,
+    "staff-plan-objective-new": PLAN_WRITERS,
+    "staff-plan-objective": PLAN_WRITERS,
+    "staff-plan-strategy-new": DEPARTMENT_WRITERS,
+    "staff-plan-strategy": DEPARTMENT_WRITERS,
+    "staff-plan-measure-new": PLAN_WRITERS,
+    "staff-plan-measure": DEPARTMENT_WRITERS,
+    "staff-plan-builder": DEPARTMENT_WRITERS,
+    **{
+        f"staff-plan-{kind}-move": PLAN_WRITERS for kind in ("area", "goal", "objective", "measure")
+    },
+    "staff-plan-strategy-move": DEPARTMENT_WRITERS,
+    **{
+        f"staff-plan-{kind}-retire": PLAN_WRITERS
+        for kind in ("area", "goal", "objective", "strategy", "measure")
+    },
     # meetings
     "staff-meetings": STAFF,
     "staff-meeting": STAFF,
