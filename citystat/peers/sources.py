@@ -233,11 +233,16 @@ def by_rows(
                 f"{total:,} rows to page through, more than the peer's row limit of "
                 f"{peer.row_limit:,}; raise it with `peers add … --row-limit`."
             )
-        select = ", ".join(quote(peer.column_map[name]) for name in needed)
+        # Each column under an alias of our own: a portal may refuse a column name with a
+        # space as an answer's key, and the alias cannot be any column's name.
+        aliases = {name: f"peer_c{index}" for index, name in enumerate(needed)}
+        select = ", ".join(
+            f"{quote(peer.column_map[name])} AS {alias}" for name, alias in aliases.items()
+        )
         rows = paged(peer, {"$select": select, "$order": ":id"}, count_rows=True)
         columns = {
             name: pa.array(
-                [typed(row.get(peer.column_map[name]), types[name]) for row in rows],
+                [typed(row.get(aliases[name]), types[name]) for row in rows],
                 type=ARROW_TYPES.get(types[name], pa.string()),
             )
             for name in needed
@@ -245,7 +250,8 @@ def by_rows(
         cache[needed] = pa.table(columns)
     backend = ibis.duckdb.connect()
     try:
-        backend.create_table(ROWS_TABLE, cache[needed])
+        # Registered as a view of the Arrow table: nothing is copied, nothing is written.
+        backend.con.register(ROWS_TABLE, cache[needed])
         return compute_spec(backend, ROWS_TABLE, spec, context)
     finally:
         backend.disconnect()
