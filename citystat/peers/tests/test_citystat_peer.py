@@ -34,11 +34,13 @@ SETUP = textwrap.dedent(
     f"""
     import datetime as dt
     from citystat.plan.models import Plan, PriorityArea, Goal, Objective, Measure, MeasureValue
-    plan = Plan.objects.create(slug="p", title="P", first_fiscal_year=2024, last_fiscal_year=2026, is_current=True)
+    plan = Plan.objects.create(
+        slug="p", title="P", first_fiscal_year=2024, last_fiscal_year=2026, is_current=True)
     area = PriorityArea.objects.create(plan=plan, slug="a", title="A")
     goal = Goal.objects.create(priority_area=area, slug="g", title="G")
     objective = Objective.objects.create(goal=goal, title="O")
-    measure = Measure.objects.create(objective=objective, slug="potholes-filled", title="Potholes filled",
+    measure = Measure.objects.create(
+        objective=objective, slug="potholes-filled", title="Potholes filled",
         definition={DEFINITION!r}, unit="count", direction="higher", frequency="month")
     for label, value in {THEIRS!r}.items():
         year, month = map(int, label.split("-"))
