@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar
-from citystat.peers.models import Peer, PeerValue
+from citystat.peers.models import Peer, PeerLink, PeerValue
 from citystat.plan.charts import TARGET_COLOUR, VALUE_COLOUR, base_spec, value_format
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import target_in_force
@@ -44,6 +44,8 @@ class PeerFigure:
     retrieved_at: dt.datetime
     # The peer's last refresh failed: this is its last good figure.
     is_stale: bool = False
+    # Staff's note on how the peer's definition differs from ours (PeerLink.note).
+    difference: str = ""
 
     @property
     def same_period(self) -> bool:
@@ -114,6 +116,7 @@ def comparison_for(measure: Measure, public_only: bool = True) -> Comparison | N
         by_peer[value.peer_id].append(value)
     if not by_peer:
         return None
+    differences = dict(PeerLink.objects.filter(measure=measure).values_list("peer_id", "note"))
     ours = MeasureValue.objects.filter(
         measure=measure, breakdown="", is_partial=False, value__isnull=False
     ).order_by("-period_start")[:LOOKBACK]
@@ -127,7 +130,7 @@ def comparison_for(measure: Measure, public_only: bool = True) -> Comparison | N
                 ),
             )
             if aligned(our.period_start, our.period_end, best.period_start, best.period_end):
-                figures.append(figure_of(best, our))
+                figures.append(figure_of(best, our, differences.get(best.peer_id, "")))
         if figures:
             assert our.value is not None
             return Comparison(
@@ -142,7 +145,7 @@ def comparison_for(measure: Measure, public_only: bool = True) -> Comparison | N
     return None
 
 
-def figure_of(value: PeerValue, our: MeasureValue) -> PeerFigure:
+def figure_of(value: PeerValue, our: MeasureValue, difference: str) -> PeerFigure:
     return PeerFigure(
         peer=value.peer,
         value=value.value,
@@ -157,6 +160,7 @@ def figure_of(value: PeerValue, our: MeasureValue) -> PeerFigure:
         is_stale=value.peer.state == Peer.State.FAILED,
         our_start=our.period_start,
         our_end=our.period_end,
+        difference=difference,
     )
 
 
@@ -178,7 +182,7 @@ def ranked_comparisons(public_only: bool = True) -> list[Comparison]:
 def dot_plot(comparison: Comparison, city_name: str) -> dict[str, Any]:
     """Return the Vega-Lite dot plot of us and each peer, with our target as a rule."""
     measure = comparison.measure
-    rows = [{"who": city_name, "value": comparison.ours, "us": True}] + [
+    rows: list[dict[str, Any]] = [{"who": city_name, "value": comparison.ours, "us": True}] + [
         {"who": figure.peer.name, "value": figure.value, "us": False}
         for figure in comparison.figures
     ]

@@ -116,7 +116,8 @@ class Renderer:
 
 def render_filter(text: str, columns: dict[str, str]) -> str:
     """Return our filter `text` as SoQL over the peer's columns, or raise NotExpressible."""
-    return Renderer(columns).render(sqlglot.parse_one(text, read="duckdb"))
+    tree: Any = sqlglot.parse_one(text, read="duckdb")
+    return Renderer(columns).render(tree)
 
 
 def period_grouping(grain: str, calendar: FiscalCalendar, column: str) -> str:

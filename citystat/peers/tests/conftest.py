@@ -8,6 +8,7 @@ the peer must equal the one computed on ours, and both the one pandas works out.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
 
-OUR_SCHEMA = {
+OUR_SCHEMA: dict[str, Any] = {
     "fields": [
         {"name": "case_id", "type": "integer"},
         {"name": "category", "type": "string"},
@@ -36,7 +37,7 @@ COLUMN_MAP = {
     "closed_date": "CLOSED DATE",
     "cost": "COST USD",
 }
-PEER_SCHEMA = {
+PEER_SCHEMA: dict[str, Any] = {
     "fields": [
         {"name": "CLOSED DATE", "type": "datetime"},
         {"name": "REQUEST TYPE", "type": "string"},
