@@ -12,7 +12,6 @@ import math
 import pandas as pd
 import pytest
 
-from citystat.api.soda import four_by_four
 from citystat.peers import remote
 from citystat.peers.models import Peer, PeerValue
 from citystat.peers.refresh import refresh_peer
@@ -87,7 +86,7 @@ def soda_peer(live_server, settings, peer_portal, measures, transactional_db):
         "Portal City",
         "soda",
         live_server.url,
-        dataset_id=four_by_four(peer_portal.slug),
+        dataset_id=peer_portal.slug,
         dataset="requests",
         column_map=COLUMN_MAP,
         population=PEER_POPULATION,
@@ -176,7 +175,7 @@ def test_a_column_map_missing_a_field_names_it_and_the_peer(peer_portal, measure
             "Portal City",
             "soda",
             live_server.url,
-            dataset_id=four_by_four(peer_portal.slug),
+            dataset_id=peer_portal.slug,
             dataset="requests",
             column_map=partial,
             population=PEER_POPULATION,
@@ -190,7 +189,7 @@ def test_a_rate_needs_the_peers_population(peer_portal, measures, live_server):
             "Portal City",
             "soda",
             live_server.url,
-            dataset_id=four_by_four(peer_portal.slug),
+            dataset_id=peer_portal.slug,
             dataset="requests",
             column_map=COLUMN_MAP,
         )
