@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -15,11 +17,12 @@ from citystat.plan.models import Measure
 def panel_context(measure: Measure) -> dict[str, object]:
     comparison = comparison_for(measure, public_only=True)
     city = CityProfile.current().name
+    spec = dot_plot(comparison, city) if comparison else None
     return {
         "measure": measure,
         "comparison": comparison,
         "city_name": city,
-        "chart_spec": dot_plot(comparison, city) if comparison else None,
+        "chart_json": json.dumps(spec) if spec else "",
         "failed_peers": failed_peers(comparison),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 
@@ -66,9 +67,7 @@ def test_a_linked_benchmark_figure_shows_beside_the_measure_with_its_source(
     assert 'href="https://example.org/survey-2025"' in page
     assert "All residents nationally" in page
     assert "ranks 1 of 2" in page
-    spec = json.loads(
-        page.split('id="chart-spec-peers" type="application/json">')[1].split("</script>")[0]
-    )
+    spec = json.loads(html.unescape(page.split('id="chart-spec-peers">')[1].split("</div>")[0]))
     assert spec["layer"][1]["data"]["values"] == [{"target": 65.0}]
     assert {row["value"] for row in spec["layer"][0]["data"]["values"]} == {60.0, 58.5}
 
