@@ -68,6 +68,9 @@ class Comparison:
     ours: float
     target: float | None
     figures: list[PeerFigure] = field(default_factory=list)
+    # A survey measure's 95% interval of our value (plan/compute: Wilson), else None.
+    ci_lower: float | None = None
+    ci_upper: float | None = None
 
     @property
     def rank(self) -> int | None:
@@ -141,6 +144,8 @@ def comparison_for(measure: Measure, public_only: bool = True) -> Comparison | N
                 ours=our.value,
                 target=target_for(measure, our.period_end),
                 figures=sorted(figures, key=lambda figure: figure.peer.name),
+                ci_lower=our.ci_lower,
+                ci_upper=our.ci_upper,
             )
     return None
 
@@ -177,6 +182,17 @@ def ranked_comparisons(public_only: bool = True) -> list[Comparison]:
     measures = Measure.objects.filter(pk__in=list(measure_ids)).order_by("title")
     found = [comparison_for(measure, public_only) for measure in measures]
     return sorted((c for c in found if c is not None), key=lambda c: (c.standing, c.measure.title))
+
+
+def survey_comparisons(dataset_slug: str) -> list[Comparison]:
+    """Return each public survey measure over `dataset_slug` that has benchmark figures."""
+    measures = Measure.objects.filter(is_public=True, spec__dataset=dataset_slug).order_by("title")
+    found = [
+        comparison_for(measure)
+        for measure in measures
+        if isinstance(measure.spec, dict) and measure.spec.get("survey")
+    ]
+    return [comparison for comparison in found if comparison is not None]
 
 
 def dot_plot(comparison: Comparison, city_name: str) -> dict[str, Any]:

@@ -23,7 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "city": {"lib"},
     "catalog": FOUNDATION | {"city"},
     "plan": FOUNDATION | {"city", "catalog"},
-    "surveys": FOUNDATION | {"city", "catalog", "plan"},
+    # surveys: the survey page sets satisfaction beside benchmark figures (peers).
+    "surveys": FOUNDATION | {"city", "catalog", "plan", "peers"},
     # meetings: the briefing book includes the area's service profiles (surveys/reports.py);
     # surveys never imports meetings.
     "meetings": FOUNDATION | {"city", "catalog", "plan", "surveys"},
