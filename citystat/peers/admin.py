@@ -6,7 +6,6 @@ from citystat.peers.models import Peer, PeerLink
 class PeerLinkInline(admin.TabularInline):
     model = PeerLink
     extra = 0
-    autocomplete_fields: list[str] = []
 
 
 @admin.register(Peer)
