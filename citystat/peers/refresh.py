@@ -32,8 +32,13 @@ def refresh_peer(peer: Peer, now: dt.datetime | None = None) -> RefreshResult:
     except (PeerError, PeerFailed) as error:
         reading = PeerReading(failed={"": str(error).splitlines()[0]})
     with transaction.atomic():
-        slugs = {figure.measure.pk for figure in reading.figures}
-        PeerValue.objects.filter(peer=peer, measure_id__in=slugs).delete()
+        replaced = PeerValue.objects.filter(peer=peer)
+        if reading.failed:
+            # Only the measures read now are replaced; the others keep their last good ones.
+            replaced = replaced.filter(
+                measure__in={figure.measure.pk for figure in reading.figures}
+            )
+        replaced.delete()
         PeerValue.objects.bulk_create(
             PeerValue(
                 peer=peer,

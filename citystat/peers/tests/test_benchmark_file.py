@@ -169,3 +169,11 @@ def test_the_compare_page_ranks_where_we_stand_best_first(streets, benchmark, cl
     page = client.get("/compare/").content.decode()
     assert page.index("Satisfied with streets") < page.index("Days to fill")
     assert Measure.objects.count() == 2
+
+
+def test_a_figure_dropped_from_the_file_is_dropped_at_the_next_reading(streets, benchmark):
+    peer = add_peer("National average", "file", str(benchmark))
+    refresh_peer(peer)
+    benchmark.write_text("\n".join(GOOD.splitlines()[:2]) + "\n")
+    refresh_peer(peer)
+    assert list(PeerValue.objects.values_list("period", flat=True)) == ["FY2024"]
