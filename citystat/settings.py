@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "citystat.surveys",
     "citystat.meetings",
     "citystat.engagement",
+    # Peer cities and benchmark figures beside the measures (docs/peers.md).
+    "citystat.peers",
     "citystat.ops",
     "citystat.demo",
     "citystat.api",

@@ -18,6 +18,7 @@ from citystat.city.models import Department
 from citystat.city.profile import load_city_file
 from citystat.demo.datasets import DEMO_DATASETS
 from citystat.demo.meetings import build_demo_meetings
+from citystat.demo.peers import build_demo_peers
 from citystat.lib.progress import fraction_progress
 from citystat.plan.documents import load_plan_file
 from citystat.plan.models import Measure, Plan
@@ -26,7 +27,7 @@ PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
-BUILD_FORMAT = 6
+BUILD_FORMAT = 7
 
 
 @dataclass
@@ -77,6 +78,7 @@ def build_demo_city(
     load_plan_file(PLAN_FILE)
     compute_demo_measures(show_progress)
     load_demo_surveys()
+    build_demo_peers(rows, seed)
     # Meetings first: engagement puts residents' questions on them.
     build_demo_meetings(seed)
     build_demo_engagement(seed)

@@ -27,6 +27,7 @@ from citystat.plan.compute.filters import did_you_mean
 from citystat.plan.compute.run import city_context, dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_problems
 from citystat.plan.history import ADOPTED_REASON, PLAN_FILE_REASON
+from citystat.plan.hooks import document_sections
 from citystat.plan.manual import Entry, fraction_warning, save_entries
 from citystat.plan.models import (
     JUDGED_FIELDS,
@@ -119,6 +120,8 @@ class Checked:
     plan: dict[str, Any] = field(default_factory=dict)
     areas: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The sections other apps registered (plan/hooks.py): {key: content}.
+    sections: dict[str, Any] = field(default_factory=dict)
 
 
 def specs_in(document: dict) -> dict[str, Any]:
@@ -197,7 +200,7 @@ class PlanChecker:
                 "plan: expected a mapping with title, fiscal_years, priority_areas."
             ]
             return checked
-        self.keys(document, PLAN_KEYS, "")
+        self.keys(document, PLAN_KEYS | {section.key for section in document_sections}, "")
         self.specs = specs_in(document)
         years = document.get("fiscal_years")
         if not (
@@ -221,6 +224,10 @@ class PlanChecker:
         seen: set[str] = set()
         for index, area in enumerate(self.items(document, "priority_areas", "")):
             checked.areas.append(self.area(area, f"priority_areas[{index}]", seen))
+        for section in document_sections:
+            if section.key in document:
+                self.problems += section.check(document[section.key], set(self.specs))
+                checked.sections[section.key] = document[section.key]
         checked.problems = self.problems
         return checked
 
@@ -565,6 +572,9 @@ def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
     ).delete()
     PriorityArea.objects.filter(plan=plan).exclude(pk__in=kept_areas).delete()
     write_strategies(plan, strategies, reason)
+    for section in document_sections:
+        if section.key in checked.sections:
+            section.write(checked.sections[section.key])
     return plan
 
 
@@ -656,6 +666,10 @@ def export_plan(plan: Plan) -> dict[str, Any]:
         }
         for area in plan.priority_areas.all()
     ]
+    for section in document_sections:
+        content = section.export(plan)
+        if content:
+            document[section.key] = content
     return document
 
 

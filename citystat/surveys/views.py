@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from citystat.accounts.decorators import staff_required
+from citystat.peers.compare import survey_comparisons
 from citystat.surveys.budget import budget_lines, budget_years, treemap_spec, year_is_closed
 from citystat.surveys.charts import district_chart, quadrant_chart
 from citystat.surveys.employee import engagement
@@ -48,6 +49,7 @@ def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if streets
         else None,
         "top_district_ratings": report.by_district.get(streets.item, []) if streets else [],
+        "benchmarks": survey_comparisons(survey.dataset.slug),
     }
     return render(request, "surveys/detail.html", context)
 

@@ -23,16 +23,19 @@ ALLOWED: dict[str, set[str]] = {
     "city": {"lib"},
     "catalog": FOUNDATION | {"city"},
     "plan": FOUNDATION | {"city", "catalog"},
-    "surveys": FOUNDATION | {"city", "catalog", "plan"},
+    # surveys: the survey page sets satisfaction beside benchmark figures (peers).
+    "surveys": FOUNDATION | {"city", "catalog", "plan", "peers"},
     # meetings: the briefing book includes the area's service profiles (surveys/reports.py);
     # surveys never imports meetings.
     "meetings": FOUNDATION | {"city", "catalog", "plan", "surveys"},
     "engagement": FOUNDATION | {"city", "catalog", "plan", "meetings"},
     # ops runs the project's WSGI application under gunicorn (ops/server.py).
+    # peers: reads our measures' specs and computes them on a peer's data.
+    "peers": FOUNDATION | {"city", "catalog", "plan"},
     "ops": {"__init__", "lib", "city", "catalog", "jobs", "wsgi"},
-    "demo": DOMAIN | {"ops"},
+    "demo": DOMAIN | {"ops", "peers"},
     "api": DOMAIN | {"ops"},
-    "public": DOMAIN | {"ops"},
+    "public": DOMAIN | {"ops", "peers"},
     # The project's own top-level modules.
     "__init__": set(),
     "__main__": {"cli"},
@@ -41,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "settings": {"lib"},
     "wsgi": set(),
     "asgi": set(),
-    "urls": DOMAIN | {"ops", "demo", "api", "public"},
+    "urls": DOMAIN | {"ops", "demo", "api", "public", "peers"},
 }
 # Tests may borrow the demo city's realistic schemas and builder as fixtures; the code
 # under test may not, because demo sits above every domain app.
