@@ -84,8 +84,14 @@ class LiveForm(forms.Form):
 
 
 class UpdateForm(forms.ModelForm):
+    # Checkboxes, not a multiple <select>: the staff field template drew a select's
+    # options as bare text (each name twice, nothing to tick), so no update ever named a
+    # neighborhood and its subscribers got nothing (#21). The form's template adds a
+    # search box over the list (static/js/filter-choices.js).
     neighborhoods = forms.MultipleChoiceField(
-        label=_("Neighborhoods it concerns"), required=False, widget=forms.SelectMultiple
+        label=_("Neighborhoods it concerns"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     districts = forms.MultipleChoiceField(
         label=_("Council districts it concerns"),

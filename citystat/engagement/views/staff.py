@@ -201,7 +201,7 @@ def update_form(request: HttpRequest, pk: int | None = None) -> HttpResponseBase
     return render(
         request,
         "engagement/staff/update_form.html",
-        {"form": form, "update": instance},
+        {"form": form, "update": instance, "place_fields": ("neighborhoods", "districts")},
         status=status,
     )
 
