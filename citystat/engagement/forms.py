@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from citystat.city.places import places
 from citystat.engagement.embeds import FilterProblem, clean_filter
 from citystat.engagement.intake import question_text_problem
-from citystat.engagement.models import QUESTION_MAX_LENGTH, Question, Subscription, Update
+from citystat.engagement.models import (
+    QUESTION_MAX_LENGTH,
+    Question,
+    Subscription,
+    Update,
+    Watch,
+)
 
 
 def area_choices(kind: str, blank: Any) -> list[tuple[str, Any]]:
@@ -168,6 +174,77 @@ class SubscribeForm(forms.Form):
         if field and not cleaned.get(field):
             self.add_error(field, _("Choose which one you want news about."))
         cleaned["subject_key"] = cleaned.get(field, "") if field else ""
+        return cleaned
+
+
+class WatchForm(forms.ModelForm):
+    """A dataset's watch; the model's clean() names any field the dataset lacks."""
+
+    place_fields = forms.CharField(
+        label=_("Group rows by these place columns"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One column per line, such as neighborhood or council_district. A column whose "
+            "name does not say its kind is written as column = neighborhood or "
+            "column = district."
+        ),
+    )
+    show_fields = forms.CharField(
+        label=_("Columns to show for each row"),
+        help_text=_("Separated by commas, such as street_address, reason, planned_date."),
+    )
+
+    class Meta:
+        model = Watch
+        fields = [
+            "dataset",
+            "rows",
+            "place_fields",
+            "show_fields",
+            "publish_automatically",
+            "is_active",
+        ]
+        labels = {
+            "rows": _("Which rows"),
+            "publish_automatically": _("Publish each drafted update at once"),
+            "is_active": _("Active"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds: dict[str, str] = {}
+        watch = self.instance
+        if watch.pk:
+            self.initial["place_fields"] = "\n".join(
+                f"{name} = {watch.place_kinds[name]}" if name in watch.place_kinds else name
+                for name in watch.place_fields
+            )
+            self.initial["show_fields"] = ", ".join(watch.show_fields)
+
+    def clean_place_fields(self) -> list[str]:
+        names = []
+        for line in (self.cleaned_data.get("place_fields") or "").splitlines():
+            name, separator, kind = (part.strip() for part in line.partition("="))
+            if not name:
+                continue
+            if separator and kind not in ("neighborhood", "district"):
+                raise forms.ValidationError(
+                    _("%(line)s: the kind after = is neighborhood or district.")
+                    % {"line": line.strip()}
+                )
+            if separator:
+                self.kinds[name] = kind
+            names.append(name)
+        return names
+
+    def clean_show_fields(self) -> list[str]:
+        text = self.cleaned_data.get("show_fields") or ""
+        return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The model's clean() reads these when Django validates the instance next.
+        self.instance.place_kinds = self.kinds
         return cleaned
 
 

@@ -10,12 +10,12 @@ import math
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.conf import settings
 from django.shortcuts import render
 from django.utils.functional import lazy
 from django.utils.safestring import mark_safe

@@ -249,7 +249,7 @@ def test_serve_points_email_links_at_its_own_port(monkeypatch, settings, host, p
 
     monkeypatch.delenv("CITYSTAT_SITE_URL", raising=False)
     assert server.adopt_site_url(host, port) == expected
-    assert settings.CITYSTAT_SITE_URL == expected
+    assert expected == settings.CITYSTAT_SITE_URL
 
 
 def test_a_configured_site_url_wins_over_the_port(monkeypatch, settings):
