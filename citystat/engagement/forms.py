@@ -159,21 +159,46 @@ class SubscribeForm(forms.Form):
     neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
     district = forms.ChoiceField(label=_("Council district"), required=False)
     goal = forms.ChoiceField(label=_("Goal"), required=False)
+    measure = forms.ChoiceField(
+        label=_("Measure"),
+        required=False,
+        help_text=_("We write when a new value comes in or its status changes."),
+    )
+    delivery = forms.ChoiceField(
+        label=_("How often"),
+        choices=Subscription.Delivery.choices,
+        initial=Subscription.Delivery.DIGEST,
+        required=False,
+    )
 
-    def __init__(self, *args: Any, goals: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        goals: list[tuple[str, str]],
+        measures: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["neighborhood"], area_choices("neighborhood", _("Choose one")))
         set_choices(self.fields["district"], area_choices("district", _("Choose one")))
         set_choices(self.fields["goal"], [("", _("Choose one")), *goals])
+        set_choices(self.fields["measure"], [("", _("Choose one")), *(measures or [])])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         subject = cleaned.get("subject")
-        needed = {"neighborhood": "neighborhood", "district": "district", "goal": "goal"}
+        needed = {
+            "neighborhood": "neighborhood",
+            "district": "district",
+            "goal": "goal",
+            "measure": "measure",
+        }
         field = needed.get(subject or "")
         if field and not cleaned.get(field):
             self.add_error(field, _("Choose which one you want news about."))
         cleaned["subject_key"] = cleaned.get(field, "") if field else ""
+        # A form sent without the choice (older pages, the API's callers) gets the digest.
+        cleaned["delivery"] = cleaned.get("delivery") or Subscription.Delivery.DIGEST
         return cleaned
 
 

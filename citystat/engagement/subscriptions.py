@@ -67,14 +67,21 @@ def unsubscribe_url(email: str) -> str:
     return site_url(reverse("engagement:unsubscribe", args=[unsubscribe_token(email)]))
 
 
-def subscribe(email: str, subject: str, subject_key: str) -> Subscription:
-    """Record the wish and send the confirmation link; nothing is sent until it is used."""
+def subscribe(
+    email: str, subject: str, subject_key: str, delivery: str = Subscription.Delivery.DIGEST
+) -> Subscription:
+    """Record the wish and send the confirmation link; nothing is sent until it is used.
+
+    An active subscription keeps its delivery: changing it would need the address's
+    confirmation, so whoever types someone's address cannot flood their inbox.
+    """
     email = email.strip().lower()
     subscription, created = Subscription.objects.get_or_create(
         email=email, subject=subject, subject_key=subject_key
     )
     if not created and subscription.is_active:
         return subscription
+    subscription.delivery = delivery
     subscription.confirmed_at = None
     subscription.unsubscribed_at = None
     # Every link mailed before this one stops working (read_confirm_link).
@@ -148,6 +155,8 @@ def resubscribe_url(subscription: Subscription) -> str:
     query = {"subject": subscription.subject}
     if subscription.subject != Subscription.Subject.MEETINGS:
         query[subscription.subject] = subscription.subject_key
+    if subscription.delivery != Subscription.Delivery.DIGEST:
+        query["delivery"] = subscription.delivery
     return f"{reverse('engagement:subscribe')}?{urlencode(query)}"
 
 
@@ -403,6 +412,7 @@ def send_digest_message(email: str, items: list[DigestItem]) -> None:
     context: dict[str, Any] = {
         "updates": [i for i in items if i.kind == "update"],
         "meetings": [i for i in items if i.kind == "meeting"],
+        "measures": [i for i in items if i.kind == "measure"],
         "manage_url": site_url(reverse("engagement:subscribe")),
     }
     send_message(

@@ -102,6 +102,7 @@ def subscribe(email: str, subject: str, key: str, delivery: str = "digest") -> S
 
 def pandas_counts(change: str, place: str) -> dict[str, int]:
     """The expected rows per place, worked out with pandas from the two lists."""
+
     def frame(rows: list[dict]) -> pd.DataFrame:
         return pd.DataFrame(
             [{f: "" if r.get(f) is None else str(r[f]) for f in FIELDS} for r in rows]
@@ -133,14 +134,20 @@ def test_rows_per_place_match_an_independent_pandas_diff(demolitions, tmp_path, 
 
 
 def test_a_first_version_pushes_nothing(demolitions):
-    assert versions.rows_by_place(
-        demolitions, None, 1, change="new", place_fields=["neighborhood"], show_fields=["reason"]
-    ) == []
+    assert (
+        versions.rows_by_place(
+            demolitions,
+            None,
+            1,
+            change="new",
+            place_fields=["neighborhood"],
+            show_fields=["reason"],
+        )
+        == []
+    )
 
 
-def test_a_load_drafts_one_update_per_place_and_mails_immediate_subscribers(
-    demolitions, tmp_path
-):
+def test_a_load_drafts_one_update_per_place_and_mails_immediate_subscribers(demolitions, tmp_path):
     watch_of(demolitions, rows=Watch.Rows.NEW, publish_automatically=True)
     subscribe("now@example.org", "neighborhood", "Ivanhoe", delivery="immediate")
     subscribe("daily@example.org", "neighborhood", "Westport")
