@@ -302,3 +302,18 @@ def test_a_bouncing_address_is_retried_with_back_off_then_paused(
     client.post("/staff/subscribers/bouncing/", {"email": "gone@example.org"})
     assert Mailbox.objects.get().paused_at is None
     assert paused_subscribers(mona) == []
+
+
+def test_the_digest_command_can_send_only_immediate_subscriptions(city, capsys):
+    from django.core.management import call_command
+
+    update = Update.objects.create(title="News", slug="news", body="b", published_at=timezone.now())
+    update.areas.create(kind="neighborhood", name="Ivanhoe")
+    subscribe("now@example.org", "neighborhood", "Ivanhoe", delivery="immediate")
+    subscribe("daily@example.org", "neighborhood", "Ivanhoe")
+    mail.outbox.clear()
+    call_command("digest", "--immediate")
+    assert [m.to for m in mail.outbox] == [["now@example.org"]]
+    call_command("digest")
+    assert [m.to for m in mail.outbox] == [["now@example.org"], ["daily@example.org"]]
+    assert "Sent 1 digest(s)" in capsys.readouterr().out
