@@ -297,7 +297,7 @@ class Watch(models.Model):
         return f"watch on {self.dataset.slug}"
 
     def clean(self) -> None:
-        from citystat.engagement.watches import watch_problems
+        from citystat.engagement.watches import watch_problems  # it imports this module
 
         if self.dataset_id is None:
             return  # the form says the dataset is missing

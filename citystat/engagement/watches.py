@@ -9,15 +9,16 @@ from a removed row plus a new one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from citystat.catalog.models import Dataset
 from citystat.catalog.schema import primary_key
 from citystat.city.places import KINDS, PlaceKind, kind_of_layer
-
-if TYPE_CHECKING:
-    from citystat.engagement.models import Watch
+from citystat.engagement.models import Watch
+from citystat.lib.errors import CitystatError
 
 MOST_SHOWN_FIELDS = 8
 
@@ -86,3 +87,47 @@ def watch_problems(watch: Watch) -> dict[str, list[str]]:
             % {"dataset": dataset.slug}
         ]
     return problems
+
+
+class WatchRefused(CitystatError):
+    pass
+
+
+def declare_watch(
+    slug: str,
+    *,
+    rows: str,
+    places: list[str],
+    show: list[str],
+    publish: bool,
+) -> tuple[Watch, bool]:
+    """Create or replace the watch of dataset `slug` (`citystat engagement watch`).
+
+    `places` holds `column` or `column=kind`. Returns the watch and whether it is new;
+    raises WatchRefused naming every problem, and then changes nothing.
+    """
+    dataset = Dataset.objects.filter(slug=slug).first()
+    if dataset is None:
+        known = ", ".join(Dataset.objects.values_list("slug", flat=True)) or "none yet"
+        raise WatchRefused(f"no dataset {slug!r} (known: {known}).")
+    names, kinds = [], {}
+    for entry in places:
+        name, separator, kind = (part.strip() for part in entry.partition("="))
+        if separator and kind not in KINDS:
+            raise WatchRefused(f"--by {entry}: the kind after = is neighborhood or district.")
+        if separator:
+            kinds[name] = kind
+        names.append(name)
+    watch = dataset.watches.order_by("pk").first()
+    created = watch is None
+    watch = watch or Watch(dataset=dataset)
+    watch.rows, watch.place_fields, watch.place_kinds = rows, names, kinds
+    watch.show_fields, watch.publish_automatically, watch.is_active = show, publish, True
+    try:
+        watch.full_clean()
+    except ValidationError as error:
+        problems = [f"{field}: {message}" for field, messages in error.message_dict.items()
+                    for message in messages]  # fmt: skip
+        raise WatchRefused(f"watch on {slug!r} refused; " + " ".join(problems)) from None
+    watch.save()
+    return watch, created

@@ -317,3 +317,35 @@ def test_the_digest_command_can_send_only_immediate_subscriptions(city, capsys):
     call_command("digest")
     assert [m.to for m in mail.outbox] == [["now@example.org"], ["daily@example.org"]]
     assert "Sent 1 digest(s)" in capsys.readouterr().out
+
+
+def test_the_command_declares_a_watch_and_refuses_an_unknown_column(demolitions, capsys):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "engagement", "watch", "demolitions", "--by", "nbhd", "--show", "street_address"
+        )
+    assert "nbhd is not a field of demolitions" in str(refused.value)
+    assert not Watch.objects.exists()
+    call_command(
+        "engagement",
+        "watch",
+        "demolitions",
+        "--by",
+        "neighborhood",
+        "--by",
+        "council_district=district",
+        "--show",
+        "street_address, reason",
+        "--publish",
+    )
+    watch = Watch.objects.get()
+    assert (watch.place_fields, watch.place_kinds) == (
+        ["neighborhood", "council_district"],
+        {"council_district": "district"},
+    )
+    assert watch.publish_automatically
+    assert "Created the watch on demolitions" in capsys.readouterr().out
+    call_command("engagement", "watch", "demolitions", "--by", "neighborhood", "--show", "reason")
+    assert Watch.objects.get().show_fields == ["reason"]
