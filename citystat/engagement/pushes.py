@@ -106,7 +106,17 @@ def push(
             count = report.unknown_places.get(place_rows.value, 0)
             report.unknown_places[place_rows.value] = count + place_rows.count
             continue
-        chosen[(kind, place.name)] = (place_rows, place.label)
+        key = (kind, place.name)
+        if key in chosen:
+            # A dataset may name one place by its name in some rows and its id in others.
+            earlier = chosen[key][0]
+            place_rows = PlaceRows(
+                earlier.column,
+                earlier.value,
+                earlier.count + place_rows.count,
+                (earlier.rows + place_rows.rows)[:ROWS_LISTED],
+            )
+        chosen[key] = (place_rows, place.label)
     done = set(
         WatchPush.objects.filter(watch=watch, version_number=version.number).values_list(
             "kind", "name"

@@ -349,3 +349,22 @@ def test_the_command_declares_a_watch_and_refuses_an_unknown_column(demolitions,
     assert "Created the watch on demolitions" in capsys.readouterr().out
     call_command("engagement", "watch", "demolitions", "--by", "neighborhood", "--show", "reason")
     assert Watch.objects.get().show_fields == ["reason"]
+
+
+def test_rows_naming_one_place_by_name_and_by_id_make_one_update(demolitions, monkeypatch):
+    from citystat.catalog.versions import PlaceRows
+    from citystat.city.places import places
+    from citystat.engagement import pushes
+
+    ivanhoe = next(p for p in places("neighborhood") if p.name == "Ivanhoe")
+    found = [
+        PlaceRows("neighborhood", "Ivanhoe", 2, [{"street_address": "1 Main St"}]),
+        PlaceRows("neighborhood", "17", 3, [{"street_address": "2 Main St"}]),
+    ]
+    monkeypatch.setattr(pushes, "rows_by_place", lambda *args, **kwargs: found)
+    monkeypatch.setattr(pushes, "place_lookup", lambda kind: {"Ivanhoe": ivanhoe, "17": ivanhoe})
+    watch = watch_of(demolitions, place_fields=["neighborhood"], show_fields=["street_address"])
+    report = pushes.push(watch, demolitions.versions.get(), 0)
+    assert len(report.drafted) == 1
+    assert report.drafted[0].title == "Demolitions: 5 new rows in Ivanhoe"
+    assert "1 Main St" in report.drafted[0].body and "2 Main St" in report.drafted[0].body
