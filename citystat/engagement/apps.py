@@ -18,7 +18,6 @@ class EngagementConfig(AppConfig):
         from citystat.catalog import hooks as catalog_hooks
         from citystat.engagement.models import Question
         from citystat.engagement.panels import agenda_questions_for, live_board_panel
-        from citystat.engagement.pushes import push_watched_rows
         from citystat.engagement.sections import paused_subscribers, questions_waiting
         from citystat.meetings import hooks
 
@@ -54,3 +53,15 @@ def question_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
     if instance.meeting_id:
         bump_board(instance.meeting_id)
+
+
+def push_watched_rows(version: Any, previous: Any) -> list[str]:
+    """Run the watches' pushes after a load (catalog.hooks.version_published).
+
+    Imported when a load calls it, not at start-up: the pushes read the warehouse
+    through Ibis, which no command may load before it needs it (#23,
+    citystat/ops/tests/test_cli.py).
+    """
+    from citystat.engagement.pushes import push_watched_rows as push
+
+    return push(version, previous)
