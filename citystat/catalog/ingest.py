@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from citystat.catalog import engines, uploads, versions, warehouse
+from citystat.catalog import engines, hooks, uploads, versions, warehouse
 from citystat.catalog.load import IngestError, Load, ProgressCallback, first_line
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.schema import SchemaError, primary_key, validate_schema
@@ -179,7 +179,13 @@ def load_locked(
         "timings": outcome.timings,
         **several,
     }
+    previous = dataset.latest_version
     versions.publish(version)
+    # Before pruning: the hooks compare the new version with the one it replaced.
+    notes = hooks.after_publish(version, previous)
+    if notes:
+        version.report = {**version.report, "after_publish": notes}
+        version.save(update_fields=["report"])
     versions.prune(dataset)
     return version
 

@@ -13,13 +13,18 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+import ibis
+import ibis.expr.types as ir
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from citystat.catalog import engines, exports, warehouse
 from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.schema import primary_key
 from citystat.lib.errors import CitystatError
 
 Status = DatasetVersion.Status
@@ -195,3 +200,87 @@ def fsync_folder(path: os.PathLike[str] | str) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+RowChange = Literal["new", "changed", "both"]
+
+
+@dataclass
+class PlaceRows:
+    """The rows a new version brought to one place: how many, and the first few of them."""
+
+    column: str
+    value: str
+    count: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def changed_rows(old: ir.Table, new: ir.Table, key: list[str], change: RowChange) -> ir.Table:
+    """Return the rows of `new` that are new, changed, or either, compared with `old`.
+
+    EXCEPT compares whole rows with NULL equal to NULL, so a row whose values all stayed
+    is never counted, whatever its empty cells. With a key, a differing row whose key was
+    already there is changed and one whose key was not is new; without a key every
+    differing row counts as new (watches.watch_problems refuses "changed" then).
+    """
+    shared = [name for name in new.columns if name in old.columns]
+    differing = new.select(*shared).difference(old.select(*shared))
+    if change == "both" or not key:
+        return differing
+    if change == "new":
+        return differing.anti_join(old.select(*key), key)
+    return differing.semi_join(old.select(*key), key)
+
+
+def rows_by_place(
+    dataset: Dataset,
+    old: int | None,
+    new: int,
+    *,
+    change: RowChange,
+    place_fields: list[str],
+    show_fields: list[str],
+    sample: int = 10,
+) -> list[PlaceRows]:
+    """Count, per value of each place field, the rows version `new` brought since `old`.
+
+    The comparison and the counting run in the warehouse engine; only the counts and
+    `sample` rows per place come back. A dataset's first version (`old` None) is where
+    its history starts, so it brings nothing.
+    """
+    if old is None:
+        return []
+    key = primary_key(dataset.table_schema)
+    found: list[PlaceRows] = []
+    with engines.open_session() as session:
+        before = session.version_table(dataset.slug, old)
+        after = session.version_table(dataset.slug, new)
+        missing = [
+            name
+            for name in {*key, *place_fields, *show_fields}
+            if name not in after.columns or name not in before.columns
+        ]
+        if missing:
+            raise VersionError(
+                f"dataset {dataset.slug!r}: v{old} and v{new} do not both have "
+                f"{', '.join(sorted(missing))}, so their rows cannot be compared."
+            )
+        rows = changed_rows(before, after, key, change)
+        order = [ibis.asc(name) for name in (key or show_fields)]
+        for place in place_fields:
+            placed = rows.filter(rows[place].notnull())
+            counts = placed.group_by(place).aggregate(count=placed.count())
+            ranked = placed.mutate(
+                _rank=ibis.row_number().over(ibis.window(group_by=place, order_by=order))
+            )
+            first = ranked.filter(ranked._rank < sample).select(place, *show_fields)
+            counted = counts.to_pyarrow().to_pylist()
+            shown: dict[str, list[dict[str, Any]]] = {}
+            for row in first.to_pyarrow().to_pylist():
+                shown.setdefault(str(row[place]), []).append(
+                    {name: row[name] for name in show_fields}
+                )
+            for row in counted:
+                value = str(row[place])
+                found.append(PlaceRows(place, value, int(row["count"]), shown.get(value, [])))
+    return found

@@ -22,8 +22,10 @@ from citystat.engagement.models import (
     PriorityRound,
     Question,
     Update,
+    Watch,
 )
 from citystat.engagement.priorities import round_choices
+from citystat.engagement.watches import declare_watch
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure
 
@@ -125,6 +127,16 @@ def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: rand
             else [],
         )
         update.areas.create(kind=AreaKind.NEIGHBORHOOD, name=neighborhood)
+    if demolitions is not None:
+        # The seed's "tell residents about demolitions on their block": each later load of
+        # the dataset (`citystat ingest demolitions FILE`) drafts and publishes the news.
+        declare_watch(
+            demolitions.slug,
+            rows=Watch.Rows.BOTH,
+            places=["neighborhood", "council_district=district"],
+            show=["street_address", "reason", "status", "planned_date"],
+            publish=True,
+        )
     measure = Measure.objects.filter(is_public=True, is_headline=True).first()
     if measure is not None:
         update = Update.objects.create(

@@ -15,15 +15,18 @@ class EngagementConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from citystat.accounts.workspace import register_section
+        from citystat.catalog import hooks as catalog_hooks
         from citystat.engagement.models import Question
         from citystat.engagement.panels import agenda_questions_for, live_board_panel
-        from citystat.engagement.sections import questions_waiting
+        from citystat.engagement.sections import paused_subscribers, questions_waiting
         from citystat.meetings import hooks
 
         if live_board_panel not in hooks.meeting_panels:
             hooks.meeting_panels.append(live_board_panel)
         if agenda_questions_for not in hooks.agenda_questions:
             hooks.agenda_questions.append(agenda_questions_for)
+        if push_watched_rows not in catalog_hooks.version_published:
+            catalog_hooks.version_published.append(push_watched_rows)
         post_save.connect(question_changed, sender=Question, dispatch_uid="engagement-board")
         post_delete.connect(question_changed, sender=Question, dispatch_uid="engagement-board-del")
         register_section(
@@ -34,6 +37,14 @@ class EngagementConfig(AppConfig):
             order=15,
             empty="No resident question is waiting.",
         )
+        register_section(
+            "paused-subscribers",
+            "Subscribers whose email bounces",
+            items=paused_subscribers,
+            permission="engagement.change_mailbox",
+            order=16,
+            empty="Mail reaches every subscriber.",
+        )
 
 
 def question_changed(sender: type, instance: Any, **kwargs: Any) -> None:
@@ -42,3 +53,15 @@ def question_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
     if instance.meeting_id:
         bump_board(instance.meeting_id)
+
+
+def push_watched_rows(version: Any, previous: Any) -> list[str]:
+    """Run the watches' pushes after a load (catalog.hooks.version_published).
+
+    Imported when a load calls it, not at start-up: the pushes read the warehouse
+    through Ibis, which no command may load before it needs it (#23,
+    citystat/ops/tests/test_cli.py).
+    """
+    from citystat.engagement.pushes import push_watched_rows as push
+
+    return push(version, previous)

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from citystat.city.places import places
 from citystat.engagement.embeds import FilterProblem, clean_filter
 from citystat.engagement.intake import question_text_problem
-from citystat.engagement.models import QUESTION_MAX_LENGTH, Question, Subscription, Update
+from citystat.engagement.models import (
+    QUESTION_MAX_LENGTH,
+    Question,
+    Subscription,
+    Update,
+    Watch,
+)
 
 
 def area_choices(kind: str, blank: Any) -> list[tuple[str, Any]]:
@@ -87,8 +93,14 @@ class LiveForm(forms.Form):
 
 
 class UpdateForm(forms.ModelForm):
+    # Checkboxes, not a multiple <select>: the staff field template drew a select's
+    # options as bare text (each name twice, nothing to tick), so no update ever named a
+    # neighborhood and its subscribers got nothing (#21). The form's template adds a
+    # search box over the list (static/js/filter-choices.js).
     neighborhoods = forms.MultipleChoiceField(
-        label=_("Neighborhoods it concerns"), required=False, widget=forms.SelectMultiple
+        label=_("Neighborhoods it concerns"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     districts = forms.MultipleChoiceField(
         label=_("Council districts it concerns"),
@@ -150,21 +162,117 @@ class SubscribeForm(forms.Form):
     neighborhood = forms.ChoiceField(label=_("Neighborhood"), required=False)
     district = forms.ChoiceField(label=_("Council district"), required=False)
     goal = forms.ChoiceField(label=_("Goal"), required=False)
+    measure = forms.ChoiceField(
+        label=_("Measure"),
+        required=False,
+        help_text=_("We write when a new value comes in or its status changes."),
+    )
+    delivery = forms.ChoiceField(
+        label=_("How often"),
+        choices=Subscription.Delivery.choices,
+        initial=Subscription.Delivery.DIGEST,
+        required=False,
+    )
 
-    def __init__(self, *args: Any, goals: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        goals: list[tuple[str, str]],
+        measures: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["neighborhood"], area_choices("neighborhood", _("Choose one")))
         set_choices(self.fields["district"], area_choices("district", _("Choose one")))
         set_choices(self.fields["goal"], [("", _("Choose one")), *goals])
+        set_choices(self.fields["measure"], [("", _("Choose one")), *(measures or [])])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         subject = cleaned.get("subject")
-        needed = {"neighborhood": "neighborhood", "district": "district", "goal": "goal"}
+        needed = {
+            "neighborhood": "neighborhood",
+            "district": "district",
+            "goal": "goal",
+            "measure": "measure",
+        }
         field = needed.get(subject or "")
         if field and not cleaned.get(field):
             self.add_error(field, _("Choose which one you want news about."))
         cleaned["subject_key"] = cleaned.get(field, "") if field else ""
+        # A form sent without the choice (older pages, the API's callers) gets the digest.
+        cleaned["delivery"] = cleaned.get("delivery") or Subscription.Delivery.DIGEST
+        return cleaned
+
+
+class WatchForm(forms.ModelForm):
+    """A dataset's watch; the model's clean() names any field the dataset lacks."""
+
+    place_fields = forms.CharField(
+        label=_("Group rows by these place columns"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One column per line, such as neighborhood or council_district. A column whose "
+            "name does not say its kind is written as column = neighborhood or "
+            "column = district."
+        ),
+    )
+    show_fields = forms.CharField(
+        label=_("Columns to show for each row"),
+        help_text=_("Separated by commas, such as street_address, reason, planned_date."),
+    )
+
+    class Meta:
+        model = Watch
+        fields = [
+            "dataset",
+            "rows",
+            "place_fields",
+            "show_fields",
+            "publish_automatically",
+            "is_active",
+        ]
+        labels = {
+            "rows": _("Which rows"),
+            "publish_automatically": _("Publish each drafted update at once"),
+            "is_active": _("Active"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds: dict[str, str] = {}
+        watch = self.instance
+        if watch.pk:
+            self.initial["place_fields"] = "\n".join(
+                f"{name} = {watch.place_kinds[name]}" if name in watch.place_kinds else name
+                for name in watch.place_fields
+            )
+            self.initial["show_fields"] = ", ".join(watch.show_fields)
+
+    def clean_place_fields(self) -> list[str]:
+        names = []
+        for line in (self.cleaned_data.get("place_fields") or "").splitlines():
+            name, separator, kind = (part.strip() for part in line.partition("="))
+            if not name:
+                continue
+            if separator and kind not in ("neighborhood", "district"):
+                raise forms.ValidationError(
+                    _("%(line)s: the kind after = is neighborhood or district.")
+                    % {"line": line.strip()}
+                )
+            if separator:
+                self.kinds[name] = kind
+            names.append(name)
+        return names
+
+    def clean_show_fields(self) -> list[str]:
+        text = self.cleaned_data.get("show_fields") or ""
+        return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The model's clean() reads these when Django validates the instance next.
+        self.instance.place_kinds = self.kinds
         return cleaned
 
 

@@ -8,6 +8,7 @@ A question's contact email (and the address it came from) is for staff and for t
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
@@ -179,16 +180,26 @@ class UpdateArea(models.Model):
 
 
 class Subscription(models.Model):
+    class Delivery(models.TextChoices):
+        # `citystat digest` gathers everything new into one message each time it runs
+        # (daily from cron); immediate subscriptions are also sent each item as soon as it
+        # is published (a watch's load, `citystat digest --immediate`).
+        DIGEST = "digest", _("In a digest")
+        IMMEDIATE = "immediate", _("As soon as it is published")
+
     class Subject(models.TextChoices):
         NEIGHBORHOOD = "neighborhood", _("A neighborhood")
         DISTRICT = "district", _("A council district")
         GOAL = "goal", _("A goal of the plan")
+        MEASURE = "measure", _("A measure of the plan")
         MEETINGS = "meetings", _("The meeting calendar")
 
     email = models.EmailField()
     subject = models.CharField(max_length=20, choices=Subject.choices)
-    # The area name, or the goal's primary key as text; empty for the meeting calendar.
+    # The area name, or the goal's or measure's primary key as text; empty for the
+    # meeting calendar.
     subject_key = models.CharField(max_length=120, blank=True)
+    delivery = models.CharField(max_length=20, choices=Delivery.choices, default=Delivery.DIGEST)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -228,6 +239,95 @@ class SentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_kind} {self.item_id}"
+
+
+class Mailbox(models.Model):
+    """How mail to one subscriber's address is going: failed sends, the wait, a pause.
+
+    An SMTP error while sending to the address counts a failure and puts off the next try
+    (subscriptions.BACKOFF, doubling each time); after subscriptions.MAX_FAILURES in a
+    row the address is paused and staff see it in the workspace until they resume it.
+    """
+
+    email = models.EmailField(unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Watch(models.Model):
+    """A dataset's promise to tell residents, place by place, what each load brought.
+
+    citystat.engagement.pushes turns each published version into one update per place
+    (from the diff with the version before it); `clean()` refuses any field the
+    dataset's schema does not have, or does not publish.
+    """
+
+    class Rows(models.TextChoices):
+        NEW = "new", _("New rows")
+        CHANGED = "changed", _("Changed rows")
+        BOTH = "both", _("New or changed rows")
+
+    dataset = models.ForeignKey("catalog.Dataset", on_delete=models.CASCADE, related_name="watches")
+    rows = models.CharField(max_length=10, choices=Rows.choices, default=Rows.NEW)
+    # [field, ...]: each a public column naming a neighborhood or a council district.
+    place_fields = models.JSONField(default=list)
+    # {field: "neighborhood" | "district"} for a column whose name does not say which.
+    place_kinds = models.JSONField(default=dict, blank=True)
+    show_fields = models.JSONField(default=list)
+    publish_automatically = models.BooleanField(
+        default=False, help_text="Off: each drafted update waits for staff to publish it."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["dataset"]
+        verbose_name_plural = "watches"
+
+    def __str__(self) -> str:
+        return f"watch on {self.dataset.slug}"
+
+    def clean(self) -> None:
+        from citystat.engagement.watches import watch_problems  # it imports this module
+
+        if self.dataset_id is None:
+            return  # the form says the dataset is missing
+        problems = watch_problems(self)
+        if problems:
+            raise ValidationError(problems)
+
+
+class WatchPush(models.Model):
+    """The ledger of a watch: the update drafted for one place from one version, once."""
+
+    watch = models.ForeignKey(Watch, on_delete=models.CASCADE, related_name="pushes")
+    version_number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=AreaKind.choices)
+    name = models.CharField(max_length=120)
+    row_count = models.PositiveIntegerField()
+    update = models.ForeignKey(
+        Update, on_delete=models.SET_NULL, null=True, blank=True, related_name="pushes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["watch", "version_number", "kind", "name"], name="push_once_per_place"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.watch} v{self.version_number} {self.kind} {self.name}"
 
 
 class MastodonCursor(models.Model):

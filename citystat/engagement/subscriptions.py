@@ -12,6 +12,8 @@ once, never sends an item twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,14 +27,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citystat.engagement.emails import send_message, site_url
-from citystat.engagement.models import AreaKind, SentItem, Subscription, Update
+from citystat.engagement.models import (
+    AreaKind,
+    Mailbox,
+    SentItem,
+    Subscription,
+    Update,
+    UpdateArea,
+)
 from citystat.engagement.queries import published_updates
+from citystat.plan.models import Goal, Measure, Status
+from citystat.plan.status import status_for
+
+logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "citystat.engagement.confirm"
 UNSUBSCRIBE_SALT = "citystat.engagement.unsubscribe"
 CONFIRM_DAYS = 7
 # A digest tells of meetings starting within this many days.
 MEETINGS_AHEAD = dt.timedelta(days=14)
+# After a failed send an address waits BACKOFF, then twice that after a second failure
+# in a row, and so on; the MAX_FAILURES-th failure pauses it (record_failure).
+BACKOFF = dt.timedelta(minutes=15)
+MAX_FAILURES = 5
+# A measure item's id is its value's row times this plus its status's place in Status.
+STATUS_SLOTS = 16
+# Addresses whose items are claimed in one transaction before their messages go out.
+CLAIM_BATCH = 200
 
 
 def confirm_token(subscription: Subscription) -> str:
@@ -48,14 +69,21 @@ def unsubscribe_url(email: str) -> str:
     return site_url(reverse("engagement:unsubscribe", args=[unsubscribe_token(email)]))
 
 
-def subscribe(email: str, subject: str, subject_key: str) -> Subscription:
-    """Record the wish and send the confirmation link; nothing is sent until it is used."""
+def subscribe(
+    email: str, subject: str, subject_key: str, delivery: str = Subscription.Delivery.DIGEST
+) -> Subscription:
+    """Record the wish and send the confirmation link; nothing is sent until it is used.
+
+    An active subscription keeps its delivery: changing it would need the address's
+    confirmation, so whoever types someone's address cannot flood their inbox.
+    """
     email = email.strip().lower()
     subscription, created = Subscription.objects.get_or_create(
         email=email, subject=subject, subject_key=subject_key
     )
     if not created and subscription.is_active:
         return subscription
+    subscription.delivery = delivery
     subscription.confirmed_at = None
     subscription.unsubscribed_at = None
     # Every link mailed before this one stops working (read_confirm_link).
@@ -129,6 +157,8 @@ def resubscribe_url(subscription: Subscription) -> str:
     query = {"subject": subscription.subject}
     if subscription.subject != Subscription.Subject.MEETINGS:
         query[subscription.subject] = subscription.subject_key
+    if subscription.delivery != Subscription.Delivery.DIGEST:
+        query["delivery"] = subscription.delivery
     return f"{reverse('engagement:subscribe')}?{urlencode(query)}"
 
 
@@ -148,9 +178,10 @@ def unsubscribe(token: str) -> str | None:
 def subject_label(subscription: Subscription) -> str:
     if subscription.subject == Subscription.Subject.MEETINGS:
         return _("the meeting calendar")
+    if subscription.subject == Subscription.Subject.MEASURE:
+        measure = Measure.objects.filter(pk=subscription.subject_key).first()
+        return measure.title if measure else _("a measure")
     if subscription.subject == Subscription.Subject.GOAL:
-        from citystat.plan.models import Goal
-
         goal = Goal.objects.filter(pk=subscription.subject_key).first()
         return goal.title if goal else _("a goal")
     if subscription.subject == Subscription.Subject.DISTRICT:
@@ -169,22 +200,45 @@ class DigestItem:
     figure: str = ""  # an update's measure now: "Potholes filled: 1,234 (March 2026)"
 
 
+class UpdateIndex:
+    """The published updates since a day, looked up by place and by goal without a query each.
+
+    The digest matches thousands of subscriptions; one query for the updates and one for
+    their places replace one query per subscription.
+    """
+
+    def __init__(self, since: dt.datetime) -> None:
+        updates = published_updates().filter(published_at__gte=since)
+        self.updates = list(updates.select_related("measure__objective"))
+        # Each update's link is built once, not once per subscriber it goes to.
+        self.urls = {update.pk: site_url(update.get_absolute_url()) for update in self.updates}
+        self.by_place: dict[tuple[str, str], list[Update]] = defaultdict(list)
+        self.by_goal: dict[str, list[Update]] = defaultdict(list)
+        by_pk = {update.pk: update for update in self.updates}
+        areas = UpdateArea.objects.filter(update_id__in=list(by_pk)).values_list(
+            "update_id", "kind", "name"
+        )
+        for update_id, kind, name in areas:
+            self.by_place[(kind, name)].append(by_pk[update_id])
+        for update in self.updates:
+            goals = {update.goal_id, update.measure.objective.goal_id if update.measure else None}
+            for goal_id in goals - {None}:
+                self.by_goal[str(goal_id)].append(update)
+
+    def for_subscription(self, subscription: Subscription, since: dt.datetime) -> list[Update]:
+        subject = subscription.subject
+        if subject in (Subscription.Subject.NEIGHBORHOOD, Subscription.Subject.DISTRICT):
+            kind = AreaKind.NEIGHBORHOOD if subject == "neighborhood" else AreaKind.DISTRICT
+            found = self.by_place.get((kind, subscription.subject_key), [])
+        elif subject == Subscription.Subject.GOAL:
+            found = self.by_goal.get(subscription.subject_key, [])
+        else:
+            return []
+        return [u for u in found if u.published_at is not None and u.published_at >= since]
+
+
 def updates_for(subscription: Subscription, since: dt.datetime) -> list[Update]:
-    updates = published_updates().filter(published_at__gte=since)
-    if subscription.subject == Subscription.Subject.NEIGHBORHOOD:
-        updates = updates.filter(
-            areas__kind=AreaKind.NEIGHBORHOOD, areas__name=subscription.subject_key
-        )
-    elif subscription.subject == Subscription.Subject.DISTRICT:
-        updates = updates.filter(
-            areas__kind=AreaKind.DISTRICT, areas__name=subscription.subject_key
-        )
-    elif subscription.subject == Subscription.Subject.GOAL:
-        key = subscription.subject_key
-        updates = updates.filter(Q(goal_id=key) | Q(measure__objective__goal_id=key))
-    else:
-        return []
-    return list(updates.distinct())
+    return UpdateIndex(since).for_subscription(subscription, since)
 
 
 def measure_figure(measure: Any) -> str:
@@ -205,21 +259,26 @@ def measure_figure(measure: Any) -> str:
     }
 
 
-def items_for(subscription: Subscription, now: dt.datetime) -> list[DigestItem]:
+def items_for(
+    subscription: Subscription, now: dt.datetime, index: UpdateIndex | None = None
+) -> list[DigestItem]:
     """Return what the subscription's subject has to tell since it was confirmed."""
     since = subscription.confirmed_at or now
+    index = index or UpdateIndex(since)
     items = [
         DigestItem(
             "update",
             u.pk,
             u.title,
-            site_url(u.get_absolute_url()),
+            index.urls[u.pk],
             u.published_at or now,
             u.body[:300],
             measure_figure(u.measure) if u.measure_id else "",
         )
-        for u in updates_for(subscription, since)
+        for u in index.for_subscription(subscription, since)
     ]
+    if subscription.subject == Subscription.Subject.MEASURE:
+        items.extend(measure_news(subscription, since))
     if subscription.subject == Subscription.Subject.MEETINGS:
         from citystat.meetings.queries import upcoming_meetings
 
@@ -237,19 +296,69 @@ def items_for(subscription: Subscription, now: dt.datetime) -> list[DigestItem]:
     return items
 
 
+def measure_news(subscription: Subscription, since: dt.datetime) -> list[DigestItem]:
+    """Return the followed measure's newest value and status, if either is news.
+
+    The item's id joins the value's row and the status, so a new value and a changed
+    status (a target revised under the same value) are each a new item for the ledger,
+    and the same value and status are never sent twice.
+    """
+    measure = Measure.objects.filter(pk=subscription.subject_key, is_public=True).first()
+    if measure is None:
+        return []
+    judged = status_for(measure)
+    value = judged.value
+    if value is None or value.computed_at < since:
+        return []
+    code = list(Status.values).index(judged.status)
+    title = _("%(measure)s: %(period)s is in; status: %(status)s") % {
+        "measure": measure.title,
+        "period": value.period,
+        "status": Status(judged.status).label,
+    }
+    return [
+        DigestItem(
+            "measure",
+            value.pk * STATUS_SLOTS + code,
+            title,
+            site_url(measure.get_absolute_url()),
+            value.computed_at,
+        )
+    ]
+
+
 @dataclass
 class DigestReport:
     messages: int = 0
     items: int = 0
     skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)
 
 
-def pending_items(now: dt.datetime) -> dict[str, list[DigestItem]]:
-    """Return {address: items never sent to it}, each item once however many subjects match."""
+def held_addresses(now: dt.datetime) -> set[str]:
+    """Return the addresses not to send to now: paused, or waiting out a back-off."""
+    held = Mailbox.objects.filter(Q(paused_at__isnull=False) | Q(retry_after__gt=now))
+    return set(held.values_list("email", flat=True))
+
+
+def pending_items(now: dt.datetime, delivery: str | None = None) -> dict[str, list[DigestItem]]:
+    """Return {address: items never sent to it}, each item once however many subjects match.
+
+    `delivery` limits it to the subscriptions that chose that delivery; addresses that are
+    paused or waiting after a failed send are left for later.
+    """
     by_email: dict[str, dict[tuple[str, int], DigestItem]] = defaultdict(dict)
     active = Subscription.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
-    for subscription in active.order_by("email", "pk"):
-        for item in items_for(subscription, now):
+    if delivery:
+        active = active.filter(delivery=delivery)
+    held = held_addresses(now)
+    subscriptions = [s for s in active.order_by("email", "pk") if s.email not in held]
+    if not subscriptions:
+        return {}
+    index = UpdateIndex(min(s.confirmed_at or now for s in subscriptions))
+    for subscription in subscriptions:
+        for item in items_for(subscription, now, index):
             by_email[subscription.email][(item.kind, item.item_id)] = item
     sent = defaultdict(set)
     for email, kind, item_id in SentItem.objects.filter(email__in=list(by_email)).values_list(
@@ -263,33 +372,106 @@ def pending_items(now: dt.datetime) -> dict[str, list[DigestItem]]:
     }
 
 
-def send_digest(now: dt.datetime | None = None) -> DigestReport:
-    """Send each subscriber one message with the items they have not had; safe to repeat."""
+def send_digest(now: dt.datetime | None = None, delivery: str | None = None) -> DigestReport:
+    """Send each subscriber one message with the items they have not had; safe to repeat.
+
+    Items are claimed in the ledger before their message is sent, a batch of addresses per
+    transaction (one commit per message made 2,500 messages take minutes on SQLite:
+    benchmarks/pushes.py). A send the mail server refuses gives its claims back, so the
+    items go in a later run; the address waits BACKOFF, doubled after each failure in a
+    row, and is paused after MAX_FAILURES (staff see it in the workspace and may resume
+    it). A crash between claiming and sending can leave a batch unsent, never sent twice.
+    """
     now = now or timezone.now()
     report = DigestReport()
-    for email, items in pending_items(now).items():
+    pending = list(pending_items(now, delivery).items())
+    for start in range(0, len(pending), CLAIM_BATCH):
+        batch = claim(pending[start : start + CLAIM_BATCH], now, report)
+        sent = []
+        for email, items in batch:
+            try:
+                send_digest_message(email, items)
+            except (smtplib.SMTPException, OSError) as error:
+                SentItem.objects.filter(
+                    email=email,
+                    sent_at=now,
+                    item_kind__in={i.kind for i in items},
+                    item_id__in=[i.item_id for i in items],
+                ).delete()
+                mailbox = record_failure(email, error, now)
+                (report.paused if mailbox.paused_at else report.failed).append(email)
+                continue
+            sent.append(email)
+            report.messages += 1
+            report.items += len(items)
+        Mailbox.objects.filter(email__in=sent, failures__gt=0).update(
+            failures=0, retry_after=None, last_error=""
+        )
+    return report
+
+
+def claim(
+    batch: list[tuple[str, list[DigestItem]]], now: dt.datetime, report: DigestReport
+) -> list[tuple[str, list[DigestItem]]]:
+    """Record the batch's items as sent; return the addresses this run may now send to.
+
+    When another run claimed some of them first (the ledger's unique constraint), each
+    address is claimed on its own and those already claimed are left to that run.
+    """
+
+    def rows(email: str, items: list[DigestItem]) -> list[SentItem]:
+        return [
+            SentItem(email=email, item_kind=i.kind, item_id=i.item_id, sent_at=now) for i in items
+        ]
+
+    try:
+        with transaction.atomic():
+            SentItem.objects.bulk_create([row for e, items in batch for row in rows(e, items)])
+        return batch
+    except IntegrityError:
+        pass
+    claimed = []
+    for email, items in batch:
         try:
             with transaction.atomic():
-                SentItem.objects.bulk_create(
-                    [
-                        SentItem(email=email, item_kind=i.kind, item_id=i.item_id, sent_at=now)
-                        for i in items
-                    ]
-                )
-                send_digest_message(email, items)
+                SentItem.objects.bulk_create(rows(email, items))
         except IntegrityError:
-            # Another digest run claimed these items first; it sends them.
             report.skipped.append(email)
             continue
-        report.messages += 1
-        report.items += len(items)
-    return report
+        claimed.append((email, items))
+    return claimed
+
+
+def record_failure(email: str, error: BaseException, now: dt.datetime) -> Mailbox:
+    """Count a failed send to `email`: wait longer before the next try, or pause it."""
+    logger.warning("digest to %s failed: %s: %s", email, type(error).__name__, error)
+    mailbox, _created = Mailbox.objects.get_or_create(email=email)
+    mailbox.failures += 1
+    mailbox.failed_at = now
+    mailbox.last_error = f"{type(error).__name__}: {error}"[:300]
+    if mailbox.failures >= MAX_FAILURES:
+        mailbox.paused_at = now
+        mailbox.retry_after = None
+    else:
+        mailbox.retry_after = now + BACKOFF * 2 ** (mailbox.failures - 1)
+    mailbox.save()
+    return mailbox
+
+
+def resume(email: str) -> bool:
+    """Let mail go to a paused address again, from its next digest; say if it was paused."""
+    return bool(
+        Mailbox.objects.filter(email=email, paused_at__isnull=False).update(
+            paused_at=None, retry_after=None, failures=0
+        )
+    )
 
 
 def send_digest_message(email: str, items: list[DigestItem]) -> None:
     context: dict[str, Any] = {
         "updates": [i for i in items if i.kind == "update"],
         "meetings": [i for i in items if i.kind == "meeting"],
+        "measures": [i for i in items if i.kind == "measure"],
         "manage_url": site_url(reverse("engagement:subscribe")),
     }
     send_message(

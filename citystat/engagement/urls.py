@@ -35,4 +35,8 @@ urlpatterns = [
     path("staff/updates/new/", staff.update_form, name="staff-update-new"),
     path("staff/updates/<int:pk>/", staff.update_form, name="staff-update-edit"),
     path("staff/priorities/", staff.priority_rounds, name="staff-priorities"),
+    path("staff/watches/", staff.watches, name="staff-watches"),
+    path("staff/watches/new/", staff.watch_form, name="staff-watch-new"),
+    path("staff/watches/<int:pk>/", staff.watch_form, name="staff-watch-edit"),
+    path("staff/subscribers/bouncing/", staff.mailboxes, name="staff-mailboxes"),
 ]

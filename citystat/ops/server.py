@@ -40,10 +40,35 @@ WORKER_TIMEOUT_SECONDS = 60
 DEFAULT_THREADS = 8
 
 
+def site_url_for(host: str, port: int) -> str:
+    """Return the address a browser on this machine reaches `--host`/`--port` at."""
+    # A wildcard address is where the server listens, not an address to visit.
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def adopt_site_url(host: str, port: int) -> str:
+    """Make links in emails point at this server unless CITYSTAT_SITE_URL is set; return it.
+
+    Confirmation, unsubscribe and reminder links otherwise named port 8000 whatever port
+    `citystat demo --port` served (#21). Workers forked by gunicorn inherit the setting; a
+    digest or reminder run from cron reads its own environment (docs/configuration.md).
+    """
+    if os.environ.get("CITYSTAT_SITE_URL"):
+        return str(settings.CITYSTAT_SITE_URL)
+    url = site_url_for(host, port)
+    settings.CITYSTAT_SITE_URL = url
+    return url
+
+
 def serve(host: str, port: int, workers: int, stdout: Any, threads: int = DEFAULT_THREADS) -> None:
     """Collect static files, check health, and run gunicorn until stopped."""
     if not 0 < port < 65536:
         raise CommandError(f"--port {port} is not a port number (1–65535).", returncode=2)
+    adopt_site_url(host, port)
     if workers < 1:
         raise CommandError(f"--workers {workers} must be at least 1.", returncode=2)
     if threads < 1:

@@ -353,3 +353,52 @@ def test_durations_and_weeks_give_duckdbs_and_pandas_answers_on_every_engine(
             assert (value is None) == (other is None), key
             if value is not None:
                 assert math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-12), key
+
+
+def changed_sample(folder: Path) -> Path:
+    """KC_SAMPLE without its first 40 requests and with the next 25 reopened."""
+    import csv
+
+    with KC_SAMPLE.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    status = header.index("STATUS")
+    for row in body[40:65]:
+        row[status] = "OPEN" if row[status] != "OPEN" else "RESOL"
+    path = folder / "changed.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *body[40:]])
+    return path
+
+
+def test_rows_per_place_are_duckdbs_on_every_engine(
+    engine_name, requests_dataset, settings, tmp_path
+):
+    """The watch's diff (#21) runs in each engine and counts what DuckDB counts."""
+
+    def diff() -> list[tuple[str, str, int, list]]:
+        answer = []
+        for change in ("new", "changed", "both"):
+            for found in versions.rows_by_place(
+                requests_dataset,
+                1,
+                2,
+                change=change,  # type: ignore[arg-type]
+                place_fields=["council_district", "neighborhood"],
+                show_fields=["case_id", "status"],
+                sample=3,
+            ):
+                answer.append((change, found.column, found.value, found.count, found.rows))
+        return sorted(answer, key=str)
+
+    engine_settings = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
+    settings.CITYSTAT_WAREHOUSE = str(tmp_path / "reference")
+    ingest(requests_dataset, KC_SAMPLE)
+    ingest(requests_dataset, changed_sample(tmp_path))
+    reference = diff()
+    settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES = engine_settings
+    requests_dataset.versions.all().delete()
+    ingest(requests_dataset, KC_SAMPLE)
+    ingest(requests_dataset, changed_sample(tmp_path))
+    assert sum(count for change, _c, _v, count, _r in reference if change == "changed") == 50
+    assert diff() == reference

@@ -137,6 +137,10 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-update-new": ENGAGEMENT_WRITERS,
     "staff-update-edit": ENGAGEMENT_WRITERS,
     "staff-priorities": ENGAGEMENT_WRITERS,
+    "staff-watches": STAFF,
+    "staff-watch-new": ENGAGEMENT_WRITERS,
+    "staff-watch-edit": ENGAGEMENT_WRITERS,
+    "staff-mailboxes": ENGAGEMENT_WRITERS,
 }
 
 # API writes: (route name, method) → who may, with a token of the write scope. The walk

@@ -10,12 +10,14 @@ import math
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -175,7 +177,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect("/staff/login/")
 
 
+def configured_site_url() -> str:
+    return str(settings.CITYSTAT_SITE_URL).rstrip("/")
+
+
 _password_reset = auth_views.PasswordResetView.as_view(
+    # The link starts with CITYSTAT_SITE_URL, read when the email is sent (`citystat
+    # serve` may set it from --port after this module is imported), never with the
+    # request's Host header: every email link has that one origin (#21).
+    extra_email_context={"site_url": lazy(configured_site_url, str)()},
     template_name="staff/password_reset_form.html",
     email_template_name="staff/password_reset_email.txt",
     subject_template_name="staff/password_reset_subject.txt",

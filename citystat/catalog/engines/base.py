@@ -82,6 +82,10 @@ class Session:
     def table(self, slug: str) -> ir.Table:
         return self.backend.table(self.relation(slug))
 
+    def version_table(self, slug: str, number: int) -> ir.Table:
+        """Return any stored version of a dataset, published or not (a diff reads two)."""
+        return self.backend.table(version_relation(slug, number))
+
     def sql_table(self, slug: str) -> exp.Table:
         """Return the dataset's relation as a sqlglot node, quoted for any dialect."""
         return relation_node(self.relation(slug))

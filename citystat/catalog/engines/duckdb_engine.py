@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from citystat.catalog.engines.base import (
@@ -17,6 +18,7 @@ from citystat.catalog.engines.base import (
     QueryResult,
     QueryTimeout,
     Session,
+    version_relation,
 )
 from citystat.catalog.warehouse import quote_identifier, table_name
 
@@ -69,6 +71,12 @@ class DuckDBSession(Session):
             [str(column[1]).upper() for column in description],
             rows,
         )
+
+    def version_table(self, slug: str, number: int) -> ir.Table:
+        # A temporary view on this session's own cursor: it goes when the session closes
+        # and never shows in the shared database other readers use.
+        path = self.engine.version_file(slug, number)
+        return self.backend.read_parquet(str(path), table_name=version_relation(slug, number))
 
     def arrow_batches(self, slug: str, columns: list[str]) -> pa.RecordBatchReader:
         # Ibis 12 asks DuckDB for `fetch_record_batch`, which DuckDB 2 renamed.

@@ -97,6 +97,14 @@ class SparkReadSession(Session):
             self.views.add(name)
         return name
 
+    def version_table(self, slug: str, number: int) -> Any:
+        name = version_relation(slug, number)
+        if name not in self.views:
+            path = self.engine.version_file(slug, number)
+            self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+            self.views.add(name)
+        return self.backend.table(name)
+
     def query(self, sql: str, timeout: float) -> QueryResult:
         context = self.spark.sparkContext
         group = f"citystat-{uuid.uuid4().hex}"

@@ -16,8 +16,17 @@ from django.views.decorators.http import require_POST
 
 from citystat.accounts.decorators import staff_required
 from citystat.engagement import moderation
-from citystat.engagement.forms import LiveForm, ModerationForm, UpdateForm
-from citystat.engagement.models import AreaKind, PriorityRound, Question, Update, UpdateArea
+from citystat.engagement.forms import LiveForm, ModerationForm, UpdateForm, WatchForm
+from citystat.engagement.models import (
+    AreaKind,
+    Mailbox,
+    PriorityRound,
+    Question,
+    Update,
+    UpdateArea,
+    Watch,
+)
+from citystat.engagement.subscriptions import MAX_FAILURES, resume
 
 QUEUE_SIZE = 100
 
@@ -224,7 +233,7 @@ def update_form(request: HttpRequest, pk: int | None = None) -> HttpResponseBase
     return render(
         request,
         "engagement/staff/update_form.html",
-        {"form": form, "update": instance},
+        {"form": form, "update": instance, "place_fields": ("neighborhoods", "districts")},
         status=status,
     )
 
@@ -255,3 +264,39 @@ def priority_rounds(request: HttpRequest) -> HttpResponseBase:
         return redirect("engagement:staff-priorities")
     rounds = PriorityRound.objects.annotate(ballot_count=Count("ballots")).order_by("-created_at")
     return render(request, "engagement/staff/priority_rounds.html", {"rounds": rounds})
+
+
+@staff_required("engagement.view_watch")
+def watches(request: HttpRequest) -> HttpResponse:
+    shown = Watch.objects.select_related("dataset").annotate(push_count=Count("pushes"))
+    return render(request, "engagement/staff/watches.html", {"watches": shown})
+
+
+@staff_required("engagement.change_watch")
+def watch_form(request: HttpRequest, pk: int | None = None) -> HttpResponseBase:
+    instance = get_object_or_404(Watch, pk=pk) if pk is not None else Watch()
+    form = WatchForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Watch saved. The next load of its dataset is pushed.")
+        return redirect("engagement:staff-watches")
+    return render(
+        request,
+        "engagement/staff/watch_form.html",
+        {"form": form, "watch": instance},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("engagement.change_mailbox")
+def mailboxes(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        if resume(email):
+            messages.success(request, f"Mail to {email} resumes with the next digest.")
+        else:
+            messages.error(request, f"{email or 'That address'} is not paused.")
+        return redirect("engagement:staff-mailboxes")
+    troubled = Mailbox.objects.filter(failures__gt=0).order_by("paused_at", "email")
+    context = {"mailboxes": troubled, "max_failures": MAX_FAILURES}
+    return render(request, "engagement/staff/mailboxes.html", context)

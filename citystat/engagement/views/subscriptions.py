@@ -28,20 +28,33 @@ def goal_choices() -> list[tuple[str, str]]:
     return [(str(goal.pk), goal.title) for goal in goals]
 
 
+def measure_choices() -> list[tuple[str, str]]:
+    from citystat.plan.models import Measure
+
+    measures = Measure.objects.filter(
+        is_public=True, objective__goal__priority_area__plan__is_current=True
+    ).order_by("title")
+    return [(str(measure.pk), measure.title) for measure in measures]
+
+
 def subscribe(request: HttpRequest) -> HttpResponseBase:
     initial = {
         key: request.GET[key]
-        for key in ("subject", "neighborhood", "district", "goal")
+        for key in ("subject", "neighborhood", "district", "goal", "measure", "delivery")
         if key in request.GET
     }
-    form = SubscribeForm(request.POST or None, initial=initial, goals=goal_choices())
+    form = SubscribeForm(
+        request.POST or None, initial=initial, goals=goal_choices(), measures=measure_choices()
+    )
     if request.method == "POST":
         decision = form_rate(request, "subscribe", SUBSCRIBE_PER_IP, SUBSCRIBE_PER_EMAIL)
         if not decision.allowed:
             return too_many_requests(request, decision)
         if form.is_valid():
             data = form.cleaned_data
-            subscriptions.subscribe(data["email"], data["subject"], data["subject_key"])
+            subscriptions.subscribe(
+                data["email"], data["subject"], data["subject_key"], data["delivery"]
+            )
             return redirect("engagement:subscribe-sent")
     status = 400 if form.errors else 200
     return render(request, "engagement/subscribe.html", {"form": form}, status=status)

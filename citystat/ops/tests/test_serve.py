@@ -232,3 +232,49 @@ def test_workers_are_threaded_and_take_a_connection_only_with_a_free_thread():
     options = gunicorn_options("127.0.0.1", 8000, 4, threads=8)
     assert options["worker_class"] == "gthread"
     assert options["threads"] == options["worker_connections"] == 8
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 9000, "http://127.0.0.1:9000"),
+        ("stat.local", 8080, "http://stat.local:8080"),
+        ("::1", 8000, "http://[::1]:8000"),
+    ],
+)
+def test_serve_points_email_links_at_its_own_port(monkeypatch, settings, host, port, expected):
+    """Emailed links named port 8000 whatever port `citystat demo --port` served (#21)."""
+    from citystat.ops import server
+
+    monkeypatch.delenv("CITYSTAT_SITE_URL", raising=False)
+    assert server.adopt_site_url(host, port) == expected
+    assert expected == settings.CITYSTAT_SITE_URL
+
+
+def test_a_configured_site_url_wins_over_the_port(monkeypatch, settings):
+    from citystat.ops import server
+
+    monkeypatch.setenv("CITYSTAT_SITE_URL", "https://stat.example.gov")
+    settings.CITYSTAT_SITE_URL = "https://stat.example.gov"
+    assert server.adopt_site_url("127.0.0.1", 8123) == "https://stat.example.gov"
+    assert settings.CITYSTAT_SITE_URL == "https://stat.example.gov"
+
+
+@pytest.mark.django_db
+def test_demo_sets_the_site_url_before_it_builds(monkeypatch, settings):
+    from django.core.management import call_command
+
+    from citystat.demo.management.commands import demo
+
+    seen: list[str] = []
+
+    def build(**options):
+        seen.append(settings.CITYSTAT_SITE_URL)
+        raise SystemExit(0)
+
+    monkeypatch.delenv("CITYSTAT_SITE_URL", raising=False)
+    monkeypatch.setattr(demo, "build_demo_city", build)
+    with pytest.raises(SystemExit):
+        call_command("demo", port=8765)
+    assert seen == ["http://127.0.0.1:8765"]

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.demo.build import DEFAULT_ROWS, DEFAULT_SEED, build_demo_city
 from citystat.demo.sign_in import describe, prepare_demo_sign_ins
+from citystat.ops.server import adopt_site_url
 
 
 class Command(BaseCommand):
@@ -27,6 +28,9 @@ class Command(BaseCommand):
                 f"such as --rows {DEFAULT_ROWS}.",
                 returncode=2,
             )
+        if not options["no_serve"]:
+            # Before the build, so any email it sends links to the port served.
+            adopt_site_url(options["host"], options["port"])
         started = time.monotonic()
         build = build_demo_city(
             rows=options["rows"],
