@@ -15,8 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from citystat.accounts.workspace import WorkspaceItem, register_section
-from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
-from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.cycle import duties_of
 from citystat.plan.models import Measure, Narrative
 
@@ -50,6 +48,10 @@ def narratives_to_review(user: Any) -> list[WorkspaceItem]:
 
 def measures_to_rebuild(user: Any) -> list[WorkspaceItem]:
     """Return the current plan's measures the user may edit whose spec fails its check."""
+    # Here, not at the top: sections load at start-up, which must not import Ibis (#23).
+    from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
+    from citystat.plan.compute.spec import SpecError, check_spec
+
     schemas, specs = dataset_schemas(), measure_specs()
     calendar = city_context().calendar
     items = []
