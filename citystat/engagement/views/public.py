@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from citystat.accounts.context import client_ip
@@ -46,9 +47,32 @@ def subjects_from(values: Any) -> dict[str, Any]:
     return found
 
 
+def reported_page(values: Any) -> str:
+    """Return the site page a "report a problem" link came from, or "" if it is not one.
+
+    Only a path on this site that resolves to a page is kept: the text is shown back to
+    the resident and put into their question, so an address elsewhere never is.
+    """
+    from django.urls import Resolver404, resolve
+
+    page = str(values.get("page") or "")
+    if not page.startswith("/") or page.startswith("//") or len(page) > 300:
+        return ""
+    if any(character in page for character in "\\?#\r\n") or not page.isprintable():
+        return ""
+    try:
+        resolve(page)
+    except Resolver404:
+        return ""
+    return page
+
+
 def ask(request: HttpRequest) -> HttpResponseBase:
     subjects = subjects_from(request.POST if request.method == "POST" else request.GET)
-    initial = {name: obj.pk for name, obj in subjects.items() if obj is not None}
+    initial: dict[str, Any] = {name: obj.pk for name, obj in subjects.items() if obj is not None}
+    page = reported_page(request.GET)
+    if page:
+        initial["text"] = _("About the data on %(page)s: ") % {"page": page}
     form = AskForm(request.POST or None, initial=initial)
     if request.method == "POST":
         decision = form_rate(request, "questions", QUESTIONS_PER_IP, QUESTIONS_PER_EMAIL)
@@ -71,7 +95,8 @@ def ask(request: HttpRequest) -> HttpResponseBase:
             )
             return redirect("engagement:ask-thanks")
     status = 400 if form.errors else 200
-    return render(request, "engagement/ask.html", {"form": form, **subjects}, status=status)
+    context = {"form": form, "page": page, **subjects}
+    return render(request, "engagement/ask.html", context, status=status)
 
 
 def ask_thanks(request: HttpRequest) -> HttpResponse:
