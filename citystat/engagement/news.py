@@ -75,7 +75,7 @@ def plain_heading(dataset: Dataset, conditions: list[dict[str, str]]) -> str:
             places.append(place_words(spec, condition["value"]))
         elif (spec.get("constraints") or {}).get("enum"):
             things = _("%(quality)s %(things)s") % {
-                "quality": capfirst(condition["value"]),
+                "quality": condition["value"],
                 "things": lowered(things),
             }
         else:
@@ -236,11 +236,12 @@ def area_layer(dataset: Dataset, conditions: list[dict[str, str]]) -> tuple[str 
     return None, set()
 
 
-def point_map(embed: DatasetEmbed, heading: str) -> NewsMap:
+def point_map(embed: DatasetEmbed, heading: str) -> NewsMap | None:
     """Return one map: the filter's areas (or the whole layer) with a dot per matching row.
 
     The projection fits what is drawn, so a filter on one neighborhood shows that
-    neighborhood, not the whole city with a cluster in a corner.
+    neighborhood, not the whole city with a cluster in a corner. None when no matching
+    row has a location: an empty map would say nothing.
     """
     from citystat.city.maps import OUTLINE, layer_features, map_spec
 
@@ -248,6 +249,8 @@ def point_map(embed: DatasetEmbed, heading: str) -> NewsMap:
     tooltip = [name for name in embed.columns if name not in COORDINATES][:TOOLTIP_COLUMNS]
     specs = {spec["name"]: spec for spec in dataset.public_fields}
     points, located_total = matching_points(dataset, conditions, tooltip)
+    if located_total == 0:
+        return None
     spec = map_spec(_("Map: %(heading)s, one dot per row.") % {"heading": heading})
     layers: list[dict[str, Any]] = []
     layer_slug, chosen = area_layer(dataset, conditions)
@@ -303,7 +306,9 @@ def news_map(embed: DatasetEmbed, heading: str) -> NewsMap | None:
     if embed.total == 0:
         return None
     if has_points(embed.dataset):
-        return point_map(embed, heading)
+        drawn = point_map(embed, heading)
+        if drawn is not None:
+            return drawn
     for layer_slug, counts in embed.by_area.items():
         if counts:
             spec = choropleth(layer_slug, counts, title=heading, value_format=",.0f")

@@ -353,7 +353,11 @@ def area_summary(area: PriorityArea, today: dt.date | None = None) -> AreaSummar
 def headline_measures(plan: Plan) -> QuerySet[Measure]:
     """Return the plan's headline measures in plan order (all of them, if none is marked)."""
     measures = public_measures().filter(objective__goal__priority_area__plan=plan)
-    chosen = measures.filter(is_headline=True) if measures.filter(is_headline=True).exists() else measures
+    chosen = (
+        measures.filter(is_headline=True)
+        if measures.filter(is_headline=True).exists()
+        else measures
+    )
     return chosen.prefetch_related("targets").order_by(
         "objective__goal__priority_area__position",
         "objective__goal__position",
