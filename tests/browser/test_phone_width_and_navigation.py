@@ -321,3 +321,28 @@ def test_an_update_whose_filter_no_longer_holds_says_so_on_a_phone(demo_city, li
         assert overflow(page) == 0
     finally:
         context.close()
+
+
+def test_the_new_pages_pass_axe_in_both_languages_at_both_widths(
+    demo_city, live_server, browser, axe
+):
+    neighborhood, _planned = busiest_neighborhood()
+    update = demolitions_update([{"field": "neighborhood", "value": neighborhood}], "axe")
+    pages = ["/glossary/", "/accessibility/", "/headline-measures/", update.get_absolute_url()]
+    for language in ("en", "es"):
+        for viewport in (PHONE, DESKTOP):
+            # axe-core is injected as a script, which the site's CSP rightly blocks.
+            context = browser.new_context(viewport=viewport, locale=language, bypass_csp=True)
+            page = context.new_page()
+            page.set_default_timeout(90_000)
+            try:
+                for path in pages:
+                    page.goto(live_server.url + path)
+                    wait_for_charts(page)
+                    assert page.locator("html").get_attribute("lang") == language
+                    assert axe(page) == [], f"{path} in {language} at {viewport['width']} px"
+                if viewport == PHONE:
+                    page.get_by_role("button", name=re.compile("Menu|Menú")).click()
+                    assert axe(page) == [], f"open phone menu in {language}"
+            finally:
+                context.close()
