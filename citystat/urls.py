@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("citystat.public.urls_priorities")),
     path("", include("citystat.public.urls")),
     path("", include("citystat.public.urls_places")),
+    path("", include("citystat.public.urls_about")),
     path("", include("citystat.catalog.urls")),
     path("", include("citystat.ops.urls")),
     path("", include("citystat.city.urls")),

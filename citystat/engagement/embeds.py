@@ -88,6 +88,7 @@ def dataset_rows(dataset: Dataset, conditions: list[dict[str, str]]) -> DatasetE
     except FilterProblem as problem:
         embed.problem = str(problem)
         return embed
+    embed.conditions = conditions
     embed.columns = [spec["name"] for spec in dataset.public_fields]
     selected = ", ".join(quote_identifier(column) for column in embed.columns)
     where, parameters = where_clause(conditions)
@@ -109,12 +110,6 @@ def dataset_rows(dataset: Dataset, conditions: list[dict[str, str]]) -> DatasetE
             ).fetchall()
             embed.by_area[layer] = {str(name): float(count) for name, count in counts if name}
     return embed
-
-
-def area_map_spec(layer_slug: str, counts: dict[str, float | None], title: str) -> dict[str, Any]:
-    from citystat.city.maps import choropleth
-
-    return choropleth(layer_slug, counts, title=title, value_format=",.0f")
 
 
 @dataclass

@@ -331,17 +331,29 @@ def area_summary(area: PriorityArea, today: dt.date | None = None) -> AreaSummar
     )
 
 
-def headline_cards(plan: Plan, today: dt.date | None = None) -> list[MeasureCard]:
-    """Return the plan's headline measures (or, if none is marked, the first few)."""
+def headline_measures(plan: Plan) -> QuerySet[Measure]:
+    """Return the plan's headline measures in plan order (all of them, if none is marked)."""
     measures = public_measures().filter(objective__goal__priority_area__plan=plan)
-    chosen = measures.filter(is_headline=True) or measures
-    ordered = chosen.prefetch_related("targets").order_by(
+    chosen = (
+        measures.filter(is_headline=True)
+        if measures.filter(is_headline=True).exists()
+        else measures
+    )
+    return chosen.prefetch_related("targets").order_by(
         "objective__goal__priority_area__position",
         "objective__goal__position",
         "position",
     )
+
+
+def headline_cards(
+    plan: Plan, today: dt.date | None = None, limit: int | None = HEADLINE_LIMIT
+) -> list[MeasureCard]:
+    """Return the cards of the plan's first `limit` headline measures (None: all)."""
     calendar = fiscal_calendar()
-    return [measure_card(m, today, calendar) for m in ordered[:HEADLINE_LIMIT]]
+    ordered = headline_measures(plan)
+    chosen = ordered if limit is None else ordered[:limit]
+    return [measure_card(m, today, calendar) for m in chosen]
 
 
 # ---------------------------------------------------------------- a measure's details
@@ -703,6 +715,7 @@ def home_fragment(plan: Plan) -> str:
         return {
             "summaries": [area_summary(area) for area in areas],
             "headlines": headline_cards(plan),
+            "headline_count": headline_measures(plan).count(),
         }
 
     return cached_render(f"home:{plan.pk}", plan_stamp(plan), "public/_home_plan.html", context)

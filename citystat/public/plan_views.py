@@ -68,6 +68,20 @@ def safe_svg(spec: dict[str, Any], title: str) -> str:
 
 
 @require_safe
+def headline_measures(request: HttpRequest) -> HttpResponse:
+    plan = pages.current_plan()
+    body: str = render_to_string("public/_headline_list_body.html", {"headlines": []})
+    if plan is not None:
+        body = pages.cached_render(
+            f"headlines:{plan.pk}",
+            pages.plan_stamp(plan),
+            "public/_headline_list_body.html",
+            lambda: {"headlines": pages.headline_cards(plan, limit=None)},
+        )
+    return render(request, "public/headline_measures.html", {"plan": plan, "body": body})
+
+
+@require_safe
 def priority_areas(request: HttpRequest) -> HttpResponse:
     plan = pages.current_plan()
     body: str

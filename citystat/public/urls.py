@@ -5,6 +5,7 @@ from citystat.public import plan_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("priorities/", plan_views.priority_areas, name="priority-areas"),
+    path("headline-measures/", plan_views.headline_measures, name="headline-measures"),
     path("priorities/<str:slug>/", plan_views.priority_area, name="priority-area"),
     path("goals/<str:slug>/", plan_views.goal, name="goal"),
     path("measures/<str:slug>/", plan_views.measure, name="measure"),

@@ -6,17 +6,21 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from citystat.accounts.context import client_ip
 from citystat.accounts.ratelimit import too_many_requests
+from citystat.engagement import news
 from citystat.engagement.board import board_response
-from citystat.engagement.embeds import area_map_spec, dataset_rows, measure_card
+from citystat.engagement.embeds import dataset_rows, measure_card
 from citystat.engagement.forms import AskForm
 from citystat.engagement.intake import Intake, receive_question
 from citystat.engagement.models import Question
 from citystat.engagement.queries import public_questions, published_updates
 from citystat.engagement.views.limits import form_rate
+from citystat.lib.charts import ChartError, inline_svg
 
 # A resident may send a few questions in a row; a script may not (docs/engagement.md).
 QUESTIONS_PER_IP = (5, 600)
@@ -46,9 +50,32 @@ def subjects_from(values: Any) -> dict[str, Any]:
     return found
 
 
+def reported_page(values: Any) -> str:
+    """Return the site page a "report a problem" link came from, or "" if it is not one.
+
+    Only a path on this site that resolves to a page is kept: the text is shown back to
+    the resident and put into their question, so an address elsewhere never is.
+    """
+    from django.urls import Resolver404, resolve
+
+    page = str(values.get("page") or "")
+    if not page.startswith("/") or page.startswith("//") or len(page) > 300:
+        return ""
+    if any(character in page for character in "\\?#\r\n") or not page.isprintable():
+        return ""
+    try:
+        resolve(page)
+    except Resolver404:
+        return ""
+    return page
+
+
 def ask(request: HttpRequest) -> HttpResponseBase:
     subjects = subjects_from(request.POST if request.method == "POST" else request.GET)
-    initial = {name: obj.pk for name, obj in subjects.items() if obj is not None}
+    initial: dict[str, Any] = {name: obj.pk for name, obj in subjects.items() if obj is not None}
+    page = reported_page(request.GET)
+    if page:
+        initial["text"] = _("About the data on %(page)s: ") % {"page": page}
     form = AskForm(request.POST or None, initial=initial)
     if request.method == "POST":
         decision = form_rate(request, "questions", QUESTIONS_PER_IP, QUESTIONS_PER_EMAIL)
@@ -71,7 +98,8 @@ def ask(request: HttpRequest) -> HttpResponseBase:
             )
             return redirect("engagement:ask-thanks")
     status = 400 if form.errors else 200
-    return render(request, "engagement/ask.html", {"form": form, **subjects}, status=status)
+    context = {"form": form, "page": page, **subjects}
+    return render(request, "engagement/ask.html", context, status=status)
 
 
 def ask_thanks(request: HttpRequest) -> HttpResponse:
@@ -102,24 +130,37 @@ def updates(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/updates.html", {"updates": shown})
 
 
+def dataset_news(dataset: Any, conditions: list[dict[str, str]]) -> dict[str, Any]:
+    """Return what an update shows of its dataset: heading, titled table and one map."""
+    embed = dataset_rows(dataset, conditions)
+    if embed.problem:
+        return {"embed": embed}
+    heading = news.plain_heading(dataset, embed.conditions)
+    found_map = news.news_map(embed, heading)
+    # The points are the map's; the table would only repeat them as numbers.
+    leave_out = news.COORDINATES if found_map is not None and not found_map.counts else ()
+    context: dict[str, Any] = {
+        "embed": embed,
+        "heading": heading,
+        "table": news.news_table(embed, leave_out),
+        "map": found_map,
+    }
+    if found_map is not None:
+        description = str(found_map.spec["description"])
+        try:
+            # vl-convert escapes the spec's text into the SVG it draws.
+            context["map_svg"] = mark_safe(inline_svg(found_map.spec, description))  # noqa: S308
+        except ChartError:
+            # The browser still draws the spec; without JavaScript the table remains.
+            context["map_svg"] = ""
+    return context
+
+
 def update(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(published_updates().select_related("measure", "dataset"), slug=slug)
     context: dict[str, Any] = {"update": found, "areas": list(found.areas.all())}
     if found.measure is not None and found.measure.is_public:
         context["card"] = measure_card(found.measure)
     if found.dataset is not None and found.dataset.is_public:
-        embed = dataset_rows(found.dataset, found.dataset_filter)
-        context["embed"] = embed
-        maps: list[dict[str, Any]] = []
-        for layer_slug, counts in embed.by_area.items():
-            if counts:
-                spec = area_map_spec(layer_slug, counts, found.dataset.title)
-                maps.append(
-                    {
-                        "id": f"update-map-{len(maps) + 1}",
-                        "spec": spec,
-                        "counts": sorted(counts.items()),
-                    }
-                )
-        context["maps"] = maps
+        context.update(dataset_news(found.dataset, found.dataset_filter))
     return render(request, "engagement/update.html", context)

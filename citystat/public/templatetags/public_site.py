@@ -12,27 +12,46 @@ from citystat.plan.templatetags.plan_periods import fiscal_year_name
 
 register = template.Library()
 
-# The primary navigation, by URL name. A section appears once its page exists, so the
-# site never links to a page that is not there yet (templates/_primary_nav.html).
-PRIMARY_NAV = [
-    ("home", _("Home")),
-    ("priority-areas", _("Priorities")),
-    ("neighborhoods", _("Neighborhoods")),
-    ("datasets", _("Data")),
-    ("meetings:calendar", _("Meetings")),
+# The primary navigation, by URL name: every public section, so that a resident reaches
+# each from every page (issue #20). A section appears once its page exists, so the site
+# never links to a page that is not there yet (templates/_primary_nav.html). The extra
+# prefixes mark the section of pages below it ("/goals/…" is part of the plan).
+PRIMARY_NAV: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("home", _("Home"), ()),
+    ("priority-areas", _("The plan"), ("/goals/", "/measures/", "/headline-measures/")),
+    ("neighborhoods", _("Neighborhoods and districts"), ("/districts/",)),
+    ("services", _("Services"), ()),
+    ("budget", _("Budget"), ()),
+    ("surveys", _("Surveys"), ()),
+    ("meetings:calendar", _("Meetings"), ()),
+    ("engagement:questions", _("Questions"), ()),
+    ("engagement:updates", _("Updates"), ()),
+    ("engagement:pick", _("Pick your priorities"), ("/priorities/pick/",)),
+    ("datasets", _("Data"), ()),
+    ("how-we-measure", _("How we measure"), ()),
 ]
 
 
 def nav_items(current_path: str) -> list[dict[str, Any]]:
-    """Return the primary navigation links whose pages exist, marking the current one."""
+    """Return the primary navigation links whose pages exist, marking the current one.
+
+    The current section is the one whose URL (or extra prefix) is the longest start of
+    the path: /priorities/pick/ belongs to "Pick your priorities", not to the plan.
+    """
     items = []
-    for url_name, label in PRIMARY_NAV:
+    for url_name, label, prefixes in PRIMARY_NAV:
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        is_current = current_path == url or (url != "/" and current_path.startswith(url))
-        items.append({"url": url, "label": label, "is_current": is_current})
+        starts = [url, *prefixes] if url != "/" else []
+        matched = max((len(s) for s in starts if current_path.startswith(s)), default=0)
+        if url == "/" and current_path == "/":
+            matched = 1
+        items.append({"url": url, "label": label, "matched": matched})
+    best = max((item["matched"] for item in items), default=0)
+    for item in items:
+        item["is_current"] = best > 0 and item.pop("matched") == best
     return items
 
 
@@ -72,3 +91,29 @@ def status_text(status: Any) -> str:
     from citystat.public.plan_pages import status_label
 
     return status_label(status)
+
+
+@register.simple_tag(takes_context=True)
+def report_problem_url(context: template.Context) -> str:
+    """Return the question form's address, preselecting the page the reader is on.
+
+    A measure, goal or meeting page also preselects what it is about, so the question
+    reaches the staff who own it (engagement/views/public.py: subjects_from).
+    """
+    from django.utils.http import urlencode
+
+    from citystat.meetings.models import Meeting
+    from citystat.plan.models import Goal, Measure
+
+    request = context.get("request")
+    query: dict[str, str | int] = {}
+    if request is not None:
+        query["page"] = request.path
+    measure, goal, meeting = context.get("measure"), context.get("goal"), context.get("meeting")
+    if isinstance(measure, Measure):
+        query["measure"] = measure.slug
+    elif isinstance(goal, Goal):
+        query["goal"] = goal.pk
+    elif isinstance(meeting, Meeting):
+        query["meeting"] = meeting.pk
+    return f"{reverse('engagement:ask')}?{urlencode(query)}"
