@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Any
 
 from citystat.peers.models import Peer, PeerLink
-from citystat.peers.sources import check_soda_peer
 from citystat.plan.hooks import DocumentSection
 from citystat.plan.models import Measure, Plan
 
@@ -154,6 +153,10 @@ def write_peers(raw: list[dict[str, Any]]) -> None:
         peer.is_public = bool(item.get("public", False))
         peer.is_synthetic = bool(item.get("synthetic", False))
         if peer.kind == Peer.Kind.SODA:
+            # Here, not at the top: this module loads at start-up, which must not import
+            # Ibis (#23); the check reads the warehouse.
+            from citystat.peers.sources import check_soda_peer
+
             check_soda_peer(peer)  # raises PeerError: the import's transaction undoes it all
         peer.save()
         PeerLink.objects.filter(peer=peer).delete()
