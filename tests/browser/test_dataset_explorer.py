@@ -49,7 +49,9 @@ def requests_dataset(settings, tmp_path, transactional_db):
 @pytest.fixture(params=list(WIDTHS))
 def sized_page(request, browser):
     width, height = WIDTHS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
