@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from citystat.api import explorer
 from citystat.api.links import site_url
 from citystat.catalog import exports
-from citystat.catalog.models import Dataset
+from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.preview import data_dictionary
 
 CACHE_SECONDS = 60 * 60
@@ -30,24 +32,53 @@ def dataset_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such dataset.")
     version = dataset.latest_version
     asked = explorer.read_request(dataset, request.GET)
-    page = explored(dataset, version.number if version else 0, asked)
-    parameters = page.parameters or explorer.rows_parameters(dataset, asked)
-    context: dict[str, Any] = {
-        "dataset": dataset,
-        "version": version,
-        "explorer": page,
-        "sortable": [c for c in page.columns if explorer.PLAIN_NAME.match(c.name)],
-        "api": explorer.api_examples(dataset, site_url(), parameters),
-    }
+    explorer_html = explorer_section(request, dataset, version, asked)
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         # htmx swaps only 2xx answers, so a refused filter comes back as 200 and shows its
         # message beside the box; the whole page answers 400 for it.
-        return render(request, "catalog/_explorer.html", context)
-    context["dictionary"] = data_dictionary(dataset)
-    context["downloads"] = downloads(dataset) if version else []
+        return HttpResponse(explorer_html)
+    context = {
+        "dataset": dataset,
+        "version": version,
+        "explorer_html": explorer_html,
+        "dictionary": data_dictionary(dataset),
+        "downloads": downloads(dataset) if version else [],
+    }
     return render(
         request, "catalog/dataset_detail.html", context, status=400 if asked.errors else 200
     )
+
+
+def explorer_section(
+    request: HttpRequest,
+    dataset: Dataset,
+    version: DatasetVersion | None,
+    asked: explorer.ExplorerRequest,
+) -> SafeString:
+    """Return the explorer's HTML, kept per dataset version, question and language.
+
+    Twenty-five rows of twenty columns through the template engine cost more than the
+    query's cached answer; an answer with an error is never kept (a timeout may pass).
+    """
+    number = version.number if version else 0
+    state = f"{asked.query_string()}|{site_url()}|{get_language()}|{dataset.updated_at.timestamp()}"
+    digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+    key = f"citystat:explorer-html:v1:{dataset.slug}:{number}:{digest}"
+    html = None if asked.errors else cache.get(key)
+    if html is None:
+        page = explored(dataset, number, asked)
+        parameters = page.parameters or explorer.rows_parameters(dataset, asked)
+        context = {
+            "dataset": dataset,
+            "version": version,
+            "explorer": page,
+            "sortable": [c for c in page.columns if explorer.PLAIN_NAME.match(c.name)],
+            "api": explorer.api_examples(dataset, site_url(), parameters),
+        }
+        html = render_to_string("catalog/_explorer.html", context, request)
+        if not asked.errors:
+            cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — rendered by the template engine, which escapes
 
 
 def explored(

@@ -11,10 +11,12 @@ an address made a request.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
+from django.core.cache import cache
 
 from citystat.catalog import engines
 from citystat.catalog.exports import has_points
@@ -27,6 +29,7 @@ ADDRESS_TYPES = {
 }
 ADDRESS_LENGTH = 200
 POINTS_PER_DATASET = 300
+CACHE_SECONDS = 60 * 60
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,31 @@ def normalized(text: str) -> str:
 def find_address(text: str, datasets: list[Dataset] | None = None) -> AddressMatch | None:
     """Return where the typed address lies, from the first dataset that has it, or None.
 
-    Rows of one address may carry slightly different geocodes; their mean is used.
+    Rows of one address may carry slightly different geocodes; their mean is used. Answers,
+    "not found" included, are cached until one of the datasets publishes a new version.
     """
     wanted = normalized(text)
     if not wanted:
         return None
+    sources = address_datasets() if datasets is None else datasets
+    published = engines.published_versions()
+    state = repr([wanted, [(d.slug, published.get(d.slug), str(d.updated_at)) for d in sources]])
+    key = "citystat:address:v1:" + hashlib.sha256(state.encode()).hexdigest()[:32]
+    found = cache.get(key)
+    if found is None:
+        match = look_up(wanted, sources)
+        found = (match.dataset.slug, match.latitude, match.longitude, match.rows) if match else ()
+        cache.set(key, found, CACHE_SECONDS)
+    if not found:
+        return None
+    slug, latitude, longitude, rows = found
+    dataset = next(d for d in sources if d.slug == slug)
+    return AddressMatch(dataset, wanted, latitude, longitude, rows)
+
+
+def look_up(wanted: str, sources: list[Dataset]) -> AddressMatch | None:
     with engines.open_session() as session:
-        for dataset in address_datasets() if datasets is None else datasets:
+        for dataset in sources:
             name = address_field(dataset)
             if name is None or dataset.slug not in session.published:
                 continue
