@@ -232,10 +232,11 @@ def row_order(dataset: Dataset, request: ExplorerRequest) -> str:
 
 
 def rows_parameters(dataset: Dataset, request: ExplorerRequest) -> dict[str, str]:
-    """Return the SODA parameters for the page of rows the resident is looking at."""
-    names = [c.name for c in public_columns(dataset)]
+    """Return the SODA parameters for the page of rows the resident is looking at.
+
+    Without a $select, SODA answers every public column, whatever their names.
+    """
     return {
-        "$select": ", ".join(names),
         **filters(request),
         "$order": row_order(dataset, request),
         "$limit": str(PAGE_SIZE),
@@ -254,15 +255,29 @@ def explore(dataset: Dataset, request: ExplorerRequest) -> ExplorerPage:
     parameters = rows_parameters(dataset, request)
     try:
         counted = run_query(dataset, {"$select": "count(*)", **filters(request)}, budget)
+        page.total = int(counted.rows[0][0])
+        if page.total and request.page > page.pages:
+            request.errors["page"] = _("There are only %(count)s pages of rows.") % {
+                "count": page.pages
+            }
+            return page
+        result = run_query(dataset, parameters, budget)
     except SoqlError as error:
+        # The search and the filter are the only free text; a timeout is told beside the
+        # filter that chose the rows.
         request.errors["q" if str(error).startswith("$q") else "where"] = str(error)
+        page.total = 0
         return page
-    page.total = int(counted.rows[0][0])
+    by_name = {column.name: column for column in columns}
+    page.columns = [by_name.get(name, Column(name, name, "string")) for name in result.names]
+    page.rows = result.rows
     page.parameters = parameters
-    page.rows = run_query(dataset, parameters, budget).rows
     if request.chart:
-        column = next(c for c in columns if c.name == request.chart)
-        page.chart = quick_chart(dataset, column, filters(request), budget)
+        column = by_name[request.chart]
+        try:
+            page.chart = quick_chart(dataset, column, filters(request), budget)
+        except SoqlError as error:
+            request.errors["chart"] = str(error)
     return page
 
 
@@ -398,11 +413,8 @@ def api_examples(dataset: Dataset, site: str, parameters: dict[str, str]) -> Api
     """Return the SODA endpoint and three ways to ask it for the rows on the page."""
     identifier = four_by_four(dataset.slug)
     endpoint = f"{site.rstrip('/')}/resource/{identifier}.json"
-    # $select names every public column, which is what the endpoint answers anyway.
     wanted = {
-        name: value
-        for name, value in parameters.items()
-        if name != "$select" and (name, value) != ("$offset", "0")
+        name: value for name, value in parameters.items() if (name, value) != ("$offset", "0")
     }
     # `$`, `:` and `,` are legal in a query string and keep the URL readable.
     soql_url = f"{endpoint}?{urlencode(wanted, safe='$:,')}" if wanted else endpoint

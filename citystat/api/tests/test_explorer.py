@@ -76,6 +76,13 @@ def test_a_withheld_column_is_unknown_to_the_explorer(requests_dataset):
     assert "no such column: street_address" in request.errors["where"]
 
 
+def test_a_page_past_the_last_is_refused(requests_dataset):
+    request = asked(requests_dataset, "where=status+%3D+%27OPEN%27&page=5")
+    page = explorer.explore(requests_dataset, request)
+    assert request.errors == {"page": "There are only 4 pages of rows."}
+    assert page.rows == []
+
+
 @pytest.mark.parametrize("page", ["0", "-1", "two", "100001"])
 def test_a_page_that_is_not_a_positive_number_is_refused(requests_dataset, page):
     assert "page" in asked(requests_dataset, f"page={page}").errors
