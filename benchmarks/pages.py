@@ -1,17 +1,19 @@
-"""Load-test a public measure page against a static file of the same size, same server.
+"""Load-test public page types against static files of the same sizes, same server.
 
     CITYSTAT_HOME=/tmp/city10m .venv/bin/citystat demo --rows 10000000 --no-serve
     .venv/bin/python benchmarks/pages.py --home /tmp/city10m
 
 Starts `citystat serve` (gunicorn + WhiteNoise, its default workers) on the built city,
-fetches the measure page once (its first render fills the caches, as on a live site),
-writes a static file of exactly the page's size into the collected static folder,
-restarts the server so WhiteNoise sees the file, then runs wrk (Debian's package) for
+fetches each page type once (its first render fills the caches, as on a live site):
+a measure page, the biggest dataset's explorer, the near-me page and a near-me answer.
+It writes a static file of exactly each page's size into the collected static folder,
+restarts the server so WhiteNoise sees them, then runs wrk (Debian's package) for
 --duration seconds at --connections connections on each URL in turn and prints p50, p95,
-p99 latency, errors and requests per second for both and the throughput ratio.
+p99 latency, errors and requests per second for each page and its static file, and the
+throughput ratio.
 
-Targets (issue #5): measure page p95 < 100 ms, p99 < 250 ms, zero errors, and at least
-25% of the static file's throughput. Exits 1 when one is missed.
+Targets (issues #5, #20): every page type p95 < 100 ms, p99 < 250 ms, zero errors, and
+at least 25% of its static file's throughput. Exits 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -158,6 +160,50 @@ def pick_measure(home: Path) -> str:
     return out[-1]
 
 
+def pick_pages(home: Path, measure: str | None) -> dict[str, str]:
+    """Return {page type: path} for each page type measured here.
+
+    The dataset explorer is the biggest public dataset's page (newest rows first, sorted
+    over every row); near me is the page and the answer for a point inside the first
+    neighborhood (a lookup in every boundary layer).
+    """
+    code = (
+        "import json, shapely.geometry;"
+        "from citystat.catalog.models import DatasetVersion;"
+        "from citystat.city.models import BoundaryLayer;"
+        "from citystat.city.places import layer_slug_for;"
+        "v = DatasetVersion.objects.filter(dataset__is_public=True, status='published')"
+        ".order_by('-row_count').select_related('dataset').first();"
+        "slug = layer_slug_for('neighborhood') or layer_slug_for('district');"
+        "layer = BoundaryLayer.objects.filter(slug=slug).first();"
+        "f = layer.geojson['features'][0] if layer else None;"
+        "p = shapely.geometry.shape(f['geometry']).representative_point() if f else None;"
+        "print(json.dumps({'dataset': v.dataset.slug if v else '',"
+        " 'point': [p.y, p.x] if p else None}))"
+    )
+    found = json.loads(
+        subprocess.run(
+            [*CITYSTAT, "shell", "-c", code],
+            cwd=ROOT,
+            env={**os.environ, "CITYSTAT_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    if not found["dataset"] or not found["point"]:
+        raise SystemExit("no public dataset or boundary layer: build the demo city first")
+    latitude, longitude = found["point"]
+    return {
+        "measure page": f"/measures/{measure or pick_measure(home)}/",
+        "dataset explorer": f"/datasets/{found['dataset']}/",
+        "near me": "/near-me/",
+        "near me answer": f"/near-me/?lat={latitude:.6f}&lon={longitude:.6f}&how=map",
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--home", type=Path, required=True, help="CITYSTAT_HOME of a built city")
@@ -169,58 +215,75 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    slug = args.measure or pick_measure(args.home)
+    paths = pick_pages(args.home, args.measure)
     port = free_port()
-    page_url = f"http://127.0.0.1:{port}/measures/{slug}/"
+    base = f"http://127.0.0.1:{port}"
 
+    # First renders, on a fresh server: each fills its caches as on a live site.
     server = start_server(args.home, port, args.workers)
+    pages: dict[str, bytes] = {}
+    first_ms: dict[str, float] = {}
     try:
-        started = time.perf_counter()
-        page = fetch(page_url)
-        first_ms = (time.perf_counter() - started) * 1000
+        for name, path in paths.items():
+            started = time.perf_counter()
+            pages[name] = fetch(base + path)
+            first_ms[name] = (time.perf_counter() - started) * 1000
     finally:
         stop_server(server)
-    static_name = f"bench-{len(page)}.html"
-    static_file = args.home / "static" / static_name
-    static_file.write_bytes(b"x" * len(page))  # same size; WhiteNoise reads it at start-up
-    static_url = f"http://127.0.0.1:{port}/static/{static_name}"
+    # One static file per page type, of exactly that page's size; WhiteNoise reads them at
+    # start-up, hence the restart.
+    static_files = {}
+    for name, page in pages.items():
+        static_name = f"bench-{len(page)}.html"
+        static_files[name] = args.home / "static" / static_name
+        static_files[name].write_bytes(b"x" * len(page))
 
     server = start_server(args.home, port, args.workers)
+    results: dict[str, dict[str, dict[str, Any]]] = {}
     try:
-        fetch(page_url)  # this worker's caches
-        if len(fetch(static_url)) != len(page):
-            raise SystemExit("the static file is not served at the page's size")
-        results = {
-            "measure page": run_wrk(page_url, args.connections, args.duration, args.threads),
-            "static file": run_wrk(static_url, args.connections, args.duration, args.threads),
-        }
+        for name, path in paths.items():
+            fetch(base + path)  # this worker's caches
+            static_url = f"{base}/static/{static_files[name].name}"
+            if len(fetch(static_url)) != len(pages[name]):
+                raise SystemExit("the static file is not served at the page's size")
+            results[name] = {
+                "page": run_wrk(base + path, args.connections, args.duration, args.threads),
+                "static": run_wrk(static_url, args.connections, args.duration, args.threads),
+            }
     finally:
         stop_server(server)
-        static_file.unlink(missing_ok=True)
+        for static_file in static_files.values():
+            static_file.unlink(missing_ok=True)
 
-    print(f"measure /measures/{slug}/: {len(page):,} bytes; first render {first_ms:.0f} ms")
     print(f"wrk: {args.connections} connections, {args.threads} threads, {args.duration} s each")
-    print(f"{'':14} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'req/s':>9}")
-    for name, r in results.items():
+    checks: dict[str, bool] = {}
+    for name, pair in results.items():
         print(
-            f"{name:14} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['errors']:7d} {r['rps']:9.1f}"
+            f"\n{name} {paths[name]}: {len(pages[name]):,} bytes; first render "
+            f"{first_ms[name]:.0f} ms"
         )
-    page_result, static_result = results["measure page"], results["static file"]
-    ratio = page_result["rps"] / static_result["rps"]
-    print(f"throughput ratio page/static: {ratio:.2f} (target ≥ {MIN_RATIO:.2f})")
-    checks = {
-        f"p95 < {P95_MS:.0f} ms": page_result["p95_ms"] < P95_MS,
-        f"p99 < {P99_MS:.0f} ms": page_result["p99_ms"] < P99_MS,
-        "zero errors": page_result["errors"] == 0,
-        f"ratio ≥ {MIN_RATIO}": ratio >= MIN_RATIO,
-    }
+        print(f"{'':14} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'req/s':>9}")
+        for label, r in (("page", pair["page"]), ("static file", pair["static"])):
+            print(
+                f"{label:14} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
+                f"{r['errors']:7d} {r['rps']:9.1f}"
+            )
+        checks.update(report(name, pair["page"], pair["static"], args.connections))
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'MISS'} {name}")
-    load = f"{args.connections} connections"
+    return 0 if all(checks.values()) else 1
+
+
+def report(
+    name: str, page_result: dict[str, Any], static_result: dict[str, Any], connections: int
+) -> dict[str, bool]:
+    """Print and record one page type's figures as ratios to its static file."""
+    ratio = page_result["rps"] / static_result["rps"]
+    print(f"throughput ratio page/static: {ratio:.2f} (target ≥ {MIN_RATIO:.2f})")
+    load = f"{connections} connections"
     for quantile, limit in (("p95", P95_MS), ("p99", P99_MS)):
         record(
-            f"measure page {quantile} ({load})",
+            f"{name} {quantile} ({load})",
             page_result[f"{quantile}_ms"],
             "ms",
             baseline=static_result[f"{quantile}_ms"],
@@ -229,7 +292,7 @@ def main() -> int:
             met=page_result[f"{quantile}_ms"] < limit,
         )
     record(
-        f"measure page throughput ({load})",
+        f"{name} throughput ({load})",
         page_result["rps"],
         "req/s",
         baseline=static_result["rps"],
@@ -238,13 +301,18 @@ def main() -> int:
         met=ratio >= MIN_RATIO,
     )
     record(
-        f"measure page errors ({load})",
+        f"{name} errors ({load})",
         page_result["errors"],
         "errors",
         target="0",
         met=page_result["errors"] == 0,
     )
-    return 0 if all(checks.values()) else 1
+    return {
+        f"{name}: p95 < {P95_MS:.0f} ms": page_result["p95_ms"] < P95_MS,
+        f"{name}: p99 < {P99_MS:.0f} ms": page_result["p99_ms"] < P99_MS,
+        f"{name}: zero errors": page_result["errors"] == 0,
+        f"{name}: ratio ≥ {MIN_RATIO}": ratio >= MIN_RATIO,
+    }
 
 
 if __name__ == "__main__":

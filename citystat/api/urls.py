@@ -1,9 +1,11 @@
 from django.urls import include, path
 
-from citystat.api import views
+from citystat.api import dataset_pages, views
 
 urlpatterns = [
     path("", include("citystat.api.rest.urls")),
+    # The dataset page explores the rows through SODA, so it lives beside the API.
+    path("datasets/<slug:slug>/", dataset_pages.dataset_page, name="dataset"),
     path(
         "resource/<slug:identifier>.json",
         views.resource,

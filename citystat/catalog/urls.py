@@ -4,7 +4,6 @@ from citystat.catalog.views import public, staff
 
 urlpatterns = [
     path("datasets/", public.dataset_list, name="datasets"),
-    path("datasets/<slug:slug>/", public.dataset_detail, name="dataset"),
     path("staff/datasets/", staff.dataset_list, name="staff-datasets"),
     path("staff/datasets/new/", staff.new_dataset, name="staff-dataset-new"),
     path("staff/datasets/<slug:slug>/", staff.dataset_detail, name="staff-dataset"),

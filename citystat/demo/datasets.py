@@ -42,7 +42,13 @@ DEMOLITIONS_SCHEMA = {
     "fields": [
         field("demolition_id", "integer", title="Demolition ID", constraints=REQUIRED),
         field("parcel_id", title="Parcel ID", public=False),
-        field("street_address", title="Street address"),
+        # Declared a street address (Table Schema rdfType), so the near-me page looks
+        # residents' addresses up here (citystat/catalog/places_data.py).
+        field(
+            "street_address",
+            title="Street address",
+            rdfType="https://schema.org/streetAddress",
+        ),
         field("neighborhood", title="Neighborhood"),
         field("council_district", "integer", title="Council district"),
         field("latitude", "number", title="Latitude"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.area_stats import AreaDemolitions, AreaRequests
+from citystat.catalog.places_data import POINTS_PER_DATASET
 from citystat.city.maps import UnknownLayer, area_picker
 from citystat.city.places import (
     Place,
@@ -23,6 +24,7 @@ from citystat.city.places import (
     places,
 )
 from citystat.lib.charts import inline_svg
+from citystat.public.place_maps import place_map
 from citystat.public.place_report import PlaceReport, place_report
 from citystat.public.templatetags.place_tags import day, weekday_time
 
@@ -74,6 +76,8 @@ def place_page(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse
             "demolitions_url": dataset_url(report.demolitions),
             "other_districts": [p for p in places("district") if p != place],
             "picker_spec": picker_spec("district") if kind == "district" else None,
+            "place_map": place_map(place),
+            "points_limit": POINTS_PER_DATASET,
         },
     )
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from citystat.public import how_we_measure, places, search
+from citystat.public import how_we_measure, near_me, places, search
 
 NEIGHBORHOOD = {"kind": "neighborhood"}
 DISTRICT = {"kind": "district"}
@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("districts/<slug:slug>/", places.place_page, DISTRICT, name="district"),
     path("districts/<slug:slug>/feed.atom", places.place_feed, DISTRICT, name="district-feed"),
+    path("near-me/", near_me.near_me, name="near-me"),
     path("search/", search.search_page, name="search"),
     path("how-we-measure/", how_we_measure.how_we_measure, name="how-we-measure"),
 ]

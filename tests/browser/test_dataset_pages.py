@@ -32,7 +32,7 @@ def requests_dataset(transactional_db):
     return dataset
 
 
-def test_the_data_menu_leads_to_the_dataset_page_and_its_preview(
+def test_the_data_menu_leads_to_the_dataset_page_and_its_newest_rows(
     requests_dataset, live_server, page
 ):
     errors: list[str] = []
@@ -43,8 +43,10 @@ def test_the_data_menu_leads_to_the_dataset_page_and_its_preview(
     with page.expect_navigation():
         page.get_by_role("link", name="311 service requests").click()
     assert page.get_by_role("heading", level=1, name="311 service requests").is_visible()
-    preview = page.get_by_role("region", name="First rows")
-    assert preview.get_by_role("cell", name="2020002530").first.is_visible()
+    rows = page.get_by_role("region", name="Rows of 311 service requests")
+    # Newest first: the last request of the sample (25 February 2020) heads the table.
+    assert rows.get_by_role("cell", name="2020028485").first.is_visible()
+    preview = rows
     assert "4900 E 63rd St" not in preview.inner_text()
     assert errors == []
 

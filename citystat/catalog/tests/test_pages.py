@@ -44,11 +44,12 @@ def test_the_data_menu_links_to_the_list(client, loaded):
     assert 'href="/datasets/"' in client.get("/").content.decode()
 
 
-def test_a_dataset_page_has_its_dictionary_and_a_preview_without_withheld_fields(client, loaded):
+def test_a_dataset_page_has_its_dictionary_and_newest_rows_without_withheld_fields(client, loaded):
     page = client.get("/datasets/service-requests/").content.decode()
     assert "Data dictionary" in page and "<code>case_id</code>" in page
     assert "Withheld to protect privacy" in page
-    assert "2020002530" in page
+    # Newest first: 25 February 2020's request, not the file's first (7 January).
+    assert "2020028485" in page and "2020002530" not in page
     assert "4900 E 63rd St" not in page  # street_address is withheld
 
 

@@ -1,30 +1,20 @@
-"""The public dataset pages: the list of open datasets and each one's page."""
+"""The public list of open datasets, searchable and filtered by department and tag.
+
+Each dataset's own page (its explorer) queries the rows through SODA, so it lives with
+the API: citystat/api/dataset_pages.py.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from citystat.catalog.models import Dataset
-from citystat.catalog.preview import data_dictionary, preview_rows
+from citystat.catalog.listing import catalog_listing
 
 
+@require_safe
 def dataset_list(request: HttpRequest) -> HttpResponse:
-    datasets = Dataset.objects.filter(is_public=True).select_related("department")
-    return render(request, "catalog/dataset_list.html", {"datasets": datasets})
-
-
-def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    dataset = Dataset.objects.filter(slug=slug, is_public=True).select_related("department").first()
-    if dataset is None:
-        # Internal datasets are not acknowledged to exist.
-        raise Http404("No such dataset.")
-    columns, rows = preview_rows(dataset)
-    context = {
-        "dataset": dataset,
-        "version": dataset.latest_version,
-        "dictionary": data_dictionary(dataset),
-        "preview_columns": columns,
-        "preview_rows": rows,
-    }
-    return render(request, "catalog/dataset_detail.html", context)
+    listing = catalog_listing(request.GET)
+    status = 400 if listing.errors else 200
+    return render(request, "catalog/dataset_list.html", {"listing": listing}, status=status)

@@ -153,7 +153,8 @@ SPANISH_MONTHS = (
     "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
 )
 ENGLISH_DATE = re.compile(rf"\b\d{{1,2}} ({SPANISH_MONTHS}) \d{{4}}|\d:\d\d [AP]M\b")
-SKIPPED_TAGS = {"script", "style", "template", "noscript"}
+# A <pre> holds program code to copy (the dataset page's API examples): no language's UI.
+SKIPPED_TAGS = {"script", "style", "template", "noscript", "pre"}
 # Attributes a person hears or sees: screen-reader names, image text, hints.
 READ_ATTRIBUTES = {"aria-label", "alt", "title", "placeholder"}
 
