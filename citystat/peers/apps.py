@@ -6,9 +6,20 @@ class PeersConfig(AppConfig):
     verbose_name = "Peer cities and benchmarks"
 
     def ready(self) -> None:
+        from citystat.catalog import refresh
         from citystat.peers.plan_section import SECTION
         from citystat.plan import hooks
 
         # The plan file carries the peers; the plan cannot import peers, so peers register.
         if SECTION not in hooks.document_sections:
             hooks.document_sections.append(SECTION)
+        # Peers refresh on the catalog's schedule, in each round of `citystat refresh --loop`.
+        if not any(name == "peers" for name, _work in refresh.round_work):
+            refresh.round_work.append(("peers", refresh_due_peers))
+
+
+def refresh_due_peers() -> None:
+    """Refresh the peers whose schedule is due (their own failures are recorded on them)."""
+    from citystat.peers.refresh import refresh_peers
+
+    refresh_peers(due_only=True)

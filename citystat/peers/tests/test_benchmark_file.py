@@ -177,3 +177,13 @@ def test_a_figure_dropped_from_the_file_is_dropped_at_the_next_reading(streets, 
     benchmark.write_text("\n".join(GOOD.splitlines()[:2]) + "\n")
     refresh_peer(peer)
     assert list(PeerValue.objects.values_list("period", flat=True)) == ["FY2024"]
+
+
+def test_the_refresh_loop_refreshes_due_peers_each_round(streets, benchmark):
+    from citystat.catalog.refresh import run_loop
+
+    peer = add_peer("National average", "file", str(benchmark), schedule="daily")
+    run_loop(0, report=lambda result: None, rounds=1)
+    peer.refresh_from_db()
+    assert peer.state == Peer.State.OK
+    assert peer.values.count() > 0
