@@ -56,3 +56,15 @@ def test_a_measure_subscription_needs_a_measure(client, city, measure):
     assert response.status_code == 400
     assert "Choose which one you want news about." in response.content.decode()
     assert not Subscription.objects.exists()
+
+
+def test_the_measure_page_offers_to_follow_it_with_the_measure_chosen(client, city, measure):
+    import re
+
+    page = client.get(measure.get_absolute_url()).content.decode()
+    link = re.search(r'href="(/subscribe/\?subject=measure&amp;measure=(\d+))"', page)
+    assert link is not None and link.group(2) == str(measure.pk)
+    form = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    chosen = re.search(rf'<option value="{measure.pk}"[^>]*selected', form)
+    assert chosen is not None
+    assert re.search(r'<option value="measure"[^>]*selected', form)
