@@ -16,6 +16,7 @@ from citystat.api.soql.expressions import (
     AGGREGATES,
     DIALECT,
     PUBLIC_ROWS,
+    RAW_DATE,
     Builder,
     Column,
     SoqlError,
@@ -81,15 +82,19 @@ def public_projection(columns: Mapping[str, Column], relation: str | exp.Table) 
     # SoQL has no date type: a date is the floating timestamp of its midnight, so that
     # `created_date >= '2020-02-19T10:00:00'` leaves that day out. Compared as a date, the
     # engines would cut the text to its day and answer wrongly (#18).
-    inner = exp.select(
-        *[
-            exp.alias_(timestamp(exp.column(name, quoted=True)), name, quoted=True)
-            if column.field_type == "date"
-            else exp.column(name, quoted=True)
-            for name, column in columns.items()
-        ],
-        copy=False,
-    )
+    # Each date column is also read as it is stored (raw_date), for comparisons with a
+    # constant: the engine can then skip whole row groups by their stored dates, which it
+    # cannot do through the cast (expressions.py, Builder.date_comparison).
+    projected: list[exp.Expression] = []
+    for name, column in columns.items():
+        stored = exp.column(name, quoted=True)
+        if column.field_type == "date":
+            projected.append(as_expression(exp.alias_(timestamp(stored), name, quoted=True)))
+            raw = exp.alias_(stored.copy(), RAW_DATE.format(name), quoted=True)
+            projected.append(as_expression(raw))
+        else:
+            projected.append(stored)
+    inner = exp.select(*projected, copy=False)
     inner = inner.from_(relation, copy=False)
     return as_expression(inner.subquery(exp.to_identifier(PUBLIC_ROWS, quoted=True), copy=False))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,6 +24,14 @@ MAX_DEPTH = 40
 DIALECT = "duckdb"
 # The name of the projection of public columns that every compiled query reads from.
 PUBLIC_ROWS = "public_rows"
+# The projection's name for a date column as stored (no SoQL name can hold a space).
+RAW_DATE = "{} as stored"
+# A floating timestamp as SoQL writes a constant: a day, or a day and a time of day.
+FLOATING_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$")
+# A comparison read from the other side: `'2025-01-01' < created_date` is `created_date > …`.
+MIRRORED: dict[type[exp.Expression], type[exp.Expression]] = {
+    exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE,
+}  # fmt: skip
 EARTH_RADIUS_METRES = 6_371_000.0
 # The point column a dataset with latitude and longitude has in SoQL, as on Socrata portals.
 POINT_COLUMN = "location"
@@ -214,6 +224,9 @@ class Builder:
         if isinstance(node, exp.Not):
             return exp.Not(this=nested(node.this))
         if isinstance(node, BINARY):
+            by_date = self.date_comparison(node)
+            if by_date is not None:
+                return by_date
             return type(node)(this=nested(node.this), expression=nested(node.expression))
         if isinstance(node, exp.DPipe):
             # SoQL's || joins text; any value is joined as the text the engine writes.
@@ -267,6 +280,49 @@ class Builder:
         if isinstance(node, exp.Placeholder):
             return self.system_field(node)
         raise self.fail(f"{node.sql(dialect=DIALECT)[:60]!r} is not part of SoQL.")
+
+    def date_comparison(self, node: exp.Expression) -> exp.Expression | None:
+        """Return `date column <op> constant moment` as a comparison of stored dates.
+
+        A date is the floating timestamp of its midnight, so against a moment t:
+        midnight(d) > t ⇔ d > day(t); midnight(d) <= t ⇔ d <= day(t); midnight(d) >= t ⇔
+        d >= the first day whose midnight is not before t (day(t), or the next day when t
+        has a time of day); and < likewise. Nulls stay null on both sides. Anything else
+        (equality, another column, a moment with an offset, a clause other than $where)
+        is left to the general path.
+        """
+        kind = type(node)
+        # Only $where: elsewhere the stored column may not be grouped ($having, $select).
+        if kind not in MIRRORED or self.clause != "$where":
+            return None
+        column, other = node.this, node.expression
+        if not self.is_date_column(column):
+            column, other, kind = other, column, MIRRORED[kind]
+            if not self.is_date_column(column):
+                return None
+        if not (isinstance(other, exp.Literal) and other.is_string):
+            return None
+        if not FLOATING_TIMESTAMP.match(other.this):
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(other.this)
+        except ValueError:
+            return None  # 2025-02-30: the general path refuses it as it always has
+        day = moment.date()
+        if kind in (exp.GTE, exp.LT) and moment.time() != dt.time():
+            day += dt.timedelta(days=1)
+        stored = exp.column(RAW_DATE.format(column.name), table=PUBLIC_ROWS, quoted=True)
+        bound = exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("date"))
+        return kind(this=stored, expression=bound)
+
+    def is_date_column(self, node: exp.Expression) -> bool:
+        """Whether `node` names a public column of type date (not an alias or a point)."""
+        return (
+            isinstance(node, exp.Column)
+            and not node.table
+            and node.name in self.columns
+            and self.columns[node.name].field_type == "date"
+        )
 
     def column(self, node: exp.Column) -> exp.Expression:
         if node.table or node.args.get("db") or node.args.get("catalog"):

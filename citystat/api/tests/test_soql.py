@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from citystat.api.soql import Column, SoqlError, compile_query
+from citystat.api.soql.expressions import RAW_DATE
 
 COLUMNS = {
     name: Column(name, field_type)
@@ -159,7 +160,13 @@ def test_hostile_clauses_never_reach_another_table_or_a_withheld_column(warehous
     # The one subquery is the projection of public columns the query reads from.
     (projection,) = tree.find_all(exp.Subquery)
     assert projection is tree.args["from_"].this
-    assert [column.alias_or_name for column in projection.this.expressions] == list(COLUMNS)
+    projected = [column.alias_or_name for column in projection.this.expressions]
+    # The public columns, and each public date column once more as stored.
+    dates = [name for name, column in COLUMNS.items() if column.field_type == "date"]
+    assert [name for name in projected if name not in {RAW_DATE.format(d) for d in dates}] == list(
+        COLUMNS
+    )
+    assert sorted(projected) == sorted([*COLUMNS, *(RAW_DATE.format(d) for d in dates)])
     assert not list(tree.find_all(exp.Union, exp.Command))
     try:
         rows = warehouse.execute(query.sql).fetchall()
