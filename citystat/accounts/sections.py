@@ -146,6 +146,7 @@ STAFF_PAGES: list[tuple[str, Any, str, str, int]] = [
         150,
     ),
     ("nav-updates", _("Updates"), "engagement:staff-updates", "engagement.view_update", 160),
+    ("nav-watches", _("Watches"), "engagement:staff-watches", "engagement.view_watch", 165),
     (
         "nav-priorities",
         _("Priorities"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,15 +12,9 @@ from django.utils import timezone
 
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
+from citystat.catalog.rounds import run_round_work
 from citystat.catalog.schedule import parse_schedule
 from citystat.catalog.sources import SourceError, check_stored_source
-
-logger = logging.getLogger(__name__)
-
-# Work that other apps add to each round of `citystat refresh --loop`, as (name, function):
-# the catalog cannot import them (imports point one way), so they register here, from
-# their AppConfig.ready (peer cities refresh on the catalog's schedule this way).
-round_work: list[tuple[str, Callable[[], None]]] = []
 
 RETRY_FIRST = dt.timedelta(minutes=5)
 RETRY_LONGEST = dt.timedelta(hours=6)
@@ -91,12 +84,3 @@ def run_loop(
         done += 1
         if rounds is None or done < rounds:
             sleep(every)
-
-
-def run_round_work() -> None:
-    """Run the other apps' round work; one that fails is logged and the loop goes on."""
-    for name, work in round_work:
-        try:
-            work()
-        except Exception:
-            logger.exception("the refresh round's %s failed; it runs again next round", name)

@@ -6,7 +6,7 @@ class PeersConfig(AppConfig):
     verbose_name = "Peer cities and benchmarks"
 
     def ready(self) -> None:
-        from citystat.catalog import refresh
+        from citystat.catalog.rounds import register_round_work
         from citystat.peers.plan_section import SECTION
         from citystat.plan import hooks
 
@@ -14,8 +14,7 @@ class PeersConfig(AppConfig):
         if SECTION not in hooks.document_sections:
             hooks.document_sections.append(SECTION)
         # Peers refresh on the catalog's schedule, in each round of `citystat refresh --loop`.
-        if not any(name == "peers" for name, _work in refresh.round_work):
-            refresh.round_work.append(("peers", refresh_due_peers))
+        register_round_work("peers", refresh_due_peers)
 
 
 def refresh_due_peers() -> None:

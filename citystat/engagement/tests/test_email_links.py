@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django.test.signals import template_rendered
 from django.utils import timezone
 
-import citystat
 from citystat.engagement.models import AreaKind, Question, Subscription, Update
 from citystat.engagement.moderation import answer_in_writing
 from citystat.engagement.subscriptions import send_digest, subscribe
@@ -24,7 +23,7 @@ from citystat.meetings.models import FollowUp, Meeting
 from citystat.plan.models import MeasureValue
 
 SITE = "https://stat.example.test:8443"
-TEMPLATES = Path(citystat.__file__).parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"']*)["']|(\b[a-z][a-z0-9+.-]*://[^\s"'<>]+)""")
 
 

@@ -20,6 +20,7 @@ PRIMARY_NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("home", _("Home"), ()),
     ("priority-areas", _("The plan"), ("/goals/", "/measures/", "/headline-measures/")),
     ("neighborhoods", _("Neighborhoods and districts"), ("/districts/",)),
+    ("near-me", _("Near me"), ()),
     ("services", _("Services"), ()),
     ("budget", _("Budget"), ()),
     ("surveys", _("Surveys"), ()),
@@ -28,6 +29,7 @@ PRIMARY_NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("engagement:updates", _("Updates"), ()),
     ("engagement:pick", _("Pick your priorities"), ("/priorities/pick/",)),
     ("datasets", _("Data"), ()),
+    ("compare", _("How we compare"), ()),
     ("how-we-measure", _("How we measure"), ()),
 ]
 
