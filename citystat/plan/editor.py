@@ -86,7 +86,7 @@ def check_version(element: models.Model, version: str) -> None:
     Called inside the edit's transaction: the element's row is locked first, so of two
     saves at once (on PostgreSQL) the second waits and then sees the first's version.
     """
-    list(type(element).objects.select_for_update().filter(pk=element.pk).values_list("pk"))
+    list(type(element)._default_manager.select_for_update().filter(pk=element.pk).values_list("pk"))
     if version != version_of(element):
         raise StaleEdit(changes_since(element, version))
 
