@@ -97,7 +97,9 @@ def crawl_for_overflow(page, base: str) -> tuple[int, dict[str, int]]:
             parts = urlsplit(urljoin(base + path, href))
             if f"{parts.scheme}://{parts.netloc}" != base:
                 continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            # Pages, not their questions: the dataset explorer's sort, page and filter
+            # links would otherwise make the crawl endless.
+            target = parts.path
             if parts.path.startswith(SKIPPED_PREFIXES) or DOWNLOAD.search(parts.path):
                 continue
             if target not in seen and target not in queue:
