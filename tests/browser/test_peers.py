@@ -132,11 +132,9 @@ def test_a_measure_without_peers_and_an_unknown_one_say_so(
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(live_server.url + "/measures/no-peers/")
-    page.locator("#how-we-compare").wait_for()
-    assert (
-        "Ninguna ciudad par tiene todavía una cifra comparable"
-        in page.locator("#how-we-compare").inner_text()
-    )
+    panel = page.locator("#how-we-compare")
+    panel.wait_for(state="attached")
+    assert "Ninguna ciudad par tiene todavía una cifra comparable" in (panel.text_content() or "")
     answer = page.goto(live_server.url + "/compare/not-a-measure/")
     assert answer is not None and answer.status == 404
     fits(page, width)
