@@ -22,7 +22,19 @@ from citystat.plan.models import (
     Target,
 )
 
+# The thresholds of every status, named once: judge() and roll_up() use them, and the
+# "how we measure" page prints them (docs/measures.md explains them to residents).
+# A measure within one tolerance of its target is on track; within this many, it needs
+# attention; further off, it is off track.
+ATTENTION_TOLERANCES = 2.0
+# A hair of slack so that 0.1 + 0.2 style rounding never flips a status.
+ROUNDING_SLACK = 1e-9
+# A goal or area is rolled up from its measures' points: the mean at or above these.
 POINTS = {Status.ON_TRACK: 2, Status.NEEDS_ATTENTION: 1, Status.OFF_TRACK: 0}
+ON_TRACK_SCORE = 1.5
+ATTENTION_SCORE = 0.5
+# A value is recent while its period ended within this many periods' length of today.
+RECENT_PERIODS = 2
 FREQUENCY_GRAIN: dict[str, Grain] = {
     "day": "day",
     "week": "week",
@@ -76,11 +88,10 @@ def judge(value: float, target: Target, direction: str) -> Status:
         shortfall = value - target.value
     else:
         shortfall = abs(value - target.value)
-    # A hair of slack so that 0.1 + 0.2 style rounding never flips a status.
-    tolerance = target.tolerance + 1e-9
+    tolerance = target.tolerance + ROUNDING_SLACK
     if shortfall <= tolerance:
         return Status.ON_TRACK
-    if shortfall <= 2 * tolerance:
+    if shortfall <= ATTENTION_TOLERANCES * tolerance:
         return Status.NEEDS_ATTENTION
     return Status.OFF_TRACK
 
@@ -96,8 +107,13 @@ def measure_grain(measure: Measure) -> Grain:
 
 
 def is_recent(value: MeasureValue, grain: Grain, today: dt.date) -> bool:
-    """Say whether a value's period ended within two periods' length of `today`."""
-    return (today - value.period_end).days <= 2 * period_length_days(grain)
+    """Say whether a value's period ended within RECENT_PERIODS periods' length of `today`."""
+    return (today - value.period_end).days <= recent_days(grain)
+
+
+def recent_days(grain: Grain) -> int:
+    """Return how many days after its period a value of `grain` still counts as recent."""
+    return RECENT_PERIODS * period_length_days(grain)
 
 
 def latest_value(measure: Measure, until: dt.date | None = None) -> MeasureValue | None:
@@ -199,9 +215,9 @@ def roll_up(statuses: list[Status] | list[RolledUp]) -> RolledUp:
 
 
 def status_of_score(score: float) -> Status:
-    if score >= 1.5:
+    if score >= ON_TRACK_SCORE:
         return Status.ON_TRACK
-    if score >= 0.5:
+    if score >= ATTENTION_SCORE:
         return Status.NEEDS_ATTENTION
     return Status.OFF_TRACK
 

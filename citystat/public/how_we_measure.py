@@ -1,8 +1,9 @@
 """The "how we measure" page: status rules, roll-ups, data freshness, the plan's change log.
 
-The rules are not written out by hand: every threshold and example on the page is found
-by asking citystat/plan/status.py itself (`judge`, `status_of_score`, `POINTS`,
-`is_recent`'s window), so the page cannot drift from the code that gives the statuses.
+The rules are not written out by hand: every threshold on the page is one of
+citystat/plan/status.py's named thresholds, which `judge()` and `roll_up()` use, and every
+example is judged by `judge()` itself, so the page cannot drift from the code that gives
+the statuses.
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import FRESHNESS, Dataset
-from citystat.lib.periods import period_length_days
 from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea, Status, Target
-from citystat.plan.status import FREQUENCY_GRAIN, POINTS, judge, status_of_score
+from citystat.plan.status import (
+    ATTENTION_SCORE,
+    ATTENTION_TOLERANCES,
+    FREQUENCY_GRAIN,
+    ON_TRACK_SCORE,
+    POINTS,
+    judge,
+    recent_days,
+)
 
 CHANGES_PER_PAGE = 25
 # Fields residents may see change; owner names, visibility flags and specs stay out.
@@ -98,21 +106,6 @@ class StatusRules:
     recent_days: dict[str, int]
 
 
-def first_score_with(status: Status) -> float:
-    """Return the lowest mean score (in hundredths) `status_of_score` calls `status`."""
-    return next(s / 100 for s in range(0, 201) if status_of_score(s / 100) == status)
-
-
-def attention_multiple(tolerance: float = 10.0) -> float:
-    """Return how many tolerances short a measure may be and still need only attention."""
-    target = Target(value=100, tolerance=tolerance, style=Target.Style.PROXIMITY)
-    shortfalls = [step / 10 for step in range(0, 1001)]
-    attention = [
-        s for s in shortfalls if judge(100 - s, target, "higher") == Status.NEEDS_ATTENTION
-    ]
-    return round(max(attention) / tolerance, 2) if attention else 1.0
-
-
 def status_rules() -> StatusRules:
     """Work out the page's rules and examples from plan.status, with a 90%-target example."""
     target, tolerance, off_track_at = 90.0, 5.0, 75.0
@@ -120,7 +113,7 @@ def status_rules() -> StatusRules:
     bands = Target(value=target, style=Target.Style.BANDS, off_track_at=off_track_at)
     higher = Measure.Direction.HIGHER_IS_BETTER
     return StatusRules(
-        attention_multiple=attention_multiple(),
+        attention_multiple=ATTENTION_TOLERANCES,
         examples_proximity=[
             Example(value, judge(value, proximity, higher)) for value in (93, 86, 82, 78)
         ],
@@ -129,10 +122,10 @@ def status_rules() -> StatusRules:
         tolerance=tolerance,
         off_track_at=off_track_at,
         points={translated(status.label): points for status, points in POINTS.items()},
-        on_track_score=first_score_with(Status.ON_TRACK),
-        attention_score=first_score_with(Status.NEEDS_ATTENTION),
+        on_track_score=ON_TRACK_SCORE,
+        attention_score=ATTENTION_SCORE,
         recent_days={
-            translated(Measure.Frequency(frequency).label): 2 * period_length_days(grain)
+            translated(Measure.Frequency(frequency).label): recent_days(grain)
             for frequency, grain in FREQUENCY_GRAIN.items()
         },
     )

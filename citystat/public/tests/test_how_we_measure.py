@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from citystat.catalog.models import Dataset, DatasetVersion
-from citystat.plan.models import Measure, Target
-from citystat.public.how_we_measure import attention_multiple, status_rules
+from citystat.plan.models import Measure, Status, Target
+from citystat.plan.status import judge
+from citystat.public.how_we_measure import status_rules
 from citystat.public.tests.small_city import build_small_city
 from citystat.public.tests.tiny_plan import build_tiny_plan
 
@@ -64,8 +65,13 @@ def test_a_monthly_measure_is_recent_for_two_months(plan, client):
     assert ["Monthly", "62 days"] in rows(html, "recent-windows")
 
 
-def test_the_attention_band_scales_with_the_tolerance():
-    assert attention_multiple(3.0) == attention_multiple(10.0) == 2.0
+@pytest.mark.parametrize("tolerance", [3.0, 10.0])
+def test_the_attention_band_the_page_prints_is_the_one_judge_uses(tolerance):
+    target = Target(value=100, tolerance=tolerance, style=Target.Style.PROXIMITY)
+    edge = 100 - status_rules().attention_multiple * tolerance
+    assert judge(edge, target, "higher") == Status.NEEDS_ATTENTION
+    assert judge(edge - 0.01, target, "higher") == Status.OFF_TRACK
+    assert judge(100 - tolerance, target, "higher") == Status.ON_TRACK
 
 
 def test_freshness_flags_a_dataset_past_its_promise(plan, client, tmp_path):
