@@ -10,10 +10,12 @@ class CatalogConfig(AppConfig):
         # Registers the warehouse-setting check with Django's system checks.
         from citystat.accounts import backup
         from citystat.catalog import checks  # noqa: F401
+        from citystat.catalog.sections import register_catalog_sections
 
         # A backup never carries a half load (citystat/accounts/backup.py).
         backup.snapshot_hooks.append(_fail_loads_in_snapshot)
         backup.restore_hooks.append(_fail_loads_after_restore)
+        register_catalog_sections()
 
 
 # The hooks import catalog.versions only when a backup runs: it loads the warehouse

@@ -24,7 +24,6 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from citystat.engagement.models import PriorityBallot, PriorityRound
 from citystat.lib.errors import CitystatError
+from citystat.surveys.models import ServiceProfile
 
 CHALLENGE_SALT = "citystat.engagement.priorities.challenge"
 DIFFICULTY_BITS = 14
@@ -52,10 +52,7 @@ class Choice:
 def round_choices(priority_round: PriorityRound) -> list[Choice]:
     """Return what residents rank in this round: the current plan's areas, or services."""
     if priority_round.choices == PriorityRound.Choices.SERVICES:
-        # surveys is a sibling app (citystat/ops/tests/test_import_direction.py): its service
-        # profiles are read by name through the app registry, not imported.
-        service_profile = apps.get_model("surveys", "ServiceProfile")
-        return [Choice(s.slug, s.title) for s in service_profile.objects.order_by("position")]
+        return [Choice(s.slug, s.title) for s in ServiceProfile.objects.order_by("position")]
     from citystat.plan.models import Plan
 
     plan = Plan.current()

@@ -12,9 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citystat.accounts.backends import department_ids_of
+from citystat.accounts.sections import admin_link
 from citystat.accounts.workspace import WorkspaceItem, register_section
+from citystat.city.models import CityProfile
 from citystat.plan.cycle import duties_of
 from citystat.plan.models import Measure, Narrative
 
@@ -67,6 +71,19 @@ def measures_to_rebuild(user: Any) -> list[WorkspaceItem]:
     return items
 
 
+def measures_without_targets(user: Any) -> list[WorkspaceItem]:
+    """Return this fiscal year's measures lacking a target: all, or the person's departments."""
+    year = CityProfile.current().fiscal_year_of(timezone.localdate())
+    measures = Measure.objects.filter(objective__goal__priority_area__plan__is_current=True)
+    measures = measures.exclude(targets__fiscal_year=year)
+    if not user.has_perm("plan.change_target"):
+        measures = measures.filter(department__in=department_ids_of(user))
+    return [
+        WorkspaceItem(measure.title, admin_link(user, measure), f"No FY{year} target")
+        for measure in measures.order_by("title")[:SHOWN]
+    ]
+
+
 def register_plan_sections() -> None:
     register_section(
         "narratives-due",
@@ -95,4 +112,12 @@ def register_plan_sections() -> None:
         empty="Every measure's spec passes the plan's checks.",
         page="staff-plan",
         nav_label=_("Plan editor"),
+    )
+    register_section(
+        "measures-without-targets",
+        "Measures without a target this year",
+        items=measures_without_targets,
+        permission="plan.view_measure",
+        order=40,
+        empty="Every measure has this year's target.",
     )

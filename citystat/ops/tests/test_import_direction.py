@@ -28,7 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     # meetings: the briefing book includes the area's service profiles (surveys/reports.py);
     # surveys never imports meetings.
     "meetings": FOUNDATION | {"city", "catalog", "plan", "surveys"},
-    "engagement": FOUNDATION | {"city", "catalog", "plan", "meetings"},
+    # engagement: a priorities round may rank the surveys' services.
+    "engagement": FOUNDATION | {"city", "catalog", "plan", "meetings", "surveys"},
     # ops runs the project's WSGI application under gunicorn (ops/server.py).
     # peers: reads our measures' specs and computes them on a peer's data.
     "peers": FOUNDATION | {"city", "catalog", "plan"},
@@ -68,8 +69,11 @@ def module_name(path: Path, root: Path = PACKAGE) -> str:
     return ".".join(parts)
 
 
-def imported_modules(path: Path, root: Path = PACKAGE) -> list[tuple[int, str]]:
-    """Return (line, module) for every citystat module `path` imports, anywhere in it."""
+def imported_modules(
+    path: Path, root: Path = PACKAGE, count_lookups: bool = True
+) -> list[tuple[int, str]]:
+    """Return (line, module) for every citystat module `path` imports, anywhere in it, and
+    with `count_lookups` every other app whose models it looks up by name."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     name = module_name(path, root)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
@@ -87,7 +91,22 @@ def imported_modules(path: Path, root: Path = PACKAGE) -> list[tuple[int, str]]:
                 found += [(node.lineno, f"citystat.{alias.name}") for alias in node.names]
             else:
                 found.append((node.lineno, base))
+        elif count_lookups and (label := model_looked_up(node)) is not None:
+            # apps.get_model("plan", "Measure") reaches another app as surely as an import.
+            found.append((node.lineno, f"citystat.{label}.models"))
     return [(line, module) for line, module in found if component(module)]
+
+
+def model_looked_up(node: ast.AST) -> str | None:
+    """Return the app label of a `get_model("label", …)` or `get_model("label.Model")` call."""
+    if not (isinstance(node, ast.Call) and node.args):
+        return None
+    function = node.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    first = node.args[0]
+    if name != "get_model" or not isinstance(first, ast.Constant):
+        return None
+    return str(first.value).split(".", 1)[0]
 
 
 def violations(root: Path = PACKAGE) -> list[str]:
@@ -106,7 +125,10 @@ def violations(root: Path = PACKAGE) -> list[str]:
             )
             continue
         allowed = ALLOWED[owner] | (TESTS_MAY_ALSO_IMPORT if "tests" in path.parts else set())
-        for line, module in imported_modules(path, root):
+        # A test of a lower app may build a higher app's rows by name (the accounts tests
+        # make measures to check permissions on): only the code itself must not.
+        lookups = "tests" not in path.parts
+        for line, module in imported_modules(path, root, count_lookups=lookups):
             target = component(module)
             if target != owner and target not in allowed:
                 problems.append(
@@ -148,4 +170,18 @@ def test_a_wrong_way_import_is_named_with_file_line_and_module(tmp_path):
     assert violations(root) == [
         "citystat/catalog/models.py:5: imports citystat.plan.models, but citystat.catalog "
         "may import only accounts, city, jobs, lib."
+    ]
+
+
+def test_a_model_looked_up_by_name_counts_as_an_import(tmp_path):
+    root = tmp_path / "citystat"
+    (root / "accounts").mkdir(parents=True)
+    (root / "accounts" / "__init__.py").write_text("")
+    (root / "accounts" / "sections.py").write_text(
+        "from django.apps import apps\n\n\ndef f():\n"
+        "    return apps.get_model('plan', 'Measure'), apps.get_model('city.Department')\n"
+    )
+    assert violations(root) == [
+        "citystat/accounts/sections.py:5: imports citystat.plan.models, but citystat.accounts "
+        "may import only city, lib."
     ]
