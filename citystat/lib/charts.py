@@ -61,7 +61,7 @@ def fixed_size(spec: dict[str, Any], width: int, height: int | None = None) -> d
 def render_svg(spec: dict[str, Any], width: int = STATIC_WIDTH) -> str:
     """Return the chart as a standalone SVG document string."""
     key = spec_key(spec, f"svg{width}")
-    svg = cache.get(key)
+    svg: str | None = cache.get(key)
     if svg is None:
         import vl_convert
 
@@ -83,7 +83,7 @@ def render_png(
 ) -> bytes:
     """Return the chart as PNG bytes, sized for Open Graph and Twitter cards by default."""
     key = spec_key(spec, f"png{width}x{height}")
-    png = cache.get(key)
+    png: bytes | None = cache.get(key)
     if png is None:
         import vl_convert
 

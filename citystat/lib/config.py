@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -71,7 +72,7 @@ SQLITE_OPTIONS = {
 }
 
 
-def database_config(url: str | None, home: Path) -> dict:
+def database_config(url: str | None, home: Path) -> dict[str, Any]:
     """Turn `DATABASE_URL` into Django's DATABASES entry, with a clear error when broken."""
     import dj_database_url
 

@@ -8,7 +8,8 @@ from django import forms
 from django.db import models
 
 
-class URLField(models.URLField):
+# django-stubs make model fields generic; Django's own classes cannot be subscripted.
+class URLField(models.URLField):  # type: ignore[type-arg]
     """A URL field whose forms add `https://` to an address typed without a scheme.
 
     Django 6 makes https the default; saying so now keeps every form (staff pages and the

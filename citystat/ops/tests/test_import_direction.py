@@ -91,7 +91,7 @@ def imported_modules(
                 found += [(node.lineno, f"citystat.{alias.name}") for alias in node.names]
             else:
                 found.append((node.lineno, base))
-        elif count_lookups and (label := model_looked_up(node)) is not None:
+        elif isinstance(node, ast.Call) and count_lookups and (label := model_looked_up(node)):
             # apps.get_model("plan", "Measure") reaches another app as surely as an import.
             found.append((node.lineno, f"citystat.{label}.models"))
     return [(line, module) for line, module in found if component(module)]
