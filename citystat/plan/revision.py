@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
 logger = logging.getLogger("citystat.plan")
@@ -204,6 +204,9 @@ def watch() -> None:
             # would make Django load every one of them first. The measure's own
             # delete bumps the revision.
             post_delete.connect(_changed_row, sender=model, dispatch_uid=uid)
+        for field in model._meta.local_many_to_many:  # a strategy's measures
+            through = field.remote_field.through
+            m2m_changed.connect(_changed_row, sender=through, dispatch_uid=f"{uid}-{field.name}")
     for model in (Dataset, CityProfile):
         post_save.connect(_changed_row, sender=model, dispatch_uid="plan-revision-catalog")
         post_delete.connect(_changed_row, sender=model, dispatch_uid="plan-revision-catalog")

@@ -310,9 +310,7 @@ def test_signed_in_staff_do_not_get_the_visitors_cached_page(client, admin_clien
     assert "Staff workspace" in page(admin_client, MEASURE)
 
 
-def test_a_busy_measure_page_costs_no_query_once_cached(
-    client, city, django_assert_num_queries
-):
+def test_a_busy_measure_page_costs_no_query_once_cached(client, city, django_assert_num_queries):
     page(client, MEASURE)
     with django_assert_num_queries(0):  # the city profile is kept too (CityProfile.current)
         page(client, MEASURE)
