@@ -102,8 +102,24 @@ def changed() -> None:
         _committed()
         return
     _request.pending = uuid.uuid4().hex
-    if not any(entry[1] is _committed for entry in connection.run_on_commit):
-        transaction.on_commit(_committed)
+    waiting = getattr(_request, "on_commit", None)
+    if waiting is not None and not waiting.ran and any(
+        entry[1] is waiting for entry in connection.run_on_commit
+    ):
+        return  # this transaction's commit will bump it already
+    _request.on_commit = _OnCommit()
+    transaction.on_commit(_request.on_commit)
+
+
+class _OnCommit:
+    """The one commit callback of a transaction (a rolled-back one's is never run)."""
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _committed()
 
 
 def _committed() -> None:
