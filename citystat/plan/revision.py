@@ -160,10 +160,11 @@ def cached_by_revision(
             return _local[full]  # type: ignore[no-any-return]
     value = cache.get(full)
     if value is None:
-        value = build()
-        if value is None:
-            return value
-        cache.set(full, value, timeout)
+        built = build()
+        if built is None:
+            return built
+        cache.set(full, built, timeout)
+        value = built
     with _local_lock:
         _local[full] = value
         while len(_local) > LOCAL_MAX:
