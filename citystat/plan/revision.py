@@ -103,8 +103,10 @@ def changed() -> None:
         return
     _request.pending = uuid.uuid4().hex
     waiting = getattr(_request, "on_commit", None)
-    if waiting is not None and not waiting.ran and any(
-        entry[1] is waiting for entry in connection.run_on_commit
+    if (
+        waiting is not None
+        and not waiting.ran
+        and any(entry[1] is waiting for entry in connection.run_on_commit)
     ):
         return  # this transaction's commit will bump it already
     _request.on_commit = _OnCommit()
