@@ -6,6 +6,8 @@ from citystat.public.warm import warm_pages
 
 
 class Command(BaseCommand):
+    # Started by `citystat serve`, which has run the checks already.
+    requires_system_checks: list[str] = []
     help = (
         "Render the public plan pages (home, priorities, goals, measures) into the site "
         "cache, in each of the city's languages; `citystat serve` runs it at start-up."
