@@ -38,6 +38,14 @@ def briefings_in_the_foreground(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_page_warming(settings):
+    """A plan change warms no pages in tests: a thread would outlive its test's database,
+    and every compute would render every page. Tests of warming choose their own mode
+    (citystat/public/tests/test_warm_pages.py)."""
+    settings.CITYSTAT_WARM_PAGES = "off"
+
+
+@pytest.fixture(autouse=True)
 def isolated_audit_anchors(settings, tmp_path):
     """Give each test its own audit anchor file: each test's log is new."""
     settings.CITYSTAT_AUDIT_ANCHORS = str(tmp_path / "audit-anchors.jsonl")

@@ -41,6 +41,8 @@ def p95(values: list[float]) -> float:
 
 def compute_once(home: Path) -> float:
     environment = {**os.environ, "CITYSTAT_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    # The compute alone: benchmarks/pages.py times the pages rendered again after it.
+    environment["CITYSTAT_WARM_PAGES"] = "off"
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "compute", "--measure", MEASURE],

@@ -55,6 +55,8 @@ def setup(data: Path, home: Path) -> None:
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("CITYSTAT_WAREHOUSE", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
+    # Not the pages rendered again after each compute: benchmarks/pages.py times those.
+    os.environ.setdefault("CITYSTAT_WARM_PAGES", "off")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -68,6 +68,8 @@ def baseline(path: str, folder: str) -> dict:
 def load(path: str, folder: str) -> dict:
     os.environ["CITYSTAT_HOME"] = folder
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
+    # Not the pages rendered again after each compute: benchmarks/pages.py times those.
+    os.environ.setdefault("CITYSTAT_WARM_PAGES", "off")
     import django
 
     django.setup()

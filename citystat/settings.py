@@ -331,6 +331,14 @@ CITYSTAT_AGENDA_DAYS_AHEAD = env_int("CITYSTAT_AGENDA_DAYS_AHEAD", 7, minimum=0)
 # Make a meeting's briefing book PDFs in a background thread as its agenda is published
 # (docs/meetings.md); false leaves them to `citystat meetings briefings` on a timer.
 CITYSTAT_BRIEFING_IN_BACKGROUND = env_bool("CITYSTAT_BRIEFING_IN_BACKGROUND", True)
+# Render the public plan pages again as soon as the plan changes (a compute, a load, an
+# edit) and when `citystat serve` starts (docs/operations.md, "Warm pages"): background
+# (a thread), foreground (the change waits for it), or off.
+CITYSTAT_WARM_PAGES = env_str("CITYSTAT_WARM_PAGES", "background").strip().lower()
+if CITYSTAT_WARM_PAGES not in ("background", "foreground", "off"):
+    raise ImproperlyConfigured(
+        f"CITYSTAT_WARM_PAGES={CITYSTAT_WARM_PAGES!r} is not one of background, foreground, off."
+    )
 # Resident engagement (docs/engagement.md): the site's own address for links in emails,
 # and the shared secret of each social-media tool that may post questions by webhook.
 CITYSTAT_SITE_URL = env_str("CITYSTAT_SITE_URL", "http://127.0.0.1:8000")

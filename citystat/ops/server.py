@@ -13,6 +13,8 @@ import hashlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,7 @@ def serve(host: str, port: int, workers: int, stdout: Any, threads: int = DEFAUL
         )
     # A site moved from Redis to the database cache has no cache tables yet.
     create_cache_tables()
+    warm_pages_in_background()
     # The health check opened the warehouse and the app database; each worker must open
     # its own after fork. A PostgreSQL connection inherited by two workers interleaves
     # their queries on one socket (one worker reads the other's results): the soak
@@ -102,6 +105,25 @@ def serve(host: str, port: int, workers: int, stdout: Any, threads: int = DEFAUL
     finally:
         if metrics_folder is not None and metrics_folder.name.startswith("citystat-metrics-"):
             shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+def warm_pages_in_background() -> subprocess.Popen[bytes] | None:
+    """Start `citystat warm`, which renders the public plan pages into the site cache, so
+    the first visitors after a restart find them ready (citystat/public/warm.py).
+
+    A process of its own: the workers start at once, and no thread runs in the master
+    gunicorn forks them from. A process-local cache would hold its pages for no one.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if settings.CITYSTAT_WARM_PAGES == "off" or isinstance(caches["default"], LocMemCache):
+        return None
+    return subprocess.Popen(  # noqa: S603 — this interpreter, a fixed command
+        [sys.executable, "-m", "citystat", "warm"],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "CITYSTAT_WARM_PAGES": "foreground"},
+    )
 
 
 def static_fingerprint() -> str:

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from citystat.city.models import Department
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import PeriodError, parse_period
+from citystat.plan import revision
 from citystat.plan.compute.filters import did_you_mean
 from citystat.plan.compute.run import city_context, dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_problems
@@ -110,6 +111,8 @@ def load_plan(document: Any, source: str, make_current: bool = True, reason: str
             ],
         )
     with transaction.atomic():
+        # Some rows are written by query, which sends no signal (plan/revision.py).
+        revision.changed()
         return write_plan(checked, make_current, reason.strip())
 
 

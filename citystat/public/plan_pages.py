@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.models import Dataset
 from citystat.lib.periods import FiscalCalendar
-from citystat.plan import display
+from citystat.plan import display, revision
 from citystat.plan.compute.engine import NOT_RECORDED
 from citystat.plan.history import describe, target_history
 from citystat.plan.models import (
     Goal,
     Measure,
     MeasureValue,
-    Narrative,
     Plan,
     PriorityArea,
     Status,
@@ -609,101 +609,13 @@ def table_row(
     }
 
 
-def fingerprint_sql() -> str:
-    """Return one SQL statement that finds a public measure of the current plan by slug
-    and reads the newest change of everything its page shows: its values, narratives,
-    targets and definition, the plan's strategies, goals and areas (titles in the
-    breadcrumbs), its dataset's loads and schedule, and the plan's as_of day.
-
-    Hand-written because it runs on every measure page view: the ORM takes longer to
-    compile the joins and eight subqueries than the database takes to answer them.
-    """
-    from django.db import connection
-
-    def table(model: Any) -> str:
-        return str(connection.ops.quote_name(model._meta.db_table))
-
-    def history(name: str) -> str:
-        return table(apps.get_model("plan", f"Historical{name}"))
-
-    from citystat.plan.models import Objective
-
-    return (
-        "SELECT m.id, "
-        f"(SELECT MAX(computed_at) FROM {table(MeasureValue)} WHERE measure_id = m.id), "
-        f"(SELECT MAX(updated_at) FROM {table(Narrative)} WHERE measure_id = m.id), "
-        f"(SELECT MAX(history_date) FROM {history('Target')} WHERE measure_id = m.id), "
-        f"(SELECT MAX(history_date) FROM {history('Measure')} WHERE id = m.id), "
-        f"(SELECT MAX(history_date) FROM {history('Strategy')}), "
-        f"(SELECT MAX(history_date) FROM {history('Goal')}), "
-        f"(SELECT MAX(history_date) FROM {history('PriorityArea')}), "
-        # The plan's as_of day decides which period statuses are judged on.
-        f"(SELECT MAX(history_date) FROM {history('Plan')}), "
-        f"(SELECT MAX(finished_at) FROM {table(DatasetVersion)} "
-        "WHERE dataset_id = m.dataset_id), "
-        # Its update frequency decides whether an old value is "no recent data".
-        f"(SELECT updated_at FROM {table(Dataset)} WHERE id = m.dataset_id) "
-        f"FROM {table(Measure)} m "
-        f"JOIN {table(Objective)} o ON o.id = m.objective_id "
-        f"JOIN {table(Goal)} g ON g.id = o.goal_id "
-        f"JOIN {table(PriorityArea)} a ON a.id = g.priority_area_id "
-        f"JOIN {table(Plan)} p ON p.id = a.plan_id "
-        "WHERE m.slug = %s AND m.is_public = %s AND p.is_current = %s"
-    )
-
-
-def measure_fingerprint(slug: str) -> tuple[int, str] | None:
-    """Return the id of public measure `slug` and a fingerprint of what its page shows
-    (for cache keys), or None if residents have no such measure.
-
-    Statuses depend on the day too (a value grows stale), so the date is part of it.
-    """
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(fingerprint_sql(), [slug[:80], True, True])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    parts = [str(dt.date.today()), *(str(value) for value in row)]
-    return int(row[0]), hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
 # ---------------------------------------------------------------- cached page parts
 
-FRAGMENT_CACHE_SECONDS = 10 * 60
 
-
-def plan_stamp(plan: Plan) -> str:
-    """Return a fingerprint of the plan's content and values, for cache keys.
-
-    Statuses depend on the day too (a value grows stale), so the date is part of it.
-    """
-    from citystat.plan.models import Narrative
-
-    parts = [
-        str(dt.date.today()),
-        str(MeasureValue.objects.aggregate(t=Max("computed_at"))["t"]),
-        str(Narrative.objects.aggregate(t=Max("updated_at"))["t"]),
-    ]
-    for model in (Target, Measure, Goal, PriorityArea, Plan):
-        parts.append(str(model.history.aggregate(t=Max("history_date"))["t"]))  # type: ignore[attr-defined]
-    parts.append(str(plan.pk))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-def cached_render(name: str, stamp: str, template: str, context_fn: Any) -> str:
-    """Render `template` with `context_fn()`, kept in the cache under `stamp`."""
-    from django.core.cache import cache
-    from django.template.loader import render_to_string
-    from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language
-
-    key = f"citystat:public:{name}:{get_language()}:{stamp}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(template, context_fn())
-        cache.set(key, html, FRAGMENT_CACHE_SECONDS)
+def cached_html(key: str, template: str, context_fn: Callable[[], dict[str, Any]]) -> str:
+    """Render `template` with `context_fn()`, cached until the plan's revision changes
+    (plan/revision.py: any change to what the plan's pages show, or a new day)."""
+    html = revision.cached_by_revision(key, lambda: render_to_string(template, context_fn()))
     return mark_safe(html)  # noqa: S308 — rendered by an autoescaping template
 
 
@@ -718,4 +630,4 @@ def home_fragment(plan: Plan) -> str:
             "headline_count": headline_measures(plan).count(),
         }
 
-    return cached_render(f"home:{plan.pk}", plan_stamp(plan), "public/_home_plan.html", context)
+    return cached_html(f"home:{plan.pk}", "public/_home_plan.html", context)

@@ -1,27 +1,23 @@
 """Public pages of the plan: priority areas, goals, measures, downloads, embeds, cards.
 
-Thin views over citystat/public/plan_pages.py. Measure pages read stored values only and
-keep their rendered body in the cache under a fingerprint of what they show, so they
-serve in milliseconds whatever the size of the city's data (docs/public-site.md, Speed).
+Thin views over citystat/public/plan_pages.py. The pages read stored values only and keep
+their rendered bodies in the cache under the plan's revision (plan/revision.py), so they
+serve in milliseconds whatever the size of the city's data (docs/public-site.md, Speed),
+and citystat/public/warm.py renders them again as soon as the plan changes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-import time
-from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from csp.decorators import csp_replace
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
@@ -29,15 +25,13 @@ from django.views.decorators.http import require_safe
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
 from citystat.lib.charts import ChartError, inline_svg, render_png
 from citystat.lib.csv_safety import KEEP_FORMULAS, safe_cell
-from citystat.plan import display
+from citystat.plan import display, revision
 from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.charts import measure_chart, value_format
-from citystat.plan.models import Measure
+from citystat.plan.models import Goal, Measure, Plan, PriorityArea
 from citystat.plan.outlook import outlook
 from citystat.plan.status import status_for
 from citystat.public import plan_pages as pages
-
-PAGE_CACHE_SECONDS = 10 * 60
 
 
 def not_found(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
@@ -67,38 +61,66 @@ def safe_svg(spec: dict[str, Any], title: str) -> str:
         return ""
 
 
+def headlines_body(plan: Plan) -> str:
+    return pages.cached_html(
+        f"headlines:{plan.pk}",
+        "public/_headline_list_body.html",
+        lambda: {"headlines": pages.headline_cards(plan, limit=None)},
+    )
+
+
+def areas_body(plan: Plan) -> str:
+    return pages.cached_html(
+        f"areas:{plan.pk}",
+        "public/_priority_list_body.html",
+        lambda: {
+            "summaries": [
+                pages.area_summary(area)
+                for area in plan.priority_areas.order_by("position", "title")
+            ]
+        },
+    )
+
+
+def area_body(area: PriorityArea) -> str:
+    return pages.cached_html(
+        f"area:{area.pk}",
+        "public/_priority_body.html",
+        lambda: {"summary": pages.area_summary(area)},
+    )
+
+
+def goal_body(found: Goal) -> str:
+    return pages.cached_html(
+        f"goal:{found.pk}",
+        "public/_goal_body.html",
+        lambda: {
+            "summary": pages.goal_summary(found),
+            "area": found.priority_area,
+            "strategies": found.strategies.order_by("position", "title"),
+        },
+    )
+
+
 @require_safe
 def headline_measures(request: HttpRequest) -> HttpResponse:
     plan = pages.current_plan()
-    body: str = render_to_string("public/_headline_list_body.html", {"headlines": []})
-    if plan is not None:
-        body = pages.cached_render(
-            f"headlines:{plan.pk}",
-            pages.plan_stamp(plan),
-            "public/_headline_list_body.html",
-            lambda: {"headlines": pages.headline_cards(plan, limit=None)},
-        )
+    body = (
+        headlines_body(plan)
+        if plan is not None
+        else render_to_string("public/_headline_list_body.html", {"headlines": []})
+    )
     return render(request, "public/headline_measures.html", {"plan": plan, "body": body})
 
 
 @require_safe
 def priority_areas(request: HttpRequest) -> HttpResponse:
     plan = pages.current_plan()
-    body: str
-    if plan is None:
-        body = render_to_string("public/_priority_list_body.html", {"summaries": []})
-    else:
-        body = pages.cached_render(
-            f"areas:{plan.pk}",
-            pages.plan_stamp(plan),
-            "public/_priority_list_body.html",
-            lambda: {
-                "summaries": [
-                    pages.area_summary(area)
-                    for area in plan.priority_areas.order_by("position", "title")
-                ]
-            },
-        )
+    body = (
+        areas_body(plan)
+        if plan is not None
+        else render_to_string("public/_priority_list_body.html", {"summaries": []})
+    )
     return render(request, "public/priority_list.html", {"plan": plan, "body": body})
 
 
@@ -107,13 +129,7 @@ def priority_area(request: HttpRequest, slug: str) -> HttpResponse:
     area = pages.find_area(slug)
     if area is None:
         return not_found(request, slug, "priority")
-    body = pages.cached_render(
-        f"area:{area.pk}",
-        pages.plan_stamp(area.plan),
-        "public/_priority_body.html",
-        lambda: {"summary": pages.area_summary(area)},
-    )
-    return render(request, "public/priority.html", {"area": area, "body": body})
+    return render(request, "public/priority.html", {"area": area, "body": area_body(area)})
 
 
 @require_safe
@@ -121,17 +137,7 @@ def goal(request: HttpRequest, slug: str) -> HttpResponse:
     found = pages.find_goal(slug)
     if found is None:
         return not_found(request, slug, "goal")
-    body = pages.cached_render(
-        f"goal:{found.pk}",
-        pages.plan_stamp(found.priority_area.plan),
-        "public/_goal_body.html",
-        lambda: {
-            "summary": pages.goal_summary(found),
-            "area": found.priority_area,
-            "strategies": found.strategies.order_by("position", "title"),
-        },
-    )
-    return render(request, "public/goal.html", {"goal": found, "body": body})
+    return render(request, "public/goal.html", {"goal": found, "body": goal_body(found)})
 
 
 def measure_context(measure: Measure) -> dict[str, Any]:
@@ -208,105 +214,59 @@ def breakdown_context(measure: Measure, field_name: str) -> dict[str, Any]:
     return section
 
 
-# Rendered bodies and whole pages this process served lately. Keys carry the content's
-# fingerprint, so an entry is never stale; the shared cache behind it costs a query and a
-# decode of some 100 KB per hit, which this saves on the busiest pages.
-LOCAL_MAX = 128
-LOCAL_BODIES: OrderedDict[str, str] = OrderedDict()
-LOCAL_PAGES: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
-CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")([^"]*)(")')
+@dataclass(frozen=True)
+class MeasurePage:
+    """What a measure page shows around its body (title, links), with the body itself:
+    cached whole, so a page served from the cache costs no query of the plan's rows."""
+
+    pk: int
+    slug: str
+    title: str
+    definition: str
+    url: str
+    body: str
 
 
-def remember(store: OrderedDict[str, Any], key: str, value: Any) -> None:
-    store[key] = value
-    while len(store) > LOCAL_MAX:
-        store.popitem(last=False)
+# The two page kinds a public measure has: its page and its card for other sites.
+MEASURE_BODIES = {"measure": "public/_measure_body.html", "embed": "public/_embed_body.html"}
 
 
-def cached_body(measure: Measure, stamp: str, template: str, key: str) -> str:
-    """Render `template` with the measure's context, cached until what it shows changes."""
-    cache_key = f"citystat:public:{key}:{measure.pk}:{get_language()}:{stamp}"
-    body = LOCAL_BODIES.get(cache_key)
-    if body is None:
-        body = cache.get(cache_key)
-        if body is None:
-            body = render_to_string(template, measure_context(measure))
-            cache.set(cache_key, body, PAGE_CACHE_SECONDS)
-        remember(LOCAL_BODIES, cache_key, body)
-    return mark_safe(body)  # noqa: S308 — rendered by our own autoescaping template
+def measure_page(slug: str, kind: str = "measure") -> MeasurePage | None:
+    """Return public measure `slug`'s page parts, rendered at most once per revision, or
+    None if residents have no such measure (not cached: it is read anew each time)."""
 
+    def build() -> MeasurePage | None:
+        found = pages.find_measure(slug)
+        if found is None:
+            return None
+        return MeasurePage(
+            pk=found.pk,
+            slug=found.slug,
+            title=found.title,
+            definition=found.definition,
+            url=found.get_absolute_url(),
+            body=render_to_string(MEASURE_BODIES[kind], measure_context(found)),
+        )
 
-# How long a process trusts a measure page's fingerprint before reading it again. A
-# busy page then costs no query at all; an edit shows on the page within this time.
-FINGERPRINT_SECONDS = 1.0
-FINGERPRINTS: dict[str, tuple[float, tuple[int, str] | None]] = {}
-
-
-def fingerprint(slug: str) -> tuple[int, str] | None:
-    """Return `pages.measure_fingerprint(slug)`, read at most once a FINGERPRINT_SECONDS."""
-    now = time.monotonic()
-    known = FINGERPRINTS.get(slug)
-    if known is not None and now - known[0] < FINGERPRINT_SECONDS:
-        return known[1]
-    found = pages.measure_fingerprint(slug)
-    if len(FINGERPRINTS) >= 4 * LOCAL_MAX:  # made-up slugs must not grow it without end
-        FINGERPRINTS.clear()
-    FINGERPRINTS[slug] = (now, found)
-    return found
-
-
-def measure_object(pk: int) -> Measure:
-    return Measure.objects.select_related(
-        "objective__goal__priority_area", "dataset", "department"
-    ).get(pk=pk)
+    return revision.cached_by_revision(f"{kind}:{slug[:100]}", build)
 
 
 @require_safe
 def measure(request: HttpRequest, slug: str) -> HttpResponse:
-    found = fingerprint(slug)
+    found = measure_page(slug)
     if found is None:
         return not_found(request, slug, "measure")
-    pk, stamp = found
-    # A visitor who is not signed in, without a query string, gets the same page as every
-    # other such visitor but for the CSRF token of the language form: keep the page in
-    # two halves around it and serve it without rendering a template.
-    city = getattr(request, "city", None)
-    shared = not request.GET and not request.user.is_authenticated
-    page_key = (
-        f"{pk}:{stamp}:{get_language()}:{request.scheme}:{request.get_host()}:"
-        f"{getattr(city, 'pk', None)}:{getattr(city, 'updated_at', None)}"
-    )
-    if shared and page_key in LOCAL_PAGES:
-        before, after = LOCAL_PAGES[page_key]
-        # Kept as bytes: encoding 100 KB of text on every request costs more than the rest.
-        return HttpResponse(before + get_token(request).encode() + after if after else before)
-    try:
-        measure = measure_object(pk)
-    except Measure.DoesNotExist:
-        # Deleted, or made again under the same slug, within the trusted second: read anew.
-        FINGERPRINTS.pop(slug, None)
-        found = fingerprint(slug)
-        if found is None:
-            return not_found(request, slug, "measure")
-        pk, stamp = found
-        measure = measure_object(pk)
-    response = render(
+    return render(
         request,
         "public/measure.html",
         {
-            "measure": measure,
-            "body": cached_body(measure, stamp, "public/_measure_body.html", "measure"),
-            "card_url": request.build_absolute_uri(f"{measure.get_absolute_url()}card.png"),
-            "page_url": request.build_absolute_uri(measure.get_absolute_url()),
-            "embed_url": request.build_absolute_uri(f"/embed/measures/{measure.slug}/"),
+            "measure": found,
+            "body": mark_safe(found.body),  # noqa: S308 — rendered by our own autoescaping template
+            "card_url": request.build_absolute_uri(f"{found.url}card.png"),
+            "page_url": request.build_absolute_uri(found.url),
+            "embed_url": request.build_absolute_uri(f"/embed/measures/{found.slug}/"),
         },
     )
-    if shared:
-        html = response.content
-        token = CSRF_VALUE.search(html)
-        halves = (html[: token.end(1)], html[token.start(3) :]) if token else (html, b"")
-        remember(LOCAL_PAGES, page_key, halves)
-    return response
 
 
 @require_safe
@@ -359,17 +319,15 @@ def measure_card_png(request: HttpRequest, slug: str) -> HttpResponse:
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
 def measure_embed(request: HttpRequest, slug: str) -> HttpResponse:
     """A measure card meant to be framed by other sites: the only framable pages."""
-    found = pages.measure_fingerprint(slug)
+    found = measure_page(slug, "embed")
     if found is None:
         return not_found(request, slug, "measure")
-    pk, stamp = found
-    measure = measure_object(pk)
     return render(
         request,
         "public/embed_measure.html",
         {
-            "measure": measure,
-            "body": cached_body(measure, stamp, "public/_embed_body.html", "embed"),
-            "page_url": request.build_absolute_uri(measure.get_absolute_url()),
+            "measure": found,
+            "body": mark_safe(found.body),  # noqa: S308 — rendered by our own autoescaping template
+            "page_url": request.build_absolute_uri(found.url),
         },
     )

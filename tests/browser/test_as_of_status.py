@@ -8,7 +8,6 @@ import time_machine
 from django.core.cache import cache
 
 from citystat.city.models import CityProfile
-from citystat.public import plan_views
 from citystat.public.tests.measure_city import build_measure_city
 
 pytestmark = pytest.mark.browser
@@ -19,7 +18,6 @@ STATUS = {"en": "Needs attention", "es": "Necesita atención"}
 
 @pytest.fixture
 def historic_city(transactional_db, monkeypatch):
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
     cache.clear()
     with time_machine.travel("2026-11-27 12:00 +00:00", tick=False):
         build_measure_city()

@@ -15,6 +15,7 @@ from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period
+from citystat.plan import revision
 from citystat.plan.compute.engine import ComputeError, Context, compute_spec, data_span
 from citystat.plan.compute.spec import (
     MeasureSpec,
@@ -141,6 +142,8 @@ def compute_measures(
         MeasureValue.objects.filter(
             measure__in=withdrawn, origin=MeasureValue.Origin.COMPUTED
         ).delete()
+        # Values are stored without signals: tell the pages built from them.
+        revision.changed()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -106,13 +106,14 @@ def report_problem_url(context: template.Context) -> str:
 
     from citystat.meetings.models import Meeting
     from citystat.plan.models import Goal, Measure
+    from citystat.public.plan_views import MeasurePage  # the cached measure page's parts
 
     request = context.get("request")
     query: dict[str, str | int] = {}
     if request is not None:
         query["page"] = request.path
     measure, goal, meeting = context.get("measure"), context.get("goal"), context.get("meeting")
-    if isinstance(measure, Measure):
+    if isinstance(measure, (Measure, MeasurePage)):
         query["measure"] = measure.slug
     elif isinstance(goal, Goal):
         query["goal"] = goal.pk

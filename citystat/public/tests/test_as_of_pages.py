@@ -15,7 +15,6 @@ from citystat.meetings.agenda import draft_agenda
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure
 from citystat.plan.templatetags.plan_display import measure_status
-from citystat.public import plan_views
 from citystat.public.tests.measure_city import build_measure_city
 
 MEASURE = "/measures/potholes-closed/"
@@ -27,7 +26,6 @@ LATER = "2027-08-15 12:00 +00:00"
 
 @pytest.fixture
 def historic_city(db, monkeypatch):
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
     cache.clear()
     with time_machine.travel("2026-11-27 12:00 +00:00", tick=False):
         plan = build_measure_city()
@@ -91,7 +89,6 @@ def test_a_dataset_overdue_for_its_refresh_shows_no_recent_data_everywhere(clien
 
 
 def test_a_current_measure_says_no_as_of(client, db, monkeypatch):
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
     cache.clear()
     with time_machine.travel("2026-11-27 12:00 +00:00", tick=True):
         build_measure_city()

@@ -17,7 +17,7 @@ from citystat.city.models import CityProfile
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import Measure, MeasureValue, Plan
 from citystat.plan.tests.conftest import add_measure
-from citystat.public import plan_pages, plan_views
+from citystat.public import plan_pages
 
 FRAME = tickets_frame(rows=300)
 # Every ticket has its ward here: how unrecorded areas are ranked is not this test's matter.
@@ -35,7 +35,6 @@ SPEC = {
 @pytest.fixture
 def measure(db, settings, tmp_path, monkeypatch):
     settings.CITYSTAT_HOME = tmp_path / "home"
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
     cache.clear()
     CityProfile.objects.create(name="Elsewhere", time_zone="America/Los_Angeles")
     dataset = load_tickets(tmp_path, FRAME, is_public=True)

@@ -19,7 +19,6 @@ from citystat.engagement.subscriptions import send_digest
 from citystat.meetings.briefing import briefing_book, render_briefing_html
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure, MeasureValue, Target
-from citystat.public import plan_views
 from citystat.public.tests.tiny_plan import build_tiny_plan
 
 NBSP = "\u00a0"
@@ -35,9 +34,6 @@ CASES = [
 def measure(db, request, monkeypatch):
     # Each case reuses the measure's slug: no page of an earlier case may be served.
     cache.clear()
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
-    for store in (plan_views.FINGERPRINTS, plan_views.LOCAL_BODIES, plan_views.LOCAL_PAGES):
-        store.clear()
     CityProfile.objects.create(name="Testville", languages=["en", "es"])
     plan = build_tiny_plan()
     unit, value = request.param[:2]

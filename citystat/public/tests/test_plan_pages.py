@@ -15,7 +15,7 @@ from django.test import Client
 
 from citystat.city.models import CityProfile
 from citystat.plan.models import Measure, MeasureValue
-from citystat.public import plan_pages, plan_views
+from citystat.public import plan_pages
 from citystat.public.tests.measure_city import DISTRICTS, LATEST, build_measure_city
 
 MEASURE = "/measures/potholes-closed/"
@@ -23,8 +23,6 @@ MEASURE = "/measures/potholes-closed/"
 
 @pytest.fixture
 def city(db, monkeypatch):
-    # Every request reads the page's fingerprint (tests change data between requests).
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
     cache.clear()
     with time_machine.travel("2026-11-27 12:00 +00:00", tick=True):
         yield build_measure_city()
@@ -312,16 +310,9 @@ def test_signed_in_staff_do_not_get_the_visitors_cached_page(client, admin_clien
     assert "Staff workspace" in page(admin_client, MEASURE)
 
 
-def test_a_busy_measure_page_reads_its_fingerprint_once_a_second(
-    client, city, monkeypatch, django_assert_num_queries
-):
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 60)
-    plan_views.FINGERPRINTS.clear()
+def test_a_busy_measure_page_costs_no_query_once_cached(client, city, django_assert_num_queries):
     page(client, MEASURE)
     with django_assert_num_queries(0):  # the city profile is kept too (CityProfile.current)
-        page(client, MEASURE)
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
-    with django_assert_num_queries(1):
         page(client, MEASURE)
 
 

@@ -1,0 +1,232 @@
+"""The plan's revision: one stamp that changes whenever anything a page of the plan shows does.
+
+Pages, feeds and briefings built from the plan are cached under it, so none of them needs
+to know how the plan is stored:
+
+    from citystat.plan import revision
+    body = revision.cached_by_revision(f"goal:{goal.pk}", lambda: render_goal(goal))
+
+The stamp lives in the site cache (settings.CACHES["default"]: the app database or Redis),
+which every web process, worker and command of the site shares, so a change made by one
+process is seen by the next request of every other. Reading it is one cache hit per
+request (the stamp is remembered for the rest of that request).
+
+The plan bumps it (`changed()`):
+- on every save or delete of a plan row (measures, values typed in, targets, narratives,
+  strategies, goals, objectives, areas, the plan itself, and their history rows), through
+  the signals `watch()` connects;
+- after the bulk writes that send no signal: computed values (plan/compute/run.py) and
+  `plan import` (plan/documents.py);
+- when a dataset a measure reads is published or its schedule changes (whether a value
+  is "no recent data" depends on it), and when the city's profile changes (fiscal year).
+
+Each new stamp is a random token, never a count: a stamp evicted from the cache and
+made again can never bring back a page cached under an older one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import get_language
+
+logger = logging.getLogger("citystat.plan")
+
+KEY = "citystat:plan:revision"
+# Entries cached under a revision: a day at most, since the date is part of their key.
+ENTRY_SECONDS = 24 * 60 * 60
+# Entries this process keeps decoded. Their keys carry the revision, so one is never
+# stale; they only save the shared cache's read and unpickling of a 100 KB page body.
+LOCAL_MAX = 256
+
+T = TypeVar("T")
+
+# Run on commit after every change of revision, with no argument: how the public site
+# warms its pages (citystat/public/warm.py). The plan cannot import the apps above it.
+after_change: list[Callable[[], None]] = []
+
+_request = threading.local()
+_local: OrderedDict[str, Any] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def current() -> str:
+    """Return the plan's current revision (one cache read per request at most)."""
+    found = getattr(_request, "revision", None) if getattr(_request, "active", False) else None
+    if found is None:
+        found = cache.get(KEY)
+        if found is None:
+            # First reader since the cache was emptied: whoever adds first sets it for all.
+            cache.add(KEY, uuid.uuid4().hex, None)
+            found = cache.get(KEY) or uuid.uuid4().hex
+        if getattr(_request, "active", False):
+            _request.revision = found
+    pending = getattr(_request, "pending", None)
+    # This thread's own uncommitted changes: it alone reads under a revision of its own.
+    return f"{found}-{pending}" if pending else str(found)
+
+
+def bump() -> str:
+    """Set a new revision now and return it."""
+    new = uuid.uuid4().hex
+    cache.set(KEY, new, None)
+    if getattr(_request, "active", False):
+        _request.revision = new
+    return new
+
+
+def changed() -> None:
+    """Record that something the plan's pages show has changed.
+
+    Outside a transaction the revision changes at once. Inside one, it changes for every
+    process when the transaction commits (before that, they read the old rows, which
+    their pages under the old revision show rightly); the thread that made the change
+    reads under a revision of its own until then, so it never sees a page of the rows
+    it changed. Then the `after_change` hooks run.
+
+    Cheap enough for a signal on every row: one commit callback per transaction.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _committed()
+        return
+    _request.pending = uuid.uuid4().hex
+    waiting = getattr(_request, "on_commit", None)
+    if (
+        waiting is not None
+        and not waiting.ran
+        and any(entry[1] is waiting for entry in connection.run_on_commit)
+    ):
+        return  # this transaction's commit will bump it already
+    _request.on_commit = _OnCommit()
+    transaction.on_commit(_request.on_commit)
+
+
+class _OnCommit:
+    """The one commit callback of a transaction (a rolled-back one's is never run)."""
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _committed()
+
+
+def _committed() -> None:
+    _request.pending = None
+    bump()
+    for hook in after_change:
+        try:
+            hook()
+        except Exception:  # a failed warm-up must not fail the change that was committed
+            logger.exception("after a plan change: %s failed", getattr(hook, "__name__", hook))
+
+
+def cache_key(key: str, language: str | None = None) -> str:
+    """Return the cache key of `key` under the current revision, day and language.
+
+    Statuses depend on the day (a value grows stale), so the date is part of it.
+    """
+    parts = f"{current()}:{dt.date.today().isoformat()}:{language or get_language() or ''}:{key}"
+    full = f"citystat:rev:{parts}"
+    # Keys may come from URLs (slugs): the cache backends want short, plain keys.
+    if not full.isascii() or len(full) > 200 or any(c.isspace() for c in full):
+        full = "citystat:rev:" + hashlib.sha256(parts.encode()).hexdigest()
+    return full
+
+
+def cached_by_revision(
+    key: str, build: Callable[[], T], *, timeout: int = ENTRY_SECONDS, language: str | None = None
+) -> T:
+    """Return what `build()` returns, cached until the plan's revision or the day changes.
+
+    `key` names what is built (and the language, unless given, is the active one); the
+    value must not be None (None is never cached: a miss built again each time).
+    """
+    full = cache_key(key, language)
+    with _local_lock:
+        if full in _local:
+            _local.move_to_end(full)
+            return _local[full]  # type: ignore[no-any-return]
+    value = cache.get(full)
+    if value is None:
+        built = build()
+        if built is None:
+            return built
+        cache.set(full, built, timeout)
+        value = built
+    with _local_lock:
+        _local[full] = value
+        while len(_local) > LOCAL_MAX:
+            _local.popitem(last=False)
+    return value
+
+
+def forget_local() -> None:
+    """Drop what this process keeps decoded (tests measuring the shared cache itself)."""
+    with _local_lock:
+        _local.clear()
+
+
+def _request_began(**kwargs: Any) -> None:
+    _request.active = True
+    _request.revision = None
+    if not transaction.get_connection().in_atomic_block:
+        # A change this thread rolled back left its own revision behind.
+        _request.pending = None
+
+
+def _request_ended(**kwargs: Any) -> None:
+    _request.active = False
+    _request.revision = None
+
+
+def _changed_row(sender: type, **kwargs: Any) -> None:
+    changed()
+
+
+def _changed_version(sender: type, instance: Any, **kwargs: Any) -> None:
+    from citystat.catalog.models import DatasetVersion
+
+    # A load saves its version many times while it runs; only a publication (or its
+    # undoing) changes what readers see.
+    if instance.status != DatasetVersion.Status.LOADING:
+        changed()
+
+
+def watch() -> None:
+    """Connect the signals that bump the revision (from PlanConfig.ready())."""
+    from django.apps import apps
+
+    from citystat.catalog.models import Dataset, DatasetVersion
+    from citystat.city.models import CityProfile
+
+    request_started.connect(_request_began, dispatch_uid="plan-revision-request")
+    request_finished.connect(_request_ended, dispatch_uid="plan-revision-request-end")
+    for model in apps.get_app_config("plan").get_models():
+        uid = f"plan-revision-{model._meta.label_lower}"
+        post_save.connect(_changed_row, sender=model, dispatch_uid=uid)
+        if model._meta.model_name != "measurevalue":
+            # Deleting a measure deletes its values in one query; a receiver on values
+            # would make Django load every one of them first. The measure's own
+            # delete bumps the revision.
+            post_delete.connect(_changed_row, sender=model, dispatch_uid=uid)
+        for field in model._meta.local_many_to_many:  # a strategy's measures
+            through = field.remote_field.through
+            m2m_changed.connect(_changed_row, sender=through, dispatch_uid=f"{uid}-{field.name}")
+    for model in (Dataset, CityProfile):
+        post_save.connect(_changed_row, sender=model, dispatch_uid="plan-revision-catalog")
+        post_delete.connect(_changed_row, sender=model, dispatch_uid="plan-revision-catalog")
+    post_save.connect(_changed_version, sender=DatasetVersion, dispatch_uid="plan-revision-v")

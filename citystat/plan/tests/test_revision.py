@@ -1,0 +1,80 @@
+"""The plan's revision (plan/revision.py): shared by every process, bumped once per commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache.backends.filebased import FileBasedCache
+from django.db import transaction
+
+from citystat.plan import revision
+from citystat.plan.models import Plan
+
+
+@pytest.fixture
+def two_processes(tmp_path, monkeypatch) -> Iterator[tuple[FileBasedCache, FileBasedCache]]:
+    """Two cache clients on one shared store, as two web processes of a site have."""
+    first = FileBasedCache(str(tmp_path / "cache"), {})
+    second = FileBasedCache(str(tmp_path / "cache"), {})
+    monkeypatch.setattr(revision, "cache", first)
+    yield first, second
+
+
+def test_a_change_committed_by_one_process_makes_the_other_build_anew(
+    db, two_processes, monkeypatch, django_capture_on_commit_callbacks
+):
+    first, second = two_processes
+    built: list[str] = []
+
+    def build() -> str:
+        built.append("page")
+        return f"page {len(built)}"
+
+    assert revision.cached_by_revision("page", build) == "page 1"
+    assert revision.cached_by_revision("page", build) == "page 1"
+    seen_by_first = revision.current()
+    # The other process changes the plan and commits.
+    monkeypatch.setattr(revision, "cache", second)
+    assert revision.current() == seen_by_first  # they agree before …
+    with django_capture_on_commit_callbacks(execute=True):
+        Plan.objects.create(slug="p", title="P", first_fiscal_year=2025, last_fiscal_year=2026)
+    changed = revision.current()
+    monkeypatch.setattr(revision, "cache", first)
+    assert revision.current() == changed != seen_by_first  # … and after
+    assert revision.cached_by_revision("page", build) == "page 2"
+
+
+def test_before_the_commit_only_the_changing_thread_reads_anew(
+    db, two_processes, django_capture_on_commit_callbacks
+):
+    first, _ = two_processes
+    before = revision.current()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        Plan.objects.create(slug="p", title="P", first_fiscal_year=2025, last_fiscal_year=2026)
+        Plan.objects.create(slug="q", title="Q", first_fiscal_year=2025, last_fiscal_year=2026)
+        # Others still read the committed rows, under the committed revision.
+        assert first.get(revision.KEY) == before
+        assert revision.current() != before
+    assert len(callbacks) == 1  # one bump for the transaction, not one per row
+    assert first.get(revision.KEY) not in (None, before)
+    assert revision.current() == first.get(revision.KEY)
+
+
+def test_a_revision_lost_from_the_cache_never_brings_back_an_older_page(db, two_processes):
+    first, _ = two_processes
+    old = revision.current()
+    revision.cached_by_revision("page", lambda: "old page")
+    first.delete(revision.KEY)  # evicted, or the cache emptied
+    assert revision.current() != old
+    assert revision.cached_by_revision("page", lambda: "new page") == "new page"
+
+
+def test_a_miss_is_not_cached(db, two_processes):
+    assert revision.cached_by_revision("nothing", lambda: None) is None
+    assert revision.cached_by_revision("nothing", lambda: "something") == "something"
+
+
+def test_keys_from_urls_are_made_safe_for_every_cache(db, two_processes):
+    key = revision.cache_key("measure:" + "é " * 200)
+    assert key.isascii() and len(key) < 250 and " " not in key
