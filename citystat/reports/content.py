@@ -252,7 +252,11 @@ def report_measure(
     )
     # The value still coming in at the year's end (a partial period) is listed too.
     running = MeasureValue.objects.filter(
-        measure=measure, breakdown="", is_partial=True, period_start__lte=until, period_end__gt=until
+        measure=measure,
+        breakdown="",
+        is_partial=True,
+        period_start__lte=until,
+        period_end__gt=until,
     ).order_by("period_start")
     history += list(running)
     complete = [v for v in history if not v.is_partial and v.value is not None]

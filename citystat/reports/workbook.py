@@ -249,4 +249,3 @@ def build_workbook(report: Report) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-

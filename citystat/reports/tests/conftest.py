@@ -49,26 +49,51 @@ def export_plan(db):
     )
     streets_dept = Department.objects.create(code="streets", name="Streets")
     plan = Plan.objects.create(
-        title="Riverton Plan", slug="riverton", first_fiscal_year=2025, last_fiscal_year=2028,
+        title="Riverton Plan",
+        slug="riverton",
+        first_fiscal_year=2025,
+        last_fiscal_year=2028,
         is_current=True,
     )
     streets = PriorityArea.objects.create(plan=plan, slug="streets", title="Streets", position=1)
     PriorityArea.objects.create(plan=plan, slug="parks", title="Parks", position=2)
-    smooth = Goal.objects.create(priority_area=streets, slug="smooth-streets", title="Smooth streets")
-    Goal.objects.create(priority_area=streets, slug="safe-crossings", title="Safe crossings", position=2)
+    smooth = Goal.objects.create(
+        priority_area=streets, slug="smooth-streets", title="Smooth streets"
+    )
+    Goal.objects.create(
+        priority_area=streets, slug="safe-crossings", title="Safe crossings", position=2
+    )
     objective = Objective.objects.create(goal=smooth, title="Fill potholes fast")
     potholes = Measure.objects.create(
-        objective=objective, slug="potholes-filled", title="Potholes filled", definition="Count.",
-        unit="count", direction="higher", frequency="month", department=streets_dept, position=1,
+        objective=objective,
+        slug="potholes-filled",
+        title="Potholes filled",
+        definition="Count.",
+        unit="count",
+        direction="higher",
+        frequency="month",
+        department=streets_dept,
+        position=1,
     )
     satisfaction = Measure.objects.create(
-        objective=objective, slug="street-satisfaction", title="Residents satisfied with streets",
-        definition="Survey share.", unit="percent", direction="higher", frequency="quarter",
+        objective=objective,
+        slug="street-satisfaction",
+        title="Residents satisfied with streets",
+        definition="Survey share.",
+        unit="percent",
+        direction="higher",
+        frequency="quarter",
         position=2,
     )
     overtime = Measure.objects.create(
-        objective=objective, slug="crew-overtime", title="Crew overtime hours",
-        definition="Hours.", unit="days", direction="lower", frequency="month", is_public=False,
+        objective=objective,
+        slug="crew-overtime",
+        title="Crew overtime hours",
+        definition="Hours.",
+        unit="days",
+        direction="lower",
+        frequency="month",
+        is_public=False,
         position=3,
     )
     Target.objects.create(measure=potholes, fiscal_year=2026, value=100, tolerance=10)
@@ -91,15 +116,22 @@ def export_plan(db):
     for month, value in [(7, 4.5), (8, 6.5)]:
         add_value(overtime, f"2025-{month:02d}", value)
     Narrative.objects.create(
-        measure=potholes, period="2026-06", context="Crews caught up after the spring thaw.",
-        actions="Two more crews.", state=Narrative.State.APPROVED,
+        measure=potholes,
+        period="2026-06",
+        context="Crews caught up after the spring thaw.",
+        actions="Two more crews.",
+        state=Narrative.State.APPROVED,
     )
     Narrative.objects.create(
-        measure=satisfaction, period="2026-Q2", context="DRAFT WORDS NOT REVIEWED",
+        measure=satisfaction,
+        period="2026-Q2",
+        context="DRAFT WORDS NOT REVIEWED",
         state=Narrative.State.DRAFT,
     )
     Narrative.objects.create(
-        measure=overtime, period="2025-08", context="Storm overtime in August.",
+        measure=overtime,
+        period="2025-08",
+        context="Storm overtime in August.",
         state=Narrative.State.APPROVED,
     )
     return plan

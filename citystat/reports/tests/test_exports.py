@@ -119,7 +119,7 @@ def test_the_workbook_scorecard_and_values_match_the_database(export_plan):
     listed = [row for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]]
     expected = sql_values("potholes-filled")
     assert len(listed) == len(expected) == 12
-    for row, (period, value, partial) in zip(listed, expected, strict=True):
+    for row, (_period, value, partial) in zip(listed, expected, strict=True):
         assert row[3] == value
         assert row[4] == ("Yes" if partial else "No")
         assert row[5] == 100
@@ -163,7 +163,7 @@ def test_the_annual_report_has_contents_with_page_numbers_and_the_figures(export
     lines = [line for line in contents.splitlines() if "Potholes filled" in line]
     assert lines and lines[0].rstrip()[-1].isdigit()
     assert "Residents satisfied with streets" in text
-    for period, value, _ in sql_values("street-satisfaction"):
+    for _period, value, _ in sql_values("street-satisfaction"):
         assert f"{value:.1f}%" in text
     assert "Crews caught up after the spring thaw." in text
 
