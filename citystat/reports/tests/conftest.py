@@ -44,6 +44,11 @@ def add_value(measure: Measure, label: str, value: float | None, **fields) -> Me
 
 @pytest.fixture
 def export_plan(db):
+    return build_export_plan()
+
+
+def build_export_plan() -> Plan:
+    """Make the plan the module docstring describes (browser tests call it too)."""
     CityProfile.objects.create(
         name="Riverton", fiscal_year_start_month=7, fiscal_year_start_day=1, languages=["en", "es"]
     )
