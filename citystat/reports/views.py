@@ -49,17 +49,20 @@ def staff_page_context(request: HttpRequest, error: str = "") -> dict[str, objec
     }
 
 
-@require_safe
 @staff_required("plan.view_measure")
+@require_safe
 def staff_reports(request: HttpRequest) -> HttpResponse:
     """Show the export form: scope, fiscal year, language, internal measures, format."""
     return render(request, "reports/staff_reports.html", staff_page_context(request))
 
 
-@require_safe
 @staff_required("plan.view_measure")
+@require_safe
 def staff_report_download(request: HttpRequest) -> HttpResponse:
     """Download a staff export; a bad choice shows the form again with what is wrong."""
+    if not request.GET:
+        # Nothing asked yet (a bookmark, or the address typed): the form, not an error.
+        return render(request, "reports/staff_reports.html", staff_page_context(request))
     kind, _, slug = request.GET.get("scope", "").partition("/")
     if not kind or not slug:
         error = "Choose what to export: the plan, a priority area or a goal."

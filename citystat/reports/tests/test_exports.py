@@ -271,7 +271,10 @@ def test_a_bad_staff_request_shows_the_form_again_with_the_reason(export_plan, c
     response = client.get("/staff/reports/download/", {"scope": "goal/nope", "format": "pdf"})
     assert response.status_code == 400
     assert "The current plan has no goal &#x27;nope&#x27;." in response.content.decode()
-    assert client.get("/staff/reports/download/").status_code == 400
+    missing = client.get("/staff/reports/download/", {"format": "pdf"})
+    assert missing.status_code == 400
+    assert "Choose what to export" in missing.content.decode()
+    assert client.get("/staff/reports/download/").status_code == 200
 
 
 @pytest.mark.parametrize(("who", "status"), [("bob", 200), ("vera", 200), ("carol", 403)])
