@@ -134,10 +134,10 @@ def main() -> int:
     export("pdf", cold=True)()
     baseline = best_of(options.runs, pages)
     timings = [
-        ("(b) deck, cold chart cache      ", "deck made, cold chart cache", export("pptx", True)),
-        ("(b) deck, warm chart cache      ", "deck made, warm chart cache", export("pptx", False)),
-        ("(c) workbook                    ", "workbook made", export("xlsx", False)),
-        ("(d) annual report PDF, cold     ", "annual report PDF, cold chart cache", export("pdf", True)),
+        ("(b) deck, cold chart cache  ", "deck made, cold chart cache", export("pptx", True)),
+        ("(b) deck, warm chart cache  ", "deck made, warm chart cache", export("pptx", False)),
+        ("(c) workbook                ", "workbook made", export("xlsx", False)),
+        ("(d) annual report PDF, cold ", "annual PDF, cold chart cache", export("pdf", True)),
     ]  # fmt: skip
     print(f"{options.measures} measures × {options.months} months, best of {options.runs}")
     print("(the machine may be shared and loaded: read the ratios before the seconds)")
@@ -145,7 +145,7 @@ def main() -> int:
     size_label = f"{options.measures} measures × {options.months} months"
     for label, figure, action in timings:
         seconds = best_of(options.runs, action)
-        print(f"{label}      {seconds:8.3f} s   {seconds / baseline:6.2f} × (a)")
+        print(f"{label}          {seconds:8.3f} s   {seconds / baseline:6.2f} × (a)")
         is_deck = figure.startswith("deck made, cold")
         record(
             f"council export: {figure} ({size_label})",
