@@ -75,10 +75,19 @@ def add_text(slide, left, top, width, height, lines, size=18, bold_first=False):
     return box
 
 
+def widen(shape) -> None:  # type: ignore[no-untyped-def]
+    """Stretch a placeholder of the default (4:3) layouts across the 16:9 slide."""
+    from pptx.util import Inches
+
+    shape.left, shape.width = Inches(0.6), Inches(12.1)
+
+
 def title_slide(deck, report: Report) -> None:  # type: ignore[no-untyped-def]
     slide = deck.slides.add_slide(deck.slide_layouts[0])
     slide.shapes.title.text = report.title
     slide.placeholders[1].text = "\n".join(cover_lines(report)[1:])
+    widen(slide.shapes.title)
+    widen(slide.placeholders[1])
 
 
 def empty_slide(deck, report: Report) -> None:  # type: ignore[no-untyped-def]
@@ -86,6 +95,7 @@ def empty_slide(deck, report: Report) -> None:  # type: ignore[no-untyped-def]
 
     slide = deck.slides.add_slide(deck.slide_layouts[5])
     slide.shapes.title.text = report.title
+    widen(slide.shapes.title)
     add_text(slide, Inches(0.6), Inches(2), Inches(12), Inches(2), [empty_text(report)], size=24)
 
 
@@ -94,6 +104,7 @@ def measure_slide(deck, item: ReportMeasure) -> None:  # type: ignore[no-untyped
 
     slide = deck.slides.add_slide(deck.slide_layouts[5])
     slide.shapes.title.text = item.measure.title
+    widen(slide.shapes.title)
     slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(30)
     png = chart_png(item)
     if png is not None:

@@ -45,7 +45,8 @@ def unit_name(unit: str) -> str:
 def sheet_name(index: int, title: str) -> str:
     """Return a unique, valid sheet name: the measure's number and the start of its title."""
     clean = SHEET_FORBIDDEN.sub(" ", title).strip().strip("'")
-    return f"{index}. {clean}"[:SHEET_NAME_LENGTH].rstrip()
+    # Excel also refuses a name that ends with an apostrophe, which cutting can leave.
+    return f"{index}. {clean}"[:SHEET_NAME_LENGTH].rstrip("' ")
 
 
 def status_text(status: Status | None, is_partial: bool = False) -> str:

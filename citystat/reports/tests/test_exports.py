@@ -342,3 +342,19 @@ def test_a_measure_without_values_reads_no_recent_data(export_plan):
     book = workbook(public_get("/exports/goal/smooth-streets.xlsx?period=FY2026"))
     row = [r for r in book["Scorecard"].iter_rows(values_only=True) if r[2] == measure.title][0]
     assert row[5] is None and row[7] == "No recent data"
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Potholes filled", "4. Potholes filled"),
+        ("Share of 311 [web] requests: closed/open?", "4. Share of 311  web  requests"),
+        ("Residents' trust in the city's streets", "4. Residents' trust in the city"),
+        # Cut after 31 characters, the name would end with an apostrophe.
+        ("Crews" + "x" * 22 + "' overtime", "4. Crews" + "x" * 22),
+    ],
+)
+def test_a_sheet_name_is_one_excel_accepts(title, name):
+    from citystat.reports.workbook import sheet_name
+
+    assert sheet_name(4, title) == name
