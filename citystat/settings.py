@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "citystat.engagement",
     # Peer cities and benchmark figures beside the measures (docs/peers.md).
     "citystat.peers",
+    # Council exports: workbook, deck and annual report (docs/exports.md).
+    "citystat.reports",
     "citystat.ops",
     "citystat.demo",
     "citystat.api",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("citystat.plan.urls")),
     path("", include("citystat.meetings.urls")),
     path("", include("citystat.peers.urls")),
+    path("", include("citystat.reports.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

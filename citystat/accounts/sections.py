@@ -61,6 +61,7 @@ def your_account(user: Any) -> list[WorkspaceItem]:
 STAFF_PAGES: list[tuple[str, Any, str, str, int]] = [
     ("nav-measures", _("Measures"), "staff-measures", "plan.view_measure", 110),
     ("nav-datasets", _("Datasets"), "staff-datasets", "catalog.view_dataset", 120),
+    ("nav-reports", _("Council exports"), "staff-reports", "plan.view_measure", 125),
     ("nav-meetings", _("Meetings"), "meetings:staff-meetings", "meetings.view_meeting", 130),
     (
         "nav-follow-ups",

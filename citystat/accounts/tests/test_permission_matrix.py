@@ -88,6 +88,9 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-narrative-review": PLAN_WRITERS,
     "staff-reporting": PLAN_WRITERS,
     "staff-plan": STAFF,
+    # reports: every staff member may make council exports (docs/exports.md).
+    "staff-reports": STAFF,
+    "staff-report-download": STAFF,
     "staff-plan-area-new": PLAN_WRITERS,
     "staff-plan-area": PLAN_WRITERS,
     "staff-plan-goal-new": PLAN_WRITERS,

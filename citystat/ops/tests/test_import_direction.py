@@ -34,6 +34,8 @@ ALLOWED: dict[str, set[str]] = {
     # peers: reads our measures' specs and computes them on a peer's data.
     "peers": FOUNDATION | {"city", "catalog", "plan"},
     "ops": {"__init__", "lib", "city", "catalog", "jobs", "wsgi"},
+    # reports: council exports of the plan (workbook, deck, PDF) beside the briefing book.
+    "reports": DOMAIN,
     "demo": DOMAIN | {"ops", "peers"},
     "api": DOMAIN | {"ops"},
     "public": DOMAIN | {"ops", "peers"},
@@ -45,7 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "settings": {"lib"},
     "wsgi": set(),
     "asgi": set(),
-    "urls": DOMAIN | {"ops", "demo", "api", "public", "peers"},
+    "urls": DOMAIN | {"ops", "demo", "api", "public", "peers", "reports"},
 }
 # Tests may borrow the demo city's realistic schemas and builder as fixtures; the code
 # under test may not, because demo sits above every domain app.

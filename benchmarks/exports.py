@@ -1,0 +1,163 @@
+"""Time the council exports of a 12-measure priority area against its measure pages.
+
+    .venv/bin/python benchmarks/exports.py
+    .venv/bin/python benchmarks/exports.py --measures 12 --months 36 --runs 3
+
+Builds, in a throwaway CITYSTAT_HOME (SQLite), one priority area with --measures monthly
+measures of --months values each (three goals), then times in this one process:
+(a) baseline: rendering the same measures' public pages, one after the other, each with
+    an empty cache (every page draws what it shows);
+(b) the deck (python-pptx, a chart per measure), with an empty chart cache (the first
+    export of the area: target under 10 s) and with the charts already drawn;
+(c) the workbook (openpyxl);
+(d) the annual report PDF (WeasyPrint), with an empty chart cache.
+Staff exports are timed: they are made on each request, never served from a kept copy.
+The best of --runs counts for each. Prints seconds and each ratio to (a). On a shared,
+loaded machine the seconds move with the load; the ratios move less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from results import record
+
+ROOT = Path(__file__).resolve().parents[1]
+DECK_TARGET_SECONDS = 10.0
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def build(measure_count: int, months: int) -> list[str]:
+    """Create the plan, area, goals, measures, targets and values; return measure slugs."""
+    from django.utils import timezone
+
+    from citystat.city.models import CityProfile
+    from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, Target
+
+    CityProfile.objects.create(name="Bench City", languages=["en"])
+    plan = Plan.objects.create(
+        title="Plan", slug="plan", first_fiscal_year=2020, last_fiscal_year=2035, is_current=True
+    )
+    area = plan.priority_areas.create(slug="infrastructure", title="Infrastructure")
+    objectives = []
+    for number in range(3):
+        goal = Goal.objects.create(priority_area=area, slug=f"g{number}", title=f"Goal {number}")
+        objectives.append(Objective.objects.create(goal=goal, title=f"Objective {number}"))
+    today = timezone.localdate()
+    slugs = []
+    for number in range(measure_count):
+        measure = Measure.objects.create(
+            objective=objectives[number % 3],
+            slug=f"measure-{number}",
+            title=f"Measure number {number}",
+            definition="A benchmark measure.",
+            unit="percent",
+            direction="higher",
+            frequency="month",
+        )
+        slugs.append(measure.slug)
+        Target.objects.create(measure=measure, fiscal_year=2000, value=90, tolerance=3)
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        values = []
+        for back in range(months):
+            start = end.replace(day=1)
+            values.append(
+                MeasureValue(
+                    measure=measure, period=f"{start:%Y-%m}", period_start=start,
+                    period_end=end, value=80 + (number * 7 + back * 3) % 17,
+                )
+            )  # fmt: skip
+            end = start - dt.timedelta(days=1)
+        MeasureValue.objects.bulk_create(values)
+    return slugs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measures", type=int, default=12)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="citystat-exports-bench-"))
+    os.environ["CITYSTAT_HOME"] = str(home)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    from citystat.public import plan_views
+    from citystat.reports.exports import make_export
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    slugs = build(options.measures, options.months)
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def pages() -> None:
+        # Each page is drawn anew: the shared cache and the process's own copies emptied.
+        cache.clear()
+        for store in (plan_views.LOCAL_BODIES, plan_views.LOCAL_PAGES, plan_views.FINGERPRINTS):
+            store.clear()
+        for slug in slugs:
+            response = client.get(f"/measures/{slug}/")
+            assert response.status_code == 200, (slug, response.status_code)
+
+    def export(fmt: str, cold: bool) -> Callable[[], object]:
+        def run() -> bytes:
+            if cold:
+                cache.clear()
+            return make_export("area", "infrastructure", fmt, audience="staff").content
+
+        return run
+
+    pages()  # import everything once, outside the timings
+    export("pdf", cold=True)()
+    baseline = best_of(options.runs, pages)
+    timings = [
+        ("(b) deck, cold chart cache  ", "deck made, cold chart cache", export("pptx", True)),
+        ("(b) deck, warm chart cache  ", "deck made, warm chart cache", export("pptx", False)),
+        ("(c) workbook                ", "workbook made", export("xlsx", False)),
+        ("(d) annual report PDF, cold ", "annual PDF, cold chart cache", export("pdf", True)),
+    ]  # fmt: skip
+    print(f"{options.measures} measures × {options.months} months, best of {options.runs}")
+    print("(the machine may be shared and loaded: read the ratios before the seconds)")
+    print(f"(a) the {len(slugs)} measure pages (baseline)  {baseline:8.3f} s")
+    size_label = f"{options.measures} measures × {options.months} months"
+    for label, figure, action in timings:
+        seconds = best_of(options.runs, action)
+        print(f"{label}          {seconds:8.3f} s   {seconds / baseline:6.2f} × (a)")
+        is_deck = figure.startswith("deck made, cold")
+        record(
+            f"council export: {figure} ({size_label})",
+            seconds,
+            "s",
+            baseline=baseline,
+            baseline_label=f"the same {len(slugs)} measure pages rendered",
+            target=f"< {DECK_TARGET_SECONDS:g} s" if is_deck else "",
+            met=seconds < DECK_TARGET_SECONDS if is_deck else None,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
