@@ -12,11 +12,12 @@ class PlanConfig(AppConfig):
         from citystat.accounts.permissions import register_department_lookup
         from citystat.catalog.models import DatasetVersion
         from citystat.plan import checks  # noqa: F401 (registers the portability check)
-        from citystat.plan.models import Goal
+        from citystat.plan.models import Goal, GoalNarrative
         from citystat.plan.sections import register_plan_sections
         from citystat.plan.signals import recompute_after_publish
 
         register_department_lookup(Goal, goal_department)
+        register_department_lookup(GoalNarrative, lambda narrative: goal_department(narrative.goal))
         register_plan_sections()
 
         # The catalog cannot import the plan (imports point one way), so the plan listens.

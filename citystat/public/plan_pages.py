@@ -679,12 +679,13 @@ def plan_stamp(plan: Plan) -> str:
 
     Statuses depend on the day too (a value grows stale), so the date is part of it.
     """
-    from citystat.plan.models import Narrative
+    from citystat.plan.models import GoalNarrative, Narrative
 
     parts = [
         str(dt.date.today()),
         str(MeasureValue.objects.aggregate(t=Max("computed_at"))["t"]),
         str(Narrative.objects.aggregate(t=Max("updated_at"))["t"]),
+        str(GoalNarrative.objects.aggregate(t=Max("updated_at"))["t"]),
     ]
     for model in (Target, Measure, Goal, PriorityArea, Plan):
         parts.append(str(model.history.aggregate(t=Max("history_date"))["t"]))  # type: ignore[attr-defined]
