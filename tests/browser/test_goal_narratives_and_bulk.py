@@ -12,6 +12,13 @@ from tests.browser.test_plan_editor import DESKTOP, PHONE, city, signed_in  # no
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture
+def plan_city(city):  # noqa: F811
+    """The plan editor's tiny city: both measures Public Works', bob a Water editor."""
+    return city
+
+
 ENGLISH = {
     "narratives": "Narratives of Fix streets",
     "period": "Period",
@@ -58,12 +65,12 @@ def fits(page, viewport) -> None:
 
 @pytest.mark.parametrize(("viewport", "language", "words"), SIZES, ids=SIZE_IDS)
 def test_a_goal_narrative_is_drafted_approved_and_public(
-    city,
+    plan_city,
     live_server,
     browser,
     viewport,
     language,
-    words,  # noqa: F811
+    words,
 ):
     page = signed_in(browser, live_server.url, "alice", viewport, language)
     page.goto(live_server.url + "/staff/plan/")
@@ -104,10 +111,10 @@ def test_a_goal_narrative_is_drafted_approved_and_public(
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_department_editor_is_refused_another_departments_goal_narrative(
-    city,
+    plan_city,
     live_server,
     browser,
-    viewport,  # noqa: F811
+    viewport,
 ):
     page = signed_in(browser, live_server.url, "bob", viewport)
     url = live_server.url + "/staff/plan/goals/infrastructure/fix-streets/narratives/"
@@ -126,12 +133,12 @@ def owners() -> dict[str, str]:
 
 @pytest.mark.parametrize(("viewport", "language", "words"), SIZES, ids=SIZE_IDS)
 def test_a_bulk_change_needs_a_reason_then_changes_every_selected_measure(
-    city,
+    plan_city,
     live_server,
     browser,
     viewport,
     language,
-    words,  # noqa: F811
+    words,
 ):
     page = signed_in(browser, live_server.url, "alice", viewport, language)
     page.goto(live_server.url + "/staff/measures/")
@@ -169,12 +176,12 @@ def test_a_bulk_change_needs_a_reason_then_changes_every_selected_measure(
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_bulk_change_mixing_departments_is_refused_naming_the_measures(
-    city,
+    plan_city,
     live_server,
     browser,
-    viewport,  # noqa: F811
+    viewport,
 ):
-    Measure.objects.filter(slug="main-breaks").update(department=city["water"])
+    Measure.objects.filter(slug="main-breaks").update(department=plan_city["water"])
     page = signed_in(browser, live_server.url, "bob", viewport)
     page.goto(live_server.url + "/staff/measures/")
     page.locator("#select-main-breaks").check()
@@ -199,12 +206,12 @@ GOOD = "measure,period,value,source_note\nmain-breaks,2025-Q1,3,Log\nmain-breaks
 
 @pytest.mark.parametrize(("viewport", "language", "words"), SIZES, ids=SIZE_IDS)
 def test_a_values_file_with_a_bad_line_saves_nothing_then_the_corrected_file_saves(
-    city,
+    plan_city,
     live_server,
     browser,
     viewport,
     language,
-    words,  # noqa: F811
+    words,
 ):
     page = signed_in(browser, live_server.url, "alice", viewport, language)
     page.goto(live_server.url + "/staff/bulk/values/")
