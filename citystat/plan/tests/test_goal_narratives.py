@@ -192,3 +192,10 @@ def test_an_editor_change_to_the_goal_leaves_its_narratives_alone(alice, plan):
     editor.edit(goal, {"title": "Fix every street"}, "Retitled", editor.version_of(goal))
     assert GoalNarrative.history.count() == rows
     assert GoalNarrative.objects.get().state == GoalNarrative.State.APPROVED
+
+
+def test_a_goal_draft_waits_in_the_performance_offices_review_list(alice):
+    write(alice, "FY2025", "Words.")
+    assert "Fix streets (goal), FY2025" in alice.get("/staff/").content.decode()
+    alice.post(URL + "FY2025/review/", {"decision": "approve"})
+    assert "Fix streets (goal), FY2025" not in alice.get("/staff/").content.decode()
