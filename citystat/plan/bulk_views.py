@@ -40,7 +40,7 @@ def bulk_change(request: HttpRequest) -> HttpResponse:
                     len(changed),
                 )
                 % {
-                    "field": dict(form.fields["field"].choices)[data["field"]],  # type: ignore[attr-defined]
+                    "field": str(dict(form.fields["field"].choices)[data["field"]]).lower(),  # type: ignore[attr-defined]
                     "count": len(changed),
                     "names": ", ".join(m.title for m in changed),
                 },
