@@ -89,6 +89,9 @@ ROLES: dict[str, RoleSpec] = {
         scoped=(
             "plan.add_narrative",
             "plan.change_narrative",
+            # A goal's narrative: only for a goal wholly theirs (plan/apps.py).
+            "plan.add_goalnarrative",
+            "plan.change_goalnarrative",
             "plan.add_strategy",
             "plan.change_strategy",
             "plan.add_*value",

@@ -17,6 +17,7 @@ from citystat.catalog.models import Dataset
 from citystat.city.models import Department
 from citystat.city.profile import load_city_file
 from citystat.demo.datasets import DEMO_DATASETS
+from citystat.demo.goal_narratives import build_demo_goal_narratives
 from citystat.demo.meetings import build_demo_meetings
 from citystat.demo.peers import build_demo_peers
 from citystat.lib.progress import fraction_progress
@@ -27,7 +28,7 @@ PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
-BUILD_FORMAT = 7
+BUILD_FORMAT = 8
 
 
 @dataclass
@@ -82,6 +83,7 @@ def build_demo_city(
     # Meetings first: engagement puts residents' questions on them.
     build_demo_meetings(seed)
     build_demo_engagement(seed)
+    build_demo_goal_narratives()
     # The demo serves its downloads at once, as a site with a worker would.
     build_exports()
     marker.write_text(json.dumps(wanted), encoding="utf-8")

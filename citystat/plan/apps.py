@@ -15,11 +15,12 @@ class PlanConfig(AppConfig):
             checks,  # noqa: F401 (registers the portability check)
             revision,
         )
-        from citystat.plan.models import Goal
+        from citystat.plan.models import Goal, GoalNarrative
         from citystat.plan.sections import register_plan_sections
         from citystat.plan.signals import recompute_after_publish
 
         register_department_lookup(Goal, goal_department)
+        register_department_lookup(GoalNarrative, lambda narrative: goal_department(narrative.goal))
         register_plan_sections()
         revision.watch()
 

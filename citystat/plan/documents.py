@@ -33,18 +33,23 @@ from citystat.plan.manual import Entry, fraction_warning, save_entries
 from citystat.plan.models import (
     JUDGED_FIELDS,
     Goal,
+    GoalNarrative,
     Measure,
     MeasureValue,
+    NarrativePeriodError,
     Objective,
     Plan,
     PriorityArea,
     Strategy,
     Target,
+    goal_narrative_period,
 )
 
 PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "as_of", "priority_areas"}
 AREA_KEYS = {"title", "slug", "summary", "goals"}
-GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies"}
+GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies", "narratives"}
+# A goal narrative in the plan file: {period: {context, actions, next_steps, state, …}}.
+NARRATIVE_KEYS = {"context", "actions", "next_steps", "state", "review_comment"}
 OBJECTIVE_KEYS = {"title", "measures"}
 STRATEGY_KEYS = {"title", "description", "progress", "department", "measures"}
 MEASURE_KEYS = {
@@ -295,7 +300,45 @@ class PlanChecker:
                     self.items(goal, "strategies", where, required=False)
                 )
             ],
+            "narratives": self.narratives(goal.get("narratives"), f"{where}.narratives"),
         }
+
+    def narratives(self, raw: Any, where: str) -> dict[str, dict[str, str]] | None:
+        """Return the goal's narratives by period, or None when the file leaves them out
+        (the goal then keeps the ones written in the browser)."""
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.problem(where, "should read {2026-Q1: {context: …, state: approved}, …}.")
+            return {}
+        narratives: dict[str, dict[str, str]] = {}
+        for period, narrative in raw.items():
+            path = f"{where}.{period}"
+            try:
+                label = goal_narrative_period(str(period))
+            except NarrativePeriodError as error:
+                self.problem(path, str(error))
+                continue
+            if not isinstance(narrative, dict):
+                self.problem(path, "should read {context: …, actions: …, next_steps: …}.")
+                continue
+            self.keys(narrative, NARRATIVE_KEYS, path)
+            if label in narratives:
+                self.problem(path, f"{label} is given twice.")
+            state = narrative.get("state", GoalNarrative.State.DRAFT)
+            if state not in GoalNarrative.State.values:
+                self.problem(
+                    f"{path}.state",
+                    f"{state!r} is not one of {', '.join(GoalNarrative.State.values)}.",
+                )
+            narratives[label] = {
+                "context": self.text(narrative, "context", path),
+                "actions": self.text(narrative, "actions", path, required=False),
+                "next_steps": self.text(narrative, "next_steps", path, required=False),
+                "state": str(state),
+                "review_comment": self.text(narrative, "review_comment", path, required=False),
+            }
+        return narratives
 
     def strategy(self, strategy: dict, where: str) -> dict[str, Any]:
         self.keys(strategy, STRATEGY_KEYS, where)
@@ -569,6 +612,8 @@ def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
                     )
             Objective.objects.filter(goal=goal_row).exclude(pk__in=kept_objectives).delete()
             strategies += [(goal_row, index, s) for index, s in enumerate(goal["strategies"])]
+            if goal["narratives"] is not None:
+                write_goal_narratives(goal_row, goal["narratives"], reason)
         Goal.objects.filter(priority_area=row).exclude(pk__in=kept_goals).delete()
     Measure.objects.filter(objective__goal__priority_area__plan=plan).exclude(
         pk__in=kept_measures
@@ -633,6 +678,20 @@ def write_values(measure: Measure, entries: list[Entry]) -> None:
         save_entries(measure, changed)
 
 
+def write_goal_narratives(goal: Goal, narratives: dict[str, dict[str, str]], reason: str) -> None:
+    """Make the goal's narratives those of the file: changed where they differ (changed
+    words of an approved one go back to draft: GoalNarrative.save), removed if not listed."""
+    kept = []
+    for period, fields in narratives.items():
+        row = GoalNarrative.objects.filter(goal=goal, period=period).first()
+        row = row or GoalNarrative(goal=goal, period=period)
+        save_changed(row, fields, reason or PLAN_FILE_REASON)
+        kept.append(row.pk)
+    for removed in GoalNarrative.objects.filter(goal=goal).exclude(pk__in=kept):
+        removed._change_reason = reason or PLAN_FILE_REASON  # type: ignore[attr-defined]
+        removed.delete()
+
+
 def write_strategies(
     plan: Plan, strategies: list[tuple[Goal, int, dict[str, Any]]], reason: str = ""
 ) -> None:
@@ -692,6 +751,21 @@ def export_goal(goal: Goal) -> dict[str, Any]:
     ]
     if strategies:
         exported["strategies"] = strategies
+    narratives = {
+        narrative.period: compact(
+            {
+                "context": narrative.context,
+                "actions": narrative.actions,
+                "next_steps": narrative.next_steps,
+                # A draft is the default the importer reads back.
+                "state": "" if narrative.state == GoalNarrative.State.DRAFT else narrative.state,
+                "review_comment": narrative.review_comment,
+            }
+        )
+        for narrative in goal.narratives.order_by("period")
+    }
+    if narratives:
+        exported["narratives"] = narratives
     exported["objectives"] = [
         {
             "title": objective.title,

@@ -1,10 +1,15 @@
-from django import forms
+from typing import Any, cast
 
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citystat.city.models import Department
 from citystat.plan.models import (
     Measure,
     Narrative,
     NarrativePeriodError,
     Target,
+    goal_narrative_period,
     narrative_period,
 )
 
@@ -83,3 +88,105 @@ def target_form_for(measure: Measure, fiscal_year: int) -> TargetForm:
             "off_track_at": earlier.off_track_at,
         }
     return TargetForm(initial=initial, instance=Target(measure=measure))
+
+
+class GoalNarrativeForm(forms.Form):
+    """A goal's narrative: the same sections as a measure's (plan/goal_narratives.py)."""
+
+    period = forms.CharField(
+        label=_("Period"), max_length=40, help_text=_("2026-10, 2026-Q1, FY2026 or 2026.")
+    )
+    context = forms.CharField(
+        label=_("Context"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What drove the goal's results in the period."),
+    )
+    actions = forms.CharField(
+        label=_("What the city is doing"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def clean_period(self) -> str:
+        try:
+            return goal_narrative_period(self.cleaned_data["period"])
+        except NarrativePeriodError:
+            raise forms.ValidationError(
+                _("%(period)s is not a period: write it as 2026-10, 2026-Q1, FY2026 or 2026.")
+                % {"period": self.cleaned_data["period"]}
+            ) from None
+
+
+class BulkChangeForm(forms.Form):
+    """One change for every measure selected on the staff measure list (plan/bulk.py)."""
+
+    field = forms.ChoiceField(
+        label=_("What to change"),
+        choices=[
+            ("owner", _("Owner")),
+            ("department", _("Department")),
+            ("frequency", _("Frequency")),
+            ("public", _("Public or internal")),
+        ],
+    )
+    owner = forms.CharField(
+        label=_("New owner"), max_length=120, required=False, help_text=_("Empty clears it.")
+    )
+    department = forms.ChoiceField(label=_("New department"), required=False)
+    frequency = forms.ChoiceField(
+        label=_("New frequency"), required=False, choices=[("", "—"), *Measure.Frequency.choices]
+    )
+    public = forms.ChoiceField(
+        label=_("Public or internal"),
+        required=False,
+        choices=[("", "—"), ("yes", _("Public")), ("no", _("Internal only"))],
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        # simple_history keeps a change reason in 100 characters.
+        max_length=100,
+        help_text=_("Kept with the change in each measure's history."),
+        error_messages={
+            "required": _(
+                "Say why: the reason is kept in each measure's history. Nothing was changed."
+            )
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        names = Department.objects.order_by("name").values_list("name", flat=True)
+        choice = cast(forms.ChoiceField, self.fields["department"])
+        choice.choices = [("", _("No department")), *((name, name) for name in names)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        field = data.get("field")
+        if field in ("frequency", "public") and not data.get(field):
+            self.add_error(field, _("Choose the new value."))
+        return data
+
+    def value(self) -> str | bool:
+        """Return the value the chosen field is set to."""
+        field = self.cleaned_data["field"]
+        if field == "public":
+            return self.cleaned_data["public"] == "yes"
+        return str(self.cleaned_data[field]).strip()
+
+
+class ValuesTableForm(forms.Form):
+    """A CSV of measure,period,value[,source_note]: `citystat values import`'s format."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns measure, period, value and source_note; one line per value."),
+    )
+    source_note = forms.CharField(
+        label=_("Source note"),
+        max_length=300,
+        required=False,
+        help_text=_("Where the values come from, for lines without a source_note."),
+    )

@@ -7,6 +7,7 @@ import csv
 import io
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -125,14 +126,19 @@ class ImportedValues:
     saved: int = 0
     measures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What was saved, per measure slug: the staff upload page shows it back.
+    entries: dict[str, list[Entry]] = field(default_factory=dict)
 
 
-def import_values_table(text: str, default_note: str = "") -> ImportedValues:
+def import_values_table(
+    text: str, default_note: str = "", may_enter: Callable[[Measure], bool] | None = None
+) -> ImportedValues:
     """Store the values of a CSV with columns measure,period,value[,source_note].
 
     Every line is checked first (unknown measure, a period not of the measure's grain, a
-    value that is not a number, a period given twice); one problem saves nothing, and
-    ManualValueError names each line. `default_note` stands for an empty source_note.
+    value that is not a number, a period given twice, a measure `may_enter` says no to);
+    one problem saves nothing, and ManualValueError names each line. `default_note`
+    stands for an empty source_note.
     """
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = [name.strip().lower() for name in reader.fieldnames or []]
@@ -157,6 +163,12 @@ def import_values_table(text: str, default_note: str = "") -> ImportedValues:
             hint = did_you_mean(slug, sorted(measures)) if slug else ""
             problems.append(f"line {line}: no measure {slug!r}{hint or '.'}")
             continue
+        if may_enter is not None and not may_enter(measure):
+            problems.append(
+                f"line {line}: {slug} belongs to a department you do not work for; "
+                "you may not enter its values."
+            )
+            continue
         note = (row.get("source_note") or "").strip() or default_note
         try:
             entry = check_entry(measure, row.get("period") or "", row.get("value") or "", note)
@@ -170,7 +182,7 @@ def import_values_table(text: str, default_note: str = "") -> ImportedValues:
         entries[slug].append(entry)
     if problems:
         raise ManualValueError(problems)
-    result = ImportedValues(measures=sorted(entries))
+    result = ImportedValues(measures=sorted(entries), entries=dict(sorted(entries.items())))
     with transaction.atomic():
         for slug, measure_entries in entries.items():
             result.saved += save_entries(measures[slug], measure_entries)

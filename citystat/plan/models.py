@@ -354,15 +354,15 @@ class MeasureValue(models.Model):
 class NarrativeQuerySet(models.QuerySet):
     def approved(self) -> NarrativeQuerySet:
         """Only what the performance office approved: the one set residents ever see."""
-        return self.filter(state=Narrative.State.APPROVED)
+        return self.filter(state=NarrativeText.State.APPROVED)
 
 
-class Narrative(models.Model):
-    """The department's story of a measure for one period.
+class NarrativeText(models.Model):
+    """The sections, review state and reviewer shared by measure and goal narratives.
 
     A draft until the performance office approves it or returns it with comments
     (docs/plan.md, "The reporting cycle"); only approved narratives are public. Editing
-    the text makes it a draft again.
+    the text makes it a draft again (save below), so new words are never public unreviewed.
     """
 
     class State(models.TextChoices):
@@ -370,7 +370,6 @@ class Narrative(models.Model):
         RETURNED = "returned", _("Returned with comments")
         APPROVED = "approved", _("Approved and public")
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="narratives")
     period = models.CharField(max_length=10)
     context = models.TextField(help_text="What drove the change.")
     actions = models.TextField(blank=True, help_text="What the department is doing.")
@@ -391,9 +390,27 @@ class Narrative(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
 
     objects = NarrativeQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk and self.state != NarrativeText.State.DRAFT:
+            manager = type(self)._default_manager
+            before = manager.filter(pk=self.pk).values(*NARRATIVE_TEXT).first()
+            if before and any(before[name] != getattr(self, name) for name in NARRATIVE_TEXT):
+                # New words have not been reviewed: off the public pages until approved.
+                self.state = NarrativeText.State.DRAFT
+        super().save(*args, **kwargs)
+
+
+class Narrative(NarrativeText):
+    """The department's story of a measure for one period."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="narratives")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "-period"]
@@ -409,11 +426,6 @@ class Narrative(models.Model):
         """Save, refusing a period that is not one of the measure's (the public page shows
         the newest narrative, so a made-up label would become its "latest")."""
         self.period = narrative_period(self.measure, self.period)
-        if self.pk and self.state != Narrative.State.DRAFT:
-            before = Narrative.objects.filter(pk=self.pk).values(*NARRATIVE_TEXT).first()
-            if before and any(before[name] != getattr(self, name) for name in NARRATIVE_TEXT):
-                # New words have not been reviewed: off the public pages until approved.
-                self.state = Narrative.State.DRAFT
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -423,6 +435,33 @@ class Narrative(models.Model):
             self.period = narrative_period(self.measure, self.period)
         except NarrativePeriodError as error:
             raise ValidationError({"period": str(error)}) from None
+
+
+class GoalNarrative(NarrativeText):
+    """The story of a goal as a whole for one period: the same sections and review as a
+    measure's narrative (`plan.approve_narrative` approves both).
+
+    A goal has no frequency of its own, so its period is any period label (a month, a
+    quarter, a fiscal year…); the public goal page shows the approved one whose period
+    ends last (citystat/plan/goal_narratives.py).
+    """
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="narratives")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["goal", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "period"], name="one_goal_narrative_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal.slug} {self.period}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, refusing a period label that is none of the calendar's."""
+        self.period = goal_narrative_period(self.period)
+        super().save(*args, **kwargs)
 
 
 NARRATIVE_TEXT = ("context", "actions", "next_steps")
@@ -467,6 +506,19 @@ def narrative_period(measure: Measure, period: str) -> str:
             f"{measure.grain.replace('_', ' ')}."
         )
     return parsed.label
+
+
+def goal_narrative_period(period: str) -> str:
+    """Return `period` as a period label (2026-10, 2026-Q1, FY2026…) or raise
+    NarrativePeriodError saying the forms it may take."""
+    try:
+        # A label's form does not depend on when the fiscal year starts.
+        return parse_period(str(period).strip(), FiscalCalendar()).label
+    except PeriodError:
+        raise NarrativePeriodError(
+            f"the goal narrative's period {str(period)!r} is not a period such as 2026-10, "
+            "2026-Q1, FY2026 or 2026."
+        ) from None
 
 
 class Strategy(models.Model):

@@ -7,13 +7,15 @@ department editor writes and edits, never approves their own words.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
 from citystat.lib.errors import CitystatError
-from citystat.plan.models import Narrative
+from citystat.plan.models import GoalNarrative, Narrative
+
+AnyNarrative = TypeVar("AnyNarrative", Narrative, GoalNarrative)
 
 APPROVE = "approve"
 RETURN = "return"
@@ -24,12 +26,15 @@ class ReviewRefused(CitystatError):
 
 
 @transaction.atomic
-def review(narrative: Narrative, reviewer: Any, decision: str, comment: str = "") -> Narrative:
-    """Approve `narrative` or return it with `comment`; raise ReviewRefused saying why not."""
+def review(
+    narrative: AnyNarrative, reviewer: Any, decision: str, comment: str = ""
+) -> AnyNarrative:
+    """Approve a measure's or a goal's `narrative`, or return it with `comment`; raise
+    ReviewRefused saying why not."""
     if not reviewer.has_perm("plan.approve_narrative"):
         raise ReviewRefused("Only the performance office approves or returns narratives.")
     comment = comment.strip()
-    locked = Narrative.objects.select_for_update().get(pk=narrative.pk)
+    locked = type(narrative).objects.select_for_update().get(pk=narrative.pk)
     if decision == APPROVE:
         locked.state = Narrative.State.APPROVED
         locked.review_comment = comment

@@ -20,7 +20,7 @@ from citystat.accounts.sections import admin_link
 from citystat.accounts.workspace import WorkspaceItem, register_section
 from citystat.city.models import CityProfile
 from citystat.plan.cycle import duties_of
-from citystat.plan.models import Measure, Narrative
+from citystat.plan.models import GoalNarrative, Measure, Narrative
 
 SHOWN = 20
 
@@ -38,16 +38,38 @@ def reporting_due(user: Any) -> list[WorkspaceItem]:
 
 
 def narratives_to_review(user: Any) -> list[WorkspaceItem]:
-    """Drafts the performance office has not approved or returned yet, oldest first."""
+    """Drafts of measures and goals the performance office has not approved or returned
+    yet, oldest first."""
     drafts = Narrative.objects.filter(state=Narrative.State.DRAFT).select_related("measure")
-    return [
-        WorkspaceItem(
-            f"{narrative.measure.title}, {narrative.period}",
-            reverse("staff-measure", args=[narrative.measure.slug]) + "#narrative-heading",
-            f"Written {narrative.updated_at:%Y-%m-%d}",
+    goal_drafts = GoalNarrative.objects.filter(state=GoalNarrative.State.DRAFT).select_related(
+        "goal__priority_area"
+    )
+    waiting = [
+        (
+            narrative.updated_at,
+            WorkspaceItem(
+                f"{narrative.measure.title}, {narrative.period}",
+                reverse("staff-measure", args=[narrative.measure.slug]) + "#narrative-heading",
+                f"Written {narrative.updated_at:%Y-%m-%d}",
+            ),
         )
         for narrative in drafts.order_by("updated_at")[:SHOWN]
     ]
+    waiting += [
+        (
+            narrative.updated_at,
+            WorkspaceItem(
+                f"{narrative.goal.title} (goal), {narrative.period}",
+                reverse(
+                    "staff-plan-goal-narratives",
+                    args=[narrative.goal.priority_area.slug, narrative.goal.slug],
+                ),
+                f"Written {narrative.updated_at:%Y-%m-%d}",
+            ),
+        )
+        for narrative in goal_drafts.order_by("updated_at")[:SHOWN]
+    ]
+    return [item for _written, item in sorted(waiting, key=lambda pair: pair[0])][:SHOWN]
 
 
 def measures_to_rebuild(user: Any) -> list[WorkspaceItem]:

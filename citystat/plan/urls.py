@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citystat.plan import editor_views, views
+from citystat.plan import bulk_views, editor_views, goal_narrative_views, views
 
 urlpatterns = [
     path("staff/measures/", views.measure_list, name="staff-measures"),
@@ -51,6 +51,22 @@ urlpatterns += [
     path("staff/plan/strategies/<int:pk>/", editor_views.strategy_edit, name="staff-plan-strategy"),
     path("staff/plan/measures/<slug:slug>/", editor_views.measure_edit, name="staff-plan-measure"),
     path("staff/plan/builder/", editor_views.builder, name="staff-plan-builder"),
+    path(
+        "staff/plan/goals/<slug:area>/<slug:goal>/narratives/",
+        goal_narrative_views.goal_narratives,
+        name="staff-plan-goal-narratives",
+    ),
+    path(
+        "staff/plan/goals/<slug:area>/<slug:goal>/narratives/<str:period>/review/",
+        goal_narrative_views.goal_narrative_review,
+        name="staff-plan-goal-narrative-review",
+    ),
+]
+# Bulk work on the measure list (citystat/plan/bulk_views.py): not under staff/measures/,
+# where a measure slugged "bulk" would hide the page.
+urlpatterns += [
+    path("staff/bulk/measures/", bulk_views.bulk_change, name="staff-measures-bulk"),
+    path("staff/bulk/values/", bulk_views.values_upload, name="staff-measures-values-upload"),
 ]
 for kind, model in editor_views.KINDS.items():
     urlpatterns += [

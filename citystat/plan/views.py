@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -25,6 +26,7 @@ from citystat.plan.cycle import (
     duties,
 )
 from citystat.plan.forms import (
+    BulkChangeForm,
     NarrativeForm,
     TargetForm,
     ValueForm,
@@ -54,7 +56,27 @@ def measure_of(request: HttpRequest, slug: str) -> Measure:
 
 @staff_required("plan.view_measure")
 def measure_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "plan/staff/measure_list.html", {"rows": measure_rows()})
+    return render_measure_list(request, BulkChangeForm())
+
+
+def render_measure_list(
+    request: HttpRequest,
+    bulk_form: BulkChangeForm,
+    selected: Sequence[str] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """Render the measure list; a refused bulk change keeps its form and selection."""
+    departments = dict(Measure.objects.values_list("slug", "department__name").order_by("slug"))
+    rows = [
+        {
+            **row,
+            "department": departments.get(row["slug"]) or "",
+            "selected": row["slug"] in selected,
+        }
+        for row in measure_rows()
+    ]
+    context = {"rows": rows, "bulk_form": bulk_form}
+    return render(request, "plan/staff/measure_list.html", context, status=status)
 
 
 def render_detail(

@@ -102,6 +102,12 @@ STAFF_URLS: dict[str, frozenset[str] | str] = {
     "staff-plan-measure-new": PLAN_WRITERS,
     "staff-plan-measure": DEPARTMENT_WRITERS,
     "staff-plan-builder": DEPARTMENT_WRITERS,
+    # Goal narratives: written by a goal's own department, approved by the office.
+    "staff-plan-goal-narratives": DEPARTMENT_WRITERS,
+    "staff-plan-goal-narrative-review": PLAN_WRITERS,
+    # Bulk work: within the person's departments (plan/bulk.py checks each measure).
+    "staff-measures-bulk": DEPARTMENT_WRITERS,
+    "staff-measures-values-upload": DEPARTMENT_WRITERS,
     **{
         f"staff-plan-{kind}-move": PLAN_WRITERS for kind in ("area", "goal", "objective", "measure")
     },

@@ -8,7 +8,7 @@ from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset
 from citystat.city.models import BoundaryLayer, CityProfile
 from citystat.demo.build import build_demo_city
-from citystat.plan.models import Measure, Plan
+from citystat.plan.models import Goal, Measure, Plan
 
 ROWS = 3_000
 
@@ -35,6 +35,14 @@ def test_it_builds_the_kansas_city_profile_datasets_and_plan(home):
     assert Dataset.objects.filter(versions__status="published").distinct().count() == 6
     assert Plan.current().priority_areas.count() == 6
     assert Measure.objects.filter(dataset__isnull=False).exists()
+    # Every goal tells its story, approved and public, naming its own measures' count.
+    for goal in Goal.objects.filter(priority_area__plan=Plan.current()):
+        narrative = goal.narratives.approved().get()
+        assert narrative.period.startswith("FY"), narrative.period
+        measures = Measure.objects.filter(objective__goal=goal).count()
+        assert f"Of the goal's {measures} measures" in narrative.context or (
+            f"None of the goal's {measures} measures" in narrative.context
+        )
 
 
 @pytest.mark.django_db

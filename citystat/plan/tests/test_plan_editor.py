@@ -17,7 +17,15 @@ from citystat.accounts.roles import grant_role, sync_roles
 from citystat.city.models import Department
 from citystat.plan import editor
 from citystat.plan.documents import export_plan, load_plan
-from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea, Strategy
+from citystat.plan.models import (
+    Goal,
+    GoalNarrative,
+    Measure,
+    Objective,
+    Plan,
+    PriorityArea,
+    Strategy,
+)
 from citystat.plan.tests.test_plan_files import PLAN
 
 pytestmark = pytest.mark.usefixtures("requests", "public_works")
@@ -91,6 +99,14 @@ def test_browser_edits_then_export_then_import_changes_nothing(plan, alice, tmp_
         ).status_code
         == 302
     )
+    # Goal narratives: one approved (with a comment), one returned, one a draft.
+    narratives = f"/staff/plan/goals/{goal.priority_area.slug}/{goal.slug}/narratives/"
+    for period, words in [("FY2025", "A year of repaving."), ("2025-Q3", "Crews caught up.")]:
+        written = alice.post(narratives, {"period": period, "context": words, "next_steps": "More"})
+        assert written.status_code == 302, written.content.decode()[:2000]
+    alice.post(narratives + "FY2025/review/", {"decision": "approve", "comment": "Clear."})
+    alice.post(narratives + "2025-Q3/review/", {"decision": "return", "comment": "Add numbers."})
+    alice.post(narratives, {"period": "2025-10", "context": "Cold snap: more potholes."})
     path = tmp_path / "plan.yaml"
     call_command("plan", "export", str(path))
     exported = yaml.safe_load(path.read_text())
@@ -98,13 +114,25 @@ def test_browser_edits_then_export_then_import_changes_nothing(plan, alice, tmp_
     assert (goal_entry["title"], goal_entry["summary"]) == ("Fix every street", "Streets first.")
     slugs = [m["slug"] for m in goal_entry["objectives"][0]["measures"]]
     assert slugs == ["main-breaks", "potholes-7-days", "trash-requests"]
-    counts = [
-        model.history.count() for model in (Plan, PriorityArea, Goal, Objective, Measure, Strategy)
-    ]
+    assert goal_entry["narratives"] == {
+        "2025-10": {"context": "Cold snap: more potholes."},
+        "2025-Q3": {
+            "context": "Crews caught up.",
+            "next_steps": "More",
+            "state": "returned",
+            "review_comment": "Add numbers.",
+        },
+        "FY2025": {
+            "context": "A year of repaving.",
+            "next_steps": "More",
+            "state": "approved",
+            "review_comment": "Clear.",
+        },
+    }
+    models = (Plan, PriorityArea, Goal, Objective, Measure, Strategy, GoalNarrative)
+    counts = [model.history.count() for model in models]
     call_command("plan", "import", str(path))
-    after = [
-        model.history.count() for model in (Plan, PriorityArea, Goal, Objective, Measure, Strategy)
-    ]
+    after = [model.history.count() for model in models]
     assert after == counts
     assert Strategy.objects.get().pk == strategy.pk
     assert export_plan(Plan.objects.get()) == exported

@@ -1,0 +1,86 @@
+"""The demo city's goal narratives: one approved story per goal, written from the goal's
+own measures (their statuses, departments and strategies), so any plan gets them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from citystat.lib.periods import period_of
+from citystat.plan.cycle import calendar_of_city
+from citystat.plan.models import Goal, GoalNarrative, Measure, Plan, Status
+from citystat.plan.status import status_for
+
+DEMO_REASON = "written for the demo city"
+
+
+def sentence_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def goal_story(goal: Goal, today: dt.date) -> tuple[str, dict[str, str]]:
+    """Return the period and sections of the goal's narrative: the fiscal year of its
+    measures' newest judged value (else of `today`)."""
+    calendar = calendar_of_city()
+    measures = Measure.objects.filter(objective__goal=goal).select_related("department")
+    judged = [(m, status_for(m, calendar=calendar)) for m in measures]
+    with_values = [(m, s) for m, s in judged if s.value is not None]
+    newest = max((s.value.period_end for _, s in with_values if s.value is not None), default=today)
+    period = period_of(newest, "fiscal_year", calendar).label
+    departments = sorted({m.department.name for m, _ in judged if m.department})
+    who = sentence_list(departments) or "The performance office"
+    if not with_values:
+        return period, {
+            "context": f"None of the goal's {len(judged)} measures has a reported value yet.",
+            "actions": f"{who} set up the data the measures are computed from.",
+            "next_steps": "Publish the first results at the next CityStat meeting.",
+        }
+    on_track = [m.title for m, s in with_values if s.status == Status.ON_TRACK]
+    behind = [
+        m.title for m, s in with_values if s.status in (Status.NEEDS_ATTENTION, Status.OFF_TRACK)
+    ]
+    context = (
+        f"Of the goal's {len(judged)} measures, {len(with_values)} have reported results; "
+        f"at their latest report {len(on_track)} {'was' if len(on_track) == 1 else 'were'} "
+        "on track."
+    )
+    if on_track:
+        context += f" On track: {sentence_list(on_track)}."
+    if behind:
+        context += f" Behind their targets: {sentence_list(behind)}."
+    strategies = [s.title for s in goal.strategies.all()]
+    actions = (
+        f"{who} {'are' if len(departments) > 1 else 'is'} working on "
+        f"{sentence_list(strategies).lower()}."
+        if strategies
+        else f"{who} review{'' if len(departments) > 1 else 's'} these measures at each "
+        "CityStat meeting and move crews and budget where results slip."
+    )
+    focus = behind[0] if behind else with_values[0][0].title
+    next_steps = (
+        f"Report at the next CityStat meeting on {focus.lower()}, with what it will take to "
+        "reach next year's target."
+    )
+    return period, {"context": context, "actions": actions, "next_steps": next_steps}
+
+
+def build_demo_goal_narratives() -> int:
+    """Write and approve a narrative for every goal of the current plan; return how many."""
+    plan = Plan.current()
+    if plan is None:
+        return 0
+    written = 0
+    for goal in Goal.objects.filter(priority_area__plan=plan).prefetch_related("strategies"):
+        period, sections = goal_story(goal, plan.as_of or timezone.localdate())
+        found = GoalNarrative.objects.filter(goal=goal, period=period).first()
+        narrative: GoalNarrative = found or GoalNarrative(goal=goal, period=period)
+        for name, text in sections.items():
+            setattr(narrative, name, text)
+        narrative.state = GoalNarrative.State.APPROVED
+        narrative._change_reason = DEMO_REASON  # type: ignore[attr-defined]
+        narrative.save()
+        written += 1
+    return written
