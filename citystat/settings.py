@@ -331,6 +331,14 @@ CITYSTAT_AGENDA_DAYS_AHEAD = env_int("CITYSTAT_AGENDA_DAYS_AHEAD", 7, minimum=0)
 # Make a meeting's briefing book PDFs in a background thread as its agenda is published
 # (docs/meetings.md); false leaves them to `citystat meetings briefings` on a timer.
 CITYSTAT_BRIEFING_IN_BACKGROUND = env_bool("CITYSTAT_BRIEFING_IN_BACKGROUND", True)
+# Where a queued job (citystat/jobs/queue.py: a load's recompute, an update's immediate
+# emails) runs once its asker commits: "thread" of the same process, "worker" (left to
+# `citystat jobs run`), or "inline" in the committing thread (docs/operations.md).
+CITYSTAT_JOBS_RUN = env_str("CITYSTAT_JOBS_RUN", "thread")
+if CITYSTAT_JOBS_RUN not in ("thread", "worker", "inline"):
+    raise ImproperlyConfigured(
+        f"CITYSTAT_JOBS_RUN={CITYSTAT_JOBS_RUN!r}: use thread, worker or inline."
+    )
 # Resident engagement (docs/engagement.md): the site's own address for links in emails,
 # and the shared secret of each social-media tool that may post questions by webhook.
 CITYSTAT_SITE_URL = env_str("CITYSTAT_SITE_URL", "http://127.0.0.1:8000")
