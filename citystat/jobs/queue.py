@@ -27,9 +27,9 @@ import contextlib
 import contextvars
 import datetime as dt
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
+from threading import Thread
 from typing import Any
 
 from django.conf import settings
@@ -115,7 +115,7 @@ def start(job_id: int, kind: str) -> None:
 
     # Not a daemon: a command that queued a job (`citystat refresh`) finishes it before its
     # process exits, rather than leaving it cut short for the timer.
-    threading.Thread(target=run, name=f"citystat-job-{job_id}", daemon=False).start()
+    Thread(target=run, name=f"citystat-job-{job_id}", daemon=False).start()
 
 
 def run_pending(kind: str) -> list[Job]:
