@@ -25,7 +25,8 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True)
+        # No action is `run`: the timer starts `citystat jobs` (deploy/systemd/citystat-jobs.timer).
+        actions = parser.add_subparsers(dest="action")
         run = actions.add_parser(
             "run", help="Run every queued job, and any a restart cut short (cron-safe)."
         )
@@ -43,13 +44,15 @@ class Command(BaseCommand):
             for job in Job.objects.all()[: max(options["limit"], 0)]:
                 self.stdout.write(job_line(job))
             return
+        kinds = options.get("kind") or None
+        forever = options.get("forever", False)
         while True:
-            ran, busy = queue.run_all(options["kind"] or None)
+            ran, busy = queue.run_all(kinds)
             for job in ran:
                 self.stdout.write(job_line(job))
             for kind in busy:
                 self.stdout.write(f"{kind}: another process is running these; it takes them.")
-            if not options["forever"]:
+            if not forever:
                 if not ran and not busy:
                     self.stdout.write("No job was waiting.")
                 return
