@@ -8,7 +8,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from citystat.jobs import queue
@@ -158,3 +158,20 @@ def test_thread_mode_runs_the_job_in_a_thread_the_process_waits_for(
     assert [thread.daemon for thread in started] == [False]
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED
+
+
+def test_an_unknown_kind_to_run_is_refused_naming_the_known_ones():
+    with pytest.raises(CommandError, match=r"--kind nope: no such job kind \(known: .*test.record"):
+        call_command("jobs", "run", "--kind", "nope")
+
+
+def test_an_empty_queue_takes_no_lock_and_records_no_run(settings):
+    from citystat.jobs.models import JobRun
+
+    settings.CITYSTAT_JOBS_RUN = "worker"
+    assert queue.run_all(["test.record"]) == ([], [])
+    assert not JobRun.objects.exists()
+    queue.enqueue("test.record", n=1)
+    ran, _busy = queue.run_all(["test.record"])
+    assert [job.args for job in ran] == [{"n": 1}]
+    assert JobRun.objects.get().name == "queue-test.record"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.jobs import queue
 from citystat.jobs.models import Job
@@ -45,6 +45,13 @@ class Command(BaseCommand):
                 self.stdout.write(job_line(job))
             return
         kinds = options.get("kind") or None
+        unknown = sorted(set(kinds or []) - set(queue.tasks))
+        if unknown:
+            raise CommandError(
+                f"--kind {', '.join(unknown)}: no such job kind "
+                f"(known: {', '.join(sorted(queue.tasks))}).",
+                returncode=2,
+            )
         forever = options.get("forever", False)
         while True:
             ran, busy = queue.run_all(kinds)
