@@ -46,6 +46,13 @@ def no_page_warming(settings):
 
 
 @pytest.fixture(autouse=True)
+def jobs_inline(settings):
+    """Queued jobs run as their asker commits, in the test's thread: a job thread would
+    outlive its test's database. Tests of the queue choose "worker" and run them."""
+    settings.CITYSTAT_JOBS_RUN = "inline"
+
+
+@pytest.fixture(autouse=True)
 def isolated_audit_anchors(settings, tmp_path):
     """Give each test its own audit anchor file: each test's log is new."""
     settings.CITYSTAT_AUDIT_ANCHORS = str(tmp_path / "audit-anchors.jsonl")

@@ -84,6 +84,7 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
         Step("live_board", "live_board.py", ["--home", str(work / "live-board")]),
         Step("briefing", "briefing.py", []),
         Step("pushes", "pushes.py", []),
+        Step("upload", "upload.py", []),
         Step("ckan", "ckan.py", []),
         Step("peers", "peers.py", ["--rows", str(min(rows, 1_000_000))]),
         Step("startup", "startup.py", ["--home", str(work / "startup-home")]),

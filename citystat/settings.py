@@ -341,6 +341,14 @@ if CITYSTAT_WARM_PAGES not in ("background", "foreground", "off"):
     raise ImproperlyConfigured(
         f"CITYSTAT_WARM_PAGES={CITYSTAT_WARM_PAGES!r} is not one of background, foreground, off."
     )
+# Where a queued job (citystat/jobs/queue.py: a load's recompute, an update's immediate
+# emails) runs once its asker commits: "thread" of the same process, "worker" (left to
+# `citystat jobs run`), or "inline" in the committing thread (docs/operations.md).
+CITYSTAT_JOBS_RUN = env_str("CITYSTAT_JOBS_RUN", "thread")
+if CITYSTAT_JOBS_RUN not in ("thread", "worker", "inline"):
+    raise ImproperlyConfigured(
+        f"CITYSTAT_JOBS_RUN={CITYSTAT_JOBS_RUN!r}: use thread, worker or inline."
+    )
 # Resident engagement (docs/engagement.md): the site's own address for links in emails,
 # and the shared secret of each social-media tool that may post questions by webhook.
 CITYSTAT_SITE_URL = env_str("CITYSTAT_SITE_URL", "http://127.0.0.1:8000")

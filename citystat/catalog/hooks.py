@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from citystat.catalog.models import DatasetVersion
+    from citystat.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +39,19 @@ def after_publish(version: DatasetVersion, previous: DatasetVersion | None) -> l
             logger.exception("after publishing %s: %s failed", version, hook.__name__)
             notes.append(f"{hook.__name__} failed: {type(error).__name__}: {error}")
     return notes
+
+
+def version_subject(version: DatasetVersion) -> str:
+    """The subject under which the jobs a version's publication queued are filed."""
+    return f"catalog.datasetversion:{version.pk}"
+
+
+def jobs_after(versions: list[DatasetVersion]) -> dict[int, list[Job]]:
+    """Return {version pk: the jobs its publication queued (a recompute…), oldest first}."""
+    from citystat.jobs.models import Job
+
+    by_subject = {version_subject(version): version.pk for version in versions}
+    found: dict[int, list[Job]] = {version.pk: [] for version in versions}
+    for job in Job.objects.filter(subject__in=list(by_subject)).order_by("created_at", "pk"):
+        found[by_subject[job.subject]].append(job)
+    return found

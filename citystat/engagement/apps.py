@@ -19,12 +19,14 @@ class EngagementConfig(AppConfig):
         from citystat.engagement.models import Question
         from citystat.engagement.panels import agenda_questions_for, live_board_panel
         from citystat.engagement.sections import paused_subscribers, questions_waiting
+        from citystat.jobs import queue
         from citystat.meetings import hooks
 
         if live_board_panel not in hooks.meeting_panels:
             hooks.meeting_panels.append(live_board_panel)
         if agenda_questions_for not in hooks.agenda_questions:
             hooks.agenda_questions.append(agenda_questions_for)
+        queue.register("engagement.deliver", deliver_immediately)
         if push_watched_rows not in catalog_hooks.version_published:
             catalog_hooks.version_published.append(push_watched_rows)
         post_save.connect(question_changed, sender=Question, dispatch_uid="engagement-board")
@@ -53,6 +55,13 @@ def question_changed(sender: type, instance: Any, **kwargs: Any) -> None:
 
     if instance.meeting_id:
         bump_board(instance.meeting_id)
+
+
+def deliver_immediately() -> dict[str, Any]:
+    """Mail immediate subscriptions (the job subscriptions.queue_delivery queues)."""
+    from citystat.engagement.subscriptions import deliver_immediately as deliver
+
+    return deliver()
 
 
 def push_watched_rows(version: Any, previous: Any) -> list[str]:

@@ -8,7 +8,8 @@ left as a draft for staff, as the watch says. `WatchPush` records the update dra
 for each (watch, version, place) in the same transaction as the update itself, so a
 retried hook never drafts twice; loading the same file again makes a version with no
 differences, which drafts nothing. Published updates reach subscribers through the
-digest's ledger (subscriptions.send_digest), immediate subscriptions at once.
+digest's ledger (subscriptions.send_digest), immediate subscriptions through a job queued
+as the load publishes (subscriptions.queue_delivery).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from citystat.catalog.hooks import version_subject
 from citystat.catalog.models import DatasetVersion
 from citystat.catalog.versions import PlaceRows, VersionError, rows_by_place
 from citystat.city.places import Place, PlaceKind, places
-from citystat.engagement.models import Subscription, Update, UpdateArea, Watch, WatchPush
-from citystat.engagement.subscriptions import send_digest
+from citystat.engagement.models import Update, UpdateArea, Watch, WatchPush
+from citystat.engagement.subscriptions import queue_delivery
 from citystat.engagement.watches import place_kind
 
 logger = logging.getLogger(__name__)
@@ -76,7 +78,8 @@ def push_watched_rows(version: DatasetVersion, previous: DatasetVersion | None) 
         published += report.published
         notes.append(report.summary())
     if published:
-        send_digest(delivery=Subscription.Delivery.IMMEDIATE)
+        # A job after the load commits, not inside the load and its dataset lock.
+        queue_delivery(version_subject(version))
     return notes
 
 

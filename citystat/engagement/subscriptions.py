@@ -481,3 +481,38 @@ def send_digest_message(email: str, items: list[DigestItem]) -> None:
         context,
         unsubscribe_url=unsubscribe_url(email),
     )
+
+
+# The job that mails immediate subscriptions (citystat/jobs/queue.py); see queue_delivery.
+DELIVER = "engagement.deliver"
+
+
+def queue_delivery(subject: str) -> None:
+    """Mail the immediate subscribers once the current transaction commits, as a job.
+
+    Called whenever an update is published (by staff, or by a watch's load); the ledger
+    makes a second publish or a re-run of the job send nothing twice.
+    """
+    from citystat.jobs import queue
+
+    queue.enqueue(DELIVER, subject=subject)
+
+
+def deliver_immediately() -> dict[str, Any]:
+    """The delivery job: send the immediate subscriptions what they have not had."""
+    report = send_digest(delivery=Subscription.Delivery.IMMEDIATE)
+    summary = f"sent {report.messages} message(s) with {report.items} item(s)"
+    if report.failed or report.paused:
+        summary += (
+            f"; the mail server refused {len(report.failed) + len(report.paused)} address(es), "
+            "tried again after a wait"
+        )
+    return {
+        "summary": summary,
+        "messages": report.messages,
+        "items": report.items,
+        "failed": {
+            email: "the mail server refused it; tried again later" for email in report.failed
+        }
+        | {email: "paused after repeated failures" for email in report.paused},
+    }

@@ -48,3 +48,46 @@ class JobRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class Job(models.Model):
+    """One piece of work queued to run outside the request or load that asked for it.
+
+    citystat/jobs/queue.py queues it inside the asker's transaction and starts it after the
+    commit (a thread of the same process, or `citystat jobs run`); the result stays here for
+    the pages that report on it (a load's recompute, for instance).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(
+        max_length=100, help_text="The registered task, such as plan.recompute."
+    )
+    # What the job is about, for the pages that look it up: "catalog.datasetversion:12".
+    subject = models.CharField(max_length=200, blank=True)
+    args = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    node = models.CharField(max_length=200, blank=True, help_text="Host name and process id.")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "status"], name="job_kind_status"),
+            models.Index(fields=["subject"], name="job_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

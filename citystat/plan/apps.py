@@ -11,13 +11,14 @@ class PlanConfig(AppConfig):
 
         from citystat.accounts.permissions import register_department_lookup
         from citystat.catalog.models import DatasetVersion
+        from citystat.jobs import queue
         from citystat.plan import (
             checks,  # noqa: F401 (registers the portability check)
             revision,
         )
         from citystat.plan.models import Goal, GoalNarrative
         from citystat.plan.sections import register_plan_sections
-        from citystat.plan.signals import recompute_after_publish
+        from citystat.plan.signals import RECOMPUTE, recompute, recompute_after_publish
 
         register_department_lookup(Goal, goal_department)
         register_department_lookup(GoalNarrative, lambda narrative: goal_department(narrative.goal))
@@ -28,6 +29,7 @@ class PlanConfig(AppConfig):
         post_save.connect(
             recompute_after_publish, sender=DatasetVersion, dispatch_uid="plan-recompute"
         )
+        queue.register(RECOMPUTE, recompute)
 
 
 def goal_department(goal: Any) -> int | None:

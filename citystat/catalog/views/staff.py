@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from citystat.catalog.forms import DatasetForm, NewDatasetForm, PublicityForm, UploadForm
+from citystat.catalog.hooks import jobs_after
 from citystat.catalog.inference import infer_schema
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
@@ -94,9 +95,14 @@ def dataset_publicity(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
     dataset = get_object_or_404(Dataset, slug=slug)
+    shown = list(dataset.versions.order_by("-number")[:30])
+    # Each report says what ran after its publication: the measures recomputed or failed.
+    jobs = jobs_after(shown[:5])
+    for version in shown:
+        version.after_jobs = jobs.get(version.pk, [])  # type: ignore[attr-defined]
     context = {
         "dataset": dataset,
-        "versions": dataset.versions.order_by("-number")[:30],
+        "versions": shown,
         "form": UploadForm(),
         "can_change": request.user.has_perm(CHANGE),
         "can_make_public": request.user.has_perm(MAKE_PUBLIC),

@@ -147,13 +147,17 @@ def test_a_first_version_pushes_nothing(demolitions):
     )
 
 
-def test_a_load_drafts_one_update_per_place_and_mails_immediate_subscribers(demolitions, tmp_path):
+def test_a_load_drafts_one_update_per_place_and_mails_immediate_subscribers(
+    demolitions, tmp_path, django_capture_on_commit_callbacks
+):
     watch_of(demolitions, rows=Watch.Rows.NEW, publish_automatically=True)
     subscribe("now@example.org", "neighborhood", "Ivanhoe", delivery="immediate")
     subscribe("daily@example.org", "neighborhood", "Westport")
     subscribe("district@example.org", "district", "1")
     mail.outbox.clear()
-    ingest(demolitions, write(tmp_path / "second.csv", SECOND))
+    # The immediate mail is a job that runs once the load has committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(demolitions, write(tmp_path / "second.csv", SECOND))
     drafted = {
         (area.kind, area.name): update
         for update in Update.objects.prefetch_related("areas")
@@ -182,19 +186,25 @@ def test_a_load_drafts_one_update_per_place_and_mails_immediate_subscribers(demo
     assert sorted(m.to[0] for m in mail.outbox) == ["daily@example.org", "district@example.org"]
 
 
-def test_pushes_are_idempotent_across_reruns_reloads_and_digests(demolitions, tmp_path):
+def test_pushes_are_idempotent_across_reruns_reloads_and_digests(
+    demolitions, tmp_path, django_capture_on_commit_callbacks
+):
     watch = watch_of(demolitions, rows=Watch.Rows.BOTH, publish_automatically=True)
     subscribe("now@example.org", "neighborhood", "Ivanhoe", delivery="immediate")
     subscribe("daily@example.org", "neighborhood", "Ivanhoe")
     second = write(tmp_path / "second.csv", SECOND)
-    version = ingest(demolitions, second)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        version = ingest(demolitions, second)
     updates = Update.objects.count()
     assert WatchPush.objects.filter(watch=watch).count() == updates == 4
-    # The hook run again for the same version drafts nothing more.
-    push_watched_rows(version, demolitions.versions.get(number=1))
-    # The same file loaded again is a version with no differences.
-    ingest(demolitions, second)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The hook run again for the same version drafts nothing more.
+        push_watched_rows(version, demolitions.versions.get(number=1))
+        # The same file loaded again is a version with no differences.
+        ingest(demolitions, second)
     assert Update.objects.count() == updates
+    assert [m.to for m in mail.outbox] == [["now@example.org"]]
     mail.outbox.clear()
     assert send_digest().messages == 1
     assert send_digest().messages == 0

@@ -26,7 +26,7 @@ from citystat.engagement.models import (
     UpdateArea,
     Watch,
 )
-from citystat.engagement.subscriptions import MAX_FAILURES, resume
+from citystat.engagement.subscriptions import MAX_FAILURES, queue_delivery, resume
 
 QUEUE_SIZE = 100
 
@@ -216,6 +216,10 @@ def save_update(form: UpdateForm, user: Any) -> Update:
                 for name in form.cleaned_data.get("districts", [])
             ]
         )
+        if update.published_at is not None:
+            # Immediate subscribers hear of it once this commits; the ledger keeps a second
+            # save of a published update from mailing anyone twice.
+            queue_delivery(f"engagement.update:{update.pk}")
     return update
 
 

@@ -24,7 +24,7 @@ from citystat.ops.tests.test_docs import DOCS, headings
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 SYSTEMD = DEPLOY / "systemd"
-SCHEDULED_JOBS = {"refresh", "compute", "remind", "digest"}
+SCHEDULED_JOBS = {"refresh", "compute", "remind", "digest", "jobs"}
 
 
 def documented_variables() -> set[str]:

@@ -8,6 +8,8 @@ from citystat.catalog.ingest import MODES, IngestError, ingest
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.presets import PresetError, UnknownPreset, preset, preset_names
 from citystat.catalog.sources import ENCODINGS
+from citystat.jobs import queue
+from citystat.jobs.models import Job
 from citystat.jobs.runs import JobAlreadyRunning
 from citystat.lib.disk import disk_errors
 from citystat.lib.progress import fraction_progress
@@ -74,6 +76,18 @@ def report_lines(version: DatasetVersion) -> list[str]:
     return lines
 
 
+def job_lines(job: Job) -> list[str]:
+    """Say how a job the load queued ended: its summary, then each measure that failed."""
+    if job.status == Job.Status.FAILED:
+        return [f"Job #{job.pk} ({job.kind}) failed: {job.error}"]
+    if not job.is_finished:
+        return [f"Job #{job.pk} ({job.kind}) is still {job.status}; `citystat jobs run` ends it."]
+    summary = job.result.get("summary") or job.status
+    lines = [f"Job #{job.pk} ({job.kind}): {summary}."]
+    lines += [f"  {slug} failed: {why}" for slug, why in job.result.get("failed", {}).items()]
+    return lines
+
+
 class Command(BaseCommand):
     help = (
         "Load one or more files, URLs or Socrata datasets as one version, check it against "
@@ -106,6 +120,12 @@ class Command(BaseCommand):
             "--preset", metavar="NAME", help="A ready schema and map, such as kcmo-311."
         )
         parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8")
+        parser.add_argument(
+            "--no-wait",
+            action="store_true",
+            help="Return once the version is published; leave the recompute of its measures "
+            "(and any other job the load queued) to `citystat jobs run`.",
+        )
 
     def handle(self, *args, slug: str, source: list[str], **options) -> None:
         dataset = dataset_for(slug, options["preset"])
@@ -114,6 +134,8 @@ class Command(BaseCommand):
         with (
             disk_errors(settings.CITYSTAT_HOME),
             fraction_progress(label, enabled=options["verbosity"] > 0) as advance,
+            # The jobs the load queues (its measures' recompute) wait for this command.
+            queue.deferred() as queued,
         ):
             try:
                 version = ingest(
@@ -137,8 +159,22 @@ class Command(BaseCommand):
         )
         for line in report_lines(version):
             self.stdout.write(line)
+        self.run_jobs(queued, wait=not options["no_wait"])
         if dataset.is_public:
             self.build_exports(slug)
+
+    def run_jobs(self, job_ids: list[int], *, wait: bool) -> None:
+        """Run the load's jobs now (outside the dataset lock) and say how each ended."""
+        for job_id in job_ids:
+            if not wait:
+                self.stdout.write(
+                    f"Queued job #{job_id}; `citystat jobs run` runs it "
+                    "(`citystat jobs list` tells how it ended)."
+                )
+                continue
+            job = queue.wait(job_id)
+            for line in job_lines(job) if job else []:
+                self.stdout.write(line)
 
     def build_exports(self, slug: str) -> None:
         """Write the new version's download files now, so downloads never wait for them."""
