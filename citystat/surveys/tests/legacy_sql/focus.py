@@ -1,0 +1,151 @@
+"""Kansas City's focus test: did satisfaction rise more where the plan chose to focus?
+
+A difference-in-differences over survey items: the mean change in satisfied share of the
+focus items minus that of the other items, between two waves. Its interval comes from a
+bootstrap over respondents within each wave, because one respondent's answers to
+different items are correlated and an item-by-item formula would claim too much.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from citystat.catalog import warehouse
+from citystat.catalog.warehouse import quote_identifier
+from citystat.lib.stats import Interval
+from citystat.surveys.definition import SurveyDefinition
+
+BOOTSTRAP_SAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class FocusTest:
+    earlier: str
+    later: str
+    focus_items: tuple[str, ...]
+    other_items: tuple[str, ...]
+    focus_change: float
+    other_change: float
+    difference: float
+    interval: Interval
+
+    @property
+    def verdict(self) -> str:
+        """Say in plain words what the test found."""
+        points = {"points": f"{abs(self.difference) * 100:.1f}"}
+        if self.interval.low > 0:
+            return (
+                _(
+                    "Yes: satisfaction with the services the plan focused on rose %(points)s "
+                    "points more than with the others, more than chance would explain."
+                )
+                % points
+            )
+        if self.interval.high < 0:
+            return (
+                _(
+                    "No: satisfaction with the focus services rose %(points)s points less "
+                    "than with the others, more than chance would explain."
+                )
+                % points
+            )
+        return _(
+            "Not clear: the focus services changed about as much as the others; the "
+            "difference is within what chance alone could produce."
+        )
+
+
+def focus_test(
+    definition: SurveyDefinition,
+    focus_items: list[str],
+    earlier: str,
+    later: str,
+    seed: int = 2024,
+) -> FocusTest:
+    """Compare the change in satisfied share of `focus_items` with the other items."""
+    codes = [item.code for item in definition.items]
+    unknown = [item for item in focus_items if item not in codes]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not an item of survey {definition.slug!r}")
+    others = [code for code in codes if code not in focus_items]
+    if not focus_items or not others:
+        raise ValueError("the focus test needs focus items and other items to compare")
+    first = satisfied_matrix(definition, earlier, codes)
+    second = satisfied_matrix(definition, later, codes)
+    focus_index = [codes.index(item) for item in focus_items]
+    other_index = [codes.index(item) for item in others]
+
+    def statistic(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]):
+        change = item_shares(*b) - item_shares(*a)
+        return np.nanmean(change[focus_index]), np.nanmean(change[other_index])
+
+    focus_change, other_change = statistic(first, second)
+    rng = np.random.default_rng(seed)
+    draws = np.empty(BOOTSTRAP_SAMPLES)
+    for draw in range(BOOTSTRAP_SAMPLES):
+        a = resample(first, rng)
+        b = resample(second, rng)
+        focus_delta, other_delta = statistic(a, b)
+        draws[draw] = focus_delta - other_delta
+    low, high = np.nanpercentile(draws, [2.5, 97.5])
+    return FocusTest(
+        earlier=earlier,
+        later=later,
+        focus_items=tuple(focus_items),
+        other_items=tuple(others),
+        focus_change=float(focus_change),
+        other_change=float(other_change),
+        difference=float(focus_change - other_change),
+        interval=Interval(float(low), float(high)),
+    )
+
+
+def satisfied_matrix(
+    definition: SurveyDefinition, wave: str, codes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (respondents × items: 1 satisfied, 0 not, NaN no opinion) and weights."""
+    scale = definition.scale
+    relation = warehouse.table_name(definition.dataset)
+    columns = ", ".join(
+        f"case when try_cast({quote_identifier(code)} as integer) between ? and ? "
+        f"then list_contains(?, try_cast({quote_identifier(code)} as integer))::double end"
+        for code in codes
+    )
+    weight = (
+        f"coalesce(try_cast({quote_identifier(definition.weight)} as double), 1.0)"
+        if definition.weight
+        else "1.0::double"
+    )
+    parameters = [
+        value for _ in codes for value in (scale.minimum, scale.maximum, list(scale.satisfied))
+    ]
+    sql = (
+        f"select {weight}, {columns} from {relation} "
+        f"where {quote_identifier(definition.wave)}::varchar = ?"
+    )
+    with warehouse.connect() as connection:
+        rows = connection.execute(sql, [*parameters, wave]).fetchall()
+    if not rows:
+        raise ValueError(f"survey {definition.slug!r} has no answers in wave {wave!r}")
+    matrix = np.array([[np.nan if v is None else v for v in row[1:]] for row in rows], dtype=float)
+    weights = np.array([row[0] for row in rows], dtype=float)
+    return matrix, weights
+
+
+def item_shares(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    answered = ~np.isnan(matrix)
+    weighted = np.where(answered, matrix, 0.0) * weights[:, None]
+    totals = (answered * weights[:, None]).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return weighted.sum(axis=0) / totals
+
+
+def resample(
+    sample: tuple[np.ndarray, np.ndarray], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    matrix, weights = sample
+    chosen = rng.integers(0, len(weights), len(weights))
+    return matrix[chosen], weights[chosen]
