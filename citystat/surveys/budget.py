@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis.expr.types as ir
+
 from citystat.catalog.engines import open_session
 from citystat.surveys.answers import as_number, rows
 
@@ -44,9 +46,13 @@ def budget_years(dataset: str = "budget") -> list[int]:
         # The explorer answers 404 then, rather than querying a table that is not there.
         return []
     with open_session() as session:
-        table = session.table(dataset)
-        year = as_number(table.fiscal_year, "int64")
-        found = rows(session, table.select(year=year).filter(year.notnull()).distinct())
+
+        def build() -> ir.Table:
+            table = session.table(dataset)
+            year = as_number(table.fiscal_year, "int64")
+            return table.select(year=year).filter(year.notnull()).distinct()
+
+        found = rows(session, dataset, {"statistic": "budget years"}, build)
     return sorted(int(row["year"]) for row in found)
 
 
@@ -58,17 +64,21 @@ def budget_lines(fiscal_year: int, dataset: str = "budget") -> list[BudgetLine]:
     that would read as "0% spent".
     """
     with open_session() as session:
-        table = session.table(dataset)
-        table = table.filter(as_number(table.fiscal_year, "int64") == fiscal_year)
-        expression = table.group_by(["department", "program"]).aggregate(
-            adopted=table.adopted.sum(),
-            amended=table.amended.sum(),
-            # The sum of no actuals at all is empty, not 0.
-            actual=table.actual.sum(),
-            # Lines with a nonzero actual: none in the whole year means it is not closed.
-            spent_lines=table.actual.nullif(0).count(),
-        )
-        found = rows(session, expression)
+
+        def build() -> ir.Table:
+            table = session.table(dataset)
+            table = table.filter(as_number(table.fiscal_year, "int64") == fiscal_year)
+            return table.group_by(["department", "program"]).aggregate(
+                adopted=table.adopted.sum(),
+                amended=table.amended.sum(),
+                # The sum of no actuals at all is empty, not 0.
+                actual=table.actual.sum(),
+                # Lines with a nonzero actual: none in the whole year means it is not closed.
+                spent_lines=table.actual.nullif(0).count(),
+            )
+
+        inputs = {"statistic": "budget lines", "year": fiscal_year}
+        found = rows(session, dataset, inputs, build)
     closed = any(row["spent_lines"] for row in found)
     departments: dict[str, float] = {}
     for row in found:

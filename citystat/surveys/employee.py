@@ -6,6 +6,8 @@ import functools
 import operator
 from dataclasses import dataclass
 
+import ibis.expr.types as ir
+
 from citystat.catalog.engines import open_session
 from citystat.lib.stats import Interval
 from citystat.lib.survey_shares import finish_parts, share_parts
@@ -41,29 +43,12 @@ def engagement(definition: SurveyDefinition, wave: str | None = None) -> list[En
         raise ValueError(f"survey {definition.slug!r} defines no engagement scales")
     rule = definition.engagement
     with open_session() as session:
-        table = in_wave(answers_table(session, definition), definition, wave)
-        # A scale's mean over its items; one item unanswered leaves the scale, and so the
-        # overall mean, empty: that employee counts among the respondents, not the engaged.
-        scale_means = [
-            functools.reduce(
-                operator.add, [as_number(table[column], "float64") for column in columns]
-            )
-            / len(columns)
-            for columns in rule.scales.values()
-        ]
-        employees = table.select(
-            **{WAVE: wave_of(table, definition), DEPARTMENT: as_text(table[rule.department])},
-            **{f"scale_{index}": mean for index, mean in enumerate(scale_means)},
-        )
-        employees = employees.filter(employees[DEPARTMENT].notnull())
-        scales = [employees[f"scale_{index}"] for index in range(len(scale_means))]
-        overall = functools.reduce(operator.add, scales) / len(scales)
-        engaged = (overall >= rule.threshold).fill_null(False)
-        expression = employees.group_by([WAVE, DEPARTMENT]).aggregate(
-            **share_parts(engaged, employees.count()),
-            **{f"mean_{index}": scale.mean() for index, scale in enumerate(scales)},
-        )
-        found = rows(session, expression)
+
+        def build() -> ir.Table:
+            return engagement_expression(answers_table(session, definition), definition, wave)
+
+        inputs = {"statistic": "engagement", "definition": definition, "wave": wave}
+        found = rows(session, definition.dataset, inputs, build)
     # Waves by their survey date, not their label (waves.py); departments by name.
     ranks = wave_ranks(definition) if found else {}
     found.sort(key=lambda row: (ranks.get(row[WAVE], len(ranks)), row[DEPARTMENT]))
@@ -87,3 +72,31 @@ def engagement(definition: SurveyDefinition, wave: str | None = None) -> list[En
             )
         )
     return results
+
+
+def engagement_expression(
+    table: ir.Table, definition: SurveyDefinition, wave: str | None
+) -> ir.Table:
+    """Per wave and department: respondents, the engaged share's parts, each scale's mean."""
+    rule = definition.engagement
+    assert rule is not None
+    table = in_wave(table, definition, wave)
+    # A scale's mean over its items; one item unanswered leaves the scale, and so the
+    # overall mean, empty: that employee counts among the respondents, not the engaged.
+    scale_means = [
+        functools.reduce(operator.add, [as_number(table[column], "float64") for column in columns])
+        / len(columns)
+        for columns in rule.scales.values()
+    ]
+    employees = table.select(
+        **{WAVE: wave_of(table, definition), DEPARTMENT: as_text(table[rule.department])},
+        **{f"scale_{index}": mean for index, mean in enumerate(scale_means)},
+    )
+    employees = employees.filter(employees[DEPARTMENT].notnull())
+    scales = [employees[f"scale_{index}"] for index in range(len(scale_means))]
+    overall = functools.reduce(operator.add, scales) / len(scales)
+    engaged = (overall >= rule.threshold).fill_null(False)
+    return employees.group_by([WAVE, DEPARTMENT]).aggregate(
+        **share_parts(engaged, employees.count()),
+        **{f"mean_{index}": scale.mean() for index, scale in enumerate(scales)},
+    )

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis.expr.types as ir
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citystat.catalog.engines import open_session
+from citystat.catalog.engines import Session, open_session
 from citystat.lib.stats import Z_95, Interval
 from citystat.surveys.answers import as_text, rows
 from citystat.surveys.definition import SurveyDefinition
@@ -156,40 +158,57 @@ def survey_series(evidence: ServiceEvidence, resident: SurveyDefinition, item: s
 
 
 def request_series(evidence: ServiceEvidence, requests: dict[str, Any]) -> None:
-    with open_session() as session:
-        table = session.table(requests["dataset"])
-        table = table.filter(table["type"].isin(list(requests["types"])))
-        day = as_date(table.created_date)
+    slug, types = requests["dataset"], list(requests["types"])
+
+    def of_types(session: Session) -> ir.Table:
+        table = session.table(slug)
+        return table.filter(table["type"].isin(types))
+
+    def close_times(table: ir.Table) -> dict[str, ir.Scalar]:
         days = table.days_to_close
         # Closed requests only; one whose timeframe is unknown was not closed within it.
         within = (table.exceeded_timeframe.notnull() & ~table.exceeded_timeframe).ifelse(1.0, 0.0)
-        within_timeframe = within.mean(where=days.notnull())
-        monthly = rows(
-            session,
-            table.group_by(month=day.truncate("M"))
-            .aggregate(requests=table.count(), median_days=days.median(), within=within_timeframe)
-            .order_by("month"),
-        )
-        # A datetime created date (the city's wall clock) counts by its date, as a date
-        # does: the year is the 365 days up to the latest request's day.
-        latest = rows(session, table.aggregate(latest=day.max()))[0]["latest"]
-        by_district = []
-        if latest is not None:
+        return {
+            "requests": table.count(),
+            "median_days": days.median(),
+            "within": within.mean(where=days.notnull()),
+        }
+
+    def monthly() -> ir.Table:
+        table = of_types(session)
+        month = as_date(table.created_date).truncate("M")
+        return table.group_by(month=month).aggregate(**close_times(table)).order_by("month")
+
+    def latest_day() -> ir.Table:
+        table = of_types(session)
+        return table.aggregate(latest=as_date(table.created_date).max())
+
+    def by_district(latest: dt.date) -> Callable[[], ir.Table]:
+        def build() -> ir.Table:
+            table = of_types(session)
             recent = table.filter(
-                (day > latest - dt.timedelta(days=365)) & table.council_district.notnull()
+                (as_date(table.created_date) > latest - dt.timedelta(days=365))
+                & table.council_district.notnull()
             )
             district = as_text(recent.council_district)
-            by_district = rows(
-                session,
+            return (
                 recent.group_by(district=district)
-                .aggregate(
-                    requests=recent.count(),
-                    median_days=recent.days_to_close.median(),
-                    within=(recent.exceeded_timeframe.notnull() & ~recent.exceeded_timeframe)
-                    .ifelse(1.0, 0.0)
-                    .mean(where=recent.days_to_close.notnull()),
-                )
-                .order_by("district"),
+                .aggregate(**close_times(recent))
+                .order_by("district")
+            )
+
+        return build
+
+    inputs: dict[str, Any] = {"statistic": "requests", "types": types}
+    with open_session() as session:
+        months = rows(session, slug, {**inputs, "by": "month"}, monthly)
+        # A datetime created date (the city's wall clock) counts by its date, as a date
+        # does: the year is the 365 days up to the latest request's day.
+        latest = rows(session, slug, {**inputs, "by": "latest"}, latest_day)[0]["latest"]
+        districts = []
+        if latest is not None:
+            districts = rows(
+                session, slug, {**inputs, "by": "district", "latest": latest}, by_district(latest)
             )
     evidence.requests_by_month = [
         {
@@ -198,7 +217,7 @@ def request_series(evidence: ServiceEvidence, requests: dict[str, Any]) -> None:
             "median_days": row["median_days"],
             "within_timeframe": row["within"],
         }
-        for row in monthly
+        for row in months
     ]
     evidence.requests_by_district = [
         {
@@ -207,26 +226,31 @@ def request_series(evidence: ServiceEvidence, requests: dict[str, Any]) -> None:
             "median_days": row["median_days"],
             "within_timeframe": row["within"],
         }
-        for row in by_district
+        for row in districts
     ]
 
 
 def staffing_series(
     evidence: ServiceEvidence, staffing: dict[str, Any], department: str, division: str | None
 ) -> None:
-    with open_session() as session:
-        table = session.table(staffing["dataset"])
+    slug = staffing["dataset"]
+
+    def build() -> ir.Table:
+        table = session.table(slug)
         table = table.filter(table.department == department)
         if division is not None:
             table = table.filter(table.division == division)
-        found = rows(
-            session,
+        return (
             table.group_by("month")
             .aggregate(
                 authorized=table.authorized_positions.sum(), filled=table.filled_positions.sum()
             )
-            .order_by("month"),
+            .order_by("month")
         )
+
+    inputs = {"statistic": "staffing", "department": department, "division": division}
+    with open_session() as session:
+        found = rows(session, slug, inputs, build)
     evidence.staffing_by_month = [
         {
             "month": row["month"].isoformat(),
@@ -246,13 +270,14 @@ def budget_series(
     evidence: ServiceEvidence, budget: dict[str, Any], department: str, division: str | None
 ) -> None:
     program = budget.get("program", division)
-    with open_session() as session:
-        table = session.table(budget["dataset"])
+    slug = budget["dataset"]
+
+    def build() -> ir.Table:
+        table = session.table(slug)
         table = table.filter(table.department == department)
         if program is not None:
             table = table.filter(table.program == program)
-        found = rows(
-            session,
+        return (
             table.group_by("fiscal_year")
             .aggregate(
                 adopted=table.adopted.sum(),
@@ -261,8 +286,12 @@ def budget_series(
                 spent_lines=table.actual.nullif(0).count(),
                 actual=table.actual.sum(),
             )
-            .order_by("fiscal_year"),
+            .order_by("fiscal_year")
         )
+
+    inputs = {"statistic": "spending", "department": department, "program": program}
+    with open_session() as session:
+        found = rows(session, slug, inputs, build)
     evidence.spending_by_year = [
         {
             "fiscal_year": f"FY{row['fiscal_year']}",

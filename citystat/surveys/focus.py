@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from citystat.catalog.engines import open_session
 from citystat.lib.stats import Interval
-from citystat.surveys.answers import WEIGHT, answers_table, as_number, in_wave, weight_of
+from citystat.surveys.answers import WEIGHT, answer, answers_table, as_number, in_wave, weight_of
 from citystat.surveys.definition import SurveyDefinition
 
 BOOTSTRAP_SAMPLES = 2000
@@ -112,22 +112,26 @@ def satisfied_matrix(
     """Return (respondents × items: 1 satisfied, 0 not, NaN no opinion) and weights."""
     scale = definition.scale
     with open_session() as session:
-        table = in_wave(answers_table(session, definition), definition, wave)
-        columns: dict[str, ir.Value] = {WEIGHT: weight_of(table, definition)}
-        for index, code in enumerate(codes):
-            answer = as_number(table[code], "int64")
-            on_scale = answer.between(scale.minimum, scale.maximum).fill_null(False)
-            # 1 satisfied, 0 not, empty for no opinion ("don't know" or no answer).
-            columns[f"item_{index}"] = on_scale.ifelse(
-                answer.isin(list(scale.satisfied)).cast("float64"), ibis.null("float64")
-            )
-        selected = table.select(**columns)
-        if definition.respondent:
+
+        def build() -> ir.Table:
+            table = in_wave(answers_table(session, definition), definition, wave)
+            columns: dict[str, ir.Value] = {WEIGHT: weight_of(table, definition)}
+            for index, code in enumerate(codes):
+                answer = as_number(table[code], "int64")
+                on_scale = answer.between(scale.minimum, scale.maximum).fill_null(False)
+                # 1 satisfied, 0 not, empty for no opinion ("don't know" or no answer).
+                columns[f"item_{index}"] = on_scale.ifelse(
+                    answer.isin(list(scale.satisfied)).cast("float64"), ibis.null("float64")
+                )
+            if not definition.respondent:
+                return table.select(**columns)
             # By respondent, so the seeded bootstrap draws the same respondents on every
             # engine (a scan's order is the engine's own); without an id, the file's order.
             selected = table.select(**columns, **{RESPONDENT: table[definition.respondent]})
-            selected = selected.order_by(RESPONDENT)
-        found = session.backend.to_pyarrow(selected)
+            return selected.order_by(RESPONDENT)
+
+        inputs = {"statistic": "focus", "definition": definition, "wave": wave, "codes": codes}
+        found = answer(session, definition.dataset, inputs, build)
     if not found.num_rows:
         raise ValueError(f"survey {definition.slug!r} has no answers in wave {wave!r}")
     matrix = np.column_stack(

@@ -110,19 +110,24 @@ def satisfaction(
     scale = definition.scale
     codes = [item.code for item in definition.items]
     with open_session() as session:
-        table = base(answers_table(session, definition), definition, by, wave)
-        table = table.select(
-            *keys(by), WEIGHT, **{code: as_number(table[code], "int64") for code in codes}
-        )
-        answers = table.pivot_longer(codes, names_to=ITEM, values_to=VALUE)
-        # "Don't know" and codes off the scale are no opinion: not in the share.
-        answers = answers.filter(answers[VALUE].between(scale.minimum, scale.maximum))
-        weight = answers[WEIGHT]
-        expression = answers.group_by([*keys(by), ITEM]).aggregate(
-            **share_parts(answers[VALUE].isin(list(scale.satisfied)), answers.count(), weight),
-            value_weight=(weight * answers[VALUE]).sum(),
-        )
-        found = rows(session, expression)
+
+        def build() -> ir.Table:
+            table = base(answers_table(session, definition), definition, by, wave)
+            table = table.select(
+                *keys(by), WEIGHT, **{code: as_number(table[code], "int64") for code in codes}
+            )
+            answers = table.pivot_longer(codes, names_to=ITEM, values_to=VALUE)
+            # "Don't know" and codes off the scale are no opinion: not in the share.
+            answers = answers.filter(answers[VALUE].between(scale.minimum, scale.maximum))
+            weight = answers[WEIGHT]
+            satisfied = answers[VALUE].isin(list(scale.satisfied))
+            return answers.group_by([*keys(by), ITEM]).aggregate(
+                **share_parts(satisfied, answers.count(), weight),
+                value_weight=(weight * answers[VALUE]).sum(),
+            )
+
+        inputs = {"statistic": "satisfaction", "definition": definition, "by": by, "wave": wave}
+        found = rows(session, definition.dataset, inputs, build)
     ratings = []
     for row in found:
         item, wave_label, group = row[ITEM], str(row[WAVE]), row.get(GROUP)
@@ -166,21 +171,25 @@ def importance(
         return []
     picks = definition.importance
     with open_session() as session:
-        table = base(answers_table(session, definition), definition, by, wave)
-        chosen = [as_number(table[column], "int64") for column in picks.columns]
-        weight = table[WEIGHT]
-        named: dict[str, ir.Scalar] = {}
-        for code in picks.codes:
-            # Whether the respondent named `code` in any pick (a pick left empty names none).
-            any_pick = functools.reduce(
-                operator.or_, [(pick == code).fill_null(False) for pick in chosen]
+
+        def build() -> ir.Table:
+            table = base(answers_table(session, definition), definition, by, wave)
+            chosen = [as_number(table[column], "int64") for column in picks.columns]
+            weight = table[WEIGHT]
+            named: dict[str, ir.Scalar] = {}
+            for code in picks.codes:
+                # Whether the respondent named `code` in any pick (an empty pick names none).
+                any_pick = functools.reduce(
+                    operator.or_, [(pick == code).fill_null(False) for pick in chosen]
+                )
+                named[f"named_{code}"] = any_pick.ifelse(1, 0).sum()
+                named[f"weight_{code}"] = any_pick.ifelse(weight, 0.0).sum()
+            return table.group_by(keys(by)).aggregate(
+                respondents=table.count(), weight_sum=weight.sum(), **named
             )
-            named[f"named_{code}"] = any_pick.ifelse(1, 0).sum()
-            named[f"weight_{code}"] = any_pick.ifelse(weight, 0.0).sum()
-        expression = table.group_by(keys(by)).aggregate(
-            respondents=table.count(), weight_sum=weight.sum(), **named
-        )
-        found = rows(session, expression)
+
+        inputs = {"statistic": "importance", "definition": definition, "by": by, "wave": wave}
+        found = rows(session, definition.dataset, inputs, build)
     results = []
     for row in found:
         if row["respondents"] < definition.minimum_group_size:

@@ -72,13 +72,19 @@ def label_date(label: str) -> dt.date | None:
 def wave_dates(definition: SurveyDefinition) -> dict[str, dt.date | None]:
     """Return each published wave with its date (see the module's docstring)."""
     with open_session() as session:
-        table = answers_table(session, definition)
-        table = table.filter(table[definition.wave].notnull())
-        first_day = as_date(table[definition.date]).min() if definition.date else ibis.null("date")
-        found = rows(
-            session,
-            table.group_by(**{WAVE: wave_of(table, definition)}).aggregate(first_day=first_day),
-        )
+
+        def build() -> ir.Table:
+            table = answers_table(session, definition)
+            table = table.filter(table[definition.wave].notnull())
+            first_day = (
+                as_date(table[definition.date]).min() if definition.date else ibis.null("date")
+            )
+            return table.group_by(**{WAVE: wave_of(table, definition)}).aggregate(
+                first_day=first_day
+            )
+
+        inputs = {"statistic": "wave dates", "definition": definition}
+        found = rows(session, definition.dataset, inputs, build)
     return {str(row[WAVE]): row["first_day"] or label_date(str(row[WAVE])) for row in found}
 
 
