@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from citystat.catalog import warehouse
+import ibis.expr.types as ir
+
+from citystat.catalog.engines import open_session
+from citystat.surveys.answers import as_number, rows
 
 DEPTH_1 = {"type": "filter", "expr": "datum.depth === 1"}
 DEPTH_2 = {"type": "filter", "expr": "datum.depth === 2"}
@@ -42,12 +45,15 @@ def budget_years(dataset: str = "budget") -> list[int]:
     if not published:
         # The explorer answers 404 then, rather than querying a table that is not there.
         return []
-    relation = warehouse.table_name(dataset)
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"select distinct fiscal_year from {relation} order by 1"
-        ).fetchall()
-    return [int(row[0]) for row in rows]
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            table = session.table(dataset)
+            year = as_number(table.fiscal_year, "int64")
+            return table.select(year=year).filter(year.notnull()).distinct()
+
+        found = rows(session, dataset, {"statistic": "budget years"}, build)
+    return sorted(int(row["year"]) for row in found)
 
 
 def budget_lines(fiscal_year: int, dataset: str = "budget") -> list[BudgetLine]:
@@ -57,31 +63,47 @@ def budget_lines(fiscal_year: int, dataset: str = "budget") -> list[BudgetLine]:
     finance systems export it) zero. Either way each line's actual is None, never a 0
     that would read as "0% spent".
     """
-    relation = warehouse.table_name(dataset)
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"""
-            select department, program, sum(adopted), sum(amended),
-                   case when count(actual) = 0 then null else sum(actual) end,
-                   -- Lines of the whole year with a nonzero actual: none means not closed.
-                   sum(count(nullif(actual, 0))) over ()
-            from {relation}
-            where fiscal_year = ?
-            group by 1, 2
-            order by sum(sum(amended)) over (partition by department) desc, 4 desc
-            """,
-            [fiscal_year],
-        ).fetchall()
-    closed = bool(rows) and rows[0][5] > 0
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            table = session.table(dataset)
+            table = table.filter(as_number(table.fiscal_year, "int64") == fiscal_year)
+            return table.group_by(["department", "program"]).aggregate(
+                adopted=table.adopted.sum(),
+                amended=table.amended.sum(),
+                # The sum of no actuals at all is empty, not 0.
+                actual=table.actual.sum(),
+                # Lines with a nonzero actual: none in the whole year means it is not closed.
+                spent_lines=table.actual.nullif(0).count(),
+            )
+
+        inputs = {"statistic": "budget lines", "year": fiscal_year}
+        found = rows(session, dataset, inputs, build)
+    closed = any(row["spent_lines"] for row in found)
+    departments: dict[str, float] = {}
+    for row in found:
+        departments[row["department"]] = departments.get(row["department"], 0.0) + (
+            row["amended"] or 0.0
+        )
+    # Largest departments first, then their largest programs; names break ties, so
+    # every engine lists the lines in one order.
+    found.sort(
+        key=lambda row: (
+            -departments[row["department"]],
+            row["department"] or "",
+            -(row["amended"] or 0.0),
+            row["program"] or "",
+        )
+    )
     return [
         BudgetLine(
-            department=row[0],
-            program=row[1],
-            adopted=row[2],
-            amended=row[3],
-            actual=row[4] if closed else None,
+            department=row["department"],
+            program=row["program"],
+            adopted=row["adopted"],
+            amended=row["amended"],
+            actual=row["actual"] if closed else None,
         )
-        for row in rows
+        for row in found
     ]
 
 

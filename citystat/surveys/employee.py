@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 
-from citystat.catalog import warehouse
-from citystat.catalog.warehouse import quote_identifier
-from citystat.lib.stats import Interval, wilson_interval
+import ibis.expr.types as ir
+
+from citystat.catalog.engines import open_session
+from citystat.lib.stats import Interval
+from citystat.lib.survey_shares import finish_parts, share_parts
+from citystat.surveys.answers import WAVE, answers_table, as_number, as_text, in_wave, rows, wave_of
 from citystat.surveys.definition import SurveyDefinition
 from citystat.surveys.waves import wave_ranks
+
+DEPARTMENT = "__department"
 
 
 @dataclass(frozen=True)
@@ -35,59 +42,61 @@ def engagement(definition: SurveyDefinition, wave: str | None = None) -> list[En
     if definition.engagement is None:
         raise ValueError(f"survey {definition.slug!r} defines no engagement scales")
     rule = definition.engagement
-    scale_means = [
-        "("
-        + " + ".join(f"try_cast({quote_identifier(c)} as double)" for c in columns)
-        + f") / {len(columns)}"
-        for columns in rule.scales.values()
-    ]
-    scale_columns = ", ".join(
-        f"{expression} as {quote_identifier('scale_' + str(index))}"
-        for index, expression in enumerate(scale_means)
-    )
-    overall = " + ".join(quote_identifier(f"scale_{index}") for index in range(len(scale_means)))
-    averages = ", ".join(
-        f"avg({quote_identifier(f'scale_{index}')})" for index in range(len(scale_means))
-    )
-    relation = warehouse.table_name(definition.dataset)
-    wave_column = f"{quote_identifier(definition.wave)}::varchar"
-    department = f"{quote_identifier(rule.department)}::varchar"
-    where = f"where {wave_column} = ?" if wave is not None else ""
-    sql = f"""
-        with employees as (
-            select {wave_column} as __wave, {department} as __department, {scale_columns}
-            from {relation} {where}
-        )
-        select __wave, __department, count(*) as respondents,
-               avg(case when ({overall}) / {len(scale_means)} >= ? then 1.0 else 0.0 end),
-               {averages}
-        from employees
-        where __department is not null
-        group by all
-        order by __wave, __department
-    """
-    parameters = ([wave] if wave is not None else []) + [rule.threshold]
-    with warehouse.connect() as connection:
-        rows = connection.execute(sql, parameters).fetchall()
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            return engagement_expression(answers_table(session, definition), definition, wave)
+
+        inputs = {"statistic": "engagement", "definition": definition, "wave": wave}
+        found = rows(session, definition.dataset, inputs, build)
     # Waves by their survey date, not their label (waves.py); departments by name.
-    ranks = wave_ranks(definition) if rows else {}
-    rows.sort(key=lambda row: (ranks.get(row[0], len(ranks)), row[1]))
+    ranks = wave_ranks(definition) if found else {}
+    found.sort(key=lambda row: (ranks.get(row[WAVE], len(ranks)), row[DEPARTMENT]))
     names = list(rule.scales)
     results = []
-    for wave_label, department_name, respondents, engaged, *means in rows:
-        if respondents < definition.minimum_group_size:
+    for row in found:
+        share = finish_parts(row, weighted=False, minimum=definition.minimum_group_size)
+        if share.share is None:
             results.append(
-                EngagementRow(wave_label, department_name, respondents, None, None, None)
+                EngagementRow(row[WAVE], row[DEPARTMENT], share.respondents, None, None, None)
             )
             continue
         results.append(
             EngagementRow(
-                wave=wave_label,
-                department=department_name,
-                respondents=respondents,
-                engaged=float(engaged),
-                scale_means={name: float(mean) for name, mean in zip(names, means, strict=True)},
-                interval=wilson_interval(float(engaged), respondents),
+                wave=row[WAVE],
+                department=row[DEPARTMENT],
+                respondents=share.respondents,
+                engaged=share.share,
+                scale_means={name: float(row[f"mean_{index}"]) for index, name in enumerate(names)},
+                interval=share.interval,
             )
         )
     return results
+
+
+def engagement_expression(
+    table: ir.Table, definition: SurveyDefinition, wave: str | None
+) -> ir.Table:
+    """Per wave and department: respondents, the engaged share's parts, each scale's mean."""
+    rule = definition.engagement
+    assert rule is not None
+    table = in_wave(table, definition, wave)
+    # A scale's mean over its items; one item unanswered leaves the scale, and so the
+    # overall mean, empty: that employee counts among the respondents, not the engaged.
+    scale_means = [
+        functools.reduce(operator.add, [as_number(table[column], "float64") for column in columns])
+        / len(columns)
+        for columns in rule.scales.values()
+    ]
+    employees = table.select(
+        **{WAVE: wave_of(table, definition), DEPARTMENT: as_text(table[rule.department])},
+        **{f"scale_{index}": mean for index, mean in enumerate(scale_means)},
+    )
+    employees = employees.filter(employees[DEPARTMENT].notnull())
+    scales = [employees[f"scale_{index}"] for index in range(len(scale_means))]
+    overall = functools.reduce(operator.add, scales) / len(scales)
+    engaged = (overall >= rule.threshold).fill_null(False)
+    return employees.group_by([WAVE, DEPARTMENT]).aggregate(
+        **share_parts(engaged, employees.count()),
+        **{f"mean_{index}": scale.mean() for index, scale in enumerate(scales)},
+    )

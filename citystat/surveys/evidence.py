@@ -10,19 +10,24 @@ The warehouse datasets are read by their standard field names (the demo's schema
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis.expr.types as ir
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citystat.catalog import warehouse
+from citystat.catalog.engines import Session, open_session
 from citystat.lib.stats import Z_95, Interval
+from citystat.surveys.answers import as_text, rows
 from citystat.surveys.definition import SurveyDefinition
 from citystat.surveys.employee import engagement
 from citystat.surveys.ratings import importance, satisfaction
+from citystat.surveys.waves import as_date
 
 REQUEST_FIELDS = ("type", "created_date", "days_to_close", "exceeded_timeframe", "council_district")
 STAFFING_FIELDS = ("month", "department", "division", "authorized_positions", "filled_positions")
@@ -153,99 +158,148 @@ def survey_series(evidence: ServiceEvidence, resident: SurveyDefinition, item: s
 
 
 def request_series(evidence: ServiceEvidence, requests: dict[str, Any]) -> None:
-    relation = warehouse.table_name(requests["dataset"])
-    types = list(requests["types"])
-    with warehouse.connect() as connection:
-        monthly = connection.execute(
-            f"""
-            select date_trunc('month', created_date)::date as month, count(*) as requests,
-                   median(days_to_close) as median_days,
-                   avg(case when not exceeded_timeframe then 1.0 else 0.0 end)
-                       filter (where days_to_close is not null) as within_timeframe
-            from {relation} where list_contains(?, "type")
-            group by 1 order by 1
-            """,
-            [types],
-        ).fetchall()
-        latest_year = connection.execute(
-            # A datetime created date (the city's wall clock) counts by its date, as a
-            # date does: the year is the 365 days up to the latest request's day.
-            f'select max(created_date)::date from {relation} where list_contains(?, "type")',
-            [types],
-        ).fetchone()
-        by_district = connection.execute(
-            f"""
-            select council_district::varchar, count(*), median(days_to_close),
-                   avg(case when not exceeded_timeframe then 1.0 else 0.0 end)
-                       filter (where days_to_close is not null)
-            from {relation}
-            where list_contains(?, "type")
-              and created_date::date > ?::date - interval 365 day
-              and council_district is not null
-            group by 1 order by 1
-            """,
-            [types, latest_year[0] if latest_year else None],
-        ).fetchall()
+    slug, types = requests["dataset"], list(requests["types"])
+
+    def of_types(session: Session) -> ir.Table:
+        table = session.table(slug)
+        return table.filter(table["type"].isin(types))
+
+    def close_times(table: ir.Table) -> dict[str, ir.Scalar]:
+        days = table.days_to_close
+        # Closed requests only; one whose timeframe is unknown was not closed within it.
+        within = (table.exceeded_timeframe.notnull() & ~table.exceeded_timeframe).ifelse(1.0, 0.0)
+        return {
+            "requests": table.count(),
+            "median_days": days.median(),
+            "within": within.mean(where=days.notnull()),
+        }
+
+    def monthly() -> ir.Table:
+        table = of_types(session)
+        month = as_date(table.created_date).truncate("M")
+        return table.group_by(month=month).aggregate(**close_times(table)).order_by("month")
+
+    def latest_day() -> ir.Table:
+        table = of_types(session)
+        return table.aggregate(latest=as_date(table.created_date).max())
+
+    def by_district(latest: dt.date) -> Callable[[], ir.Table]:
+        def build() -> ir.Table:
+            table = of_types(session)
+            recent = table.filter(
+                (as_date(table.created_date) > latest - dt.timedelta(days=365))
+                & table.council_district.notnull()
+            )
+            district = as_text(recent.council_district)
+            return (
+                recent.group_by(district=district)
+                .aggregate(**close_times(recent))
+                .order_by("district")
+            )
+
+        return build
+
+    inputs: dict[str, Any] = {"statistic": "requests", "types": types}
+    with open_session() as session:
+        months = rows(session, slug, {**inputs, "by": "month"}, monthly)
+        # A datetime created date (the city's wall clock) counts by its date, as a date
+        # does: the year is the 365 days up to the latest request's day.
+        latest = rows(session, slug, {**inputs, "by": "latest"}, latest_day)[0]["latest"]
+        districts = []
+        if latest is not None:
+            districts = rows(
+                session, slug, {**inputs, "by": "district", "latest": latest}, by_district(latest)
+            )
     evidence.requests_by_month = [
         {
-            "month": month.isoformat(),
-            "requests": count,
-            "median_days": days,
-            "within_timeframe": within,
+            "month": row["month"].isoformat(),
+            "requests": row["requests"],
+            "median_days": row["median_days"],
+            "within_timeframe": row["within"],
         }
-        for month, count, days, within in monthly
+        for row in months
     ]
     evidence.requests_by_district = [
-        {"district": district, "requests": count, "median_days": days, "within_timeframe": within}
-        for district, count, days, within in by_district
+        {
+            "district": row["district"],
+            "requests": row["requests"],
+            "median_days": row["median_days"],
+            "within_timeframe": row["within"],
+        }
+        for row in districts
     ]
 
 
 def staffing_series(
     evidence: ServiceEvidence, staffing: dict[str, Any], department: str, division: str | None
 ) -> None:
-    relation = warehouse.table_name(staffing["dataset"])
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"""
-            select month, sum(authorized_positions), sum(filled_positions)
-            from {relation}
-            where department = ? and (? is null or division = ?)
-            group by 1 order by 1
-            """,
-            [department, division, division],
-        ).fetchall()
+    slug = staffing["dataset"]
+
+    def build() -> ir.Table:
+        table = session.table(slug)
+        table = table.filter(table.department == department)
+        if division is not None:
+            table = table.filter(table.division == division)
+        return (
+            table.group_by("month")
+            .aggregate(
+                authorized=table.authorized_positions.sum(), filled=table.filled_positions.sum()
+            )
+            .order_by("month")
+        )
+
+    inputs = {"statistic": "staffing", "department": department, "division": division}
+    with open_session() as session:
+        found = rows(session, slug, inputs, build)
     evidence.staffing_by_month = [
         {
-            "month": month.isoformat(),
-            "authorized": authorized,
-            "filled": filled,
-            "vacancy_rate": (authorized - filled) / authorized if authorized else None,
+            "month": row["month"].isoformat(),
+            "authorized": row["authorized"],
+            "filled": row["filled"],
+            "vacancy_rate": (
+                (row["authorized"] - row["filled"]) / row["authorized"]
+                if row["authorized"]
+                else None
+            ),
         }
-        for month, authorized, filled in rows
+        for row in found
     ]
 
 
 def budget_series(
     evidence: ServiceEvidence, budget: dict[str, Any], department: str, division: str | None
 ) -> None:
-    relation = warehouse.table_name(budget["dataset"])
     program = budget.get("program", division)
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"""
-            select fiscal_year, sum(adopted), sum(amended),
-                   -- A year not closed has only empty or zero actuals: unknown, not $0.
-                   case when count(nullif(actual, 0)) = 0 then null else sum(actual) end
-            from {relation}
-            where department = ? and (? is null or program = ?)
-            group by 1 order by 1
-            """,
-            [department, program, program],
-        ).fetchall()
+    slug = budget["dataset"]
+
+    def build() -> ir.Table:
+        table = session.table(slug)
+        table = table.filter(table.department == department)
+        if program is not None:
+            table = table.filter(table.program == program)
+        return (
+            table.group_by("fiscal_year")
+            .aggregate(
+                adopted=table.adopted.sum(),
+                amended=table.amended.sum(),
+                # A year not closed has only empty or zero actuals: unknown, not $0.
+                spent_lines=table.actual.nullif(0).count(),
+                actual=table.actual.sum(),
+            )
+            .order_by("fiscal_year")
+        )
+
+    inputs = {"statistic": "spending", "department": department, "program": program}
+    with open_session() as session:
+        found = rows(session, slug, inputs, build)
     evidence.spending_by_year = [
-        {"fiscal_year": f"FY{year}", "adopted": adopted, "amended": amended, "actual": actual}
-        for year, adopted, amended, actual in rows
+        {
+            "fiscal_year": f"FY{row['fiscal_year']}",
+            "adopted": row["adopted"],
+            "amended": row["amended"],
+            "actual": row["actual"] if row["spent_lines"] else None,
+        }
+        for row in found
     ]
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 from django.utils.translation import gettext as _
 
-from citystat.catalog import warehouse
-from citystat.catalog.warehouse import quote_identifier
+from citystat.catalog.engines import open_session
 from citystat.lib.stats import Interval
+from citystat.surveys.answers import WEIGHT, answer, answers_table, as_number, in_wave, weight_of
 from citystat.surveys.definition import SurveyDefinition
 
 BOOTSTRAP_SAMPLES = 2000
+RESPONDENT = "__respondent"
 
 
 @dataclass(frozen=True)
@@ -108,30 +111,36 @@ def satisfied_matrix(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (respondents × items: 1 satisfied, 0 not, NaN no opinion) and weights."""
     scale = definition.scale
-    relation = warehouse.table_name(definition.dataset)
-    columns = ", ".join(
-        f"case when try_cast({quote_identifier(code)} as integer) between ? and ? "
-        f"then list_contains(?, try_cast({quote_identifier(code)} as integer))::double end"
-        for code in codes
-    )
-    weight = (
-        f"coalesce(try_cast({quote_identifier(definition.weight)} as double), 1.0)"
-        if definition.weight
-        else "1.0::double"
-    )
-    parameters = [
-        value for _ in codes for value in (scale.minimum, scale.maximum, list(scale.satisfied))
-    ]
-    sql = (
-        f"select {weight}, {columns} from {relation} "
-        f"where {quote_identifier(definition.wave)}::varchar = ?"
-    )
-    with warehouse.connect() as connection:
-        rows = connection.execute(sql, [*parameters, wave]).fetchall()
-    if not rows:
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            table = in_wave(answers_table(session, definition), definition, wave)
+            columns: dict[str, ir.Value] = {WEIGHT: weight_of(table, definition)}
+            for index, code in enumerate(codes):
+                answer = as_number(table[code], "int64")
+                on_scale = answer.between(scale.minimum, scale.maximum).fill_null(False)
+                # 1 satisfied, 0 not, empty for no opinion ("don't know" or no answer).
+                columns[f"item_{index}"] = on_scale.ifelse(
+                    answer.isin(list(scale.satisfied)).cast("float64"), ibis.null("float64")
+                )
+            if not definition.respondent:
+                return table.select(**columns)
+            # By respondent, so the seeded bootstrap draws the same respondents on every
+            # engine (a scan's order is the engine's own); without an id, the file's order.
+            selected = table.select(**columns, **{RESPONDENT: table[definition.respondent]})
+            return selected.order_by(RESPONDENT)
+
+        inputs = {"statistic": "focus", "definition": definition, "wave": wave, "codes": codes}
+        found = answer(session, definition.dataset, inputs, build)
+    if not found.num_rows:
         raise ValueError(f"survey {definition.slug!r} has no answers in wave {wave!r}")
-    matrix = np.array([[np.nan if v is None else v for v in row[1:]] for row in rows], dtype=float)
-    weights = np.array([row[0] for row in rows], dtype=float)
+    matrix = np.column_stack(
+        [
+            found.column(f"item_{index}").to_numpy(zero_copy_only=False)
+            for index in range(len(codes))
+        ]
+    ).astype(float)
+    weights = found.column(WEIGHT).to_numpy(zero_copy_only=False).astype(float)
     return matrix, weights
 
 

@@ -1,29 +1,28 @@
 """Satisfaction, importance and importance–satisfaction priorities from survey answers.
 
-Everything is computed in the warehouse from respondent-level rows, through
-`catalog.warehouse`; column names come from a checked SurveyDefinition and are quoted,
-values are bound as parameters.
+Everything is computed in the warehouse from respondent-level rows, as Ibis expressions
+through the configured engine (surveys.answers); the shares and their intervals are
+the ones plan's survey measures use (lib.survey_shares).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import statistics
 from dataclasses import dataclass
-from typing import Any
 
+import ibis.expr.types as ir
 from django.utils.translation import pgettext_lazy
 
-from citystat.catalog import warehouse
-from citystat.catalog.warehouse import quote_identifier
-from citystat.lib.stats import (
-    Interval,
-    difference_interval,
-    effective_sample_size,
-    wilson_interval,
-)
+from citystat.catalog.engines import open_session
+from citystat.lib.stats import Interval, difference_interval
+from citystat.lib.survey_shares import DENOMINATOR, finish_parts, share_parts
+from citystat.surveys.answers import GROUP, WAVE, WEIGHT, answers_table, as_number, base, keys, rows
 from citystat.surveys.definition import SurveyDefinition
 from citystat.surveys.waves import order_waves, wave_dates, wave_ranks
 
+ITEM, VALUE = "__item", "__value"
 # Importance–satisfaction bands used by ETC Institute and Kansas City.
 VERY_HIGH_PRIORITY = 0.20
 HIGH_PRIORITY = 0.10
@@ -109,49 +108,48 @@ def satisfaction(
     Groups smaller than the definition's minimum are suppressed (values left empty).
     """
     scale = definition.scale
-    rows = query(
-        definition,
-        by,
-        wave,
-        item_columns=[item.code for item in definition.items],
-        aggregate=(
-            "count(*) as answered, sum(__w) as weight_sum, sum(__w * __w) as weight_squares, "
-            "sum(case when list_contains(?, __value) then __w else 0 end) as satisfied_weight, "
-            "sum(__w * __value) as value_weight"
-        ),
-        where="__value between ? and ?",
-        parameters=[list(scale.satisfied), scale.minimum, scale.maximum],
-    )
+    codes = [item.code for item in definition.items]
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            table = base(answers_table(session, definition), definition, by, wave)
+            table = table.select(
+                *keys(by), WEIGHT, **{code: as_number(table[code], "int64") for code in codes}
+            )
+            answers = table.pivot_longer(codes, names_to=ITEM, values_to=VALUE)
+            # "Don't know" and codes off the scale are no opinion: not in the share.
+            answers = answers.filter(answers[VALUE].between(scale.minimum, scale.maximum))
+            weight = answers[WEIGHT]
+            satisfied = answers[VALUE].isin(list(scale.satisfied))
+            return answers.group_by([*keys(by), ITEM]).aggregate(
+                **share_parts(satisfied, answers.count(), weight),
+                value_weight=(weight * answers[VALUE]).sum(),
+            )
+
+        inputs = {"statistic": "satisfaction", "definition": definition, "by": by, "wave": wave}
+        found = rows(session, definition.dataset, inputs, build)
     ratings = []
-    for (
-        wave_label,
-        group,
-        item,
-        answered,
-        weight_sum,
-        squares,
-        satisfied_weight,
-        value_weight,
-    ) in rows:
+    for row in found:
+        item, wave_label, group = row[ITEM], str(row[WAVE]), row.get(GROUP)
         label = definition.item(item).label
-        if answered < definition.minimum_group_size or not weight_sum:
+        # Every respondent weighs 1 without weights, so Kish's size is the count then.
+        share = finish_parts(row, weighted=True, minimum=definition.minimum_group_size)
+        if share.share is None or share.interval is None:
             ratings.append(
-                ItemRating(item, label, wave_label, group, answered, None, None, 0, None)
+                ItemRating(item, label, wave_label, group, share.respondents, None, None, 0, None)
             )
             continue
-        share = satisfied_weight / weight_sum
-        n_eff = effective_sample_size(weight_sum, squares)
         ratings.append(
             ItemRating(
                 item=item,
                 label=label,
                 wave=wave_label,
                 group=group,
-                answered=answered,
-                satisfied=share,
-                mean=value_weight / weight_sum,
-                effective_n=n_eff,
-                interval=wilson_interval(share, n_eff),
+                answered=share.respondents,
+                satisfied=share.share,
+                mean=row["value_weight"] / row[DENOMINATOR],
+                effective_n=share.effective_n,
+                interval=share.interval,
             )
         )
     ranks = wave_ranks(definition) if ratings else {}
@@ -164,51 +162,50 @@ def satisfaction(
 def importance(
     definition: SurveyDefinition, by: str | None = None, wave: str | None = None
 ) -> list[ItemImportance]:
-    """Return the share of respondents naming each item among their top picks."""
+    """Return the share of respondents naming each item among their top picks.
+
+    A respondent who names an item in two picks counts once; "none of these" and codes
+    outside the list name no service.
+    """
     if definition.importance is None:
         return []
     picks = definition.importance
-    relation = warehouse.table_name(definition.dataset)
-    respondent = (
-        quote_identifier(definition.respondent) if definition.respondent else "row_number() over ()"
-    )
-    pick_columns = ", ".join(
-        f"try_cast({quote_identifier(column)} as integer) as {quote_identifier(column)}"
-        for column in picks.columns
-    )
-    unpivot_on = ", ".join(quote_identifier(column) for column in picks.columns)
-    base, parameters = base_select(definition, by, wave)
-    sql = f"""
-        with respondents as (
-            select {respondent} as __respondent, {base}, {pick_columns}
-            from {relation} {wave_filter(definition, wave)}
-        ),
-        totals as (
-            select __wave, __group, count(*) as respondents, sum(__w) as weight_sum
-            from respondents group by all
-        ),
-        named as (
-            select distinct __respondent, __wave, __group, __w, __code
-            from (unpivot respondents on {unpivot_on} into name __column value __code)
-        )
-        select totals.__wave, totals.__group, named.__code, totals.respondents,
-               sum(named.__w) / totals.weight_sum
-        -- The citywide group is NULL, which a plain equality join would drop.
-        from named join totals
-          on named.__wave = totals.__wave and named.__group is not distinct from totals.__group
-        group by totals.__wave, totals.__group, named.__code, totals.respondents,
-                 totals.weight_sum
-    """
-    with warehouse.connect() as connection:
-        rows = connection.execute(sql, parameters).fetchall()
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            table = base(answers_table(session, definition), definition, by, wave)
+            chosen = [as_number(table[column], "int64") for column in picks.columns]
+            weight = table[WEIGHT]
+            named: dict[str, ir.Scalar] = {}
+            for code in picks.codes:
+                # Whether the respondent named `code` in any pick (an empty pick names none).
+                any_pick = functools.reduce(
+                    operator.or_, [(pick == code).fill_null(False) for pick in chosen]
+                )
+                named[f"named_{code}"] = any_pick.ifelse(1, 0).sum()
+                named[f"weight_{code}"] = any_pick.ifelse(weight, 0.0).sum()
+            return table.group_by(keys(by)).aggregate(
+                respondents=table.count(), weight_sum=weight.sum(), **named
+            )
+
+        inputs = {"statistic": "importance", "definition": definition, "by": by, "wave": wave}
+        found = rows(session, definition.dataset, inputs, build)
     results = []
-    for wave_label, group, code, respondents, share in rows:
-        item = picks.codes.get(int(code))
-        if item is None:
-            continue  # "none of these" and codes outside the list name no service
-        if respondents < definition.minimum_group_size:
+    for row in found:
+        if row["respondents"] < definition.minimum_group_size:
             continue
-        results.append(ItemImportance(item, str(wave_label), group, respondents, float(share)))
+        for code, item in picks.codes.items():
+            if not row[f"named_{code}"]:
+                continue  # nobody in the group named it: no share, as for a code not listed
+            results.append(
+                ItemImportance(
+                    item,
+                    str(row[WAVE]),
+                    row.get(GROUP),
+                    row["respondents"],
+                    float(row[f"weight_{code}"] / row["weight_sum"]),
+                )
+            )
     ranks = wave_ranks(definition) if results else {}
     return sorted(
         results,
@@ -302,60 +299,3 @@ def quadrant_for(
 def waves(definition: SurveyDefinition) -> list[str]:
     """Return the survey's waves, oldest first by their survey date (waves.py)."""
     return order_waves(wave_dates(definition))
-
-
-def base_select(
-    definition: SurveyDefinition, by: str | None, wave: str | None
-) -> tuple[str, list[Any]]:
-    """Return the select list of wave, group and weight, and the wave filter's parameters."""
-    if by is not None and by not in definition.columns():
-        raise ValueError(f"{by!r} is not a column of survey {definition.slug!r}")
-    group = f"{quote_identifier(by)}::varchar" if by else "null::varchar"
-    weight = (
-        f"coalesce(try_cast({quote_identifier(definition.weight)} as double), 1.0)"
-        if definition.weight
-        else "1.0::double"
-    )
-    wave_column = f"{quote_identifier(definition.wave)}::varchar"
-    parameters: list[Any] = [wave] if wave is not None else []
-    return f"{wave_column} as __wave, {group} as __group, {weight} as __w", parameters
-
-
-def wave_filter(definition: SurveyDefinition, wave: str | None) -> str:
-    if wave is None:
-        return ""
-    return f"where {quote_identifier(definition.wave)}::varchar = ?"
-
-
-def query(
-    definition: SurveyDefinition,
-    by: str | None,
-    wave: str | None,
-    item_columns: list[str],
-    aggregate: str,
-    where: str,
-    parameters: list[Any],
-) -> list[tuple]:
-    """Unpivot the item columns and aggregate per wave, group and item."""
-    relation = warehouse.table_name(definition.dataset)
-    base, wave_parameters = base_select(definition, by, wave)
-    values = ", ".join(
-        f"try_cast({quote_identifier(column)} as integer) as {quote_identifier(column)}"
-        for column in item_columns
-    )
-    unpivot_on = ", ".join(quote_identifier(column) for column in item_columns)
-    sql = f"""
-        select __wave, __group, __item, {aggregate}
-        from (
-            unpivot (select {base}, {values} from {relation} {wave_filter(definition, wave)})
-            on {unpivot_on} into name __item value __value
-        )
-        where {where}
-        group by all
-    """
-    aggregate_parameters = parameters[: aggregate.count("?")]
-    where_parameters = parameters[aggregate.count("?") :]
-    with warehouse.connect() as connection:
-        return connection.execute(
-            sql, [*aggregate_parameters, *wave_parameters, *where_parameters]
-        ).fetchall()

@@ -14,8 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from citystat.catalog import warehouse
-from citystat.catalog.warehouse import quote_identifier
+import ibis
+import ibis.expr.types as ir
+
+from citystat.catalog.engines import open_session
+from citystat.surveys.answers import WAVE, answers_table, rows, wave_of
 from citystat.surveys.definition import SurveyDefinition
 
 MONTHS = {
@@ -68,19 +71,31 @@ def label_date(label: str) -> dt.date | None:
 
 def wave_dates(definition: SurveyDefinition) -> dict[str, dt.date | None]:
     """Return each published wave with its date (see the module's docstring)."""
-    relation = warehouse.table_name(definition.dataset)
-    wave = quote_identifier(definition.wave)
-    first_day = (
-        f"min(try_cast({quote_identifier(definition.date)} as date))"
-        if definition.date
-        else "null::date"
-    )
-    with warehouse.connect() as connection:
-        rows = connection.execute(
-            f"select {wave}::varchar, {first_day} from {relation} "
-            f"where {wave} is not null group by 1"
-        ).fetchall()
-    return {str(label): day or label_date(str(label)) for label, day in rows}
+    with open_session() as session:
+
+        def build() -> ir.Table:
+            table = answers_table(session, definition)
+            table = table.filter(table[definition.wave].notnull())
+            first_day = (
+                as_date(table[definition.date]).min() if definition.date else ibis.null("date")
+            )
+            return table.group_by(**{WAVE: wave_of(table, definition)}).aggregate(
+                first_day=first_day
+            )
+
+        inputs = {"statistic": "wave dates", "definition": definition}
+        found = rows(session, definition.dataset, inputs, build)
+    return {str(row[WAVE]): row["first_day"] or label_date(str(row[WAVE])) for row in found}
+
+
+def as_date(column: ir.Value) -> ir.DateValue:
+    """A survey date as a date: a date-time counts by its day, text by the date it reads."""
+    kind = column.type()
+    if kind.is_date():
+        return column  # type: ignore[return-value]
+    if kind.is_timestamp():
+        return column.date()  # type: ignore[attr-defined,no-any-return]
+    return column.try_cast("date")  # type: ignore[return-value]
 
 
 def order_waves(dates: dict[str, dt.date | None]) -> list[str]:

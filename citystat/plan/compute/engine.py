@@ -16,9 +16,10 @@ from typing import Any
 import ibis.expr.types as ir
 from ibis.common.deferred import Deferred
 
+from citystat.lib import survey_shares
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, periods_between
-from citystat.lib.stats import ANONYMITY_MINIMUM, effective_sample_size, wilson_interval
+from citystat.lib.survey_shares import finish_parts, share_parts
 from citystat.plan.compute.compiled import key_of, run_statements, statements_key
 from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
 
@@ -141,22 +142,13 @@ def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
         return {"value": table[spec.field].nunique()}
     if aggregate == "share":
         assert spec.condition is not None
-        met = resolve(spec.condition, table).ifelse(1, 0)
+        condition = resolve(spec.condition, table)
         if spec.weight:
             weight = table[spec.weight].cast("float64")
-            return {
-                "numerator": (met * weight).sum(),
-                "denominator": weight.sum(),
-                "respondents": table.count(),
-                "weight_squares": (weight * weight).sum(),
-            }
+            return share_parts(condition, table.count(), weight)
         if spec.survey:
-            return {
-                "numerator": met.sum(),
-                "denominator": table.count(),
-                "respondents": table.count(),
-            }
-        return {"numerator": met.sum(), "denominator": table.count()}
+            return share_parts(condition, table.count())
+        return {"numerator": condition.ifelse(1, 0).sum(), "denominator": table.count()}
     if aggregate == "ratio":
         assert spec.numerator is not None and spec.denominator is not None
         return {
@@ -446,22 +438,18 @@ def add_interval(
     With weights the interval uses Kish's effective sample size (Σw)² / Σw², so a
     heavily weighted sample is not taken for a larger one than it is.
     """
-    respondents = int(parts["respondents"] or 0)
-    if respondents < ANONYMITY_MINIMUM:
+    finished = finish_parts(parts, weighted=bool(spec.weight))
+    if finished.withheld == survey_shares.SUPPRESSED:
         # Not even the small count is kept: "3 of the 4 auditors" would name people.
         computed.value = computed.numerator = computed.denominator = None
         computed.note = SUPPRESSED
         return
-    computed.ci_n = respondents
-    top, bottom = parts["numerator"] or 0.0, parts["denominator"] or 0.0
-    if bottom <= 0:
+    computed.ci_n = finished.respondents
+    if finished.interval is None:
         computed.note = "the respondents' weights add up to 0"
         return
-    squares = parts["weight_squares"] or 0.0
-    size = effective_sample_size(bottom, squares) if spec.weight else bottom
-    interval = wilson_interval(min(1.0, max(0.0, top / bottom)), size)
-    computed.ci_lower = interval.low * spec.scale
-    computed.ci_upper = interval.high * spec.scale
+    computed.ci_lower = finished.interval.low * spec.scale
+    computed.ci_upper = finished.interval.high * spec.scale
 
 
 def compute_ratio_of_parts(
