@@ -9,6 +9,7 @@ is stored. docs/plan.md, "The measure builder".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,13 +21,8 @@ from django.core.cache import cache
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.visibility import field_is_public
-from citystat.plan.compute.engine import (
-    ComputedValue,
-    ComputeError,
-    Context,
-    compute_spec,
-    resolve,
-)
+from citystat.plan.compute.aggregates import resolve
+from citystat.plan.compute.engine import ComputedValue, ComputeError, Context, compute_spec
 from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
 from citystat.plan.compute.spec import MeasureSpec, SpecError, check_spec, withheld_problems
 
@@ -182,9 +178,8 @@ def preview(spec: dict[str, Any], slug: str, is_public: bool = True) -> Preview:
     result = Preview(spec=spec)
     if not spec:
         return result
-    context = city_context()
-    context.schemas = schemas = dataset_schemas()
-    context.specs = {**measure_specs(), slug: spec}
+    schemas = dataset_schemas()
+    context = city_context(schemas, {**measure_specs(), slug: spec})
     try:
         checked = check_spec(spec, schemas, context.calendar, context.specs, slug)
     except SpecError as error:
@@ -210,7 +205,7 @@ def computed(
     session: engines.Session, checked: MeasureSpec, context: Context, result: Preview
 ) -> list[ComputedValue]:
     """Count the rows the filter keeps and compute the values, as `citystat compute` does."""
-    context.relation = session.relation
+    context = dataclasses.replace(context, relation=session.relation)
     if not checked.dataset:
         return compute_spec(session.backend, "", checked, context)  # a ratio of measures
     relation = session.relation(checked.dataset)

@@ -14,24 +14,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis.expr.types as ir
-from ibis.common.deferred import Deferred
 
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, periods_between
 from citystat.lib.stats import ANONYMITY_MINIMUM, effective_sample_size, wilson_interval
+from citystat.plan.compute.aggregates import (
+    aggregate_of,
+    names_where,
+    resolve,
+)
 from citystat.plan.compute.compiled import key_of, run_statements, statements_key
 from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
 
 PERIOD = "period_key"
-# Aggregations whose value for a period only grows as rows arrive: a period the data
-# does not yet cover to its end is marked partial, and zero fills a period with no rows.
-ADDITIVE = {"count", "sum", "rate_per_1000", "distinct_count", "backlog"}
+# The aggregates whose value only grows as rows arrive (aggregates.py; peers reads it).
+ADDITIVE = frozenset(names_where("additive"))
 NOT_RECORDED = "(not recorded)"
 # The parts of a value that add up over periods (fiscal-year-to-date sums).
 PARTS = ("value", "numerator", "denominator", "respondents", "weight_squares")
 SUPPRESSED = "fewer than 5 respondents; not shown, to protect their anonymity"
-# Aggregations whose parts are sums: the overall value is the sum of the breakdowns' parts.
-SUMMABLE = {"count", "sum", "mean", "share", "ratio", "rate_per_1000"}
 ALL_BREAKDOWNS = "*"
 
 
@@ -59,11 +60,14 @@ def no_relation(slug: str) -> str:
     raise ComputeError(f"dataset {slug!r} is not in the warehouse.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     """What a computation needs besides the spec: the city's calendar and population, and
     for ratios of measures the other measures' specs, the datasets' schemas and the
-    warehouse table of each dataset."""
+    warehouse table of each dataset.
+
+    Built once per run, with everything it will hold: a computation never changes it.
+    """
 
     calendar: FiscalCalendar
     population: int | None = None
@@ -112,10 +116,6 @@ def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
     return period_of(day, grain, calendar)  # type: ignore[arg-type]
 
 
-def resolve(condition: Deferred, table: ir.Table) -> ir.BooleanValue:
-    return condition.resolve(table)  # type: ignore[no-any-return]
-
-
 def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
     table = backend.table(relation)
     if spec.filter is not None:
@@ -125,65 +125,10 @@ def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
 
 def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
     """Return the named aggregate expressions for one group of rows."""
-    aggregate = spec.aggregate
-    if aggregate == "count":
-        return {"value": table.count()}
-    if aggregate in ("sum", "latest"):
-        return {"value": field_value(table, spec).sum()}
-    if aggregate == "mean":
-        column = field_value(table, spec)
-        return {"numerator": column.sum(), "denominator": column.count()}
-    if aggregate == "median":
-        return {"value": field_value(table, spec).median()}
-    if aggregate == "percentile":
-        return {"value": field_value(table, spec).quantile((spec.percentile or 50) / 100)}
-    if aggregate == "distinct_count":
-        return {"value": table[spec.field].nunique()}
-    if aggregate == "share":
-        assert spec.condition is not None
-        met = resolve(spec.condition, table).ifelse(1, 0)
-        if spec.weight:
-            weight = table[spec.weight].cast("float64")
-            return {
-                "numerator": (met * weight).sum(),
-                "denominator": weight.sum(),
-                "respondents": table.count(),
-                "weight_squares": (weight * weight).sum(),
-            }
-        if spec.survey:
-            return {
-                "numerator": met.sum(),
-                "denominator": table.count(),
-                "respondents": table.count(),
-            }
-        return {"numerator": met.sum(), "denominator": table.count()}
-    if aggregate == "ratio":
-        assert spec.numerator is not None and spec.denominator is not None
-        return {
-            "numerator": part_expression(table, spec.numerator),
-            "denominator": part_expression(table, spec.denominator),
-        }
-    if aggregate == "rate_per_1000":
-        return {"numerator": field_value(table, spec).sum() if spec.field else table.count()}
-    raise ComputeError(f"no aggregation {aggregate!r}")
-
-
-def field_value(table: ir.Table, spec: MeasureSpec) -> ir.NumericColumn:
-    """Return the spec's field: a column, or the duration it computes from two."""
-    if spec.field_expression is not None:
-        return spec.field_expression.resolve(table)  # type: ignore[no-any-return]
-    return table[spec.field]
-
-
-def part_expression(table: ir.Table, part: Part) -> ir.Scalar:
-    if part.aggregate == "count":
-        if part.filter is None:
-            return table.count()
-        return resolve(part.filter, table).ifelse(1, 0).sum()
-    column = table[part.field]
-    if part.filter is None:
-        return column.sum()
-    return resolve(part.filter, table).ifelse(column, 0).sum()
+    build = aggregate_of(spec.aggregate).build
+    if build is None:
+        raise ComputeError(f"no aggregation {spec.aggregate!r}")
+    return build(table, spec)
 
 
 def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context: Context):
@@ -200,14 +145,15 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
         table = table.filter(table[spec.weight].notnull())
     key = period_key(table[spec.date], spec.grain, context.calendar, spec.date_kind)
     table = table.mutate(**{PERIOD: key})
-    if spec.breakdowns and spec.aggregate in SUMMABLE:
+    entry = aggregate_of(spec.aggregate)
+    if spec.breakdowns and entry.summable:
         keys = [PERIOD, *spec.breakdowns]
         yield ALL_BREAKDOWNS, table.group_by(keys).aggregate(**aggregations(table, spec))
         return
     for breakdown in ("", *spec.breakdowns):
         keys = [PERIOD, *([breakdown] if breakdown else [])]
         grouped = table
-        if spec.aggregate == "latest":
+        if entry.last_date_only:
             # A snapshot measure: sum the rows of the last date on record in each group.
             last = grouped[spec.date].max().over(group_by=[grouped[key] for key in keys])
             grouped = grouped.filter(grouped[spec.date] == last)
@@ -280,7 +226,7 @@ def compute_spec(
     """Return the measure's values per period and breakdown, computed on the warehouse."""
     if uses_measures(spec):
         return compute_ratio_of_parts(backend, spec, context)
-    if spec.aggregate == "rate_per_1000" and not context.population:
+    if aggregate_of(spec.aggregate).value == "per_1000" and not context.population:
         raise ComputeError(
             "a rate per 1,000 residents needs the city's population; set population in city.yaml."
         )
@@ -295,7 +241,8 @@ def compute_spec(
         context.calendar,
     )
     groups: dict[tuple[str, str], dict[Period, dict[str, Any]]] = defaultdict(dict)
-    if spec.aggregate == "backlog":
+    entry = aggregate_of(spec.aggregate)
+    if entry.build is None:  # a backlog: opened minus closed, running
 
         def build_backlog() -> list[tuple[str, ir.Table]]:
             # Labelled "<sign>:<breakdown>": the sign has no colon, a field name may.
@@ -330,7 +277,7 @@ def compute_spec(
                     continue
                 value = label(row.pop(breakdown)) if breakdown else ""
                 groups[(breakdown, value)][period] = row
-    if spec.aggregate in ADDITIVE:
+    if entry.additive:
         groups.setdefault(("", ""), {})  # no matching rows is a count of 0, not "no data"
     return finish(groups, spec, context, all_periods, span)
 
@@ -406,7 +353,7 @@ def finish(
     """
     first_day, last_day = span
     results: list[ComputedValue] = []
-    additive = spec.aggregate in ADDITIVE
+    additive = aggregate_of(spec.aggregate).additive
     may_be_partial = not spec.survey
     for (breakdown, value), rows in sorted(groups.items()):
         periods = all_periods if additive else sorted(rows)
@@ -524,7 +471,7 @@ def side_values(
         side = MeasureSpec(
             dataset=spec.dataset,
             date=spec.date,
-            aggregate=part.aggregate,
+            aggregate="count" if part.aggregate == "count" else "sum",
             grain=spec.grain,
             filter=combined,
             field=part.field,
@@ -545,7 +492,7 @@ def number(value: Any) -> float | None:
 def denominator(
     parts: dict[str, float | None], spec: MeasureSpec, context: Context
 ) -> float | None:
-    if spec.aggregate == "rate_per_1000":
+    if aggregate_of(spec.aggregate).value == "per_1000":
         return float(context.population or 0)
     return parts["denominator"]
 
@@ -553,13 +500,14 @@ def denominator(
 def final_value(
     parts: dict[str, float | None], spec: MeasureSpec, context: Context
 ) -> float | None:
-    if spec.aggregate in ("mean", "share", "ratio"):
+    rule = aggregate_of(spec.aggregate).value
+    if rule == "quotient":
         top, bottom = parts["numerator"], parts["denominator"]
         # A zero denominator gives no value for the period ("no data"), never a crash.
         if top is None or not bottom:
             return None
         return top / bottom * spec.scale
-    if spec.aggregate == "rate_per_1000":
+    if rule == "per_1000":
         top = parts["numerator"] or 0.0
         return top * 1000 / float(context.population or 1) * spec.scale
     value = parts["value"]

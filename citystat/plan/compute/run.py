@@ -15,7 +15,13 @@ from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period
-from citystat.plan.compute.engine import ComputeError, Context, compute_spec, data_span
+from citystat.plan.compute.engine import (
+    ComputeError,
+    Context,
+    compute_spec,
+    data_span,
+    no_relation,
+)
 from citystat.plan.compute.spec import (
     MeasureSpec,
     SpecError,
@@ -36,10 +42,21 @@ class ComputeReport:
     seconds: float = 0.0
 
 
-def city_context() -> Context:
+def city_context(
+    schemas: dict[str, dict[str, Any]] | None = None,
+    specs: dict[str, Any] | None = None,
+    relation: Callable[[str], str] | None = None,
+) -> Context:
+    """Return the city's calendar and population, with what else this computation reads."""
     profile = CityProfile.current()
     calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
-    return Context(calendar=calendar, population=profile.population)
+    return Context(
+        calendar=calendar,
+        population=profile.population,
+        specs=specs or {},
+        schemas=schemas or {},
+        relation=relation or no_relation,
+    )
 
 
 def dataset_schemas() -> dict[str, dict[str, Any]]:
@@ -70,16 +87,15 @@ def compute_measures(
     """
     started = time.perf_counter()
     report = ComputeReport()
-    context = city_context()
-    context.schemas = schemas = dataset_schemas()
-    context.specs = measure_specs()
+    schemas = dataset_schemas()
+    specs = measure_specs()
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
     spans: dict[tuple[str, str, str], Any] = {}
     computed: list[tuple[Measure, list, Any]] = []
     withdrawn: list[Measure] = []
     with engines.open_session() as session:
         backend = session.backend
-        read = {slug for m in chosen for slug in datasets_read(m.spec, context.specs)}
+        read = {slug for m in chosen for slug in datasets_read(m.spec, specs)}
         versions = {
             dataset.slug: dataset.latest_version
             for dataset in Dataset.objects.filter(slug__in=read)
@@ -90,7 +106,7 @@ def compute_measures(
                 raise ComputeError(f"dataset {slug!r} has no published version yet.")
             return session.relation(slug)
 
-        context.relation = relation
+        context = city_context(schemas, specs, relation)
         for measure in chosen:
             if measure.is_manual:
                 continue
