@@ -152,8 +152,11 @@ def compute_measures(
     with transaction.atomic():
         for measure, values, version in computed:
             report.computed[measure.slug] = store_values(measure, values, version, since)
-            # update(), not save(): recording what was computed is not a plan change.
-            Measure.objects.filter(pk=measure.pk).update(computed_spec_digest=measure.spec_digest)
+            if measure.computed_spec_digest != measure.spec_digest:
+                # update(), not save(): recording what was computed is not a plan change.
+                Measure.objects.filter(pk=measure.pk).update(
+                    computed_spec_digest=measure.spec_digest
+                )
         MeasureValue.objects.filter(
             measure__in=withdrawn, origin=MeasureValue.Origin.COMPUTED
         ).delete()
@@ -161,13 +164,16 @@ def compute_measures(
     return report
 
 
+# The columns a computed value is stored in; the first four name it (the unique key is
+# measure, period, breakdown and breakdown value), the rest are compared to see whether a
+# recompute changed it.
 STORED_COLUMNS = (
     "measure_id",
     "period",
-    "period_start",
-    "period_end",
     "breakdown",
     "breakdown_value",
+    "period_start",
+    "period_end",
     "value",
     "numerator",
     "denominator",
@@ -178,31 +184,29 @@ STORED_COLUMNS = (
     "ci_lower",
     "ci_upper",
     "ci_n",
-    "computed_at",
 )
+KEY_COLUMNS = 4
+DELETED_AT_ONCE = 500
 
 
 def store_values(measure: Measure, values: list, version: Any, since: Period | None) -> int:
-    """Replace the measure's computed values (from `since` on) with `values`.
+    """Make the measure's stored values (from `since` on) be `values`; return how many.
 
-    Computed values are derived data replaced wholesale, so they skip the ORM's per-row
-    work: one DELETE, then one prepared INSERT run for every row (bulk_create spent
-    ten times longer building its statements than the database spent on them). No
-    signals fire, as with bulk_create; the audit log leaves computed values out anyway.
+    Computed values are derived data, so they skip the ORM's per-row work. A recompute
+    mostly finds what it found last time (new data changes the last periods), so only
+    what changed is written: values no longer computed are deleted, changed ones updated
+    and new ones inserted, each with one prepared statement run for every row
+    (bulk_create spent ten times longer building its statements than the database spent
+    on them). An unchanged value keeps its row, id and `computed_at`: caches and digests
+    keyed on them see no news. No signals fire, as with bulk_create; the audit log leaves
+    computed values out anyway.
     """
-    connection = connections[router.db_for_write(MeasureValue)]
-    adapt_date = connection.ops.adapt_datefield_value
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
     computed = MeasureValue.Origin.COMPUTED.value
     version_id = version.pk if version is not None else None
-    rows = [
-        (
-            measure.pk,
-            value.period.label,
-            adapt_date(value.period.start),
-            adapt_date(value.period.end),
-            value.breakdown,
-            value.breakdown_value[:200],
+    wanted = {
+        (value.period.label, value.breakdown, value.breakdown_value[:200]): (
+            value.period.start,
+            value.period.end,
             value.value,
             value.numerator,
             value.denominator,
@@ -213,22 +217,63 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
             value.ci_lower,
             value.ci_upper,
             value.ci_n,
-            now,
         )
         for value in values
         if since is None or value.period.start >= since.start
-    ]
-    table = connection.ops.quote_name(MeasureValue._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in STORED_COLUMNS)
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(STORED_COLUMNS))})"
-    with transaction.atomic(using=connection.alias):
-        old = MeasureValue.objects.filter(measure=measure)
-        if since is not None:
-            old = old.filter(period_start__gte=since.start)
-        old._raw_delete(connection.alias)  # type: ignore[attr-defined]
-        with connection.cursor() as cursor:
-            cursor.executemany(insert, rows)
-    return len(rows)
+    }
+    old = MeasureValue.objects.filter(measure=measure)
+    if since is not None:
+        old = old.filter(period_start__gte=since.start)
+    stored = {
+        tuple(row[1:KEY_COLUMNS]): (row[0], tuple(row[KEY_COLUMNS:]))
+        for row in old.values_list("pk", *STORED_COLUMNS[1:])
+    }
+    gone = [pk for key, (pk, _row) in stored.items() if key not in wanted]
+    changed, new = [], []
+    for key, row in wanted.items():
+        found = stored.get(key)
+        if found is None:
+            new.append((measure.pk, *key, *row))
+        elif found[1] != row:
+            changed.append((*row, found[0]))
+    write_values(gone, changed, new)
+    return len(wanted)
+
+
+def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> None:
+    """Delete the rows `gone`, update the rows `changed` (each ends with its id), insert `new`."""
+    connection = connections[router.db_for_write(MeasureValue)]
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    table = ops.quote_name(MeasureValue._meta.db_table)
+    compared = STORED_COLUMNS[KEY_COLUMNS:]
+
+    def adapted(row: tuple, start: int) -> list[Any]:
+        """Return `row` with the period's first and last day (at `start`) as the driver wants."""
+        listed = list(row)
+        for index in (start, start + 1):
+            listed[index] = ops.adapt_datefield_value(listed[index])
+        return listed
+
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # In slices, as SQLite limits the parameters of one statement.
+        for first in range(0, len(gone), DELETED_AT_ONCE):
+            doomed = MeasureValue.objects.filter(pk__in=gone[first : first + DELETED_AT_ONCE])
+            doomed._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        if changed:
+            assignments = ", ".join(f"{ops.quote_name(column)} = %s" for column in compared)
+            update = (
+                f"UPDATE {table} SET {assignments}, {ops.quote_name('computed_at')} = %s "
+                f"WHERE {ops.quote_name('id')} = %s"
+            )
+            cursor.executemany(update, [[*adapted(row[:-1], 0), now, row[-1]] for row in changed])
+        if new:
+            columns = ", ".join(
+                ops.quote_name(column) for column in (*STORED_COLUMNS, "computed_at")
+            )
+            marks = ", ".join(["%s"] * (len(STORED_COLUMNS) + 1))
+            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            cursor.executemany(insert, [[*adapted(row, KEY_COLUMNS), now] for row in new])
 
 
 def measures_changed_since_computed() -> list[Measure]:
