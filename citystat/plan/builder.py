@@ -21,8 +21,13 @@ from django.core.cache import cache
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.catalog.visibility import field_is_public
-from citystat.plan.compute.aggregates import resolve
-from citystat.plan.compute.engine import ComputedValue, ComputeError, Context, compute_spec
+from citystat.plan.compute.engine import (
+    ComputedValue,
+    ComputeError,
+    Context,
+    compute_spec,
+    row_counts,
+)
 from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
 from citystat.plan.compute.spec import MeasureSpec, SpecError, check_spec, withheld_problems
 
@@ -204,13 +209,14 @@ def preview(spec: dict[str, Any], slug: str, is_public: bool = True) -> Preview:
 def computed(
     session: engines.Session, checked: MeasureSpec, context: Context, result: Preview
 ) -> list[ComputedValue]:
-    """Count the rows the filter keeps and compute the values, as `citystat compute` does."""
+    """Count the rows the filter keeps and compute the values, as `citystat compute` does.
+
+    Both run as statements compiled once per spec and schema (compute/compiled.py): a
+    preview redrawn at every pick compiles nothing it has compiled before.
+    """
     context = dataclasses.replace(context, relation=session.relation)
     if not checked.dataset:
         return compute_spec(session.backend, "", checked, context)  # a ratio of measures
     relation = session.relation(checked.dataset)
-    table = session.backend.table(relation)
-    kept = table.filter(resolve(checked.filter, table)) if checked.filter is not None else table
-    result.total = int(session.backend.execute(table.count()))
-    result.matched = int(session.backend.execute(kept.count()))
+    result.total, result.matched = row_counts(session.backend, relation, checked, context)
     return compute_spec(session.backend, relation, checked, context)

@@ -8,6 +8,7 @@ values and roll-ups can be built from them without rereading the data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ def period_key(
     return column.year() + started.ifelse(1, 0)
 
 
+# A plan names a few hundred periods over ten thousand rows: each key is worked out once.
+@functools.lru_cache(maxsize=8192)
 def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
     if grain == "year" and isinstance(key, int):
         return period_of(dt.date(key, 1, 1), grain, calendar)
@@ -210,6 +213,32 @@ def data_span(
         last = period_from_key(int(row["last"]), spec.grain, calendar)
         return first.start, last.end
     return as_date(row["first"]), as_date(row["last"])
+
+
+def row_counts(backend: Any, relation: str, spec: MeasureSpec, context: Context) -> tuple[int, int]:
+    """Return the rows of the dataset's published version, and how many the filter keeps."""
+
+    def build() -> list[tuple[str, ir.Table]]:
+        table = backend.table(relation)
+        kept = table.count()
+        if spec.filter is not None:
+            kept = resolve(spec.filter, table).ifelse(1, 0).sum()
+        return [("rows", table.aggregate(total=table.count(), matched=kept))]
+
+    # The key is made as statements_key makes it: the filter as written, with the schema
+    # that gives its fields' types; this module's source is in every key (compiled.py).
+    key = None
+    if spec.source:
+        inputs = {
+            "kind": "builder-rows",
+            "relation": relation,
+            "filter": spec.source.get("filter"),
+            "schema": context.schemas.get(spec.dataset),
+        }
+        key = key_of(inputs, backend)
+    row = run_statements(backend, key, build)[0][1][0]
+    # A sum over no rows is NULL: an empty version keeps none.
+    return int(row["total"] or 0), int(row["matched"] or 0)
 
 
 def as_date(value: Any) -> dt.date:
@@ -353,14 +382,27 @@ def finish(
     """
     first_day, last_day = span
     results: list[ComputedValue] = []
-    additive = aggregate_of(spec.aggregate).additive
+    entry = aggregate_of(spec.aggregate)
+    additive, quotient, per_1000 = (
+        entry.additive,
+        entry.value == "quotient",
+        entry.value == "per_1000",
+    )
+    scale = spec.scale
+    population = float(context.population or 0)
     may_be_partial = not spec.survey
+    # A period without rows is a count of 0 for an aggregate that adds up, else no value.
+    empty: dict[str, Any] = {"value": 0, "numerator": 0} if additive else {}
+    # Whether each period is partial depends on the period alone: worked out once.
+    partial: dict[Period, bool] = {}
+    # The fifteen-odd thousand values of a plan are made here: the loop does no more
+    # per value than the value needs (benchmarks/compute.py).
     for (breakdown, value), rows in sorted(groups.items()):
         periods = all_periods if additive else sorted(rows)
         running: dict[str, float] = {}
         running_year: int | None = None
         for period in periods:
-            row = rows.get(period) or ({"value": 0, "numerator": 0} if additive else {})
+            row = rows.get(period) or empty
             parts = {key: number(row.get(key)) for key in PARTS}
             if spec.cumulative:
                 year = context.calendar.fiscal_year_of(period.start)
@@ -370,14 +412,30 @@ def finish(
                     if amount is not None:
                         running[key] = running.get(key, 0.0) + amount
                 parts = {key: running.get(key) for key in parts}
+            top = parts["numerator"]
+            if quotient:
+                bottom = parts["denominator"]
+                # A zero denominator gives no value for the period ("no data"), never a crash.
+                result = None if top is None or not bottom else top / bottom * scale
+            elif per_1000:
+                bottom = population
+                result = (top or 0.0) * 1000 / (population or 1.0) * scale
+            else:
+                bottom = parts["denominator"]
+                result = None if parts["value"] is None else parts["value"] * scale
+            is_partial = partial.get(period)
+            if is_partial is None:
+                is_partial = partial[period] = may_be_partial and (
+                    period.start < first_day or period.end > last_day
+                )
             computed = ComputedValue(
                 period=period,
-                value=final_value(parts, spec, context),
-                numerator=parts["numerator"],
-                denominator=denominator(parts, spec, context),
+                value=result,
+                numerator=top,
+                denominator=bottom,
                 breakdown=breakdown,
                 breakdown_value=value,
-                is_partial=may_be_partial and (period.start < first_day or period.end > last_day),
+                is_partial=is_partial,
             )
             if spec.survey:
                 add_interval(computed, parts, spec)
@@ -487,28 +545,3 @@ def side_values(
 
 def number(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def denominator(
-    parts: dict[str, float | None], spec: MeasureSpec, context: Context
-) -> float | None:
-    if aggregate_of(spec.aggregate).value == "per_1000":
-        return float(context.population or 0)
-    return parts["denominator"]
-
-
-def final_value(
-    parts: dict[str, float | None], spec: MeasureSpec, context: Context
-) -> float | None:
-    rule = aggregate_of(spec.aggregate).value
-    if rule == "quotient":
-        top, bottom = parts["numerator"], parts["denominator"]
-        # A zero denominator gives no value for the period ("no data"), never a crash.
-        if top is None or not bottom:
-            return None
-        return top / bottom * spec.scale
-    if rule == "per_1000":
-        top = parts["numerator"] or 0.0
-        return top * 1000 / float(context.population or 1) * spec.scale
-    value = parts["value"]
-    return None if value is None else value * spec.scale

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import json
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -63,12 +65,21 @@ def compile_filter(
     `fields` maps each field name of the dataset to its Table Schema type; `groups` maps a
     field with status groups to them (catalog/status_groups.py), for `group_of(status)`.
     """
+    # Parsing is most of a spec check, and every compute checks every spec again: a
+    # filter is compiled once per text, fields and groups (a Deferred is immutable).
+    return compiled_filter(
+        text, tuple(sorted(fields.items())), json.dumps(groups or {}, sort_keys=True)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def compiled_filter(text: str, fields: tuple[tuple[str, str], ...], groups: str) -> Deferred:
     try:
         tree: Any = sqlglot.parse_one(text, read="duckdb")
     except sqlglot.errors.ParseError as error:
         first = str(error).splitlines()[0] if str(error) else "cannot parse"
         raise FilterError(f"cannot read {text!r}: {first}") from None
-    translator = Translator(fields, groups or {})
+    translator = Translator(dict(fields), json.loads(groups))
     if not translator.is_boolean(tree):
         raise FilterError(
             f"{text!r} is not a condition; write a comparison such as category = 'Pothole'."

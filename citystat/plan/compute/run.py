@@ -164,9 +164,9 @@ def compute_measures(
     return report
 
 
-# The columns a computed value is stored in; the first four name it (the unique key is
-# measure, period, breakdown and breakdown value), the rest are compared to see whether a
-# recompute changed it.
+# The columns a computed value is stored in: the first four name it (the unique key is
+# measure, period, breakdown and breakdown value); the others but the last, when it was
+# computed, are compared to see whether a recompute changed it.
 STORED_COLUMNS = (
     "measure_id",
     "period",
@@ -184,8 +184,10 @@ STORED_COLUMNS = (
     "ci_lower",
     "ci_upper",
     "ci_n",
+    "computed_at",
 )
 KEY_COLUMNS = 4
+COMPARED_COLUMNS = STORED_COLUMNS[KEY_COLUMNS:-1]
 DELETED_AT_ONCE = 500
 
 
@@ -226,7 +228,7 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
         old = old.filter(period_start__gte=since.start)
     stored = {
         tuple(row[1:KEY_COLUMNS]): (row[0], tuple(row[KEY_COLUMNS:]))
-        for row in old.values_list("pk", *STORED_COLUMNS[1:])
+        for row in old.values_list("pk", *STORED_COLUMNS[1:KEY_COLUMNS], *COMPARED_COLUMNS)
     }
     gone = [pk for key, (pk, _row) in stored.items() if key not in wanted]
     changed, new = [], []
@@ -246,7 +248,6 @@ def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> Non
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     table = ops.quote_name(MeasureValue._meta.db_table)
-    compared = STORED_COLUMNS[KEY_COLUMNS:]
 
     def adapted(row: tuple, start: int) -> list[Any]:
         """Return `row` with the period's first and last day (at `start`) as the driver wants."""
@@ -261,17 +262,14 @@ def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> Non
             doomed = MeasureValue.objects.filter(pk__in=gone[first : first + DELETED_AT_ONCE])
             doomed._raw_delete(connection.alias)  # type: ignore[attr-defined]
         if changed:
-            assignments = ", ".join(f"{ops.quote_name(column)} = %s" for column in compared)
-            update = (
-                f"UPDATE {table} SET {assignments}, {ops.quote_name('computed_at')} = %s "
-                f"WHERE {ops.quote_name('id')} = %s"
+            assignments = ", ".join(
+                f"{ops.quote_name(column)} = %s" for column in (*COMPARED_COLUMNS, "computed_at")
             )
+            update = f"UPDATE {table} SET {assignments} WHERE {ops.quote_name('id')} = %s"
             cursor.executemany(update, [[*adapted(row[:-1], 0), now, row[-1]] for row in changed])
         if new:
-            columns = ", ".join(
-                ops.quote_name(column) for column in (*STORED_COLUMNS, "computed_at")
-            )
-            marks = ", ".join(["%s"] * (len(STORED_COLUMNS) + 1))
+            columns = ", ".join(ops.quote_name(column) for column in STORED_COLUMNS)
+            marks = ", ".join(["%s"] * len(STORED_COLUMNS))
             insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
             cursor.executemany(insert, [[*adapted(row, KEY_COLUMNS), now] for row in new])
 

@@ -116,3 +116,31 @@ def test_a_ratio_of_measures_has_no_dataset_picker_and_is_kept_whole():
         "grain": "month",
     }
     assert spec_from_picks({"dataset": "", "grain": "year"}, ratio) == ratio
+
+
+def test_a_preview_redrawn_compiles_nothing_again_and_counts_the_same(monkeypatch):
+    """A pick redraws the preview: the second time every statement is a kept one (#19)."""
+    from ibis.backends.duckdb import Backend
+
+    from citystat.plan.compute import compiled
+
+    compiled.forget_statements()
+    spec = spec_from_picks({**PICKS, "grain": "month"})
+    first = preview(spec, "new-measure")
+    calls: list[str] = []
+    for name in ("compile", "execute", "to_pyarrow"):
+        real = getattr(Backend, name)
+
+        def spied(self, *args, real=real, name=name, **kwargs):
+            calls.append(name)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Backend, name, spied)
+    second = preview(spec, "new-measure")
+    assert calls == []
+    potholes = ROWS[ROWS.category == "Pothole"]
+    assert (second.matched, second.total) == (first.matched, first.total)
+    assert (second.matched, second.total) == (len(potholes), len(ROWS))
+    assert [(v.period.label, v.value) for v in second.values] == [
+        (v.period.label, v.value) for v in first.values
+    ]
