@@ -115,11 +115,17 @@ def filter_fields(text: str) -> set[str]:
     The measure privacy rule (spec.withheld_columns) reads this; a filter that does not
     parse is refused by compile_filter anyway.
     """
+    return set(fields_named(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def fields_named(text: str) -> frozenset[str]:
+    # Each compute reads every public measure's filters again: each text is parsed once.
     try:
         tree = sqlglot.parse_one(text, read="duckdb")
     except sqlglot.errors.ParseError:
-        return set()
-    return {column.name for column in tree.find_all(exp.Column)}
+        return frozenset()
+    return frozenset(column.name for column in tree.find_all(exp.Column))
 
 
 class Translator:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,31 @@ def compute_measures(
     measure whose spec reads a withheld column is refused too, and loses its computed
     values: they were made from that column, so keeping them would go on publishing it.
     """
+    # A run makes tens of thousands of short-lived rows and values; the cyclic collector,
+    # walking the whole Django and Ibis heap each time they pile up, cost a tenth of a
+    # recompute's CPU (benchmarks/compute.py). Nothing here leaves cycles behind for long:
+    # the collector runs again when the run is over.
+    with collection_paused():
+        return compute_and_store(measures, since, progress)
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (reference counting goes on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def compute_and_store(
+    measures: Iterable[Measure] | None = None,
+    since: Period | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ComputeReport:
     started = time.perf_counter()
     report = ComputeReport()
     schemas = dataset_schemas()
@@ -203,8 +230,13 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
     keyed on them see no news. No signals fire, as with bulk_create; the audit log leaves
     computed values out anyway.
     """
+    connection = connections[router.db_for_write(MeasureValue)]
+    ops = connection.ops
     computed = MeasureValue.Origin.COMPUTED.value
     version_id = version.pk if version is not None else None
+    # The stored rows are read with the driver's own conversions (dates and booleans come
+    # back as Python's), without the ORM's per-row work; a value that compared unequal
+    # through some type the driver changes would only be written again.
     wanted = {
         (value.period.label, value.breakdown, value.breakdown_value[:200]): (
             value.period.start,
@@ -223,20 +255,23 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
         for value in values
         if since is None or value.period.start >= since.start
     }
-    old = MeasureValue.objects.filter(measure=measure)
+    table = ops.quote_name(MeasureValue._meta.db_table)
+    read = ", ".join(ops.quote_name(c) for c in ("id", *STORED_COLUMNS[1:-1]))
+    query = f"SELECT {read} FROM {table} WHERE {ops.quote_name('measure_id')} = %s"
+    parameters: list[Any] = [measure.pk]
     if since is not None:
-        old = old.filter(period_start__gte=since.start)
-    stored = {
-        tuple(row[1:KEY_COLUMNS]): (row[0], tuple(row[KEY_COLUMNS:]))
-        for row in old.values_list("pk", *STORED_COLUMNS[1:KEY_COLUMNS], *COMPARED_COLUMNS)
-    }
-    gone = [pk for key, (pk, _row) in stored.items() if key not in wanted]
+        query += f" AND {ops.quote_name('period_start')} >= %s"
+        parameters.append(ops.adapt_datefield_value(since.start))
+    with connection.cursor() as cursor:
+        cursor.execute(query, parameters)
+        stored = {tuple(row[1:KEY_COLUMNS]): row for row in cursor.fetchall()}
+    gone = [row[0] for key, row in stored.items() if key not in wanted]
     changed, new = [], []
     for key, row in wanted.items():
         found = stored.get(key)
         if found is None:
             new.append((measure.pk, *key, *row))
-        elif found[1] != row:
+        elif tuple(found[KEY_COLUMNS:]) != row:
             changed.append((*row, found[0]))
     write_values(gone, changed, new)
     return len(wanted)
@@ -248,14 +283,6 @@ def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> Non
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     table = ops.quote_name(MeasureValue._meta.db_table)
-
-    def adapted(row: tuple, start: int) -> list[Any]:
-        """Return `row` with the period's first and last day (at `start`) as the driver wants."""
-        listed = list(row)
-        for index in (start, start + 1):
-            listed[index] = ops.adapt_datefield_value(listed[index])
-        return listed
-
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         # In slices, as SQLite limits the parameters of one statement.
         for first in range(0, len(gone), DELETED_AT_ONCE):
@@ -266,12 +293,22 @@ def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> Non
                 f"{ops.quote_name(column)} = %s" for column in (*COMPARED_COLUMNS, "computed_at")
             )
             update = f"UPDATE {table} SET {assignments} WHERE {ops.quote_name('id')} = %s"
-            cursor.executemany(update, [[*adapted(row[:-1], 0), now, row[-1]] for row in changed])
+            cursor.executemany(
+                update, [(*dated(row[:-1], 0, ops), now, row[-1]) for row in changed]
+            )
         if new:
             columns = ", ".join(ops.quote_name(column) for column in STORED_COLUMNS)
             marks = ", ".join(["%s"] * len(STORED_COLUMNS))
             insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-            cursor.executemany(insert, [[*adapted(row, KEY_COLUMNS), now] for row in new])
+            cursor.executemany(insert, [(*dated(row, KEY_COLUMNS, ops), now) for row in new])
+
+
+def dated(row: tuple, start: int, ops: Any) -> list[Any]:
+    """Return `row` with the period's first and last day (at `start`) as the driver takes them."""
+    listed = list(row)
+    for index in (start, start + 1):
+        listed[index] = ops.adapt_datefield_value(listed[index])
+    return listed
 
 
 def measures_changed_since_computed() -> list[Measure]:
