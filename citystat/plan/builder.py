@@ -12,20 +12,23 @@ import contextlib
 import dataclasses
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 from django.core.cache import cache
 
 from citystat.catalog import engines
-from citystat.catalog.models import Dataset
+from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.visibility import field_is_public
+from citystat.plan.compute.compiled import key_of
 from citystat.plan.compute.engine import (
     ComputedValue,
     ComputeError,
     Context,
     compute_spec,
+    data_span,
     row_counts,
 )
 from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
@@ -46,6 +49,7 @@ PICKED_KEYS = (
     "cumulative",
     "breakdowns",
 )
+T = TypeVar("T")
 # How many distinct values of a text field the filter picker offers.
 DISTINCT_CAP = 200
 DISTINCT_SECONDS = 3600
@@ -217,6 +221,46 @@ def computed(
     context = dataclasses.replace(context, relation=session.relation)
     if not checked.dataset:
         return compute_spec(session.backend, "", checked, context)  # a ratio of measures
+    backend = session.backend
     relation = session.relation(checked.dataset)
-    result.total, result.matched = row_counts(session.backend, relation, checked, context)
-    return compute_spec(session.backend, relation, checked, context)
+    # A published version never changes, so what a preview reads of the whole version (its
+    # rows kept by the filter, its first and last date) is kept until the next one; the
+    # key holds everything else the answer depends on (compute/compiled.py's key_of).
+    number = session.published[checked.dataset]  # session.relation refused an unpublished one
+    # The version's id as well as its number: a dataset deleted and made again under the
+    # same slug numbers its versions from 1 again.
+    version_id = (
+        DatasetVersion.objects.filter(dataset__slug=checked.dataset, number=number)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    version: dict[str, Any] = {"version": [number, version_id], "relation": relation}
+    schema = context.schemas.get(checked.dataset)
+    counts_key = key_of(
+        {**version, "filter": checked.source.get("filter"), "schema": schema}, backend
+    )
+    counts = kept_answer(
+        "plan-builder-rows:" + counts_key,
+        lambda: row_counts(backend, relation, checked, context),
+        bool(checked.source),
+    )
+    result.total, result.matched = counts
+    span_inputs = {**version, "date": checked.date, "date_kind": checked.date_kind}
+    span_inputs |= {"grain": checked.grain, "calendar": repr(context.calendar), "schema": schema}
+    span = kept_answer(
+        "plan-builder-span:" + key_of(span_inputs, backend),
+        lambda: data_span(backend, relation, checked, context.calendar, schema),
+        True,
+    )
+    return compute_spec(backend, relation, checked, context, span)
+
+
+def kept_answer(key: str, answer: Callable[[], T], keep: bool) -> T:
+    """Return what `answer` gives, kept in the cache under `key` for DISTINCT_SECONDS."""
+    if not keep:
+        return answer()
+    found = cache.get(key)
+    if found is None:
+        found = answer()
+        cache.set(key, found, DISTINCT_SECONDS)
+    return found  # type: ignore[no-any-return]

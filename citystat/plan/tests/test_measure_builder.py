@@ -144,3 +144,21 @@ def test_a_preview_redrawn_compiles_nothing_again_and_counts_the_same(monkeypatc
     assert [(v.period.label, v.value) for v in second.values] == [
         (v.period.label, v.value) for v in first.values
     ]
+
+
+def test_a_new_version_is_previewed_anew_not_from_the_kept_counts(
+    requests, tmp_path, django_capture_on_commit_callbacks
+):
+    from citystat.catalog.ingest import ingest
+
+    spec = spec_from_picks({**PICKS, "grain": "year"})
+    before = preview(spec, "new-measure")
+    path = tmp_path / "more.csv"
+    path.write_text(REQUESTS_CSV + "8,Pothole,2026-02-01,,,1,\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(requests, path)
+    after = preview(spec, "new-measure")
+    assert (after.matched, after.total) == (before.matched + 1, before.total + 1)
+    # The span reaches the new row's year, read from the new version too.
+    assert {v.period.label: v.value for v in after.overall}["2026"] == 1
+    assert "2026" not in {v.period.label for v in before.overall}
