@@ -9,23 +9,27 @@ is stored. docs/plan.md, "The measure builder".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 from django.core.cache import cache
 
 from citystat.catalog import engines
-from citystat.catalog.models import Dataset
+from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.catalog.visibility import field_is_public
+from citystat.plan.compute.compiled import key_of
 from citystat.plan.compute.engine import (
     ComputedValue,
     ComputeError,
     Context,
     compute_spec,
-    resolve,
+    data_span,
+    row_counts,
 )
 from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
 from citystat.plan.compute.spec import MeasureSpec, SpecError, check_spec, withheld_problems
@@ -45,6 +49,7 @@ PICKED_KEYS = (
     "cumulative",
     "breakdowns",
 )
+T = TypeVar("T")
 # How many distinct values of a text field the filter picker offers.
 DISTINCT_CAP = 200
 DISTINCT_SECONDS = 3600
@@ -182,9 +187,8 @@ def preview(spec: dict[str, Any], slug: str, is_public: bool = True) -> Preview:
     result = Preview(spec=spec)
     if not spec:
         return result
-    context = city_context()
-    context.schemas = schemas = dataset_schemas()
-    context.specs = {**measure_specs(), slug: spec}
+    schemas = dataset_schemas()
+    context = city_context(schemas, {**measure_specs(), slug: spec})
     try:
         checked = check_spec(spec, schemas, context.calendar, context.specs, slug)
     except SpecError as error:
@@ -209,13 +213,54 @@ def preview(spec: dict[str, Any], slug: str, is_public: bool = True) -> Preview:
 def computed(
     session: engines.Session, checked: MeasureSpec, context: Context, result: Preview
 ) -> list[ComputedValue]:
-    """Count the rows the filter keeps and compute the values, as `citystat compute` does."""
-    context.relation = session.relation
+    """Count the rows the filter keeps and compute the values, as `citystat compute` does.
+
+    Both run as statements compiled once per spec and schema (compute/compiled.py): a
+    preview redrawn at every pick compiles nothing it has compiled before.
+    """
+    context = dataclasses.replace(context, relation=session.relation)
     if not checked.dataset:
         return compute_spec(session.backend, "", checked, context)  # a ratio of measures
+    backend = session.backend
     relation = session.relation(checked.dataset)
-    table = session.backend.table(relation)
-    kept = table.filter(resolve(checked.filter, table)) if checked.filter is not None else table
-    result.total = int(session.backend.execute(table.count()))
-    result.matched = int(session.backend.execute(kept.count()))
-    return compute_spec(session.backend, relation, checked, context)
+    # A published version never changes, so what a preview reads of the whole version (its
+    # rows kept by the filter, its first and last date) is kept until the next one; the
+    # key holds everything else the answer depends on (compute/compiled.py's key_of).
+    number = session.published[checked.dataset]  # session.relation refused an unpublished one
+    # The version's id as well as its number: a dataset deleted and made again under the
+    # same slug numbers its versions from 1 again.
+    version_id = (
+        DatasetVersion.objects.filter(dataset__slug=checked.dataset, number=number)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    version: dict[str, Any] = {"version": [number, version_id], "relation": relation}
+    schema = context.schemas.get(checked.dataset)
+    counts_key = key_of(
+        {**version, "filter": checked.source.get("filter"), "schema": schema}, backend
+    )
+    counts = kept_answer(
+        "plan-builder-rows:" + counts_key,
+        lambda: row_counts(backend, relation, checked, context),
+        bool(checked.source),
+    )
+    result.total, result.matched = counts
+    span_inputs = {**version, "date": checked.date, "date_kind": checked.date_kind}
+    span_inputs |= {"grain": checked.grain, "calendar": repr(context.calendar), "schema": schema}
+    span = kept_answer(
+        "plan-builder-span:" + key_of(span_inputs, backend),
+        lambda: data_span(backend, relation, checked, context.calendar, schema),
+        True,
+    )
+    return compute_spec(backend, relation, checked, context, span)
+
+
+def kept_answer(key: str, answer: Callable[[], T], keep: bool) -> T:
+    """Return what `answer` gives, kept in the cache under `key` for DISTINCT_SECONDS."""
+    if not keep:
+        return answer()
+    found = cache.get(key)
+    if found is None:
+        found = answer()
+        cache.set(key, found, DISTINCT_SECONDS)
+    return found  # type: ignore[no-any-return]

@@ -8,31 +8,33 @@ values and roll-ups can be built from them without rereading the data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis.expr.types as ir
-from ibis.common.deferred import Deferred
 
 from citystat.lib import survey_shares
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, periods_between
-from citystat.lib.survey_shares import finish_parts, share_parts
+from citystat.lib.survey_shares import finish_parts
+from citystat.plan.compute.aggregates import (
+    aggregate_of,
+    names_where,
+    resolve,
+)
 from citystat.plan.compute.compiled import key_of, run_statements, statements_key
 from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
 
 PERIOD = "period_key"
-# Aggregations whose value for a period only grows as rows arrive: a period the data
-# does not yet cover to its end is marked partial, and zero fills a period with no rows.
-ADDITIVE = {"count", "sum", "rate_per_1000", "distinct_count", "backlog"}
+# The aggregates whose value only grows as rows arrive (aggregates.py; peers reads it).
+ADDITIVE = frozenset(names_where("additive"))
 NOT_RECORDED = "(not recorded)"
 # The parts of a value that add up over periods (fiscal-year-to-date sums).
 PARTS = ("value", "numerator", "denominator", "respondents", "weight_squares")
 SUPPRESSED = "fewer than 5 respondents; not shown, to protect their anonymity"
-# Aggregations whose parts are sums: the overall value is the sum of the breakdowns' parts.
-SUMMABLE = {"count", "sum", "mean", "share", "ratio", "rate_per_1000"}
 ALL_BREAKDOWNS = "*"
 
 
@@ -60,11 +62,14 @@ def no_relation(slug: str) -> str:
     raise ComputeError(f"dataset {slug!r} is not in the warehouse.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     """What a computation needs besides the spec: the city's calendar and population, and
     for ratios of measures the other measures' specs, the datasets' schemas and the
-    warehouse table of each dataset."""
+    warehouse table of each dataset.
+
+    Built once per run, with everything it will hold: a computation never changes it.
+    """
 
     calendar: FiscalCalendar
     population: int | None = None
@@ -103,6 +108,8 @@ def period_key(
     return column.year() + started.ifelse(1, 0)
 
 
+# A plan names a few hundred periods over ten thousand rows: each key is worked out once.
+@functools.lru_cache(maxsize=8192)
 def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
     if grain == "year" and isinstance(key, int):
         return period_of(dt.date(key, 1, 1), grain, calendar)
@@ -111,10 +118,6 @@ def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
         return period_of(first, grain, calendar)
     day = key.date() if isinstance(key, dt.datetime) else key
     return period_of(day, grain, calendar)  # type: ignore[arg-type]
-
-
-def resolve(condition: Deferred, table: ir.Table) -> ir.BooleanValue:
-    return condition.resolve(table)  # type: ignore[no-any-return]
 
 
 def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
@@ -126,56 +129,10 @@ def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
 
 def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
     """Return the named aggregate expressions for one group of rows."""
-    aggregate = spec.aggregate
-    if aggregate == "count":
-        return {"value": table.count()}
-    if aggregate in ("sum", "latest"):
-        return {"value": field_value(table, spec).sum()}
-    if aggregate == "mean":
-        column = field_value(table, spec)
-        return {"numerator": column.sum(), "denominator": column.count()}
-    if aggregate == "median":
-        return {"value": field_value(table, spec).median()}
-    if aggregate == "percentile":
-        return {"value": field_value(table, spec).quantile((spec.percentile or 50) / 100)}
-    if aggregate == "distinct_count":
-        return {"value": table[spec.field].nunique()}
-    if aggregate == "share":
-        assert spec.condition is not None
-        condition = resolve(spec.condition, table)
-        if spec.weight:
-            weight = table[spec.weight].cast("float64")
-            return share_parts(condition, table.count(), weight)
-        if spec.survey:
-            return share_parts(condition, table.count())
-        return {"numerator": condition.ifelse(1, 0).sum(), "denominator": table.count()}
-    if aggregate == "ratio":
-        assert spec.numerator is not None and spec.denominator is not None
-        return {
-            "numerator": part_expression(table, spec.numerator),
-            "denominator": part_expression(table, spec.denominator),
-        }
-    if aggregate == "rate_per_1000":
-        return {"numerator": field_value(table, spec).sum() if spec.field else table.count()}
-    raise ComputeError(f"no aggregation {aggregate!r}")
-
-
-def field_value(table: ir.Table, spec: MeasureSpec) -> ir.NumericColumn:
-    """Return the spec's field: a column, or the duration it computes from two."""
-    if spec.field_expression is not None:
-        return spec.field_expression.resolve(table)  # type: ignore[no-any-return]
-    return table[spec.field]
-
-
-def part_expression(table: ir.Table, part: Part) -> ir.Scalar:
-    if part.aggregate == "count":
-        if part.filter is None:
-            return table.count()
-        return resolve(part.filter, table).ifelse(1, 0).sum()
-    column = table[part.field]
-    if part.filter is None:
-        return column.sum()
-    return resolve(part.filter, table).ifelse(column, 0).sum()
+    build = aggregate_of(spec.aggregate).build
+    if build is None:
+        raise ComputeError(f"no aggregation {spec.aggregate!r}")
+    return build(table, spec)
 
 
 def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context: Context):
@@ -192,14 +149,15 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
         table = table.filter(table[spec.weight].notnull())
     key = period_key(table[spec.date], spec.grain, context.calendar, spec.date_kind)
     table = table.mutate(**{PERIOD: key})
-    if spec.breakdowns and spec.aggregate in SUMMABLE:
+    entry = aggregate_of(spec.aggregate)
+    if spec.breakdowns and entry.summable:
         keys = [PERIOD, *spec.breakdowns]
         yield ALL_BREAKDOWNS, table.group_by(keys).aggregate(**aggregations(table, spec))
         return
     for breakdown in ("", *spec.breakdowns):
         keys = [PERIOD, *([breakdown] if breakdown else [])]
         grouped = table
-        if spec.aggregate == "latest":
+        if entry.last_date_only:
             # A snapshot measure: sum the rows of the last date on record in each group.
             last = grouped[spec.date].max().over(group_by=[grouped[key] for key in keys])
             grouped = grouped.filter(grouped[spec.date] == last)
@@ -258,6 +216,32 @@ def data_span(
     return as_date(row["first"]), as_date(row["last"])
 
 
+def row_counts(backend: Any, relation: str, spec: MeasureSpec, context: Context) -> tuple[int, int]:
+    """Return the rows of the dataset's published version, and how many the filter keeps."""
+
+    def build() -> list[tuple[str, ir.Table]]:
+        table = backend.table(relation)
+        kept = table.count()
+        if spec.filter is not None:
+            kept = resolve(spec.filter, table).ifelse(1, 0).sum()
+        return [("rows", table.aggregate(total=table.count(), matched=kept))]
+
+    # The key is made as statements_key makes it: the filter as written, with the schema
+    # that gives its fields' types; this module's source is in every key (compiled.py).
+    key = None
+    if spec.source:
+        inputs = {
+            "kind": "builder-rows",
+            "relation": relation,
+            "filter": spec.source.get("filter"),
+            "schema": context.schemas.get(spec.dataset),
+        }
+        key = key_of(inputs, backend)
+    row = run_statements(backend, key, build)[0][1][0]
+    # A sum over no rows is NULL: an empty version keeps none.
+    return int(row["total"] or 0), int(row["matched"] or 0)
+
+
 def as_date(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[no-any-return]
 
@@ -272,7 +256,7 @@ def compute_spec(
     """Return the measure's values per period and breakdown, computed on the warehouse."""
     if uses_measures(spec):
         return compute_ratio_of_parts(backend, spec, context)
-    if spec.aggregate == "rate_per_1000" and not context.population:
+    if aggregate_of(spec.aggregate).value == "per_1000" and not context.population:
         raise ComputeError(
             "a rate per 1,000 residents needs the city's population; set population in city.yaml."
         )
@@ -287,7 +271,8 @@ def compute_spec(
         context.calendar,
     )
     groups: dict[tuple[str, str], dict[Period, dict[str, Any]]] = defaultdict(dict)
-    if spec.aggregate == "backlog":
+    entry = aggregate_of(spec.aggregate)
+    if entry.build is None:  # a backlog: opened minus closed, running
 
         def build_backlog() -> list[tuple[str, ir.Table]]:
             # Labelled "<sign>:<breakdown>": the sign has no colon, a field name may.
@@ -322,7 +307,7 @@ def compute_spec(
                     continue
                 value = label(row.pop(breakdown)) if breakdown else ""
                 groups[(breakdown, value)][period] = row
-    if spec.aggregate in ADDITIVE:
+    if entry.additive:
         groups.setdefault(("", ""), {})  # no matching rows is a count of 0, not "no data"
     return finish(groups, spec, context, all_periods, span)
 
@@ -398,14 +383,27 @@ def finish(
     """
     first_day, last_day = span
     results: list[ComputedValue] = []
-    additive = spec.aggregate in ADDITIVE
+    entry = aggregate_of(spec.aggregate)
+    additive, quotient, per_1000 = (
+        entry.additive,
+        entry.value == "quotient",
+        entry.value == "per_1000",
+    )
+    scale = spec.scale
+    population = float(context.population or 0)
     may_be_partial = not spec.survey
+    # A period without rows is a count of 0 for an aggregate that adds up, else no value.
+    empty: dict[str, Any] = {"value": 0, "numerator": 0} if additive else {}
+    # Whether each period is partial depends on the period alone: worked out once.
+    partial: dict[Period, bool] = {}
+    # The fifteen-odd thousand values of a plan are made here: the loop does no more
+    # per value than the value needs (benchmarks/compute.py).
     for (breakdown, value), rows in sorted(groups.items()):
         periods = all_periods if additive else sorted(rows)
         running: dict[str, float] = {}
         running_year: int | None = None
         for period in periods:
-            row = rows.get(period) or ({"value": 0, "numerator": 0} if additive else {})
+            row = rows.get(period) or empty
             parts = {key: number(row.get(key)) for key in PARTS}
             if spec.cumulative:
                 year = context.calendar.fiscal_year_of(period.start)
@@ -415,14 +413,30 @@ def finish(
                     if amount is not None:
                         running[key] = running.get(key, 0.0) + amount
                 parts = {key: running.get(key) for key in parts}
+            top = parts["numerator"]
+            if quotient:
+                bottom = parts["denominator"]
+                # A zero denominator gives no value for the period ("no data"), never a crash.
+                result = None if top is None or not bottom else top / bottom * scale
+            elif per_1000:
+                bottom = population
+                result = (top or 0.0) * 1000 / (population or 1.0) * scale
+            else:
+                bottom = parts["denominator"]
+                result = None if parts["value"] is None else parts["value"] * scale
+            is_partial = partial.get(period)
+            if is_partial is None:
+                is_partial = partial[period] = may_be_partial and (
+                    period.start < first_day or period.end > last_day
+                )
             computed = ComputedValue(
                 period=period,
-                value=final_value(parts, spec, context),
-                numerator=parts["numerator"],
-                denominator=denominator(parts, spec, context),
+                value=result,
+                numerator=top,
+                denominator=bottom,
                 breakdown=breakdown,
                 breakdown_value=value,
-                is_partial=may_be_partial and (period.start < first_day or period.end > last_day),
+                is_partial=is_partial,
             )
             if spec.survey:
                 add_interval(computed, parts, spec)
@@ -512,7 +526,7 @@ def side_values(
         side = MeasureSpec(
             dataset=spec.dataset,
             date=spec.date,
-            aggregate=part.aggregate,
+            aggregate="count" if part.aggregate == "count" else "sum",
             grain=spec.grain,
             filter=combined,
             field=part.field,
@@ -528,27 +542,3 @@ def side_values(
 
 def number(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def denominator(
-    parts: dict[str, float | None], spec: MeasureSpec, context: Context
-) -> float | None:
-    if spec.aggregate == "rate_per_1000":
-        return float(context.population or 0)
-    return parts["denominator"]
-
-
-def final_value(
-    parts: dict[str, float | None], spec: MeasureSpec, context: Context
-) -> float | None:
-    if spec.aggregate in ("mean", "share", "ratio"):
-        top, bottom = parts["numerator"], parts["denominator"]
-        # A zero denominator gives no value for the period ("no data"), never a crash.
-        if top is None or not bottom:
-            return None
-        return top / bottom * spec.scale
-    if spec.aggregate == "rate_per_1000":
-        top = parts["numerator"] or 0.0
-        return top * 1000 / float(context.population or 1) * spec.scale
-    value = parts["value"]
-    return None if value is None else value * spec.scale

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import json
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -63,12 +65,21 @@ def compile_filter(
     `fields` maps each field name of the dataset to its Table Schema type; `groups` maps a
     field with status groups to them (catalog/status_groups.py), for `group_of(status)`.
     """
+    # Parsing is most of a spec check, and every compute checks every spec again: a
+    # filter is compiled once per text, fields and groups (a Deferred is immutable).
+    return compiled_filter(
+        text, tuple(sorted(fields.items())), json.dumps(groups or {}, sort_keys=True)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def compiled_filter(text: str, fields: tuple[tuple[str, str], ...], groups: str) -> Deferred:
     try:
         tree: Any = sqlglot.parse_one(text, read="duckdb")
     except sqlglot.errors.ParseError as error:
         first = str(error).splitlines()[0] if str(error) else "cannot parse"
         raise FilterError(f"cannot read {text!r}: {first}") from None
-    translator = Translator(fields, groups or {})
+    translator = Translator(dict(fields), json.loads(groups))
     if not translator.is_boolean(tree):
         raise FilterError(
             f"{text!r} is not a condition; write a comparison such as category = 'Pothole'."
@@ -104,11 +115,17 @@ def filter_fields(text: str) -> set[str]:
     The measure privacy rule (spec.withheld_columns) reads this; a filter that does not
     parse is refused by compile_filter anyway.
     """
+    return set(fields_named(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def fields_named(text: str) -> frozenset[str]:
+    # Each compute reads every public measure's filters again: each text is parsed once.
     try:
         tree = sqlglot.parse_one(text, read="duckdb")
     except sqlglot.errors.ParseError:
-        return set()
-    return {column.name for column in tree.find_all(exp.Column)}
+        return frozenset()
+    return frozenset(column.name for column in tree.find_all(exp.Column))
 
 
 class Translator:

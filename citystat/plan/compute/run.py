@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +18,13 @@ from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period
 from citystat.plan import revision
-from citystat.plan.compute.engine import ComputeError, Context, compute_spec, data_span
+from citystat.plan.compute.engine import (
+    ComputeError,
+    Context,
+    compute_spec,
+    data_span,
+    no_relation,
+)
 from citystat.plan.compute.spec import (
     MeasureSpec,
     SpecError,
@@ -37,10 +45,21 @@ class ComputeReport:
     seconds: float = 0.0
 
 
-def city_context() -> Context:
+def city_context(
+    schemas: dict[str, dict[str, Any]] | None = None,
+    specs: dict[str, Any] | None = None,
+    relation: Callable[[str], str] | None = None,
+) -> Context:
+    """Return the city's calendar and population, with what else this computation reads."""
     profile = CityProfile.current()
     calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
-    return Context(calendar=calendar, population=profile.population)
+    return Context(
+        calendar=calendar,
+        population=profile.population,
+        specs=specs or {},
+        schemas=schemas or {},
+        relation=relation or no_relation,
+    )
 
 
 def dataset_schemas() -> dict[str, dict[str, Any]]:
@@ -69,18 +88,42 @@ def compute_measures(
     measure whose spec reads a withheld column is refused too, and loses its computed
     values: they were made from that column, so keeping them would go on publishing it.
     """
+    # A run makes tens of thousands of short-lived rows and values; the cyclic collector,
+    # walking the whole Django and Ibis heap each time they pile up, cost a tenth of a
+    # recompute's CPU (benchmarks/compute.py). Nothing here leaves cycles behind for long:
+    # the collector runs again when the run is over.
+    with collection_paused():
+        return compute_and_store(measures, since, progress)
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (reference counting goes on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def compute_and_store(
+    measures: Iterable[Measure] | None = None,
+    since: Period | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ComputeReport:
     started = time.perf_counter()
     report = ComputeReport()
-    context = city_context()
-    context.schemas = schemas = dataset_schemas()
-    context.specs = measure_specs()
+    schemas = dataset_schemas()
+    specs = measure_specs()
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
     spans: dict[tuple[str, str, str], Any] = {}
     computed: list[tuple[Measure, list, Any]] = []
     withdrawn: list[Measure] = []
     with engines.open_session() as session:
         backend = session.backend
-        read = {slug for m in chosen for slug in datasets_read(m.spec, context.specs)}
+        read = {slug for m in chosen for slug in datasets_read(m.spec, specs)}
         versions = {
             dataset.slug: dataset.latest_version
             for dataset in Dataset.objects.filter(slug__in=read)
@@ -91,7 +134,7 @@ def compute_measures(
                 raise ComputeError(f"dataset {slug!r} has no published version yet.")
             return session.relation(slug)
 
-        context.relation = relation
+        context = city_context(schemas, specs, relation)
         for measure in chosen:
             if measure.is_manual:
                 continue
@@ -137,8 +180,11 @@ def compute_measures(
     with transaction.atomic():
         for measure, values, version in computed:
             report.computed[measure.slug] = store_values(measure, values, version, since)
-            # update(), not save(): recording what was computed is not a plan change.
-            Measure.objects.filter(pk=measure.pk).update(computed_spec_digest=measure.spec_digest)
+            if measure.computed_spec_digest != measure.spec_digest:
+                # update(), not save(): recording what was computed is not a plan change.
+                Measure.objects.filter(pk=measure.pk).update(
+                    computed_spec_digest=measure.spec_digest
+                )
         MeasureValue.objects.filter(
             measure__in=withdrawn, origin=MeasureValue.Origin.COMPUTED
         ).delete()
@@ -148,13 +194,16 @@ def compute_measures(
     return report
 
 
+# The columns a computed value is stored in: the first four name it (the unique key is
+# measure, period, breakdown and breakdown value); the others but the last, when it was
+# computed, are compared to see whether a recompute changed it.
 STORED_COLUMNS = (
     "measure_id",
     "period",
-    "period_start",
-    "period_end",
     "breakdown",
     "breakdown_value",
+    "period_start",
+    "period_end",
     "value",
     "numerator",
     "denominator",
@@ -167,29 +216,34 @@ STORED_COLUMNS = (
     "ci_n",
     "computed_at",
 )
+KEY_COLUMNS = 4
+COMPARED_COLUMNS = STORED_COLUMNS[KEY_COLUMNS:-1]
+DELETED_AT_ONCE = 500
 
 
 def store_values(measure: Measure, values: list, version: Any, since: Period | None) -> int:
-    """Replace the measure's computed values (from `since` on) with `values`.
+    """Make the measure's stored values (from `since` on) be `values`; return how many.
 
-    Computed values are derived data replaced wholesale, so they skip the ORM's per-row
-    work: one DELETE, then one prepared INSERT run for every row (bulk_create spent
-    ten times longer building its statements than the database spent on them). No
-    signals fire, as with bulk_create; the audit log leaves computed values out anyway.
+    Computed values are derived data, so they skip the ORM's per-row work. A recompute
+    mostly finds what it found last time (new data changes the last periods), so only
+    what changed is written: values no longer computed are deleted, changed ones updated
+    and new ones inserted, each with one prepared statement run for every row
+    (bulk_create spent ten times longer building its statements than the database spent
+    on them). An unchanged value keeps its row, id and `computed_at`: caches and digests
+    keyed on them see no news. No signals fire, as with bulk_create; the audit log leaves
+    computed values out anyway.
     """
     connection = connections[router.db_for_write(MeasureValue)]
-    adapt_date = connection.ops.adapt_datefield_value
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    ops = connection.ops
     computed = MeasureValue.Origin.COMPUTED.value
     version_id = version.pk if version is not None else None
-    rows = [
-        (
-            measure.pk,
-            value.period.label,
-            adapt_date(value.period.start),
-            adapt_date(value.period.end),
-            value.breakdown,
-            value.breakdown_value[:200],
+    # The stored rows are read with the driver's own conversions (dates and booleans come
+    # back as Python's), without the ORM's per-row work; a value that compared unequal
+    # through some type the driver changes would only be written again.
+    wanted = {
+        (value.period.label, value.breakdown, value.breakdown_value[:200]): (
+            value.period.start,
+            value.period.end,
             value.value,
             value.numerator,
             value.denominator,
@@ -200,22 +254,64 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
             value.ci_lower,
             value.ci_upper,
             value.ci_n,
-            now,
         )
         for value in values
         if since is None or value.period.start >= since.start
-    ]
-    table = connection.ops.quote_name(MeasureValue._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(column) for column in STORED_COLUMNS)
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(STORED_COLUMNS))})"
-    with transaction.atomic(using=connection.alias):
-        old = MeasureValue.objects.filter(measure=measure)
-        if since is not None:
-            old = old.filter(period_start__gte=since.start)
-        old._raw_delete(connection.alias)  # type: ignore[attr-defined]
-        with connection.cursor() as cursor:
-            cursor.executemany(insert, rows)
-    return len(rows)
+    }
+    table = ops.quote_name(MeasureValue._meta.db_table)
+    read = ", ".join(ops.quote_name(c) for c in ("id", *STORED_COLUMNS[1:-1]))
+    query = f"SELECT {read} FROM {table} WHERE {ops.quote_name('measure_id')} = %s"
+    parameters: list[Any] = [measure.pk]
+    if since is not None:
+        query += f" AND {ops.quote_name('period_start')} >= %s"
+        parameters.append(ops.adapt_datefield_value(since.start))
+    with connection.cursor() as cursor:
+        cursor.execute(query, parameters)
+        stored = {tuple(row[1:KEY_COLUMNS]): row for row in cursor.fetchall()}
+    gone = [row[0] for key, row in stored.items() if key not in wanted]
+    changed, new = [], []
+    for key, row in wanted.items():
+        found = stored.get(key)
+        if found is None:
+            new.append((measure.pk, *key, *row))
+        elif tuple(found[KEY_COLUMNS:]) != row:
+            changed.append((*row, found[0]))
+    write_values(gone, changed, new)
+    return len(wanted)
+
+
+def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> None:
+    """Delete the rows `gone`, update the rows `changed` (each ends with its id), insert `new`."""
+    connection = connections[router.db_for_write(MeasureValue)]
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    table = ops.quote_name(MeasureValue._meta.db_table)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # In slices, as SQLite limits the parameters of one statement.
+        for first in range(0, len(gone), DELETED_AT_ONCE):
+            doomed = MeasureValue.objects.filter(pk__in=gone[first : first + DELETED_AT_ONCE])
+            doomed._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        if changed:
+            assignments = ", ".join(
+                f"{ops.quote_name(column)} = %s" for column in (*COMPARED_COLUMNS, "computed_at")
+            )
+            update = f"UPDATE {table} SET {assignments} WHERE {ops.quote_name('id')} = %s"
+            cursor.executemany(
+                update, [(*dated(row[:-1], 0, ops), now, row[-1]) for row in changed]
+            )
+        if new:
+            columns = ", ".join(ops.quote_name(column) for column in STORED_COLUMNS)
+            marks = ", ".join(["%s"] * len(STORED_COLUMNS))
+            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            cursor.executemany(insert, [(*dated(row, KEY_COLUMNS, ops), now) for row in new])
+
+
+def dated(row: tuple, start: int, ops: Any) -> list[Any]:
+    """Return `row` with the period's first and last day (at `start`) as the driver takes them."""
+    listed = list(row)
+    for index in (start, start + 1):
+        listed[index] = ops.adapt_datefield_value(listed[index])
+    return listed
 
 
 def measures_changed_since_computed() -> list[Measure]:

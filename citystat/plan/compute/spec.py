@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ibis.common.deferred import Deferred
 
@@ -26,6 +26,13 @@ from citystat.catalog.status_groups import schema_groups
 from citystat.catalog.visibility import field_is_public
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
+from citystat.plan.compute.aggregates import (
+    AGGREGATES,
+    REGISTRY,
+    AggregateName,
+    aggregate_of,
+    names_where,
+)
 from citystat.plan.compute.filters import (
     FilterError,
     compile_filter,
@@ -34,23 +41,8 @@ from citystat.plan.compute.filters import (
     filter_fields,
 )
 
-AGGREGATES = (
-    "count",
-    "sum",
-    "mean",
-    "median",
-    "percentile",
-    "distinct_count",
-    "share",
-    "backlog",
-    "latest",
-    "ratio",
-    "rate_per_1000",
-)
-NEEDS_FIELD = {"sum", "mean", "median", "percentile", "distinct_count", "latest"}
-NUMERIC_FIELD = {"sum", "mean", "median", "percentile", "latest"}
-# Aggregations whose fiscal-year-to-date value can be built from per-period parts.
-CUMULATIVE_OK = {"count", "sum", "mean", "share", "ratio", "rate_per_1000"}
+# The aggregates' own rules (what field each takes, which add up over the year …) are
+# in the registry, aggregates.py.
 KEYS = {
     "dataset",
     "date",
@@ -94,7 +86,7 @@ class Part:
     """The numerator or denominator of a ratio: a count or a sum over some rows, or the
     values of another measure (`measure`), recomputed at the ratio's grain."""
 
-    aggregate: str  # count, sum or measure
+    aggregate: Literal["count", "sum", "measure"]
     field: str | None = None
     filter: Deferred | None = None
     measure: str | None = None
@@ -104,7 +96,7 @@ class Part:
 class MeasureSpec:
     dataset: str
     date: str
-    aggregate: str
+    aggregate: AggregateName
     grain: Grain
     filter: Deferred | None = None
     field: str | None = None
@@ -183,7 +175,7 @@ class Checker:
             return None
         for key in sorted(set(raw) - KEYS):
             self.problem(str(key), f"unknown key{did_you_mean(str(key), sorted(KEYS))}")
-        if "dataset" not in raw and raw.get("aggregate") == "ratio":
+        if "dataset" not in raw and takes(raw.get("aggregate"), "takes_parts"):
             return self.measure_ratio(raw)
         dataset = raw.get("dataset")
         if not isinstance(dataset, str) or dataset not in self.schemas:
@@ -194,10 +186,11 @@ class Checker:
         self.fields = schema_types(self.schemas[dataset])
         self.groups = schema_groups(self.schemas[dataset])
         aggregate = raw.get("aggregate")
-        if aggregate not in AGGREGATES:
+        if aggregate not in REGISTRY:
             hint = did_you_mean(str(aggregate), list(AGGREGATES))
             self.problem("aggregate", f"{aggregate!r} is not one of {', '.join(AGGREGATES)}{hint}")
             return None
+        entry = aggregate_of(aggregate)
         grain = raw.get("grain")
         if grain not in GRAINS:
             self.problem("grain", f"{grain!r} is not one of {', '.join(GRAINS)}")
@@ -219,10 +212,10 @@ class Checker:
             percentile=self.percentile_of(raw, aggregate),
             condition=self.condition_of(raw, aggregate),
             closed=self.field_name(raw, "closed", DATE_TYPES, "a date")
-            if aggregate == "backlog"
+            if entry.takes_closed
             else None,
-            numerator=self.part(raw, "numerator") if aggregate == "ratio" else None,
-            denominator=self.part(raw, "denominator") if aggregate == "ratio" else None,
+            numerator=self.part(raw, "numerator") if entry.takes_parts else None,
+            denominator=self.part(raw, "denominator") if entry.takes_parts else None,
             scale=self.scale_of(raw, aggregate),
             cumulative=self.cumulative_of(raw, aggregate, grain),
             breakdowns=self.breakdowns_of(raw.get("breakdowns")),
@@ -232,16 +225,14 @@ class Checker:
         )
         if spec.cumulative and uses_measures(spec):
             self.problem("cumulative", "a ratio of measures is not added up over the year.")
-        if (
-            year_field
-            and spec.aggregate in ("backlog", "latest")
-            or (year_field and spec.cumulative)
-        ):
+        if year_field and entry.needs_dates or (year_field and spec.cumulative):
             self.problem("date", "a year field cannot place rows within a year; use a date.")
-        if aggregate != "backlog" and "closed" in raw:
-            self.problem("closed", "only a backlog spec names the field that closes an item.")
-        if aggregate != "share" and "condition" in raw:
-            self.problem("condition", "only a share spec has a condition.")
+        if not entry.takes_closed and "closed" in raw:
+            self.problem(
+                "closed", f"only a {only('takes_closed')} spec names the field that closes an item."
+            )
+        if not entry.takes_condition and "condition" in raw:
+            self.problem("condition", f"only a {only('takes_condition')} spec has a condition.")
         return spec
 
     def field_name(self, raw: dict, key: str, types: set[str], what: str) -> str | None:
@@ -269,22 +260,24 @@ class Checker:
             self.problem(where, str(error))
             return None
 
-    def field_of(self, raw: dict, aggregate: str) -> str | None:
-        if self.is_duration_field(raw) and aggregate in NUMERIC_FIELD | {"rate_per_1000"}:
+    def field_of(self, raw: dict, aggregate: AggregateName) -> str | None:
+        rule = aggregate_of(aggregate).field
+        if self.is_duration_field(raw) and rule in ("number", "optional number"):
             return str(raw["field"])  # a duration; field_expression_of checks it
-        if aggregate in NEEDS_FIELD:
-            types = NUMERIC_TYPES if aggregate in NUMERIC_FIELD else set(self.fields.values())
+        if rule in ("number", "any"):
+            types = NUMERIC_TYPES if rule == "number" else set(self.fields.values())
             return self.field_name(raw, "field", types, "a number" if types else "a")
-        if aggregate == "rate_per_1000" and "field" in raw:
+        if rule == "optional number" and "field" in raw:
             return self.field_name(raw, "field", NUMERIC_TYPES, "a number")
         if "field" in raw:
             self.problem("field", f"a {aggregate} spec takes no field.")
         return None
 
-    def field_expression_of(self, raw: dict, aggregate: str) -> Deferred | None:
+    def field_expression_of(self, raw: dict, aggregate: AggregateName) -> Deferred | None:
         """Return the duration a numeric spec's `field` computes, or None for a column."""
         text = raw.get("field")
-        if not self.is_duration_field(raw) or aggregate not in NUMERIC_FIELD | {"rate_per_1000"}:
+        numeric = aggregate_of(aggregate).field in ("number", "optional number")
+        if not self.is_duration_field(raw) or not numeric:
             return None
         try:
             return compile_value(str(text), self.fields)
@@ -296,22 +289,24 @@ class Checker:
         """Say whether `field` is a computed value; a column named `cost (usd)` is a name."""
         return is_expression(raw.get("field")) and raw["field"] not in self.fields
 
-    def percentile_of(self, raw: dict, aggregate: str) -> float | None:
+    def percentile_of(self, raw: dict, aggregate: AggregateName) -> float | None:
         value = raw.get("percentile")
-        if aggregate != "percentile":
+        if not aggregate_of(aggregate).takes_percentile:
             if value is not None:
-                self.problem("percentile", "only a percentile spec takes a percentile.")
+                self.problem(
+                    "percentile", f"only a {only('takes_percentile')} spec takes a percentile."
+                )
             return None
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 100:
             self.problem("percentile", f"{value!r} should be a number between 0 and 100, like 90.")
             return None
         return float(value)
 
-    def condition_of(self, raw: dict, aggregate: str) -> Deferred | None:
-        if aggregate != "share":
+    def condition_of(self, raw: dict, aggregate: AggregateName) -> Deferred | None:
+        if not aggregate_of(aggregate).takes_condition:
             return None
         if not raw.get("condition"):
-            self.problem("condition", "a share spec needs the condition rows must meet.")
+            self.problem("condition", f"a {aggregate} spec needs the condition rows must meet.")
             return None
         return self.filter_of(raw["condition"], "condition")
 
@@ -337,24 +332,24 @@ class Checker:
                 self.located[-1] = (f"{key}.{where}", message)
         return Part(value["aggregate"], name, self.filter_of(value.get("filter"), f"{key}.filter"))
 
-    def scale_of(self, raw: dict, aggregate: str) -> float:
-        default = 100.0 if aggregate == "share" else 1.0
+    def scale_of(self, raw: dict, aggregate: AggregateName) -> float:
+        default = aggregate_of(aggregate).default_scale
         value = raw.get("scale", default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value == 0:
             self.problem("scale", f"{value!r} should be a number other than 0, such as 100.")
             return default
         return float(value)
 
-    def cumulative_of(self, raw: dict, aggregate: str, grain: str) -> bool:
+    def cumulative_of(self, raw: dict, aggregate: AggregateName, grain: str) -> bool:
         value = raw.get("cumulative", False)
         if not isinstance(value, bool):
             self.problem("cumulative", "write true or false.")
             return False
-        if value and aggregate not in CUMULATIVE_OK:
+        if value and not aggregate_of(aggregate).cumulative_ok:
             self.problem(
                 "cumulative",
                 f"a {aggregate} cannot be added up over the fiscal year; cumulative works "
-                f"with {', '.join(sorted(CUMULATIVE_OK))}.",
+                f"with {', '.join(sorted(names_where('cumulative_ok')))}.",
             )
         if value and grain in ("fiscal_year", "year"):
             self.problem("cumulative", "a yearly value is already the whole year's.")
@@ -377,11 +372,13 @@ class Checker:
                 self.problem(f"breakdowns[{index}]", f"unknown field {name!r}{hint}")
         return tuple(name for name in value if name in self.fields)
 
-    def survey_of(self, value: Any, aggregate: str) -> dict[str, Any]:
+    def survey_of(self, value: Any, aggregate: AggregateName) -> dict[str, Any]:
         if value is None or value is False:
             return {}
-        if aggregate != "share":
-            self.problem("survey", "only a share of respondents is a survey measure.")
+        if not aggregate_of(aggregate).takes_survey:
+            self.problem(
+                "survey", f"only a {only('takes_survey')} of respondents is a survey measure."
+            )
             return {}
         if value is True:
             return {"survey": True}
@@ -479,6 +476,17 @@ class Checker:
             )
             return None
         return Part("measure", measure=slug)
+
+
+def takes(aggregate: Any, flag: str) -> bool:
+    """Say whether `aggregate` (as written, perhaps not a name at all) has `flag` set."""
+    entry = REGISTRY.get(aggregate) if isinstance(aggregate, str) else None  # type: ignore[call-overload]
+    return bool(entry and getattr(entry, flag))
+
+
+def only(flag: str) -> str:
+    """Name the aggregates with `flag` for a message ("only a share spec has …")."""
+    return " or ".join(names_where(flag))
 
 
 def is_expression(field: Any) -> bool:

@@ -116,3 +116,49 @@ def test_a_ratio_of_measures_has_no_dataset_picker_and_is_kept_whole():
         "grain": "month",
     }
     assert spec_from_picks({"dataset": "", "grain": "year"}, ratio) == ratio
+
+
+def test_a_preview_redrawn_compiles_nothing_again_and_counts_the_same(monkeypatch):
+    """A pick redraws the preview: the second time every statement is a kept one (#19)."""
+    from ibis.backends.duckdb import Backend
+
+    from citystat.plan.compute import compiled
+
+    compiled.forget_statements()
+    spec = spec_from_picks({**PICKS, "grain": "month"})
+    first = preview(spec, "new-measure")
+    calls: list[str] = []
+    for name in ("compile", "execute", "to_pyarrow"):
+        real = getattr(Backend, name)
+
+        def spied(self, *args, real=real, name=name, **kwargs):
+            calls.append(name)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Backend, name, spied)
+    second = preview(spec, "new-measure")
+    assert calls == []
+    potholes = ROWS[ROWS.category == "Pothole"]
+    assert (second.matched, second.total) == (first.matched, first.total)
+    assert (second.matched, second.total) == (len(potholes), len(ROWS))
+    assert [(v.period.label, v.value) for v in second.values] == [
+        (v.period.label, v.value) for v in first.values
+    ]
+
+
+def test_a_new_version_is_previewed_anew_not_from_the_kept_counts(
+    requests, tmp_path, django_capture_on_commit_callbacks
+):
+    from citystat.catalog.ingest import ingest
+
+    spec = spec_from_picks({**PICKS, "grain": "year"})
+    before = preview(spec, "new-measure")
+    path = tmp_path / "more.csv"
+    path.write_text(REQUESTS_CSV + "8,Pothole,2026-02-01,,,1,\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(requests, path)
+    after = preview(spec, "new-measure")
+    assert (after.matched, after.total) == (before.matched + 1, before.total + 1)
+    # The span reaches the new row's year, read from the new version too.
+    assert {v.period.label: v.value for v in after.overall}["2026"] == 1
+    assert "2026" not in {v.period.label for v in before.overall}
