@@ -77,7 +77,9 @@ def measure_chart_svg(measure: Measure) -> SafeString | None:
     from citystat.plan.charts import measure_chart
 
     try:
-        svg = inline_svg(measure_chart(measure), f"{measure.title} over time, against its target")
+        # The chart's accessible name is read in the reader's language, like its caption.
+        title = gettext("%(title)s over time, against its target") % {"title": measure.title}
+        svg = inline_svg(measure_chart(measure), title)
     except (ChartError, ValueError) as error:
         logger.warning("briefing chart for %s failed: %s", measure.slug, error)
         return None

@@ -89,6 +89,16 @@ def test_the_html_briefing_has_charts_drawn_on_the_server(alice, meeting):
     assert 'href="/static/css/briefing.css"' in body
 
 
+def test_the_spanish_briefing_names_its_charts_in_spanish(alice, meeting):
+    client = signed_in(alice)
+    body = client.get(f"/meetings/{meeting.pk}/briefing/", HTTP_ACCEPT_LANGUAGE="es").content
+    assert (
+        '<svg role="img" aria-label="Leaks fixed in a week a lo largo del tiempo, frente a su meta"'
+        in body.decode()
+    )
+    assert "over time, against its target" not in body.decode()
+
+
 def test_residents_read_the_briefing_once_the_agenda_is_public(client, meeting):
     assert client.get(f"/meetings/{meeting.pk}/briefing/").status_code == 404
     publish_agenda(meeting)

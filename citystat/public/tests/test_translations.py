@@ -70,10 +70,11 @@ def test_an_untranslated_or_fuzzy_public_string_is_caught():
     assert untranslated_public(catalog) == ["Hello", "Bye"]
 
 
-def test_the_catalog_holds_every_string_the_templates_and_code_mark(
-    settings, tmp_path, monkeypatch
-):
-    """Extract the strings afresh (as `makemessages` would) and find each one translated."""
+def extract_catalog(settings, tmp_path: Path, monkeypatch) -> polib.POFile:  # type: ignore[no-untyped-def]
+    """Extract the strings afresh (as `makemessages` would) into a copy of the catalog.
+
+    Strings marked since the catalog was last extracted come back untranslated.
+    """
     source = tmp_path / "source"
     # A copy without the catalog, so makemessages writes only under tmp_path.
     shutil.copytree(
@@ -84,10 +85,22 @@ def test_the_catalog_holds_every_string_the_templates_and_code_mark(
     locale = tmp_path / "locale"
     (locale / "es" / "LC_MESSAGES").mkdir(parents=True)
     shutil.copy(CATALOG / "django.po", locale / "es" / "LC_MESSAGES" / "django.po")
+    # Only for the extraction: a live server running beside the caller reads both.
+    kept = settings.LOCALE_PATHS
     settings.LOCALE_PATHS = [locale]
-    monkeypatch.chdir(source)
-    call_command("makemessages", locale=["es"], verbosity=0, no_obsolete=True)
-    fresh = polib.pofile(str(locale / "es" / "LC_MESSAGES" / "django.po"))
+    try:
+        with monkeypatch.context() as patch:
+            patch.chdir(source)
+            call_command("makemessages", locale=["es"], verbosity=0, no_obsolete=True)
+    finally:
+        settings.LOCALE_PATHS = kept
+    return polib.pofile(str(locale / "es" / "LC_MESSAGES" / "django.po"))
+
+
+def test_the_catalog_holds_every_string_the_templates_and_code_mark(
+    settings, tmp_path, monkeypatch
+):
+    fresh = extract_catalog(settings, tmp_path, monkeypatch)
     assert fresh.find("Skip to main content") is not None, "the extraction found no templates"
     missing = untranslated_public(fresh)
     assert not missing, f"run `citystat makemessages -l es` and translate: {missing[:20]}"
