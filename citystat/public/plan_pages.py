@@ -28,9 +28,11 @@ from citystat.plan.models import (
     Measure,
     MeasureValue,
     Narrative,
+    Objective,
     Plan,
     PriorityArea,
     Status,
+    Strategy,
     Target,
 )
 from citystat.plan.status import MeasureStatus, roll_up, status_for
@@ -686,7 +688,9 @@ def plan_stamp(plan: Plan) -> str:
         str(MeasureValue.objects.aggregate(t=Max("computed_at"))["t"]),
         str(Narrative.objects.aggregate(t=Max("updated_at"))["t"]),
     ]
-    for model in (Target, Measure, Goal, PriorityArea, Plan):
+    # Goal pages show objectives and strategies (citystat/public/goal_page.py): a change
+    # to either must not leave a cached page telling the old plan.
+    for model in (Target, Measure, Objective, Strategy, Goal, PriorityArea, Plan):
         parts.append(str(model.history.aggregate(t=Max("history_date"))["t"]))  # type: ignore[attr-defined]
     parts.append(str(plan.pk))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

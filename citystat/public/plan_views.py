@@ -36,6 +36,7 @@ from citystat.plan.models import Measure
 from citystat.plan.outlook import outlook
 from citystat.plan.status import status_for
 from citystat.public import plan_pages as pages
+from citystat.public.goal_page import goal_page
 
 PAGE_CACHE_SECONDS = 10 * 60
 
@@ -125,11 +126,7 @@ def goal(request: HttpRequest, slug: str) -> HttpResponse:
         f"goal:{found.pk}",
         pages.plan_stamp(found.priority_area.plan),
         "public/_goal_body.html",
-        lambda: {
-            "summary": pages.goal_summary(found),
-            "area": found.priority_area,
-            "strategies": found.strategies.order_by("position", "title"),
-        },
+        lambda: {"page": goal_page(found), "area": found.priority_area},
     )
     return render(request, "public/goal.html", {"goal": found, "body": body})
 
