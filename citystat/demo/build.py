@@ -18,6 +18,7 @@ from citystat.city.models import Department
 from citystat.city.profile import load_city_file
 from citystat.demo.datasets import DEMO_DATASETS
 from citystat.demo.goal_narratives import build_demo_goal_narratives
+from citystat.demo.measure_stories import build_demo_narratives
 from citystat.demo.meetings import build_demo_meetings
 from citystat.demo.peers import build_demo_peers
 from citystat.lib.progress import fraction_progress
@@ -28,7 +29,7 @@ PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
-BUILD_FORMAT = 8
+BUILD_FORMAT = 9
 
 
 @dataclass
@@ -80,6 +81,8 @@ def build_demo_city(
     compute_demo_measures(show_progress)
     load_demo_surveys()
     build_demo_peers(rows, seed)
+    # After every measure is computed (surveys too): narratives cite the stored values.
+    build_demo_narratives()
     # Meetings first: engagement puts residents' questions on them.
     build_demo_meetings(seed)
     build_demo_engagement(seed)

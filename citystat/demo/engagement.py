@@ -29,23 +29,64 @@ from citystat.engagement.watches import declare_watch
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure
 
-QUESTIONS = [
-    "How long does the city take to fix a pothole once it is reported?",
-    "Why did trash pickup on our street get skipped twice this month?",
-    "Are there plans to add streetlights along the trail?",
-    "What is the city doing about vacant houses on our block?",
-    "Will the sidewalk repairs near the school be done before winter?",
-    "How are 311 requests prioritized when crews are short-staffed?",
-    "Can the data on tall grass complaints be shown by neighborhood?",
-    "When will the water main work on our street be finished?",
-]
-ANSWERS = [
-    "Crews aim to fix reported potholes within 7 days; the measure page shows how often "
-    "they do, month by month.",
-    "The route was missed after a truck breakdown; Solid Waste added a make-up day and a "
-    "spare truck for that route.",
-    "Public Works has budgeted new lights for the trail next fiscal year; the schedule will "
-    "be posted on the updates page.",
+# Each resident question with its answer, on the same subject, and the measure it is
+# about (or None). An answer that cites a figure reads it from the measure's stored values
+# when the demo is built (answer_text), so it always agrees with the measure page.
+QUESTIONS: list[tuple[str, str, str | None]] = [
+    (
+        "How long does the city take to fix a pothole once it is reported?",
+        "Crews aim to fix a reported pothole within 7 days. {latest} The pothole measure "
+        "page shows every month and each council district.",
+        "potholes-closed-within-7-days",
+    ),
+    (
+        "Why did trash pickup on our street get skipped twice this month?",
+        "Most missed trash pickups happen on routes without their regular crew while "
+        "Solid Waste fills open driver positions. Report each missed pickup to 311: the "
+        "crew comes back for it, and repeated misses on one route are reviewed at KCStat.",
+        "missed-trash-requests",
+    ),
+    (
+        "Are there plans to add streetlights along the trail?",
+        "Lighting along the trail is on the Parks and Recreation list of capital requests. "
+        "When new trail streetlights are funded, the schedule will be posted on the updates "
+        "page; a streetlight that is out today can be reported to 311.",
+        None,
+    ),
+    (
+        "What is the city doing about vacant houses on our block?",
+        "Vacant houses that are open to entry or unsafe go on the dangerous buildings list, "
+        "and the most dangerous are demolished first. {latest} The demolitions update for "
+        "your neighborhood lists the planned ones.",
+        "dangerous-buildings-demolished",
+    ),
+    (
+        "Will the sidewalk repairs near the school be done before winter?",
+        "Sidewalk repairs near schools and bus stops are scheduled first. {latest} You can "
+        "follow the sidewalk measure to hear when it changes.",
+        "sidewalk-repairs-within-timeframe",
+    ),
+    (
+        "How are 311 requests prioritized when crews are short-staffed?",
+        "311 requests that affect safety, such as a traffic signal out or a water main "
+        "break, are worked first; other requests are worked in the order they arrive. Each "
+        "request type has a promised timeframe. {latest}",
+        "requests-within-timeframe",
+    ),
+    (
+        "Can the data on tall grass complaints be shown by neighborhood?",
+        "Yes. Tall grass and weeds complaints are in the 311 requests dataset, which has a "
+        "neighborhood column: the dataset page filters the requests by neighborhood and "
+        "downloads them.",
+        "tall-weeds-within-timeframe",
+    ),
+    (
+        "When will the water main work on our street be finished?",
+        "A repair after a water main break is usually finished the same day or the next. "
+        "{latest} Replacing a whole main takes longer; Water Services posts those projects "
+        "by street on the updates page.",
+        "water-main-breaks-within-1-day",
+    ),
 ]
 PENDING = [
     "Could the city publish snow-plow routes before the next storm?",
@@ -65,10 +106,11 @@ def build_demo_engagement(seed: int = 2024) -> None:
     now = timezone.now()
     past = list(Meeting.objects.filter(ends_at__lt=now, status="held").order_by("-starts_at")[:4])
     for meeting in past:
-        for index in range(3):
+        for index, (text, answer, slug) in enumerate(rng.sample(QUESTIONS, 3)):
+            measure = Measure.objects.filter(slug=slug).first() if slug else None
             question = receive_question(
                 Intake(
-                    text=rng.choice(QUESTIONS),
+                    text=text,
                     channel=rng.choice(["form", "mastodon"]),
                     neighborhood=rng.choice(neighborhoods),
                     meeting_id=meeting.pk,
@@ -77,13 +119,14 @@ def build_demo_engagement(seed: int = 2024) -> None:
                 )
             )
             question.state = Question.State.ANSWERED
-            question.goal = None
+            question.measure = measure
+            question.goal = measure.objective.goal if measure else None
             if index == 0:
                 question.live = Question.Live.ANSWERED_LIVE
                 question.answered_live_at = meeting.starts_at + dt.timedelta(minutes=40)
                 question.recording_seconds = rng.randrange(1200, 4800)
             else:
-                question.answer = ANSWERS[index % len(ANSWERS)]
+                question.answer = answer_text(answer, measure)
             question.answered_at = meeting.ends_at
             question.created_at = meeting.starts_at - dt.timedelta(days=rng.randrange(1, 6))
             question.save()
@@ -101,6 +144,34 @@ def build_demo_engagement(seed: int = 2024) -> None:
         )
     build_demo_updates(neighborhoods, districts, rng)
     build_demo_round(districts, rng)
+
+
+def answer_text(answer: str, measure: Measure | None) -> str:
+    """Fill `{latest}` in an answer with the measure's latest value, from the stored values."""
+    from django.utils import translation
+
+    from citystat.plan import display
+    from citystat.plan.models import MeasureValue
+    from citystat.plan.templatetags.plan_periods import period_name
+
+    latest = None
+    if measure is not None and measure.is_public:
+        latest = (
+            MeasureValue.objects.filter(
+                measure=measure, breakdown="", value__isnull=False, is_partial=False
+            )
+            .order_by("-period_start")
+            .first()
+        )
+    if latest is None or latest.value is None or measure is None:
+        return " ".join(answer.replace("{latest}", "").split())
+    with translation.override("en"):
+        fact = (
+            f"The latest figure, for {period_name(latest.period)}, is "
+            f"{display.value_text(latest.value, measure.unit)} on the measure "
+            f"“{measure.title}”."
+        )
+    return answer.replace("{latest}", fact)
 
 
 def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: random.Random) -> None:

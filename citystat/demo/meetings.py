@@ -33,15 +33,17 @@ PAST_MONTHS = 12
 AHEAD = 6
 LIVESTREAM = "https://www.youtube.com/watch?v=kcStatDemo1"
 
+# What departments promise at a meeting, about one measure each: the follow-up names the
+# measure it is attached to, so a resident reading the list knows what it is about.
 PROMISES = [
-    "Report the backlog by council district at the next meeting",
-    "Bring a staffing plan to fill the open positions",
-    "Explain the drop in closures since the new work-order system",
-    "Pilot weekend crews in the two districts with the longest waits",
-    "Publish the repair schedule on the city website",
-    "Meet with neighborhood associations about the results",
-    "Compare our close times with peer cities",
-    "Check whether the measure's data source counts duplicates",
+    "Report “{measure}” by council district at the next meeting",
+    "Explain what drove the latest change in “{measure}”",
+    "Bring a plan to bring “{measure}” back to its target",
+    "Check whether the data behind “{measure}” counts duplicate requests",
+    "Compare “{measure}” with peer cities",
+    "Meet with neighborhood associations about the results of “{measure}”",
+    "Publish the schedule of the work meant to move “{measure}”",
+    "Bring the staffing behind “{measure}” and the open positions to the next meeting",
 ]
 DROP_REASONS = [
     "Overtaken by the budget decision in May; the council funded the work directly.",
@@ -140,8 +142,12 @@ def hold_demo_meeting(
     )
     measures = list(
         Measure.objects.filter(
-            objective__goal__priority_area=meeting.priority_area_id, department__isnull=False
-        ).select_related("department")
+            # Public measures only: a follow-up's text names its measure, and the
+            # follow-up list is public.
+            objective__goal__priority_area=meeting.priority_area_id,
+            department__isnull=False,
+            is_public=True,
+        ).select_related("department", "objective__goal")
     )
     if not measures:
         return
@@ -161,13 +167,14 @@ def hold_demo_meeting(
         ]
     )
     held_on = meeting.local_start.date()
-    for index, promise in enumerate(rng.sample(PROMISES, 3)):
-        measure = rng.choice(measures)
+    for index, (promise, measure) in enumerate(
+        zip(rng.sample(PROMISES, 3), rng.sample(measures, min(3, len(measures))), strict=False)
+    ):
         # The first promise is due in three weeks, so last month's is overdue if still open.
         due = held_on + dt.timedelta(days=21 if index == 0 else rng.choice([30, 45, 60]))
         follow_up = FollowUp(
             meeting=meeting,
-            text=promise,
+            text=promise.format(measure=measure.title),
             department=measure.department,
             owner=people.get(measure.department_id or 0),
             due_on=due,

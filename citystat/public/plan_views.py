@@ -32,6 +32,7 @@ from citystat.plan.models import Goal, Measure, Plan, PriorityArea
 from citystat.plan.outlook import outlook
 from citystat.plan.status import status_for
 from citystat.public import plan_pages as pages
+from citystat.public.goal_page import goal_page
 
 
 def not_found(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
@@ -94,11 +95,7 @@ def goal_body(found: Goal) -> str:
     return pages.cached_html(
         f"goal:{found.pk}",
         "public/_goal_body.html",
-        lambda: {
-            "summary": pages.goal_summary(found),
-            "area": found.priority_area,
-            "strategies": found.strategies.order_by("position", "title"),
-        },
+        lambda: {"page": goal_page(found), "area": found.priority_area},
     )
 
 

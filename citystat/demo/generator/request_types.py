@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Where the types of Kansas City's own 311 export (data.kcmo.org, "311 Call Center
+# Service Requests") are known, TYPE and DETAIL are its real values ("Pothole",
+# "Trash Collection"/"Missed by City", "Storm Drain / Catch Basin"…), so a plan written
+# for the demo computes on the city's real export (tests/test_demo_plan_on_real_311.py
+# in citystat/demo). The other types keep descriptive names. TYPE is unique across
+# categories here: the plan's filters and the generator's tests select by it alone.
+
 # Monthly volume multipliers, January first. Potholes follow the freeze-thaw cycle,
 # weeds and bulky trash follow the growing and moving seasons, water mains break in cold.
 SEASONS: dict[str, tuple[float, ...]] = {
@@ -68,7 +75,7 @@ REQUEST_TYPES: list[RequestType] = [
             ("Pothole", "District", 7, "pothole", 6, 1.0, 10),
             ("Street Repair", "District", 3, "spring", 20, 1.1, 30),
             ("Street Cleaning", "District", 1.5, "spring", 10, 0.9, 14),
-            ("Snow and Ice Removal", "District", 2.5, "snow", 2, 0.8, 3),
+            ("Snow / Ice", "District", 2.5, "snow", 2, 0.8, 3),
             ("Curb Repair", "District", 1, "flat", 45, 1.0, 60),
             ("Debris in Street", "District", 1.5, "flat", 3, 0.9, 5),
             ("Mowing Right of Way", "District", 1, "weeds", 14, 0.8, 21),
@@ -95,7 +102,7 @@ REQUEST_TYPES: list[RequestType] = [
         "Traffic Signs",
         TRAFFIC,
         [
-            ("Street Sign Damaged", "Regulatory Sign", 1.5, "flat", 12, 1.0, 21),
+            ("Traffic Sign", "Damaged - Non-Emergency", 1.5, "flat", 12, 1.0, 21),
         ],
     ),
     *types_of(
@@ -119,14 +126,14 @@ REQUEST_TYPES: list[RequestType] = [
         "Solid Waste",
         TRASH,
         [
-            ("Missed Trash Pickup", "Residential", 8, "flat", 2, 0.7, 3),
-            ("Missed Recycling Pickup", "Residential", 4, "flat", 3, 0.7, 4),
+            ("Trash Collection", "Missed by City", 8, "flat", 2, 0.7, 3),
+            ("Recycling", "Missed by City", 4, "flat", 3, 0.7, 4),
             ("Bulky Item Pickup", "Scheduled", 5, "summer", 7, 0.6, 10),
             ("Trash Cart Request", "New or Replacement", 2, "flat", 10, 0.7, 14),
             ("Recycling Cart Request", "New or Replacement", 1.5, "flat", 10, 0.7, 14),
-            ("Illegal Dumping", "Public Property", 4, "summer", 12, 1.0, 21),
-            ("Leaf and Brush Pickup", "Seasonal", 1.5, "fall", 7, 0.7, 10),
-            ("Dead Animal Pickup", "Street", 1.5, "summer", 1, 0.8, 2),
+            ("Dumping", "Right of Way Central", 4, "summer", 12, 1.0, 21),
+            ("Leaf / Brush", "Missed Pick Up", 1.5, "fall", 7, 0.7, 10),
+            ("Dead Animal", "Street", 1.5, "summer", 1, 0.8, 2),
         ],
     ),
     *types_of(
@@ -135,7 +142,7 @@ REQUEST_TYPES: list[RequestType] = [
         WATER,
         [
             ("Water Main Break", "Emergency", 2, "winter", 1, 0.8, 2),
-            ("Water Leak", "Street", 2.5, "winter", 4, 1.0, 7),
+            ("Leak", "Emergency Off / Flooding", 2.5, "winter", 4, 1.0, 7),
             ("No Water", "Service Line", 1, "winter", 1, 0.7, 1),
             ("Low Water Pressure", "Service Line", 0.8, "summer", 6, 1.0, 10),
             ("Fire Hydrant Damaged", "Hydrant", 0.6, "winter", 14, 1.0, 21),
@@ -163,7 +170,7 @@ REQUEST_TYPES: list[RequestType] = [
         "Stormwater",
         STORM,
         [
-            ("Storm Drain Clogged", "Inlet", 1.5, "spring", 10, 1.0, 14),
+            ("Storm Drain / Catch Basin", "Clogged / Over-Flow", 1.5, "spring", 10, 1.0, 14),
             ("Flooding", "Street", 0.8, "spring", 7, 1.1, 10),
         ],
     ),
@@ -203,10 +210,10 @@ REQUEST_TYPES: list[RequestType] = [
         PETS,
         [
             ("Stray Dog", "At Large", 2.5, "summer", 1, 0.9, 2),
-            ("Animal Bite", "Investigation", 0.5, "summer", 2, 0.8, 3),
+            ("Bite", "Animal on Animal", 0.5, "summer", 2, 0.8, 3),
             ("Barking Dog", "Nuisance", 0.8, "summer", 10, 1.0, 14),
             ("Animal Neglect", "Welfare Check", 0.8, "summer", 3, 1.0, 5),
-            ("Wildlife Complaint", "Nuisance", 0.4, "spring", 5, 1.0, 7),
+            ("Wildlife", "Injured", 0.4, "spring", 5, 1.0, 7),
         ],
     ),
     *types_of(
@@ -248,7 +255,7 @@ REQUEST_TYPES: list[RequestType] = [
         "Environmental Health",
         "Public Health",
         [
-            ("Food Establishment Complaint", "Restaurant", 0.6, "flat", 7, 0.9, 10),
+            ("Food Establishment", "Restaurant", 0.6, "flat", 7, 0.9, 10),
             ("Mosquitoes", "Standing Water", 0.3, "summer", 5, 0.8, 7),
             ("Lead Hazard", "Residential", 0.2, "flat", 30, 1.0, 45),
             ("Rodents", "Rat Problem", 0.8, "fall", 10, 0.9, 14),
@@ -294,9 +301,7 @@ REQUEST_TYPES: list[RequestType] = [
 
 # Solid-waste requests whose volume and close times follow the division's vacancies
 # (staffing.solid_waste_vacancy_rate), the root-cause story the demo city tells.
-STAFFING_SENSITIVE_TYPES = frozenset(
-    {"Missed Trash Pickup", "Missed Recycling Pickup", "Bulky Item Pickup"}
-)
+STAFFING_SENSITIVE_TYPES = frozenset({"Trash Collection", "Recycling", "Bulky Item Pickup"})
 
 # How requests reach 311, with the app growing over the years (shares for 2020 and 2026).
 SOURCES = ("PHONE", "WEB", "EMAIL", "APP", "WALK IN", "TWITTER")

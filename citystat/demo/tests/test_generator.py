@@ -153,7 +153,7 @@ def test_missed_trash_closes_slower_during_the_solid_waste_vacancies(requests) -
                 [
                     int(row["DAYS TO CLOSE"])
                     for row in requests
-                    if row["TYPE"] == "Missed Trash Pickup"
+                    if row["TYPE"] == "Trash Collection"
                     and row["STATUS"] == "RESOL"
                     and row["CREATION DATE"][-4:] in years
                 ]
