@@ -11,15 +11,13 @@ from django.core.cache import cache
 
 from citystat.city.models import Department
 from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Strategy
-from citystat.public import plan_views
 from citystat.public.tests.measure_city import build_measure_city
 
 GOAL = "/goals/streets/"
 
 
 @pytest.fixture
-def city(db, monkeypatch):
-    monkeypatch.setattr(plan_views, "FINGERPRINT_SECONDS", 0)
+def city(db):
     cache.clear()
     with time_machine.travel("2026-11-27 12:00 +00:00", tick=True):
         plan = build_measure_city()
