@@ -124,7 +124,8 @@ def _warm_until_current() -> None:
         while True:
             try:
                 warmed = warm_pages()
-                logger.info("warmed %s pages in %.1f s", warmed.pages, warmed.seconds)
+                if warmed.pages:  # a site with no plan yet has nothing to say here
+                    logger.info("warmed %s pages in %.1f s", warmed.pages, warmed.seconds)
             except Exception:  # the pages are rendered on their first visit instead
                 logger.exception("warming the public pages failed")
             with _lock:
