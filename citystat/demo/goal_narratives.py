@@ -25,13 +25,23 @@ def goal_story(goal: Goal, today: dt.date) -> tuple[str, dict[str, str]]:
     """Return the period and sections of the goal's narrative: the fiscal year of its
     measures' newest judged value (else of `today`)."""
     calendar = calendar_of_city()
-    measures = Measure.objects.filter(objective__goal=goal).select_related("department")
+    # The narrative is public once approved: it speaks of the goal's public measures only,
+    # never naming one the city keeps internal (an employee survey's, say).
+    measures = Measure.objects.filter(objective__goal=goal, is_public=True).select_related(
+        "department"
+    )
     judged = [(m, status_for(m, calendar=calendar)) for m in measures]
     with_values = [(m, s) for m, s in judged if s.value is not None]
     newest = max((s.value.period_end for _, s in with_values if s.value is not None), default=today)
     period = period_of(newest, "fiscal_year", calendar).label
     departments = sorted({m.department.name for m, _ in judged if m.department})
     who = sentence_list(departments) or "The performance office"
+    if not judged:
+        return period, {
+            "context": "This goal's measures are reported to city staff, not published.",
+            "actions": "The performance office reviews them at each CityStat meeting.",
+            "next_steps": "Publish a measure residents can follow when one is ready.",
+        }
     if not with_values:
         return period, {
             "context": f"None of the goal's {len(judged)} measures has a reported value yet.",

@@ -35,14 +35,21 @@ def test_it_builds_the_kansas_city_profile_datasets_and_plan(home):
     assert Dataset.objects.filter(versions__status="published").distinct().count() == 6
     assert Plan.current().priority_areas.count() == 6
     assert Measure.objects.filter(dataset__isnull=False).exists()
-    # Every goal tells its story, approved and public, naming its own measures' count.
+    # Every goal tells its story, approved and public, naming its own public measures'
+    # count and never an internal measure.
     for goal in Goal.objects.filter(priority_area__plan=Plan.current()):
         narrative = goal.narratives.approved().get()
         assert narrative.period.startswith("FY"), narrative.period
-        measures = Measure.objects.filter(objective__goal=goal).count()
-        assert f"Of the goal's {measures} measures" in narrative.context or (
-            f"None of the goal's {measures} measures" in narrative.context
-        )
+        measures = Measure.objects.filter(objective__goal=goal)
+        public = measures.filter(is_public=True).count()
+        assert (
+            f"Of the goal's {public} measures" in narrative.context
+            or f"None of the goal's {public} measures" in narrative.context
+            or (public == 0 and "not published" in narrative.context)
+        ), narrative.context
+        text = " ".join([narrative.context, narrative.actions, narrative.next_steps]).lower()
+        for internal in measures.filter(is_public=False):
+            assert internal.title.lower() not in text, (goal.slug, internal.title)
 
 
 @pytest.mark.django_db
