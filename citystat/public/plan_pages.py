@@ -35,6 +35,7 @@ from citystat.plan.models import (
 )
 from citystat.plan.status import MeasureStatus, roll_up, status_for
 from citystat.plan.templatetags.plan_periods import period_name
+from citystat.plan.value_records import PUBLISHED_FIELDS, value_record
 
 # The order statuses are counted and shown in, with their CSS modifier.
 STATUS_ORDER = [
@@ -552,41 +553,15 @@ def public_dataset(measure: Measure) -> Dataset | None:
     return dataset if dataset is not None and dataset.is_public else None
 
 
-DOWNLOAD_COLUMNS = [
-    "measure",
-    "period",
-    "period_start",
-    "period_end",
-    "breakdown",
-    "breakdown_value",
-    "value",
-    "numerator",
-    "denominator",
-    "partial",
-]
+DOWNLOAD_COLUMNS = ["measure", *PUBLISHED_FIELDS]
 
 
 def download_rows(measure: Measure) -> list[dict[str, Any]]:
     """Return every stored value of the measure (overall and broken down) for downloads."""
-    rows = []
-    for v in MeasureValue.objects.filter(measure=measure).order_by(
+    values = MeasureValue.objects.filter(measure=measure).order_by(
         "breakdown", "period_start", "breakdown_value"
-    ):
-        rows.append(
-            {
-                "measure": measure.slug,
-                "period": v.period,
-                "period_start": v.period_start.isoformat(),
-                "period_end": v.period_end.isoformat(),
-                "breakdown": v.breakdown,
-                "breakdown_value": v.breakdown_value,
-                "value": v.value,
-                "numerator": v.numerator,
-                "denominator": v.denominator,
-                "partial": v.is_partial,
-            }
-        )
-    return rows
+    )
+    return [{"measure": measure.slug, **value_record(value)} for value in values]
 
 
 def table_row(
@@ -595,7 +570,7 @@ def table_row(
     """Return a download row with its value as text and, for a partial period, how far in
     the period is ("partial — 1 of 3 months in"): a partial period is shown, never judged."""
     partial = ""
-    if row["partial"]:
+    if row["is_partial"]:
         partial = display.partial_text(
             dt.date.fromisoformat(row["period_start"]),
             dt.date.fromisoformat(row["period_end"]),

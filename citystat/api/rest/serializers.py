@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, PriorityArea, Target
 from citystat.plan.status import status_for
+from citystat.plan.value_records import PUBLISHED_FIELDS
 
 
 class GoalBriefSerializer(serializers.ModelSerializer):
@@ -68,22 +69,7 @@ class TargetSerializer(serializers.ModelSerializer):
 class ValueSerializer(serializers.ModelSerializer):
     class Meta:
         model = MeasureValue
-        fields = [
-            "period",
-            "period_start",
-            "period_end",
-            "breakdown",
-            "breakdown_value",
-            "value",
-            "numerator",
-            "denominator",
-            "is_partial",
-            "origin",
-            "source_note",
-            "ci_lower",
-            "ci_upper",
-            "ci_n",
-        ]
+        fields = list(PUBLISHED_FIELDS)
         read_only_fields = fields
 
 
