@@ -85,6 +85,8 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
         Step("briefing", "briefing.py", []),
         Step("pushes", "pushes.py", []),
         Step("upload", "upload.py", []),
+        Step("exports", "exports.py", []),
+        Step("surveys", "surveys.py", [], env={"CITYSTAT_HOME": str(city)}),
         Step("ckan", "ckan.py", []),
         Step("peers", "peers.py", ["--rows", str(min(rows, 1_000_000))]),
         Step("startup", "startup.py", ["--home", str(work / "startup-home")]),

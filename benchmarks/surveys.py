@@ -24,6 +24,8 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from results import record
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
@@ -129,6 +131,13 @@ def main() -> None:
     print(
         f"{'all of them':<26} {totals[0] * 1000:9.1f} {totals[1] * 1000:9.1f} "
         f"{totals[1] / totals[0]:8.2f}"
+    )
+    record(
+        "survey statistics through the engine (Ibis), all of them",
+        totals[1],
+        "s",
+        baseline=totals[0],
+        baseline_label=f"the SQL they replaced (git {arguments.baseline})",
     )
 
 

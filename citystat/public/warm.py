@@ -28,8 +28,6 @@ from django.utils import translation
 
 from citystat.city.models import CityProfile
 from citystat.plan.models import Goal, Plan
-from citystat.public import plan_pages as pages
-from citystat.public import plan_views
 
 logger = logging.getLogger("citystat.public")
 
@@ -54,6 +52,11 @@ def site_languages() -> list[str]:
 def warm_pages() -> Warmed:
     """Render every public page of the current plan that is not cached under the current
     revision; return how many pages, in which languages, in how long."""
+    # Here, not at the top: this module loads at start-up (the plan revision's hook), and
+    # the page modules bring the compute engine, whose Ibis no start-up may load (#23).
+    from citystat.public import plan_pages as pages
+    from citystat.public import plan_views
+
     started = time.perf_counter()
     plan = Plan.current()
     languages = site_languages()
