@@ -192,7 +192,7 @@ def measure_chart(
     if not points:
         spec.update(
             {
-                "data": {"values": [{"message": "No data yet"}]},
+                "data": {"values": [{"message": _("No data yet")}]},
                 "mark": {"type": "text", "fontSize": 16, "color": "#333333"},
                 "encoding": {"text": {"field": "message"}},
             }

@@ -79,7 +79,13 @@ class SurveyDefinition:
     minimum_group_size: int = 5
 
     def item(self, code: str) -> Item:
-        return next(item for item in self.items if item.code == code)
+        # PostgreSQL gives an item read back from its unpivoted column's name as the
+        # quoted, lower-case identifier ('"q3_01"' for Q3_01).
+        for item in self.items:
+            if item.code == code:
+                return item
+        folded = code.strip('"').casefold()
+        return next(item for item in self.items if item.code.casefold() == folded)
 
     def columns(self) -> list[str]:
         """Return every column of the survey file this definition reads."""

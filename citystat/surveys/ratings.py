@@ -130,8 +130,9 @@ def satisfaction(
         found = rows(session, definition.dataset, inputs, build)
     ratings = []
     for row in found:
-        item, wave_label, group = row[ITEM], str(row[WAVE]), row.get(GROUP)
-        label = definition.item(item).label
+        found_item = definition.item(row[ITEM])
+        item, wave_label, group = found_item.code, str(row[WAVE]), row.get(GROUP)
+        label = found_item.label
         # Every respondent weighs 1 without weights, so Kish's size is the count then.
         share = finish_parts(row, weighted=True, minimum=definition.minimum_group_size)
         if share.share is None or share.interval is None:
