@@ -120,9 +120,9 @@ def satisfied_matrix(
                 answer = as_number(table[code], "int64")
                 on_scale = answer.between(scale.minimum, scale.maximum).fill_null(False)
                 # 1 satisfied, 0 not, empty for no opinion ("don't know" or no answer).
-                columns[f"item_{index}"] = on_scale.ifelse(
-                    answer.isin(list(scale.satisfied)).cast("float64"), ibis.null("float64")
-                )
+                # Through ifelse, not a cast: PostgreSQL casts no boolean to a number.
+                satisfied = answer.isin(list(scale.satisfied)).ifelse(1.0, 0.0)
+                columns[f"item_{index}"] = on_scale.ifelse(satisfied, ibis.null("float64"))
             if not definition.respondent:
                 return table.select(**columns)
             # By respondent, so the seeded bootstrap draws the same respondents on every

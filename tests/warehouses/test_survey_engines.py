@@ -24,12 +24,8 @@ from citystat.surveys import employee, focus, ratings, waves
 from citystat.surveys.definition import SurveyDefinition, shipped_definition
 from citystat.surveys.tests.conftest import demo_survey_files, load_survey_file  # noqa: F401
 
-# PostgreSQL does not yet run the survey read path: its satisfaction query casts a
-# boolean (an answer within the scale) to double precision, which PostgreSQL refuses.
-# Strict, so that this test fails the day it passes and the mark must go (#22 item 1).
-KNOWN_ON_POSTGRES = "PostgreSQL refuses the survey query's boolean-to-double cast (#22)"
 ENGINES = [
-    pytest.param("postgres", marks=[pytest.mark.xfail(strict=True, reason=KNOWN_ON_POSTGRES)]),
+    pytest.param("postgres"),
     pytest.param("spark", marks=[pytest.mark.spark]),
 ]
 # Relative difference allowed where engines add fractional weights in another order.
