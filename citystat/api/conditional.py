@@ -27,11 +27,11 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from citystat.accounts.backup import citystat_version
 from citystat.api.soda import find_public_dataset
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import CityProfile, Department
 from citystat.lib.etags import model_fields, strong_etag
+from citystat.lib.release import citystat_version
 
 # Statuses whose validators describe the body sent; an error or a 202 "being prepared"
 # is not the resource, and a cache must never revalidate it into a 304.

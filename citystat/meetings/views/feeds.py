@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import etag
 
-from citystat.accounts.backup import citystat_version
 from citystat.city.models import CityProfile
 from citystat.lib.etags import model_fields, strong_etag
+from citystat.lib.release import citystat_version
 from citystat.meetings.ical import calendar_feed
 from citystat.meetings.models import Meeting, MeetingSeries
 from citystat.meetings.queries import public_meetings

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from citystat.accounts.backup import BackupError, create_backup, restore_backup, snapshot_sqlite
 from citystat.accounts.tests.plan_objects import build_measures
 from citystat.city.models import Department
+from citystat.ops.backup import BackupError, create_backup, restore_backup, snapshot_sqlite
 
 
 def test_a_snapshot_taken_during_writes_is_consistent(tmp_path):

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from citystat.accounts.backup import create_backup
 from citystat.catalog.ingest import ingest
 from citystat.catalog.load import Load
-from citystat.catalog.models import DatasetVersion
+from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.catalog.tests.conftest import SCORES_SCHEMA, write
 from citystat.catalog.versions import LEFT_OUT_OF_BACKUP, fail_loads_after_restore
-
-from .conftest import write
+from citystat.ops.backup import create_backup
 
 # These read the archive's SQLite copy of the database; on PostgreSQL the same rows are
 # marked failed by the restore hook (fail_loads_after_restore), tested below on its own.
@@ -28,6 +27,11 @@ SQLITE_ONLY = pytest.mark.skipif(
 )
 
 GOOD = "id,opened,score\n1,01/07/2020,3\n"
+
+
+@pytest.fixture
+def scores(db):
+    return Dataset.objects.create(slug="scores", title="Scores", table_schema=SCORES_SCHEMA)
 
 
 def archive_members(archive: Path, folder: Path) -> list[str]:

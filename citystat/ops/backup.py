@@ -8,7 +8,7 @@ versions point at is already complete. A load that publishes in between only add
 the snapshot does not know about.
 
 A load in progress is left out (#16, Low 16): hidden files and folders (its staging file,
-DuckDB's spill folder, the load lock) are never archived, and the apps' hooks below mark
+DuckDB's spill folder, the load lock) are never archived, and catalog.versions marks
 its `loading` row as failed, in the SQLite copy before it is archived and in any
 restored database, so a restore never shows a half load.
 """
@@ -25,9 +25,8 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
 from citystat.lib.errors import CitystatError
+from citystat.lib.release import citystat_version
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -46,23 +46,8 @@ SQLITE_FILE = "database.sqlite3"
 POSTGRES_FILE = "database.pgdump"
 
 
-# Filled in by the apps above accounts from their AppConfig.ready() (accounts may not
-# import them; citystat/catalog/apps.py). A snapshot hook gets the SQLite copy about to be
-# archived and returns one line per row it changed, for the manifest; a restore hook runs
-# once the restored database is migrated.
-snapshot_hooks: list[Callable[[sqlite3.Connection], list[str]]] = []
-restore_hooks: list[Callable[[], None]] = []
-
-
 class BackupError(CitystatError):
     pass
-
-
-def citystat_version() -> str:
-    try:
-        return metadata.version("citystat")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def applied_migrations() -> dict[str, list[str]]:
@@ -153,10 +138,13 @@ def dump_database(folder: Path) -> str:
 
 
 def clean_snapshot(path: Path) -> list[str]:
-    """Run the snapshot hooks on the SQLite copy at `path`; return what they changed."""
+    """Mark the loads caught running as failed in the SQLite copy at `path`; name them."""
+    # catalog.versions loads the warehouse engines (Ibis, pyarrow): only a backup pays.
+    from citystat.catalog.versions import fail_loads_in_snapshot
+
     snapshot = sqlite3.connect(path)
     try:
-        changed = [line for hook in snapshot_hooks for line in hook(snapshot)]
+        changed = fail_loads_in_snapshot(snapshot)
         snapshot.commit()
     finally:
         snapshot.close()
@@ -328,8 +316,10 @@ def restore_backup(archive_path: Path, *, replace: bool = False) -> dict[str, An
         replace_folder(folder / "warehouse", warehouse_folder())
         replace_folder(folder / "media", Path(settings.MEDIA_ROOT))
     call_command("migrate", interactive=False, verbosity=0)
-    for hook in restore_hooks:
-        hook()
+    # A restored load that was running is shown failed, never half loaded.
+    from citystat.catalog.versions import fail_loads_after_restore
+
+    fail_loads_after_restore()
     return manifest
 
 

@@ -11,8 +11,8 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from citystat.accounts import backup
 from citystat.lib.disk import DiskProblem
+from citystat.ops import backup
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,8 +4,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from citystat.accounts.backup import create_backup
 from citystat.lib.disk import disk_errors
+from citystat.ops.backup import create_backup
 
 
 class Command(BaseCommand):

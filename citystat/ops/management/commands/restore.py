@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from citystat.accounts.backup import restore_backup, settings_fingerprint
+from citystat.ops.backup import restore_backup, settings_fingerprint
 
 
 class Command(BaseCommand):
