@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from test_cli import run_cli
 
 from citystat import __version__
 from citystat.ops import upgrade as upgrade_module
-from citystat.ops.tests.test_cli import run_cli
 from citystat.ops.upgrade import NewerHome, release_key, upgrade
 from citystat.plan.compute.run import compute_measures, measures_changed_since_computed
 from citystat.plan.tests.conftest import kansas_city, requests  # noqa: F401 (fixtures)

@@ -2,7 +2,7 @@
 
 Every other section lives with the app whose data it shows and registers itself in that
 app's ready() with `register_section` (catalog/sections.py, plan/sections.py, …):
-accounts sits below them all (citystat/ops/tests/test_import_direction.py).
+accounts sits below them all (tests/test_import_direction.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Extension points other apps fill in from their AppConfig.ready().
 
-The catalog sits below engagement (citystat/ops/tests/test_import_direction.py): a load
+The catalog sits below engagement (tests/test_import_direction.py): a load
 may not import the pushes that tell residents what it brought, so engagement appends to
 this list.
 

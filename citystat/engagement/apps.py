@@ -69,7 +69,7 @@ def push_watched_rows(version: Any, previous: Any) -> list[str]:
 
     Imported when a load calls it, not at start-up: the pushes read the warehouse
     through Ibis, which no command may load before it needs it (#23,
-    citystat/ops/tests/test_cli.py).
+    tests/test_cli.py).
     """
     from citystat.engagement.pushes import push_watched_rows as push
 

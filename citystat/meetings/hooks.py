@@ -1,6 +1,6 @@
 """Extension points other apps fill in from their AppConfig.ready().
 
-meetings sits below engagement (citystat/ops/tests/test_import_direction.py): it may not
+meetings sits below engagement (tests/test_import_direction.py): it may not
 import resident questions or the live board, so engagement appends to these lists.
 
     from citystat.meetings import hooks

@@ -1,6 +1,6 @@
 """Extension points of the plan file that apps above the plan fill in from AppConfig.ready().
 
-The plan cannot import the apps built on it (citystat/ops/tests/test_import_direction.py),
+The plan cannot import the apps built on it (tests/test_import_direction.py),
 so an app that keeps part of its setup in the plan file (peers) registers a top-level
 section here; `plan export` writes it and `plan import` checks it with the rest of the
 document and writes it in the same transaction.

@@ -1,7 +1,7 @@
 """Pick-your-priorities results beside the resident survey's importance–satisfaction ranking.
 
 The page joins two sibling apps (engagement's ballots, surveys' ratings), which may not
-import each other (citystat/ops/tests/test_import_direction.py); public may read both.
+import each other (tests/test_import_direction.py); public may read both.
 """
 
 from __future__ import annotations

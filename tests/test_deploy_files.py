@@ -17,11 +17,11 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import get_commands
+from test_docs import DOCS, headings
 
 from citystat.ops.server import GRACEFUL_SECONDS
-from citystat.ops.tests.test_docs import DOCS, headings
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 SYSTEMD = DEPLOY / "systemd"
 SCHEDULED_JOBS = {"refresh", "compute", "remind", "digest", "jobs"}

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management import get_commands
 from django.urls import URLPattern, URLResolver, get_resolver
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "citystat"
 DOCS = ROOT / "docs"
 
