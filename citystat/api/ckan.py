@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -75,7 +75,7 @@ def resource_show(parameters: dict[str, Any]) -> dict[str, Any]:
         raise ActionError("Resource was not found.", "Not Found Error", 404) from None
     for entry in package(Catalog.load([dataset]), dataset)["resources"]:
         if entry["id"] == identifier:
-            return entry
+            return cast(dict[str, Any], entry)
     raise ActionError("Resource was not found.", "Not Found Error", 404)
 
 

@@ -158,7 +158,9 @@ def record_value(value: Any) -> Any:
     return value
 
 
-def describe_fields(names: list[str], columns: dict[str, Column], dataset: Dataset) -> list[dict]:
+def describe_fields(
+    names: list[str], columns: dict[str, Column], dataset: Dataset
+) -> list[dict[str, Any]]:
     specs = {spec["name"]: spec for spec in dataset.public_fields}
     described = []
     for name in names:
@@ -175,7 +177,9 @@ def describe_fields(names: list[str], columns: dict[str, Column], dataset: Datas
     return described
 
 
-def result_fields(result: SodaResult, columns: dict[str, Column], dataset: Dataset) -> list[dict]:
+def result_fields(
+    result: SodaResult, columns: dict[str, Column], dataset: Dataset
+) -> list[dict[str, Any]]:
     """Describe the answer's columns; a computed one takes its type from its values."""
     described = describe_fields(result.names, columns, dataset)
     soda_to_datastore = {"number": "numeric", "checkbox": "bool", "floating_timestamp": "timestamp"}

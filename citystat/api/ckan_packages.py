@@ -186,7 +186,9 @@ def summary(catalog: Catalog, dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def package(catalog: Catalog, dataset: Dataset, brief: dict[str, Any] | None = None) -> dict:
+def package(
+    catalog: Catalog, dataset: Dataset, brief: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Return a public dataset as CKAN 2.10's package_show dictionary."""
     entry = dict(brief or summary(catalog, dataset))
     del entry["formats"]

@@ -66,7 +66,7 @@ def text_list(raw: Any, name: str) -> list[str]:
 
 
 def required_id(parameters: dict[str, Any], name: str = "id") -> str:
-    value = parameters.get(name)
+    value: object = parameters.get(name)
     if not value or not isinstance(value, str):
         raise ActionError(f"{name}: Missing value")
     return value

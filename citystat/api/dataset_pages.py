@@ -93,7 +93,7 @@ def explored(
         return explorer.explore(dataset, asked)
     digest = hashlib.sha256(asked.query_string().encode()).hexdigest()[:32]
     key = f"citystat:explorer:v1:{dataset.slug}:{version}:{dataset.updated_at.timestamp()}:{digest}"
-    page = cache.get(key)
+    page: explorer.ExplorerPage | None = cache.get(key)
     if page is None:
         page = explorer.explore(dataset, asked)
         if not asked.errors:

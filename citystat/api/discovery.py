@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -74,7 +74,7 @@ def our_domains(request: HttpRequest) -> set[str]:
 
 def category(dataset: Dataset) -> str:
     """The dataset's category, as /api/views/{id}.json gives it (its first tag)."""
-    return (dataset.tags or [""])[0]
+    return cast(str, (dataset.tags or [""])[0])
 
 
 def searchable_text(dataset: Dataset) -> str:

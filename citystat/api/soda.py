@@ -91,7 +91,7 @@ def timeout_error(budget: QueryBudget) -> SoqlError:
 class SodaResult:
     names: list[str]
     types: list[str]
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
 
 
 def four_by_four(slug: str) -> str:
@@ -211,7 +211,7 @@ def system_fields(dataset: Dataset, key: list[str], parameters: dict[str, str]) 
 
 def execute(
     compiled: CompiledQuery,
-    columns: dict,
+    columns: dict[str, Any],
     session: engines.Session,
     budget: QueryBudget | None = None,
 ) -> SodaResult:
@@ -238,7 +238,7 @@ def execute(
     return SodaResult(result.names, types, result.rows)
 
 
-def soda_type(name: str, engine_type: Any, columns: dict) -> str:
+def soda_type(name: str, engine_type: Any, columns: dict[str, Any]) -> str:
     if name in columns:
         return SODA_TYPES.get(columns[name].field_type, "text")
     text = str(engine_type).upper()
@@ -324,7 +324,9 @@ def json_rows(result: SodaResult) -> list[dict[str, Any]]:
     return json_batch_writer(result)(result.rows)
 
 
-def json_batch_writer(result: SodaResult) -> Callable[[list[tuple]], list[dict[str, Any]]]:
+def json_batch_writer(
+    result: SodaResult,
+) -> Callable[[list[tuple[Any, ...]]], list[dict[str, Any]]]:
     """Return the function that turns a batch of `result`'s rows into their JSON objects.
 
     A batch is written column by column: each column's writer is chosen once, and the
@@ -333,7 +335,7 @@ def json_batch_writer(result: SodaResult) -> Callable[[list[tuple]], list[dict[s
     names = result.names
     writers = column_writers(result)
 
-    def write(batch: list[tuple]) -> list[dict[str, Any]]:
+    def write(batch: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         if not names or not batch:
             return [{} for _ in batch]
         columns = [
@@ -348,7 +350,7 @@ def json_batch_writer(result: SodaResult) -> Callable[[list[tuple]], list[dict[s
     return write
 
 
-def written_column(write: Callable[[Any], Any], values: tuple) -> list[Any]:
+def written_column(write: Callable[[Any], Any], values: tuple[Any, ...]) -> list[Any]:
     """Write one column's values with `write`, nulls staying None.
 
     Text and whole numbers are written inline rather than by a call per value; moments
@@ -364,7 +366,7 @@ def written_column(write: Callable[[Any], Any], values: tuple) -> list[Any]:
     return [None if v is None else write(v) for v in values]
 
 
-def written_moments(values: tuple) -> list[Any]:
+def written_moments(values: tuple[Any, ...]) -> list[Any]:
     """Write a column of moments, each naive datetime once however often it repeats.
 
     Only naive datetimes share a written form: two aware ones may be equal (the same
@@ -383,7 +385,7 @@ def written_moments(values: tuple) -> list[Any]:
     return column
 
 
-def batches(rows: list[tuple]) -> Iterator[list[tuple]]:
+def batches(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
     for start in range(0, len(rows), BATCH_ROWS):
         yield rows[start : start + BATCH_ROWS]
 
@@ -420,7 +422,7 @@ def rows_json_chunks(result: SodaResult, view: dict[str, Any]) -> Iterator[bytes
     head = json.dumps({"view": {**view, "columns": columns}})
     writers = column_writers(result)
 
-    def write(row: tuple) -> list[Any]:
+    def write(row: tuple[Any, ...]) -> list[Any]:
         return [
             None if value is None else writer(value)
             for writer, value in zip(writers, row, strict=True)
@@ -434,8 +436,8 @@ def rows_json_chunks(result: SodaResult, view: dict[str, Any]) -> Iterator[bytes
 
 
 def geojson_feature(
-    names: list[str], point: tuple[int, int] | int | None, row: tuple, types: list[str]
-) -> dict:
+    names: list[str], point: tuple[int, int] | int | None, row: tuple[Any, ...], types: list[str]
+) -> dict[str, Any]:
     """One row as a Feature; `point` is the position of a point column, or those of the
     latitude and longitude, or None."""
     geometry = None

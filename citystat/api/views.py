@@ -68,7 +68,7 @@ FORMULAS_PARAMETER = "$formulas"
 
 
 def soda_error(
-    message: str, code: str, status: int = 400, data: dict | None = None
+    message: str, code: str, status: int = 400, data: dict[str, Any] | None = None
 ) -> JsonResponse:
     body = {"code": code, "error": True, "message": message}
     return JsonResponse(body | {"data": data} if data else body, status=status)
@@ -376,7 +376,7 @@ def ckan_action(request: HttpRequest, action: str) -> JsonResponse:
     return response
 
 
-def ckan_parameters(request: HttpRequest) -> dict:
+def ckan_parameters(request: HttpRequest) -> dict[str, Any]:
     if request.method != "POST" or not request.body:
         return request.GET.dict()
     try:

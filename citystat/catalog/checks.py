@@ -10,7 +10,7 @@ from django.core import checks
 
 
 @checks.register()
-def warehouse_setting_is_usable(app_configs: Any = None, **kwargs: Any) -> list:
+def warehouse_setting_is_usable(app_configs: Any = None, **kwargs: Any) -> list[checks.Error]:
     """Refuse an engine URL citystat cannot run, or Spark without its Python package or Java."""
     # Imported here: the engines load Ibis and pyarrow, which only the commands that
     # read the warehouse should pay for at start-up (#23).

@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -192,7 +191,9 @@ def select_list(dataset: Dataset, extension: str) -> str:
     return ", ".join(columns)
 
 
-def write_geojson(connection: Any, relation: str, names: list[str], path: Path) -> None:
+def write_geojson(
+    connection: duckdb.DuckDBPyConnection, relation: str, names: list[str], path: Path
+) -> None:
     """Write rows as GeoJSON point features, streaming in batches."""
     columns = ", ".join(warehouse.quote_identifier(name) for name in names)
     cursor = connection.execute(f"select {columns} from {relation}")

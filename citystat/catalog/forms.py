@@ -77,7 +77,8 @@ class UploadForm(forms.Form):
         return mapping
 
 
-class MakePublicCheck(forms.ModelForm):
+# Django's ModelForm takes its model as a type argument only in the stubs (see catalog/admin.py).
+class MakePublicCheck(forms.ModelForm):  # type: ignore[type-arg]
     """Refuse a save that shows the public more unless `user` may make data public."""
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -144,7 +145,7 @@ class DatasetForm(MakePublicCheck):
         }
 
     def clean_source(self) -> str:
-        source = self.cleaned_data["source"].strip()
+        source: str = self.cleaned_data["source"].strip()
         # Only a changed source is checked here, so a source the last load set does not
         # block other edits; `citystat refresh` checks whatever it loads again anyway.
         if source and "source" in self.changed_data:
@@ -154,8 +155,8 @@ class DatasetForm(MakePublicCheck):
                 raise forms.ValidationError(str(error)) from None
         return source
 
-    def clean_table_schema(self) -> dict:
-        schema = self.cleaned_data["table_schema"]
+    def clean_table_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = self.cleaned_data["table_schema"]
         try:
             validate_schema(schema)
         except SchemaError as error:

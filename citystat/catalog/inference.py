@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -231,4 +231,4 @@ def suggested_key(fields: list[tuple[dict[str, Any], bool]]) -> str | None:
         if unique and spec["type"] in ("integer", "string") and spec.get("public", True)
     ]
     named = [name for name in candidates if KEY_NAMES.search(name) or name.endswith("number")]
-    return (named or candidates or [None])[0]
+    return cast(str | None, (named or candidates or [None])[0])

@@ -114,7 +114,7 @@ def load_locked(
     dataset: Dataset,
     labels: list[str],
     locals_: list[Path],
-    fields: list[dict],
+    fields: list[dict[str, Any]],
     mode: str,
     max_rejects: int,
     progress: ProgressCallback | None,

@@ -70,7 +70,7 @@ class Load:
         self,
         dataset: Dataset,
         version: DatasetVersion,
-        fields: list[dict],
+        fields: list[dict[str, Any]],
         mode: str,
         max_rejects: int,
     ) -> None:
@@ -161,7 +161,7 @@ class Load:
         columns = source.columns or self.described_columns(connection, source)
         matched = self.match_columns(source, columns)
         missing: list[str] = []
-        planned: list[tuple[dict, str | None]] = []
+        planned: list[tuple[dict[str, Any], str | None]] = []
         used = set(matched.values())
         keys = set(primary_key(self.dataset.table_schema))
         for spec in self.fields:
@@ -261,7 +261,10 @@ class Load:
         return [row[0] for row in described]
 
     def preferred_formats(
-        self, connection: duckdb.DuckDBPyConnection, source: Source, planned: list
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        source: Source,
+        planned: list[tuple[dict[str, Any], str | None]],
     ) -> dict[str, str]:
         """Return, per date field, the format to try first because a sample of the file uses it.
 

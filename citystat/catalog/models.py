@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -103,11 +104,11 @@ class Dataset(models.Model):
         return self.title
 
     @property
-    def fields(self) -> list[dict]:
+    def fields(self) -> list[dict[str, Any]]:
         return list(self.table_schema.get("fields", []))
 
     @property
-    def public_fields(self) -> list[dict]:
+    def public_fields(self) -> list[dict[str, Any]]:
         return [spec for spec in self.fields if field_is_public(spec)]
 
     @property

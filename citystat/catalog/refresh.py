@@ -36,7 +36,8 @@ def due_datasets(now: dt.datetime) -> list[Dataset]:
 
 def retry_delay(failures: int) -> dt.timedelta:
     """Wait 5 minutes after the first failure, doubling each time up to 6 hours."""
-    return min(RETRY_FIRST * 2 ** max(failures - 1, 0), RETRY_LONGEST)
+    doubling: int = 2 ** max(failures - 1, 0)
+    return min(RETRY_FIRST * doubling, RETRY_LONGEST)
 
 
 def refresh_dataset(dataset: Dataset, now: dt.datetime) -> RefreshResult:

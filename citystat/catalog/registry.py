@@ -25,6 +25,7 @@ from citystat.catalog import engines, uploads, versions, warehouse
 from citystat.catalog.models import Dataset
 from citystat.catalog.publication import (
     MAKE_PUBLIC,
+    Exposure,
     MakePublicRefused,
     check_may_make_public,
     exposure_of,
@@ -43,7 +44,7 @@ class DatasetRefused(CitystatError):
 def read_schema_file(path: str | Path) -> dict[str, Any]:
     """Return the Table Schema in the JSON file at `path`, or raise naming what is wrong."""
     try:
-        schema = json.loads(Path(path).read_text(encoding="utf-8"))
+        schema: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise DatasetRefused(f"{path}: cannot be read ({error.strerror}).") from None
     except ValueError as error:
@@ -142,7 +143,7 @@ def unsafe_schema_changes(dataset: Dataset, schema: dict[str, Any]) -> list[str]
     return problems
 
 
-def save_checked(dataset: Dataset, before: Any, username: str | None) -> Dataset:
+def save_checked(dataset: Dataset, before: Exposure, username: str | None) -> Dataset:
     """Validate and save `dataset`, refusing a widening `username` may not make."""
     after = exposure_of(dataset.is_public, dataset.table_schema)
     shown = widening(before, after)

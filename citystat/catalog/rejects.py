@@ -36,7 +36,7 @@ class RejectedValue:
 class PlannedField:
     """One schema field, the source column it comes from, and its typed expression."""
 
-    spec: dict
+    spec: dict[str, Any]
     source_column: str | None
     expression: str
     parameters: list[Any]

@@ -73,7 +73,7 @@ class TypedColumn:
     expected: str = ""
 
 
-def validate_schema(schema: dict) -> list[dict]:
+def validate_schema(schema: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the schema's fields, or raise SchemaError naming what is wrong."""
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list) or not fields:
@@ -107,13 +107,13 @@ def header_key(name: str) -> str:
     return "".join(character for character in name.casefold() if character.isalnum())
 
 
-def primary_key(schema: dict) -> list[str]:
+def primary_key(schema: dict[str, Any]) -> list[str]:
     """Return the schema's primary key as a list of field names."""
     key = schema.get("primaryKey") or []
     return [key] if isinstance(key, str) else list(key)
 
 
-def unique_keys(schema: dict) -> list[list[str]]:
+def unique_keys(schema: dict[str, Any]) -> list[list[str]]:
     """Return every set of fields whose values must not repeat: the key, then unique fields."""
     keys = [primary_key(schema)] if primary_key(schema) else []
     for spec in schema.get("fields", []):
@@ -122,7 +122,9 @@ def unique_keys(schema: dict) -> list[list[str]]:
     return keys
 
 
-def typed_column(spec: dict, raw_column: str, preferred_format: str | None = None) -> TypedColumn:
+def typed_column(
+    spec: dict[str, Any], raw_column: str, preferred_format: str | None = None
+) -> TypedColumn:
     """Return the expression that turns raw text column `raw_column` into `spec`'s type.
 
     `preferred_format` is the date format a sample of this file uses; it is tried first
@@ -185,7 +187,7 @@ def is_four_digit_twin(preferred: str, formats: list[str]) -> bool:
     return formats[1:2] == [preferred] and formats[0] == preferred.replace("%Y", "%y")
 
 
-def date_formats(spec: dict) -> list[str]:
+def date_formats(spec: dict[str, Any]) -> list[str]:
     """Return the formats a date, time or datetime field accepts, or [] for other types."""
     field_type = spec.get("type", "string")
     if field_type not in ("date", "datetime", "time"):
@@ -193,7 +195,7 @@ def date_formats(spec: dict) -> list[str]:
     return _formats_for(field_type, spec.get("format", "default"))
 
 
-def raw_checks(spec: dict, raw: str, typed: str) -> list[tuple[str, list[Any], str]]:
+def raw_checks(spec: dict[str, Any], raw: str, typed: str) -> list[tuple[str, list[Any], str]]:
     """Return the checks that compare raw text with its typed value (what did not parse)."""
     column = typed_column(spec, "x")
     if column.field_type == "string":
@@ -229,7 +231,7 @@ def _formats_for(field_type: str, field_format: str) -> list[str]:
     )
 
 
-def constraint_checks(spec: dict, typed: str) -> list[tuple[str, list[Any], str]]:
+def constraint_checks(spec: dict[str, Any], typed: str) -> list[tuple[str, list[Any], str]]:
     """Return (SQL condition that is true when violated, parameters, what was expected)."""
     constraints = spec.get("constraints") or {}
     checks: list[tuple[str, list[Any], str]] = []

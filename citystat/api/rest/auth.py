@@ -78,7 +78,8 @@ class ReadOrTokenWrite(permissions.BasePermission):
         return bool(needed) and request.user.has_perm(needed, obj)
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
+# drf-spectacular's extension base registers subclasses in an untyped __init_subclass__.
+class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """Describe the token header in the OpenAPI document (/api/schema)."""
 
     target_class = ApiTokenAuthentication

@@ -242,7 +242,7 @@ def public_measure(slug: str) -> Measure:
 
 
 def parsed_date(request: Request, name: str) -> str | None:
-    raw = request.query_params.get(name)
+    raw: str | None = request.query_params.get(name)
     if not raw:
         return None
     from django.utils.dateparse import parse_date

@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import cast
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -415,7 +415,7 @@ def valid_name(name: str) -> bool:
     return bool(name) and len(name) <= 64 and name.replace("_", "a").isalnum()
 
 
-def columns_from_schema(fields: list[dict]) -> dict[str, Column]:
+def columns_from_schema(fields: list[dict[str, Any]]) -> dict[str, Column]:
     """Return the public columns of a Table Schema, in order."""
     return {
         spec["name"]: Column(spec["name"], spec.get("type", "string"))

@@ -199,7 +199,10 @@ class Builder:
     def rebuild(self, node: exp.Expression, depth: int) -> exp.Expression:
         if depth > MAX_DEPTH:
             raise self.fail("the expression is nested too deeply.")
-        nested = lambda child: self.build(child, depth + 1)  # noqa: E731
+
+        def nested(child: exp.Expression) -> exp.Expression:
+            return self.build(child, depth + 1)
+
         if isinstance(node, exp.Paren):
             return exp.Paren(this=nested(node.this))
         if isinstance(node, exp.Column):

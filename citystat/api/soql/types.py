@@ -18,6 +18,7 @@ understand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import cast
@@ -178,8 +179,8 @@ def unify(builder: Builder, function: str, values: list[Typed]) -> str | None:
 
 def infer(node: exp.Expression, builder: Builder) -> Typed:
     """Return the type of `node` (already known to be SoQL the builder accepts)."""
-    at = lambda kind, literal=None: Typed(kind, literal, node)  # noqa: E731
-    walk = lambda child: infer(child, builder)  # noqa: E731
+    at: Callable[..., Typed] = lambda kind, literal=None: Typed(kind, literal, node)  # noqa: E731
+    walk: Callable[[exp.Expression], Typed] = lambda child: infer(child, builder)  # noqa: E731
     if isinstance(node, exp.Paren):
         inner = walk(node.this)
         return Typed(inner.kind, inner.literal, node)

@@ -44,7 +44,7 @@ class QueryResult:
     names: list[str]
     # The engine's own type names ("BIGINT", "double precision", "timestamp"), upper-cased.
     types: list[str]
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
 
 
 def version_relation(slug: str, number: int) -> str:

@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 
 from citystat.catalog.engines.base import (
     Engine,
@@ -30,6 +31,10 @@ from citystat.catalog.engines.base import (
     version_relation,
 )
 from citystat.catalog.warehouse import quote_identifier
+
+if TYPE_CHECKING:
+    # pyspark is an optional extra: spark_session() imports it only when Spark is used.
+    from pyspark.sql import SparkSession
 
 # Spark's default of 200 shuffle partitions suits a cluster; on one machine it turns a
 # small aggregation into 200 tiny tasks. A setting in the URL overrides any of these.
@@ -43,11 +48,11 @@ DEFAULT_SETTINGS = {
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
 }
 
-_sessions: dict[str, Any] = {}
+_sessions: dict[str, SparkSession] = {}
 _sessions_lock = threading.Lock()
 
 
-def spark_session(master: str, settings: dict[str, str]) -> Any:
+def spark_session(master: str, settings: dict[str, str]) -> SparkSession:
     """Return this process's SparkSession for `master`, starting it on first use."""
     try:
         from pyspark.sql import SparkSession
@@ -86,7 +91,7 @@ def spark_errors() -> tuple[type[Exception], ...]:
 
 
 class SparkReadSession(Session):
-    spark: Any
+    spark: SparkSession
     views: set[str]
 
     def relation(self, slug: str) -> str:
@@ -97,7 +102,7 @@ class SparkReadSession(Session):
             self.views.add(name)
         return name
 
-    def version_table(self, slug: str, number: int) -> Any:
+    def version_table(self, slug: str, number: int) -> ir.Table:
         name = version_relation(slug, number)
         if name not in self.views:
             path = self.engine.version_file(slug, number)
@@ -126,7 +131,8 @@ class SparkReadSession(Session):
             raise QueryFailed(type(error).__name__) from None
         finally:
             timer.cancel()
-            context.setLocalProperty("spark.jobGroup.id", None)
+            # Spark removes a local property set to null; PySpark's hint allows only str.
+            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
         fields = frame.schema.fields
         return QueryResult(
             [field.name for field in fields],

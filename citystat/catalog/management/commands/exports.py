@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from citystat.catalog.exports import describe, run_export_job
@@ -12,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", nargs="?", help="Only this dataset (default: every one).")
 
-    def handle(self, *args, slug: str | None = None, **options) -> None:
+    def handle(self, *args: Any, slug: str | None = None, **options: Any) -> None:
         try:
             results = run_export_job(slug, lambda result: self.stdout.write(describe(result)))
         except JobAlreadyRunning as busy:

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -127,7 +128,7 @@ class Command(BaseCommand):
             "(and any other job the load queued) to `citystat jobs run`.",
         )
 
-    def handle(self, *args, slug: str, source: list[str], **options) -> None:
+    def handle(self, *args: Any, slug: str, source: list[str], **options: Any) -> None:
         dataset = dataset_for(slug, options["preset"])
         column_map = parse_column_map(options["map"])
         label = f"Loading {slug}{size_note(source)}"

@@ -1,5 +1,6 @@
 import logging
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         outcome = "ok" if result.ok else "FAILED"
         self.stdout.write(f"{result.slug}: {outcome}: {result.message} (next: {when})")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["loop"]:
             # Every node may run a loop; each round goes to whichever takes the lock first.
             while True:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.catalog.models import Dataset
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", help="The dataset's slug.")
         parser.add_argument("--to", type=int, metavar="VERSION", help="The version to publish.")
 
-    def handle(self, *args, slug: str, **options) -> None:
+    def handle(self, *args: Any, slug: str, **options: Any) -> None:
         dataset = Dataset.objects.filter(slug=slug).first()
         if dataset is None:
             raise CommandError(f"no dataset {slug!r}; see `citystat datasets`.", returncode=2)
