@@ -14,7 +14,7 @@ def warehouse_setting_is_usable(app_configs: Any = None, **kwargs: Any) -> list[
     """Refuse an engine URL citystat cannot run, or Spark without its Python package or Java."""
     # Imported here: the engines load Ibis and pyarrow, which only the commands that
     # read the warehouse should pay for at start-up (#23).
-    from citystat.catalog import engines
+    from citystat.catalog import engines  # noqa: PLC0415
 
     try:
         engine = engines.current()

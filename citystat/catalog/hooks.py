@@ -14,9 +14,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from citystat.jobs.models import Job
+
 if TYPE_CHECKING:
     from citystat.catalog.models import DatasetVersion
-    from citystat.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ def version_subject(version: DatasetVersion) -> str:
 
 def jobs_after(versions: list[DatasetVersion]) -> dict[int, list[Job]]:
     """Return {version pk: the jobs its publication queued (a recompute…), oldest first}."""
-    from citystat.jobs.models import Job
-
     by_subject = {version_subject(version): version.pk for version in versions}
     found: dict[int, list[Job]] = {version.pk: [] for version in versions}
     for job in Job.objects.filter(subject__in=list(by_subject)).order_by("created_at", "pk"):

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citystat.catalog.schedule import ScheduleError, parse_schedule
 from citystat.catalog.visibility import field_is_public
 from citystat.city.models import Department
 
@@ -36,8 +37,6 @@ def validate_dataset_slug(slug: str) -> None:
 
 
 def validate_refresh_schedule(schedule: str) -> None:
-    from citystat.catalog.schedule import ScheduleError, parse_schedule
-
     try:
         parse_schedule(schedule)
     except ScheduleError as error:

@@ -11,6 +11,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
+from django.utils.dateparse import parse_date
 from django.utils.http import http_date
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -245,8 +246,6 @@ def parsed_date(request: Request, name: str) -> str | None:
     raw: str | None = request.query_params.get(name)
     if not raw:
         return None
-    from django.utils.dateparse import parse_date
-
     try:
         day = parse_date(raw)
     except ValueError:

@@ -191,7 +191,8 @@ class Builder:
         if depth == 0:
             # The whole item is known to be SoQL now: check its values' types before
             # any engine sees it, so a mismatch is refused where it stands (types.py).
-            from citystat.api.soql.types import check  # types.py imports this module
+            # types.py imports this module, so this one reaches it only when it runs.
+            from citystat.api.soql.types import check  # noqa: PLC0415
 
             check(node, self)
         return rebuilt

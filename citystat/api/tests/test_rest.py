@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from openapi_spec_validator import validate
 
-from citystat.accounts.models import ApiToken
+from citystat.accounts.models import ApiToken, AuditEntry
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role
 from citystat.accounts.tests.plan_objects import build_measures
@@ -114,8 +116,6 @@ def test_a_write_token_uploads_manual_values(measures, bob):
 
 
 def test_a_tokens_change_is_audited_under_its_owner(measures, bob):
-    from citystat.accounts.models import AuditEntry
-
     put_json(
         token_client(bob),
         "/api/v1/measures/main-breaks-fixed/narratives/2025-03/",
@@ -265,8 +265,6 @@ def test_socrata_app_tokens_lift_the_limit_on_soda(db, bob, settings):
 
 
 def test_the_openapi_document_is_valid(db, client):
-    from openapi_spec_validator import validate
-
     response = client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     document = json.loads(response.content)
@@ -285,8 +283,6 @@ def test_the_docs_page_loads_its_scripts_from_this_site(db, client):
 
 
 def test_the_docs_script_is_a_file_that_loads_the_local_schema(db, client):
-    import re
-
     html = client.get("/api/docs").content.decode()
     script_url = re.search(r'<script src="([^"]*script[^"]*)"', html)
     assert script_url is not None

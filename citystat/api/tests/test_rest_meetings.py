@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from citystat.accounts.models import ApiToken
 from citystat.accounts.tests.plan_objects import build_measures
+from citystat.accounts.tokens import issue_token
 from citystat.city.models import CityProfile
 from citystat.engagement.models import Update
 from citystat.meetings.models import FollowUp, Meeting
+from citystat.plan.models import Measure
 
 
 @pytest.fixture
@@ -83,10 +87,6 @@ def test_only_published_updates_without_their_author(stat_meeting, client):
 
 
 def test_meetings_follow_ups_and_updates_cannot_be_written(stat_meeting, alice):
-    from django.test import Client
-
-    from citystat.accounts.models import ApiToken
-    from citystat.accounts.tokens import issue_token
 
     _, key = issue_token(alice, "writer", ApiToken.Scope.WRITE)
     client = Client(HTTP_AUTHORIZATION=f"Token {key}")
@@ -97,8 +97,6 @@ def test_meetings_follow_ups_and_updates_cannot_be_written(stat_meeting, alice):
 
 
 def test_an_internal_measure_is_never_named(stat_meeting, client):
-    from citystat.plan.models import Measure
-
     Measure.objects.filter(slug="main-breaks-fixed").update(is_public=False)
     follow_ups = client.get(f"/api/v1/follow-ups/?meeting={stat_meeting.pk}").json()
     updates = client.get("/api/v1/updates/").json()

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import requests
+from sodapy import Socrata
 
 from citystat.api.soda import four_by_four
 from citystat.catalog import warehouse
@@ -75,8 +76,6 @@ def test_metadata_lists_public_columns_in_socrata_shape(client, requests_dataset
 
 @pytest.fixture
 def socrata(live_server, requests_dataset):
-    from sodapy import Socrata
-
     host = live_server.url.removeprefix("http://")
     client = Socrata(
         host,

@@ -13,9 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 from django.test import Client
 from django.utils import timezone
 from django.utils.http import http_date
+from sodapy import Socrata
 
 from citystat.api import views
 from citystat.api.conditional import settled
@@ -402,9 +404,6 @@ def test_a_large_answer_counts_its_rows(db, settings, tmp_path, client):
 
 @pytest.fixture
 def socrata(live_server):
-    import requests
-    from sodapy import Socrata
-
     host = live_server.url.removeprefix("http://")
     client = Socrata(
         host,
@@ -465,9 +464,6 @@ def test_sodapy_datasets_lists_the_public_catalogue(socrata, catalogue, transact
 
 
 def test_sodapy_with_a_socrata_app_token_reads_as_anonymous(live_server, ledger, transactional_db):
-    import requests
-    from sodapy import Socrata
-
     host = live_server.url.removeprefix("http://")
     adapter = {"prefix": "http://", "adapter": requests.adapters.HTTPAdapter()}
     with Socrata(host, "aBcD3fGh1jKlMnOpQrStUvWx", session_adapter=adapter) as client:

@@ -26,6 +26,7 @@ from citystat.catalog.engines.base import (
     Session,
     version_relation,
 )
+from citystat.catalog.models import DatasetVersion
 
 __all__ = [
     "Engine",
@@ -55,11 +56,12 @@ def engine_for(location: str, files: str | Path = "") -> Engine:
     if scheme == "duckdb":
         return folder_engine(location, Path(rest).expanduser() if rest else folder)
     if scheme in ("postgres", "postgresql"):
-        from citystat.catalog.engines.postgres_engine import PostgresEngine
+        # Each engine's module (and its driver, an optional extra) loads only when named.
+        from citystat.catalog.engines.postgres_engine import PostgresEngine  # noqa: PLC0415
 
         return PostgresEngine(location, folder)
     if scheme == "pyspark":
-        from citystat.catalog.engines.spark_engine import SparkEngine
+        from citystat.catalog.engines.spark_engine import SparkEngine  # noqa: PLC0415
 
         return SparkEngine(location, folder)
     raise EngineError(
@@ -70,7 +72,8 @@ def engine_for(location: str, files: str | Path = "") -> Engine:
 
 
 def folder_engine(location: str, folder: Path) -> Engine:
-    from citystat.catalog.engines.duckdb_engine import DuckDBEngine
+    # Like the engines above, DuckDB's module loads only when the settings name it.
+    from citystat.catalog.engines.duckdb_engine import DuckDBEngine  # noqa: PLC0415
 
     return DuckDBEngine(location, folder)
 
@@ -87,8 +90,6 @@ def current() -> Engine:
 
 def published_versions() -> dict[str, int]:
     """Return {slug: published version number} for every dataset that has one."""
-    from citystat.catalog.models import DatasetVersion
-
     try:
         return dict(
             DatasetVersion.objects.filter(status=DatasetVersion.Status.PUBLISHED).values_list(

@@ -21,6 +21,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from sqlglot import exp
 
+from citystat.catalog.models import validate_dataset_slug
 from citystat.lib.errors import CitystatError
 
 # PostgreSQL truncates identifiers past 63 bytes; Spark and DuckDB accept longer ones.
@@ -53,8 +54,6 @@ def version_relation(slug: str, number: int) -> str:
     `service-requests` v3 is `service_requests__v3`; a name longer than PostgreSQL
     keeps is shortened with a hash so two long slugs never share a table.
     """
-    from citystat.catalog.models import validate_dataset_slug
-
     validate_dataset_slug(slug)
     name = f"{slug.replace('-', '_')}__v{number}"
     if len(name) <= MAX_RELATION_LENGTH:

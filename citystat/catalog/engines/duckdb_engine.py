@@ -20,7 +20,12 @@ from citystat.catalog.engines.base import (
     Session,
     version_relation,
 )
-from citystat.catalog.warehouse import quote_identifier, table_name
+from citystat.catalog.warehouse import (
+    ensure_usable_root,
+    quote_identifier,
+    shared_database,
+    table_name,
+)
 
 
 class DuckDBSession(Session):
@@ -96,8 +101,6 @@ class DuckDBEngine(Engine):
 
     @contextmanager
     def session(self, published: dict[str, int]) -> Iterator[Session]:
-        from citystat.catalog.warehouse import ensure_usable_root, shared_database
-
         ensure_usable_root()
         files = {slug: self.version_file(slug, number) for slug, number in published.items()}
         connection = shared_database(files).cursor()

@@ -55,7 +55,8 @@ _sessions_lock = threading.Lock()
 def spark_session(master: str, settings: dict[str, str]) -> SparkSession:
     """Return this process's SparkSession for `master`, starting it on first use."""
     try:
-        from pyspark.sql import SparkSession
+        # pyspark is the [spark] extra: it loads only when Spark is the engine.
+        from pyspark.sql import SparkSession  # noqa: PLC0415
     except ImportError:
         raise EngineError(
             "CITYSTAT_WAREHOUSE names Spark, but pyspark is not installed; "
@@ -83,8 +84,9 @@ def spark_session(master: str, settings: dict[str, str]) -> SparkSession:
 
 def spark_errors() -> tuple[type[Exception], ...]:
     try:
-        from py4j.protocol import Py4JError
-        from pyspark.errors import PySparkException
+        # The [spark] extra's errors, when it is installed (see spark_session()).
+        from py4j.protocol import Py4JError  # noqa: PLC0415
+        from pyspark.errors import PySparkException  # noqa: PLC0415
     except ImportError:
         return ()
     return (PySparkException, Py4JError)

@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from citystat.catalog import load as load_module
 from citystat.catalog.ingest import IngestError, ingest
-from citystat.catalog.models import DatasetVersion
+from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.lib.sizes import human_size
 
 from .conftest import published, write
@@ -50,8 +51,6 @@ def test_a_fraction_in_a_whole_number_column_is_not_rounded(live, tmp_path):
 
 
 def test_line_numbers_count_line_breaks_inside_quoted_fields(tmp_path, db):
-    from citystat.catalog.models import Dataset
-
     dataset = Dataset.objects.create(
         slug="notes",
         title="Notes",
@@ -69,8 +68,6 @@ def test_duplicate_keys_are_refused_with_the_line_of_the_repeat(live, tmp_path):
 
 
 def test_a_unique_field_refuses_repeats_too(db, tmp_path):
-    from citystat.catalog.models import Dataset
-
     schema = {"fields": [{"name": "code", "constraints": {"unique": True}}]}
     dataset = Dataset.objects.create(slug="codes", title="Codes", table_schema=schema)
     message = refused(dataset, write(tmp_path, "code\na\nb\na\n"))
@@ -118,8 +115,6 @@ def test_a_file_in_the_wrong_encoding_says_which_encoding_to_pass(live, tmp_path
 
 
 def test_latin_1_text_loads_when_told(db, tmp_path):
-    from citystat.catalog.models import Dataset
-
     dataset = Dataset.objects.create(
         slug="names", title="N", table_schema={"fields": [{"name": "name"}]}
     )
@@ -151,8 +146,6 @@ def test_every_failure_is_recorded_as_a_failed_version_with_its_report(live, tmp
 def test_a_two_digit_year_after_the_sample_still_reads_as_this_century(
     scores, tmp_path, monkeypatch
 ):
-    from citystat.catalog import load as load_module
-
     monkeypatch.setattr(load_module, "FORMAT_SAMPLE_ROWS", 1)
     path = write(tmp_path, "id,opened,score\n1,01/07/2020,3\n2,1/8/20,4\n3,2020-01-09,5\n")
     ingest(scores, path)

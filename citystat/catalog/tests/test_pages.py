@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
+from citystat.catalog.refresh import refresh_due
 
 from .conftest import FIXTURES
 
@@ -118,8 +119,6 @@ def test_a_good_upload_publishes_a_new_version(client, loaded):
 
 
 def test_load_now_queues_the_dataset_for_the_refresh_worker(client, loaded, settings):
-    from citystat.catalog.refresh import refresh_due
-
     settings.CITYSTAT_SOURCE_FOLDERS = [str(FIXTURES)]
     client.force_login(staff_user("view_dataset", "change_dataset"))
     response = client.post("/staff/datasets/service-requests/load-now/", follow=True)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from citystat.accounts.models import AuditEntry
 from citystat.accounts.permissions import Role
@@ -96,8 +97,6 @@ def test_a_data_steward_may_withhold_a_column_and_it_is_audited(steward, interna
 
 
 def test_a_data_steward_cannot_create_a_public_dataset(steward, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     sample = SimpleUploadedFile("p.csv", b"id,kind\n1,a\n", content_type="text/csv")
     response = signed_in(steward).post(
         "/staff/datasets/new/",

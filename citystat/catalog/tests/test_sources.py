@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from citystat.catalog import sources
+from citystat.catalog.inference import infer_schema
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset
 
@@ -157,8 +158,6 @@ def test_a_file_that_is_not_geojson_says_so(db, tmp_path):
 
 
 def test_a_schema_is_drafted_from_a_sample_with_types_titles_map_and_withheld_fields():
-    from citystat.catalog.inference import infer_schema
-
     schema, column_map = infer_schema(FIXTURES / "kc311_sample.csv")
     fields = {spec["name"]: spec for spec in schema["fields"]}
     assert fields["case_id"]["type"] == "integer"
@@ -174,8 +173,6 @@ def test_a_schema_is_drafted_from_a_sample_with_types_titles_map_and_withheld_fi
 
 
 def test_a_drafted_schema_loads_its_own_sample(db):
-    from citystat.catalog.inference import infer_schema
-
     schema, column_map = infer_schema(FIXTURES / "kc311_sample.csv")
     dataset = Dataset.objects.create(
         slug="drafted", title="Drafted", table_schema=schema, column_map=column_map

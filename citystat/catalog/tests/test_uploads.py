@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from citystat.catalog.ingest import IngestError, ingest
@@ -58,8 +59,6 @@ def test_the_datasets_refresh_source_is_kept_even_after_its_version_is_pruned(sc
 
 
 def test_a_sample_that_drafted_a_schema_is_not_kept(client, db):
-    from django.contrib.auth.models import Permission, User
-
     user = User.objects.create_user("dana", password="a long enough password")
     user.user_permissions.set(
         Permission.objects.filter(codename__in=["add_dataset", "change_dataset", "view_dataset"])
