@@ -72,7 +72,7 @@ def engine_for(location: str, files: str | Path = "") -> Engine:
 
 
 def folder_engine(location: str, folder: Path) -> Engine:
-    # Like the engines above, DuckDB's module loads only when the settings name it.
+    # As for the engines above: an engine's module loads when the settings choose it.
     from citystat.catalog.engines.duckdb_engine import DuckDBEngine  # noqa: PLC0415
 
     return DuckDBEngine(location, folder)
