@@ -6,7 +6,7 @@ at every recompute: after each load, each schedule, each `citystat compute`. The
 each expression compiles to is kept, with the schema of its answer, in the process and
 in the shared cache, under a key made of everything the compiler reads:
 
-- the spec as written (its `source`) and every field of the checked spec;
+- the spec as written (its `source`), its kind and every field of the checked spec;
 - the relation it reads and the dataset's Table Schema (column types, status groups);
 - the fiscal calendar, the engine, the Ibis release and the source of the code that
   builds the expressions (so an upgrade, or an edit in development, compiles afresh).
@@ -60,6 +60,8 @@ def statements_key(kind: str, backend: Any, relation: str, spec: Any, context: A
     }
     inputs = {
         "kind": kind,
+        # The spec's class (kinds.py) too: two kinds never share a statement.
+        "spec_kind": type(spec).__name__,
         "source": spec.source,
         "fields": fields,
         "relation": relation,
