@@ -25,8 +25,28 @@ if TYPE_CHECKING:
 DateKind = Literal["date", "year"]
 
 
-@dataclass(frozen=True)
-class Part:
+class Identity:
+    """Equality and hash by what the fields say, for a frozen dataclass holding Deferreds.
+
+    Ibis's Deferred builds an expression from `==` rather than answering it, so the
+    dataclass's own `__eq__` cannot compare two filters. A filter, condition or duration
+    is compiled from its text (filters.py) and prints every column and literal of it, so
+    two specs whose fields print alike compute alike (compiled.py keys on the same).
+    """
+
+    def identity(self) -> tuple[str, ...]:
+        names = [item.name for item in dataclasses.fields(self) if item.compare]  # type: ignore[arg-type]
+        return (type(self).__qualname__, *(repr(getattr(self, name)) for name in names))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Identity) and self.identity() == other.identity()
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
+
+
+@dataclass(frozen=True, eq=False)
+class Part(Identity):
     """The numerator or denominator of a ratio: a count or a sum over some rows, or the
     values of another measure (`measure`), recomputed at the ratio's grain."""
 
@@ -37,10 +57,10 @@ class Part:
 
 
 # Keyword-only, so each kind adds required fields after the base's defaults. Equal specs
-# are equal and hash alike (the compiled-statement cache keys on them); `source`, the spec
-# as written, is kept for messages and keys but is not part of a spec's identity.
-@dataclass(frozen=True, kw_only=True)
-class BaseSpec:
+# are equal and hash alike (Identity); `source`, the spec as written, is kept for messages
+# and keys but is not part of a spec's identity.
+@dataclass(frozen=True, kw_only=True, eq=False)
+class BaseSpec(Identity):
     """What every kind of measure spec has."""
 
     aggregate: AggregateName
@@ -55,12 +75,12 @@ class BaseSpec:
     source: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class CountSpec(BaseSpec):
     """Rows: `count`."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class FieldSpec(BaseSpec):
     """An aggregate of one field (`sum`, `mean`, `median`, `distinct_count`, `latest`)."""
 
@@ -70,14 +90,14 @@ class FieldSpec(BaseSpec):
     field_expression: Deferred | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class PercentileSpec(FieldSpec):
     """A percentile of one field, between 0 and 100 (exclusive)."""
 
     percentile: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class RateSpec(BaseSpec):
     """Rows, or a field's sum, per 1,000 residents: `rate_per_1000`, whose field is optional."""
 
@@ -85,14 +105,14 @@ class RateSpec(BaseSpec):
     field_expression: Deferred | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class ShareSpec(BaseSpec):
     """Rows meeting a condition ÷ rows: `share`."""
 
     condition: Deferred
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class SurveyShareSpec(ShareSpec):
     """A share over survey respondents: stored with its 95% Wilson interval and count of
     respondents, weighted by `weight` when the survey has weights; groups of fewer than
@@ -101,14 +121,14 @@ class SurveyShareSpec(ShareSpec):
     weight: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class BacklogSpec(BaseSpec):
     """Rows opened by a period's end and not closed by then: `backlog`."""
 
     closed: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class RatioSpec(BaseSpec):
     """numerator ÷ denominator × scale: `ratio`. A ratio of two other measures reads no
     dataset of its own: its `dataset` and `date` are empty."""
