@@ -108,7 +108,7 @@ class Aggregate:
 
 
 def resolve(condition: Deferred, table: ir.Table) -> ir.BooleanValue:
-    return condition.resolve(table)  # type: ignore[no-any-return]
+    return condition.resolve(table)
 
 
 def field_value(table: ir.Table, spec: FieldSpec) -> ir.NumericColumn:
@@ -119,8 +119,8 @@ def field_value(table: ir.Table, spec: FieldSpec) -> ir.NumericColumn:
 def measured(table: ir.Table, field: str, expression: Deferred | None) -> ir.NumericColumn:
     """Return a column, or the duration (`expression`) a field written as one computes."""
     if expression is not None:
-        return expression.resolve(table)  # type: ignore[no-any-return]
-    return table[field]  # type: ignore[return-value]
+        return expression.resolve(table)
+    return table[field]
 
 
 def part_expression(table: ir.Table, part: Part) -> ir.Scalar:

@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import json
 from collections import OrderedDict
 from collections.abc import Callable
@@ -31,7 +32,6 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import sqlglot
 from django.core.cache import cache
 from django.db import DatabaseError
 from ibis.formats.pyarrow import PyArrowData
@@ -76,10 +76,16 @@ def key_of(inputs: dict[str, Any], backend: Any) -> str:
     inputs = {
         **inputs,
         "engine": backend.name,
-        "code": [ibis.__version__, sqlglot.__version__, compiler_fingerprint()],
+        "code": [ibis.__version__, sqlglot_release(), compiler_fingerprint()],
     }
     text = json.dumps(inputs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def sqlglot_release() -> str:
+    # From the installed distribution: sqlglot's module does not declare its __version__.
+    return importlib.metadata.version("sqlglot")
 
 
 @functools.cache

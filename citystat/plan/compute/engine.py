@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,7 +127,7 @@ def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
         first, _last = calendar.fiscal_year_bounds(int(key))
         return period_of(first, grain, calendar)
     day = key.date() if isinstance(key, dt.datetime) else key
-    return period_of(day, grain, calendar)  # type: ignore[arg-type]
+    return period_of(day, grain, calendar)
 
 
 def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
@@ -148,7 +148,9 @@ def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
     return entry.build(table, spec)
 
 
-def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context: Context):
+def grouped_expressions(
+    backend: Any, relation: str, spec: MeasureSpec, context: Context
+) -> Iterator[tuple[str, ir.Table]]:
     """Yield (breakdown field or "", Ibis expression) for the overall and each breakdown.
 
     Aggregations made of sums are computed once, per period and every breakdown field at
@@ -177,7 +179,9 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
         yield breakdown, grouped.group_by(keys).aggregate(**aggregations(grouped, spec))
 
 
-def backlog_expressions(backend: Any, relation: str, spec: BacklogSpec, context: Context):
+def backlog_expressions(
+    backend: Any, relation: str, spec: BacklogSpec, context: Context
+) -> Iterator[tuple[str, ir.Table, ir.Table]]:
     """Yield (breakdown, opened-per-period expression, closed-per-period expression)."""
     table = base_table(backend, relation, spec)
     table = table.filter(table[spec.date].notnull())
@@ -255,7 +259,7 @@ def row_counts(backend: Any, relation: str, spec: MeasureSpec, context: Context)
 
 
 def as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[no-any-return]
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def compute_spec(

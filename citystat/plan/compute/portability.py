@@ -100,7 +100,7 @@ def measures_an_engine_cannot_compute(dialect: str) -> dict[str, str]:
 
 def warehouse_computes_every_measure(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
-) -> list:
+) -> list[checks.CheckMessage]:
     """Refuse a warehouse engine that lacks an operation a measure of the plan needs.
 
     It compiles every measure (seconds on a large plan), so, like Django's own database

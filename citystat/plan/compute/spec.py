@@ -258,7 +258,7 @@ class Checker:
             return CountSpec(**common)
         raise TypeError(f"aggregate {aggregate!r} names {kind.__name__}, not a kind of kinds.py")
 
-    def field_name(self, raw: dict, key: str, types: set[str], what: str) -> str | None:
+    def field_name(self, raw: dict[str, Any], key: str, types: set[str], what: str) -> str | None:
         name = raw.get(key)
         if not isinstance(name, str) or not name:
             self.problem(key, f"name the field, {what} field of the dataset.")
@@ -283,7 +283,7 @@ class Checker:
             self.problem(where, str(error))
             return None
 
-    def field_of(self, raw: dict, aggregate: AggregateName) -> str | None:
+    def field_of(self, raw: dict[str, Any], aggregate: AggregateName) -> str | None:
         rule = aggregate_of(aggregate).field
         if self.is_duration_field(raw) and rule in ("number", "optional number"):
             return str(raw["field"])  # a duration; field_expression_of checks it
@@ -296,7 +296,7 @@ class Checker:
             self.problem("field", f"a {aggregate} spec takes no field.")
         return None
 
-    def field_expression_of(self, raw: dict, aggregate: AggregateName) -> Deferred | None:
+    def field_expression_of(self, raw: dict[str, Any], aggregate: AggregateName) -> Deferred | None:
         """Return the duration a numeric spec's `field` computes, or None for a column."""
         text = raw.get("field")
         numeric = aggregate_of(aggregate).field in ("number", "optional number")
@@ -308,11 +308,11 @@ class Checker:
             self.problem("field", str(error))
             return None
 
-    def is_duration_field(self, raw: dict) -> bool:
+    def is_duration_field(self, raw: dict[str, Any]) -> bool:
         """Say whether `field` is a computed value; a column named `cost (usd)` is a name."""
         return is_expression(raw.get("field")) and raw["field"] not in self.fields
 
-    def percentile_of(self, raw: dict, aggregate: AggregateName) -> float | None:
+    def percentile_of(self, raw: dict[str, Any], aggregate: AggregateName) -> float | None:
         value = raw.get("percentile")
         if not aggregate_of(aggregate).takes_percentile:
             if value is not None:
@@ -325,7 +325,7 @@ class Checker:
             return None
         return float(value)
 
-    def condition_of(self, raw: dict, aggregate: AggregateName) -> Deferred | None:
+    def condition_of(self, raw: dict[str, Any], aggregate: AggregateName) -> Deferred | None:
         if not aggregate_of(aggregate).takes_condition:
             return None
         if not raw.get("condition"):
@@ -333,7 +333,7 @@ class Checker:
             return None
         return self.filter_of(raw["condition"], "condition")
 
-    def part(self, raw: dict, key: str) -> Part | None:
+    def part(self, raw: dict[str, Any], key: str) -> Part | None:
         value = raw.get(key)
         if not isinstance(value, dict):
             self.problem(
@@ -355,7 +355,7 @@ class Checker:
                 self.located[-1] = (f"{key}.{where}", message)
         return Part(value["aggregate"], name, self.filter_of(value.get("filter"), f"{key}.filter"))
 
-    def scale_of(self, raw: dict, aggregate: AggregateName) -> float:
+    def scale_of(self, raw: dict[str, Any], aggregate: AggregateName) -> float:
         default = aggregate_of(aggregate).default_scale
         value = raw.get("scale", default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value == 0:
@@ -363,7 +363,7 @@ class Checker:
             return default
         return float(value)
 
-    def cumulative_of(self, raw: dict, aggregate: AggregateName, grain: str) -> bool:
+    def cumulative_of(self, raw: dict[str, Any], aggregate: AggregateName, grain: str) -> bool:
         value = raw.get("cumulative", False)
         if not isinstance(value, bool):
             self.problem("cumulative", "write true or false.")
@@ -421,7 +421,7 @@ class Checker:
                 self.located[-1] = (f"survey.{where}", message)
         return True, weight
 
-    def measure_ratio(self, raw: dict) -> MeasureSpec | None:
+    def measure_ratio(self, raw: dict[str, Any]) -> MeasureSpec | None:
         """Check a ratio of two other measures (each from its own dataset)."""
         for key in sorted(set(raw) & KEYS - MEASURE_RATIO_KEYS):
             self.problem(
@@ -463,7 +463,7 @@ class Checker:
             source=dict(raw),
         )
 
-    def measure_part(self, value: dict, key: str, raw: dict) -> Part | None:
+    def measure_part(self, value: dict[str, Any], key: str, raw: dict[str, Any]) -> Part | None:
         """Check a part that takes another measure's values, refusing cycles."""
         for extra in sorted(set(value) - {"measure"}):
             self.problem(f"{key}.{extra}", "a part that names a measure takes nothing else.")
