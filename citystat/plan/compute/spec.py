@@ -25,8 +25,10 @@ from citystat.catalog.status_groups import schema_groups
 from citystat.catalog.visibility import field_is_public
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
+
+# Each `name as name` below is re-exported, for the callers that import it from here.
+from citystat.plan.compute.aggregates import AGGREGATES as AGGREGATES
 from citystat.plan.compute.aggregates import (
-    AGGREGATES,
     REGISTRY,
     AggregateName,
     aggregate_of,
@@ -51,8 +53,6 @@ from citystat.plan.compute.kinds import (
     SurveyShareSpec,
     parts_use_measures,
 )
-
-# Re-exported: callers name a checked spec's type, and test for a ratio of measures, here.
 from citystat.plan.compute.kinds import MeasureSpec as MeasureSpec
 from citystat.plan.compute.kinds import Part as Part
 from citystat.plan.compute.kinds import uses_measures as uses_measures
