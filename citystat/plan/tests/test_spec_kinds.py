@@ -31,7 +31,7 @@ from citystat.plan.compute.kinds import (
     SurveyShareSpec,
     uses_measures,
 )
-from citystat.plan.compute.spec import check_spec
+from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.models import Measure
 from citystat.plan.tests.conftest import REQUESTS_SCHEMA
 
@@ -305,3 +305,145 @@ def test_every_demo_measure_checks_into_its_kind_with_its_digest_unchanged(db):
         kinds.add(type(spec))
     # The demo plan uses most kinds; each is checked above.
     assert {CountSpec, FieldSpec, ShareSpec, SurveyShareSpec, RatioSpec} <= kinds
+
+
+# Bad specs of every kind, each refused with the messages main gave before the kinds
+# (computed there and kept here): `B` is BASE.
+B = BASE
+BAD_SPECS = [
+    {
+        **B,
+        "aggregate": "count",
+        "field": "days_to_close",
+        "condition": "late",
+        "closed": "closed_date",
+        "percentile": 5,
+    },
+    {**B, "aggregate": "sum"},
+    {**B, "aggregate": "sum", "field": "category", "cumulative": "yes"},
+    {**B, "aggregate": "percentile", "field": "days_to_close", "percentile": 100},
+    {
+        **B,
+        "aggregate": "median",
+        "field": "days_between(created_date, categry)",
+        "cumulative": True,
+    },
+    {**B, "aggregate": "share", "survey": {"weight": "category", "size": 3}},
+    {
+        **B,
+        "aggregate": "share",
+        "condition": "categry = 'x'",
+        "scale": 0,
+        "breakdowns": ["district"],
+    },
+    {**B, "aggregate": "backlog"},
+    {**B, "aggregate": "backlog", "closed": "category", "survey": True},
+    {
+        **B,
+        "aggregate": "ratio",
+        "numerator": {"aggregate": "max"},
+        "denominator": {"aggregate": "sum", "fild": "x"},
+    },
+    {
+        **B,
+        "aggregate": "ratio",
+        "numerator": {"measure": "nope"},
+        "denominator": {"aggregate": "count"},
+        "cumulative": True,
+    },
+    {**B, "aggregate": "rate_per_1000", "field": "category", "grain": "fortnight"},
+    {
+        "dataset": "budget",
+        "date": "fiscal_year",
+        "grain": "fiscal_year",
+        "aggregate": "backlog",
+        "closed": "fiscal_year",
+    },
+    {
+        "dataset": "budget",
+        "date": "fiscal_year",
+        "grain": "month",
+        "aggregate": "sum",
+        "field": "amount",
+    },
+    {
+        "aggregate": "ratio",
+        "numerator": {"aggregate": "count"},
+        "denominator": {"measure": "open", "filter": "x"},
+        "grain": "month",
+        "filter": "late",
+        "cumulative": True,
+    },
+    {**B, "aggregate": "avg", "filtr": "late"},
+    {
+        **B,
+        "aggregate": "ratio",
+        "numerator": {"measure": "open"},
+        "denominator": {"aggregate": "count"},
+        "cumulative": True,
+    },
+]
+REFUSALS = [
+    [
+        "field: a count spec takes no field.",
+        "percentile: only a percentile spec takes a percentile.",
+        "closed: only a backlog spec names the field that closes an item.",
+        "condition: only a share spec has a condition.",
+    ],
+    ["field: name the field, a number field of the dataset."],
+    ["field: field 'category' is string, not a number field.", "cumulative: write true or false."],
+    ["percentile: 100 should be a number between 0 and 100, like 90."],
+    [
+        "field: unknown field 'categry' — did you mean 'category'?",
+        "cumulative: a median cannot be added up over the fiscal year; cumulative works with "
+        "count, mean, rate_per_1000, ratio, share, sum.",
+    ],
+    [
+        "condition: a share spec needs the condition rows must meet.",
+        "survey.size: unknown key",
+        "survey.weight: field 'category' is string, not a number field.",
+    ],
+    [
+        "condition: unknown field 'categry' — did you mean 'category'?",
+        "scale: 0 should be a number other than 0, such as 100.",
+        "breakdowns[0]: unknown field 'district' — did you mean 'council_district'?",
+    ],
+    ["closed: name the field, a date field of the dataset."],
+    [
+        "closed: field 'category' is string, not a date field.",
+        "survey: only a share of respondents is a survey measure.",
+    ],
+    [
+        "numerator.aggregate: 'max' should be count or sum.",
+        "denominator.fild: unknown key — did you mean 'field'?",
+        "denominator.field: name the field, a number field of the dataset.",
+    ],
+    ["numerator.measure: 'nope' is not a measure of the plan — did you mean 'open'?"],
+    ["grain: 'fortnight' is not one of day, week, month, quarter, fiscal_year, year"],
+    [
+        "closed: field 'fiscal_year' is integer, not a date field.",
+        "date: a year field cannot place rows within a year; use a date.",
+    ],
+    ["date: field 'fiscal_year' is integer, not a date field."],
+    [
+        "cumulative: a ratio of two measures reads no dataset itself; its measures do. Name a "
+        "dataset to use this key.",
+        "filter: a ratio of two measures reads no dataset itself; its measures do. Name a "
+        "dataset to use this key.",
+        "numerator: without a dataset, both parts name a measure: {measure: <slug>}.",
+        "denominator.filter: a part that names a measure takes nothing else.",
+    ],
+    [
+        "filtr: unknown key — did you mean 'filter'?",
+        "aggregate: 'avg' is not one of count, sum, mean, median, percentile, distinct_count, "
+        "share, backlog, latest, ratio, rate_per_1000",
+    ],
+    ["cumulative: a ratio of measures is not added up over the year."],
+]
+
+
+@pytest.mark.parametrize(("raw", "problems"), list(zip(BAD_SPECS, REFUSALS, strict=True)))
+def test_a_bad_spec_of_any_kind_is_refused_with_the_messages_it_had(raw, problems):
+    with pytest.raises(SpecError) as refused:
+        check_spec(raw, SCHEMAS, None, {"open": {**BASE, "aggregate": "count"}}, "me")
+    assert refused.value.problems == problems
