@@ -21,7 +21,16 @@ from sqlglot import exp
 
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar
-from citystat.plan.compute.spec import MeasureSpec, is_expression
+from citystat.plan.compute.kinds import (
+    CountSpec,
+    FieldSpec,
+    MeasureSpec,
+    RateSpec,
+    RatioSpec,
+    ShareSpec,
+    SurveyShareSpec,
+)
+from citystat.plan.compute.spec import is_expression
 
 # Aggregations whose parts are sums of rows, so a portal's per-day sums roll up exactly.
 TRANSLATED = {"count", "sum", "mean", "share", "ratio", "rate_per_1000"}
@@ -134,7 +143,7 @@ def translate(spec: MeasureSpec, columns: dict[str, str], calendar: FiscalCalend
     raw = spec.source
     if spec.aggregate not in TRANSLATED:
         raise NotExpressible(f"SoQL cannot compute a {spec.aggregate} that adds up by period.")
-    if spec.survey:
+    if isinstance(spec, SurveyShareSpec):
         raise NotExpressible("a survey share carries an interval SoQL does not compute.")
     if spec.date_kind != "date":
         raise NotExpressible("a year held in a number field is not grouped by SoQL here.")
@@ -165,18 +174,25 @@ def mapped(field: str | None, columns: dict[str, str]) -> str:
 
 def part_columns(spec: MeasureSpec, raw: dict[str, Any], columns: dict[str, str]) -> dict[str, str]:
     """Return {part name: SoQL aggregate}, the parts engine.finish turns into a value."""
-    field = quote(mapped(spec.field, columns)) if spec.field else None
-    if spec.aggregate == "count":
-        return {"value": "count(*)"}
-    if spec.aggregate == "sum":
-        return {"value": f"sum({field})"}
-    if spec.aggregate == "mean":
-        return {"numerator": f"sum({field})", "denominator": f"count({field})"}
-    if spec.aggregate == "rate_per_1000":
-        return {"numerator": f"sum({field})" if field else "count(*)"}
-    if spec.aggregate == "share":
-        condition = render_filter(raw["condition"], columns)
-        return {"numerator": f"sum(case({condition}, 1, true, 0))", "denominator": "count(*)"}
+    match spec:
+        case CountSpec():
+            return {"value": "count(*)"}
+        case FieldSpec(aggregate="sum"):
+            return {"value": f"sum({quote(mapped(spec.field, columns))})"}
+        case FieldSpec(aggregate="mean"):
+            field = quote(mapped(spec.field, columns))
+            return {"numerator": f"sum({field})", "denominator": f"count({field})"}
+        case RateSpec(field=str(name)):
+            return {"numerator": f"sum({quote(mapped(name, columns))})"}
+        case RateSpec():
+            return {"numerator": "count(*)"}
+        case ShareSpec():
+            condition = render_filter(raw["condition"], columns)
+            return {"numerator": f"sum(case({condition}, 1, true, 0))", "denominator": "count(*)"}
+        case RatioSpec():
+            pass
+        case _:
+            raise NotExpressible(f"SoQL cannot compute a {spec.aggregate} that adds up by period.")
     result = {}
     for name in ("numerator", "denominator"):
         part = raw.get(name) or {}

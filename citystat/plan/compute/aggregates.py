@@ -1,23 +1,34 @@
 """The aggregate registry: one record per `aggregate` a measure spec may name.
 
 Each record holds what the spec checker (spec.py) and the compiler (engine.py) need to
-know of an aggregate, and the line docs/measures.md shows for it: adding an aggregate is
-an entry here, a test and its docs line (CONTRIBUTING.md, "A new aggregate").
+know of an aggregate, the kind of checked spec it takes (kinds.py), and the line
+docs/measures.md shows for it: adding an aggregate is an entry here (with a kind of its
+own only if none of kinds.py fits), a test and its docs line (CONTRIBUTING.md, "A new
+aggregate").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 import ibis.expr.types as ir
 from ibis.common.deferred import Deferred
 
 from citystat.lib.survey_shares import share_parts
-
-if TYPE_CHECKING:
-    from citystat.plan.compute.spec import MeasureSpec, Part
+from citystat.plan.compute.kinds import (
+    BacklogSpec,
+    BaseSpec,
+    CountSpec,
+    FieldSpec,
+    Part,
+    PercentileSpec,
+    RateSpec,
+    RatioSpec,
+    ShareSpec,
+    SurveyShareSpec,
+)
 
 AggregateName = Literal[
     "count",
@@ -38,7 +49,17 @@ FieldRule = Literal["none", "any", "number", "optional number"]
 # How a period's value comes from its parts: the value itself, numerator ÷ denominator,
 # or the numerator per 1,000 residents.
 ValueRule = Literal["value", "quotient", "per_1000"]
-Builder = Callable[[ir.Table, "MeasureSpec"], dict[str, ir.Scalar]]
+# A builder takes a spec of its entry's kind (`Aggregate.spec`), which engine.aggregations
+# checks before calling it: a registry of many kinds cannot say so in one type.
+Builder = Callable[[ir.Table, Any], dict[str, ir.Scalar]]
+# The kind each field rule takes when an entry names none (a `max`, like `sum`, takes a
+# FieldSpec).
+KIND_OF_FIELD_RULE: dict[FieldRule, type[BaseSpec]] = {
+    "none": CountSpec,
+    "any": FieldSpec,
+    "number": FieldSpec,
+    "optional number": RateSpec,
+}
 
 
 @dataclass(frozen=True)
@@ -71,17 +92,35 @@ class Aggregate:
     takes_closed: bool = False
     takes_parts: bool = False
     takes_survey: bool = False
+    # The class of its checked spec (kinds.py); by default the one its field rule takes.
+    # A share with `survey` is checked into the kind's SurveyShareSpec.
+    spec: type[BaseSpec] | None = None
+
+    def __post_init__(self) -> None:
+        if self.spec is None:
+            object.__setattr__(self, "spec", KIND_OF_FIELD_RULE[self.field])
+
+    @property
+    def kind(self) -> type[BaseSpec]:
+        """Return the class of the entry's checked spec."""
+        assert self.spec is not None  # set by __post_init__
+        return self.spec
 
 
 def resolve(condition: Deferred, table: ir.Table) -> ir.BooleanValue:
-    return condition.resolve(table)  # type: ignore[no-any-return]
+    return condition.resolve(table)
 
 
-def field_value(table: ir.Table, spec: MeasureSpec) -> ir.NumericColumn:
+def field_value(table: ir.Table, spec: FieldSpec) -> ir.NumericColumn:
     """Return the spec's field: a column, or the duration it computes from two."""
-    if spec.field_expression is not None:
-        return spec.field_expression.resolve(table)  # type: ignore[no-any-return]
-    return table[spec.field]
+    return measured(table, spec.field, spec.field_expression)
+
+
+def measured(table: ir.Table, field: str, expression: Deferred | None) -> ir.NumericColumn:
+    """Return a column, or the duration (`expression`) a field written as one computes."""
+    if expression is not None:
+        return expression.resolve(table)
+    return table[field]
 
 
 def part_expression(table: ir.Table, part: Part) -> ir.Scalar:
@@ -89,59 +128,58 @@ def part_expression(table: ir.Table, part: Part) -> ir.Scalar:
         if part.filter is None:
             return table.count()
         return resolve(part.filter, table).ifelse(1, 0).sum()
+    assert part.field is not None  # a sum part names its field (spec.py)
     column = table[part.field]
     if part.filter is None:
         return column.sum()
     return resolve(part.filter, table).ifelse(column, 0).sum()
 
 
-def build_count(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
+def build_count(table: ir.Table, spec: CountSpec) -> dict[str, ir.Scalar]:
     return {"value": table.count()}
 
 
-def build_sum(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
+def build_sum(table: ir.Table, spec: FieldSpec) -> dict[str, ir.Scalar]:
     return {"value": field_value(table, spec).sum()}
 
 
-def build_mean(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
+def build_mean(table: ir.Table, spec: FieldSpec) -> dict[str, ir.Scalar]:
     column = field_value(table, spec)
     return {"numerator": column.sum(), "denominator": column.count()}
 
 
-def build_median(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
+def build_median(table: ir.Table, spec: FieldSpec) -> dict[str, ir.Scalar]:
     return {"value": field_value(table, spec).median()}
 
 
-def build_percentile(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
-    return {"value": field_value(table, spec).quantile((spec.percentile or 50) / 100)}
+def build_percentile(table: ir.Table, spec: PercentileSpec) -> dict[str, ir.Scalar]:
+    return {"value": field_value(table, spec).quantile(spec.percentile / 100)}
 
 
-def build_distinct_count(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
+def build_distinct_count(table: ir.Table, spec: FieldSpec) -> dict[str, ir.Scalar]:
     return {"value": table[spec.field].nunique()}
 
 
-def build_share(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
-    assert spec.condition is not None
+def build_share(table: ir.Table, spec: ShareSpec) -> dict[str, ir.Scalar]:
     condition = resolve(spec.condition, table)
     # Survey shares are summed by the one module the survey pages use too.
-    if spec.weight:
-        weight = table[spec.weight].cast("float64")
+    if isinstance(spec, SurveyShareSpec):
+        weight = table[spec.weight].cast("float64") if spec.weight else None
         return share_parts(condition, table.count(), weight)
-    if spec.survey:
-        return share_parts(condition, table.count())
     return {"numerator": condition.ifelse(1, 0).sum(), "denominator": table.count()}
 
 
-def build_ratio(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
-    assert spec.numerator is not None and spec.denominator is not None
+def build_ratio(table: ir.Table, spec: RatioSpec) -> dict[str, ir.Scalar]:
     return {
         "numerator": part_expression(table, spec.numerator),
         "denominator": part_expression(table, spec.denominator),
     }
 
 
-def build_rate_per_1000(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
-    return {"numerator": field_value(table, spec).sum() if spec.field else table.count()}
+def build_rate_per_1000(table: ir.Table, spec: RateSpec) -> dict[str, ir.Scalar]:
+    if spec.field is None:
+        return {"numerator": table.count()}
+    return {"numerator": measured(table, spec.field, spec.field_expression).sum()}
 
 
 REGISTRY: dict[AggregateName, Aggregate] = {
@@ -155,6 +193,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             cumulative_ok=True,
             additive=True,
             summable=True,
+            spec=CountSpec,
         ),
         Aggregate(
             "sum",
@@ -165,6 +204,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             cumulative_ok=True,
             additive=True,
             summable=True,
+            spec=FieldSpec,
         ),
         Aggregate(
             "mean",
@@ -175,6 +215,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             cumulative_ok=True,
             summable=True,
             value="quotient",
+            spec=FieldSpec,
         ),
         Aggregate(
             "median",
@@ -182,6 +223,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             "`field` (number or duration)",
             "the middle value, interpolated between the two middle ones",
             field="number",
+            spec=FieldSpec,
         ),
         Aggregate(
             "percentile",
@@ -190,6 +232,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             "the percentile, interpolated (`percentile: 90` of 1, 2, 5, 10 is 8.5)",
             field="number",
             takes_percentile=True,
+            spec=PercentileSpec,
         ),
         Aggregate(
             "distinct_count",
@@ -198,6 +241,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             "different values of the field",
             field="any",
             additive=True,
+            spec=FieldSpec,
         ),
         Aggregate(
             "share",
@@ -211,6 +255,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             default_scale=100.0,
             takes_condition=True,
             takes_survey=True,
+            spec=ShareSpec,
         ),
         Aggregate(
             "backlog",
@@ -220,6 +265,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             additive=True,
             needs_dates=True,
             takes_closed=True,
+            spec=BacklogSpec,
         ),
         Aggregate(
             "latest",
@@ -230,6 +276,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             field="number",
             needs_dates=True,
             last_date_only=True,
+            spec=FieldSpec,
         ),
         Aggregate(
             "ratio",
@@ -241,6 +288,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             summable=True,
             value="quotient",
             takes_parts=True,
+            spec=RatioSpec,
         ),
         Aggregate(
             "rate_per_1000",
@@ -252,6 +300,7 @@ REGISTRY: dict[AggregateName, Aggregate] = {
             additive=True,
             summable=True,
             value="per_1000",
+            spec=RateSpec,
         ),
     )
 }

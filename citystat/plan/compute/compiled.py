@@ -6,7 +6,7 @@ at every recompute: after each load, each schedule, each `citystat compute`. The
 each expression compiles to is kept, with the schema of its answer, in the process and
 in the shared cache, under a key made of everything the compiler reads:
 
-- the spec as written (its `source`) and every field of the checked spec;
+- the spec as written (its `source`), its kind and every field of the checked spec;
 - the relation it reads and the dataset's Table Schema (column types, status groups);
 - the fiscal calendar, the engine, the Ibis release and the source of the code that
   builds the expressions (so an upgrade, or an edit in development, compiles afresh).
@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import json
 from collections import OrderedDict
 from collections.abc import Callable
@@ -31,7 +32,6 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import sqlglot
 from django.core.cache import cache
 from django.db import DatabaseError
 from ibis.formats.pyarrow import PyArrowData
@@ -60,6 +60,8 @@ def statements_key(kind: str, backend: Any, relation: str, spec: Any, context: A
     }
     inputs = {
         "kind": kind,
+        # The spec's class (kinds.py) too: two kinds never share a statement.
+        "spec_kind": type(spec).__name__,
         "source": spec.source,
         "fields": fields,
         "relation": relation,
@@ -74,10 +76,16 @@ def key_of(inputs: dict[str, Any], backend: Any) -> str:
     inputs = {
         **inputs,
         "engine": backend.name,
-        "code": [ibis.__version__, sqlglot.__version__, compiler_fingerprint()],
+        "code": [ibis.__version__, sqlglot_release(), compiler_fingerprint()],
     }
     text = json.dumps(inputs, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def sqlglot_release() -> str:
+    # From the installed distribution: sqlglot's module does not declare its __version__.
+    return importlib.metadata.version("sqlglot")
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,17 @@ from citystat.plan.compute.aggregates import (
     resolve,
 )
 from citystat.plan.compute.compiled import key_of, run_statements, statements_key
-from citystat.plan.compute.spec import MeasureSpec, Part, check_spec, regrained, uses_measures
+from citystat.plan.compute.kinds import (
+    BacklogSpec,
+    CountSpec,
+    FieldSpec,
+    MeasureSpec,
+    Part,
+    RatioSpec,
+    SurveyShareSpec,
+    uses_measures,
+)
+from citystat.plan.compute.spec import check_spec, regrained
 
 PERIOD = "period_key"
 # The aggregates whose value only grows as rows arrive (aggregates.py; peers reads it).
@@ -117,7 +127,7 @@ def period_from_key(key: Any, grain: Grain, calendar: FiscalCalendar) -> Period:
         first, _last = calendar.fiscal_year_bounds(int(key))
         return period_of(first, grain, calendar)
     day = key.date() if isinstance(key, dt.datetime) else key
-    return period_of(day, grain, calendar)  # type: ignore[arg-type]
+    return period_of(day, grain, calendar)
 
 
 def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
@@ -129,13 +139,18 @@ def base_table(backend: Any, relation: str, spec: MeasureSpec) -> ir.Table:
 
 def aggregations(table: ir.Table, spec: MeasureSpec) -> dict[str, ir.Scalar]:
     """Return the named aggregate expressions for one group of rows."""
-    build = aggregate_of(spec.aggregate).build
-    if build is None:
+    entry = aggregate_of(spec.aggregate)
+    if entry.build is None:
         raise ComputeError(f"no aggregation {spec.aggregate!r}")
-    return build(table, spec)
+    if not isinstance(spec, entry.kind):
+        # The builder reads the fields of its own kind: a spec of another is refused.
+        raise ComputeError(f"a {spec.aggregate} is built from a {entry.kind.__name__}")
+    return entry.build(table, spec)
 
 
-def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context: Context):
+def grouped_expressions(
+    backend: Any, relation: str, spec: MeasureSpec, context: Context
+) -> Iterator[tuple[str, ir.Table]]:
     """Yield (breakdown field or "", Ibis expression) for the overall and each breakdown.
 
     Aggregations made of sums are computed once, per period and every breakdown field at
@@ -144,7 +159,7 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
     """
     table = base_table(backend, relation, spec)
     table = table.filter(table[spec.date].notnull())
-    if spec.weight:
+    if isinstance(spec, SurveyShareSpec) and spec.weight:
         # A respondent without a weight cannot be counted in a weighted share.
         table = table.filter(table[spec.weight].notnull())
     key = period_key(table[spec.date], spec.grain, context.calendar, spec.date_kind)
@@ -164,9 +179,10 @@ def grouped_expressions(backend: Any, relation: str, spec: MeasureSpec, context:
         yield breakdown, grouped.group_by(keys).aggregate(**aggregations(grouped, spec))
 
 
-def backlog_expressions(backend: Any, relation: str, spec: MeasureSpec, context: Context):
+def backlog_expressions(
+    backend: Any, relation: str, spec: BacklogSpec, context: Context
+) -> Iterator[tuple[str, ir.Table, ir.Table]]:
     """Yield (breakdown, opened-per-period expression, closed-per-period expression)."""
-    assert spec.closed is not None
     table = base_table(backend, relation, spec)
     table = table.filter(table[spec.date].notnull())
     for breakdown in ("", *spec.breakdowns):
@@ -243,7 +259,7 @@ def row_counts(backend: Any, relation: str, spec: MeasureSpec, context: Context)
 
 
 def as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[no-any-return]
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def compute_spec(
@@ -272,14 +288,15 @@ def compute_spec(
     )
     groups: dict[tuple[str, str], dict[Period, dict[str, Any]]] = defaultdict(dict)
     entry = aggregate_of(spec.aggregate)
-    if entry.build is None:  # a backlog: opened minus closed, running
+    if isinstance(spec, BacklogSpec):  # opened minus closed, running
+        backlog = spec
 
         def build_backlog() -> list[tuple[str, ir.Table]]:
             # Labelled "<sign>:<breakdown>": the sign has no colon, a field name may.
             return [
                 (f"{sign}:{breakdown}", expression)
                 for breakdown, opened, closed in backlog_expressions(
-                    backend, relation, spec, context
+                    backend, relation, backlog, context
                 )
                 for sign, expression in ((1, opened), (-1, closed))
             ]
@@ -391,7 +408,8 @@ def finish(
     )
     scale = spec.scale
     population = float(context.population or 0)
-    may_be_partial = not spec.survey
+    survey = spec if isinstance(spec, SurveyShareSpec) else None
+    may_be_partial = survey is None
     # A period without rows is a count of 0 for an aggregate that adds up, else no value.
     empty: dict[str, Any] = {"value": 0, "numerator": 0} if additive else {}
     # Whether each period is partial depends on the period alone: worked out once.
@@ -438,14 +456,14 @@ def finish(
                 breakdown_value=value,
                 is_partial=is_partial,
             )
-            if spec.survey:
-                add_interval(computed, parts, spec)
+            if survey is not None:
+                add_interval(computed, parts, survey)
             results.append(computed)
     return results
 
 
 def add_interval(
-    computed: ComputedValue, parts: dict[str, float | None], spec: MeasureSpec
+    computed: ComputedValue, parts: dict[str, float | None], spec: SurveyShareSpec
 ) -> None:
     """Give a survey share its 95% Wilson interval, or hide it when too few answered.
 
@@ -466,16 +484,13 @@ def add_interval(
     computed.ci_upper = finished.interval.high * spec.scale
 
 
-def compute_ratio_of_parts(
-    backend: Any, spec: MeasureSpec, context: Context
-) -> list[ComputedValue]:
+def compute_ratio_of_parts(backend: Any, spec: RatioSpec, context: Context) -> list[ComputedValue]:
     """A ratio whose numerator or denominator is another measure: compute each side on its
     own (each may read its own dataset), align them by period and breakdown, and divide.
 
     A period where the denominator is 0 or either side has no value is kept with no
     value and the reason, never an error.
     """
-    assert spec.numerator is not None and spec.denominator is not None
     top = side_values(backend, spec, spec.numerator, context)
     bottom = side_values(backend, spec, spec.denominator, context)
     results = []
@@ -513,9 +528,10 @@ def describe_part(part: Part) -> str:
 
 
 def side_values(
-    backend: Any, spec: MeasureSpec, part: Part, context: Context
+    backend: Any, spec: RatioSpec, part: Part, context: Context
 ) -> dict[tuple[str, str, Period], tuple[float | None, bool]]:
     """Return one side of a ratio: {(breakdown, value, period): (value, is partial)}."""
+    side: MeasureSpec
     if part.measure:
         raw = regrained(context.specs[part.measure], spec.grain, spec.breakdowns)
         side = check_spec(raw, context.schemas, context.calendar, context.specs, part.measure)
@@ -523,16 +539,18 @@ def side_values(
         combined = spec.filter
         if part.filter is not None:
             combined = part.filter if combined is None else combined & part.filter
-        side = MeasureSpec(
-            dataset=spec.dataset,
-            date=spec.date,
-            aggregate="count" if part.aggregate == "count" else "sum",
-            grain=spec.grain,
-            filter=combined,
-            field=part.field,
-            breakdowns=spec.breakdowns,
-            date_kind=spec.date_kind,
-        )
+        rows: dict[str, Any] = {
+            "dataset": spec.dataset,
+            "date": spec.date,
+            "grain": spec.grain,
+            "filter": combined,
+            "breakdowns": spec.breakdowns,
+            "date_kind": spec.date_kind,
+        }
+        if part.aggregate == "sum" and part.field is not None:
+            side = FieldSpec(aggregate="sum", field=part.field, **rows)
+        else:
+            side = CountSpec(aggregate="count", **rows)
     relation = context.relation(side.dataset) if side.dataset else ""
     return {
         (value.breakdown, value.breakdown_value, value.period): (value.value, value.is_partial)

@@ -102,7 +102,7 @@ def compile_value(text: str, fields: dict[str, str]) -> Deferred:
         raise FilterError(
             f"{text!r} is neither a field name nor days_between(a, b) or hours_between(a, b)."
         )
-    return Translator(fields).duration(tree)  # type: ignore[no-any-return]
+    return Translator(fields).duration(tree)
 
 
 def is_duration(node: exp.Expression) -> bool:
@@ -164,11 +164,11 @@ class Translator:
         if isinstance(node, exp.Is) and is_duration(node.this):
             if not isinstance(node.expression, exp.Null):
                 raise FilterError("write 'is null' or 'is not null'.")
-            return self.duration(node.this).isnull()  # type: ignore[no-any-return]
+            return self.duration(node.this).isnull()
         if isinstance(node, exp.Between) and is_duration(node.this):
             low = self.literal(node.args["low"], "number", node.this.sql(dialect="duckdb"))
             high = self.literal(node.args["high"], "number", node.this.sql(dialect="duckdb"))
-            return self.duration(node.this).between(low, high)  # type: ignore[no-any-return]
+            return self.duration(node.this).between(low, high)
         if isinstance(node, exp.Is):
             column, _kind = self.column(node.this)
             if not isinstance(node.expression, exp.Null):
@@ -282,7 +282,7 @@ class Translator:
             raise FilterError(
                 f"{node.sql(dialect='duckdb')!r} names no field; compare a field of the dataset."
             )
-        return compare(self.number(node.this), self.number(node.expression))  # type: ignore[no-any-return]
+        return compare(self.number(node.this), self.number(node.expression))
 
     def number(self, node: exp.Expression) -> Any:
         """Return the Ibis expression (or Python number) of an arithmetic operand."""

@@ -20,7 +20,7 @@ from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.lib.errors import CitystatError
 from citystat.plan.compute.engine import Context, backlog_expressions, grouped_expressions
-from citystat.plan.compute.spec import MeasureSpec
+from citystat.plan.compute.kinds import BacklogSpec, MeasureSpec
 
 # Table Schema field types as Ibis types (catalog.schema gives DuckDB the same ones).
 IBIS_TYPES = {
@@ -58,7 +58,7 @@ def missing_operation(
         getattr(ibis, dialect)
     tables = SchemaTables(table_schema)
     try:
-        if spec.aggregate == "backlog":
+        if isinstance(spec, BacklogSpec):
             expressions = [
                 expression
                 for _breakdown, opened, closed in backlog_expressions(tables, "t", spec, context)
@@ -100,7 +100,7 @@ def measures_an_engine_cannot_compute(dialect: str) -> dict[str, str]:
 
 def warehouse_computes_every_measure(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
-) -> list:
+) -> list[checks.CheckMessage]:
     """Refuse a warehouse engine that lacks an operation a measure of the plan needs.
 
     It compiles every measure (seconds on a large plan), so, like Django's own database

@@ -19,6 +19,7 @@ from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period
 from citystat.plan import revision
 from citystat.plan.compute.engine import (
+    ComputedValue,
     ComputeError,
     Context,
     compute_spec,
@@ -119,7 +120,7 @@ def compute_and_store(
     specs = measure_specs()
     chosen = list(measures if measures is not None else Measure.objects.exclude(spec={}))
     spans: dict[tuple[str, str, str], Any] = {}
-    computed: list[tuple[Measure, list, Any]] = []
+    computed: list[tuple[Measure, list[ComputedValue], Any]] = []
     withdrawn: list[Measure] = []
     with engines.open_session() as session:
         backend = session.backend
@@ -221,7 +222,9 @@ COMPARED_COLUMNS = STORED_COLUMNS[KEY_COLUMNS:-1]
 DELETED_AT_ONCE = 500
 
 
-def store_values(measure: Measure, values: list, version: Any, since: Period | None) -> int:
+def store_values(
+    measure: Measure, values: list[ComputedValue], version: Any, since: Period | None
+) -> int:
     """Make the measure's stored values (from `since` on) be `values`; return how many.
 
     Computed values are derived data, so they skip the ORM's per-row work. A recompute
@@ -280,7 +283,9 @@ def store_values(measure: Measure, values: list, version: Any, since: Period | N
     return len(wanted)
 
 
-def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> None:
+def write_values(
+    gone: list[int], changed: list[tuple[Any, ...]], new: list[tuple[Any, ...]]
+) -> None:
     """Delete the rows `gone`, update the rows `changed` (each ends with its id), insert `new`."""
     connection = connections[router.db_for_write(MeasureValue)]
     ops = connection.ops
@@ -290,7 +295,7 @@ def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> Non
         # In slices, as SQLite limits the parameters of one statement.
         for first in range(0, len(gone), DELETED_AT_ONCE):
             doomed = MeasureValue.objects.filter(pk__in=gone[first : first + DELETED_AT_ONCE])
-            doomed._raw_delete(connection.alias)  # type: ignore[attr-defined]
+            doomed._raw_delete(connection.alias)
         if changed:
             assignments = ", ".join(
                 f"{ops.quote_name(column)} = %s" for column in (*COMPARED_COLUMNS, "computed_at")
@@ -306,7 +311,7 @@ def write_values(gone: list[int], changed: list[tuple], new: list[tuple]) -> Non
             cursor.executemany(insert, [(*dated(row, KEY_COLUMNS, ops), now) for row in new])
 
 
-def dated(row: tuple, start: int, ops: Any) -> list[Any]:
+def dated(row: tuple[Any, ...], start: int, ops: Any) -> list[Any]:
     """Return `row` with the period's first and last day (at `start`) as the driver takes them."""
     listed = list(row)
     for index in (start, start + 1):

@@ -9,16 +9,15 @@ A spec is a mapping, stored on the measure and written in plan files:
     condition: "days_between(created_date, closed_date) <= 7"
     grain: month
 
-`check_spec` turns it into a `MeasureSpec` or raises `SpecError` listing every problem
-with its path inside the spec (`filter: unknown field 'categry' — did you mean …`).
-docs/measures.md is the reference.
+`check_spec` turns it into the frozen spec of its aggregate's kind (kinds.py: a
+`ShareSpec` here), or raises `SpecError` listing every problem with its path inside the
+spec (`filter: unknown field 'categry' — did you mean …`). docs/measures.md is the
+reference.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, TypedDict
 
 from ibis.common.deferred import Deferred
 
@@ -26,8 +25,10 @@ from citystat.catalog.status_groups import schema_groups
 from citystat.catalog.visibility import field_is_public
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain
+
+# Each `name as name` below is re-exported, for the callers that import it from here.
+from citystat.plan.compute.aggregates import AGGREGATES as AGGREGATES
 from citystat.plan.compute.aggregates import (
-    AGGREGATES,
     REGISTRY,
     AggregateName,
     aggregate_of,
@@ -40,6 +41,21 @@ from citystat.plan.compute.filters import (
     did_you_mean,
     filter_fields,
 )
+from citystat.plan.compute.kinds import (
+    BacklogSpec,
+    CountSpec,
+    DateKind,
+    FieldSpec,
+    PercentileSpec,
+    RateSpec,
+    RatioSpec,
+    ShareSpec,
+    SurveyShareSpec,
+    parts_use_measures,
+)
+from citystat.plan.compute.kinds import MeasureSpec as MeasureSpec
+from citystat.plan.compute.kinds import Part as Part
+from citystat.plan.compute.kinds import uses_measures as uses_measures
 
 # The aggregates' own rules (what field each takes, which add up over the year …) are
 # in the registry, aggregates.py.
@@ -81,46 +97,6 @@ class WithheldColumnError(SpecError):
     """A public measure whose spec reads a column its dataset withholds (docs/security.md)."""
 
 
-@dataclass(frozen=True)
-class Part:
-    """The numerator or denominator of a ratio: a count or a sum over some rows, or the
-    values of another measure (`measure`), recomputed at the ratio's grain."""
-
-    aggregate: Literal["count", "sum", "measure"]
-    field: str | None = None
-    filter: Deferred | None = None
-    measure: str | None = None
-
-
-@dataclass(frozen=True)
-class MeasureSpec:
-    dataset: str
-    date: str
-    aggregate: AggregateName
-    grain: Grain
-    filter: Deferred | None = None
-    field: str | None = None
-    # The number `field` computes when it is a duration, `days_between(a, b)`; None
-    # when `field` names a column.
-    field_expression: Deferred | None = None
-    percentile: float | None = None
-    condition: Deferred | None = None
-    closed: str | None = None
-    numerator: Part | None = None
-    denominator: Part | None = None
-    scale: float = 1.0
-    cumulative: bool = False
-    breakdowns: tuple[str, ...] = ()
-    # "year" when `date` is an integer field holding the (fiscal) year itself.
-    date_kind: str = "date"
-    # A share over survey respondents: stored with its 95% Wilson interval and count of
-    # respondents, weighted by `weight` when the survey has weights; groups of fewer than
-    # five respondents are never shown.
-    survey: bool = False
-    weight: str | None = None
-    source: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
-
-
 def schema_types(table_schema: dict[str, Any]) -> dict[str, str]:
     """Return {field name: Table Schema type} for a dataset's schema."""
     return {spec["name"]: spec.get("type", "string") for spec in table_schema.get("fields", [])}
@@ -144,6 +120,21 @@ def check_spec(
     if checker.problems or spec is None:
         raise SpecError(checker.located)
     return spec
+
+
+class Common(TypedDict):
+    """The fields every kind of spec has (kinds.BaseSpec), as the checker finds them."""
+
+    aggregate: AggregateName
+    dataset: str
+    date: str
+    grain: Grain
+    filter: Deferred | None
+    scale: float
+    cumulative: bool
+    breakdowns: tuple[str, ...]
+    date_kind: DateKind
+    source: dict[str, Any]
 
 
 class Checker:
@@ -201,31 +192,24 @@ class Checker:
             date = self.field_name(raw, "date", NUMERIC_TYPES, "a year")
         else:
             date = self.field_name(raw, "date", DATE_TYPES, "a date")
-        spec = MeasureSpec(
-            dataset=dataset,
-            date=date or "",
-            aggregate=aggregate,
-            grain=grain,
-            filter=self.filter_of(raw.get("filter"), "filter"),
-            field=self.field_of(raw, aggregate),
-            field_expression=self.field_expression_of(raw, aggregate),
-            percentile=self.percentile_of(raw, aggregate),
-            condition=self.condition_of(raw, aggregate),
-            closed=self.field_name(raw, "closed", DATE_TYPES, "a date")
-            if entry.takes_closed
-            else None,
-            numerator=self.part(raw, "numerator") if entry.takes_parts else None,
-            denominator=self.part(raw, "denominator") if entry.takes_parts else None,
-            scale=self.scale_of(raw, aggregate),
-            cumulative=self.cumulative_of(raw, aggregate, grain),
-            breakdowns=self.breakdowns_of(raw.get("breakdowns")),
-            date_kind="year" if year_field and grain in ("fiscal_year", "year") else "date",
-            source=dict(raw),
-            **self.survey_of(raw.get("survey"), aggregate),
+        # Every value is checked, in this order, whatever the kind: each problem is named.
+        filter_ = self.filter_of(raw.get("filter"), "filter")
+        field = self.field_of(raw, aggregate)
+        field_expression = self.field_expression_of(raw, aggregate)
+        percentile = self.percentile_of(raw, aggregate)
+        condition = self.condition_of(raw, aggregate)
+        closed = (
+            self.field_name(raw, "closed", DATE_TYPES, "a date") if entry.takes_closed else None
         )
-        if spec.cumulative and uses_measures(spec):
+        numerator = self.part(raw, "numerator") if entry.takes_parts else None
+        denominator = self.part(raw, "denominator") if entry.takes_parts else None
+        scale = self.scale_of(raw, aggregate)
+        cumulative = self.cumulative_of(raw, aggregate, grain)
+        breakdowns = self.breakdowns_of(raw.get("breakdowns"))
+        survey, weight = self.survey_of(raw.get("survey"), aggregate)
+        if cumulative and parts_use_measures(numerator, denominator):
             self.problem("cumulative", "a ratio of measures is not added up over the year.")
-        if year_field and entry.needs_dates or (year_field and spec.cumulative):
+        if year_field and entry.needs_dates or (year_field and cumulative):
             self.problem("date", "a year field cannot place rows within a year; use a date.")
         if not entry.takes_closed and "closed" in raw:
             self.problem(
@@ -233,9 +217,48 @@ class Checker:
             )
         if not entry.takes_condition and "condition" in raw:
             self.problem("condition", f"only a {only('takes_condition')} spec has a condition.")
-        return spec
+        if self.located or date is None:
+            return None
+        common = Common(
+            aggregate=aggregate,
+            dataset=dataset,
+            date=date,
+            grain=grain,
+            filter=filter_,
+            scale=scale,
+            cumulative=cumulative,
+            breakdowns=breakdowns,
+            date_kind="year" if year_field and grain in ("fiscal_year", "year") else "date",
+            source=dict(raw),
+        )
+        kind = entry.kind
+        # With no problem named above, each value the kind requires was found.
+        if issubclass(kind, PercentileSpec):
+            assert field is not None and percentile is not None
+            return PercentileSpec(
+                **common, field=field, field_expression=field_expression, percentile=percentile
+            )
+        if issubclass(kind, FieldSpec):
+            assert field is not None
+            return FieldSpec(**common, field=field, field_expression=field_expression)
+        if issubclass(kind, RateSpec):
+            return RateSpec(**common, field=field, field_expression=field_expression)
+        if issubclass(kind, ShareSpec):
+            assert condition is not None
+            if survey:
+                return SurveyShareSpec(**common, condition=condition, weight=weight)
+            return ShareSpec(**common, condition=condition)
+        if issubclass(kind, BacklogSpec):
+            assert closed is not None
+            return BacklogSpec(**common, closed=closed)
+        if issubclass(kind, RatioSpec):
+            assert numerator is not None and denominator is not None
+            return RatioSpec(**common, numerator=numerator, denominator=denominator)
+        if issubclass(kind, CountSpec):
+            return CountSpec(**common)
+        raise TypeError(f"aggregate {aggregate!r} names {kind.__name__}, not a kind of kinds.py")
 
-    def field_name(self, raw: dict, key: str, types: set[str], what: str) -> str | None:
+    def field_name(self, raw: dict[str, Any], key: str, types: set[str], what: str) -> str | None:
         name = raw.get(key)
         if not isinstance(name, str) or not name:
             self.problem(key, f"name the field, {what} field of the dataset.")
@@ -260,7 +283,7 @@ class Checker:
             self.problem(where, str(error))
             return None
 
-    def field_of(self, raw: dict, aggregate: AggregateName) -> str | None:
+    def field_of(self, raw: dict[str, Any], aggregate: AggregateName) -> str | None:
         rule = aggregate_of(aggregate).field
         if self.is_duration_field(raw) and rule in ("number", "optional number"):
             return str(raw["field"])  # a duration; field_expression_of checks it
@@ -273,7 +296,7 @@ class Checker:
             self.problem("field", f"a {aggregate} spec takes no field.")
         return None
 
-    def field_expression_of(self, raw: dict, aggregate: AggregateName) -> Deferred | None:
+    def field_expression_of(self, raw: dict[str, Any], aggregate: AggregateName) -> Deferred | None:
         """Return the duration a numeric spec's `field` computes, or None for a column."""
         text = raw.get("field")
         numeric = aggregate_of(aggregate).field in ("number", "optional number")
@@ -285,11 +308,11 @@ class Checker:
             self.problem("field", str(error))
             return None
 
-    def is_duration_field(self, raw: dict) -> bool:
+    def is_duration_field(self, raw: dict[str, Any]) -> bool:
         """Say whether `field` is a computed value; a column named `cost (usd)` is a name."""
         return is_expression(raw.get("field")) and raw["field"] not in self.fields
 
-    def percentile_of(self, raw: dict, aggregate: AggregateName) -> float | None:
+    def percentile_of(self, raw: dict[str, Any], aggregate: AggregateName) -> float | None:
         value = raw.get("percentile")
         if not aggregate_of(aggregate).takes_percentile:
             if value is not None:
@@ -302,7 +325,7 @@ class Checker:
             return None
         return float(value)
 
-    def condition_of(self, raw: dict, aggregate: AggregateName) -> Deferred | None:
+    def condition_of(self, raw: dict[str, Any], aggregate: AggregateName) -> Deferred | None:
         if not aggregate_of(aggregate).takes_condition:
             return None
         if not raw.get("condition"):
@@ -310,7 +333,7 @@ class Checker:
             return None
         return self.filter_of(raw["condition"], "condition")
 
-    def part(self, raw: dict, key: str) -> Part | None:
+    def part(self, raw: dict[str, Any], key: str) -> Part | None:
         value = raw.get(key)
         if not isinstance(value, dict):
             self.problem(
@@ -332,7 +355,7 @@ class Checker:
                 self.located[-1] = (f"{key}.{where}", message)
         return Part(value["aggregate"], name, self.filter_of(value.get("filter"), f"{key}.filter"))
 
-    def scale_of(self, raw: dict, aggregate: AggregateName) -> float:
+    def scale_of(self, raw: dict[str, Any], aggregate: AggregateName) -> float:
         default = aggregate_of(aggregate).default_scale
         value = raw.get("scale", default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value == 0:
@@ -340,7 +363,7 @@ class Checker:
             return default
         return float(value)
 
-    def cumulative_of(self, raw: dict, aggregate: AggregateName, grain: str) -> bool:
+    def cumulative_of(self, raw: dict[str, Any], aggregate: AggregateName, grain: str) -> bool:
         value = raw.get("cumulative", False)
         if not isinstance(value, bool):
             self.problem("cumulative", "write true or false.")
@@ -372,19 +395,20 @@ class Checker:
                 self.problem(f"breakdowns[{index}]", f"unknown field {name!r}{hint}")
         return tuple(name for name in value if name in self.fields)
 
-    def survey_of(self, value: Any, aggregate: AggregateName) -> dict[str, Any]:
+    def survey_of(self, value: Any, aggregate: AggregateName) -> tuple[bool, str | None]:
+        """Return whether the spec is a survey share, and its weight field if it has one."""
         if value is None or value is False:
-            return {}
+            return False, None
         if not aggregate_of(aggregate).takes_survey:
             self.problem(
                 "survey", f"only a {only('takes_survey')} of respondents is a survey measure."
             )
-            return {}
+            return False, None
         if value is True:
-            return {"survey": True}
+            return True, None
         if not isinstance(value, dict):
             self.problem("survey", "write true, or {weight: <the survey's weight field>}.")
-            return {}
+            return False, None
         for extra in sorted(set(value) - SURVEY_KEYS):
             self.problem(
                 f"survey.{extra}", f"unknown key{did_you_mean(extra, sorted(SURVEY_KEYS))}"
@@ -395,9 +419,9 @@ class Checker:
             if weight is None:
                 where, message = self.located[-1]
                 self.located[-1] = (f"survey.{where}", message)
-        return {"survey": True, "weight": weight}
+        return True, weight
 
-    def measure_ratio(self, raw: dict) -> MeasureSpec | None:
+    def measure_ratio(self, raw: dict[str, Any]) -> MeasureSpec | None:
         """Check a ratio of two other measures (each from its own dataset)."""
         for key in sorted(set(raw) & KEYS - MEASURE_RATIO_KEYS):
             self.problem(
@@ -423,19 +447,23 @@ class Checker:
                 )
                 continue
             parts[key] = self.measure_part(value, key, raw)
-        return MeasureSpec(
+        scale = self.scale_of(raw, "ratio")
+        numerator, denominator = parts.get("numerator"), parts.get("denominator")
+        if self.located or numerator is None or denominator is None:
+            return None
+        return RatioSpec(
             dataset="",
             date="",
             aggregate="ratio",
             grain=grain,
-            numerator=parts.get("numerator"),
-            denominator=parts.get("denominator"),
-            scale=self.scale_of(raw, "ratio"),
+            numerator=numerator,
+            denominator=denominator,
+            scale=scale,
             breakdowns=tuple(breakdowns),
             source=dict(raw),
         )
 
-    def measure_part(self, value: dict, key: str, raw: dict) -> Part | None:
+    def measure_part(self, value: dict[str, Any], key: str, raw: dict[str, Any]) -> Part | None:
         """Check a part that takes another measure's values, refusing cycles."""
         for extra in sorted(set(value) - {"measure"}):
             self.problem(f"{key}.{extra}", "a part that names a measure takes nothing else.")
@@ -546,10 +574,6 @@ def find_cycle(start: str, measures: dict[str, Any], owner: str | None) -> list[
         return None
 
     return visit(start)
-
-
-def uses_measures(spec: MeasureSpec) -> bool:
-    return any(part is not None and part.measure for part in (spec.numerator, spec.denominator))
 
 
 def columns_read(
