@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from citystat.catalog.area_stats import (
+from citystat.public.place_stats import (
     AreaDemolitions,
     AreaField,
     AreaRequests,

@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from citystat.catalog.area_stats import AreaDemolitions, AreaRequests
+from citystat.public.place_stats import AreaDemolitions, AreaRequests
 from citystat.catalog.places_data import POINTS_PER_DATASET
 from citystat.city.maps import UnknownLayer, area_picker
 from citystat.city.places import (

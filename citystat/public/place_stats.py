@@ -1,9 +1,12 @@
 """What the published data says about one area: 311 requests and demolitions.
 
-The public neighborhood and district pages (citystat/public/places.py) show these. Only
+The public neighborhood and district pages (citystat/public/places.py) show these; the
+catalog knows no 311 or demolitions, so these figures belong to the place pages. Only
 aggregates leave the warehouse: 311 rows and demolition rows carry street addresses,
-which never reach a public page. Area values are bound as query parameters; column names
-come from the dataset's Table Schema and are checked against a fixed list. Results are
+which never reach a public page. Everything is an Ibis expression run through the
+configured engine's session (catalog.engines), so the pages read DuckDB, PostgreSQL or
+Spark alike; area values are literals of the expression, never SQL text, and column
+names come from the dataset's Table Schema. Results are
 cached under the datasets' published version numbers, so a new load shows at once and
 nothing is recomputed between loads.
 """
@@ -12,14 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
 
-from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset, DatasetVersion
-from citystat.catalog.warehouse import quote_identifier
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from citystat.catalog.engines import Session
 
 AreaField = Literal["neighborhood", "council_district"]
 AREA_FIELDS: tuple[AreaField, ...] = ("neighborhood", "council_district")
@@ -180,78 +186,86 @@ def area_requests(area_field: AreaField, value: str | tuple[str, ...]) -> AreaRe
 
 
 def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -> AreaRequests:
-    relation = warehouse.table_name(dataset.slug)
-    area = quote_identifier(area_field)
-    kind = quote_identifier(type_field(dataset) or "type")
-    days_to_close = (
-        "days_to_close"
-        if "days_to_close" in public_field_names(dataset)
-        else "(epoch(closed_date::timestamp) - epoch(created_date::timestamp)) / 86400.0"
-    )
-    # The created date may be a datetime (naive, the city's wall clock): the window is
-    # counted in whole days of its date, `::date` being a no-op on a date column.
-    # One pass over the year computes the area's and the city's figures together; the
-    # empty grouping set is the all-types total.
-    sql = f"""
-        with bounds as (select max(created_date)::date as last_day from {relation}),
-        recent as (
-            select {kind}::varchar as request_type, {days_to_close} as days_to_close,
-                   closed_date is null as still_open,
-                   coalesce(list_contains(?, {area}::varchar), false) as in_area
-            from {relation}, bounds
-            where created_date::date > last_day - {WINDOW_DAYS}
+    # Ibis and the engines load with the first page that needs them, not at start-up.
+    import ibis
+
+    from citystat.catalog.engines import open_session
+
+    names = public_field_names(dataset)
+    with open_session() as session:
+        table = session.table(dataset.slug)
+        # The created date may be a datetime (naive, the city's wall clock): the window is
+        # counted in whole days of its date; the cast leaves a date column as it is.
+        created = table["created_date"].cast("date")
+        last_day = scalar(session, created.max())
+        last = last_day or dt.date.today()
+        first = last - dt.timedelta(days=WINDOW_DAYS - 1)
+        if "days_to_close" in names:
+            days = table["days_to_close"].cast("float64")
+        else:
+            # Many exports carry only the two dates: the days between them, with times.
+            seconds = (
+                table["closed_date"].cast("timestamp").epoch_seconds()
+                - table["created_date"].cast("timestamp").epoch_seconds()
+            )
+            days = seconds.cast("float64") / 86400.0
+        recent = table.filter(created >= ibis.literal(first, type="date")).select(
+            request_type=table[type_field(dataset) or "type"].cast("string"),
+            days=days,
+            still_open=table["closed_date"].isnull(),
+            # Area values are literals of the expression, never SQL text.
+            in_area=table[area_field].cast("string").isin(values).fill_null(False),
+            district=(
+                table["council_district"].cast("string")
+                if "council_district" in names
+                else ibis.null("string")
+            ),
         )
-        select grouping(request_type) as is_total, request_type,
-               count(*) filter (where in_area),
-               count(*) filter (where in_area and still_open),
-               median(days_to_close) filter (where in_area),
-               count(*),
-               median(days_to_close)
-        from recent
-        group by grouping sets ((request_type), ())
-    """
-    with warehouse.connect() as connection:
-        last_day = scalar(connection, f"select max(created_date)::date from {relation}", [])
-        rows = connection.execute(sql, [values]).fetchall()
+        figures = {
+            "area_requests": recent.count(where=recent.in_area),
+            "area_open": recent.count(where=recent.in_area & recent.still_open),
+            "area_median_days": recent.days.median(where=recent.in_area),
+            "city_requests": recent.count(),
+            "city_median_days": recent.days.median(),
+        }
+        total = rows(session, recent.aggregate(**figures))[0]
+        by_type = rows(session, recent.group_by("request_type").aggregate(**figures))
         districts: list[tuple[str, int]] = []
-        if area_field == "neighborhood" and "council_district" in public_field_names(dataset):
+        if area_field == "neighborhood" and "council_district" in names:
+            here = recent.filter(recent.in_area & recent.district.notnull())
+            counted = here.group_by("district").aggregate(requests=here.count())
             districts = [
-                (str(district), int(count))
-                for district, count in connection.execute(
-                    f"select council_district::varchar, count(*) from {relation}, "
-                    f"(select max(created_date)::date as last_day from {relation}) bounds "
-                    f"where list_contains(?, {area}::varchar) and council_district is not null "
-                    f"and created_date::date > last_day - {WINDOW_DAYS} "
-                    "group by 1 order by 2 desc, 1",
-                    [values],
-                ).fetchall()
+                (str(row["district"]), int(row["requests"]))
+                for row in rows(
+                    session, counted.order_by([ibis.desc("requests"), ibis.asc("district")])
+                )
             ]
-    total = next((row for row in rows if row[0]), None)
     types = sorted(
         (
             TypeRow(
-                request_type=str(row[1] if row[1] is not None else "Not recorded"),
-                area_requests=int(row[2]),
-                area_median_days=_number(row[4]),
-                city_requests=int(row[5]),
-                city_median_days=_number(row[6]),
+                request_type=str(
+                    row["request_type"] if row["request_type"] is not None else "Not recorded"
+                ),
+                area_requests=int(row["area_requests"]),
+                area_median_days=_number(row["area_median_days"]),
+                city_requests=int(row["city_requests"]),
+                city_median_days=_number(row["city_median_days"]),
             )
-            for row in rows
-            if not row[0] and row[2]
+            for row in by_type
+            if row["area_requests"]
         ),
         key=lambda row: (-row.area_requests, row.request_type),
     )
-    last = last_day or dt.date.today()
     return AreaRequests(
         dataset_slug=dataset.slug,
         dataset_title=dataset.title,
-        first_day=last - dt.timedelta(days=WINDOW_DAYS - 1),
+        first_day=first,
         last_day=last,
-        area_requests=int(total[2]) if total else 0,
-        area_open=int(total[3]) if total else 0,
-        area_median_days=_number(total[4]) if total else None,
-        city_requests=int(total[5]) if total else 0,
-        city_median_days=_number(total[6]) if total else None,
+        area_requests=int(total["area_requests"] or 0),
+        area_open=int(total["area_open"] or 0),
+        area_median_days=_number(total["area_median_days"]),
+        city_requests=int(total["city_requests"] or 0),
+        city_median_days=_number(total["city_median_days"]),
         by_type=types[:TOP_TYPES],
         districts=districts,
     )
@@ -279,55 +293,78 @@ def area_demolitions(
 def _area_demolitions(
     dataset: Dataset, area_field: AreaField, values: list[str], today: dt.date
 ) -> AreaDemolitions:
-    relation = warehouse.table_name(dataset.slug)
-    area = quote_identifier(area_field)
-    where = f"from {relation} where list_contains(?, {area}::varchar)"
+    import ibis
+
+    from citystat.catalog.engines import open_session
+
     has_reason = "reason" in public_field_names(dataset)
-    reason = "reason::varchar" if has_reason else "null::varchar"
     year_ago = today - dt.timedelta(days=WINDOW_DAYS)
-    with warehouse.connect() as connection:
-        statuses = dict(
-            connection.execute(
-                f"select lower(status), count(*) {where} group by 1", [values]
-            ).fetchall()
+    with open_session() as session:
+        table = session.table(dataset.slug)
+        here = table.filter(table[area_field].cast("string").isin(values)).select(
+            status=table["status"].cast("string").lower(),
+            # Dates or datetimes: a demolition's day is what the page counts and shows.
+            planned_date=table["planned_date"].cast("date"),
+            completed_date=table["completed_date"].cast("date"),
+            reason=table["reason"].cast("string") if has_reason else ibis.null("string"),
         )
+        statuses = {
+            row["status"]: int(row["n"])
+            for row in rows(session, here.group_by("status").aggregate(n=here.count()))
+        }
+        completed = here.filter(here.status == "completed")
         completed_last_year = scalar(
-            connection,
-            f"select count(*) {where} and lower(status) = 'completed' "
-            "and completed_date between ? and ?",
-            [values, year_ago, today],
+            session,
+            completed.count(
+                where=completed.completed_date.between(
+                    ibis.literal(year_ago, type="date"), ibis.literal(today, type="date")
+                )
+            ),
         )
-        by_year = connection.execute(
-            f"select year(completed_date), count(*) {where} and lower(status) = 'completed' "
-            "and completed_date is not null group by 1 order by 1 desc limit 6",
-            [values],
-        ).fetchall()
-        by_reason = connection.execute(
-            f"select {reason}, count(*) {where} and {reason} is not null "
-            "group by 1 order by 2 desc, 1",
-            [values],
-        ).fetchall()
-        upcoming = connection.execute(
-            f"select planned_date, {reason} {where} and lower(status) = 'planned' "
-            f"order by planned_date nulls last limit {UPCOMING_LIMIT}",
-            [values],
-        ).fetchall()
+        dated = completed.filter(completed.completed_date.notnull())
+        by_year = rows(
+            session,
+            dated.group_by(year=dated.completed_date.year())
+            .aggregate(n=dated.count())
+            .order_by(ibis.desc("year"))
+            .limit(6),
+        )
+        with_reason = here.filter(here.reason.notnull())
+        by_reason = rows(
+            session,
+            with_reason.group_by("reason")
+            .aggregate(n=with_reason.count())
+            .order_by([ibis.desc("n"), ibis.asc("reason")]),
+        )
+        planned = here.filter(here.status == "planned")
+        upcoming = rows(
+            session,
+            planned.select("planned_date", "reason")
+            .order_by(ibis.asc("planned_date", nulls_first=False))
+            .limit(UPCOMING_LIMIT),
+        )
     return AreaDemolitions(
         dataset_slug=dataset.slug,
         dataset_title=dataset.title,
         planned=int(statuses.get("planned", 0)),
         completed=int(statuses.get("completed", 0)),
         on_hold=int(statuses.get("on hold", 0)),
-        completed_last_year=int(completed_last_year),
-        completed_by_year=[(int(year), int(count)) for year, count in by_year],
-        by_reason=[(str(name), int(count)) for name, count in by_reason],
-        upcoming=[PlannedDemolition(day, str(why or "")) for day, why in upcoming],
+        completed_last_year=int(completed_last_year or 0),
+        completed_by_year=[(int(row["year"]), int(row["n"])) for row in by_year],
+        by_reason=[(str(row["reason"]), int(row["n"])) for row in by_reason],
+        upcoming=[
+            PlannedDemolition(row["planned_date"], str(row["reason"] or "")) for row in upcoming
+        ],
     )
 
 
-def scalar(connection: Any, sql: str, parameters: list[Any]) -> Any:
-    row = connection.execute(sql, parameters).fetchone()
-    return None if row is None else row[0]
+def rows(session: Session, expression: ir.Table) -> list[dict[str, Any]]:
+    """Run `expression` on the session's engine; return its (aggregate) rows."""
+    return session.backend.to_pyarrow(expression).to_pylist()  # type: ignore[no-any-return]
+
+
+def scalar(session: Session, expression: ir.Scalar) -> Any:
+    return session.backend.to_pyarrow(expression).as_py()
 
 
 def _number(value: object) -> float | None:
