@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from citystat.catalog.models import Dataset, DatasetVersion
 
@@ -123,6 +124,38 @@ def requests_dataset() -> Dataset | None:
     if dataset is None or type_field(dataset) is None:
         return None
     return dataset
+
+
+def missing_fields() -> list[str]:
+    """Say which declared dataset the place pages cannot read, and which fields it lacks.
+
+    The city declares its 311 dataset (CITYSTAT_OPEN311_DATASET, as Open311 does) and
+    publishes demolitions as `demolitions`; when no public dataset has the fields the
+    figures need and the declared one lacks some, the page says so instead of hiding
+    the section without a word (or failing on a missing column).
+    """
+    notes = []
+    declared = [
+        (settings.CITYSTAT_OPEN311_DATASET, REQUEST_FIELDS, requests_dataset),
+        ("demolitions", DEMOLITION_FIELDS, demolitions_dataset),
+    ]
+    for slug, required, finder in declared:
+        if finder() is not None:
+            continue
+        dataset = Dataset.objects.filter(
+            slug=slug, is_public=True, versions__status=DatasetVersion.Status.PUBLISHED
+        ).first()
+        if dataset is None:
+            continue
+        lacking = sorted(required - public_field_names(dataset))
+        if slug == settings.CITYSTAT_OPEN311_DATASET and type_field(dataset) is None:
+            lacking.append(" or ".join(TYPE_FIELDS))
+        if lacking:
+            notes.append(
+                _("%(title)s has no public %(fields)s column, so its figures cannot be shown here.")
+                % {"title": dataset.title, "fields": ", ".join(lacking)}
+            )
+    return notes
 
 
 def demolitions_dataset() -> Dataset | None:
