@@ -12,7 +12,7 @@ from citystat.catalog.models import Dataset
 
 
 def warehouse_rows(sql: str) -> list[tuple]:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 
 
