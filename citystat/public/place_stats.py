@@ -261,8 +261,23 @@ def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -
             "city_requests": recent.count(),
             "city_median_days": recent.days.median(),
         }
-        total = rows(session, recent.aggregate(**figures))[0]
-        by_type = rows(session, recent.group_by("request_type").aggregate(**figures))
+        # The all-types total and the figures by type in one round trip (the total's row
+        # is the one marked; its request_type is empty like an unrecorded type's).
+        columns = ["is_total", "request_type", *figures]
+        by_type_expression = (
+            recent.group_by("request_type")
+            .aggregate(**figures)
+            .mutate(is_total=ibis.literal(False))
+            .select(*columns)
+        )
+        total_expression = (
+            recent.aggregate(**figures)
+            .mutate(is_total=ibis.literal(True), request_type=ibis.null("string"))
+            .select(*columns)
+        )
+        found = rows(session, by_type_expression.union(total_expression))
+        total = next(row for row in found if row["is_total"])
+        by_type = [row for row in found if not row["is_total"]]
         districts: list[tuple[str, int]] = []
         if area_field == "neighborhood" and "council_district" in names:
             here = recent.filter(recent.in_area & recent.district.notnull())
@@ -341,19 +356,22 @@ def _area_demolitions(
             completed_date=table["completed_date"].cast("date"),
             reason=table["reason"].cast("string") if has_reason else ibis.null("string"),
         )
-        statuses = {
-            row["status"]: int(row["n"])
-            for row in rows(session, here.group_by("status").aggregate(n=here.count()))
-        }
         completed = here.filter(here.status == "completed")
-        completed_last_year = scalar(
+        # One pass for the counts by status and the last twelve months' completions.
+        counts = rows(
             session,
-            completed.count(
-                where=completed.completed_date.between(
-                    ibis.literal(year_ago, type="date"), ibis.literal(today, type="date")
-                )
+            here.aggregate(
+                planned=here.count(where=here.status == "planned"),
+                completed=here.count(where=here.status == "completed"),
+                on_hold=here.count(where=here.status == "on hold"),
+                completed_last_year=here.count(
+                    where=(here.status == "completed")
+                    & here.completed_date.between(
+                        ibis.literal(year_ago, type="date"), ibis.literal(today, type="date")
+                    )
+                ),
             ),
-        )
+        )[0]
         dated = completed.filter(completed.completed_date.notnull())
         by_year = rows(
             session,
@@ -379,10 +397,10 @@ def _area_demolitions(
     return AreaDemolitions(
         dataset_slug=dataset.slug,
         dataset_title=dataset.title,
-        planned=int(statuses.get("planned", 0)),
-        completed=int(statuses.get("completed", 0)),
-        on_hold=int(statuses.get("on hold", 0)),
-        completed_last_year=int(completed_last_year or 0),
+        planned=int(counts["planned"] or 0),
+        completed=int(counts["completed"] or 0),
+        on_hold=int(counts["on_hold"] or 0),
+        completed_last_year=int(counts["completed_last_year"] or 0),
         completed_by_year=[(int(row["year"]), int(row["n"])) for row in by_year],
         by_reason=[(str(row["reason"]), int(row["n"])) for row in by_reason],
         upcoming=[
