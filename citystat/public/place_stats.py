@@ -6,9 +6,9 @@ aggregates leave the warehouse: 311 rows and demolition rows carry street addres
 which never reach a public page. Everything is an Ibis expression run through the
 configured engine's session (catalog.engines), so the pages read DuckDB, PostgreSQL or
 Spark alike; area values are literals of the expression, never SQL text, and column
-names come from the dataset's Table Schema. Results are
-cached under the datasets' published version numbers, so a new load shows at once and
-nothing is recomputed between loads.
+names come from the dataset's Table Schema. Results are cached under the datasets'
+published version numbers, so a new load shows at once and nothing is recomputed
+between loads.
 """
 
 from __future__ import annotations
