@@ -257,7 +257,9 @@ def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -
         figures = {
             "area_requests": recent.count(where=recent.in_area),
             "area_open": recent.count(where=recent.in_area & recent.still_open),
-            "area_median_days": recent.days.median(where=recent.in_area),
+            # The area's days, empty elsewhere: a median skips empty values, and Spark
+            # refuses Ibis's filtered median (it wraps the 0.5 in the filter too).
+            "area_median_days": recent.in_area.ifelse(recent.days, ibis.null("float64")).median(),
             "city_requests": recent.count(),
             "city_median_days": recent.days.median(),
         }
