@@ -264,7 +264,7 @@ def run_baseline(measures: list, start_month: int) -> float:
     schemas = {d.slug: d.table_schema for d in Dataset.objects.all()}
     specs = {measure.slug: measure.spec for measure in measures}
     started = time.perf_counter()
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         spans = set()
         for measure in measures:
             spec = measure.spec

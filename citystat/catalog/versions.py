@@ -1,6 +1,6 @@
 """Switch, roll back and prune the published version of a dataset.
 
-The published `DatasetVersion` row is the pointer readers follow (warehouse.connect), so
+The published `DatasetVersion` row is the pointer readers follow (engines.open_session), so
 every switch is one app-database transaction over files that already exist.
 """
 

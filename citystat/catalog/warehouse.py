@@ -1,17 +1,20 @@
-"""The only door to the warehouse, the store of every published dataset.
+"""The warehouse's files: the store of every published dataset, and the load's DuckDB door.
 
 Every published version is an immutable Parquet file,
 `<warehouse folder>/<slug>/v<N>.parquet`, and the app database's published
 `DatasetVersion` row is the pointer to it. DuckDB lets only one process write a database
 file and then locks every reader out, so readers never share a database file with a
-load: `connect()` opens a private in-memory DuckDB in which each published dataset is a
+load: `_connect()` opens a private in-memory DuckDB in which each published dataset is a
 view over its current file. A load writes a new file beside the old one and switches
 the pointer in one database transaction, so a reader sees the old version or the new
 one, never a mix, and a killed load leaves nothing visible.
 
-`connect()` is DuckDB over those files whatever engine CITYSTAT_WAREHOUSE names; measure
-computation, previews, downloads and the SODA API read through the configured engine
-instead (catalog.engines.open_session), which may be PostgreSQL or Spark.
+`_connect()` is DuckDB over those files whatever engine CITYSTAT_WAREHOUSE names, so it is
+private to the load and to `check()`: every reader (measures, previews, downloads, SODA,
+Open311, surveys, place pages, embeds and update news) goes through the configured
+engine instead (catalog.engines.open_session), which may be PostgreSQL or Spark. The
+DuckDB engine's session reads the same in-memory views (`shared_database`).
+public/tests/test_place_stats.py fails if a module outside the load opens `_connect`.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def published_files() -> dict[str, Path]:
 
 
 @contextmanager
-def connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse: one view per published dataset, named by `table_name(slug)`.
 
     Each caller gets its own connection (a cursor) on an in-memory database that this
@@ -179,7 +182,13 @@ def row_count(slug: str) -> int | None:
 
 
 def check() -> None:
-    """Raise WarehouseUnavailable unless the warehouse answers and every published file is there."""
+    """Raise WarehouseUnavailable unless the warehouse answers and every published file is there.
+
+    It stays on the files' own DuckDB door whatever the engine: every load writes its
+    version as a Parquet file, which is the copy backups, rollbacks and a move between
+    engines rely on, so health asks that each published file is there and readable (DuckDB
+    reads its footer), then that the configured engine answers too.
+    """
     from citystat.catalog import engines
 
     missing = [str(path) for path in published_files().values() if not path.is_file()]
@@ -188,7 +197,7 @@ def check() -> None:
             f"published files are missing: {', '.join(missing[:3])}; "
             "restore them from a backup or run `citystat rollback SLUG`."
         )
-    with connect() as connection:
+    with _connect() as connection:
         connection.execute("select 1").fetchone()
     engine = engines.current()
     if engine.name != "duckdb":

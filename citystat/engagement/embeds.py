@@ -2,19 +2,23 @@
 
 A dataset filter is data, never SQL: a short list of `{"field": column, "value": text}`
 pairs, each column checked against the dataset's public columns when staff save the
-update (`clean_filter`) and again when the page is drawn. The query quotes the column
-names and passes the values as parameters to the warehouse (`dataset_rows`).
+update (`clean_filter`) and again when the page is drawn. The rows are read through the
+configured engine's session as an Ibis expression whose values are literals, never SQL
+text (`dataset_rows`), so an update reads DuckDB, PostgreSQL or Spark alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from citystat.catalog.models import Dataset
 from citystat.lib.errors import CitystatError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 MOST_CONDITIONS = 5
 LONGEST_VALUE = 200
@@ -65,18 +69,35 @@ class DatasetEmbed:
     problem: str = ""
 
 
-def where_clause(conditions: list[dict[str, str]]) -> tuple[str, list[str]]:
-    from citystat.catalog.warehouse import quote_identifier
+def matching(table: ir.Table, conditions: list[dict[str, str]]) -> ir.Table:
+    """Return `table`'s rows whose columns, written as text, equal the checked values.
 
-    if not conditions:
-        return "", []
-    parts = [f"CAST({quote_identifier(c['field'])} AS VARCHAR) = ?" for c in conditions]
-    return " WHERE " + " AND ".join(parts), [c["value"] for c in conditions]
+    The values are literals of the Ibis expression, never SQL text; the columns were
+    checked against the dataset's public columns (clean_filter).
+    """
+    predicates = [table[c["field"]].cast("string") == c["value"] for c in conditions]
+    return table.filter(*predicates) if predicates else table
+
+
+def row_order(dataset: Dataset, table: ir.Table) -> list[Any]:
+    """Return a order every engine follows alike: the primary key, else every column.
+
+    A warehouse returns rows in no set order, so "the first ROWS_SHOWN" would differ
+    between DuckDB, PostgreSQL and Spark without one.
+    """
+    import ibis
+
+    from citystat.catalog.schema import primary_key
+
+    public = {spec["name"] for spec in dataset.public_fields}
+    keys = [name for name in primary_key(dataset.table_schema) if name in public]
+    names = keys or [spec["name"] for spec in dataset.public_fields]
+    return [ibis.asc(table[name], nulls_first=False) for name in names]
 
 
 def dataset_rows(dataset: Dataset, conditions: list[dict[str, str]]) -> DatasetEmbed:
     """Return the dataset's public rows matching `conditions` (the first ROWS_SHOWN)."""
-    from citystat.catalog.warehouse import connect, quote_identifier, table_name
+    from citystat.catalog.engines import open_session
     from citystat.city.maps import layer_for_breakdown
 
     embed = DatasetEmbed(dataset, conditions)
@@ -90,25 +111,21 @@ def dataset_rows(dataset: Dataset, conditions: list[dict[str, str]]) -> DatasetE
         return embed
     embed.conditions = conditions
     embed.columns = [spec["name"] for spec in dataset.public_fields]
-    selected = ", ".join(quote_identifier(column) for column in embed.columns)
-    where, parameters = where_clause(conditions)
-    relation = table_name(dataset.slug)
-    with connect() as connection:
-        counted = connection.execute(f"SELECT count(*) FROM {relation}{where}", parameters)
-        embed.total = int((counted.fetchone() or (0,))[0])
-        embed.rows = connection.execute(
-            f"SELECT {selected} FROM {relation}{where} LIMIT {ROWS_SHOWN}", parameters
-        ).fetchall()
+    with open_session() as session:
+        found = matching(session.table(dataset.slug), conditions)
+        embed.total = int(session.backend.to_pyarrow(found.count()).as_py() or 0)
+        shown = found.select(*embed.columns).order_by(row_order(dataset, found)).limit(ROWS_SHOWN)
+        embed.rows = [tuple(row.values()) for row in session.backend.to_pyarrow(shown).to_pylist()]
         for column in embed.columns:
             layer = layer_for_breakdown(column)
             if layer is None:
                 continue
-            counts = connection.execute(
-                f"SELECT CAST({quote_identifier(column)} AS VARCHAR), count(*) FROM {relation}"
-                f"{where} GROUP BY 1",
-                parameters,
-            ).fetchall()
-            embed.by_area[layer] = {str(name): float(count) for name, count in counts if name}
+            counts = found.group_by(area=found[column].cast("string")).aggregate(n=found.count())
+            embed.by_area[layer] = {
+                str(row["area"]): float(row["n"])
+                for row in session.backend.to_pyarrow(counts).to_pylist()
+                if row["area"]
+            }
     return embed
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from citystat.catalog.models import Dataset
-from citystat.engagement.embeds import DatasetEmbed, where_clause
+from citystat.engagement.embeds import DatasetEmbed, matching, row_order
 
 # A map of more dots than this is a blot, and the page would carry them all: the caption
 # says how many of the matching rows are drawn.
@@ -196,20 +196,19 @@ def matching_points(
 ) -> tuple[list[dict[str, Any]], int]:
     """Return the first MOST_POINTS matching rows that have a location, as map points
     carrying the `tooltip` columns written out, and how many matching rows have one."""
-    from citystat.catalog.warehouse import connect, quote_identifier, table_name
+    from citystat.catalog.engines import open_session
 
     specs = {spec["name"]: spec for spec in dataset.public_fields}
-    where, parameters = where_clause(conditions)
-    located = " AND ".join(f"{quote_identifier(name)} IS NOT NULL" for name in COORDINATES)
-    where = f"{where} AND {located}" if where else f" WHERE {located}"
-    selected = ", ".join(quote_identifier(name) for name in ("longitude", "latitude", *tooltip))
-    relation = table_name(dataset.slug)
-    with connect() as connection:
-        counted = connection.execute(f"SELECT count(*) FROM {relation}{where}", parameters)
-        located_total = int((counted.fetchone() or (0,))[0])
-        rows = connection.execute(
-            f"SELECT {selected} FROM {relation}{where} LIMIT {MOST_POINTS}", parameters
-        ).fetchall()
+    with open_session() as session:
+        found = matching(session.table(dataset.slug), conditions)
+        located = found.filter(*[found[name].notnull() for name in COORDINATES])
+        located_total = int(session.backend.to_pyarrow(located.count()).as_py() or 0)
+        chosen = (
+            located.select("longitude", "latitude", *tooltip)
+            .order_by(row_order(dataset, located))
+            .limit(MOST_POINTS)
+        )
+        rows = [tuple(row.values()) for row in session.backend.to_pyarrow(chosen).to_pylist()]
     points = []
     for longitude, latitude, *cells in rows:
         point: dict[str, Any] = {"longitude": float(longitude), "latitude": float(latitude)}

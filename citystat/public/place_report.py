@@ -16,13 +16,6 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from citystat.catalog.area_stats import (
-    AreaDemolitions,
-    AreaField,
-    AreaRequests,
-    area_demolitions,
-    area_requests,
-)
 from citystat.catalog.models import DatasetVersion
 from citystat.city.places import Place, place_for_value
 from citystat.engagement.models import Update
@@ -31,6 +24,14 @@ from citystat.meetings.models import Meeting
 from citystat.meetings.queries import upcoming_meetings
 from citystat.plan import display
 from citystat.plan.models import Measure, MeasureValue, Plan
+from citystat.public.place_stats import (
+    AreaDemolitions,
+    AreaField,
+    AreaRequests,
+    area_demolitions,
+    area_requests,
+    missing_fields,
+)
 from citystat.surveys.models import Survey
 from citystat.surveys.ratings import satisfaction, waves
 from citystat.surveys.reports import CACHE_SECONDS, cache_key
@@ -78,6 +79,8 @@ class PlaceReport:
     measures: list[AreaMeasure] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
+    # Declared datasets the page cannot read, with the fields they lack (place_stats).
+    problems: list[str] = field(default_factory=list)
     new_data: list[DatasetVersion] = field(default_factory=list)
 
     @property
@@ -111,6 +114,7 @@ def place_report(place: Place, today: dt.date) -> PlaceReport:
         place=place,
         requests=requests,
         demolitions=area_demolitions(area_field, place.values, today),
+        problems=missing_fields(),
     )
     if place.kind == "district":
         report.districts = [place]

@@ -10,7 +10,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from citystat.catalog.area_stats import AreaDemolitions, AreaRequests
 from citystat.catalog.places_data import POINTS_PER_DATASET
 from citystat.city.maps import UnknownLayer, area_picker
 from citystat.city.places import (
@@ -26,6 +25,7 @@ from citystat.city.places import (
 from citystat.lib.charts import inline_svg
 from citystat.public.place_maps import place_map
 from citystat.public.place_report import PlaceReport, place_report
+from citystat.public.place_stats import AreaDemolitions, AreaRequests
 from citystat.public.templatetags.place_tags import day, weekday_time
 
 MAX_QUERY = 100

@@ -254,7 +254,8 @@ def demolitions_update(conditions: list[dict[str, str]], slug: str):
 
 def busiest_neighborhood() -> tuple[str, int]:
     """Return the neighborhood with the most planned demolitions, counted by hand."""
-    from citystat.catalog.warehouse import connect, table_name
+    from citystat.catalog.warehouse import _connect as connect
+    from citystat.catalog.warehouse import table_name
 
     with connect() as connection:
         found = connection.execute(

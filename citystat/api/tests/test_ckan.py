@@ -84,7 +84,7 @@ def ckan(live_server, catalog):
 
 
 def warehouse_rows(sql: str) -> list[tuple]:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 
 

@@ -53,7 +53,7 @@ def test_parquet_reads_back_the_same_rows_as_the_warehouse(client, built, tmp_pa
     path = tmp_path / "download.parquet"
     path.write_bytes(body(client.get("/downloads/service-requests.parquet")))
     downloaded = duckdb.sql(f"select sum(case_id), count(*) from '{path}'").fetchall()[0]
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         published = connection.execute(
             'select sum(case_id), count(*) from "ds_service_requests"'
         ).fetchone()

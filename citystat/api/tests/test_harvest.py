@@ -33,7 +33,7 @@ def as_socrata_writes_them(fields: list[dict]) -> list[dict]:
 
 def published_rows(slug: str, names: list[str]) -> list[tuple]:
     columns = ", ".join(f'"{name}"' for name in names)
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(
             f'select {columns} from "ds_{slug.replace("-", "_")}" order by case_id'
         ).fetchall()

@@ -13,7 +13,7 @@ from citystat.catalog.models import Dataset
 
 
 def warehouse_rows(sql: str) -> list[tuple]:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 
 

@@ -23,7 +23,7 @@ def test_each_row_is_a_point_feature_with_its_public_fields(client, requests_dat
         client,
         "$select=case_id, latitude, longitude&$where=latitude is not null&$limit=5&$order=case_id",
     )
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         expected = connection.execute(
             'select case_id, latitude, longitude from "ds_service_requests" '
             "where latitude is not null order by case_id limit 5"

@@ -71,7 +71,7 @@ def ledger(db, settings, tmp_path) -> Dataset:
 
 
 def warehouse_rows(sql: str) -> list[tuple]:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 
 

@@ -44,7 +44,7 @@ def write(folder: Path, text: str, name: str = "scores.csv", encoding: str = "ut
 
 
 def published(slug: str) -> list[tuple]:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(
             f"select * from {warehouse.table_name(slug)} order by 1"
         ).fetchall()

@@ -129,7 +129,7 @@ def test_a_drafted_schema_creates_a_dataset_that_loads_its_file(db, tmp_path, ca
     assert version.row_count == 3
     expected = pd.read_csv(source)
     expected["created"] = pd.to_datetime(expected["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p")
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         got = connection.execute(
             f"select srnumber, createddate from {warehouse.table_name('requests')} "
             "order by srnumber"

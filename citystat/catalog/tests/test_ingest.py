@@ -41,7 +41,7 @@ def write(tmp_path: Path, text: str, name: str = "scores.csv") -> Path:
 
 
 def published(slug: str) -> list[tuple]:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(
             f"select * from {warehouse.table_name(slug)} order by 1"
         ).fetchall()
@@ -55,7 +55,7 @@ def test_it_loads_kansas_citys_real_311_export(requests_dataset):
 
 def test_it_reads_us_dates_and_two_digit_years_from_the_real_export(requests_dataset):
     ingest(requests_dataset, FIXTURES / "kc311_sample.csv")
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         first = connection.execute(
             "select created_date::varchar, created_time::varchar, exceeded_timeframe "
             'from "ds_service_requests" where case_id = 2020002530'

@@ -39,7 +39,7 @@ if action == "setup":
     call_command("migrate", verbosity=0)
     Dataset.objects.create(slug="people", title="People", table_schema=json.loads(sys.argv[2]))
 elif action == "state":
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         rows = connection.execute(
             f"select count(*), min(id), max(id) from {warehouse.table_name('people')}"
         ).fetchone()

@@ -61,7 +61,7 @@ def test_rows_with_each_status_of_the_vocabulary_load_and_keep_their_code(db, tm
     path = tmp_path / "kc.csv"
     path.write_text(with_statuses(VOCABULARY), encoding="utf-8")
     call_command("ingest", "service-requests", str(path), "--preset", "kcmo-311", verbosity=0)
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         loaded = dict(
             connection.execute(
                 f"select status, count(*) from {warehouse.table_name('service-requests')} "

@@ -36,7 +36,7 @@ def requests(db):
 
 
 def frame(slug: str) -> pd.DataFrame:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(
             f"select * from {warehouse.table_name(slug)} order by srnumber"
         ).df()

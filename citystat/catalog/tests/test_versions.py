@@ -31,11 +31,11 @@ def test_each_published_version_is_its_own_file_and_one_row_points_at_it(scores,
 
 def test_a_reader_that_opened_before_a_publish_keeps_reading_the_old_version(scores, tmp_path):
     load(scores, tmp_path, 1)
-    with warehouse.connect() as reader:
+    with warehouse._connect() as reader:
         load(scores, tmp_path, 1, 2, 3)
         before = reader.execute(f"select count(*) from {warehouse.table_name('scores')}")
         assert before.fetchone() == (1,)
-    with warehouse.connect() as reader:
+    with warehouse._connect() as reader:
         after = reader.execute(f"select count(*) from {warehouse.table_name('scores')}")
         assert after.fetchone() == (3,)
 

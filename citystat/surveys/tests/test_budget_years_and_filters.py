@@ -52,7 +52,7 @@ def load(*args: str) -> str:
 
 
 def stored() -> pd.DataFrame:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         return connection.execute(
             f"select * from {warehouse.table_name('budget')} order by fiscal_year, program, "
             "account_type"

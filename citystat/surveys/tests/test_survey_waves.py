@@ -42,7 +42,7 @@ def hand_satisfied(path: Path, item: str) -> float:
 
 
 def published_count(label: str) -> int:
-    with warehouse.connect() as connection:
+    with warehouse._connect() as connection:
         row = connection.execute(
             f"select count(*) from {warehouse.table_name('resident-survey')} where quarte = ?",
             [label],
