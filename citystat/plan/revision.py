@@ -294,7 +294,9 @@ def stamp(name: str, *, fresh_for: float = 0.0) -> str:
         return current()
     pending = getattr(_request, "pending_stamps", None) or {}
     if name in pending:
-        return str(pending[name])  # this thread's uncommitted change: a token of its own
+        if transaction.get_connection().in_atomic_block:
+            return str(pending[name])  # this thread's uncommitted change: a token of its own
+        pending.clear()  # outside a transaction, what is pending was rolled back
     active = getattr(_request, "active", False)
     known = getattr(_request, "stamps", None) if active else None
     if known is not None and name in known:
@@ -380,9 +382,10 @@ def _bump_stamp(name: str) -> None:
 
 
 def forget_stamps() -> None:
-    """Drop the tokens this process trusts (tests, which reuse meeting ids)."""
+    """Drop the tokens this process trusts and this thread's pending ones (tests)."""
     with _trusted_lock:
         _trusted.clear()
+    _request.pending_stamps = {}
 
 
 def watch_stamp(
