@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagement', '0005_watches_delivery_and_bounces'),
+        ("engagement", "0005_watches_delivery_and_bounces"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='BoardVersion',
+            name="BoardVersion",
         ),
     ]
