@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 2.0
 CHANGE_SECONDS = 5.0
 TARGET_P95 = 3.0
-VERSION = re.compile(rb'data-board-version="(\d+)"')
+# A board version is a stamp (plan/revision.py): a token, ordered only by when it was made.
+VERSION = re.compile(rb'data-board-version="([0-9a-f+-]+)"')
 # A live answer of typical length (about 600 characters), published on its question.
 ANSWER = (
     "The department has added two crews since the spring and now closes most reports "
@@ -173,7 +174,8 @@ class Connection:
 
 @dataclass
 class Run:
-    changes: dict[int, float] = field(default_factory=dict)  # version → commit time
+    made: list[float] = field(default_factory=list)  # each change's commit time, in order
+    places: dict[str, int] = field(default_factory=dict)  # version → its place in `made`
     seen: list[float] = field(default_factory=list)  # update latencies, seconds
     request_seconds: list[float] = field(default_factory=list)
     errors: int = 0
@@ -184,11 +186,12 @@ class Run:
 async def viewer(port: int, path: str, stop: float, run: Run, track: bool) -> None:
     """Poll like the meeting page: `?since=<version held>`, 204 until the board changes."""
     connection = Connection(port)
-    version = -1
+    version = ""
+    held = -1  # the place of the viewer's version among the moderator's changes
     await asyncio.sleep(random.uniform(0, POLL_SECONDS))
     while time.monotonic() < stop:
         started = time.monotonic()
-        asked = f"{path}?since={version}" if track and version >= 0 else path
+        asked = f"{path}?since={version}" if track and version else path
         try:
             status, _headers, body = await connection.get(asked)
         except (OSError, asyncio.IncompleteReadError):
@@ -204,13 +207,13 @@ async def viewer(port: int, path: str, stop: float, run: Run, track: bool) -> No
             run.errors += 1
         elif status == 200 and track:
             found = VERSION.search(body)
-            new = int(found.group(1)) if found else -1
-            if version >= 0:
+            new = found.group(1).decode() if found else ""
+            place = run.places.get(new, held)
+            if version:
                 # Every change this viewer had not seen yet counts, from its commit.
-                for changed, at in list(run.changes.items()):
-                    if version < changed <= new:
-                        run.seen.append(received - at)
-            version = max(version, new)
+                for at in run.made[held + 1 : place + 1]:
+                    run.seen.append(received - at)
+            version, held = new, max(held, place)
         await asyncio.sleep(max(0.0, POLL_SECONDS - (time.monotonic() - started)))
 
 
@@ -221,7 +224,7 @@ async def moderator(meeting_id: int, stop: float, run: Run) -> None:
     from citystat.engagement.models import Question
     from citystat.engagement.moderation import answered_live, put_on_screen
 
-    def change(number: int) -> tuple[int, float]:
+    def change(number: int) -> tuple[str, float]:
         questions = list(Question.objects.filter(meeting_id=meeting_id).order_by("pk"))
         question = questions[(number // 2) % len(questions)]
         if number % 2 == 0:
@@ -236,7 +239,8 @@ async def moderator(meeting_id: int, stop: float, run: Run) -> None:
     await asyncio.sleep(CHANGE_SECONDS)
     while time.monotonic() < stop - POLL_SECONDS * 2:
         version, at = await sync_to_async(change)(number)
-        run.changes[version] = at
+        run.places[version] = len(run.made)
+        run.made.append(at)
         number += 1
         await asyncio.sleep(CHANGE_SECONDS)
 
@@ -290,7 +294,7 @@ def main() -> int:
     update_p95 = percentile(board.seen, 0.95)
     print(
         f"viewers {options.viewers}, {options.seconds:.0f} s, {options.workers} workers, "
-        f"{len(board.changes)} board changes"
+        f"{len(board.made)} board changes"
     )
     print(
         f"baseline (static file): {baseline.requests} requests, p50 "

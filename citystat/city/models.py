@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from citystat.lib.fields import URLField
+from citystat.lib.periods import FiscalCalendar
 
 
 def validate_time_zone(name: str) -> None:
@@ -78,23 +79,19 @@ class CityProfile(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def fiscal_calendar(self) -> FiscalCalendar:
+        """Return the city's fiscal calendar: the one object every period, label and
+        export of the plan is cut by (plan, briefings, downloads read it from here)."""
+        return FiscalCalendar(self.fiscal_year_start_month, self.fiscal_year_start_day)
+
     def fiscal_year_of(self, day: dt.date) -> int:
         """Return the fiscal year `day` falls in, named by the calendar year it ends in."""
-        start = dt.date(day.year, self.fiscal_year_start_month, self.fiscal_year_start_day)
-        if self.fiscal_year_start_month == 1 and self.fiscal_year_start_day == 1:
-            return day.year
-        return day.year + 1 if day >= start else day.year
+        return self.fiscal_calendar.fiscal_year_of(day)
 
     def fiscal_year_bounds(self, fiscal_year: int) -> tuple[dt.date, dt.date]:
         """Return the first and last day of `fiscal_year`."""
-        offset = 0 if (self.fiscal_year_start_month, self.fiscal_year_start_day) == (1, 1) else 1
-        first = dt.date(
-            fiscal_year - offset, self.fiscal_year_start_month, self.fiscal_year_start_day
-        )
-        next_first = dt.date(
-            fiscal_year - offset + 1, self.fiscal_year_start_month, self.fiscal_year_start_day
-        )
-        return first, next_first - dt.timedelta(days=1)
+        return self.fiscal_calendar.fiscal_year_bounds(fiscal_year)
 
 
 class Department(models.Model):

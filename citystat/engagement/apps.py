@@ -12,15 +12,15 @@ class EngagementConfig(AppConfig):
     verbose_name = "Resident engagement"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from citystat.accounts.workspace import register_section
         from citystat.catalog import hooks as catalog_hooks
+        from citystat.engagement.board import question_board
         from citystat.engagement.models import Question
         from citystat.engagement.panels import agenda_questions_for, live_board_panel
         from citystat.engagement.sections import paused_subscribers, questions_waiting
         from citystat.jobs import queue
         from citystat.meetings import hooks
+        from citystat.plan.revision import watch_stamp
 
         if live_board_panel not in hooks.meeting_panels:
             hooks.meeting_panels.append(live_board_panel)
@@ -29,8 +29,8 @@ class EngagementConfig(AppConfig):
         queue.register("engagement.deliver", deliver_immediately)
         if push_watched_rows not in catalog_hooks.version_published:
             catalog_hooks.version_published.append(push_watched_rows)
-        post_save.connect(question_changed, sender=Question, dispatch_uid="engagement-board")
-        post_delete.connect(question_changed, sender=Question, dispatch_uid="engagement-board-del")
+        # Each question's change bumps its meeting's board stamp (plan/revision.py's table).
+        watch_stamp("board", [Question], question_board)
         register_section(
             "questions-waiting",
             "Questions waiting for moderation",
@@ -47,14 +47,6 @@ class EngagementConfig(AppConfig):
             order=16,
             empty="Mail reaches every subscriber.",
         )
-
-
-def question_changed(sender: type, instance: Any, **kwargs: Any) -> None:
-    """Any change to a meeting's question is a new board version for its viewers."""
-    from citystat.engagement.board import bump_board
-
-    if instance.meeting_id:
-        bump_board(instance.meeting_id)
 
 
 def deliver_immediately() -> dict[str, Any]:

@@ -347,16 +347,6 @@ class MastodonCursor(models.Model):
         return f"{self.instance} #{self.hashtag}"
 
 
-class BoardVersion(models.Model):
-    """A counter per meeting, bumped on every board change; viewers' ETag and cache key."""
-
-    meeting_id = models.PositiveBigIntegerField(unique=True)
-    version = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"meeting {self.meeting_id} v{self.version}"
-
-
 class PriorityRound(models.Model):
     """One "pick your priorities" exercise; staff open and close it."""
 

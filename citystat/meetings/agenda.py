@@ -25,6 +25,7 @@ from citystat.meetings.models import (
     FollowUp,
     Meeting,
 )
+from citystat.plan import revision
 from citystat.plan.models import Goal, Measure, Status
 from citystat.plan.status import MeasureStatus, roll_up, status_for
 
@@ -223,6 +224,7 @@ def reorder_agenda(meeting: Meeting, item_ids: list[int]) -> None:
     for position, item in enumerate(ordered):
         item.position = position
     AgendaItem.objects.bulk_update(ordered, ["position"])
+    revision.stamp_changed("meetings")  # a bulk update sends no signal
 
 
 def move_item(item: AgendaItem, step: int) -> None:

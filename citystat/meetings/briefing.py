@@ -4,9 +4,11 @@ It is a public document (residents may read what the room reads): public measure
 departments rather than people. The PDF is made with WeasyPrint from the same template,
 one per site language, and kept in the database (BriefingCopy) so every web node serves
 the same copy; it is made when the agenda is published (a job, `prepare_briefing`) and
-again when the agenda, a follow-up or a measure's data changed since
-(`briefing_is_stale`). Charts are drawn once per chart spec and language and reused
-(citystat/lib/charts.py caches them under the spec's hash: a new value is a new spec).
+again when anything in the plan or the meetings changed since: it is stored with the
+plan's and the meetings' stamps it was made under (`briefing_revision`, plan/revision.py),
+and is stale when they differ (`briefing_is_stale`). Charts are drawn once per chart spec
+and language and reused (citystat/lib/charts.py caches them under the spec's hash: a new
+value is a new spec).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -32,8 +33,8 @@ from citystat.meetings import hooks
 from citystat.meetings.agenda import follow_ups_to_review
 from citystat.meetings.hooks import AgendaQuestion
 from citystat.meetings.models import AgendaItem, BriefingCopy, FollowUp, Meeting
-from citystat.plan import display
-from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, Strategy
+from citystat.plan import display, revision
+from citystat.plan.models import Goal, Measure, Narrative, Strategy
 from citystat.plan.status import MeasureStatus, status_for
 from citystat.plan.templatetags.plan_periods import period_name
 
@@ -242,24 +243,13 @@ def render_briefing_html(
     return render_to_string("meetings/briefing.html", context, request=request)
 
 
-def last_change(meeting: Meeting) -> dt.datetime | None:
-    """Return when anything the briefing shows last changed."""
-    area_measures = MeasureValue.objects.filter(
-        measure__objective__goal__priority_area=meeting.priority_area_id
-    )
-    candidates = [
-        meeting.updated_at,
-        meeting.agenda_drafted_at,
-        FollowUp.objects.filter(
-            Q(meeting=meeting) | Q(meeting__priority_area=meeting.priority_area_id)
-        ).aggregate(latest=Max("updated_at"))["latest"],
-        area_measures.aggregate(latest=Max("computed_at"))["latest"],
-        Narrative.objects.filter(
-            measure__objective__goal__priority_area=meeting.priority_area_id
-        ).aggregate(latest=Max("updated_at"))["latest"],
-    ]
-    known = [moment for moment in candidates if moment is not None]
-    return max(known) if known else None
+def briefing_revision() -> str:
+    """Return the stamps a briefing is made under: the plan's and the meetings'.
+
+    Either changing makes every stored book stale (plan/revision.py says what bumps
+    them): a book is made again when next asked for, never served from before a change.
+    """
+    return revision.stamps_now([revision.PLAN, "meetings"])
 
 
 def stored_copy(meeting: Meeting, language: str | None = None) -> BriefingCopy | None:
@@ -273,8 +263,7 @@ def briefing_is_stale(meeting: Meeting, language: str | None = None) -> bool:
     copy = stored_copy(meeting, language)
     if copy is None:
         return True
-    changed = last_change(meeting)
-    return changed is not None and changed > copy.generated_at
+    return copy.revision != briefing_revision()
 
 
 def briefing_pdf(meeting: Meeting, base_url: str, language: str | None = None) -> bytes:
@@ -289,6 +278,7 @@ def briefing_pdf(meeting: Meeting, base_url: str, language: str | None = None) -
         return bytes(copy.pdf)
     from weasyprint import HTML
 
+    made_under = briefing_revision()  # before reading: a change while drawing makes it stale
     with translation.override(language):
         book = briefing_book(meeting)
         fetcher = pdf_charts(book)
@@ -297,7 +287,7 @@ def briefing_pdf(meeting: Meeting, base_url: str, language: str | None = None) -
     BriefingCopy.objects.update_or_create(
         meeting=meeting,
         language=language,
-        defaults={"pdf": pdf, "generated_at": timezone.now()},
+        defaults={"pdf": pdf, "generated_at": timezone.now(), "revision": made_under},
     )
     return pdf
 

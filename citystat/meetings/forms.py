@@ -21,6 +21,7 @@ from citystat.meetings.models import (
     RotationSlot,
     validate_livestream,
 )
+from citystat.plan import revision
 from citystat.plan.models import Goal, Measure, Plan, PriorityArea
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -305,6 +306,7 @@ class SeriesForm(forms.ModelForm):
                 RotationSlot(series=series, priority_area=area, position=index)
                 for index, area in enumerate(areas)
             )
+            revision.stamp_changed("meetings")  # a bulk create sends no signal
         return series
 
 

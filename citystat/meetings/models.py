@@ -234,6 +234,8 @@ class BriefingCopy(models.Model):
     language = models.CharField(max_length=10)
     pdf = models.BinaryField()
     generated_at = models.DateTimeField()
+    # The plan's and the meetings' stamps it was made under (briefing.briefing_revision).
+    revision = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["meeting", "language"]

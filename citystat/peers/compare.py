@@ -19,7 +19,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from citystat.city.models import CityProfile
-from citystat.lib.periods import FiscalCalendar
 from citystat.peers.models import Peer, PeerLink, PeerValue
 from citystat.plan.charts import TARGET_COLOUR, VALUE_COLOUR, base_spec, value_format
 from citystat.plan.models import Measure, MeasureValue
@@ -170,8 +169,7 @@ def figure_of(value: PeerValue, our: MeasureValue, difference: str) -> PeerFigur
 
 
 def target_for(measure: Measure, day: dt.date) -> float | None:
-    profile = CityProfile.current()
-    calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+    calendar = CityProfile.current().fiscal_calendar
     target = target_in_force(list(measure.targets.all()), calendar.fiscal_year_of(day))
     return target.value if target else None
 

@@ -12,10 +12,10 @@ from typing import Any
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from citystat.city.models import CityProfile
 from citystat.lib.periods import Period, next_period
 from citystat.plan import display
 from citystat.plan.breakdowns import breakdown_label
-from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue, Target
 from citystat.plan.status import measure_grain, target_in_force
 from citystat.plan.trend import WINDOW, trend_of
@@ -86,7 +86,7 @@ def target_rows(
     measure: Measure, periods: list[Period], targets: list[Target]
 ) -> list[dict[str, Any]]:
     """Return the target (and its tolerance band) in force in each of `periods`."""
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     rows = []
     for period in periods:
         target = target_in_force(targets, calendar.fiscal_year_of(period.end))
@@ -115,7 +115,7 @@ def forecast_rows(measure: Measure, values: list[MeasureValue]) -> list[dict[str
     trend = trend_of([v.value for v in known if v.value is not None])
     if trend is None:
         return []
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     last = known[-1]
     assert last.value is not None
     period = Period(last.period_start, last.period_end, grain)
@@ -201,7 +201,7 @@ def measure_chart(
     periods = [Period(v.period_start, v.period_end, grain) for v in values]
     forecast = forecast_rows(measure, values)
     if forecast:
-        calendar = city_context().calendar
+        calendar = CityProfile.current().fiscal_calendar
         period = periods[-1]
         for _step in forecast[1:]:
             period = next_period(period, calendar)

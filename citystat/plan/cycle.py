@@ -101,8 +101,7 @@ class Duty:
 
 
 def calendar_of_city() -> FiscalCalendar:
-    profile = CityProfile.current()
-    return FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+    return CityProfile.current().fiscal_calendar
 
 
 def reporting_period(measure: Measure, today: dt.date, calendar: FiscalCalendar) -> Period:

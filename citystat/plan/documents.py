@@ -20,12 +20,12 @@ import yaml
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from citystat.city.models import Department
+from citystat.city.models import CityProfile, Department
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import PeriodError, parse_period
 from citystat.plan import revision
 from citystat.plan.compute.filters import did_you_mean
-from citystat.plan.compute.run import city_context, dataset_schemas
+from citystat.plan.compute.run import dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_problems
 from citystat.plan.history import ADOPTED_REASON, PLAN_FILE_REASON
 from citystat.plan.hooks import document_sections
@@ -158,7 +158,7 @@ class PlanChecker:
         self.departments = {department.name: department for department in Department.objects.all()}
         self.departments |= {d.code: d for d in list(self.departments.values())}
         self.schemas = dataset_schemas()
-        self.calendar = city_context().calendar
+        self.calendar = CityProfile.current().fiscal_calendar
         self.measure_slugs: dict[str, str] = {}
         self.specs: dict[str, Any] = {}  # every measure's spec in the file, for ratios
 

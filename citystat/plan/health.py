@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from citystat.plan.compute.run import city_context
+from citystat.city.models import CityProfile
 from citystat.plan.models import Goal, Measure, MeasureValue, Narrative, Plan
 from citystat.plan.status import latest_value
 
@@ -21,7 +21,7 @@ def plan_health(plan: Plan, today: dt.date | None = None) -> list[Gap]:
     or latest narrative, and every measure whose data is stale."""
     gaps: list[Gap] = []
     today = today or dt.date.today()
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     for goal in Goal.objects.filter(priority_area__plan=plan).prefetch_related(
         "objectives__measures"
     ):

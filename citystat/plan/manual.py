@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from citystat.city.models import CityProfile
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import PeriodError, parse_period
 from citystat.plan.compute.filters import did_you_mean
-from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import measure_grain
 
@@ -45,7 +45,7 @@ def check_entry(measure: Measure, period: str, value: object, source_note: str) 
         raise ManualValueError(
             [f"{measure.slug} is computed from its dataset; values are not typed in."]
         )
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     try:
         parsed = parse_period(str(period), calendar)
     except PeriodError as error:
@@ -69,7 +69,7 @@ def check_entry(measure: Measure, period: str, value: object, source_note: str) 
 
 
 def save_entries(measure: Measure, entries: list[Entry]) -> int:
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     with transaction.atomic():
         for entry in entries:
             period = parse_period(entry.period, calendar)

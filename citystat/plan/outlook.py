@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Period, next_period
 from citystat.plan import display
-from citystat.plan.compute.run import city_context
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import measure_grain
 from citystat.plan.trend import WINDOW, Forecast, Trend, forecast, trend_of
@@ -66,6 +66,12 @@ class Outlook:
     change: str  # "The latest change is within normal variation." or ""
 
 
+# A projection further out than this many years is none: a flat trend's slope is float
+# noise (1e-15), which would put the target past the last date Python can hold.
+HORIZON_YEARS = 100
+PERIODS_A_YEAR = {"day": 366, "week": 53, "month": 12, "quarter": 4, "fiscal_year": 1, "year": 1}
+
+
 def fiscal_year_after(period: Period, steps: int, calendar: FiscalCalendar) -> int:
     for _step in range(steps):
         period = next_period(period, calendar)
@@ -74,7 +80,7 @@ def fiscal_year_after(period: Period, steps: int, calendar: FiscalCalendar) -> i
 
 def outlook(measure: Measure) -> Outlook:
     """Describe where the measure is heading and whether it reaches its last target."""
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     grain = measure_grain(measure)
     rows = list(
         MeasureValue.objects.filter(
@@ -104,7 +110,9 @@ def outlook(measure: Measure) -> Outlook:
     }
     if projected.already_met:
         sentence = _("The latest value already meets the FY%(year)s target of %(target)s.") % words
-    elif projected.reached_in is None:
+    elif (
+        projected.reached_in is None or projected.reached_in > HORIZON_YEARS * PERIODS_A_YEAR[grain]
+    ):
         sentence = (
             _("At the current pace the FY%(year)s target of %(target)s will not be reached.")
             % words
@@ -115,10 +123,11 @@ def outlook(measure: Measure) -> Outlook:
         words["earliest"] = fiscal_year_after(
             last, projected.earliest or projected.reached_in, calendar
         )
-        if projected.latest is not None:
-            words["latest"] = fiscal_year_after(last, projected.latest, calendar)
+        latest = projected.latest
+        if latest is not None and latest <= HORIZON_YEARS * PERIODS_A_YEAR[grain]:
+            words["latest"] = fiscal_year_after(last, latest, calendar)
         on_time = reached <= target.fiscal_year
-        sentence = str(REACHED[(on_time, projected.latest is not None)]) % words
+        sentence = str(REACHED[(on_time, "latest" in words)]) % words
     return Outlook(trend, projected, sentence, change)
 
 

@@ -22,6 +22,32 @@ The plan bumps it (`changed()`):
 
 Each new stamp is a random token, never a count: a stamp evicted from the cache and
 made again can never bring back a page cached under an older one.
+
+Other stamps: what is not the plan
+----------------------------------
+Some pages show what the plan does not own: meetings, their agendas and follow-ups, the
+live question board. A change there must not make every plan page render again, nor a
+nightly compute every briefing feed, so they have stamps of their own, named, kept
+and bumped exactly as the plan's (random tokens in the site cache, on commit), and read
+through the same helper: `cached_by_revision(key, build, stamps=["meetings"])`. Each
+app names the rows that bump its stamp in its AppConfig.ready() with `watch_stamp()`
+(plan cannot import the apps above it); `watched()` lists them all, and this table
+says the same (citystat/plan/tests/test_revision_stamps.py checks that it does):
+
+    stamp          bumped by a save or delete of                           read by
+    "plan"         (`current()`, above)                                    plan pages, feeds
+    "meetings"     meetings.Meeting, meetings.MeetingSeries,               iCalendar feeds,
+                   meetings.RotationSlot, meetings.AgendaItem,             briefing books,
+                   meetings.Attendee, meetings.FollowUp,                   follow-up memos
+                   meetings.FollowUpComment, plan.PriorityArea,
+                   city.CityProfile
+    "board:<id>"   engagement.Question of meeting <id> (and moving a       the live board
+                   question off a meeting: engagement/moderation.py)
+
+`stamp(name)` returns one, `stamp_changed(name)` bumps one (from code that writes
+without a signal), and a key built on several stamps changes when any of them does.
+The live board, polled by hundreds of viewers, reads its stamp with `fresh_for=0.5`: each
+process trusts the token it read for that long, the most a change waits beyond the poll.
 """
 
 from __future__ import annotations
@@ -30,20 +56,24 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
 logger = logging.getLogger("citystat.plan")
 
 KEY = "citystat:plan:revision"
+# The plan's revision among the stamps a cached entry may be kept under.
+PLAN = "plan"
 # Entries cached under a revision: a day at most, since the date is part of their key.
 ENTRY_SECONDS = 24 * 60 * 60
 # Entries this process keeps decoded. Their keys carry the revision, so one is never
@@ -134,12 +164,14 @@ def _committed() -> None:
             logger.exception("after a plan change: %s failed", getattr(hook, "__name__", hook))
 
 
-def cache_key(key: str, language: str | None = None) -> str:
+def cache_key(key: str, language: str | None = None, *, stamps: Sequence[str] = (PLAN,)) -> str:
     """Return the cache key of `key` under the current revision, day and language.
 
-    Statuses depend on the day (a value grows stale), so the date is part of it.
+    Statuses depend on the day (a value grows stale), so the date is part of it. `stamps`
+    names what it is cached under (default: the plan's revision alone).
     """
-    parts = f"{current()}:{dt.date.today().isoformat()}:{language or get_language() or ''}:{key}"
+    under = stamps_now(stamps)
+    parts = f"{under}:{dt.date.today().isoformat()}:{language or get_language() or ''}:{key}"
     full = f"citystat:rev:{parts}"
     # Keys may come from URLs (slugs): the cache backends want short, plain keys.
     if not full.isascii() or len(full) > 200 or any(c.isspace() for c in full):
@@ -148,14 +180,21 @@ def cache_key(key: str, language: str | None = None) -> str:
 
 
 def cached_by_revision(
-    key: str, build: Callable[[], T], *, timeout: int = ENTRY_SECONDS, language: str | None = None
+    key: str,
+    build: Callable[[], T],
+    *,
+    timeout: int = ENTRY_SECONDS,
+    language: str | None = None,
+    stamps: Sequence[str] = (PLAN,),
 ) -> T:
     """Return what `build()` returns, cached until the plan's revision or the day changes.
 
     `key` names what is built (and the language, unless given, is the active one); the
     value must not be None (None is never cached: a miss built again each time).
+    `stamps` names the stamps it is cached under instead (module docstring): "plan" for
+    the plan's revision, "meetings", "board:<meeting id>".
     """
-    full = cache_key(key, language)
+    full = cache_key(key, language, stamps=stamps)
     with _local_lock:
         if full in _local:
             _local.move_to_end(full)
@@ -186,11 +225,14 @@ def _request_began(**kwargs: Any) -> None:
     if not transaction.get_connection().in_atomic_block:
         # A change this thread rolled back left its own revision behind.
         _request.pending = None
+        _request.pending_stamps = {}
+    _request.stamps = {}
 
 
 def _request_ended(**kwargs: Any) -> None:
     _request.active = False
     _request.revision = None
+    _request.stamps = {}
 
 
 def _changed_row(sender: type, **kwargs: Any) -> None:
@@ -230,3 +272,149 @@ def watch() -> None:
         post_save.connect(_changed_row, sender=model, dispatch_uid="plan-revision-catalog")
         post_delete.connect(_changed_row, sender=model, dispatch_uid="plan-revision-catalog")
     post_save.connect(_changed_version, sender=DatasetVersion, dispatch_uid="plan-revision-v")
+
+
+# --- Other stamps (module docstring: "Other stamps") ---------------------------------
+
+STAMP_KEY = "citystat:stamp:"
+# {stamp name (or its family, "board"): [(model label, how a row names its stamp)]}.
+_watched: dict[str, list[tuple[str, Callable[[Any], str | None]]]] = {}
+# {stamp name: (monotonic time read, token)}: read with `fresh_for`, trusted that long.
+_trusted: dict[str, tuple[float, str]] = {}
+_trusted_lock = threading.Lock()
+
+
+def stamp(name: str, *, fresh_for: float = 0.0) -> str:
+    """Return stamp `name`'s current token ("plan" is `current()`).
+
+    One cache read per request at most; with `fresh_for`, one per that many seconds per
+    process (a poll hundreds of viewers make every couple of seconds).
+    """
+    if name == PLAN:
+        return current()
+    pending = getattr(_request, "pending_stamps", None) or {}
+    if name in pending:
+        if transaction.get_connection().in_atomic_block:
+            return str(pending[name])  # this thread's uncommitted change: a token of its own
+        pending.clear()  # outside a transaction, what is pending was rolled back
+    active = getattr(_request, "active", False)
+    known = getattr(_request, "stamps", None) if active else None
+    if known is not None and name in known:
+        return str(known[name])
+    now = time.monotonic()
+    with _trusted_lock:
+        trusted = _trusted.get(name)
+    if fresh_for and trusted is not None and now - trusted[0] < fresh_for:
+        found = trusted[1]
+    else:
+        found = cache.get(STAMP_KEY + name)
+        if found is None:
+            cache.add(STAMP_KEY + name, uuid.uuid4().hex, None)
+            found = cache.get(STAMP_KEY + name) or uuid.uuid4().hex
+        if fresh_for:
+            with _trusted_lock:
+                _trusted[name] = (now, found)
+    if known is not None:
+        known[name] = found
+    return str(found)
+
+
+def stamps_now(names: Sequence[str]) -> str:
+    """Return the tokens of `names`, joined: what a key built on all of them carries."""
+    return "+".join(stamp(name) for name in names)
+
+
+def stamp_changed(name: str) -> None:
+    """Record that what stamp `name` covers has changed ("plan": `changed()`).
+
+    As `changed()`: at once outside a transaction, on commit inside one (the thread that
+    made the change reads under a token of its own until then).
+    """
+    if name == PLAN:
+        changed()
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _bump_stamp(name)
+        return
+    pending = getattr(_request, "pending_stamps", None)
+    if pending is None:
+        pending = _request.pending_stamps = {}
+    already = name in pending
+    pending[name] = uuid.uuid4().hex
+    waiting = getattr(_request, "stamps_on_commit", None)
+    if (
+        waiting is not None
+        and not waiting.ran
+        and any(entry[1] is waiting for entry in connection.run_on_commit)
+    ):
+        if not already:
+            waiting.names.add(name)
+        return
+    _request.stamps_on_commit = _StampsOnCommit({name})
+    transaction.on_commit(_request.stamps_on_commit)
+
+
+class _StampsOnCommit:
+    """The one commit callback of a transaction for the stamps it changed."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.ran = False
+        self.names = names
+
+    def __call__(self) -> None:
+        self.ran = True
+        pending = getattr(_request, "pending_stamps", None) or {}
+        for name in self.names:
+            pending.pop(name, None)
+            _bump_stamp(name)
+
+
+def _bump_stamp(name: str) -> None:
+    new = uuid.uuid4().hex
+    cache.set(STAMP_KEY + name, new, None)
+    with _trusted_lock:
+        if name in _trusted:
+            _trusted[name] = (time.monotonic(), new)
+    known = getattr(_request, "stamps", None)
+    if getattr(_request, "active", False) and known is not None:
+        known[name] = new
+
+
+def forget_stamps() -> None:
+    """Drop the tokens this process trusts and this thread's pending ones (tests)."""
+    with _trusted_lock:
+        _trusted.clear()
+    _request.pending_stamps = {}
+
+
+def watch_stamp(
+    family: str, models: Iterable[type[Model]], name_of: Callable[[Any], str | None] | None = None
+) -> None:
+    """Bump a stamp on every save or delete of `models` (from an AppConfig.ready()).
+
+    `name_of(row)` names the stamp a row bumps (None: none), for a family of stamps such as
+    one per meeting; without it, every row bumps stamp `family`.
+    """
+    name_of = name_of or (lambda row: family)
+    for model in models:
+        label = model._meta.label
+        uid = f"stamp-{family}-{label}"
+        entries = _watched.setdefault(family, [])
+        if all(known != label for known, _name in entries):
+            entries.append((label, name_of))
+
+        def receiver(sender: type, instance: Any, _name_of: Any = name_of, **kwargs: Any) -> None:
+            name = _name_of(instance)
+            if name:
+                stamp_changed(name)
+
+        post_save.connect(receiver, sender=model, dispatch_uid=uid, weak=False)
+        post_delete.connect(receiver, sender=model, dispatch_uid=uid, weak=False)
+
+
+def watched() -> dict[str, list[str]]:
+    """Return {stamp (or family): the labels of the models whose changes bump it}."""
+    return {
+        family: sorted(label for label, _name in entries) for family, entries in _watched.items()
+    }

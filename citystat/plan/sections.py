@@ -75,11 +75,11 @@ def narratives_to_review(user: Any) -> list[WorkspaceItem]:
 def measures_to_rebuild(user: Any) -> list[WorkspaceItem]:
     """Return the current plan's measures the user may edit whose spec fails its check."""
     # Here, not at the top: sections load at start-up, which must not import Ibis (#23).
-    from citystat.plan.compute.run import city_context, dataset_schemas, measure_specs
+    from citystat.plan.compute.run import dataset_schemas, measure_specs
     from citystat.plan.compute.spec import SpecError, check_spec
 
     schemas, specs = dataset_schemas(), measure_specs()
-    calendar = city_context().calendar
+    calendar = CityProfile.current().fiscal_calendar
     items = []
     measures = Measure.objects.filter(objective__goal__priority_area__plan__is_current=True)
     for measure in measures.exclude(spec={}).select_related("department"):

@@ -166,12 +166,11 @@ def status_for(
     status is "no recent data". docs/measures.md ("Status") says the same to residents.
     """
     if calendar is None:
-        # Read from the profile here rather than through compute.run's city_context,
-        # which would load Ibis and pyarrow into every command that shows a status (#23).
+        # From the profile, not compute.run's city_context, which would load Ibis and
+        # pyarrow into every command that shows a status (#23).
         from citystat.city.models import CityProfile
 
-        profile = CityProfile.current()
-        calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+        calendar = CityProfile.current().fiscal_calendar
     if value is not None and value.is_partial:
         # A period the data covers only in part is shown ("partial — 1 of 3 months in"),
         # never judged: one month of a quarter says nothing of the quarter (#20).

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from citystat.city.models import CityProfile
-from citystat.lib.periods import FiscalCalendar
 from citystat.plan.models import Measure, MeasureValue, Status, Target
 from citystat.plan.status import judge, target_in_force
 
@@ -39,8 +38,7 @@ def target_effect(
     measure: Measure, proposed: Target, periods: int = RECENT_PERIODS
 ) -> list[PeriodEffect]:
     """Return, newest first, each recent period's status before → after `proposed`."""
-    profile = CityProfile.current()
-    calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+    calendar = CityProfile.current().fiscal_calendar
     stored = list(Target.objects.filter(measure=measure))
     changed = [t for t in stored if t.fiscal_year != proposed.fiscal_year] + [proposed]
     values = MeasureValue.objects.filter(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from citystat.catalog.models import Dataset
+from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar
 from citystat.plan import display, revision
 from citystat.plan.compute.engine import NOT_RECORDED
@@ -226,9 +227,7 @@ def historic_note(judged: MeasureStatus) -> str:
 
 def fiscal_calendar() -> FiscalCalendar:
     """Return the city's fiscal calendar; callers judging many measures read it once."""
-    from citystat.plan.compute.run import city_context
-
-    return city_context().calendar
+    return CityProfile.current().fiscal_calendar
 
 
 @dataclass

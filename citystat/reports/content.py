@@ -108,8 +108,7 @@ class Report:
 
 
 def report_calendar() -> FiscalCalendar:
-    profile = CityProfile.current()
-    return FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
+    return CityProfile.current().fiscal_calendar
 
 
 def current_plan() -> Plan:

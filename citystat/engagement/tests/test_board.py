@@ -86,8 +86,39 @@ def test_a_poll_since_the_current_version_gets_204(client, meeting, make_questio
 def test_every_change_to_a_meetings_question_bumps_its_version(meeting, make_question):
     before = board_version(meeting.pk)
     question = make_question(meeting=meeting)
+    created = board_version(meeting.pk)
     approve(question)
-    assert board_version(meeting.pk) == before + 2
+    assert len({before, created, board_version(meeting.pk)}) == 3
+
+
+def test_a_change_elsewhere_leaves_the_board_alone_and_undrawn(
+    client, meeting, make_question, monkeypatch
+):
+    from citystat.engagement import board
+    from citystat.meetings.models import Meeting
+    from citystat.plan.models import Plan
+
+    question = make_question("Snow routes?", meeting=meeting, state="approved")
+    drawn = []
+    context = board.board_context
+    monkeypatch.setattr(board, "board_context", lambda pk: drawn.append(pk) or context(pk))
+    assert "Snow routes?" not in on_board(client, meeting)
+    version = board_version(meeting.pk)
+    other = Meeting.objects.create(
+        title="Another stat", starts_at=meeting.starts_at, ends_at=meeting.ends_at
+    )
+    make_question("Park hours?", meeting=other, state="approved")
+    Plan.objects.create(
+        title="Next plan", slug="next", first_fiscal_year=2030, last_fiscal_year=2031
+    )
+    board.forget_boards()  # as another web process: only the shared cache remembers
+    assert board_version(meeting.pk) == version
+    assert client.get(f"/meetings/{meeting.pk}/board/?since={version}").status_code == 204
+    on_board(client, meeting)
+    assert drawn == [meeting.pk]
+    put_on_screen(question)
+    assert "Snow routes?" in on_board(client, meeting)
+    assert drawn == [meeting.pk, meeting.pk]
 
 
 def test_an_unknown_meeting_has_no_board(client, db):
@@ -173,7 +204,9 @@ def test_the_fast_path_answers_polls_before_sessions_and_users(
     with CaptureQueriesContext(connection) as queries:
         again = client.get(f"/meetings/{meeting.pk}/board/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
-    assert len(queries) == 1
+    # At most the read of the board's stamp from the shared cache (the app database by
+    # default); none here, where this test's own uncommitted change names the stamp.
+    assert len(queries) <= 1
     assert client.get(f"/meetings/{meeting.pk}/board/", HTTP_HOST="evil.example").status_code == 400
 
 

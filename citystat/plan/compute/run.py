@@ -16,7 +16,7 @@ from django.utils import timezone
 from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
-from citystat.lib.periods import FiscalCalendar, Period
+from citystat.lib.periods import Period
 from citystat.plan import revision
 from citystat.plan.compute.engine import (
     ComputedValue,
@@ -53,9 +53,8 @@ def city_context(
 ) -> Context:
     """Return the city's calendar and population, with what else this computation reads."""
     profile = CityProfile.current()
-    calendar = FiscalCalendar(profile.fiscal_year_start_month, profile.fiscal_year_start_day)
     return Context(
-        calendar=calendar,
+        calendar=profile.fiscal_calendar,
         population=profile.population,
         specs=specs or {},
         schemas=schemas or {},

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 
+from citystat.city.models import CityProfile
 from citystat.jobs.runs import JobAlreadyRunning, single_run
 from citystat.lib.periods import Period, PeriodError, parse_period
 from citystat.plan.compute.run import (
-    city_context,
     compute_measures,
     measures_changed_since_computed,
 )
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         since = None
         if options["since"]:
             try:
-                since = parse_period(str(options["since"]), city_context().calendar)
+                since = parse_period(str(options["since"]), CityProfile.current().fiscal_calendar)
             except PeriodError as error:
                 raise CommandError(f"--since: {error}", returncode=2) from None
         try:
