@@ -268,6 +268,18 @@ def content() -> str:
     return f"{found}-{pending}" if pending else str(found)
 
 
+def read_stamps() -> None:
+    """Read the plan's revision and the content stamp in one cache round trip, for the
+    rest of this request (a page cached under both then costs one read less)."""
+    if not getattr(_request, "active", False):
+        return
+    found = cache.get_many([KEY, CONTENT_KEY])
+    if KEY in found:
+        _request.revision = found[KEY]
+    if CONTENT_KEY in found:
+        _request.content = found[CONTENT_KEY]
+
+
 def content_changed(using: str = "default") -> None:
     """Record that a row some page may show was written (on commit, as `changed()`)."""
     connection = transaction.get_connection(using)

@@ -107,6 +107,7 @@ def page_key(request: HttpRequest, now: float | None = None) -> str:
     seconds = settings.CITYSTAT_PAGE_CACHE_SECONDS
     bucket = int((time.time() if now is None else now) // seconds)
     origin = f"{request.scheme}://{request.get_host()}"
+    revision.read_stamps()
     return f"page:{revision.content()}:{bucket}:{origin}{request.get_full_path()}"
 
 
