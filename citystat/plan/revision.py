@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
 
@@ -310,9 +310,26 @@ class _ContentOnCommit:
 def _content_committed() -> None:
     _request.content_pending = None
     new = uuid.uuid4().hex
-    cache.set(CONTENT_KEY, new, None)
+    try:
+        cache.set(CONTENT_KEY, new, None)
+    except DatabaseError:
+        if _cache_table_exists():
+            raise
+        # `migrate` writes rows before it creates the database cache's table: with no
+        # table nothing is cached yet, so nothing can be stale.
+        return
     if getattr(_request, "active", False):
         _request.content = new
+
+
+def _cache_table_exists() -> bool:
+    from django.conf import settings
+    from django.db import connections
+
+    config = settings.CACHES["default"]
+    if not config.get("BACKEND", "").endswith("DatabaseCache"):
+        return True
+    return str(config.get("LOCATION")) in connections["default"].introspection.table_names()
 
 
 def written_table(sql: str) -> str | None:
