@@ -248,7 +248,8 @@ IGNORED_TABLES = frozenset({"django_session", "django_admin_log", "django_migrat
 # locks and run records, two-factor devices.
 IGNORED_PREFIXES = ("jobs_", "otp_")
 _WRITE = re.compile(
-    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?)'
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO"
+    r"|TRUNCATE(?:\s+TABLE)?)"
     r'\s+[`"\[]?(\w+)',
     re.IGNORECASE,
 )
@@ -349,10 +350,16 @@ def _ignored_tables() -> frozenset[str]:
     return IGNORED_TABLES | caches
 
 
-def _watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+def _watch_writes(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+) -> Any:
     result = execute(sql, params, many, context)
     table = written_table(sql)
-    if table is not None and table not in _ignored_tables() and not table.startswith(IGNORED_PREFIXES):
+    if (
+        table is not None
+        and table not in _ignored_tables()
+        and not table.startswith(IGNORED_PREFIXES)
+    ):
         content_changed(context["connection"].alias)
     return result
 

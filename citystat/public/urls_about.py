@@ -1,4 +1,5 @@
-"""The footer's pages: accessibility statement, glossary and language switch (included from citystat/urls.py)."""
+"""The footer's pages: accessibility statement, glossary and language switch (included
+from citystat/urls.py)."""
 
 from django.urls import path
 

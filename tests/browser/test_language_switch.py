@@ -62,9 +62,7 @@ def test_a_hostile_return_address_is_refused(bilingual, live_server, sized_page)
     assert "must be a page of this site" in page.content()
     assert not [c for c in page.context.cookies() if c["name"] == "django_language"]
     # A reader already reading in Spanish is told in Spanish.
-    page.context.add_cookies(
-        [{"name": "django_language", "value": "es", "url": live_server.url}]
-    )
+    page.context.add_cookies([{"name": "django_language", "value": "es", "url": live_server.url}])
     spanish = page.goto(live_server.url + "/language/?language=en&next=%2F%2Fevil.example%2F")
     assert spanish is not None and spanish.status == 400
     assert "debe ser una página de este sitio" in page.content()
