@@ -87,7 +87,9 @@ def view_name(request: HttpRequest) -> str | None:
         match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
     except Resolver404:
         return None
-    return f"{match.func.__module__}.{match.func.__name__}"
+    func = match.func
+    # Feeds and other class-based views are instances, with no __name__ of their own.
+    return f"{func.__module__}.{getattr(func, '__name__', type(func).__name__)}"
 
 
 def cacheable_request(request: HttpRequest) -> bool:

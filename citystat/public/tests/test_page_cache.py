@@ -197,6 +197,7 @@ def test_only_anonymous_gets_of_listed_views_use_the_cache(settings):
     assert not page_cache.cacheable_request(factory.get("/questions/ask/"))  # a form
     assert not page_cache.cacheable_request(factory.get("/staff/datasets/"))
     assert not page_cache.cacheable_request(factory.get("/no-such-page/"))
+    assert not page_cache.cacheable_request(factory.get("/updates/feed.atom"))  # a Feed instance
     signed_in = factory.get("/how-we-measure/")
     signed_in.COOKIES[settings.SESSION_COOKIE_NAME] = "x"
     assert not page_cache.cacheable_request(signed_in)
