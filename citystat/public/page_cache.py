@@ -164,7 +164,9 @@ class PublicPageCacheMiddleware:
             built.append(response)
             return keepable(request, response)
 
-        entry: Any = revision.cached_by_revision(page_key(request), build)
+        # Never read again once its clock bucket has passed: let the shared cache drop it.
+        seconds = 2 * settings.CITYSTAT_PAGE_CACHE_SECONDS
+        entry: Any = revision.cached_by_revision(page_key(request), build, timeout=seconds)
         response = built[0] if built else replay(entry)
         patch_vary_headers(response, VARY)
         return response
