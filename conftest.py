@@ -107,6 +107,22 @@ def fresh_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_site_cache(fresh_rate_limits):
+    """Start every test with an empty site cache.
+
+    The database rolls back after each test but the in-process cache does not: a page
+    kept under one test's stamps must not be served to the next test's other rows. New
+    stamps are random, so nothing kept before can be found again.
+    """
+    from django.core.cache import caches
+
+    from citystat.plan import revision
+
+    caches["default"].clear()
+    revision.forget_local()
+
+
+@pytest.fixture(autouse=True)
 def close_test_client_responses(monkeypatch):
     """Close every response the Django test client gave a test, when the test ends.
 

@@ -6,7 +6,8 @@
 Starts `citystat serve` (gunicorn + WhiteNoise, its default workers) on the built city,
 fetches each page type once (its first render fills the caches, as on a live site):
 the home page, a priority page, a goal page, a measure page, the biggest dataset's
-explorer, the near-me page and a near-me answer.
+explorer, the near-me page and a near-me answer, a neighborhood, a district, how we
+measure, a search and the newest update.
 It writes a static file of exactly each page's size into the collected static folder,
 restarts the server so WhiteNoise sees them, then runs wrk (Debian's package) for
 --duration seconds at --connections connections on each URL in turn and prints p50, p95,
@@ -184,7 +185,8 @@ def pick_pages(home: Path, measure: str | None) -> dict[str, str]:
         "import json, shapely.geometry;"
         "from citystat.catalog.models import DatasetVersion;"
         "from citystat.city.models import BoundaryLayer;"
-        "from citystat.city.places import layer_slug_for;"
+        "from citystat.city.places import layer_slug_for, places;"
+        "from citystat.engagement.queries import published_updates;"
         "from citystat.plan.models import Goal, PriorityArea;"
         "a = PriorityArea.objects.filter(plan__is_current=True).order_by('position').first();"
         "g = Goal.objects.filter(priority_area__plan__is_current=True).order_by('pk').first();"
@@ -194,7 +196,12 @@ def pick_pages(home: Path, measure: str | None) -> dict[str, str]:
         "layer = BoundaryLayer.objects.filter(slug=slug).first();"
         "f = layer.geojson['features'][0] if layer else None;"
         "p = shapely.geometry.shape(f['geometry']).representative_point() if f else None;"
+        "n = places('neighborhood'); d = places('district');"
+        "u = published_updates().order_by('-published_at').first();"
         "print(json.dumps({'dataset': v.dataset.slug if v else '',"
+        " 'neighborhood': n[0].get_absolute_url() if n else '',"
+        " 'district': d[0].get_absolute_url() if d else '',"
+        " 'update': u.get_absolute_url() if u else '',"
         " 'area': a.get_absolute_url() if a else '', 'goal': g.get_absolute_url() if g else '',"
         " 'point': [p.y, p.x] if p else None}))"
     )
@@ -210,8 +217,10 @@ def pick_pages(home: Path, measure: str | None) -> dict[str, str]:
         .stdout.strip()
         .splitlines()[-1]
     )
-    if not found["dataset"] or not found["point"] or not found["goal"]:
+    if not all(found[k] for k in ("dataset", "point", "goal", "neighborhood", "district")):
         raise SystemExit("no plan, public dataset or boundary layer: build the demo city first")
+    if not found["update"]:
+        raise SystemExit("no published update: build the demo city first")
     latitude, longitude = found["point"]
     return {
         "home": "/",
@@ -221,6 +230,11 @@ def pick_pages(home: Path, measure: str | None) -> dict[str, str]:
         "dataset explorer": f"/datasets/{found['dataset']}/",
         "near me": "/near-me/",
         "near me answer": f"/near-me/?lat={latitude:.6f}&lon={longitude:.6f}&how=map",
+        "neighborhood": found["neighborhood"],
+        "district": found["district"],
+        "how we measure": "/how-we-measure/",
+        "search": "/search/?q=street",
+        "update": found["update"],
     }
 
 

@@ -81,6 +81,7 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
         ),
         Step("pages", "pages.py", ["--home", str(city)], "wrk"),
         Step("places", "places.py", [], env={"CITYSTAT_HOME": str(city)}),
+        Step("page_cache", "page_cache.py", [], env={"CITYSTAT_HOME": str(city)}),
         Step("live_board", "live_board.py", ["--home", str(work / "live-board")]),
         Step("briefing", "briefing.py", []),
         Step("pushes", "pushes.py", []),
@@ -141,7 +142,7 @@ def prepare(steps: list[Step], rows: int, compute_rows: Sequence[int], work: Pat
         if not (folder / "service_requests.csv").exists():
             print(f"== preparing the demo data files, {size:,} rows, in {folder}", flush=True)
             citystat("demo-data", "--out", str(folder), "--rows", str(size))
-    if names & {"pages", "places"}:
+    if names & {"pages", "places", "page_cache"}:
         print(f"== preparing the demo city, {rows:,} rows (reused once built)", flush=True)
         citystat("demo", "--rows", str(rows), "--no-serve", home=work / f"city-{rows}")
 

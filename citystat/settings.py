@@ -109,6 +109,9 @@ MIDDLEWARE = [
     # Logs (and drops) forged or altered session and messages cookies.
     "citystat.accounts.middleware.RefuseTamperedCookiesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Whole public pages for readers not signed in, before the work only a render needs
+    # (citystat/public/page_cache.py).
+    "citystat.public.page_cache.PublicPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -260,6 +263,10 @@ CITYSTAT_MAX_UPLOAD_BYTES = env_int("CITYSTAT_MAX_UPLOAD_MB", 512, minimum=1) * 
 # the app database by default (tables made by `citystat migrate`), or Redis with
 # CITYSTAT_CACHE_URL=redis://… (citystat/lib/deployment.py).
 CACHES = cache_config(env_str("CITYSTAT_CACHE_URL", ""))
+# Whole public pages are kept for anonymous readers (citystat/public/page_cache.py): any
+# change to the site's data shows on the next request; what changes with the clock alone
+# (a meeting ending) shows within this many seconds. 0 turns the page cache off.
+CITYSTAT_PAGE_CACHE_SECONDS = env_int("CITYSTAT_PAGE_CACHE_SECONDS", 60, minimum=0)
 # API requests per client: anonymous ones per IP address, app-token ones per token.
 CITYSTAT_API_RATE_ANON = env_str("CITYSTAT_API_RATE_ANON", "120/minute")
 CITYSTAT_API_RATE_TOKEN = env_str("CITYSTAT_API_RATE_TOKEN", "1200/minute")

@@ -24,6 +24,7 @@ class PlanConfig(AppConfig):
         register_department_lookup(GoalNarrative, lambda narrative: goal_department(narrative.goal))
         register_plan_sections()
         revision.watch()
+        revision.watch_writes()
 
         # The catalog cannot import the plan (imports point one way), so the plan listens.
         post_save.connect(

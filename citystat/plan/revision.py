@@ -55,6 +55,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import threading
 import time
 import uuid
@@ -64,7 +65,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
@@ -418,3 +419,161 @@ def watched() -> dict[str, list[str]]:
     return {
         family: sorted(label for label, _name in entries) for family, entries in _watched.items()
     }
+
+
+# --- Everything else the site's pages show: the content stamp -----------------------------
+#
+# Whole public pages (citystat/public/page_cache.py) show more than the plan: the next
+# meeting, updates, answered questions, surveys, boundaries. Rather than a list of those
+# models, which a new feature would forget to extend (and bulk writes send no signal),
+# every statement that writes a row of the app database changes this second stamp, once
+# its transaction commits. Only tables no page shows are left out (IGNORED_TABLES and the
+# database caches' own tables, which the stamps themselves are written to).
+
+CONTENT_KEY = "citystat:site:content"
+IGNORED_TABLES = frozenset({"django_session", "django_admin_log", "django_migrations"})
+# Prefixes of tables no page shows that change on their own schedule: scheduled job
+# locks and run records, two-factor devices.
+IGNORED_PREFIXES = ("jobs_", "otp_")
+_WRITE = re.compile(
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO"
+    r"|TRUNCATE(?:\s+TABLE)?)"
+    r'\s+[`"\[]?(\w+)',
+    re.IGNORECASE,
+)
+
+
+def content() -> str:
+    """Return the stamp of every other row of the app database (one cache read a request)."""
+    found = getattr(_request, "content", None) if getattr(_request, "active", False) else None
+    if found is None:
+        found = cache.get(CONTENT_KEY)
+        if found is None:
+            cache.add(CONTENT_KEY, uuid.uuid4().hex, None)
+            found = cache.get(CONTENT_KEY) or uuid.uuid4().hex
+        if getattr(_request, "active", False):
+            _request.content = found
+    pending = getattr(_request, "content_pending", None)
+    return f"{found}-{pending}" if pending else str(found)
+
+
+def read_stamps() -> None:
+    """Read the plan's revision and the content stamp in one cache round trip, for the
+    rest of this request (a page cached under both then costs one read less)."""
+    if not getattr(_request, "active", False):
+        return
+    found = cache.get_many([KEY, CONTENT_KEY])
+    if KEY in found:
+        _request.revision = found[KEY]
+    if CONTENT_KEY in found:
+        _request.content = found[CONTENT_KEY]
+
+
+def content_changed(using: str = "default") -> None:
+    """Record that a row some page may show was written (on commit, as `changed()`)."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        _content_committed()
+        return
+    _request.content_pending = uuid.uuid4().hex
+    waiting = getattr(_request, "content_on_commit", None)
+    if (
+        waiting is not None
+        and not waiting.ran
+        and any(entry[1] is waiting for entry in connection.run_on_commit)
+    ):
+        return
+    _request.content_on_commit = _ContentOnCommit()
+    transaction.on_commit(_request.content_on_commit, using=using)
+
+
+class _ContentOnCommit:
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _content_committed()
+
+
+def _content_committed() -> None:
+    _request.content_pending = None
+    new = uuid.uuid4().hex
+    try:
+        cache.set(CONTENT_KEY, new, None)
+    except DatabaseError:
+        if _cache_table_exists():
+            raise
+        # `migrate` writes rows before it creates the database cache's table: with no
+        # table nothing is cached yet, so nothing can be stale.
+        return
+    if getattr(_request, "active", False):
+        _request.content = new
+
+
+def _cache_table_exists() -> bool:
+    from django.conf import settings
+    from django.db import connections
+
+    config = settings.CACHES["default"]
+    if not config.get("BACKEND", "").endswith("DatabaseCache"):
+        return True
+    return str(config.get("LOCATION")) in connections["default"].introspection.table_names()
+
+
+def written_table(sql: str) -> str | None:
+    """Return the table a statement writes to, or None for a read (or unknown statement)."""
+    match = _WRITE.match(sql)
+    return match.group(1).lower() if match else None
+
+
+def _ignored_tables() -> frozenset[str]:
+    from django.conf import settings
+
+    caches = {
+        str(config.get("LOCATION", "")).lower()
+        for config in settings.CACHES.values()
+        if config.get("BACKEND", "").endswith("DatabaseCache")
+    }
+    return IGNORED_TABLES | caches
+
+
+def _watch_writes(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    result = execute(sql, params, many, context)
+    table = written_table(sql)
+    if (
+        table is not None
+        and table not in _ignored_tables()
+        and not table.startswith(IGNORED_PREFIXES)
+    ):
+        content_changed(context["connection"].alias)
+    return result
+
+
+def _connected(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if _watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch_writes)
+
+
+def _content_request_began(**kwargs: Any) -> None:
+    _request.content = None
+    if not transaction.get_connection().in_atomic_block:
+        _request.content_pending = None  # a write this thread rolled back
+
+
+def _content_request_ended(**kwargs: Any) -> None:
+    _request.content = None
+
+
+def watch_writes() -> None:
+    """Watch every statement of every database connection for writes (from PlanConfig.ready())."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_connected, dispatch_uid="plan-content-writes")
+    request_started.connect(_content_request_began, dispatch_uid="plan-content-request")
+    request_finished.connect(_content_request_ended, dispatch_uid="plan-content-request-end")
+    for connection in connections.all(initialized_only=True):
+        _connected(None, connection)

@@ -158,6 +158,10 @@ def test_a_page_read_costs_one_read_of_the_revision(client, city, monkeypatch):
             reads.append(key)
             return cache.get(key, default)
 
+        def get_many(self, keys: list[str]) -> dict[str, object]:
+            reads.extend(keys)
+            return cache.get_many(keys)
+
     monkeypatch.setattr(revision, "cache", Counting())
     page(client, "/")
     page(client, "/goals/streets/")

@@ -30,6 +30,7 @@ NOT_SECTIONS = {
     "accessibility/",
     "glossary/",
     "headline-measures/",
+    "language/",  # the language switch: it sets a cookie and returns to the page
 }
 MACHINE_PREFIXES = ("api/", "staff/", "admin/", "i18n/", "hooks/", "feeds/", "city/", "embed/")
 
