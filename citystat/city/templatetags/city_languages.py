@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.utils import translation
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from citystat.city.translations import language_name, localized
@@ -21,22 +22,33 @@ from citystat.city.translations import language_name, localized
 register = template.Library()
 
 
-@register.filter(name="localized")
-def localized_html(obj: Any, field: str) -> SafeString | str:
-    """The field in the reader's language, a fallback marked with lang and a note."""
+def _marked(obj: Any, field: str, lines: bool) -> SafeString | str:
     if obj is None:
         return ""
     local = localized(obj, field)
+    text = linebreaksbr(local.text, autoescape=True) if lines else conditional_escape(local.text)
     if not local.fell_back:
-        return local.text
+        return mark_safe(text)  # escaped just above
     reader = translation.get_language() or local.language
     note = gettext("(in %(language)s)") % {"language": language_name(local.language, reader)}
     return format_html(
         '<span lang="{}">{}</span> <small class="translation-fallback">{}</small>',
         local.language,
-        local.text,
+        mark_safe(text),  # escaped just above
         note,
     )
+
+
+@register.filter(name="localized")
+def localized_html(obj: Any, field: str) -> SafeString | str:
+    """The field in the reader's language, a fallback marked with lang and a note."""
+    return _marked(obj, field, lines=False)
+
+
+@register.filter
+def localized_lines(obj: Any, field: str) -> SafeString | str:
+    """As `localized`, with the text's line breaks kept (narratives, definitions)."""
+    return _marked(obj, field, lines=True)
 
 
 @register.filter
