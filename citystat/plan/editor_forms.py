@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from citystat.catalog.models import Dataset
 from citystat.city.models import Department
+from citystat.city.translations import language_name, translation_languages
 from citystat.lib.periods import GRAINS
 from citystat.plan.builder import FILTER_OPERATORS, schema_fields
 from citystat.plan.compute.spec import AGGREGATES, DATE_TYPES, NUMERIC_TYPES
@@ -33,14 +35,57 @@ class EditForm(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     # The plan file's key each field is written to, where the names differ.
     KEYS: dict[str, str] = {}
+    # The fields written in each of the city's languages: beside each, one input per
+    # other language, named "title__es" (the plan file's `translations: {es: {title}}`).
+    TRANSLATED: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = translation_languages() if self.TRANSLATED else []
+        reader = translation.get_language() or "en"
+        order: list[str] = []
+        for name in list(self.fields):
+            order.append(name)
+            if name not in self.TRANSLATED:
+                continue
+            base = self.fields[name]
+            for language in self.languages:
+                self.fields[translated_name(name, language)] = forms.CharField(
+                    label=f"{base.label} ({language_name(language, reader)})",
+                    required=False,
+                    max_length=getattr(base, "max_length", None),
+                    widget=type(base.widget)(attrs={"lang": language}),
+                )
+                order.append(translated_name(name, language))
+        self.order_fields(order)
+
+    def field_groups(self) -> list[list[forms.BoundField]]:
+        """Return the visible fields, each translated one grouped with its languages (the
+        page sets a group side by side, stacked on phones)."""
+        groups: list[list[forms.BoundField]] = []
+        for bound in self.visible_fields():
+            base, _, language = bound.name.partition("__")
+            if language in self.languages and base in self.TRANSLATED:
+                groups[-1].append(bound)
+            else:
+                groups.append([bound])
+        return groups
 
     def document_changes(self) -> dict[str, Any]:
         """Return the cleaned fields as plan-file keys and values (None: remove the key)."""
-        changes = {}
+        changes: dict[str, Any] = {}
+        translations: dict[str, dict[str, str]] = {}
         for name, value in self.cleaned_data.items():
             if name in ("reason", "version"):
                 continue
+            base, _, language = name.partition("__")
+            if language in self.languages and base in self.TRANSLATED:
+                if value and value.strip():
+                    translations.setdefault(language, {})[base] = value.strip()
+                continue
             changes[self.KEYS.get(name, name)] = value
+        if self.TRANSLATED:
+            changes["translations"] = translations or None
         return changes
 
     def add_document_errors(self, errors: dict[str, list[str]]) -> list[str]:
@@ -48,7 +93,12 @@ class EditForm(forms.Form):
         fields = {self.KEYS.get(name, name): name for name in self.fields}
         rest = []
         for key, messages in errors.items():
-            name = fields.get(key.split(".")[0])
+            parts = key.split(".")
+            # translations.es.title: beside the Spanish title.
+            beside = translated_name(parts[2], parts[1]) if len(parts) > 2 else ""
+            if parts[0] == "translations" and beside in self.fields:
+                fields.setdefault(key, beside)
+            name = fields.get(key) or fields.get(parts[0])
             if name is None:
                 rest += [f"{key}: {message}" for message in messages]
             else:
@@ -57,18 +107,35 @@ class EditForm(forms.Form):
         return rest
 
 
+def translated_name(field: str, language: str) -> str:
+    return f"{field}__{language}"
+
+
+def translation_initial(element: Any) -> dict[str, str]:
+    """Return the form's initial values of `element`'s translations ("title__es": …)."""
+    stored = getattr(element, "translations", None) or {}
+    return {
+        translated_name(field, language): text
+        for language, texts in stored.items()
+        for field, text in (texts or {}).items()
+    }
+
+
 class AreaForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea, required=False)
+    TRANSLATED = ("title", "summary")
 
 
 class GoalForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea, required=False)
+    TRANSLATED = ("title", "summary")
 
 
 class ObjectiveForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=300)
+    TRANSLATED = ("title",)
 
 
 def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -88,6 +155,7 @@ class StrategyForm(EditForm):
     measures = forms.MultipleChoiceField(
         label=_("Measures it moves"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    TRANSLATED = ("title", "description")
 
     def __init__(self, *args: Any, measures: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -121,6 +189,7 @@ class MeasureForm(EditForm):
     public = forms.BooleanField(label=_("Public"), required=False)
     headline = forms.BooleanField(label=_("Headline measure"), required=False)
     KEYS = {"baseline_value": "baseline", "baseline_label": "baseline"}
+    TRANSLATED = ("title", "definition", "data_source")
 
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +225,7 @@ def measure_initial(measure: Measure) -> dict[str, Any]:
         "baseline_label": measure.baseline_label,
         "public": measure.is_public,
         "headline": measure.is_headline,
+        **translation_initial(measure),
     }
 
 
