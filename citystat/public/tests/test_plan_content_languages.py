@@ -97,3 +97,11 @@ def test_search_finds_and_shows_spanish_titles(client, plan):
     assert "<mark>Baches</mark> cerrados" in html
     water = spanish(client, reverse("search") + "?q=water")
     assert 'lang="en">Deliver clean, reliable <mark>water</mark></a>' in water
+
+
+def test_how_we_measure_names_changed_elements_in_spanish(client, plan):
+    goal = Goal.objects.get(slug="streets")
+    goal.summary = "Potholes first."
+    goal.save()
+    html = spanish(client, "/how-we-measure/")
+    assert "Mantener las calles en buen estado" in html
