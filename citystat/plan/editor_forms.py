@@ -9,22 +9,21 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from citystat.catalog.models import Dataset
 from citystat.city.models import Department
-from citystat.city.translations import language_name, translation_languages
 from citystat.lib.periods import GRAINS
 from citystat.plan.builder import FILTER_OPERATORS, schema_fields
 from citystat.plan.compute.spec import AGGREGATES, DATE_TYPES, NUMERIC_TYPES
+from citystat.plan.language_fields import LanguageFields, translated_name, translation_initial
 from citystat.plan.models import Measure, Strategy
 
 # simple_history keeps a change reason in 100 characters.
 REASON_LENGTH = 100
 
 
-class EditForm(forms.Form):
+class EditForm(LanguageFields):
     """The reason every change is recorded with, and the version the form was opened at."""
 
     reason = forms.CharField(
@@ -36,56 +35,18 @@ class EditForm(forms.Form):
     # The plan file's key each field is written to, where the names differ.
     KEYS: dict[str, str] = {}
     # The fields written in each of the city's languages: beside each, one input per
-    # other language, named "title__es" (the plan file's `translations: {es: {title}}`).
+    # other language (plan/language_fields.py), written as the plan file's `translations:`.
     TRANSLATED: tuple[str, ...] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.languages = translation_languages() if self.TRANSLATED else []
-        reader = translation.get_language() or "en"
-        order: list[str] = []
-        for name in list(self.fields):
-            order.append(name)
-            if name not in self.TRANSLATED:
-                continue
-            base = self.fields[name]
-            for language in self.languages:
-                self.fields[translated_name(name, language)] = forms.CharField(
-                    label=f"{base.label} ({language_name(language, reader)})",
-                    required=False,
-                    max_length=getattr(base, "max_length", None),
-                    widget=type(base.widget)(attrs={"lang": language}),
-                )
-                order.append(translated_name(name, language))
-        self.order_fields(order)
-
-    def field_groups(self) -> list[list[forms.BoundField]]:
-        """Return the visible fields, each translated one grouped with its languages (the
-        page sets a group side by side, stacked on phones)."""
-        groups: list[list[forms.BoundField]] = []
-        for bound in self.visible_fields():
-            base, _, language = bound.name.partition("__")
-            if language in self.languages and base in self.TRANSLATED:
-                groups[-1].append(bound)
-            else:
-                groups.append([bound])
-        return groups
 
     def document_changes(self) -> dict[str, Any]:
         """Return the cleaned fields as plan-file keys and values (None: remove the key)."""
-        changes: dict[str, Any] = {}
-        translations: dict[str, dict[str, str]] = {}
+        changes = {}
         for name, value in self.cleaned_data.items():
-            if name in ("reason", "version"):
-                continue
-            base, _, language = name.partition("__")
-            if language in self.languages and base in self.TRANSLATED:
-                if value and value.strip():
-                    translations.setdefault(language, {})[base] = value.strip()
+            if name in ("reason", "version") or self.is_translation(name):
                 continue
             changes[self.KEYS.get(name, name)] = value
         if self.TRANSLATED:
-            changes["translations"] = translations or None
+            changes["translations"] = self.translations() or None
         return changes
 
     def add_document_errors(self, errors: dict[str, list[str]]) -> list[str]:
@@ -105,20 +66,6 @@ class EditForm(forms.Form):
                 for message in messages:
                     self.add_error(name, message)
         return rest
-
-
-def translated_name(field: str, language: str) -> str:
-    return f"{field}__{language}"
-
-
-def translation_initial(element: Any) -> dict[str, str]:
-    """Return the form's initial values of `element`'s translations ("title__es": …)."""
-    stored = getattr(element, "translations", None) or {}
-    return {
-        translated_name(field, language): text
-        for language, texts in stored.items()
-        for field, text in (texts or {}).items()
-    }
 
 
 class AreaForm(EditForm):

@@ -30,8 +30,8 @@ from citystat.plan.editor_forms import (
     ObjectiveForm,
     StrategyForm,
     measure_initial,
-    translation_initial,
 )
+from citystat.plan.language_fields import translation_initial
 from citystat.plan.models import (
     Goal,
     Measure,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("requests", "public_works")
 def plan(kansas_city: CityProfile):
     kansas_city.languages = ["en", "es"]
     kansas_city.save()
-    document = copy.deepcopy(PLAN)
+    document: dict[str, Any] = copy.deepcopy(PLAN)
     document["priority_areas"][0]["goals"][0]["translations"] = {"es": {"title": "Arreglar calles"}}
     return load_plan(document, "tiny.yaml")
 
@@ -92,3 +93,30 @@ def test_the_measure_form_translates_its_title_definition_and_data_source(plan, 
     html = alice.get(f"/staff/plan/measures/{measure.slug}/").content.decode()
     for name in ("title__es", "definition__es", "data_source__es"):
         assert f'name="{name}"' in html
+
+
+def test_goal_and_measure_narratives_are_written_in_each_language(plan, alice):  # noqa: F811
+    from citystat.plan.models import GoalNarrative, Narrative
+
+    goal = Goal.objects.get()
+    narratives = f"/staff/plan/goals/{goal.priority_area.slug}/{goal.slug}/narratives/"
+    form = alice.get(narratives).content.decode()
+    assert 'name="context__es"' in form and 'name="next_steps__es"' in form
+    written = alice.post(
+        narratives,
+        {"period": "FY2025", "context": "A year of repaving.", "context__es": "Un año de asfalto."},
+    )
+    assert written.status_code == 302, written.content.decode()[:2000]
+    assert GoalNarrative.objects.get().translations == {"es": {"context": "Un año de asfalto."}}
+
+    # A refused narrative keeps what was typed in each language.
+    refused = alice.post(narratives, {"period": "someday", "context__es": "Algún día."})
+    assert refused.status_code == 400 and "Algún día." in refused.content.decode()
+
+    measure = Measure.objects.get(slug="main-breaks")
+    saved = alice.post(
+        f"/staff/measures/{measure.slug}/narrative/",
+        {"period": "2025-Q1", "context": "Cold winter.", "context__es": "Invierno frío."},
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert Narrative.objects.get().translations == {"es": {"context": "Invierno frío."}}

@@ -4,6 +4,7 @@ and a translation edit is history like any other edit."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,7 @@ def bilingual_city(kansas_city: CityProfile) -> CityProfile:
 
 
 def translated_plan() -> dict:
-    document = copy.deepcopy(PLAN)
+    document: dict[str, Any] = copy.deepcopy(PLAN)
     area = document["priority_areas"][0]
     area["translations"] = {"es": {"title": "Infraestructura"}}
     goal = area["goals"][0]
