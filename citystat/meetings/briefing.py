@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from citystat.city.translations import localized
 from citystat.lib.charts import ChartError, inline_svg
 from citystat.meetings import hooks
 from citystat.meetings.agenda import follow_ups_to_review
@@ -79,7 +80,9 @@ def measure_chart_svg(measure: Measure) -> SafeString | None:
 
     try:
         # The chart's accessible name is read in the reader's language, like its caption.
-        title = gettext("%(title)s over time, against its target") % {"title": measure.title}
+        title = gettext("%(title)s over time, against its target") % {
+            "title": localized(measure, "title").text
+        }
         svg = inline_svg(measure_chart(measure), title)
     except (ChartError, ValueError) as error:
         logger.warning("briefing chart for %s failed: %s", measure.slug, error)

@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from citystat.city.models import CityProfile, Department
+from citystat.city.translations import TranslationError, validate_translations
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import PeriodError, parse_period
 from citystat.plan import revision
@@ -42,16 +43,17 @@ from citystat.plan.models import (
     PriorityArea,
     Strategy,
     Target,
+    Translatable,
     goal_narrative_period,
 )
 
 PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "as_of", "priority_areas"}
-AREA_KEYS = {"title", "slug", "summary", "goals"}
-GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies", "narratives"}
+AREA_KEYS = {"title", "slug", "summary", "goals", "translations"}
+GOAL_KEYS = {"title", "slug", "summary", "objectives", "strategies", "narratives", "translations"}
 # A goal narrative in the plan file: {period: {context, actions, next_steps, state, …}}.
-NARRATIVE_KEYS = {"context", "actions", "next_steps", "state", "review_comment"}
-OBJECTIVE_KEYS = {"title", "measures"}
-STRATEGY_KEYS = {"title", "description", "progress", "department", "measures"}
+NARRATIVE_KEYS = {"context", "actions", "next_steps", "state", "review_comment", "translations"}
+OBJECTIVE_KEYS = {"title", "measures", "translations"}
+STRATEGY_KEYS = {"title", "description", "progress", "department", "measures", "translations"}
 MEASURE_KEYS = {
     "title",
     "slug",
@@ -70,6 +72,7 @@ MEASURE_KEYS = {
     "headline",
     "values",
     "source_note",
+    "translations",
 }
 TARGET_KEYS = {"value", "tolerance", "style", "off_track_at", "note"}
 VALUE_KEYS = {"value", "source_note"}
@@ -161,6 +164,7 @@ class PlanChecker:
         self.calendar = CityProfile.current().fiscal_calendar
         self.measure_slugs: dict[str, str] = {}
         self.specs: dict[str, Any] = {}  # every measure's spec in the file, for ratios
+        self.languages = CityProfile.current().languages or []
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -183,6 +187,21 @@ class PlanChecker:
         if required and not value:
             self.problem(where or "plan", f"'{key}' is required.")
         return value
+
+    def translations(
+        self, part: dict, model: type[Translatable], where: str
+    ) -> dict[str, dict[str, str]]:
+        """Return the element's `translations: {es: {title: …}}`, checked against the
+        city's languages and the fields `model` translates; a file without them has none."""
+        path = f"{where}.translations" if where else "translations"
+        try:
+            return validate_translations(
+                part.get("translations"), model.TRANSLATABLE, self.languages, path
+            )
+        except TranslationError as error:
+            where_, _, message = str(error).partition(": ")
+            self.problem(where_, message)
+            return {}
 
     def items(self, part: dict, key: str, where: str, required: bool = True) -> list[dict]:
         values = part.get(key)
@@ -264,6 +283,7 @@ class PlanChecker:
                 "title": title,
                 "slug": self.slug(area, title, where, seen),
                 "summary": self.text(area, "summary", where, required=False),
+                "translations": self.translations(area, PriorityArea, where),
             },
             "goals": [
                 self.goal(goal, f"{where}.goals[{index}]", goals)
@@ -280,7 +300,10 @@ class PlanChecker:
             self.keys(objective, OBJECTIVE_KEYS, path)
             objectives.append(
                 {
-                    "fields": {"title": self.text(objective, "title", path)},
+                    "fields": {
+                        "title": self.text(objective, "title", path),
+                        "translations": self.translations(objective, Objective, path),
+                    },
                     "measures": [
                         self.measure(measure, f"{path}.measures[{number}]")
                         for number, measure in enumerate(self.items(objective, "measures", path))
@@ -292,6 +315,7 @@ class PlanChecker:
                 "title": title,
                 "slug": self.slug(goal, title, where, seen),
                 "summary": self.text(goal, "summary", where, required=False),
+                "translations": self.translations(goal, Goal, where),
             },
             "objectives": objectives,
             "strategies": [
@@ -303,7 +327,7 @@ class PlanChecker:
             "narratives": self.narratives(goal.get("narratives"), f"{where}.narratives"),
         }
 
-    def narratives(self, raw: Any, where: str) -> dict[str, dict[str, str]] | None:
+    def narratives(self, raw: Any, where: str) -> dict[str, dict[str, Any]] | None:
         """Return the goal's narratives by period, or None when the file leaves them out
         (the goal then keeps the ones written in the browser)."""
         if raw is None:
@@ -311,7 +335,7 @@ class PlanChecker:
         if not isinstance(raw, dict):
             self.problem(where, "should read {2026-Q1: {context: …, state: approved}, …}.")
             return {}
-        narratives: dict[str, dict[str, str]] = {}
+        narratives: dict[str, dict[str, Any]] = {}
         for period, narrative in raw.items():
             path = f"{where}.{period}"
             try:
@@ -337,6 +361,7 @@ class PlanChecker:
                 "next_steps": self.text(narrative, "next_steps", path, required=False),
                 "state": str(state),
                 "review_comment": self.text(narrative, "review_comment", path, required=False),
+                "translations": self.translations(narrative, GoalNarrative, path),
             }
         return narratives
 
@@ -358,6 +383,7 @@ class PlanChecker:
                 "description": self.text(strategy, "description", where, required=False),
                 "progress": progress,
                 "department": self.department(strategy, where),
+                "translations": self.translations(strategy, Strategy, where),
             },
             "measures": [str(slug) for slug in measures],
             "where": where,
@@ -430,6 +456,7 @@ class PlanChecker:
                 "baseline_label": str(baseline.get("label", "") or ""),
                 "is_public": bool(measure.get("public", True)),
                 "is_headline": bool(measure.get("headline", False)),
+                "translations": self.translations(measure, Measure, where),
             },
             "targets": self.targets(measure.get("targets"), f"{where}.targets", direction),
             "values": self.values(measure, spec, where),
@@ -678,7 +705,7 @@ def write_values(measure: Measure, entries: list[Entry]) -> None:
         save_entries(measure, changed)
 
 
-def write_goal_narratives(goal: Goal, narratives: dict[str, dict[str, str]], reason: str) -> None:
+def write_goal_narratives(goal: Goal, narratives: dict[str, dict[str, Any]], reason: str) -> None:
     """Make the goal's narratives those of the file: changed where they differ (changed
     words of an approved one go back to draft: GoalNarrative.save), removed if not listed."""
     kept = []
@@ -724,6 +751,7 @@ def export_plan(plan: Plan) -> dict[str, Any]:
     document["priority_areas"] = [
         {
             **compact({"title": area.title, "slug": area.slug, "summary": area.summary}),
+            **translations_of(area),
             "goals": [export_goal(goal) for goal in area.goals.all()],
         }
         for area in plan.priority_areas.all()
@@ -737,6 +765,7 @@ def export_plan(plan: Plan) -> dict[str, Any]:
 
 def export_goal(goal: Goal) -> dict[str, Any]:
     exported = compact({"title": goal.title, "slug": goal.slug, "summary": goal.summary})
+    exported |= translations_of(goal)
     strategies = [
         compact(
             {
@@ -747,6 +776,7 @@ def export_goal(goal: Goal) -> dict[str, Any]:
                 "measures": [measure.slug for measure in strategy.measures.all()],
             }
         )
+        | translations_of(strategy)
         for strategy in goal.strategies.all()
     ]
     if strategies:
@@ -762,6 +792,7 @@ def export_goal(goal: Goal) -> dict[str, Any]:
                 "review_comment": narrative.review_comment,
             }
         )
+        | translations_of(narrative)
         for narrative in goal.narratives.order_by("period")
     }
     if narratives:
@@ -769,6 +800,7 @@ def export_goal(goal: Goal) -> dict[str, Any]:
     exported["objectives"] = [
         {
             "title": objective.title,
+            **translations_of(objective),
             "measures": [export_measure(measure) for measure in objective.measures.all()],
         }
         for objective in goal.objectives.all()
@@ -791,6 +823,7 @@ def export_measure(measure: Measure) -> dict[str, Any]:
             "data_source": measure.data_source,
         }
     )
+    exported |= translations_of(measure)
     if not measure.is_public:
         exported["public"] = False
     if measure.is_headline:
@@ -844,6 +877,11 @@ def export_values(measure: Measure, exported: dict[str, Any]) -> None:
         else {"value": value.value, "source_note": value.source_note}
         for value in entered
     }
+
+
+def translations_of(row: Translatable) -> dict[str, Any]:
+    """Return `{"translations": {...}}` when the row has text in other languages, else {}."""
+    return {"translations": row.translations} if row.translations else {}
 
 
 def compact(values: dict[str, Any]) -> dict[str, Any]:

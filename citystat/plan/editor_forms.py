@@ -16,13 +16,14 @@ from citystat.city.models import Department
 from citystat.lib.periods import GRAINS
 from citystat.plan.builder import FILTER_OPERATORS, schema_fields
 from citystat.plan.compute.spec import AGGREGATES, DATE_TYPES, NUMERIC_TYPES
+from citystat.plan.language_fields import LanguageFields, translated_name, translation_initial
 from citystat.plan.models import Measure, Strategy
 
 # simple_history keeps a change reason in 100 characters.
 REASON_LENGTH = 100
 
 
-class EditForm(forms.Form):
+class EditForm(LanguageFields):
     """The reason every change is recorded with, and the version the form was opened at."""
 
     reason = forms.CharField(
@@ -33,14 +34,19 @@ class EditForm(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     # The plan file's key each field is written to, where the names differ.
     KEYS: dict[str, str] = {}
+    # The fields written in each of the city's languages: beside each, one input per
+    # other language (plan/language_fields.py), written as the plan file's `translations:`.
+    TRANSLATED: tuple[str, ...] = ()
 
     def document_changes(self) -> dict[str, Any]:
         """Return the cleaned fields as plan-file keys and values (None: remove the key)."""
         changes = {}
         for name, value in self.cleaned_data.items():
-            if name in ("reason", "version"):
+            if name in ("reason", "version") or self.is_translation(name):
                 continue
             changes[self.KEYS.get(name, name)] = value
+        if self.TRANSLATED:
+            changes["translations"] = self.translations() or None
         return changes
 
     def add_document_errors(self, errors: dict[str, list[str]]) -> list[str]:
@@ -48,7 +54,12 @@ class EditForm(forms.Form):
         fields = {self.KEYS.get(name, name): name for name in self.fields}
         rest = []
         for key, messages in errors.items():
-            name = fields.get(key.split(".")[0])
+            parts = key.split(".")
+            # translations.es.title: beside the Spanish title.
+            beside = translated_name(parts[2], parts[1]) if len(parts) > 2 else ""
+            if parts[0] == "translations" and beside in self.fields:
+                fields.setdefault(key, beside)
+            name = fields.get(key) or fields.get(parts[0])
             if name is None:
                 rest += [f"{key}: {message}" for message in messages]
             else:
@@ -60,15 +71,18 @@ class EditForm(forms.Form):
 class AreaForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea, required=False)
+    TRANSLATED = ("title", "summary")
 
 
 class GoalForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea, required=False)
+    TRANSLATED = ("title", "summary")
 
 
 class ObjectiveForm(EditForm):
     title = forms.CharField(label=_("Title"), max_length=300)
+    TRANSLATED = ("title",)
 
 
 def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -88,6 +102,7 @@ class StrategyForm(EditForm):
     measures = forms.MultipleChoiceField(
         label=_("Measures it moves"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    TRANSLATED = ("title", "description")
 
     def __init__(self, *args: Any, measures: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -121,6 +136,7 @@ class MeasureForm(EditForm):
     public = forms.BooleanField(label=_("Public"), required=False)
     headline = forms.BooleanField(label=_("Headline measure"), required=False)
     KEYS = {"baseline_value": "baseline", "baseline_label": "baseline"}
+    TRANSLATED = ("title", "definition", "data_source")
 
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +172,7 @@ def measure_initial(measure: Measure) -> dict[str, Any]:
         "baseline_label": measure.baseline_label,
         "public": measure.is_public,
         "headline": measure.is_headline,
+        **translation_initial(measure),
     }
 
 

@@ -31,6 +31,7 @@ from citystat.plan.editor_forms import (
     StrategyForm,
     measure_initial,
 )
+from citystat.plan.language_fields import translation_initial
 from citystat.plan.models import (
     Goal,
     Measure,
@@ -115,7 +116,11 @@ def element_page(
 ) -> HttpResponse:
     """Show an element's form; on POST save it as a plan import would, or say why not."""
     if element is not None:
-        initial = {**initial, "version": editor.version_of(element)}
+        initial = {
+            **initial,
+            **translation_initial(element),
+            "version": editor.version_of(element),
+        }
     form = form_class(request.POST or None, initial=initial, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         refused = save_edit(request, form, lambda: save(form), element, **form_kwargs)

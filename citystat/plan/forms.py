@@ -4,7 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citystat.city.models import Department
+from citystat.plan.language_fields import LanguageFields
 from citystat.plan.models import (
+    NARRATIVE_TEXT,
     Measure,
     Narrative,
     NarrativePeriodError,
@@ -40,8 +42,9 @@ class ValuesUploadForm(OwnIds, forms.Form):
     file = forms.FileField(help_text="A CSV with the columns period, value, source_note.")
 
 
-class NarrativeForm(OwnIds, forms.ModelForm):
+class NarrativeForm(OwnIds, LanguageFields, forms.ModelForm):
     id_prefix = "narrative"
+    TRANSLATED = NARRATIVE_TEXT
     # Longer than the stored label, so a wrong one is refused with the form it should take.
     period = forms.CharField(max_length=40, help_text="2026-10, 2026-Q1, FY2026 or 2026.")
 
@@ -90,8 +93,10 @@ def target_form_for(measure: Measure, fiscal_year: int) -> TargetForm:
     return TargetForm(initial=initial, instance=Target(measure=measure))
 
 
-class GoalNarrativeForm(forms.Form):
+class GoalNarrativeForm(LanguageFields):
     """A goal's narrative: the same sections as a measure's (plan/goal_narratives.py)."""
+
+    TRANSLATED = NARRATIVE_TEXT
 
     period = forms.CharField(
         label=_("Period"), max_length=40, help_text=_("2026-10, 2026-Q1, FY2026 or 2026.")

@@ -26,7 +26,9 @@ def goal_narratives(request: HttpRequest, area: str, goal: str) -> HttpResponse:
     form = GoalNarrativeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        narrative = save_goal_narrative(row, request.user, data["period"], data)
+        narrative = save_goal_narrative(
+            row, request.user, data["period"], data, form.translations()
+        )
         messages.success(
             request,
             _(

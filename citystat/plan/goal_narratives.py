@@ -40,14 +40,20 @@ def public_goal_narrative(goal: Goal) -> GoalNarrative | None:
 
 @transaction.atomic
 def save_goal_narrative(
-    goal: Goal, author: Any, period: str, sections: dict[str, str]
+    goal: Goal,
+    author: Any,
+    period: str,
+    sections: dict[str, str],
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> GoalNarrative:
     """Write the goal's narrative for `period` (new, or replacing that period's words) as
-    a draft for review; `sections` holds context, actions and next_steps."""
+    a draft for review; `sections` holds context, actions and next_steps, `translations`
+    the same in the city's other languages (new words replace the old translations too)."""
     found = GoalNarrative.objects.select_for_update().filter(goal=goal, period=period).first()
     narrative: GoalNarrative = found or GoalNarrative(goal=goal, period=period)
     for name in ("context", "actions", "next_steps"):
         setattr(narrative, name, sections.get(name, "").strip())
+    narrative.translations = translations or {}
     narrative.author = author
     narrative.state = GoalNarrative.State.DRAFT
     narrative._change_reason = SAVED_REASON  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import Department
+from citystat.city.translations import TranslationError, validate_translations
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import GRAINS, FiscalCalendar, Grain, PeriodError, parse_period
 
@@ -83,12 +85,41 @@ class Plan(models.Model):
         return cls.objects.filter(is_current=True).first()
 
 
-class PriorityArea(models.Model):
+class Translatable(models.Model):
+    """Plan content that can be written in each of the city's languages.
+
+    The default language's text stays in the model's own fields; `translations` holds the
+    others, `{"es": {"title": "…"}}`, read through citystat/city/translations.py
+    `localized()`. It is a tracked field, so simple_history records who changed a
+    translation, when and why, with every other edit.
+    """
+
+    TRANSLATABLE: ClassVar[tuple[str, ...]] = ()
+
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Text in the city\'s other languages: {"es": {"title": "…"}}.',
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude: list[str] | None = None) -> None:  # type: ignore[override]
+        super().clean_fields(exclude=exclude)
+        try:
+            self.translations = validate_translations(self.translations, self.TRANSLATABLE)
+        except TranslationError as error:
+            raise ValidationError({"translations": str(error)}) from None
+
+
+class PriorityArea(Translatable):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="priority_areas")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    TRANSLATABLE = ("title", "summary")
     history = HistoricalRecords()
 
     class Meta:
@@ -104,12 +135,13 @@ class PriorityArea(models.Model):
         return reverse("priority-area", args=[self.slug])
 
 
-class Goal(models.Model):
+class Goal(Translatable):
     priority_area = models.ForeignKey(PriorityArea, on_delete=models.CASCADE, related_name="goals")
     slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    TRANSLATABLE = ("title", "summary")
     history = HistoricalRecords()
 
     class Meta:
@@ -125,10 +157,11 @@ class Goal(models.Model):
         return reverse("goal", args=[self.slug])
 
 
-class Objective(models.Model):
+class Objective(Translatable):
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
     title = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
+    TRANSLATABLE = ("title",)
     history = HistoricalRecords()
 
     class Meta:
@@ -144,7 +177,7 @@ class Objective(models.Model):
 COMPUTE_RULES = 2
 
 
-class Measure(models.Model):
+class Measure(Translatable):
     class Unit(models.TextChoices):
         COUNT = "count", _("count")
         PERCENT = "percent", _("percent")
@@ -199,6 +232,7 @@ class Measure(models.Model):
     # The digest of the spec its stored values were computed from (spec_digest): after an
     # upgrade or an edit, `citystat compute --changed` recomputes only where it differs.
     computed_spec_digest = models.CharField(max_length=64, blank=True, editable=False)
+    TRANSLATABLE = ("title", "definition", "data_source")
     history = HistoricalRecords(excluded_fields=["computed_spec_digest"])
 
     class Meta:
@@ -357,7 +391,7 @@ class NarrativeQuerySet(models.QuerySet):
         return self.filter(state=NarrativeText.State.APPROVED)
 
 
-class NarrativeText(models.Model):
+class NarrativeText(Translatable):
     """The sections, review state and reviewer shared by measure and goal narratives.
 
     A draft until the performance office approves it or returns it with comments
@@ -391,6 +425,8 @@ class NarrativeText(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    TRANSLATABLE = ("context", "actions", "next_steps")
+
     objects = NarrativeQuerySet.as_manager()
 
     class Meta:
@@ -399,8 +435,10 @@ class NarrativeText(models.Model):
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if self.pk and self.state != NarrativeText.State.DRAFT:
             manager = type(self)._default_manager
-            before = manager.filter(pk=self.pk).values(*NARRATIVE_TEXT).first()
-            if before and any(before[name] != getattr(self, name) for name in NARRATIVE_TEXT):
+            # A translation is new words too.
+            watched = (*NARRATIVE_TEXT, "translations")
+            before = manager.filter(pk=self.pk).values(*watched).first()
+            if before and any(before[name] != getattr(self, name) for name in watched):
                 # New words have not been reviewed: off the public pages until approved.
                 self.state = NarrativeText.State.DRAFT
         super().save(*args, **kwargs)
@@ -521,7 +559,7 @@ def goal_narrative_period(period: str) -> str:
         ) from None
 
 
-class Strategy(models.Model):
+class Strategy(Translatable):
     """An initiative the city runs to move a goal's measures."""
 
     class Progress(models.TextChoices):
@@ -539,6 +577,7 @@ class Strategy(models.Model):
     )
     measures = models.ManyToManyField(Measure, blank=True, related_name="strategies")
     position = models.PositiveSmallIntegerField(default=0)
+    TRANSLATABLE = ("title", "description")
     history = HistoricalRecords()
 
     class Meta:

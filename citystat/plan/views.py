@@ -138,6 +138,7 @@ def save_narrative(request: HttpRequest, slug: str) -> HttpResponse:
     form = NarrativeForm(request.POST, instance=existing or Narrative(measure=measure))
     if form.is_valid():
         narrative = form.save(commit=False)
+        narrative.translations = form.translations()
         narrative.author = request.user  # type: ignore[assignment]
         narrative.save()
         messages.success(

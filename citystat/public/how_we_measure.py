@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import FRESHNESS, Dataset
+from citystat.city.translations import localized
 from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea, Status, Target
 from citystat.plan.status import (
     ATTENTION_SCORE,
@@ -249,12 +250,13 @@ def describe_record(record: Any, found: dict[type[Model], dict[int, Any]]) -> Ch
         measure = found.get(Measure, {}).get(record.measure_id)
         title = _("FY%(year)s target of %(measure)s: %(value)s") % {
             "year": record.fiscal_year,
-            "measure": measure.title if measure else "",
+            "measure": localized(measure, "title").text if measure else "",
             "value": f"{record.value:g}",
         }
         url = measure.get_absolute_url() if measure else None
     else:
-        title = record.title
+        # The title as it was then, in the reader's language where it was written in it.
+        title = localized(record, "title").text
         instance = found.get(model, {}).get(record.id)
         url = instance.get_absolute_url() if instance is not None else None
     return Change(

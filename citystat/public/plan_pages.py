@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
+from citystat.city.translations import localized
 from citystat.lib.periods import FiscalCalendar
 from citystat.plan import display, revision
 from citystat.plan.compute.engine import NOT_RECORDED
@@ -504,7 +505,7 @@ def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
 
     spec = base_spec(
         _("%(measure)s: gap between the best and worst area over time.")
-        % {"measure": measure.title}
+        % {"measure": localized(measure, "title").text}
     )
     spec["data"] = {
         "values": [

@@ -23,6 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
+from citystat.city.translations import localized
 from citystat.lib.charts import ChartError, inline_svg, render_png
 from citystat.lib.csv_safety import KEEP_FORMULAS, safe_cell
 from citystat.plan import display, revision
@@ -159,7 +160,7 @@ def measure_context(measure: Measure) -> dict[str, Any]:
         "has_data": bool(overall),
         "no_data_reason": "" if overall else pages.no_data_reason(measure),
         "chart_spec": spec,
-        "chart_svg": safe_svg(spec, measure.title) if overall else "",
+        "chart_svg": safe_svg(spec, localized(measure, "title").text) if overall else "",
         "table_rows": [pages.table_row(measure, row) for row in overall],
         "outlook": outlook(measure) if overall else None,
         "narrative": measure.narratives.approved().order_by("-period").first(),
@@ -192,7 +193,7 @@ def breakdown_context(measure: Measure, field_name: str) -> dict[str, Any]:
             spec = choropleth(
                 layer,
                 {area.name: area.value for area in ranked},
-                title=measure.title,
+                title=localized(measure, "title").text,
                 value_format=value_format(measure),
             )
         except UnknownLayer:
@@ -200,7 +201,8 @@ def breakdown_context(measure: Measure, field_name: str) -> dict[str, Any]:
         if spec is not None:
             section["map_spec"] = spec
             section["map_svg"] = safe_svg(
-                spec, _("Map of %(m)s by %(f)s") % {"m": measure.title, "f": label}
+                spec,
+                _("Map of %(m)s by %(f)s") % {"m": localized(measure, "title").text, "f": label},
             )
     equity = pages.equity_rows(measure, field_name)
     if len(equity) >= 2:
@@ -239,8 +241,8 @@ def measure_page(slug: str, kind: str = "measure") -> MeasurePage | None:
         return MeasurePage(
             pk=found.pk,
             slug=found.slug,
-            title=found.title,
-            definition=found.definition,
+            title=localized(found, "title").text,
+            definition=localized(found, "definition").text,
             url=found.get_absolute_url(),
             body=render_to_string(MEASURE_BODIES[kind], measure_context(found)),
         )
@@ -277,7 +279,12 @@ def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         # language (plan/display.py): the CSV stays numbers only, for spreadsheets.
         shown = [{**row, "value_text": pages.table_row(found, row)["value_text"]} for row in rows]
         response: HttpResponse = JsonResponse(
-            {"measure": found.slug, "title": found.title, "unit": found.unit, "values": shown},
+            {
+                "measure": found.slug,
+                "title": localized(found, "title").text,
+                "unit": found.unit,
+                "values": shown,
+            },
             json_dumps_params={"ensure_ascii": False},
         )
     else:
@@ -301,7 +308,7 @@ def measure_card_png(request: HttpRequest, slug: str) -> HttpResponse:
     if found is None:
         return not_found(request, slug, "measure")
     spec = measure_chart(found)
-    spec["title"] = {"text": found.title, "fontSize": 28, "anchor": "start"}
+    spec["title"] = {"text": localized(found, "title").text, "fontSize": 28, "anchor": "start"}
     try:
         png = render_png(spec)
     except ChartError:

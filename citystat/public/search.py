@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import Dataset
 from citystat.city.places import matching_places
+from citystat.city.translations import default_language, localized
 from citystat.engagement.queries import updates_matching
 from citystat.meetings.queries import public_meetings_matching
 from citystat.plan.models import Goal, Measure, Plan, PriorityArea
@@ -52,6 +54,8 @@ class Result:
     url: str
     text: str
     score: int
+    # The language of `title` when the reader's had none and the default stands in.
+    fallback_language: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -114,28 +118,33 @@ def search(text: str) -> list[Result]:
 
     plan = Plan.current()
     if plan is not None:
-        add(
-            "priority",
-            matching(PriorityArea.objects.filter(plan=plan), terms, ["title", "summary"]),
-            lambda a: a.title,
-            url_of,
-            lambda a: a.summary,
-        )
-        add(
-            "goal",
-            matching(Goal.objects.filter(priority_area__plan=plan), terms, ["title", "summary"]),
-            lambda g: g.title,
-            url_of,
-            lambda g: g.summary,
-        )
+        # Plan content is found and shown in the reader's language (its translations).
+        language = translation.get_language() or default_language()
+
+        def add_plan(kind: str, queryset: QuerySet, title: str, body: str) -> None:
+            fields = [title, body]
+            if language != default_language():
+                fields += [
+                    f"translations__{language}__{title}",
+                    f"translations__{language}__{body}",
+                ]
+            for item in matching(queryset, terms, fields):
+                shown, text_of = localized(item, title, language), localized(item, body, language)
+                results.append(
+                    Result(
+                        kind,
+                        shown.text,
+                        url_of(item),
+                        text_of.text,
+                        score(text, terms, shown.text, text_of.text),
+                        shown.language if shown.fell_back else "",
+                    )
+                )
+
+        add_plan("priority", PriorityArea.objects.filter(plan=plan), "title", "summary")
+        add_plan("goal", Goal.objects.filter(priority_area__plan=plan), "title", "summary")
         measures = Measure.objects.filter(is_public=True, objective__goal__priority_area__plan=plan)
-        add(
-            "measure",
-            matching(measures, terms, ["title", "definition"]),
-            lambda m: m.title,
-            url_of,
-            lambda m: m.definition,
-        )
+        add_plan("measure", measures, "title", "definition")
     add(
         "dataset",
         matching(Dataset.objects.filter(is_public=True), terms, ["title", "description"]),

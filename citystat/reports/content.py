@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from citystat.city.models import CityProfile
+from citystat.city.translations import localized
 from citystat.lib.errors import CitystatError
 from citystat.lib.periods import FiscalCalendar, PeriodError, parse_period
 from citystat.plan.models import (
@@ -133,7 +134,7 @@ def find_scope(plan: Plan, kind: str, slug: str) -> tuple[Kind, str, str]:
             raise ReportError(
                 gettext("The current plan has no priority area %(slug)r.") % {"slug": slug}
             )
-        return "area", area.slug, area.title
+        return "area", area.slug, localized(area, "title").text
     if kind == "goal":
         goals = list(Goal.objects.filter(priority_area__plan=plan, slug=slug)[:2])
         if not goals:
@@ -144,7 +145,7 @@ def find_scope(plan: Plan, kind: str, slug: str) -> tuple[Kind, str, str]:
                 gettext("Two goals of the current plan are called %(slug)r; rename one first.")
                 % {"slug": slug}
             )
-        return "goal", goals[0].slug, goals[0].title
+        return "goal", goals[0].slug, localized(goals[0], "title").text
     raise ReportError(
         gettext("An export is of a plan, an area or a goal, not %(kind)r.") % {"kind": kind}
     )

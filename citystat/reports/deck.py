@@ -13,6 +13,7 @@ import logging
 
 from django.utils.translation import gettext
 
+from citystat.city.translations import localized
 from citystat.lib.charts import ChartError, render_png
 from citystat.plan import display
 from citystat.plan.charts import measure_chart
@@ -103,7 +104,7 @@ def measure_slide(deck, item: ReportMeasure) -> None:  # type: ignore[no-untyped
     from pptx.util import Inches, Pt
 
     slide = deck.slides.add_slide(deck.slide_layouts[5])
-    slide.shapes.title.text = item.measure.title
+    slide.shapes.title.text = localized(item.measure, "title").text
     widen(slide.shapes.title)
     slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(30)
     png = chart_png(item)

@@ -13,6 +13,7 @@ import re
 
 from django.utils.translation import gettext
 
+from citystat.city.translations import localized
 from citystat.plan import display
 from citystat.plan.models import Measure, Status
 from citystat.plan.templatetags.plan_periods import period_name
@@ -133,9 +134,9 @@ def scorecard(sheet, report: Report) -> None:  # type: ignore[no-untyped-def]
         measure = item.measure
         latest, target = item.latest, item.target
         cells = [
-            item.area.title,
-            item.goal.title,
-            measure.title,
+            localized(item.area, "title").text,
+            localized(item.goal, "title").text,
+            localized(measure, "title").text,
             unit_name(measure.unit),
             period_name(latest.period) if latest else display.NO_VALUE,
             latest.value if latest else None,
@@ -157,7 +158,9 @@ def values_sheet(sheet, item: ReportMeasure) -> None:  # type: ignore[no-untyped
     from openpyxl.styles import Font
 
     measure = item.measure
-    sheet.cell(row=1, column=1, value=measure.title).font = Font(bold=True, size=13)
+    sheet.cell(row=1, column=1, value=localized(measure, "title").text).font = Font(
+        bold=True, size=13
+    )
     sheet.cell(row=2, column=1, value=measure.definition)
     headings = [
         gettext("Period"),
@@ -217,7 +220,7 @@ def narrative_sheet(sheet, report: Report) -> None:  # type: ignore[no-untyped-d
         if narrative is None:
             continue
         texts = [
-            item.measure.title,
+            localized(item.measure, "title").text,
             period_name(narrative.period),
             narrative.context,
             narrative.actions,
@@ -243,7 +246,9 @@ def build_workbook(report: Report) -> bytes:
     first.title = SHEET_FORBIDDEN.sub(" ", gettext("Scorecard"))[:SHEET_NAME_LENGTH]
     scorecard(first, report)
     for index, item in enumerate(report.measures, start=1):
-        values_sheet(book.create_sheet(sheet_name(index, item.measure.title)), item)
+        values_sheet(
+            book.create_sheet(sheet_name(index, localized(item.measure, "title").text)), item
+        )
     narrative_sheet(book.create_sheet(gettext("Narratives")[:SHEET_NAME_LENGTH]), report)
     book.properties.title = report.title
     book.properties.created = report.generated_at.replace(tzinfo=None)

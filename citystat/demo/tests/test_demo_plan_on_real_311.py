@@ -34,7 +34,10 @@ def test_the_demo_plans_311_measures_compute_on_the_real_export():
     call_command("ingest", "service-requests", str(REAL_EXPORT), "--preset", "kcmo-311")
     # Kansas City's profile: its fiscal year starts 1 May; 508,090 residents (2020 census)
     # for the rate-per-1,000 measure.
-    CityProfile.objects.create(name="Kansas City", fiscal_year_start_month=5, population=508_090)
+    # English and Spanish, as the demo plan file carries both.
+    CityProfile.objects.create(
+        name="Kansas City", fiscal_year_start_month=5, population=508_090, languages=["en", "es"]
+    )
     ensure_departments(plan_department_names())
     for definition in DEMO_DATASETS:
         if definition["slug"] != "service-requests":

@@ -294,3 +294,26 @@ def test_the_timer_makes_only_stale_books_of_published_agendas(meeting, city, ar
     out = io.StringIO()
     call_command("meetings", "briefings", stdout=out)
     assert f"{meeting.pk}\tKCStat: up to date" in out.getvalue()
+
+
+def test_the_spanish_briefing_and_agenda_read_plan_content_in_spanish(client, city, meeting):
+    from citystat.plan.models import Measure
+
+    city.languages = ["en", "es"]
+    city.save()
+    leaks = Measure.objects.get(title="Leaks fixed in a week")
+    leaks.translations = {"es": {"title": "Fugas reparadas en una semana"}}
+    leaks.save()
+    draft_agenda(meeting)
+    publish_agenda(meeting)
+    book = client.get(f"/meetings/{meeting.pk}/briefing/", HTTP_ACCEPT_LANGUAGE="es").content
+    body = book.decode()
+    assert f'<h4 id="measure-{leaks.pk}">Fugas reparadas en una semana</h4>' in body
+    assert 'aria-label="Fugas reparadas en una semana a lo largo del tiempo' in body
+    # A measure nobody translated: its English title, marked, never empty.
+    assert (
+        '<span lang="en">Main breaks fixed in a day</span> '
+        '<small class="translation-fallback">(en inglés)</small>'
+    ) in body
+    agenda = client.get(meeting.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Fugas reparadas en una semana" in agenda

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
+from citystat.city.models import CityProfile
 from citystat.plan.documents import PlanDocumentError, export_plan, load_plan
 from citystat.plan.models import Measure, Plan, Strategy, Target
 
@@ -182,6 +183,10 @@ def test_the_demo_plan_round_trips_exactly(db):
     from citystat.demo.datasets import DEMO_DATASETS
     from citystat.plan.documents import read_plan_file
 
+    # The demo city writes its plan in English and Spanish.
+    city = CityProfile.current()
+    city.languages = ["en", "es"]
+    city.save()
     ensure_departments(plan_department_names())
     for definition in DEMO_DATASETS:
         save_dataset(definition)

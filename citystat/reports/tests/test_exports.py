@@ -358,3 +358,17 @@ def test_a_sheet_name_is_one_excel_accepts(title, name):
     from citystat.reports.workbook import sheet_name
 
     assert sheet_name(4, title) == name
+
+
+def test_exports_in_spanish_read_the_plan_content_in_spanish(export_plan):
+    measure = Measure.objects.get(title="Potholes filled")
+    measure.translations = {"es": {"title": "Baches rellenados"}}
+    measure.save()
+    book = workbook(public_get("/exports/area/streets.xlsx?period=FY2026&lang=es"))
+    assert book.sheetnames[1] == "1. Baches rellenados"
+    measures = [row[2] for row in book.worksheets[0].iter_rows(values_only=True) if row[2]]
+    assert "Baches rellenados" in measures and "Potholes filled" not in measures
+    texts = slides_text(public_get("/exports/area/streets.pptx?period=FY2026&lang=es"))
+    assert "Baches rellenados" in texts[1]
+    english = workbook(public_get("/exports/area/streets.xlsx?period=FY2026"))
+    assert english.sheetnames[1] == "1. Potholes filled"

@@ -1,0 +1,57 @@
+"""Plan content in the reader's language: `{% load city_languages %}{{ goal|localized:"title" }}`.
+
+`localized` writes HTML: when the reader's language has no text, the default's stands in
+inside `<span lang="en">` (so a screen reader switches voice) followed by a small note in
+the reader's language, "(en inglés)". `localized_text` gives the bare text for places
+that cannot hold markup (`<title>`, attributes, feeds).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils import translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from citystat.city.translations import language_name, localized
+
+register = template.Library()
+
+
+def _marked(obj: Any, field: str, lines: bool) -> SafeString | str:
+    if obj is None:
+        return ""
+    local = localized(obj, field)
+    text = linebreaksbr(local.text, autoescape=True) if lines else conditional_escape(local.text)
+    if not local.fell_back:
+        return mark_safe(text)  # escaped just above
+    reader = translation.get_language() or local.language
+    note = gettext("(in %(language)s)") % {"language": language_name(local.language, reader)}
+    return format_html(
+        '<span lang="{}">{}</span> <small class="translation-fallback">{}</small>',
+        local.language,
+        mark_safe(text),  # escaped just above
+        note,
+    )
+
+
+@register.filter(name="localized")
+def localized_html(obj: Any, field: str) -> SafeString | str:
+    """The field in the reader's language, a fallback marked with lang and a note."""
+    return _marked(obj, field, lines=False)
+
+
+@register.filter
+def localized_lines(obj: Any, field: str) -> SafeString | str:
+    """As `localized`, with the text's line breaks kept (narratives, definitions)."""
+    return _marked(obj, field, lines=True)
+
+
+@register.filter
+def localized_text(obj: Any, field: str) -> str:
+    """The field's text in the reader's language (the default's when it has none)."""
+    return "" if obj is None else localized(obj, field).text
