@@ -63,6 +63,7 @@
     var spec = JSON.parse(source.textContent);
     window.vegaEmbed(element, spec, OPTIONS).then(function () {
       nameDrawing(element, spec.description);
+      keepNamed(element, spec.description);
       element.dataset.chartNamed = "true";
     }).catch(function (error) {
       element.textContent = FAILED;
@@ -103,6 +104,21 @@
     } else {
       drawing.setAttribute("aria-hidden", "true");
     }
+  }
+
+  // A chart as wide as its container is drawn again when the page's layout changes, and
+  // Vega writes its descriptions again: name the drawing again each time.
+  function keepNamed(element, description) {
+    if (typeof window.MutationObserver !== "function") {
+      return;
+    }
+    var watching = { childList: true, subtree: true, attributes: true, attributeFilter: VEGA_ARIA };
+    var observer = new window.MutationObserver(function () {
+      observer.disconnect();
+      nameDrawing(element, description);
+      observer.observe(element, watching);
+    });
+    observer.observe(element, watching);
   }
 
   function renderAll(root) {
