@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,6 +44,8 @@ def dataset_page(request: HttpRequest, slug: str) -> HttpResponse:
         "explorer_html": explorer_html,
         "dictionary": data_dictionary(dataset),
         "downloads": downloads(dataset) if version else [],
+        # Tags are the city's data: marked in the language it writes them in.
+        "data_language": settings.LANGUAGE_CODE,
     }
     return render(
         request, "catalog/dataset_detail.html", context, status=400 if asked.errors else 200

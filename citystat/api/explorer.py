@@ -69,6 +69,9 @@ class ExplorerRequest:
     page: int = 1
     chart: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    # The fields whose error is the query engine's own message (SoQL's, in English):
+    # the page frames it in the reader's language and marks it as English.
+    api_refusals: set[str] = field(default_factory=set)
 
     def query_string(self, **changes: Any) -> str:
         """Return this request's URL query with `changes`, leaving out empty values."""
@@ -265,7 +268,9 @@ def explore(dataset: Dataset, request: ExplorerRequest) -> ExplorerPage:
     except SoqlError as error:
         # The search and the filter are the only free text; a timeout is told beside the
         # filter that chose the rows.
-        request.errors["q" if str(error).startswith("$q") else "where"] = str(error)
+        refused = "q" if str(error).startswith("$q") else "where"
+        request.errors[refused] = str(error)
+        request.api_refusals.add(refused)
         page.total = 0
         return page
     by_name = {column.name: column for column in columns}
@@ -278,6 +283,7 @@ def explore(dataset: Dataset, request: ExplorerRequest) -> ExplorerPage:
             page.chart = quick_chart(dataset, column, filters(request), budget)
         except SoqlError as error:
             request.errors["chart"] = str(error)
+            request.api_refusals.add("chart")
     return page
 
 

@@ -63,13 +63,13 @@ QUESTIONS: list[tuple[str, str, str | None]] = [
     (
         "Will the sidewalk repairs near the school be done before winter?",
         "Sidewalk repairs near schools and bus stops are scheduled first. {latest} You can "
-        "follow the sidewalk measure to hear when it changes.",
+        "follow the sidewalk, curb and ditch measure to hear when it changes.",
         "sidewalk-repairs-within-timeframe",
     ),
     (
         "How are 311 requests prioritized when crews are short-staffed?",
-        "311 requests that affect safety, such as a traffic signal out or a water main "
-        "break, are worked first; other requests are worked in the order they arrive. Each "
+        "311 requests that affect safety, such as a traffic signal out or a home without "
+        "water, are worked first; other requests are worked in the order they arrive. Each "
         "request type has a promised timeframe. {latest}",
         "requests-within-timeframe",
     ),
@@ -82,10 +82,10 @@ QUESTIONS: list[tuple[str, str, str | None]] = [
     ),
     (
         "When will the water main work on our street be finished?",
-        "A repair after a water main break is usually finished the same day or the next. "
-        "{latest} Replacing a whole main takes longer; Water Services posts those projects "
-        "by street on the updates page.",
-        "water-main-breaks-within-1-day",
+        "Water is usually back the same day or the next after a main breaks. {latest} "
+        "Replacing a whole main takes longer; Water Services posts those projects by "
+        "street on the updates page.",
+        "water-outages-within-1-day",
     ),
 ]
 PENDING = [

@@ -75,7 +75,7 @@ WHY: dict[str, Why] = {
         next_step="Outages that wait on the power utility will be tracked separately so "
         "residents know who is fixing them.",
     ),
-    "water-main-breaks-within-1-day": Why(
+    "water-outages-within-1-day": Why(
         rose="Crews on call overnight reached breaks sooner, and fewer breaks needed "
         "excavation under busy streets.",
         fell="Cold snaps brought several breaks at once, and crews repaired the largest "
@@ -114,11 +114,6 @@ WHY: dict[str, Why] = {
         fell="New drivers finished training, so more routes had their regular crew.",
         next_step="Solid Waste will report vacancies next to missed pickups at each KCStat "
         "meeting on the area.",
-    ),
-    "bulky-items-within-timeframe": Why(
-        rose="Online booking let crews plan routes ahead of pickup day.",
-        fell="Moving season brought more bookings than the bulky item crews could take.",
-        next_step="Extra bulky item routes will be scheduled for the busy summer months.",
     ),
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Literal
 
 from django.core.cache import cache
@@ -99,12 +100,20 @@ def render_png(
     return png
 
 
+# The accessibility attributes Vega writes on every axis, legend and mark, in English
+# ("X-axis for a time scale…", "line mark") whatever the page's language. Text cannot hold
+# `="`: vl-convert escapes quotes in labels.
+VEGA_ARIA = re.compile(r'\s(?:role|aria-[a-z]+)="[^"]*"')
+
+
 def inline_svg(spec: dict[str, Any], title: str, width: int = STATIC_WIDTH) -> str:
     """Return the SVG ready to place inside an HTML page: no XML prolog, labelled as an image.
 
+    The drawing is one image named by `title` (translated by the caller); Vega's own English
+    descriptions of its parts are removed, as static/js/charts.js does in the browser.
     The caller marks the result safe; vl-convert escapes the spec's text into the SVG.
     """
-    svg = render_svg(spec, width)
+    svg = VEGA_ARIA.sub("", render_svg(spec, width))
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1].lstrip()
     escaped_title = (

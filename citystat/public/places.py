@@ -23,6 +23,7 @@ from citystat.city.places import (
     places,
 )
 from citystat.lib.charts import inline_svg
+from citystat.plan import display
 from citystat.public.place_maps import place_map
 from citystat.public.place_report import PlaceReport, place_report
 from citystat.public.place_stats import AreaDemolitions, AreaRequests
@@ -209,15 +210,18 @@ def new_data_summary(place: Place, report, dataset_slug: str) -> str:  # type: i
             "%(count)s 311 requests in %(place)s in the year to %(day)s; "
             "median %(days)s days to close."
         ) % {
-            "count": f"{requests.area_requests:,}",
+            # The feed's numbers read as the pages' do: the reader's separators.
+            "count": display.number(requests.area_requests, 0),
             "place": place.label,
             "day": day(requests.last_day),
-            "days": "–" if requests.area_median_days is None else f"{requests.area_median_days:g}",
+            "days": "–"
+            if requests.area_median_days is None
+            else display.bare(requests.area_median_days, "days"),
         }
     if demolitions is not None and demolitions.dataset_slug == dataset_slug:
         return _("%(planned)s demolitions planned and %(completed)s completed in %(place)s.") % {
-            "planned": demolitions.planned,
-            "completed": demolitions.completed,
+            "planned": display.number(demolitions.planned, 0),
+            "completed": display.number(demolitions.completed, 0),
             "place": place.label,
         }
     return ""

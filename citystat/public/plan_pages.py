@@ -517,7 +517,10 @@ def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
     spec["encoding"] = {
         "x": {"field": "period_start", "type": "temporal", "title": None},
         "y": {"field": "gap", "type": "quantitative", "title": _("Gap"), "scale": {"zero": True}},
-        "tooltip": [{"field": "period"}, {"field": "gap", "format": ".2f"}],
+        "tooltip": [
+            {"field": "period", "title": _("Period")},
+            {"field": "gap", "title": _("Gap"), "format": ".2f"},
+        ],
     }
     return spec
 

@@ -73,9 +73,9 @@ def quadrant_chart(priorities: list[Priority], title: str) -> dict[str, Any]:
                     },
                     "shape": {"field": "quadrant", "type": "nominal", "legend": None},
                     "tooltip": [
-                        {"field": "service"},
-                        {"field": "importance", "format": ".0%"},
-                        {"field": "satisfaction", "format": ".0%"},
+                        {"field": "service", "title": _("Service")},
+                        {"field": "importance", "title": _("Most important"), "format": ".0%"},
+                        {"field": "satisfaction", "title": _("Satisfied"), "format": ".0%"},
                         {"field": "rating", "title": _("I-S rating"), "format": ".3f"},
                     ],
                 },
@@ -146,8 +146,13 @@ def line_chart(
     y_format: str = ",.0f",
     temporal: bool = False,
     band: tuple[str, str] | None = None,
+    x_title: str | None = None,
 ) -> dict[str, Any]:
-    """Return a small line chart of `y` over `x`, with an optional interval band."""
+    """Return a small line chart of `y` over `x`, with an optional interval band.
+
+    The tooltip names both fields by their titles (`x_title`, `y_title`), never by the
+    column names, which are no word of the reader's language.
+    """
     x_encoding = {
         "field": x,
         "type": "temporal" if temporal else "ordinal",
@@ -176,7 +181,10 @@ def line_chart(
                     "title": y_title,
                     "axis": {"format": y_format},
                 },
-                "tooltip": [{"field": x}, {"field": y, "format": y_format}],
+                "tooltip": [
+                    {"field": x, "title": x_title or _("Period")},
+                    {"field": y, "title": y_title, "format": y_format},
+                ],
             },
         }
     )

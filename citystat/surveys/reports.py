@@ -123,6 +123,11 @@ def source_datasets(service: ServiceProfile) -> list[str]:
     return slugs
 
 
+def x_titles() -> dict[str, str]:
+    """Return the reader's words for the profile charts' x fields (their tooltips)."""
+    return {"wave": _("Survey wave"), "month": _("Month"), "fiscal_year": _("Fiscal year")}
+
+
 def service_charts(evidence: ServiceEvidence) -> list[dict[str, Any]]:
     """Return the profile's charts in reading order, each with its own data table."""
     charts = [
@@ -151,7 +156,9 @@ def service_charts(evidence: ServiceEvidence) -> list[dict[str, Any]]:
             "x": x,
             "y": y,
             "format": number_format,
-            "spec": line_chart(rows, x, y, title, title, number_format, temporal, band),
+            "spec": line_chart(
+                rows, x, y, title, title, number_format, temporal, band, x_title=x_titles()[x]
+            ),
         }
         for name, title, rows, x, y, number_format, temporal, band in charts
         if any(row.get(y) is not None for row in rows)

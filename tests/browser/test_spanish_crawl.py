@@ -13,6 +13,7 @@ crawl finds; the slow one reads every page.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +23,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from citystat.demo.build import build_demo_city
+from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
 from citystat.public.tests.test_spanish_pages import city_content
 from citystat.public.tests.test_translations import extract_catalog
 from tests.browser.test_phone_width_and_navigation import (
@@ -56,6 +58,23 @@ READ_PAGE = """() => {
   }
   texts.push(document.title);
   return texts;
+}"""
+# What the charts tell a screen reader and their tooltips, which the text above misses:
+# Vega's own English descriptions ("visualization", "X-axis for a time scale…", "line
+# mark") and each chart spec, whose tooltips show a field's column name unless titled.
+READ_CHARTS = """() => {
+  const aria = [];
+  for (const node of document.querySelectorAll(
+      '[aria-roledescription], [aria-description], [role^="graphics"]')) {
+    aria.push(node.getAttribute('aria-roledescription') || node.getAttribute('aria-description')
+      || node.getAttribute('role'));
+  }
+  const specs = [];
+  for (const chart of document.querySelectorAll('[data-chart-spec]')) {
+    const source = document.getElementById(chart.dataset.chartSpec);
+    if (source) specs.push(source.textContent);
+  }
+  return {aria, specs};
 }"""
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdfi]|%[sdfi]|\{\w*\}")
 
@@ -130,6 +149,15 @@ def english_shown(texts: list[str], patterns, content: list[str]) -> set[str]:  
     return found
 
 
+def chart_english(charts: dict[str, list[str]]) -> set[str]:
+    """Return what the page's charts say in English outside the catalog's strings."""
+    found = {f"Vega's own description {text[:80]!r}" for text in charts["aria"]}
+    for spec in charts["specs"]:
+        for field in unnamed_tooltip_fields(json.loads(spec)):
+            found.add(f"a chart tooltip shows the column name {field!r}")
+    return found
+
+
 def page_kind(path: str) -> str:
     """Return the URL's name: pages of one kind share it."""
     try:
@@ -160,7 +188,13 @@ def crawl_in_spanish(page, base: str, patterns, content: list[str], per_kind: in
         assert response is not None and response.status == 200, f"{path} answered {response}"
         assert page.locator("html").get_attribute("lang") == "es", f"{path} is not in Spanish"
         wait_for_charts(page)
+        # Named in the page's language once drawn (static/js/charts.js).
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart[data-chart-spec]')].every("
+            "c => c.dataset.chartNamed || c.classList.contains('chart-fallback'))"
+        )
         found = english_shown(page.evaluate(READ_PAGE), patterns, content)
+        found |= chart_english(page.evaluate(READ_CHARTS))
         if found:
             english[path] = sorted(found)
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils.html import escape
 
 from citystat.api.soda import four_by_four
 from citystat.catalog import exports
@@ -13,8 +14,9 @@ from citystat.city.models import Department
 
 
 def error_beside(page: str, field_id: str) -> str:
-    found = re.search(rf'id="{field_id}-error"[^>]*>([^<]*)<', page)
-    return found.group(1) if found else ""
+    """Return the text of the error beside the field, as read (without its markup)."""
+    found = re.search(rf'id="{field_id}-error"[^>]*>(.*?)</p>', page, re.DOTALL)
+    return re.sub(r"<[^>]+>", "", found.group(1)) if found else ""
 
 
 def test_a_refused_filter_shows_sodas_message_beside_it_and_keeps_the_text(
@@ -32,6 +34,24 @@ def test_the_same_refusal_comes_from_the_soda_endpoint(client, requests_dataset)
     page = client.get("/datasets/service-requests/", {"where": "nope = 1"}).content.decode()
     api = client.get("/resource/service-requests.json", {"$where": "nope = 1"}).json()
     assert error_beside(page, "explorer-where") == f"The API refused this filter: {api['message']}"
+
+
+def test_a_spanish_reader_gets_the_refusal_framed_in_spanish_and_marked_english(
+    client, requests_dataset
+):
+    response = client.get(
+        "/datasets/service-requests/", {"where": "nope = 1"}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+    page = response.content.decode()
+    api = client.get("/resource/service-requests.json", {"$where": "nope = 1"}).json()
+    # SoQL's own words stay as the API says them, marked as English, and the reader is
+    # told they are the API's.
+    assert error_beside(page, "explorer-where") == (
+        f"La API rechazó este filtro: {api['message']} (palabras de la propia API, en inglés)"
+    )
+    assert f'<span lang="en">{escape(api["message"])}</span>' in page
+    english = client.get("/datasets/service-requests/", {"where": "nope = 1"}).content.decode()
+    assert "in English" not in error_beside(english, "explorer-where")
 
 
 def test_htmx_gets_the_explorer_alone_with_its_error(client, requests_dataset):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -39,6 +40,21 @@ def test_the_list_shows_public_datasets_with_rows_and_last_update(client, loaded
     assert '<a href="/datasets/service-requests/">311 service requests</a>' in page
     assert "200 rows" in page
     assert "Employee survey" not in page
+
+
+def test_tags_are_the_citys_data_marked_in_its_language_on_a_spanish_page(client, loaded, settings):
+    # The city writes its tags (no fixed vocabulary the site could translate): a Spanish
+    # page shows them as written and tells screen readers their language.
+    loaded.tags = ["potholes", "streets"]
+    loaded.save()
+    for path in ("/datasets/", "/datasets/service-requests/"):
+        page = client.get(path, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert '<html lang="es"' in page
+        for tag in loaded.tags:
+            marked = re.search(
+                rf'<(li|a|option)[^>]*lang="{settings.LANGUAGE_CODE}"[^>]*>(<a[^>]*>)?{tag}<', page
+            )
+            assert marked, (path, tag)
 
 
 def test_the_data_menu_links_to_the_list(client, loaded):

@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Where the types of Kansas City's own 311 export (data.kcmo.org, "311 Call Center
-# Service Requests") are known, TYPE and DETAIL are its real values ("Pothole",
-# "Trash Collection"/"Missed by City", "Storm Drain / Catch Basin"…), so a plan written
-# for the demo computes on the city's real export (tests/test_demo_plan_on_real_311.py
-# in citystat/demo). The other types keep descriptive names. TYPE is unique across
-# categories here: the plan's filters and the generator's tests select by it alone.
+# Service Requests") are known, CATEGORY, TYPE and DETAIL are its real values, spelled as
+# the export spells them ("Lights / Signals"/"Street Light", "Animals / Pets"/"Stray"/
+# "At Large - Non-Aggressive", "Property / Buildings / Construction"/"Land Use / Zoning
+# Issue"…), so a plan written for the demo computes on the city's real export
+# (test_demo_plan_on_real_311.py in citystat/demo/tests). The values were read from rows
+# of the real export (docs/demo-city.md lists them). Types no real value could be found
+# for were dropped or replaced by a real one rather than given a made-up name; the
+# remaining descriptive names are listed in docs/demo-city.md. TYPE is unique here: the
+# generator's tests select by it alone. The real export reuses a TYPE across categories,
+# so the plan's filters add the category or DETAIL where that matters.
 
 # Monthly volume multipliers, January first. Potholes follow the freeze-thaw cycle,
-# weeds and bulky trash follow the growing and moving seasons, water mains break in cold.
+# weeds follow the growing season, water outages follow the cold.
 SEASONS: dict[str, tuple[float, ...]] = {
     "flat": (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
     "pothole": (1.6, 2.6, 2.4, 1.5, 0.9, 0.7, 0.5, 0.5, 0.6, 0.7, 0.9, 1.2),
@@ -54,8 +59,10 @@ PW, WS, NHS = "Public Works", "Water Services", "Neighborhoods and Housing Servi
 PARKS, HEALTH, CPD = "Parks and Recreation", "Health", "City Planning and Development"
 ANIMALS, GS, CMO = "Animal Health and Public Safety", "General Services", "City Manager's Office"
 STREETS, TRAFFIC = "Streets / Roadways / Alleys", "Traffic / Signals / Signs"
+LIGHTS, SIDEWALKS = "Lights / Signals", "Sidewalks / Curbs / Ditch"
 TRASH, WATER, STORM = "Trash / Recycling", "Water / Sewer", "Storm Water"
-PROPERTY, PETS = "Property Violations", "Animals / Pets"
+PROPERTY, PETS = "Property / Buildings / Construction", "Animals / Pets"
+WEEDS, TREES = "Mowing / Weeds", "Trees"
 
 
 def types_of(department: str, division: str, category: str, rows: list[tuple]) -> list[RequestType]:
@@ -76,25 +83,26 @@ REQUEST_TYPES: list[RequestType] = [
             ("Street Repair", "District", 3, "spring", 20, 1.1, 30),
             ("Street Cleaning", "District", 1.5, "spring", 10, 0.9, 14),
             ("Snow / Ice", "District", 2.5, "snow", 2, 0.8, 3),
-            ("Curb Repair", "District", 1, "flat", 45, 1.0, 60),
             ("Debris in Street", "District", 1.5, "flat", 3, 0.9, 5),
             ("Mowing Right of Way", "District", 1, "weeds", 14, 0.8, 21),
         ],
     ),
+    # No real TYPE for sidewalk repairs was found; the sidewalk measure reads Kansas
+    # City's real CATEGORY "Sidewalks / Curbs / Ditch" instead.
     *types_of(
         PW,
         "Street and Traffic",
-        "Sidewalks",
+        SIDEWALKS,
         [
-            ("Sidewalk Repair", "Public Right of Way", 2, "flat", 60, 1.1, 90),
+            ("Curb Repair", "District", 3, "flat", 45, 1.0, 60),
         ],
     ),
     *types_of(
         PW,
         "Traffic Signals",
-        TRAFFIC,
+        LIGHTS,
         [
-            ("Traffic Signal Malfunction", "Signal Outage", 1.5, "flat", 1, 0.8, 2),
+            ("Traffic Signal", "Signal Malfunction", 1.5, "flat", 1, 0.8, 2),
         ],
     ),
     *types_of(
@@ -108,9 +116,9 @@ REQUEST_TYPES: list[RequestType] = [
     *types_of(
         PW,
         "Street Lighting",
-        TRAFFIC,
+        LIGHTS,
         [
-            ("Streetlight Out", "Pole Light", 3, "fall", 14, 1.0, 21),
+            ("Street Light", "5+ Lights Out", 3, "fall", 14, 1.0, 21),
         ],
     ),
     *types_of(
@@ -128,7 +136,6 @@ REQUEST_TYPES: list[RequestType] = [
         [
             ("Trash Collection", "Missed by City", 8, "flat", 2, 0.7, 3),
             ("Recycling", "Missed by City", 4, "flat", 3, 0.7, 4),
-            ("Bulky Item Pickup", "Scheduled", 5, "summer", 7, 0.6, 10),
             ("Trash Cart Request", "New or Replacement", 2, "flat", 10, 0.7, 14),
             ("Recycling Cart Request", "New or Replacement", 1.5, "flat", 10, 0.7, 14),
             ("Dumping", "Right of Way Central", 4, "summer", 12, 1.0, 21),
@@ -141,9 +148,9 @@ REQUEST_TYPES: list[RequestType] = [
         "Distribution",
         WATER,
         [
-            ("Water Main Break", "Emergency", 2, "winter", 1, 0.8, 2),
             ("Leak", "Emergency Off / Flooding", 2.5, "winter", 4, 1.0, 7),
-            ("No Water", "Service Line", 1, "winter", 1, 0.7, 1),
+            # Water main breaks reach 311 as outages: TYPE "No Water / Pressure".
+            ("No Water / Pressure", "No Water", 3, "winter", 1, 0.8, 2),
             ("Low Water Pressure", "Service Line", 0.8, "summer", 6, 1.0, 10),
             ("Fire Hydrant Damaged", "Hydrant", 0.6, "winter", 14, 1.0, 21),
         ],
@@ -179,7 +186,6 @@ REQUEST_TYPES: list[RequestType] = [
         "Neighborhood Preservation",
         PROPERTY,
         [
-            ("Tall Weeds and Grass", "Private Property", 7, "weeds", 20, 0.8, 30),
             ("Trash and Debris on Property", "Private Property", 4, "summer", 25, 0.9, 30),
             ("Inoperable Vehicle", "Private Property", 1.5, "flat", 30, 1.0, 45),
             ("Exterior Structure Violation", "Residential", 1.5, "flat", 45, 1.0, 60),
@@ -198,10 +204,18 @@ REQUEST_TYPES: list[RequestType] = [
     ),
     *types_of(
         NHS,
-        "Rental Housing",
+        "Neighborhood Preservation",
         PROPERTY,
         [
-            ("Rental Housing Complaint", "Tenant", 1.2, "winter", 30, 1.0, 45),
+            ("Property Maintenance", "Main Structure", 1.2, "winter", 30, 1.0, 45),
+        ],
+    ),
+    *types_of(
+        NHS,
+        "Neighborhood Preservation",
+        WEEDS,
+        [
+            ("Private / Commercial", "Lot - Structure", 7, "weeds", 20, 0.8, 30),
         ],
     ),
     *types_of(
@@ -209,7 +223,7 @@ REQUEST_TYPES: list[RequestType] = [
         "Field Services",
         PETS,
         [
-            ("Stray Dog", "At Large", 2.5, "summer", 1, 0.9, 2),
+            ("Stray", "At Large - Non-Aggressive", 2.5, "summer", 1, 0.9, 2),
             ("Bite", "Animal on Animal", 0.5, "summer", 2, 0.8, 3),
             ("Barking Dog", "Nuisance", 0.8, "summer", 10, 1.0, 14),
             ("Animal Neglect", "Welfare Check", 0.8, "summer", 3, 1.0, 5),
@@ -230,7 +244,14 @@ REQUEST_TYPES: list[RequestType] = [
         "Parks / Recreation",
         [
             ("Tree Trimming", "Right of Way", 2, "spring", 45, 1.2, 60),
-            ("Tree Down", "Storm Damage", 1.2, "spring", 3, 1.0, 5),
+        ],
+    ),
+    *types_of(
+        PARKS,
+        "Forestry",
+        TREES,
+        [
+            ("Storm Damage", "Tree Down", 1.2, "spring", 3, 1.0, 5),
         ],
     ),
     *types_of(
@@ -258,8 +279,23 @@ REQUEST_TYPES: list[RequestType] = [
             ("Food Establishment", "Restaurant", 0.6, "flat", 7, 0.9, 10),
             ("Mosquitoes", "Standing Water", 0.3, "summer", 5, 0.8, 7),
             ("Lead Hazard", "Residential", 0.2, "flat", 30, 1.0, 45),
-            ("Rodents", "Rat Problem", 0.8, "fall", 10, 0.9, 14),
             ("Air Quality and Odor", "Complaint", 0.3, "summer", 5, 1.0, 7),
+        ],
+    ),
+    *types_of(
+        HEALTH,
+        "Environmental Health",
+        PETS,
+        [
+            ("Rat Treatment", "Vacant Property", 0.8, "fall", 10, 0.9, 14),
+        ],
+    ),
+    *types_of(
+        CPD,
+        "Development Services",
+        PROPERTY,
+        [
+            ("Land Use / Zoning Issue", "Unapproved Land Use", 0.6, "flat", 30, 1.0, 45),
         ],
     ),
     *types_of(
@@ -267,7 +303,6 @@ REQUEST_TYPES: list[RequestType] = [
         "Development Services",
         "Permits / Zoning",
         [
-            ("Zoning Violation", "Land Use", 0.6, "flat", 30, 1.0, 45),
             ("Work Without Permit", "Construction", 0.6, "spring", 21, 1.0, 30),
             ("Permit Status Inquiry", "Permit Desk", 0.5, "flat", 5, 1.0, 7),
         ],
@@ -301,7 +336,7 @@ REQUEST_TYPES: list[RequestType] = [
 
 # Solid-waste requests whose volume and close times follow the division's vacancies
 # (staffing.solid_waste_vacancy_rate), the root-cause story the demo city tells.
-STAFFING_SENSITIVE_TYPES = frozenset({"Trash Collection", "Recycling", "Bulky Item Pickup"})
+STAFFING_SENSITIVE_TYPES = frozenset({"Trash Collection", "Recycling"})
 
 # How requests reach 311, with the app growing over the years (shares for 2020 and 2026).
 SOURCES = ("PHONE", "WEB", "EMAIL", "APP", "WALK IN", "TWITTER")

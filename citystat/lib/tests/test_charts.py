@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from citystat.lib.charts import ChartError, inline_svg, render_png, render_svg
@@ -28,6 +30,19 @@ def test_inline_svg_is_labelled_for_screen_readers_and_escapes_the_title():
     assert 'role="img"' in svg
 
 
+def test_inline_svg_keeps_none_of_vegas_english_descriptions():
+    # Vega names each axis and mark in English ("X-axis titled 'month' for a discrete
+    # scale…", "bar mark"); on a Spanish page those words would be read aloud.
+    drawn = render_svg(SPEC)
+    assert "aria-roledescription" in drawn and "X-axis" in drawn
+    svg = inline_svg(SPEC, "Baches por mes")
+    assert re.findall(r'\s(role|aria-[a-z]+)="([^"]*)"', svg) == [
+        ("role", "img"),
+        ("aria-label", "Baches por mes"),
+    ]
+    assert "2026-01" in svg
+
+
 def test_social_card_is_a_png_of_the_asked_size():
     png = render_png(SPEC, width=600, height=315)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -38,3 +53,15 @@ def test_social_card_is_a_png_of_the_asked_size():
 def test_a_broken_spec_says_so():
     with pytest.raises(ChartError, match="could not be drawn"):
         render_svg({"mark": "bar", "encoding": {"x": {"field": "a", "type": "nonsense"}}})
+
+
+def test_an_unnamed_tooltip_field_is_found_in_any_layer():
+    from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
+
+    spec = {
+        "layer": [
+            {"encoding": {"tooltip": [{"field": "period_start"}, {"field": "v", "title": "V"}]}},
+            {"encoding": {"tooltip": {"field": "gap"}}},
+        ]
+    }
+    assert unnamed_tooltip_fields(spec) == ["period_start", "gap"]

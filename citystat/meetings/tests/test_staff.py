@@ -71,6 +71,21 @@ def test_the_screen_shows_the_current_item_and_the_live_board(
     assert Meeting.objects.get(pk=meeting.pk).current_item == items[4]
 
 
+def test_the_screen_speaks_the_readers_language(alice, areas, plan_measures):
+    # The screen is projected in the meeting room: its own words follow the language.
+    meeting = make_meeting(areas[0], 0)
+    items = draft_agenda(meeting)
+    client = signed_in(alice)
+    client.post(f"/staff/meetings/{meeting.pk}/screen/advance/", {"item": items[3].pk})
+    body = client.get(
+        f"/staff/meetings/{meeting.pk}/screen/", HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    assert f"Ahora: {items[3].title}" in body
+    assert "Punto siguiente" in body and "Punto anterior" in body
+    for english in ("Next item", "Previous item", "Now:", "Back to the meeting"):
+        assert english not in body, english
+
+
 def test_the_public_page_does_not_get_the_screen_panel(client, areas, board_panel):
     meeting = make_meeting(areas[0], 1)
     assert "Live questions" not in client.get(meeting.get_absolute_url()).content.decode()

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from citystat.plan import display
 from citystat.plan.models import Target
 from citystat.plan.outlook import outlook
 from citystat.plan.tests.test_compute_values import make_measure
@@ -55,6 +56,18 @@ def test_measures_json_lists_latest_value_target_and_status(potholes):
     (row,) = json.loads(run("measures", "--json"))
     assert (row["slug"], row["period"], row["value"], row["target"]) == ("potholes", "FY2025", 5, 5)
     assert row["status"] == "on_track"
+
+
+def test_the_terminal_shows_values_and_targets_as_the_pages_do(potholes):
+    # A count of 12,345 with its target reads "12,345", not "1.234e+04" (",.4g").
+    run("compute")
+    potholes.values.filter(period="FY2025", breakdown="").update(value=12345)
+    Target.objects.filter(measure=potholes).update(value=12000)
+    shown = display.value_text(12345, potholes.unit)
+    assert shown == "12,345"
+    table = run("measures")
+    assert shown in table and display.target_text(12000, potholes.unit) in table
+    assert f"FY2025  {shown}" in run("values", "potholes")
 
 
 def test_values_csv_by_breakdown(potholes):

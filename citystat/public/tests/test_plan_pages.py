@@ -157,6 +157,18 @@ def test_the_equity_view_gives_best_worst_and_gap_per_period(city):
     assert plan_pages.equity_rows(measure, "council_district")[0].best_name == "District 1"
 
 
+def test_the_equity_charts_tooltip_names_its_fields_in_the_readers_language(city):
+    from django.utils import translation
+
+    from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
+
+    measure = Measure.objects.get(slug="potholes-closed")
+    with translation.override("es"):
+        spec = plan_pages.equity_chart(measure, plan_pages.equity_rows(measure, "council_district"))
+    assert unnamed_tooltip_fields(spec) == []
+    assert [entry["title"] for entry in spec["encoding"]["tooltip"]] == ["Periodo", "Diferencia"]
+
+
 def test_an_unknown_measure_gets_a_404_that_suggests_close_matches(client, city):
     response = client.get("/measures/potholes-closd/")
     body = response.content.decode()

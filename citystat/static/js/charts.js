@@ -62,7 +62,9 @@
     element.dataset.chartRendered = "true";
     var spec = JSON.parse(source.textContent);
     window.vegaEmbed(element, spec, OPTIONS).then(function () {
-      nameDrawing(element.querySelector("svg"), spec.description);
+      nameDrawing(element, spec.description);
+      keepNamed(element, spec.description);
+      element.dataset.chartNamed = "true";
     }).catch(function (error) {
       element.textContent = FAILED;
       element.classList.add("chart-fallback");
@@ -72,24 +74,51 @@
     });
   }
 
-  // Vega describes every axis and mark to screen readers in English ("X-axis for a time
-  // scale…"). The drawing is instead one image named by the chart's own, translated
-  // description; the caption and the data table beside it say the rest in the page's
-  // language, as the server's drawing does.
-  function nameDrawing(drawing, description) {
-    if (!drawing || !description) {
+  // Vega describes the drawing, every axis, legend and mark to screen readers in English
+  // ("visualization", "X-axis for a time scale…", "line mark"), on the container as well
+  // as inside the SVG. The drawing is instead one image named by the chart's own,
+  // translated description (or its figure's caption); the caption and the data table
+  // beside it say the rest in the page's language, as the server's drawing does
+  // (citystat/lib/charts.py, inline_svg).
+  var VEGA_ARIA = ["role", "aria-label", "aria-roledescription", "aria-description"];
+
+  function nameDrawing(element, description) {
+    var drawing = element.querySelector("svg");
+    if (!drawing) {
       return;
     }
-    drawing.querySelectorAll("[role], [aria-label], [aria-roledescription]").forEach(
-      function (node) {
-        node.removeAttribute("role");
-        node.removeAttribute("aria-label");
-        node.removeAttribute("aria-roledescription");
-      }
-    );
-    drawing.setAttribute("role", "img");
-    drawing.setAttribute("aria-label", description);
-    drawing.removeAttribute("aria-roledescription");
+    var named = [element].concat(Array.prototype.slice.call(element.querySelectorAll(
+      "[role], [aria-label], [aria-roledescription], [aria-description]"
+    )));
+    named.forEach(function (node) {
+      VEGA_ARIA.forEach(function (name) {
+        node.removeAttribute(name);
+      });
+    });
+    var figure = element.closest("figure");
+    var caption = figure && figure.querySelector("figcaption");
+    var name = description || (caption && caption.textContent.trim());
+    if (name) {
+      drawing.setAttribute("role", "img");
+      drawing.setAttribute("aria-label", name);
+    } else {
+      drawing.setAttribute("aria-hidden", "true");
+    }
+  }
+
+  // A chart as wide as its container is drawn again when the page's layout changes, and
+  // Vega writes its descriptions again: name the drawing again each time.
+  function keepNamed(element, description) {
+    if (typeof window.MutationObserver !== "function") {
+      return;
+    }
+    var watching = { childList: true, subtree: true, attributes: true, attributeFilter: VEGA_ARIA };
+    var observer = new window.MutationObserver(function () {
+      observer.disconnect();
+      nameDrawing(element, description);
+      observer.observe(element, watching);
+    });
+    observer.observe(element, watching);
   }
 
   function renderAll(root) {

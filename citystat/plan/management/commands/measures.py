@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.table import Table
 
+from citystat.plan import display
 from citystat.plan.reporting import measure_rows
 
 
@@ -27,8 +28,9 @@ class Command(BaseCommand):
             table.add_row(
                 row["slug"],
                 row["period"] or "—",
-                "—" if row["value"] is None else f"{row['value']:,.4g}",
-                "—" if row["target"] is None else f"{row['target']:,.4g}",
+                # As every page and export shows them (citystat/plan/display.py).
+                display.value_text(row["value"], row["unit"]),
+                display.target_text(row["target"], row["unit"]),
                 row["status_label"],
             )
         Console(file=self.stdout, width=120).print(table)  # type: ignore[arg-type]

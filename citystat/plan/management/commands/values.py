@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citystat.lib.csv_safety import safe_cell
+from citystat.plan import display
 from citystat.plan.manual import ManualValueError, import_values_table
 from citystat.plan.models import Measure
 from citystat.plan.reporting import value_rows
@@ -74,9 +75,11 @@ class Command(BaseCommand):
                 writer.writerow([safe_cell(row[column]) for column in columns])
             return
         for row in rows:
-            shown = "—" if row["value"] is None else f"{row['value']:,.4g}"
+            # As every page and export shows them (citystat/plan/display.py).
+            shown = display.value_text(row["value"], measure.unit)
             if row.get("ci_lower") is not None:
-                shown += f" (95% {row['ci_lower']:,.4g}–{row['ci_upper']:,.4g}, n={row['ci_n']})"
+                ci = display.interval(row["ci_lower"], row["ci_upper"], measure.unit)
+                shown += f" (95% {ci}, n={row['ci_n']})"
             elif row["note"]:
                 shown += f" ({row['note']})"
             where = f"  {row[by]}" if by else ""
