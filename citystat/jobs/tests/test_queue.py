@@ -133,7 +133,9 @@ def test_deferred_jobs_are_handed_to_the_caller_not_started(
     settings.CITYSTAT_JOBS_RUN = "inline"
     with django_capture_on_commit_callbacks(execute=True) as callbacks, queue.deferred() as held:
         job = queue.enqueue("test.record", n=1)
-    assert (held, callbacks, calls) == ([job.pk], [], [])
+    # The page cache's content stamp waits for every commit too (plan/revision.py).
+    own = [c for c in callbacks if type(c).__name__ != "_ContentOnCommit"]
+    assert (held, own, calls) == ([job.pk], [], [])
     done = queue.wait(job.pk)
     assert done is not None and done.status == Job.Status.SUCCEEDED
     assert calls == [{"n": 1}]
