@@ -52,9 +52,7 @@ def test_staff_write_a_goals_spanish_title_beside_the_english_one(
     assert goal.translations == {"es": {"title": "Arreglar cada calle"}}
     assert goal.history.first().history_change_reason == "Spanish for the council site"
 
-    page.context.add_cookies(
-        [{"name": "django_language", "value": "es", "url": live_server.url}]
-    )
+    page.context.add_cookies([{"name": "django_language", "value": "es", "url": live_server.url}])
     page.goto(live_server.url + "/goals/fix-streets/")
     assert page.get_by_role("heading", level=1).inner_text() == "Arreglar cada calle"
     # The objective has no Spanish: its English title, in lang="en", with the note.
