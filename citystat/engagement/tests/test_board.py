@@ -91,6 +91,9 @@ def test_every_change_to_a_meetings_question_bumps_its_version(meeting, make_que
     assert len({before, created, board_version(meeting.pk)}) == 3
 
 
+# Committed changes, as on a live site: inside the test's transaction every change would
+# be this thread's own pending one, which no other process sees.
+@pytest.mark.django_db(transaction=True)
 def test_a_change_elsewhere_leaves_the_board_alone_and_undrawn(
     client, meeting, make_question, monkeypatch
 ):

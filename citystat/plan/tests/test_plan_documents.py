@@ -83,6 +83,7 @@ def test_an_unknown_department_is_refused(db):
 
 
 def test_the_demo_plan_has_six_priority_areas_with_measures_and_targets(db):
+    speak_the_demo_languages()
     ensure_departments(plan_department_names())
     for definition in DEMO_DATASETS:
         save_dataset(definition)
@@ -91,3 +92,12 @@ def test_the_demo_plan_has_six_priority_areas_with_measures_and_targets(db):
     assert (
         Measure.objects.filter(targets__isnull=False).distinct().count() == Measure.objects.count()
     )
+
+
+def speak_the_demo_languages() -> None:
+    """Give the city the demo plan's languages: its file carries Spanish beside English."""
+    from citystat.city.models import CityProfile
+
+    city = CityProfile.current()
+    city.languages = ["en", "es"]
+    city.save()

@@ -193,7 +193,7 @@ def test_the_demo_plan_round_trips_exactly(db):
     document = read_plan_file(PLAN_FILE)
     plan = load_plan(copy.deepcopy(document), "plan.yaml")
     assert export_plan(plan) == document
-    assert Measure.objects.count() == 70
+    assert Measure.objects.count() == 69
 
 
 def test_removing_a_target_needs_a_reason_and_its_history_says_so():

@@ -287,7 +287,9 @@ def test_every_demo_measure_checks_into_its_kind_with_its_digest_unchanged(db):
     from citystat.demo.datasets import DEMO_DATASETS
     from citystat.plan.compute.run import dataset_schemas, measure_specs
     from citystat.plan.documents import load_plan_file
+    from citystat.plan.tests.test_plan_documents import speak_the_demo_languages
 
+    speak_the_demo_languages()
     ensure_departments(plan_department_names())
     for definition in DEMO_DATASETS:
         save_dataset(definition)
