@@ -445,6 +445,7 @@ _WRITE = re.compile(
 
 def content() -> str:
     """Return the stamp of every other row of the app database (one cache read a request)."""
+    _write_noted_content()
     found = getattr(_request, "content", None) if getattr(_request, "active", False) else None
     if found is None:
         found = cache.get(CONTENT_KEY)
@@ -460,6 +461,7 @@ def content() -> str:
 def read_stamps() -> None:
     """Read the plan's revision and the content stamp in one cache round trip, for the
     rest of this request (a page cached under both then costs one read less)."""
+    _write_noted_content()
     if not getattr(_request, "active", False):
         return
     found = cache.get_many([KEY, CONTENT_KEY])
@@ -470,10 +472,17 @@ def read_stamps() -> None:
 
 
 def content_changed(using: str = "default") -> None:
-    """Record that a row some page may show was written (on commit, as `changed()`)."""
+    """Record that a row some page may show was written (on commit, as `changed()`).
+
+    Called from inside the database's execute wrapper, while the statement that wrote is
+    not finished. Outside a transaction the new stamp is only noted here and written at
+    the next safe moment (the next read of the stamp, or the request's end): writing it
+    now would put the database cache's own transaction on the same connection in the
+    middle of that statement, which on SQLite rolls the statement's row back.
+    """
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
-        _content_committed()
+        _request.content_dirty = True
         return
     _request.content_pending = uuid.uuid4().hex
     waiting = getattr(_request, "content_on_commit", None)
@@ -557,13 +566,22 @@ def _connected(sender: Any, connection: Any, **kwargs: Any) -> None:
         connection.execute_wrappers.append(_watch_writes)
 
 
+def _write_noted_content() -> None:
+    """Write the new content stamp a write outside a transaction noted (content_changed)."""
+    if getattr(_request, "content_dirty", False):
+        _request.content_dirty = False
+        _content_committed()
+
+
 def _content_request_began(**kwargs: Any) -> None:
+    _write_noted_content()
     _request.content = None
     if not transaction.get_connection().in_atomic_block:
         _request.content_pending = None  # a write this thread rolled back
 
 
 def _content_request_ended(**kwargs: Any) -> None:
+    _write_noted_content()
     _request.content = None
 
 

@@ -15,7 +15,8 @@ never read again once any of these change:
   (a meeting that has ended, an update published at a set time) shows within that long.
 
 It answers only GET requests for the page views in `CACHED_VIEWS`, from readers with no
-session or messages cookie and no Authorization header (signed-in staff always have a
+session or messages cookie, no Authorization header and no `HX-Request` header (htmx
+asks the same URL for a part of the page) (signed-in staff always have a
 session: their pages carry their own names and links). A response is kept only when it
 is a 200 with no Set-Cookie, holds no CSRF token, left the session untouched, was not
 marked private or no-store, and is under MAX_BYTES.
@@ -101,6 +102,8 @@ def cacheable_request(request: HttpRequest) -> bool:
         return False
     if "HTTP_AUTHORIZATION" in request.META:
         return False
+    if "HTTP_HX_REQUEST" in request.META:
+        return False  # htmx asks the same URL for a part of the page (the data explorer)
     return view_name(request) in CACHED_VIEWS
 
 

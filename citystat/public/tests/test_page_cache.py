@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
@@ -207,8 +208,21 @@ def test_only_anonymous_gets_of_listed_views_use_the_cache(settings):
     assert not page_cache.cacheable_request(
         factory.get("/how-we-measure/", headers={"authorization": "Bearer x"})
     )
+    assert not page_cache.cacheable_request(
+        factory.get("/how-we-measure/", headers={"HX-Request": "true"})
+    )
     settings.CITYSTAT_PAGE_CACHE_SECONDS = 0
     assert not page_cache.cacheable_request(factory.get("/how-we-measure/"))
+
+
+def test_htmx_asking_a_kept_page_for_its_explorer_gets_the_explorer_alone(client, city):
+    # The dataset page answers htmx with its explorer only, at the same URL: a whole page
+    # swapped into the explorer would show every section twice.
+    page = body(client, "/datasets/requests/")
+    assert body(client, "/datasets/requests/") == page  # kept
+    part = body(client, "/datasets/requests/", **{"HX-Request": "true"})
+    assert 'id="downloads-title"' in page and 'id="downloads-title"' not in part
+    assert "<html" not in part
 
 
 def test_responses_with_cookies_tokens_or_errors_are_never_kept():
@@ -225,3 +239,27 @@ def test_responses_with_cookies_tokens_or_errors_are_never_kept():
     with_token = factory.get("/")
     with_token.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     assert page_cache.keepable(with_token, HttpResponse("ok")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_outside_a_transaction_keeps_its_row_with_the_cache_in_the_database(settings):
+    # The content stamp is noted from inside the database's execute wrapper. Written there,
+    # the database cache's own transaction on the same SQLite connection rolled back the
+    # row being inserted, and the next row naming it failed its foreign key.
+    from citystat.plan.models import Plan, PriorityArea
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "citystat_cache",
+        },
+    }
+    call_command("createcachetable", verbosity=0)  # a no-op where migrate made it
+    before = revision.content()
+    plan = Plan.objects.create(
+        title="Plan", slug="plan", first_fiscal_year=2025, last_fiscal_year=2029
+    )
+    area = plan.priority_areas.create(slug="streets", title="Streets", position=1)
+    assert PriorityArea.objects.filter(pk=area.pk, plan=plan).exists()
+    assert revision.content() != before
