@@ -20,7 +20,7 @@ from citystat.catalog import engines
 from citystat.catalog.models import Dataset
 from citystat.lib.errors import CitystatError
 from citystat.plan.compute.engine import Context, backlog_expressions, grouped_expressions
-from citystat.plan.compute.kinds import BacklogSpec, MeasureSpec
+from citystat.plan.compute.kinds import BacklogSpec, MeasureSpec, uses_measures
 
 # Table Schema field types as Ibis types (catalog.schema gives DuckDB the same ones).
 IBIS_TYPES = {
@@ -56,6 +56,10 @@ def missing_operation(
     # does); a backend whose driver is not installed still compiles without them.
     with contextlib.suppress(Exception):
         getattr(ibis, dialect)
+    if uses_measures(spec):
+        # Built from other measures' values: no single table to compile against; its
+        # parts are checked as the measures they are.
+        return None
     tables = SchemaTables(table_schema)
     try:
         if isinstance(spec, BacklogSpec):
