@@ -55,13 +55,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import re
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
@@ -187,6 +188,7 @@ def cached_by_revision(
     timeout: int = ENTRY_SECONDS,
     language: str | None = None,
     stamps: Sequence[str] = (PLAN,),
+    fresh_for: float | None = None,
 ) -> T:
     """Return what `build()` returns, cached until the plan's revision or the day changes.
 
@@ -194,8 +196,21 @@ def cached_by_revision(
     value must not be None (None is never cached: a miss built again each time).
     `stamps` names the stamps it is cached under instead (module docstring): "plan" for
     the plan's revision, "meetings", "board:<meeting id>".
+
+    `fresh_for` (seconds) is for what also changes with the clock alone (a meeting that
+    has ended): an entry older than that is built again, by one request of the whole
+    site at a time (stale-while-revalidate with a single flight), while every other one
+    keeps getting the entry it replaces; an entry is never returned once it is twice
+    that old. A stamp change still makes it unreachable at once, since the stamps stay
+    in its key.
     """
     full = cache_key(key, language, stamps=stamps)
+    if fresh_for is None:
+        return _cached(full, build, timeout)
+    return _cached_fresh(full, build, timeout, fresh_for)
+
+
+def _cached(full: str, build: Callable[[], T], timeout: int) -> T:
     with _local_lock:
         if full in _local:
             _local.move_to_end(full)
@@ -207,11 +222,56 @@ def cached_by_revision(
             return built
         cache.set(full, built, timeout)
         value = built
+    _keep_local(full, value)
+    return value  # type: ignore[no-any-return]
+
+
+class _Built(NamedTuple):
+    """An entry cached with `fresh_for`: what was built, and when (time.time())."""
+
+    at: float
+    value: Any
+
+
+def _cached_fresh(full: str, build: Callable[[], T], timeout: int, fresh_for: float) -> T:
+    now = time.time()
+    with _local_lock:
+        kept = _local.get(full)
+    if isinstance(kept, _Built) and now - kept.at < fresh_for:
+        return kept.value  # type: ignore[no-any-return]
+    found = cache.get(full)
+    if isinstance(found, _Built) and now - found.at < fresh_for:
+        _keep_local(full, found)
+        return found.value  # type: ignore[no-any-return]
+    if isinstance(found, _Built) and now - found.at < 2 * fresh_for:
+        # Stale but within bounds: one request builds it again, the others get this one.
+        if not cache.add(full + ":refresh", 1, max(1, math.ceil(fresh_for))):
+            _keep_local(full, found)
+            return found.value  # type: ignore[no-any-return]
+        try:
+            return _build_fresh(full, build, timeout)
+        finally:
+            cache.delete(full + ":refresh")
+    return _build_fresh(full, build, timeout)
+
+
+def _build_fresh(full: str, build: Callable[[], T], timeout: int) -> T:
+    at = time.time()
+    built = build()
+    if built is None:
+        return built
+    entry = _Built(at, built)
+    cache.set(full, entry, timeout)
+    _keep_local(full, entry)
+    return built
+
+
+def _keep_local(full: str, value: Any) -> None:
     with _local_lock:
         _local[full] = value
+        _local.move_to_end(full)
         while len(_local) > LOCAL_MAX:
             _local.popitem(last=False)
-    return value
 
 
 def forget_local() -> None:

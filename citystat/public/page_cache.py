@@ -10,9 +10,13 @@ never read again once any of these change:
 - the plan's revision (plan rows, computed values, published datasets, city profile);
 - the content stamp (`revision.content()`): any other row written to the app database,
   meetings, updates, questions, surveys, boundaries, peers alike;
-- the day, the reader's language, the host and scheme, the path and query string;
-- the clock, in buckets of CITYSTAT_PAGE_CACHE_SECONDS: what changes with time alone
-  (a meeting that has ended, an update published at a set time) shows within that long.
+- the day, the reader's language, the host and scheme, the path and query string.
+
+What changes with time alone (a meeting that has ended, an update published at a set
+time) shows within CITYSTAT_PAGE_CACHE_SECONDS, twice that at most: a kept page older
+than that is rendered again by one request of the whole site while the others keep
+getting it (`cached_by_revision(..., fresh_for=)`), so the moment a page turns old
+costs one render, not one per worker with every reader queued behind them.
 
 It answers only GET requests for the page views in `CACHED_VIEWS`, from readers with no
 session or messages cookie, no Authorization header and no `HX-Request` header (htmx
@@ -24,7 +28,6 @@ marked private or no-store, and is under MAX_BYTES.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -107,13 +110,11 @@ def cacheable_request(request: HttpRequest) -> bool:
     return view_name(request) in CACHED_VIEWS
 
 
-def page_key(request: HttpRequest, now: float | None = None) -> str:
+def page_key(request: HttpRequest) -> str:
     """Return the page's key under the revision helper (which adds revision, day, language)."""
-    seconds = settings.CITYSTAT_PAGE_CACHE_SECONDS
-    bucket = int((time.time() if now is None else now) // seconds)
     origin = f"{request.scheme}://{request.get_host()}"
     revision.read_stamps()
-    return f"page:{revision.content()}:{bucket}:{origin}{request.get_full_path()}"
+    return f"page:{revision.content()}:{origin}{request.get_full_path()}"
 
 
 def keepable(request: HttpRequest, response: HttpResponseBase) -> Entry | None:
@@ -167,9 +168,11 @@ class PublicPageCacheMiddleware:
             built.append(response)
             return keepable(request, response)
 
-        # Never read again once its clock bucket has passed: let the shared cache drop it.
-        seconds = 2 * settings.CITYSTAT_PAGE_CACHE_SECONDS
-        entry: Any = revision.cached_by_revision(page_key(request), build, timeout=seconds)
+        # Never returned once twice that old: let the shared cache drop it then too.
+        seconds = settings.CITYSTAT_PAGE_CACHE_SECONDS
+        entry: Any = revision.cached_by_revision(
+            page_key(request), build, timeout=2 * seconds, fresh_for=seconds
+        )
         response = built[0] if built else replay(entry)
         patch_vary_headers(response, VARY)
         return response

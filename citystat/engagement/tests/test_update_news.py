@@ -195,3 +195,50 @@ def test_the_map_never_carries_withheld_columns(demolitions):
     found = news.news_map(embed, "heading")
     assert found is not None
     assert "SECRET-PARCEL" not in json.dumps(found.spec)
+
+
+def test_the_news_is_read_once_per_load_and_a_new_load_shows_at_once(
+    client, demolitions, tmp_path, monkeypatch, settings
+):
+    from citystat.engagement.views import public
+
+    settings.CITYSTAT_PAGE_CACHE_SECONDS = 0  # the page itself rendered each time
+    update = publish(demolitions, PLANNED_IN_IVANHOE)
+    reads: list[int] = []
+    real_rows = public.dataset_rows
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return real_rows(*args, **kwargs)
+
+    monkeypatch.setattr(public, "dataset_rows", counted)
+    first = client.get(update.get_absolute_url()).content.decode()
+    again = client.get(update.get_absolute_url()).content.decode()
+    assert reads == [1]  # the warehouse was read, and the map drawn, once
+    assert again == first and "Demolition ID" in first
+    # A new load: one more planned demolition in Ivanhoe shows on the next request.
+    path = tmp_path / "second.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        fields = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerow(
+            {
+                "demolition_id": 987654,
+                "parcel_id": "SECRET-PARCEL-9",
+                "street_address": "9 Main St",
+                "neighborhood": "Ivanhoe",
+                "council_district": 1,
+                "latitude": "",
+                "longitude": "",
+                "reason": "Vacant",
+                "status": "planned",
+                "planned_date": "2026-12-24",
+                "estimated_cost": 4321,
+            }
+        )
+    ingest(demolitions, path)
+    demolitions.refresh_from_db()
+    after = client.get(update.get_absolute_url()).content.decode()
+    assert reads == [1, 1]
+    assert "987654" in after and "987654" not in first

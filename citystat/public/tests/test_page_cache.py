@@ -263,3 +263,23 @@ def test_a_write_outside_a_transaction_keeps_its_row_with_the_cache_in_the_datab
     area = plan.priority_areas.create(slug="streets", title="Streets", position=1)
     assert PriorityArea.objects.filter(pk=area.pk, plan=plan).exists()
     assert revision.content() != before
+
+
+def test_an_old_kept_page_is_served_while_another_request_renders_it_again(client, city, settings):
+    settings.CITYSTAT_PAGE_CACHE_SECONDS = 60
+    Meeting.objects.create(
+        title="InfrastructureStat",
+        starts_at=NOW - dt.timedelta(minutes=50),
+        ends_at=NOW + dt.timedelta(seconds=30),
+    )
+    assert "InfrastructureStat" in body(client, "/")
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        # Another worker is rendering the home page again: this reader gets the kept one.
+        key = revision.cache_key(page_cache.page_key(RequestFactory().get("/")), "en")
+        assert cache.add(key + ":refresh", 1, 600)
+        revision.forget_local()
+        assert "InfrastructureStat" in body(client, "/")
+        cache.delete(key + ":refresh")
+        assert "InfrastructureStat" not in body(client, "/")  # this one renders it again
+    with time_machine.travel(NOW + dt.timedelta(seconds=125), tick=False):
+        assert "InfrastructureStat" not in body(client, "/")
