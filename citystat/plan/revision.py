@@ -26,16 +26,23 @@ made again can never bring back a page cached under an older one.
 Other stamps: what is not the plan
 ----------------------------------
 Some pages show what the plan does not own: meetings, their agendas and follow-ups, the
-live question board. A change there must not make every plan page render again, nor a
-nightly compute every briefing feed, so they have stamps of their own, named, kept
-and bumped exactly as the plan's (random tokens in the site cache, on commit), and read
-through the same helper: `cached_by_revision(key, build, stamps=["meetings"])`. Each
-app names the rows that bump its stamp in its AppConfig.ready() with `watch_stamp()`
-(plan cannot import the apps above it); `watched()` lists them all, and this table
-says the same (citystat/plan/tests/test_revision_stamps.py checks that it does):
+live question board, and (for whole public pages) every other row of the app database.
+A change there must not make every plan page render again, nor a nightly compute every
+briefing feed, so they have stamps of their own. The plan's revision is itself one of
+them: every stamp is a random token in the site cache under STAMP_KEY + its name, bumped
+once per transaction on commit (`stamp_changed(name)`, one commit callback for all the
+stamps a transaction changes), read with the others it is asked with in one cache call
+(`read(names)`, remembered for the rest of the request), and cached by through the one
+helper: `cached_by_revision(key, build, stamps=["meetings"])`. Each app names the rows
+that bump its stamp in its AppConfig.ready() with `watch_stamp()` (plan cannot import the
+apps above it); `watched()` lists them all, and this table says the same
+(citystat/plan/tests/test_revision_stamps.py checks that it does):
 
     stamp          bumped by a save or delete of                           read by
     "plan"         (`current()`, above)                                    plan pages, feeds
+    "content"      any row of the app database, by any statement           whole public
+                   (`content()`: the execute wrapper at the end of this    pages (public/
+                   module; sessions, job records and caches left out)      page_cache.py)
     "meetings"     meetings.Meeting, meetings.MeetingSeries,               iCalendar feeds,
                    meetings.RotationSlot, meetings.AgendaItem,             briefing books,
                    meetings.Attendee, meetings.FollowUp,                   follow-up memos
@@ -46,8 +53,15 @@ says the same (citystat/plan/tests/test_revision_stamps.py checks that it does):
 
 `stamp(name)` returns one, `stamp_changed(name)` bumps one (from code that writes
 without a signal), and a key built on several stamps changes when any of them does.
+A write seen by the execute wrapper outside a transaction is only noted, and its stamp
+written at the next read or the request's end (`content_changed`).
 The live board, polled by hundreds of viewers, reads its stamp with `fresh_for=0.5`: each
 process trusts the token it read for that long, the most a change waits beyond the poll.
+
+Entries that also change with the clock alone (a whole public page showing the next
+meeting) are kept with `cached_by_revision(..., fresh_for=seconds)`: once that old, one
+request of the site builds the entry again while the others keep getting it, never past
+twice that age (stale-while-revalidate with a single flight).
 """
 
 from __future__ import annotations
@@ -73,9 +87,12 @@ from django.utils.translation import get_language
 
 logger = logging.getLogger("citystat.plan")
 
-KEY = "citystat:plan:revision"
-# The plan's revision among the stamps a cached entry may be kept under.
+# The plan's revision and the content stamp: two stamps of the one mechanism below.
 PLAN = "plan"
+CONTENT = "content"
+STAMP_KEY = "citystat:stamp:"
+KEY = STAMP_KEY + PLAN
+CONTENT_KEY = STAMP_KEY + CONTENT
 # Entries cached under a revision: a day at most, since the date is part of their key.
 ENTRY_SECONDS = 24 * 60 * 60
 # Entries this process keeps decoded. Their keys carry the revision, so one is never
@@ -88,82 +105,220 @@ T = TypeVar("T")
 # warms its pages (citystat/public/warm.py). The plan cannot import the apps above it.
 after_change: list[Callable[[], None]] = []
 
+# This thread's stamps: `active` (inside a request), `known` ({name: token} read during
+# this request), `pending` ({name: token} of its uncommitted changes), `on_commit` ({db
+# alias: _OnCommit} waiting for the transaction), `noted` (names changed by a write
+# outside a transaction, written at the next read or the request's end).
 _request = threading.local()
 _local: OrderedDict[str, Any] = OrderedDict()
 _local_lock = threading.Lock()
+# {stamp name: (monotonic time read, token)}: read with `fresh_for`, trusted that long.
+_trusted: dict[str, tuple[float, str]] = {}
+_trusted_lock = threading.Lock()
+
+
+def _state(name: str) -> dict[str, Any]:
+    found: dict[str, Any] | None = getattr(_request, name, None)
+    if found is None:
+        found = {}
+        setattr(_request, name, found)
+    return found
+
+
+def _noted() -> set[str]:
+    found: set[str] | None = getattr(_request, "noted", None)
+    if found is None:
+        found = _request.noted = set()
+    return found
+
+
+def read(names: Sequence[str], *, fresh_for: float = 0.0) -> dict[str, str]:
+    """Return {name: token} of stamps `names`, in one cache round trip at most.
+
+    Within a request each stamp is read once (then remembered until the request ends);
+    with `fresh_for`, one read per that many seconds per process (a poll hundreds of
+    viewers make every couple of seconds). A thread with uncommitted changes reads under
+    tokens of its own until they commit, so it never sees a page of the rows it changed.
+    """
+    _write_noted()
+    active = getattr(_request, "active", False)
+    known = _state("known") if active else {}
+    found: dict[str, str] = {}
+    now = time.monotonic()
+    for name in names:
+        if name in known:
+            found[name] = known[name]
+        elif fresh_for:
+            with _trusted_lock:
+                trusted = _trusted.get(name)
+            if trusted is not None and now - trusted[0] < fresh_for:
+                found[name] = trusted[1]
+    missing = [name for name in names if name not in found]
+    if missing:
+        stored = cache.get_many([STAMP_KEY + name for name in missing])
+        for name in missing:
+            token = stored.get(STAMP_KEY + name)
+            if token is None:
+                # First reader since the cache was emptied: whoever adds first sets it.
+                cache.add(STAMP_KEY + name, uuid.uuid4().hex, None)
+                token = cache.get(STAMP_KEY + name) or uuid.uuid4().hex
+            found[name] = str(token)
+            if active:
+                known[name] = found[name]
+            if fresh_for:
+                with _trusted_lock:
+                    _trusted[name] = (now, found[name])
+    pending = _state("pending")
+    if pending:
+        if not transaction.get_connection().in_atomic_block:
+            pending.clear()  # outside a transaction, what is pending was rolled back
+        for name in names:
+            if name in pending:
+                found[name] = f"{found[name]}-{pending[name]}"
+    return found
+
+
+def stamp(name: str, *, fresh_for: float = 0.0) -> str:
+    """Return stamp `name`'s current token (`read`)."""
+    return read([name], fresh_for=fresh_for)[name]
 
 
 def current() -> str:
     """Return the plan's current revision (one cache read per request at most)."""
-    found = getattr(_request, "revision", None) if getattr(_request, "active", False) else None
-    if found is None:
-        found = cache.get(KEY)
-        if found is None:
-            # First reader since the cache was emptied: whoever adds first sets it for all.
-            cache.add(KEY, uuid.uuid4().hex, None)
-            found = cache.get(KEY) or uuid.uuid4().hex
-        if getattr(_request, "active", False):
-            _request.revision = found
-    pending = getattr(_request, "pending", None)
-    # This thread's own uncommitted changes: it alone reads under a revision of its own.
-    return f"{found}-{pending}" if pending else str(found)
+    return stamp(PLAN)
 
 
-def bump() -> str:
-    """Set a new revision now and return it."""
-    new = uuid.uuid4().hex
-    cache.set(KEY, new, None)
-    if getattr(_request, "active", False):
-        _request.revision = new
-    return new
+def content() -> str:
+    """Return the stamp of every other row of the app database (one cache read a request)."""
+    return stamp(CONTENT)
 
 
-def changed() -> None:
-    """Record that something the plan's pages show has changed.
+def stamps_now(names: Sequence[str]) -> str:
+    """Return the tokens of `names`, joined: what a key built on all of them carries."""
+    found = read(names)
+    return "+".join(found[name] for name in names)
 
-    Outside a transaction the revision changes at once. Inside one, it changes for every
+
+def read_stamps() -> None:
+    """Read the plan's revision and the content stamp in one cache round trip, for the
+    rest of this request (a page cached under both then costs one read less)."""
+    read([PLAN, CONTENT])
+
+
+def stamp_changed(name: str, using: str = "default") -> None:
+    """Record that what stamp `name` covers has changed.
+
+    Outside a transaction the stamp changes at once. Inside one, it changes for every
     process when the transaction commits (before that, they read the old rows, which
-    their pages under the old revision show rightly); the thread that made the change
-    reads under a revision of its own until then, so it never sees a page of the rows
-    it changed. Then the `after_change` hooks run.
+    their pages under the old stamp show rightly); the thread that made the change reads
+    under a token of its own until then. A rolled-back transaction moves nothing.
 
-    Cheap enough for a signal on every row: one commit callback per transaction.
+    Cheap enough for a signal on every row: one commit callback per transaction, for
+    every stamp it changes.
     """
-    connection = transaction.get_connection()
+    connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
-        _committed()
+        bump(name)
         return
-    _request.pending = uuid.uuid4().hex
-    waiting = getattr(_request, "on_commit", None)
+    _state("pending")[name] = uuid.uuid4().hex
+    waiting: _OnCommit | None = _state("on_commit").get(using)
     if (
         waiting is not None
         and not waiting.ran
         and any(entry[1] is waiting for entry in connection.run_on_commit)
     ):
-        return  # this transaction's commit will bump it already
-    _request.on_commit = _OnCommit()
-    transaction.on_commit(_request.on_commit)
+        waiting.names.add(name)  # this transaction's commit will bump it already
+        return
+    waiting = _state("on_commit")[using] = _OnCommit({name})
+    transaction.on_commit(waiting, using=using)
+
+
+def changed() -> None:
+    """Record that something the plan's pages show has changed (`stamp_changed`); once
+    the change is committed, the `after_change` hooks run."""
+    stamp_changed(PLAN)
+
+
+def content_changed(using: str = "default") -> None:
+    """Record that a row some page may show was written (on commit, as `stamp_changed`).
+
+    Called from inside the database's execute wrapper, while the statement that wrote is
+    not finished. Outside a transaction the new stamp is only noted here and written at
+    the next safe moment (the next read of a stamp, or the request's end): writing it
+    now would put the database cache's own transaction on the same connection in the
+    middle of that statement, which on SQLite rolls the statement's row back.
+    """
+    if not transaction.get_connection(using).in_atomic_block:
+        _noted().add(CONTENT)
+        return
+    stamp_changed(CONTENT, using)
 
 
 class _OnCommit:
     """The one commit callback of a transaction (a rolled-back one's is never run)."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: set[str]) -> None:
         self.ran = False
+        self.names = names
 
     def __call__(self) -> None:
         self.ran = True
-        _committed()
+        pending = _state("pending")
+        for name in self.names:
+            pending.pop(name, None)
+        bump(*sorted(self.names))
 
 
-def _committed() -> None:
-    _request.pending = None
-    bump()
-    for hook in after_change:
-        try:
-            hook()
-        except Exception:  # a failed warm-up must not fail the change that was committed
-            logger.exception("after a plan change: %s failed", getattr(hook, "__name__", hook))
+def bump(*names: str) -> None:
+    """Give stamps `names` (default: the plan's) new tokens now, in one cache write."""
+    names = names or (PLAN,)
+    new = {name: uuid.uuid4().hex for name in names}
+    try:
+        cache.set_many({STAMP_KEY + name: token for name, token in new.items()}, None)
+    except DatabaseError:
+        if _cache_table_exists():
+            raise
+        # `migrate` writes rows before it creates the database cache's table: with no
+        # table nothing is cached yet, so nothing can be stale.
+        return
+    now = time.monotonic()
+    with _trusted_lock:
+        for name in new.keys() & _trusted.keys():
+            _trusted[name] = (now, new[name])
+    if getattr(_request, "active", False):
+        _state("known").update(new)
+    if PLAN in new:
+        for hook in after_change:
+            try:
+                hook()
+            except Exception:  # a failed warm-up must not fail the change that was committed
+                logger.exception("after a plan change: %s failed", getattr(hook, "__name__", hook))
+
+
+def _cache_table_exists() -> bool:
+    from django.conf import settings
+    from django.db import connections
+
+    config = settings.CACHES["default"]
+    if not config.get("BACKEND", "").endswith("DatabaseCache"):
+        return True
+    return str(config.get("LOCATION")) in connections["default"].introspection.table_names()
+
+
+def _write_noted() -> None:
+    """Write the stamps a write outside a transaction noted (`content_changed`)."""
+    noted = getattr(_request, "noted", None)
+    if noted:
+        names = sorted(noted)
+        noted.clear()
+        bump(*names)
+
+
+def forget_stamps() -> None:
+    """Drop the tokens this process trusts and this thread's pending ones (tests)."""
+    with _trusted_lock:
+        _trusted.clear()
+    _state("pending").clear()
 
 
 def cache_key(key: str, language: str | None = None, *, stamps: Sequence[str] = (PLAN,)) -> str:
@@ -281,19 +436,17 @@ def forget_local() -> None:
 
 
 def _request_began(**kwargs: Any) -> None:
+    _write_noted()
     _request.active = True
-    _request.revision = None
+    _request.known = {}
     if not transaction.get_connection().in_atomic_block:
-        # A change this thread rolled back left its own revision behind.
-        _request.pending = None
-        _request.pending_stamps = {}
-    _request.stamps = {}
+        _state("pending").clear()  # a change this thread rolled back left its token behind
 
 
 def _request_ended(**kwargs: Any) -> None:
+    _write_noted()
     _request.active = False
-    _request.revision = None
-    _request.stamps = {}
+    _request.known = {}
 
 
 def _changed_row(sender: type, **kwargs: Any) -> None:
@@ -335,118 +488,10 @@ def watch() -> None:
     post_save.connect(_changed_version, sender=DatasetVersion, dispatch_uid="plan-revision-v")
 
 
-# --- Other stamps (module docstring: "Other stamps") ---------------------------------
+# --- Stamps of other apps (module docstring: "Other stamps") ------------------------------
 
-STAMP_KEY = "citystat:stamp:"
 # {stamp name (or its family, "board"): [(model label, how a row names its stamp)]}.
 _watched: dict[str, list[tuple[str, Callable[[Any], str | None]]]] = {}
-# {stamp name: (monotonic time read, token)}: read with `fresh_for`, trusted that long.
-_trusted: dict[str, tuple[float, str]] = {}
-_trusted_lock = threading.Lock()
-
-
-def stamp(name: str, *, fresh_for: float = 0.0) -> str:
-    """Return stamp `name`'s current token ("plan" is `current()`).
-
-    One cache read per request at most; with `fresh_for`, one per that many seconds per
-    process (a poll hundreds of viewers make every couple of seconds).
-    """
-    if name == PLAN:
-        return current()
-    pending = getattr(_request, "pending_stamps", None) or {}
-    if name in pending:
-        if transaction.get_connection().in_atomic_block:
-            return str(pending[name])  # this thread's uncommitted change: a token of its own
-        pending.clear()  # outside a transaction, what is pending was rolled back
-    active = getattr(_request, "active", False)
-    known = getattr(_request, "stamps", None) if active else None
-    if known is not None and name in known:
-        return str(known[name])
-    now = time.monotonic()
-    with _trusted_lock:
-        trusted = _trusted.get(name)
-    if fresh_for and trusted is not None and now - trusted[0] < fresh_for:
-        found = trusted[1]
-    else:
-        found = cache.get(STAMP_KEY + name)
-        if found is None:
-            cache.add(STAMP_KEY + name, uuid.uuid4().hex, None)
-            found = cache.get(STAMP_KEY + name) or uuid.uuid4().hex
-        if fresh_for:
-            with _trusted_lock:
-                _trusted[name] = (now, found)
-    if known is not None:
-        known[name] = found
-    return str(found)
-
-
-def stamps_now(names: Sequence[str]) -> str:
-    """Return the tokens of `names`, joined: what a key built on all of them carries."""
-    return "+".join(stamp(name) for name in names)
-
-
-def stamp_changed(name: str) -> None:
-    """Record that what stamp `name` covers has changed ("plan": `changed()`).
-
-    As `changed()`: at once outside a transaction, on commit inside one (the thread that
-    made the change reads under a token of its own until then).
-    """
-    if name == PLAN:
-        changed()
-        return
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _bump_stamp(name)
-        return
-    pending = getattr(_request, "pending_stamps", None)
-    if pending is None:
-        pending = _request.pending_stamps = {}
-    already = name in pending
-    pending[name] = uuid.uuid4().hex
-    waiting = getattr(_request, "stamps_on_commit", None)
-    if (
-        waiting is not None
-        and not waiting.ran
-        and any(entry[1] is waiting for entry in connection.run_on_commit)
-    ):
-        if not already:
-            waiting.names.add(name)
-        return
-    _request.stamps_on_commit = _StampsOnCommit({name})
-    transaction.on_commit(_request.stamps_on_commit)
-
-
-class _StampsOnCommit:
-    """The one commit callback of a transaction for the stamps it changed."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.ran = False
-        self.names = names
-
-    def __call__(self) -> None:
-        self.ran = True
-        pending = getattr(_request, "pending_stamps", None) or {}
-        for name in self.names:
-            pending.pop(name, None)
-            _bump_stamp(name)
-
-
-def _bump_stamp(name: str) -> None:
-    new = uuid.uuid4().hex
-    cache.set(STAMP_KEY + name, new, None)
-    with _trusted_lock:
-        if name in _trusted:
-            _trusted[name] = (time.monotonic(), new)
-    known = getattr(_request, "stamps", None)
-    if getattr(_request, "active", False) and known is not None:
-        known[name] = new
-
-
-def forget_stamps() -> None:
-    """Drop the tokens this process trusts and this thread's pending ones (tests)."""
-    with _trusted_lock:
-        _trusted.clear()
-    _request.pending_stamps = {}
 
 
 def watch_stamp(
@@ -486,15 +531,16 @@ def watched() -> dict[str, list[str]]:
 # Whole public pages (citystat/public/page_cache.py) show more than the plan: the next
 # meeting, updates, answered questions, surveys, boundaries. Rather than a list of those
 # models, which a new feature would forget to extend (and bulk writes send no signal),
-# every statement that writes a row of the app database changes this second stamp, once
+# every statement that writes a row of the app database changes the "content" stamp, once
 # its transaction commits. Only tables no page shows are left out (IGNORED_TABLES and the
 # database caches' own tables, which the stamps themselves are written to).
 
-CONTENT_KEY = "citystat:site:content"
 IGNORED_TABLES = frozenset({"django_session", "django_admin_log", "django_migrations"})
 # Prefixes of tables no page shows that change on their own schedule: scheduled job
 # locks and run records, two-factor devices.
 IGNORED_PREFIXES = ("jobs_", "otp_")
+# How a writing statement starts (upper-cased): anything else is let through unread.
+_WRITE_STARTS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE")
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO"
     r"|TRUNCATE(?:\s+TABLE)?)"
@@ -503,95 +549,14 @@ _WRITE = re.compile(
 )
 
 
-def content() -> str:
-    """Return the stamp of every other row of the app database (one cache read a request)."""
-    _write_noted_content()
-    found = getattr(_request, "content", None) if getattr(_request, "active", False) else None
-    if found is None:
-        found = cache.get(CONTENT_KEY)
-        if found is None:
-            cache.add(CONTENT_KEY, uuid.uuid4().hex, None)
-            found = cache.get(CONTENT_KEY) or uuid.uuid4().hex
-        if getattr(_request, "active", False):
-            _request.content = found
-    pending = getattr(_request, "content_pending", None)
-    return f"{found}-{pending}" if pending else str(found)
-
-
-def read_stamps() -> None:
-    """Read the plan's revision and the content stamp in one cache round trip, for the
-    rest of this request (a page cached under both then costs one read less)."""
-    _write_noted_content()
-    if not getattr(_request, "active", False):
-        return
-    found = cache.get_many([KEY, CONTENT_KEY])
-    if KEY in found:
-        _request.revision = found[KEY]
-    if CONTENT_KEY in found:
-        _request.content = found[CONTENT_KEY]
-
-
-def content_changed(using: str = "default") -> None:
-    """Record that a row some page may show was written (on commit, as `changed()`).
-
-    Called from inside the database's execute wrapper, while the statement that wrote is
-    not finished. Outside a transaction the new stamp is only noted here and written at
-    the next safe moment (the next read of the stamp, or the request's end): writing it
-    now would put the database cache's own transaction on the same connection in the
-    middle of that statement, which on SQLite rolls the statement's row back.
-    """
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
-        _request.content_dirty = True
-        return
-    _request.content_pending = uuid.uuid4().hex
-    waiting = getattr(_request, "content_on_commit", None)
-    if (
-        waiting is not None
-        and not waiting.ran
-        and any(entry[1] is waiting for entry in connection.run_on_commit)
-    ):
-        return
-    _request.content_on_commit = _ContentOnCommit()
-    transaction.on_commit(_request.content_on_commit, using=using)
-
-
-class _ContentOnCommit:
-    def __init__(self) -> None:
-        self.ran = False
-
-    def __call__(self) -> None:
-        self.ran = True
-        _content_committed()
-
-
-def _content_committed() -> None:
-    _request.content_pending = None
-    new = uuid.uuid4().hex
-    try:
-        cache.set(CONTENT_KEY, new, None)
-    except DatabaseError:
-        if _cache_table_exists():
-            raise
-        # `migrate` writes rows before it creates the database cache's table: with no
-        # table nothing is cached yet, so nothing can be stale.
-        return
-    if getattr(_request, "active", False):
-        _request.content = new
-
-
-def _cache_table_exists() -> bool:
-    from django.conf import settings
-    from django.db import connections
-
-    config = settings.CACHES["default"]
-    if not config.get("BACKEND", "").endswith("DatabaseCache"):
-        return True
-    return str(config.get("LOCATION")) in connections["default"].introspection.table_names()
-
-
 def written_table(sql: str) -> str | None:
     """Return the table a statement writes to, or None for a read (or unknown statement)."""
+    # Every statement of every connection comes here: a read costs a slice, not a regex.
+    if sql.startswith("SELECT"):
+        return None
+    head = sql[:8]
+    if not head[:1].isspace() and not head.upper().startswith(_WRITE_STARTS):
+        return None
     match = _WRITE.match(sql)
     return match.group(1).lower() if match else None
 
@@ -626,32 +591,11 @@ def _connected(sender: Any, connection: Any, **kwargs: Any) -> None:
         connection.execute_wrappers.append(_watch_writes)
 
 
-def _write_noted_content() -> None:
-    """Write the new content stamp a write outside a transaction noted (content_changed)."""
-    if getattr(_request, "content_dirty", False):
-        _request.content_dirty = False
-        _content_committed()
-
-
-def _content_request_began(**kwargs: Any) -> None:
-    _write_noted_content()
-    _request.content = None
-    if not transaction.get_connection().in_atomic_block:
-        _request.content_pending = None  # a write this thread rolled back
-
-
-def _content_request_ended(**kwargs: Any) -> None:
-    _write_noted_content()
-    _request.content = None
-
-
 def watch_writes() -> None:
     """Watch every statement of every database connection for writes (from PlanConfig.ready())."""
     from django.db import connections
     from django.db.backends.signals import connection_created
 
     connection_created.connect(_connected, dispatch_uid="plan-content-writes")
-    request_started.connect(_content_request_began, dispatch_uid="plan-content-request")
-    request_finished.connect(_content_request_ended, dispatch_uid="plan-content-request-end")
     for connection in connections.all(initialized_only=True):
         _connected(None, connection)

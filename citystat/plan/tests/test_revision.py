@@ -57,9 +57,10 @@ def test_before_the_commit_only_the_changing_thread_reads_anew(
         assert first.get(revision.KEY) == before
         assert revision.current() != before
     bumps = [c for c in callbacks if isinstance(c, revision._OnCommit)]
-    assert len(bumps) == 1  # one bump for the transaction, not one per row
-    # and one change of the content stamp (the whole-page cache), not one per row
-    assert len([c for c in callbacks if isinstance(c, revision._ContentOnCommit)]) == 1
+    # One bump for the transaction, not one per row, of the plan's revision and of the
+    # content stamp (the whole-page cache) alike.
+    assert len(bumps) == 1
+    assert bumps[0].names == {revision.PLAN, revision.CONTENT}
     assert first.get(revision.KEY) not in (None, before)
     assert revision.current() == first.get(revision.KEY)
 
@@ -81,3 +82,40 @@ def test_a_miss_is_not_cached(db, two_processes):
 def test_keys_from_urls_are_made_safe_for_every_cache(db, two_processes):
     key = revision.cache_key("measure:" + "é " * 200)
     assert key.isascii() and len(key) < 250 and " " not in key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_outside_a_transaction_lands_and_so_does_its_stamp_with_the_cache_in_the_db(
+    settings,
+):
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from citystat.plan.models import PriorityArea
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "citystat_cache",
+        },
+    }
+    call_command("createcachetable", verbosity=0)
+    revision._request_began()
+    try:
+        before = revision.content()
+        plan = Plan.objects.create(
+            slug="p", title="P", first_fiscal_year=2025, last_fiscal_year=2026
+        )
+        area = plan.priority_areas.create(slug="streets", title="Streets", position=1)
+        # What the execute wrapper calls only notes the change: written from inside the
+        # statement, on SQLite it rolled the row back (the database cache shares the
+        # connection), and the next row naming it failed its foreign key.
+        noted = cache.get(revision.CONTENT_KEY)
+        revision.content_changed()
+        assert cache.get(revision.CONTENT_KEY) == noted
+    finally:
+        revision._request_ended()
+    assert PriorityArea.objects.filter(pk=area.pk, plan=plan).exists()
+    assert cache.get(revision.CONTENT_KEY) not in (None, before)  # written at the end
+    assert cache.get(revision.KEY) is not None
