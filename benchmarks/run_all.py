@@ -82,6 +82,7 @@ def plan_steps(rows: int, compute_rows: Sequence[int], work: Path, postgres_url:
         Step("pages", "pages.py", ["--home", str(city)], "wrk"),
         Step("places", "places.py", [], env={"CITYSTAT_HOME": str(city)}),
         Step("page_cache", "page_cache.py", [], env={"CITYSTAT_HOME": str(city)}),
+        Step("request_overhead", "request_overhead.py", []),
         Step("live_board", "live_board.py", ["--home", str(work / "live-board")]),
         Step("briefing", "briefing.py", []),
         Step("pushes", "pushes.py", []),

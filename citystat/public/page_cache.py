@@ -28,11 +28,13 @@ marked private or no-store, and is under MAX_BYTES.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, get_resolver
@@ -74,6 +76,8 @@ CACHED_VIEWS = frozenset(
         "citystat.peers.views.measure_comparison",
     }
 )
+# Paths whose view name each process remembers (view_name).
+VIEW_NAMES_MAX = 4096
 # A page bigger than this is built each time rather than pushed through the shared cache.
 MAX_BYTES = 2 * 1024 * 1024
 # Headers the outer middleware set on every response, hit or miss: never kept.
@@ -86,14 +90,35 @@ Entry = tuple[int, bytes, list[tuple[str, str]]]
 
 
 def view_name(request: HttpRequest) -> str | None:
-    """Return the dotted name of the view that would answer `request`, or None."""
+    """Return the dotted name of the view that would answer `request`, or None.
+
+    This middleware answers before Django resolves the URL (and Django's handler resolves
+    again whatever it is handed), so the name is remembered per URLconf and path: a
+    public GET then costs one resolve of its path per process, not two per request.
+    """
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _view_name(urlconf, request.path_info)
+
+
+# Bounded: paths come from readers, and every distinct one would otherwise stay.
+@functools.lru_cache(maxsize=VIEW_NAMES_MAX)
+def _view_name(urlconf: str, path: str) -> str | None:
     try:
-        match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+        match = get_resolver(urlconf).resolve(path)
     except Resolver404:
         return None
     func = match.func
     # Feeds and other class-based views are instances, with no __name__ of their own.
     return f"{func.__module__}.{getattr(func, '__name__', type(func).__name__)}"
+
+
+def forget_view_names(setting: str = "ROOT_URLCONF", **kwargs: Any) -> None:
+    """Drop the remembered view names (when the URLconf changes: `setting_changed`)."""
+    if setting == "ROOT_URLCONF":
+        _view_name.cache_clear()
+
+
+setting_changed.connect(forget_view_names, dispatch_uid="page-cache-view-names")
 
 
 def cacheable_request(request: HttpRequest) -> bool:

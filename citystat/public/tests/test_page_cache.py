@@ -283,3 +283,24 @@ def test_an_old_kept_page_is_served_while_another_request_renders_it_again(clien
         assert "InfrastructureStat" not in body(client, "/")  # this one renders it again
     with time_machine.travel(NOW + dt.timedelta(seconds=125), tick=False):
         assert "InfrastructureStat" not in body(client, "/")
+
+
+def test_a_path_is_resolved_once_per_process_and_the_memory_is_bounded(monkeypatch):
+    page_cache.forget_view_names()
+    resolved: list[str] = []
+    resolver = page_cache.get_resolver(None)
+    real = type(resolver).resolve
+
+    def counting(self, path):  # type: ignore[no-untyped-def]
+        if self is resolver:  # the root URLconf (included ones resolve the rest)
+            resolved.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(type(resolver), "resolve", counting)
+    factory = RequestFactory()
+    for _ in range(3):
+        assert page_cache.cacheable_request(factory.get("/how-we-measure/?x=1"))
+        assert not page_cache.cacheable_request(factory.get("/no-such-page/"))
+    assert resolved == ["/how-we-measure/", "/no-such-page/"]
+    assert page_cache._view_name.cache_info().maxsize == page_cache.VIEW_NAMES_MAX
+    page_cache.forget_view_names()
