@@ -48,7 +48,8 @@ def dotted(func: Any) -> str:
     """Return the view's dotted name: a class view's class (with a viewset's actions)."""
     cls = getattr(func, "view_class", None) or getattr(func, "cls", None)
     if cls is not None:
-        actions = getattr(func, "actions", None)
+        # DRF adds "head" beside "get" at a viewset's first request: not part of the URL.
+        actions = {k: v for k, v in (getattr(func, "actions", None) or {}).items() if k != "head"}
         shown = f" {sorted(actions.items())}" if actions else ""
         return f"{cls.__module__}.{cls.__qualname__}{shown}"
     # Feeds are instances, with no __name__ of their own (as public/page_cache.py names them).
@@ -79,7 +80,7 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "accessibility": (
         "/accessibility/",
         "accessibility",
-        "citystat.public.about.accessibility",
+        "citystat.public.views.about.accessibility",
         {},
     ),
     "api-docs": ("/api/docs", "api-docs", "drf_spectacular.views.SpectacularSwaggerSplitView", {}),
@@ -221,13 +222,13 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "district": (
         "/districts/sample-slug/",
         "district",
-        "citystat.public.places.place_page",
+        "citystat.public.views.places.place_page",
         {"kind": "district"},
     ),
     "district-feed": (
         "/districts/sample-slug/feed.atom",
         "district-feed",
-        "citystat.public.places.place_feed",
+        "citystat.public.views.places.place_feed",
         {"kind": "district"},
     ),
     "download": ("/downloads/sample-slug.sample", "download", "citystat.api.views.download", {}),
@@ -405,45 +406,45 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         "citystat.engagement.views.intake.webhook_question",
         {},
     ),
-    "glossary": ("/glossary/", "glossary", "citystat.public.about.glossary", {}),
-    "goal": ("/goals/sample/", "goal", "citystat.public.plan_views.goal", {}),
+    "glossary": ("/glossary/", "glossary", "citystat.public.views.about.glossary", {}),
+    "goal": ("/goals/sample/", "goal", "citystat.public.views.plan.goal", {}),
     "headline-measures": (
         "/headline-measures/",
         "headline-measures",
-        "citystat.public.plan_views.headline_measures",
+        "citystat.public.views.plan.headline_measures",
         {},
     ),
     "healthz": ("/healthz", "healthz", "citystat.ops.views.healthz", {}),
-    "home": ("/", "home", "citystat.public.views.home", {}),
+    "home": ("/", "home", "citystat.public.views.plan.home", {}),
     "how-we-measure": (
         "/how-we-measure/",
         "how-we-measure",
-        "citystat.public.how_we_measure.how_we_measure",
+        "citystat.public.views.method.how_we_measure",
         {},
     ),
-    "measure": ("/measures/sample/", "measure", "citystat.public.plan_views.measure", {}),
+    "measure": ("/measures/sample/", "measure", "citystat.public.views.plan.measure", {}),
     "measure-card": (
         "/measures/sample/card.png",
         "measure-card",
-        "citystat.public.plan_views.measure_card_png",
+        "citystat.public.views.plan.measure_card_png",
         {},
     ),
     "measure-embed": (
         "/embed/measures/sample/",
         "measure-embed",
-        "citystat.public.plan_views.measure_embed",
+        "citystat.public.views.plan.measure_embed",
         {},
     ),
     "measure-values-csv": (
         "/measures/sample/values.csv",
         "measure-values-csv",
-        "citystat.public.plan_views.measure_values",
+        "citystat.public.views.plan.measure_values",
         {"fmt": "csv"},
     ),
     "measure-values-json": (
         "/measures/sample/values.json",
         "measure-values-json",
-        "citystat.public.plan_views.measure_values",
+        "citystat.public.views.plan.measure_values",
         {"fmt": "json"},
     ),
     "meetings:calendar": (
@@ -615,23 +616,23 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         {},
     ),
     "metrics": ("/metrics", "metrics", "citystat.ops.views.metrics", {}),
-    "near-me": ("/near-me/", "near-me", "citystat.public.near_me.near_me", {}),
+    "near-me": ("/near-me/", "near-me", "citystat.public.views.places.near_me", {}),
     "neighborhood": (
         "/neighborhoods/sample-slug/",
         "neighborhood",
-        "citystat.public.places.place_page",
+        "citystat.public.views.places.place_page",
         {"kind": "neighborhood"},
     ),
     "neighborhood-feed": (
         "/neighborhoods/sample-slug/feed.atom",
         "neighborhood-feed",
-        "citystat.public.places.place_feed",
+        "citystat.public.views.places.place_feed",
         {"kind": "neighborhood"},
     ),
     "neighborhoods": (
         "/neighborhoods/",
         "neighborhoods",
-        "citystat.public.places.neighborhood_list",
+        "citystat.public.views.places.neighborhood_list",
         {},
     ),
     "open311-discovery": (
@@ -667,19 +668,19 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "pick-results": (
         "/priorities/pick/results/",
         "pick-results",
-        "citystat.public.priority_picks.pick_results",
+        "citystat.public.views.plan.pick_results",
         {},
     ),
     "priority-area": (
         "/priorities/sample/",
         "priority-area",
-        "citystat.public.plan_views.priority_area",
+        "citystat.public.views.plan.priority_area",
         {},
     ),
     "priority-areas": (
         "/priorities/",
         "priority-areas",
-        "citystat.public.plan_views.priority_areas",
+        "citystat.public.views.plan.priority_areas",
         {},
     ),
     "public-export": (
@@ -689,7 +690,7 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
         {},
     ),
     "readyz": ("/readyz", "readyz", "citystat.ops.views.readyz", {}),
-    "search": ("/search/", "search", "citystat.public.search.search_page", {}),
+    "search": ("/search/", "search", "citystat.public.views.search.search_page", {}),
     "service": ("/services/sample-slug/", "service", "citystat.surveys.views.service_detail", {}),
     "services": ("/services/", "services", "citystat.surveys.views.service_list", {}),
     "set_language": ("/i18n/setlang/", "set_language", "django.views.i18n.set_language", {}),
@@ -1075,7 +1076,7 @@ SNAPSHOT: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "switch_language": (
         "/language/",
         "switch_language",
-        "citystat.public.language.switch_language",
+        "citystat.public.views.about.switch_language",
         {},
     ),
 }
@@ -1119,6 +1120,6 @@ def test_error_handlers():
 
 
 HANDLERS: dict[int, str] = {
-    404: "citystat.public.views.page_not_found",
-    500: "citystat.public.views.server_error",
+    404: "citystat.public.views.errors.page_not_found",
+    500: "citystat.public.views.errors.server_error",
 }

@@ -106,7 +106,7 @@ def report_problem_url(context: template.Context) -> str:
 
     from citystat.meetings.models import Meeting
     from citystat.plan.models import Goal, Measure
-    from citystat.public.plan_views import MeasurePage  # the cached measure page's parts
+    from citystat.public.plan_bodies import MeasurePage  # the cached measure page's parts
 
     request = context.get("request")
     query: dict[str, str | int] = {}

@@ -20,7 +20,7 @@ from citystat.plan import display
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue, Plan
 from citystat.plan.tests.conftest import add_measure
-from citystat.public import plan_pages, plan_views, warm
+from citystat.public import plan_bodies, plan_pages, warm
 
 FRAME = tickets_frame(rows=300)
 SPEC = {"dataset": "tickets", "date": "opened_at", "aggregate": "count", "grain": "month"}
@@ -60,7 +60,7 @@ def builds(monkeypatch) -> Counter[str]:
         return wrapper
 
     monkeypatch.setattr(
-        plan_views, "measure_context", counting("measure", plan_views.measure_context)
+        plan_bodies, "measure_context", counting("measure", plan_bodies.measure_context)
     )
     monkeypatch.setattr(plan_pages, "area_summary", counting("area", plan_pages.area_summary))
     monkeypatch.setattr(plan_pages, "goal_summary", counting("goal", plan_pages.goal_summary))
