@@ -54,8 +54,8 @@ def warm_pages() -> Warmed:
     revision; return how many pages, in which languages, in how long."""
     # Here, not at the top: this module loads at start-up (the plan revision's hook), and
     # the page modules bring the compute engine, whose Ibis no start-up may load (#23).
-    from citystat.public import plan_bodies
-    from citystat.public import plan_pages as pages
+    from citystat.public import plan_bodies  # noqa: PLC0415  # heavy: Ibis, as said above
+    from citystat.public import plan_pages as pages  # noqa: PLC0415  # heavy: Ibis
 
     started = time.perf_counter()
     plan = Plan.current()

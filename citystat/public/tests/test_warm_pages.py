@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -171,7 +172,6 @@ def test_the_warm_pages_are_the_days_pages(city, settings, builds):
     # The date is part of every key: pages warmed yesterday are not today's.
     call_command("warm")
     assert builds["measure"] == 2
-    import time_machine
 
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)):
         call_command("warm")
