@@ -105,7 +105,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import Client
 
-    from citystat.public import plan_views
+    from citystat.plan import revision
     from citystat.reports.exports import make_export
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -116,8 +116,7 @@ def main() -> int:
     def pages() -> None:
         # Each page is drawn anew: the shared cache and the process's own copies emptied.
         cache.clear()
-        for store in (plan_views.LOCAL_BODIES, plan_views.LOCAL_PAGES, plan_views.FINGERPRINTS):
-            store.clear()
+        revision.forget_local()
         for slug in slugs:
             response = client.get(f"/measures/{slug}/")
             assert response.status_code == 200, (slug, response.status_code)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from citystat.api import dataset_pages, views
 
 urlpatterns = [
-    path("", include("citystat.api.rest.urls")),
+    path("api/", include("citystat.api.rest.urls")),
     # The dataset page explores the rows through SODA, so it lives beside the API.
     path("datasets/<slug:slug>/", dataset_pages.dataset_page, name="dataset"),
     path(

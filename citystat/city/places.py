@@ -23,7 +23,7 @@ from citystat.city.models import BoundaryLayer
 PlaceKind = Literal["neighborhood", "district"]
 KINDS: tuple[PlaceKind, ...] = ("neighborhood", "district")
 CACHE_SECONDS = 24 * 60 * 60
-# The URL name of each kind's page (citystat/public/urls_places.py).
+# The URL name of each kind's page (citystat/public/urls.py).
 PAGE_URL_NAMES: dict[PlaceKind, str] = {
     "neighborhood": "neighborhood",
     "district": "district",

@@ -2,7 +2,7 @@
 objectives, each with its published measures (latest value, target and status).
 
 Plain functions over stored plan rows, like citystat/public/plan_pages.py; the view in
-plan_views.py renders their result through public/_goal_body.html.
+plan_bodies.py renders their result through public/_goal_body.html.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The "how we measure" page: status rules, roll-ups, data freshness, the plan's change log.
+"""What the "how we measure" page shows: status rules, roll-ups, data freshness, the plan's
+change log (the view is citystat/public/views/method.py).
 
 The rules are not written out by hand: every threshold on the page is one of
 citystat/plan/status.py's named thresholds, which `judge()` and `roll_up()` use, and every
@@ -14,13 +15,9 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import FRESHNESS, Dataset
 from citystat.city.translations import localized
@@ -284,20 +281,3 @@ def change_log(plan: Plan | None, page_number: str | None) -> tuple[Page, list[C
     page = Paginator(keys, CHANGES_PER_PAGE).get_page(page_number)
     rows = history_rows(plan, list(page.object_list)) if plan is not None else []
     return page, describe_records(rows)
-
-
-@require_safe
-def how_we_measure(request: HttpRequest) -> HttpResponse:
-    plan = Plan.current()
-    page, changes = change_log(plan, request.GET.get("page"))
-    return render(
-        request,
-        "public/how_we_measure.html",
-        {
-            "plan": plan,
-            "rules": status_rules(),
-            "freshness": data_freshness(timezone.now()),
-            "page": page,
-            "changes": changes,
-        },
-    )

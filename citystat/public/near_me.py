@@ -3,26 +3,19 @@
 Three ways in, one answer: a tap on the map, the phone's location, or an address that
 appears in a dataset configured as an address source (citystat.catalog.places_data).
 Each ends as a point looked up on the server (citystat.city.lookup). Without JavaScript
-the map's areas are plain links to their pages.
+the map's areas are plain links to their pages. The view is in
+citystat/public/views/places.py; the answers are worked out here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
-from citystat.catalog.places_data import (
-    ADDRESS_LENGTH,
-    AddressMatch,
-    address_datasets,
-    find_address,
-)
+from citystat.catalog.places_data import ADDRESS_LENGTH, AddressMatch, find_address
 from citystat.city import svg_maps
-from citystat.city.lookup import PointError, places_at, read_point
+from citystat.city.lookup import places_at
 from citystat.city.places import Place, PlaceKind, layer_slug_for
 
 HOW = ("map", "location", "address")
@@ -39,38 +32,6 @@ class NearMe:
     @property
     def found(self) -> bool:
         return any(self.places.values())
-
-
-@require_safe
-def near_me(request: HttpRequest) -> HttpResponse:
-    """Answer the address typed or the point sent; refuse what cannot be read, by name."""
-    sources = address_datasets()
-    typed = request.GET.get("address", "").strip()
-    answer, error = None, ""
-    if "address" in request.GET and sources:
-        answer, error = by_address(typed)
-    elif "lat" in request.GET or "lon" in request.GET:
-        try:
-            latitude, longitude = read_point(request.GET.get("lat", ""), request.GET.get("lon", ""))
-        except PointError as refused:
-            error = str(refused)
-        else:
-            how = request.GET.get("how", "map")
-            how = how if how in HOW else "map"
-            answer = NearMe(latitude, longitude, how, places_at(latitude, longitude))
-            if not answer.found:
-                error = _(
-                    "That point is outside every neighborhood and council district of the "
-                    "city. Choose a place on the map."
-                )
-    context = {
-        "answer": answer,
-        "error": error,
-        "typed": typed,
-        "address_sources": sources,
-        "map": city_map(answer),
-    }
-    return render(request, "public/near_me.html", context, status=400 if error else 200)
 
 
 def by_address(typed: str) -> tuple[NearMe | None, str]:

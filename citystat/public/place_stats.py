@@ -14,6 +14,7 @@ between loads.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -189,8 +190,6 @@ def cached(kind: str, dataset: Dataset, area_field: str, values: list[str], buil
 
 
 def _hashed(key: str) -> str:
-    import hashlib
-
     return "citystat:area:" + hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -219,10 +218,11 @@ def area_requests(area_field: AreaField, value: str | tuple[str, ...]) -> AreaRe
 
 
 def _area_requests(dataset: Dataset, area_field: AreaField, values: list[str]) -> AreaRequests:
-    # Ibis and the engines load with the first page that needs them, not at start-up.
-    import ibis
+    # Ibis and the engines load with the first page that needs them, not at start-up: the
+    # URLconf loads this module (through views/places.py).
+    import ibis  # noqa: PLC0415  # heavy: Ibis, not at start-up
 
-    from citystat.catalog.engines import open_session
+    from citystat.catalog.engines import open_session  # noqa: PLC0415  # heavy: Ibis
 
     names = public_field_names(dataset)
     with open_session() as session:
@@ -343,9 +343,9 @@ def area_demolitions(
 def _area_demolitions(
     dataset: Dataset, area_field: AreaField, values: list[str], today: dt.date
 ) -> AreaDemolitions:
-    import ibis
+    import ibis  # noqa: PLC0415  # heavy: Ibis, not at start-up (see _area_requests)
 
-    from citystat.catalog.engines import open_session
+    from citystat.catalog.engines import open_session  # noqa: PLC0415  # heavy: Ibis
 
     has_reason = "reason" in public_field_names(dataset)
     year_ago = today - dt.timedelta(days=WINDOW_DAYS)

@@ -1,86 +1,26 @@
-"""Neighborhood and district pages: pick your place, see what the data says there."""
+"""What the neighborhood and district pages show beside their report: the charts, the
+clickable map of the city's areas, and the Atom feed's entries (the views are in
+citystat/public/views/places.py; the report itself in citystat/public/place_report.py)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from typing import Any
+
+from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import feedgenerator, timezone
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
-from citystat.catalog.places_data import POINTS_PER_DATASET
 from citystat.city.maps import UnknownLayer, area_picker
-from citystat.city.places import (
-    Place,
-    PlaceKind,
-    close_matches,
-    find_place,
-    fold,
-    layer_slug_for,
-    matching_places,
-    places,
-)
+from citystat.city.places import Place, PlaceKind, layer_slug_for
 from citystat.lib.charts import inline_svg
 from citystat.plan import display
-from citystat.public.place_maps import place_map
-from citystat.public.place_report import PlaceReport, place_report
+from citystat.public.place_report import PlaceReport
 from citystat.public.place_stats import AreaDemolitions, AreaRequests
 from citystat.public.templatetags.place_tags import day, weekday_time
 
 MAX_QUERY = 100
-
-
-@require_safe
-def neighborhood_list(request: HttpRequest) -> HttpResponse:
-    """List neighborhoods, filtered by the name typed; one exact match opens its page."""
-    text = request.GET.get("q", "")[:MAX_QUERY].strip()
-    matches = matching_places("neighborhood", text, limit=300) if text else []
-    exact = [place for place in matches if fold(place.name) == fold(text)]
-    if text and (len(exact) == 1 or len(matches) == 1):
-        return HttpResponseRedirect((exact or matches)[0].get_absolute_url())
-    neighborhoods = places("neighborhood")
-    return render(
-        request,
-        "public/places/neighborhood_list.html",
-        {
-            "query": text,
-            "matches": matches,
-            "suggestions": close_matches("neighborhood", text) if text and not matches else [],
-            "neighborhoods": neighborhoods,
-            # The search's example is one of the city's own neighborhoods, never a fixed name.
-            "example": neighborhoods[len(neighborhoods) // 2] if neighborhoods else None,
-            "districts": places("district"),
-            "picker_spec": picker_spec("neighborhood"),
-        },
-    )
-
-
-@require_safe
-def place_page(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
-    """Show a neighborhood's or district's page (`kind` comes from the URL pattern)."""
-    place = find_place(kind, slug)
-    if place is None:
-        return place_not_found(request, kind, slug)
-    report = place_report(place, timezone.localdate())
-    feed_name = "neighborhood-feed" if kind == "neighborhood" else "district-feed"
-    return render(
-        request,
-        "public/places/place_detail.html",
-        {
-            "place": place,
-            "report": report,
-            "charts": place_charts(report),
-            "feed_url": reverse(feed_name, args=[place.slug]),
-            "requests_url": dataset_url(report.requests),
-            "demolitions_url": dataset_url(report.demolitions),
-            "other_districts": [p for p in places("district") if p != place],
-            "picker_spec": picker_spec("district") if kind == "district" else None,
-            "place_map": place_map(place),
-            "points_limit": POINTS_PER_DATASET,
-        },
-    )
 
 
 def place_charts(report: PlaceReport) -> list[dict]:
@@ -108,16 +48,6 @@ def dataset_url(data: AreaRequests | AreaDemolitions | None) -> str | None:
     return reverse("dataset", args=[data.dataset_slug]) if data is not None else None
 
 
-def place_not_found(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
-    """Answer an unknown place with a 404 that suggests the places it may have meant."""
-    return render(
-        request,
-        "public/places/not_found.html",
-        {"kind": kind, "slug": slug[:MAX_QUERY], "suggestions": close_matches(kind, slug)},
-        status=404,
-    )
-
-
 def picker_spec(kind: PlaceKind) -> dict | None:
     """Return the clickable map of the kind's areas, or None when the city has no layer."""
     layer_slug = layer_slug_for(kind)
@@ -131,31 +61,7 @@ def picker_spec(kind: PlaceKind) -> dict | None:
     return {**spec, "height": 640} if kind == "neighborhood" else spec
 
 
-@require_safe
-def place_feed(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse:
-    """Serve the place's Atom feed: updates about it, coming meetings, newly loaded data."""
-    place = find_place(kind, slug)
-    if place is None:
-        raise Http404(_("There is no such place."))
-    report = place_report(place, timezone.localdate())
-    page_url = request.build_absolute_uri(place.get_absolute_url())
-    feed = feedgenerator.Atom1Feed(
-        title=_("%(place)s: updates, meetings and new data") % {"place": place.label},
-        link=page_url,
-        description=_("What changes in %(place)s, from the city's performance site.")
-        % {"place": place.label},
-        feed_url=request.build_absolute_uri(),
-        language=request.LANGUAGE_CODE,
-        feed_guid=page_url,
-    )
-    for entry in feed_entries(request, place, report):
-        feed.add_item(**entry)
-    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
-    feed.write(response, "utf-8")
-    return response
-
-
-def feed_entries(request: HttpRequest, place: Place, report) -> list[dict]:  # type: ignore[no-untyped-def]
+def feed_entries(request: HttpRequest, place: Place, report: PlaceReport) -> list[dict[str, Any]]:
     """Return the feed's entries, newest first; each names only public records."""
     entries = []
     for update in report.updates:
@@ -203,7 +109,7 @@ def feed_entries(request: HttpRequest, place: Place, report) -> list[dict]:  # t
     return sorted(entries, key=lambda e: e["updateddate"] or far_past, reverse=True)
 
 
-def new_data_summary(place: Place, report, dataset_slug: str) -> str:  # type: ignore[no-untyped-def]
+def new_data_summary(place: Place, report: PlaceReport, dataset_slug: str) -> str:
     requests, demolitions = report.requests, report.demolitions
     if requests is not None and requests.dataset_slug == dataset_slug:
         return _(

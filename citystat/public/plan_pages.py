@@ -21,9 +21,11 @@ from django.utils.translation import gettext_noop
 
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
+from citystat.city.places import Place, area_url, kind_of_layer, place_for_value
 from citystat.city.translations import localized
 from citystat.lib.periods import FiscalCalendar
 from citystat.plan import display, revision
+from citystat.plan.charts import base_spec
 from citystat.plan.compute.engine import NOT_RECORDED
 from citystat.plan.history import describe, target_history
 from citystat.plan.models import (
@@ -421,8 +423,6 @@ def area_label(field_name: str, name: str) -> str:
 
     A value that is an area's id (the data names areas by id) reads as the area's name.
     """
-    from citystat.city.places import Place, kind_of_layer, place_for_value
-
     kind = kind_of_layer(field_name.replace("_", "-"))
     if kind is None or name == NOT_RECORDED:
         return name
@@ -432,12 +432,6 @@ def area_label(field_name: str, name: str) -> str:
 
 def place_url(field_name: str, name: str) -> str | None:
     """Return the page of the area a breakdown value names, if the site has one."""
-    try:
-        from citystat.city.places import area_url, kind_of_layer
-    except ImportError:  # the place pages are not installed
-        return None
-    from citystat.city.places import place_for_value
-
     kind = kind_of_layer(field_name.replace("_", "-"))
     if kind is None or name == NOT_RECORDED:
         return None
@@ -501,8 +495,6 @@ def equity_rows(measure: Measure, field_name: str) -> list[EquityRow]:
 
 def equity_chart(measure: Measure, rows: list[EquityRow]) -> dict[str, Any]:
     """Return a Vega-Lite line of the gap between the best and worst area over time."""
-    from citystat.plan.charts import base_spec
-
     spec = base_spec(
         _("%(measure)s: gap between the best and worst area over time.")
         % {"measure": localized(measure, "title").text}

@@ -1,4 +1,5 @@
-"""Pick-your-priorities results beside the resident survey's importance–satisfaction ranking.
+"""The survey side of the pick-your-priorities results page: the resident survey's
+importance–satisfaction ranking, shown beside the ballots' tally (views/plan.py).
 
 The page joins two sibling apps (engagement's ballots, surveys' ratings), which may not
 import each other (tests/test_import_direction.py); public may read both.
@@ -6,21 +7,22 @@ import each other (tests/test_import_direction.py); public may read both.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-import duckdb
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-from citystat.engagement.models import PriorityRound
-from citystat.engagement.priorities import tally
 from citystat.lib.errors import CitystatError
+from citystat.surveys.models import Survey
+
+if TYPE_CHECKING:
+    from citystat.surveys.ratings import Priority
 
 
-def survey_priorities() -> list[Any]:
+def survey_priorities() -> list[Priority]:
     """Return the newest wave's citywide I-S priorities of the public resident survey."""
-    from citystat.surveys.models import Survey
-    from citystat.surveys.ratings import priorities, waves
+    # Here, not at the top: the URLconf loads this module, and ratings bring Ibis and
+    # DuckDB, which only the page that ranks may load (tests/test_cli.py, #23).
+    import duckdb  # noqa: PLC0415  # heavy: loaded by the page that ranks only
+
+    from citystat.surveys.ratings import priorities, waves  # noqa: PLC0415  # heavy: Ibis
 
     survey = Survey.objects.filter(kind=Survey.Kind.RESIDENT, is_public=True).first()
     if survey is None:
@@ -34,16 +36,3 @@ def survey_priorities() -> list[Any]:
     # The newest wave by survey date: "1QSEP2022" is newer than "3QMAR2022" (waves.py).
     newest = next((wave for wave in reversed(waves(survey.layout())) if wave in citywide), None)
     return citywide[newest] if newest is not None else []
-
-
-def pick_results(request: HttpRequest) -> HttpResponse:
-    priority_round = (
-        PriorityRound.objects.filter(is_open=True).order_by("-opened_at", "-pk").first()
-        or PriorityRound.objects.order_by("-created_at").first()
-    )
-    context = {
-        "round": priority_round,
-        "tally": tally(priority_round) if priority_round else None,
-        "survey": survey_priorities(),
-    }
-    return render(request, "public/pick_results.html", context)

@@ -8,7 +8,7 @@ import pytest
 from django.test import RequestFactory
 
 from citystat.public.tests.tiny_plan import build_tiny_plan
-from citystat.public.views import server_error
+from citystat.public.views.errors import server_error
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,15 @@ from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from citystat.lib.charts import ChartError, inline_svg
+from citystat.meetings.models import Meeting
+from citystat.plan.charts import sparkline
+from citystat.plan.models import Goal, Measure, Plan, Status
 from citystat.plan.templatetags.plan_periods import fiscal_year_name
 
 register = template.Library()
@@ -64,7 +71,7 @@ def primary_nav(context: template.Context) -> dict[str, Any]:
 
 
 @register.simple_tag
-def plan_period(plan: Any) -> str:
+def plan_period(plan: Plan) -> str:
     """Return the plan's fiscal years as residents read them: "FY2025–FY2029"."""
     if plan.first_fiscal_year == plan.last_fiscal_year:
         return fiscal_year_name(plan.first_fiscal_year)
@@ -72,14 +79,8 @@ def plan_period(plan: Any) -> str:
 
 
 @register.simple_tag
-def measure_sparkline(measure: Any) -> str:
+def measure_sparkline(measure: Measure) -> str:
     """Return the measure's sparkline as inline SVG (drawn on the server, cached)."""
-    from django.utils.safestring import mark_safe
-    from django.utils.translation import gettext
-
-    from citystat.lib.charts import ChartError, inline_svg
-    from citystat.plan.charts import sparkline
-
     try:
         svg = inline_svg(sparkline(measure), gettext("Recent trend"), width=120)
     except ChartError:
@@ -88,9 +89,11 @@ def measure_sparkline(measure: Any) -> str:
 
 
 @register.filter
-def status_text(status: Any) -> str:
+def status_text(status: Status) -> str:
     """Return a status's label in the visitor's language ("On track", "En camino")."""
-    from citystat.public.plan_pages import status_label
+    # Here, not at the top: plan_pages brings the compute engine's Ibis, which a process
+    # that only renders a template (a staff page, an email) need not load.
+    from citystat.public.plan_pages import status_label  # noqa: PLC0415  # heavy: Ibis
 
     return status_label(status)
 
@@ -102,11 +105,8 @@ def report_problem_url(context: template.Context) -> str:
     A measure, goal or meeting page also preselects what it is about, so the question
     reaches the staff who own it (engagement/views/public.py: subjects_from).
     """
-    from django.utils.http import urlencode
-
-    from citystat.meetings.models import Meeting
-    from citystat.plan.models import Goal, Measure
-    from citystat.public.plan_views import MeasurePage  # the cached measure page's parts
+    # The cached measure page's parts; not at the top, as status_text says.
+    from citystat.public.plan_bodies import MeasurePage  # noqa: PLC0415  # heavy: Ibis
 
     request = context.get("request")
     query: dict[str, str | int] = {}

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import CityProfile
-from citystat.public.views import server_error
+from citystat.public.views.errors import server_error
 
 TEMPLATES = Path(settings.PACKAGE_DIR) / "templates"
 

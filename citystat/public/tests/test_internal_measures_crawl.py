@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from citystat.city.models import Department
+from citystat.demo.build import build_demo_city
 from citystat.engagement.models import Question, Update
 from citystat.meetings.models import AgendaItem, FollowUp, Meeting
 from citystat.plan.models import Goal, Measure, Narrative, Strategy
@@ -68,8 +69,6 @@ LINK = re.compile(r"""(?:href|src)=["'](/[^"'#\s]*)""")
 
 @pytest.fixture
 def demo_city(settings, tmp_path, db):
-    from citystat.demo.build import build_demo_city
-
     settings.CITYSTAT_HOME = tmp_path / "home"
     settings.CITYSTAT_HOME.mkdir()
     build_demo_city(rows=2_000, seed=7)

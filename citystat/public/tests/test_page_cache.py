@@ -20,7 +20,7 @@ from citystat.city.models import CityProfile
 from citystat.engagement.models import Update
 from citystat.meetings.models import Meeting
 from citystat.plan import revision
-from citystat.plan.models import Measure
+from citystat.plan.models import Measure, Plan, PriorityArea
 from citystat.public import page_cache
 from citystat.public.tests.measure_city import build_measure_city
 
@@ -246,8 +246,6 @@ def test_a_write_outside_a_transaction_keeps_its_row_with_the_cache_in_the_datab
     # The content stamp is noted from inside the database's execute wrapper. Written there,
     # the database cache's own transaction on the same SQLite connection rolled back the
     # row being inserted, and the next row naming it failed its foreign key.
-    from citystat.plan.models import Plan, PriorityArea
-
     settings.CACHES = {
         **settings.CACHES,
         "default": {

@@ -13,7 +13,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from citystat.city.places import area_url, close_matches, matching_places, places
-from citystat.public.tests.small_city import PERSONAL, US_DATETIME, build_small_city
+from citystat.engagement.models import AreaKind, Update
+from citystat.plan.models import Measure, MeasureValue
+from citystat.public.tests.small_city import PERSONAL, US_DATETIME, build_small_city, layer
+from citystat.public.tests.tiny_plan import build_tiny_plan
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -128,8 +131,6 @@ def test_the_feed_is_atom_and_holds_no_personal_data(city, client):
 
 
 def test_the_feed_lists_news_about_the_neighborhood_only(city, client):
-    from citystat.engagement.models import AreaKind, Update
-
     here = Update.objects.create(
         title="Street repaving on 39th",
         slug="repaving",
@@ -193,7 +194,6 @@ def test_a_city_without_any_area_data_shows_no_empty_sections_and_says_so(
 ):
     settings.CITYSTAT_HOME = tmp_path / "home"
     cache.clear()
-    from citystat.public.tests.small_city import layer
 
     layer("neighborhoods", "Neighborhoods", ["Westport"])
     html = client.get("/neighborhoods/westport/").content.decode()
@@ -209,9 +209,6 @@ def test_a_place_page_offers_email_news_about_the_place(city, client):
 
 
 def test_a_district_page_lists_the_plan_measures_broken_down_by_district(city, client):
-    from citystat.plan.models import Measure, MeasureValue
-    from citystat.public.tests.tiny_plan import build_tiny_plan
-
     build_tiny_plan()
     measure = Measure.objects.get(slug="potholes-closed")
     day = dt.date(2026, 9, 1)

@@ -12,8 +12,12 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from citystat.city.models import CityProfile
+from citystat.engagement.models import Update
+from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
+from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure, MeasureValue
 from citystat.public import plan_pages
 from citystat.public.tests.measure_city import DISTRICTS, LATEST, build_measure_city
@@ -158,10 +162,6 @@ def test_the_equity_view_gives_best_worst_and_gap_per_period(city):
 
 
 def test_the_equity_charts_tooltip_names_its_fields_in_the_readers_language(city):
-    from django.utils import translation
-
-    from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
-
     measure = Measure.objects.get(slug="potholes-closed")
     with translation.override("es"):
         spec = plan_pages.equity_chart(measure, plan_pages.equity_rows(measure, "council_district"))
@@ -324,9 +324,6 @@ def test_a_busy_measure_page_costs_no_query_once_cached(client, city, django_ass
 
 
 def test_the_home_page_shows_the_next_stat_meeting_and_recent_updates(client, city):
-    from citystat.engagement.models import Update
-    from citystat.meetings.models import Meeting
-
     now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
     Meeting.objects.create(
         title="InfrastructureStat",

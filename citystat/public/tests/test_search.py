@@ -12,7 +12,7 @@ from citystat.catalog.models import Dataset
 from citystat.engagement.models import Update
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure
-from citystat.public.search import clean_query, highlight, search, snippet
+from citystat.public.search_index import clean_query, highlight, search, snippet
 from citystat.public.tests.small_city import build_small_city
 from citystat.public.tests.tiny_plan import build_tiny_plan
 

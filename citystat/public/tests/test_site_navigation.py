@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from citystat.plan.models import Measure
-from citystat.public import about
+from citystat.public import glossary
 from citystat.public.plan_pages import HEADLINE_LIMIT
 from citystat.public.templatetags.public_site import PRIMARY_NAV, nav_items
 
@@ -129,7 +129,7 @@ def test_the_glossary_defines_its_terms_in_english_and_spanish(client):
     spanish = client.get("/glossary/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "<dt>Tolerancia</dt>" in spanish and "<dt>Intervalo de confianza</dt>" in spanish
     with translation.override("en"):
-        left = [term.slug for term in about.GLOSSARY if escape(str(term.definition)) in spanish]
+        left = [term.slug for term in glossary.GLOSSARY if escape(str(term.definition)) in spanish]
     assert not left, f"glossary definitions left in English: {left}"
 
 

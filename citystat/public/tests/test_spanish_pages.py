@@ -17,8 +17,16 @@ from django.apps import apps
 from django.db import models
 from django.utils import translation
 
+from citystat.catalog.models import Dataset
+from citystat.catalog.preview import preview_rows
 from citystat.city.places import places
+from citystat.demo.build import build_demo_city
+from citystat.engagement.models import AreaKind, Question, Update
+from citystat.lib.charts import render_svg
+from citystat.meetings.models import Meeting
+from citystat.plan.models import Goal, Measure, Plan, Status
 from citystat.public.tests.test_translations import CATALOG
+from citystat.surveys.models import ServiceProfile, Survey
 
 pytestmark = pytest.mark.slow
 
@@ -260,8 +268,6 @@ def city_content() -> list[str]:
             continue
         for row in model._default_manager.values_list(*fields):
             found.update(readable(text) for text in strings_in(list(row)) if is_prose(text))
-    from citystat.catalog.models import Dataset
-    from citystat.catalog.preview import preview_rows
 
     for dataset in Dataset.objects.filter(is_public=True):
         # Rows of the city's data (request types, statuses) reach pages as they are.
@@ -292,11 +298,6 @@ def english_left(html: str, content: list[str]) -> list[str]:
 
 def public_pages() -> list[str]:
     """One URL of every public page type, taken from what the demo city holds."""
-    from citystat.catalog.models import Dataset
-    from citystat.engagement.models import Question, Update
-    from citystat.meetings.models import Meeting
-    from citystat.plan.models import Goal, Measure, Plan
-    from citystat.surveys.models import ServiceProfile, Survey
 
     plan = Plan.current()
     assert plan is not None, "the demo city has no current plan"
@@ -366,8 +367,6 @@ def english_afterwards():
 
 @pytest.fixture
 def demo_city(settings, tmp_path, db):
-    from citystat.demo.build import build_demo_city
-
     settings.CITYSTAT_HOME = tmp_path / "home"
     settings.CITYSTAT_HOME.mkdir()
     build_demo_city(rows=2_000, seed=7)
@@ -449,9 +448,6 @@ def test_each_public_choice_label_is_translated(dotted):
 
 
 def test_the_status_labels_are_translated():
-    from citystat.engagement.models import AreaKind
-    from citystat.plan.models import Status
-
     for choices in (Status, AreaKind):
         for label in choices.labels:
             with translation.override("es"):
@@ -462,8 +458,6 @@ def test_the_status_labels_are_translated():
 
 
 def test_server_drawn_charts_name_months_in_the_readers_language(db):
-    from citystat.lib.charts import render_svg
-
     spec = {
         "data": {"values": [{"month": "2026-01-01", "n": 3}, {"month": "2026-09-01", "n": 5}]},
         "mark": "line",

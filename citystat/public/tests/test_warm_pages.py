@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
 
@@ -20,7 +21,7 @@ from citystat.plan import display
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue, Plan
 from citystat.plan.tests.conftest import add_measure
-from citystat.public import plan_pages, plan_views, warm
+from citystat.public import plan_bodies, plan_pages, warm
 
 FRAME = tickets_frame(rows=300)
 SPEC = {"dataset": "tickets", "date": "opened_at", "aggregate": "count", "grain": "month"}
@@ -60,7 +61,7 @@ def builds(monkeypatch) -> Counter[str]:
         return wrapper
 
     monkeypatch.setattr(
-        plan_views, "measure_context", counting("measure", plan_views.measure_context)
+        plan_bodies, "measure_context", counting("measure", plan_bodies.measure_context)
     )
     monkeypatch.setattr(plan_pages, "area_summary", counting("area", plan_pages.area_summary))
     monkeypatch.setattr(plan_pages, "goal_summary", counting("goal", plan_pages.goal_summary))
@@ -171,7 +172,6 @@ def test_the_warm_pages_are_the_days_pages(city, settings, builds):
     # The date is part of every key: pages warmed yesterday are not today's.
     call_command("warm")
     assert builds["measure"] == 2
-    import time_machine
 
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)):
         call_command("warm")

@@ -1,31 +1,28 @@
-"""Public pages of the plan: priority areas, goals, measures, downloads, embeds, cards.
+"""The plan pages' bodies, rendered once per plan revision, and the home page's parts.
 
-Thin views over citystat/public/plan_pages.py. The pages read stored values only and keep
-their rendered bodies in the cache under the plan's revision (plan/revision.py), so they
-serve in milliseconds whatever the size of the city's data (docs/public-site.md, Speed),
-and citystat/public/warm.py renders them again as soon as the plan changes.
+The pages read stored values only and keep their rendered bodies in the cache under the
+plan's revision (plan/revision.py), so they serve in milliseconds whatever the size of
+the city's data (docs/public-site.md, Speed); citystat/public/warm.py renders them again
+as soon as the plan changes. The views that show them are in citystat/public/views/plan.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from csp.decorators import csp_replace
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
 
+from citystat.catalog.models import DatasetVersion
 from citystat.city.maps import UnknownLayer, choropleth, layer_for_breakdown
 from citystat.city.translations import localized
-from citystat.lib.charts import ChartError, inline_svg, render_png
-from citystat.lib.csv_safety import KEEP_FORMULAS, safe_cell
+from citystat.engagement.models import Update
+from citystat.lib.charts import ChartError, inline_svg
 from citystat.plan import display, revision
 from citystat.plan.breakdowns import breakdown_label
 from citystat.plan.charts import measure_chart, value_format
@@ -35,24 +32,7 @@ from citystat.plan.status import status_for
 from citystat.public import plan_pages as pages
 from citystat.public.goal_page import goal_page
 
-
-def not_found(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    """A 404 that says what was not found and offers the closest pages."""
-    labels = {
-        "measure": _("measure"),
-        "goal": _("goal"),
-        "priority": _("priority area"),
-    }
-    return render(
-        request,
-        "public/not_found.html",
-        {
-            "kind": labels[kind],
-            "slug": slug[:100],
-            "suggestions": pages.close_matches(slug, kind),
-        },
-        status=404,
-    )
+logger = logging.getLogger(__name__)
 
 
 def safe_svg(spec: dict[str, Any], title: str) -> str:
@@ -98,44 +78,6 @@ def goal_body(found: Goal) -> str:
         "public/_goal_body.html",
         lambda: {"page": goal_page(found), "area": found.priority_area},
     )
-
-
-@require_safe
-def headline_measures(request: HttpRequest) -> HttpResponse:
-    plan = pages.current_plan()
-    body = (
-        headlines_body(plan)
-        if plan is not None
-        else render_to_string("public/_headline_list_body.html", {"headlines": []})
-    )
-    return render(request, "public/headline_measures.html", {"plan": plan, "body": body})
-
-
-@require_safe
-def priority_areas(request: HttpRequest) -> HttpResponse:
-    plan = pages.current_plan()
-    body = (
-        areas_body(plan)
-        if plan is not None
-        else render_to_string("public/_priority_list_body.html", {"summaries": []})
-    )
-    return render(request, "public/priority_list.html", {"plan": plan, "body": body})
-
-
-@require_safe
-def priority_area(request: HttpRequest, slug: str) -> HttpResponse:
-    area = pages.find_area(slug)
-    if area is None:
-        return not_found(request, slug, "priority")
-    return render(request, "public/priority.html", {"area": area, "body": area_body(area)})
-
-
-@require_safe
-def goal(request: HttpRequest, slug: str) -> HttpResponse:
-    found = pages.find_goal(slug)
-    if found is None:
-        return not_found(request, slug, "goal")
-    return render(request, "public/goal.html", {"goal": found, "body": goal_body(found)})
 
 
 def measure_context(measure: Measure) -> dict[str, Any]:
@@ -250,88 +192,24 @@ def measure_page(slug: str, kind: str = "measure") -> MeasurePage | None:
     return revision.cached_by_revision(f"{kind}:{slug[:100]}", build)
 
 
-@require_safe
-def measure(request: HttpRequest, slug: str) -> HttpResponse:
-    found = measure_page(slug)
-    if found is None:
-        return not_found(request, slug, "measure")
-    return render(
-        request,
-        "public/measure.html",
-        {
-            "measure": found,
-            "body": mark_safe(found.body),  # noqa: S308 — rendered by our own autoescaping template
-            "card_url": request.build_absolute_uri(f"{found.url}card.png"),
-            "page_url": request.build_absolute_uri(found.url),
-            "embed_url": request.build_absolute_uri(f"/embed/measures/{found.slug}/"),
-        },
+# The home page's parts, beside its plan fragment (plan_pages.home_fragment).
+def linkable(items: list[Update]) -> list[dict[str, Any]]:
+    """Return items with their URL, leaving out any whose URL cannot be built: one bad
+    record in another app must not take the home page down."""
+    found = []
+    for item in items:
+        try:
+            url = item.get_absolute_url()
+        except NoReverseMatch:
+            logger.warning("home page: no URL for %r; left out", item)
+            continue
+        found.append({"title": item.title, "url": url, "published_at": item.published_at})
+    return found
+
+
+def data_last_updated() -> dt.datetime | None:
+    """Return when the newest dataset version was published, for the footer."""
+    latest = DatasetVersion.objects.filter(status=DatasetVersion.Status.PUBLISHED).order_by(
+        "-finished_at"
     )
-
-
-@require_safe
-def measure_values(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    found = pages.find_measure(slug)
-    if found is None:
-        return not_found(request, slug, "measure")
-    rows = pages.download_rows(found)
-    if fmt == "json":
-        # Beside each number, the text the measure page shows for it, in the request's
-        # language (plan/display.py): the CSV stays numbers only, for spreadsheets.
-        shown = [{**row, "value_text": pages.table_row(found, row)["value_text"]} for row in rows]
-        response: HttpResponse = JsonResponse(
-            {
-                "measure": found.slug,
-                "title": localized(found, "title").text,
-                "unit": found.unit,
-                "values": shown,
-            },
-            json_dumps_params={"ensure_ascii": False},
-        )
-    else:
-        # Breakdown values come from loaded data: escaped for spreadsheets unless the
-        # caller asks for them exactly as stored (lib/csv_safety.py, docs/public-site.md).
-        keep = request.GET.get("formulas") == KEEP_FORMULAS
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=pages.DOWNLOAD_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(
-            rows if keep else ({k: safe_cell(v) for k, v in row.items()} for row in rows)
-        )
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{found.slug}.csv"'
-    return response
-
-
-@require_safe
-def measure_card_png(request: HttpRequest, slug: str) -> HttpResponse:
-    found = pages.find_measure(slug)
-    if found is None:
-        return not_found(request, slug, "measure")
-    spec = measure_chart(found)
-    spec["title"] = {"text": localized(found, "title").text, "fontSize": 28, "anchor": "start"}
-    try:
-        png = render_png(spec)
-    except ChartError:
-        return HttpResponse(status=404)
-    response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
-@require_safe
-@xframe_options_exempt
-@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
-def measure_embed(request: HttpRequest, slug: str) -> HttpResponse:
-    """A measure card meant to be framed by other sites: the only framable pages."""
-    found = measure_page(slug, "embed")
-    if found is None:
-        return not_found(request, slug, "measure")
-    return render(
-        request,
-        "public/embed_measure.html",
-        {
-            "measure": found,
-            "body": mark_safe(found.body),  # noqa: S308 — rendered by our own autoescaping template
-            "page_url": request.build_absolute_uri(found.url),
-        },
-    )
+    return latest.values_list("finished_at", flat=True).first()

@@ -1,4 +1,5 @@
-"""Site search: goals, measures, datasets, meetings, updates and places, ranked and highlighted.
+"""Site search: goals, measures, datasets, meetings, updates and places, ranked and highlighted
+(the page is citystat/public/views/search.py).
 
 Plain ORM `icontains` lookups, so it runs the same on SQLite and PostgreSQL: every word
 typed must appear in an item's title or text. The ranking is simple and explainable — a
@@ -16,14 +17,11 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
 
 from citystat.catalog.models import Dataset
 from citystat.city.places import matching_places
@@ -212,21 +210,3 @@ def snippet(text: str, terms: list[str]) -> str:
     start = max(0, min(starts, default=0) - SNIPPET // 3)
     piece = text[start : start + SNIPPET]
     return ("…" if start else "") + piece + ("…" if start + SNIPPET < len(text) else "")
-
-
-@require_safe
-def search_page(request: HttpRequest) -> HttpResponse:
-    text = clean_query(request.GET.get("q", ""))
-    terms = terms_of(text)
-    results = search(text) if terms else []
-    shown = [
-        {
-            "result": result,
-            "title": highlight(result.title, terms),
-            "text": highlight(snippet(result.text, terms), terms),
-        }
-        for result in results
-    ]
-    return render(
-        request, "public/search.html", {"query": text, "results": shown, "count": len(shown)}
-    )

@@ -1,17 +1,12 @@
-"""The pages the footer links to on every page: the accessibility statement and the
-glossary of the words the site uses (templates/base.html)."""
+"""The glossary of the words the site uses, shown by the footer's glossary page
+(citystat/public/views/about.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_safe
 
 
 @dataclass(frozen=True)
@@ -144,14 +139,3 @@ GLOSSARY = [
         ),
     ),
 ]
-
-
-@require_safe
-def glossary(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/glossary.html", {"terms": GLOSSARY})
-
-
-@require_safe
-def accessibility(request: HttpRequest) -> HttpResponse:
-    report_url = f"{reverse('engagement:ask')}?{urlencode({'page': request.path})}"
-    return render(request, "public/accessibility.html", {"report_url": report_url})
