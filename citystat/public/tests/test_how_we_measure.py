@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.city.models import CityProfile
 from citystat.plan.models import Measure, Status, Target
 from citystat.plan.status import judge
 from citystat.public.how_we_measure import status_rules
@@ -39,17 +41,36 @@ def rows(html: str, table_id: str) -> list[list[str]]:
 def test_the_examples_follow_the_tolerance_rule(plan, client):
     html = client.get("/how-we-measure/").content.decode()
     assert rows(html, "proximity-examples") == [
-        ["93%", "On track"],
-        ["86%", "On track"],
-        ["82%", "Needs attention"],
-        ["78%", "Off track"],
+        ["93.0%", "On track"],
+        ["86.0%", "On track"],
+        ["82.0%", "Needs attention"],
+        ["78.0%", "Off track"],
     ]
     assert rows(html, "band-examples") == [
-        ["92%", "On track"],
-        ["80%", "Needs attention"],
-        ["70%", "Off track"],
+        ["92.0%", "On track"],
+        ["80.0%", "Needs attention"],
+        ["70.0%", "Off track"],
     ]
     assert "at most 2 times it" in html
+
+
+def test_the_examples_read_as_a_percent_measure_reads_in_spanish(plan, client):
+    # #20: the page wrote "65.0%" with a hand-made sign; in Spanish a percent measure
+    # reads "93,0 %" (Babel's separator and spacing), and the page must agree with it.
+    CityProfile.objects.create(name="Testville", languages=["en", "es"])
+    html = html_lib.unescape(
+        client.get("/how-we-measure/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    )
+    assert [row[0] for row in rows(html, "proximity-examples")] == [
+        "93,0\u00a0%",
+        "86,0\u00a0%",
+        "82,0\u00a0%",
+        "78,0\u00a0%",
+    ]
+    assert "valor meta 90,0\u00a0%, tolerancia 5,0 puntos porcentuales" in html
+    assert "mal encaminado por debajo de 75,0\u00a0%" in html
+    assert "1,5 o más" in html
+    assert "93%" not in html and "93.0" not in html
 
 
 def test_the_roll_up_thresholds_are_the_ones_status_uses(plan, client):
