@@ -43,6 +43,15 @@ def plain_number(value: float | None, decimals: int | str = 2) -> str:
 
 
 @register.filter
+def fixed_number(value: float | None, decimals: int | str = 2) -> str:
+    """A figure that is not a measure's value with exactly `decimals` decimals, so a
+    column of them lines up: "1.67", "3.00", "1,67"."""
+    if value is None:
+        return display.NO_VALUE
+    return display.number(float(value), int(decimals))
+
+
+@register.filter
 def count(value: int | float | None) -> str:
     """A count of things with the reader's thousands separator: "12,345", "12.345"."""
     return display.value_text(None if value is None else float(value), "count")
