@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import CityProfile
-from citystat.plan.models import Measure, Status, Target
-from citystat.plan.status import judge
+from citystat.plan import status as status_module
+from citystat.plan.models import Measure, MeasureValue, Status, Target
+from citystat.plan.status import judge, status_for
 from citystat.public.how_we_measure import status_rules
+from citystat.public.plan_pages import status_rule
 from citystat.public.tests.small_city import build_small_city
 from citystat.public.tests.tiny_plan import build_tiny_plan
 
@@ -148,3 +150,24 @@ def test_the_log_is_paginated_and_a_bad_page_number_is_harmless(plan, client):
     assert "Page 2 of 2" in second.content.decode()
     for page in ["zz", "-1", "999999999999999999999"]:
         assert client.get("/how-we-measure/", {"page": page}).status_code == 200
+
+
+def test_the_measure_page_rule_reads_the_named_attention_threshold(plan, monkeypatch):
+    # #22: the measure page's rule wrote "up to 2 × tolerance needs attention" with its own
+    # 2; it must say what judge() does, however plan/status.py sets the threshold.
+    monkeypatch.setattr(status_module, "ATTENTION_TOLERANCES", 3.0)
+    measure = Measure.objects.get(slug="potholes-closed")
+    measure.unit, measure.direction = "percent", Measure.Direction.HIGHER_IS_BETTER
+    measure.save()
+    MeasureValue.objects.create(
+        measure=measure,
+        period="2026-03",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        value=85.0,
+    )
+    Target.objects.create(measure=measure, fiscal_year=2026, value=90, tolerance=2)
+    judged = status_for(measure, today=dt.date(2026, 4, 10))
+    # 5 points short, within 3 × 2: needs attention, and the page says up to 6 points.
+    assert judged.status == Status.NEEDS_ATTENTION
+    assert "up to 6.0 percentage points needs attention" in status_rule(measure, judged)
