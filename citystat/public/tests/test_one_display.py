@@ -108,7 +108,7 @@ def one_line(text: str) -> str:
     return re.sub(r"[ \n\u00a0]+", " ", text)
 
 
-def workbook_cells(client, measure: Measure, language: str) -> list[tuple[object, str]]:
+def workbook_cells(client, measure: Measure, language: str) -> list[tuple[float, str]]:
     """Return the (value, number format) of each workbook cell holding the measure's
     value: its latest value and target on the scorecard, its value on its own sheet."""
     from openpyxl import load_workbook
@@ -120,7 +120,7 @@ def workbook_cells(client, measure: Measure, language: str) -> list[tuple[object
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
-                    cells.append((cell.value, cell.number_format))
+                    cells.append((float(cell.value), str(cell.number_format)))
     return cells
 
 
