@@ -98,6 +98,20 @@ def number(value: float, decimals: int, language: str | None = None) -> str:
     return format_decimal(rounded(value, decimals), format=pattern, locale=locale)
 
 
+def plain(value: float | None, decimals: int, language: str | None = None) -> str:
+    """Return a figure that is not a measure's value (a rule's multiple, a score, a
+    correlation) with at most `decimals` decimals, trailing zeros dropped ("1.5", "2",
+    "1,5" in Spanish), or a dash when unknown."""
+    if value is None or not math.isfinite(value):
+        return NO_VALUE
+    locale = babel_locale(language)
+    pattern = with_decimals(locale.decimal_formats[None].pattern, decimals)
+    integer, _, fraction_part = pattern.partition(".")
+    # "0" decimals are always written, "#" only when not zero.
+    optional = integer + ("." + fraction_part.replace("0", "#") if fraction_part else "")
+    return format_decimal(rounded(value, decimals), format=optional, locale=locale)
+
+
 def money(value: float, decimals: int, language: str | None = None) -> str:
     """Return an amount of money in the locale's currency pattern ("$4,000", "4000 US$")."""
     locale = babel_locale(language)

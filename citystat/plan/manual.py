@@ -128,6 +128,17 @@ class ImportedValues:
     warnings: list[str] = field(default_factory=list)
     # What was saved, per measure slug: the staff upload page shows it back.
     entries: dict[str, list[Entry]] = field(default_factory=dict)
+    # Each saved measure's unit, so the page shows the values as every other page does.
+    units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def saved_rows(self) -> list[tuple[str, str, Entry]]:
+        """Return each saved value as (measure slug, its unit, the entry), in slug order."""
+        return [
+            (slug, self.units.get(slug, ""), entry)
+            for slug, entries in self.entries.items()
+            for entry in entries
+        ]
 
 
 def import_values_table(
@@ -182,7 +193,11 @@ def import_values_table(
         entries[slug].append(entry)
     if problems:
         raise ManualValueError(problems)
-    result = ImportedValues(measures=sorted(entries), entries=dict(sorted(entries.items())))
+    result = ImportedValues(
+        measures=sorted(entries),
+        entries=dict(sorted(entries.items())),
+        units={slug: measures[slug].unit for slug in entries},
+    )
     with transaction.atomic():
         for slug, measure_entries in entries.items():
             result.saved += save_entries(measures[slug], measure_entries)

@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.status import status_for
+from citystat.plan.value_records import value_record
 
 
 class MeasureRow(TypedDict):
@@ -47,25 +48,14 @@ def measure_rows(today: dt.date | None = None) -> list[MeasureRow]:
 
 
 def value_rows(measure: Measure, by: str = "") -> list[dict[str, Any]]:
-    """Return the measure's values per period, overall or per value of breakdown `by`."""
-    rows: list[dict[str, Any]] = []
-    for value in MeasureValue.objects.filter(measure=measure, breakdown=by).order_by(
-        "period_start", "breakdown_value"
-    ):
-        row: dict[str, Any] = {
-            "period": value.period,
-            "period_start": value.period_start.isoformat(),
-            "period_end": value.period_end.isoformat(),
-            "value": value.value,
-            "numerator": value.numerator,
-            "denominator": value.denominator,
-            "partial": value.is_partial,
-            "note": value.source_note,
-        }
-        if measure.spec.get("survey"):
-            # Survey measures: the 95% interval and respondents (empty for small groups).
-            row |= {"ci_lower": value.ci_lower, "ci_upper": value.ci_upper, "ci_n": value.ci_n}
-        if by:
-            row[by] = value.breakdown_value
-        rows.append(row)
-    return rows
+    """Return the measure's values per period, overall or per value of breakdown `by`,
+    each with exactly the published columns (plan/value_records.py), as the REST API and
+    the measure page's downloads carry them: `is_partial`, `source_note` and the survey
+    interval are named the same in every format, and the breakdown is in `breakdown` and
+    `breakdown_value` rather than a column named after the field."""
+    return [
+        value_record(value)
+        for value in MeasureValue.objects.filter(measure=measure, breakdown=by).order_by(
+            "period_start", "breakdown_value"
+        )
+    ]

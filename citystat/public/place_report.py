@@ -265,7 +265,13 @@ def requests_by_type_chart(report: PlaceReport) -> dict[str, Any]:
         "mark": {"type": "bar", "color": AREA_COLOUR},
         "encoding": {
             "y": {"field": "type", "type": "nominal", "sort": "-x", "title": None},
-            "x": {"field": "requests", "type": "quantitative", "title": _("Requests")},
+            # A count: whole-number ticks (#20), never "0.5 requests".
+            "x": {
+                "field": "requests",
+                "type": "quantitative",
+                "title": _("Requests"),
+                "axis": {"format": ",d", "tickMinStep": 1},
+            },
             "tooltip": [
                 {"field": "type", "type": "nominal", "title": _("Type")},
                 {"field": "requests", "type": "quantitative", "title": _("Requests")},

@@ -24,7 +24,7 @@ from citystat.city.models import CityProfile
 from citystat.city.places import Place, area_url, kind_of_layer, place_for_value
 from citystat.city.translations import localized
 from citystat.lib.periods import FiscalCalendar
-from citystat.plan import display, revision
+from citystat.plan import display, revision, status
 from citystat.plan.charts import base_spec
 from citystat.plan.compute.engine import NOT_RECORDED
 from citystat.plan.history import describe, target_history
@@ -204,7 +204,8 @@ def status_rule(measure: Measure, judged: MeasureStatus) -> str:
             rule = _("The FY%(fy)s target is to stay close to %(goal)s.")
         rule = rule % {"fy": fy, "goal": goal}
         tolerance = display.difference(target.tolerance, unit)
-        double = display.difference(2 * target.tolerance, unit)
+        # The same named threshold judge() uses (#22), read at call time.
+        double = display.difference(status.ATTENTION_TOLERANCES * target.tolerance, unit)
         if target.tolerance:
             rule += " " + _(
                 "Up to %(tolerance)s off the target counts as on track, up to %(double)s "

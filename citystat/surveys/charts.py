@@ -137,6 +137,15 @@ def district_chart(ratings: list[ItemRating], title: str) -> dict[str, Any]:
     }
 
 
+def whole_axis(y_format: str) -> dict[str, Any]:
+    """Return a value axis in `y_format`; one of whole numbers (",.0f", "$,.0f": counts,
+    money) ticks at whole steps, never "0.5 requests" (#20)."""
+    axis: dict[str, Any] = {"format": y_format}
+    if y_format.endswith(".0f"):
+        axis["tickMinStep"] = 1
+    return axis
+
+
 def line_chart(
     values: list[dict[str, Any]],
     x: str,
@@ -179,7 +188,7 @@ def line_chart(
                     "field": y,
                     "type": "quantitative",
                     "title": y_title,
-                    "axis": {"format": y_format},
+                    "axis": whole_axis(y_format),
                 },
                 "tooltip": [
                     {"field": x, "title": x_title or _("Period")},

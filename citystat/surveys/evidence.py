@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from citystat.catalog.engines import Session, open_session
 from citystat.lib.stats import Z_95, Interval
+from citystat.plan import display
 from citystat.surveys.answers import as_text, rows
 from citystat.surveys.definition import SurveyDefinition
 from citystat.surveys.employee import engagement
@@ -45,7 +46,7 @@ class Correlation:
     def reading(self) -> str:
         """Say how strong the association is, and whether chance could explain it."""
         strength = abs(self.coefficient)
-        words = {"r": f"{self.coefficient:.2f}", "pairs": self.pairs}
+        words = {"r": display.number(self.coefficient, 2), "pairs": display.number(self.pairs, 0)}
         if not self.interval.excludes_zero():
             return (
                 _(

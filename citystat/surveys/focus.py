@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from citystat.catalog.engines import open_session
 from citystat.lib.stats import Interval
+from citystat.plan import display
 from citystat.surveys.answers import WEIGHT, answer, answers_table, as_number, in_wave, weight_of
 from citystat.surveys.definition import SurveyDefinition
 
@@ -38,7 +39,7 @@ class FocusTest:
     @property
     def verdict(self) -> str:
         """Say in plain words what the test found."""
-        points = {"points": f"{abs(self.difference) * 100:.1f}"}
+        points = {"points": display.number(abs(self.difference) * 100, 1)}
         if self.interval.low > 0:
             return (
                 _(

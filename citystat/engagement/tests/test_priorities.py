@@ -7,6 +7,7 @@ import time
 import pytest
 from django.test import Client
 
+from citystat.city.models import CityProfile
 from citystat.engagement.models import PriorityBallot, PriorityRound
 from citystat.engagement.priorities import (
     BallotRefused,
@@ -112,6 +113,21 @@ def test_the_results_page_shows_districts_beside_the_survey(client, open_round):
     page = client.get("/priorities/pick/results/").content.decode()
     assert "District 2" in page and "Infrastructure" in page
     assert "resident survey" in page
+
+
+def test_the_results_page_writes_points_in_the_readers_language(client, open_round):
+    # #20: points per ballot were written "1.67" on the Spanish page too.
+    open_round_city = CityProfile.objects.get()
+    open_round_city.languages = ["en", "es"]
+    open_round_city.save()
+    for voter, ranking in [("a", ["infrastructure", "public-safety", "healthy-communities"]),
+                           ("b", ["public-safety"]), ("c", ["public-safety"])]:  # fmt: skip
+        PriorityBallot.objects.create(round=open_round, voter=voter, ranking=ranking)
+    english = client.get("/priorities/pick/results/").content.decode()
+    spanish = client.get("/priorities/pick/results/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    # Infrastructure: 3 points from one ballot of three; public safety: (2 + 3 + 3) / 3.
+    assert "1.00" in english and "2.67" in english
+    assert "1,00" in spanish and "2,67" in spanish and "2.67" not in spanish
 
 
 def test_ballots_are_throttled_per_address(open_round):

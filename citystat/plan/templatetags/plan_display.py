@@ -30,6 +30,34 @@ def tolerance(value: float | None, unit: str) -> str:
 
 
 @register.filter
+def measure_difference(value: float | None, unit: str) -> str:
+    """A distance in a measure's unit: "5.0 percentage points", "1.5 days"."""
+    return display.NO_VALUE if value is None else display.difference(value, unit)
+
+
+@register.filter
+def plain_number(value: float | None, decimals: int | str = 2) -> str:
+    """A figure that is not a measure's value (a score, a multiple) with at most `decimals`
+    decimals in the reader's separators: "1.5", "1,5", "0.62"."""
+    return display.plain(None if value is None else float(value), int(decimals))
+
+
+@register.filter
+def fixed_number(value: float | None, decimals: int | str = 2) -> str:
+    """A figure that is not a measure's value with exactly `decimals` decimals, so a
+    column of them lines up: "1.67", "3.00", "1,67"."""
+    if value is None:
+        return display.NO_VALUE
+    return display.number(float(value), int(decimals))
+
+
+@register.filter
+def count(value: int | float | None) -> str:
+    """A count of things with the reader's thousands separator: "12,345", "12.345"."""
+    return display.value_text(None if value is None else float(value), "count")
+
+
+@register.filter
 def long_date(day: dt.date | dt.datetime | None) -> str:
     """A day in the reader's language: "June 30, 2026", "30 de junio de 2026"."""
     return display.date_text(day)

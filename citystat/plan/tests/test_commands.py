@@ -13,6 +13,7 @@ from citystat.plan import display
 from citystat.plan.models import Target
 from citystat.plan.outlook import outlook
 from citystat.plan.tests.test_compute_values import make_measure
+from citystat.plan.value_records import PUBLISHED_FIELDS
 
 pytestmark = pytest.mark.usefixtures("requests")
 
@@ -75,8 +76,9 @@ def test_values_csv_by_breakdown(potholes):
     rows = list(
         csv.DictReader(io.StringIO(run("values", "potholes", "--by", "council_district", "--csv")))
     )
-    assert {(r["period"], r["council_district"], r["value"]) for r in rows} >= {
-        ("FY2025", "2", "3.0")
+    assert list(rows[0]) == list(PUBLISHED_FIELDS)
+    assert {(r["period"], r["breakdown"], r["breakdown_value"], r["value"]) for r in rows} >= {
+        ("FY2025", "council_district", "2", "3.0")
     }
 
 

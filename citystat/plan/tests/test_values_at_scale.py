@@ -264,8 +264,8 @@ def test_printing_a_measures_values_works_as_before(db):
     out = io.StringIO()
     call_command("values", "satisfied", "--csv", stdout=out)
     rows = out.getvalue().splitlines()
-    assert rows[0].startswith("period,value")
-    assert rows[1].startswith("FY2019,93.0")
+    assert rows[0].startswith("period,period_start,period_end,breakdown,breakdown_value,value")
+    assert rows[1].startswith("FY2019,") and ",93.0," in rows[1]
     with pytest.raises(CommandError, match="import with `citystat values import FILE.csv`"):
         call_command("values", "satisfied", "extra.csv", stdout=io.StringIO())
 

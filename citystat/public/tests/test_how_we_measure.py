@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
 import re
 
 import pytest
@@ -10,9 +11,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from citystat.catalog.models import Dataset, DatasetVersion
-from citystat.plan.models import Measure, Status, Target
-from citystat.plan.status import judge
+from citystat.city.models import CityProfile
+from citystat.plan import status as status_module
+from citystat.plan.models import Measure, MeasureValue, Status, Target
+from citystat.plan.status import judge, status_for
 from citystat.public.how_we_measure import status_rules
+from citystat.public.plan_pages import status_rule
 from citystat.public.tests.small_city import build_small_city
 from citystat.public.tests.tiny_plan import build_tiny_plan
 
@@ -39,17 +43,36 @@ def rows(html: str, table_id: str) -> list[list[str]]:
 def test_the_examples_follow_the_tolerance_rule(plan, client):
     html = client.get("/how-we-measure/").content.decode()
     assert rows(html, "proximity-examples") == [
-        ["93%", "On track"],
-        ["86%", "On track"],
-        ["82%", "Needs attention"],
-        ["78%", "Off track"],
+        ["93.0%", "On track"],
+        ["86.0%", "On track"],
+        ["82.0%", "Needs attention"],
+        ["78.0%", "Off track"],
     ]
     assert rows(html, "band-examples") == [
-        ["92%", "On track"],
-        ["80%", "Needs attention"],
-        ["70%", "Off track"],
+        ["92.0%", "On track"],
+        ["80.0%", "Needs attention"],
+        ["70.0%", "Off track"],
     ]
     assert "at most 2 times it" in html
+
+
+def test_the_examples_read_as_a_percent_measure_reads_in_spanish(plan, client):
+    # #20: the page wrote "65.0%" with a hand-made sign; in Spanish a percent measure
+    # reads "93,0 %" (Babel's separator and spacing), and the page must agree with it.
+    CityProfile.objects.create(name="Testville", languages=["en", "es"])
+    html = html_lib.unescape(
+        client.get("/how-we-measure/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    )
+    assert [row[0] for row in rows(html, "proximity-examples")] == [
+        "93,0\u00a0%",
+        "86,0\u00a0%",
+        "82,0\u00a0%",
+        "78,0\u00a0%",
+    ]
+    assert "valor meta 90,0\u00a0%, tolerancia 5,0 puntos porcentuales" in html
+    assert "mal encaminado por debajo de 75,0\u00a0%" in html
+    assert "1,5 o más" in html
+    assert "93%" not in html and "93.0" not in html
 
 
 def test_the_roll_up_thresholds_are_the_ones_status_uses(plan, client):
@@ -127,3 +150,24 @@ def test_the_log_is_paginated_and_a_bad_page_number_is_harmless(plan, client):
     assert "Page 2 of 2" in second.content.decode()
     for page in ["zz", "-1", "999999999999999999999"]:
         assert client.get("/how-we-measure/", {"page": page}).status_code == 200
+
+
+def test_the_measure_page_rule_reads_the_named_attention_threshold(plan, monkeypatch):
+    # #22: the measure page's rule wrote "up to 2 × tolerance needs attention" with its own
+    # 2; it must say what judge() does, however plan/status.py sets the threshold.
+    monkeypatch.setattr(status_module, "ATTENTION_TOLERANCES", 3.0)
+    measure = Measure.objects.get(slug="potholes-closed")
+    measure.unit, measure.direction = "percent", Measure.Direction.HIGHER_IS_BETTER
+    measure.save()
+    MeasureValue.objects.create(
+        measure=measure,
+        period="2026-03",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        value=85.0,
+    )
+    Target.objects.create(measure=measure, fiscal_year=2026, value=90, tolerance=2)
+    judged = status_for(measure, today=dt.date(2026, 4, 10))
+    # 5 points short, within 3 × 2: needs attention, and the page says up to 6 points.
+    assert judged.status == Status.NEEDS_ATTENTION
+    assert "up to 6.0 percentage points needs attention" in status_rule(measure, judged)

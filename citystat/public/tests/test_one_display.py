@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
+import re
+import subprocess
 
 import pytest
 from django.core import mail
@@ -28,6 +31,16 @@ CASES = [
     ("percent", 61.64, "61.6%", f"61,6{NBSP}%"),
     ("count", 98765, "98,765", "98.765"),
 ]
+# The workbook cell's number format per unit, written out by hand: the decimals of the
+# unit's precision, and the unit as Excel shows it (a percent measure stores 61.64 for
+# 61.64%, so its "%" is a literal: Excel's own % would multiply by 100).
+CELL_FORMATS = {
+    "days": "#,##0.0",
+    "dollars": '"$"#,##0',
+    "percent": '#,##0.0"%"',
+    "count": "#,##0",
+}
+EXPORT = "/exports/goal/streets.{fmt}?period=FY2026&lang={language}"
 
 
 @pytest.fixture
@@ -71,7 +84,58 @@ def measure(db, request, monkeypatch):
     return measure
 
 
-def shown_everywhere(client, measure: Measure, language: str) -> dict[str, str]:
+def slides_text(content: bytes) -> str:
+    from pptx import Presentation
+
+    deck = Presentation(io.BytesIO(content))
+    return "\n".join(
+        shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+        if shape.has_text_frame
+    )  # fmt: skip
+
+
+def pdf_text(content: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    path = tmp_path / "export.pdf"
+    path.write_bytes(content)
+    result = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+    return result.stdout.decode()
+
+
+def one_line(text: str) -> str:
+    """Join a PDF's lines and spaces (a table cell may wrap). A PDF keeps no character
+    codes for spaces, so pdftotext gives a no-break space back as a plain one, and the
+    test compares the PDF's text with the expected string's no-break spaces made plain."""
+    return re.sub(r"[ \n\u00a0]+", " ", text)
+
+
+def workbook_cells(client, measure: Measure, language: str) -> list[tuple[float, str]]:
+    """Return the (value, number format) of each workbook cell holding the measure's
+    value: its latest value and target on the scorecard, its value on its own sheet."""
+    from openpyxl import load_workbook
+
+    content = client.get(EXPORT.format(fmt="xlsx", language=language)).content
+    book = load_workbook(io.BytesIO(content))
+    cells = []
+    for sheet in book.worksheets[:-1]:  # the last sheet holds the narratives
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
+                    cells.append((float(cell.value), str(cell.number_format)))
+    return cells
+
+
+def rendered(value: float, number_format: str) -> str:
+    """Write `value` as Excel shows it with `number_format` (the few formats above)."""
+    decimals = len(number_format.split(".")[1].split('"')[0]) if "." in number_format else 0
+    text = f"{value:,.{decimals}f}"
+    if number_format.startswith('"$"'):
+        text = "$" + text
+    if number_format.endswith('"%"'):
+        text += "%"
+    return text
+
+
+def shown_everywhere(client, measure: Measure, language: str, tmp_path) -> dict[str, str]:
     """Return each place's text that holds the measure's value, in `language`."""
     header = {"HTTP_ACCEPT_LANGUAGE": language}
     page = client.get(f"/measures/{measure.slug}/", **header)
@@ -91,16 +155,39 @@ def shown_everywhere(client, measure: Measure, language: str) -> dict[str, str]:
         "briefing target": entry.target_text,
         "briefing page": html.unescape(render_briefing_html(book)),
         "email": mail.outbox[0].body,
+        "council deck": slides_text(
+            client.get(EXPORT.format(fmt="pptx", language=language)).content
+        ),
+        "council PDF": one_line(
+            pdf_text(client.get(EXPORT.format(fmt="pdf", language=language)).content, tmp_path)
+        ),
     }
 
 
 @pytest.mark.parametrize("measure", CASES, indirect=True, ids=[case[0] for case in CASES])
-def test_a_value_reads_the_same_on_every_page_export_briefing_and_email(client, measure):
+def test_a_value_reads_the_same_on_every_page_export_briefing_and_email(client, measure, tmp_path):
     case = next(case for case in CASES if case[0] == measure.unit)
     for language, expected in (("en", case[2]), ("es", case[3])):
-        for place, text in shown_everywhere(client, measure, language).items():
-            assert expected in text, f"{place} ({language}) lacks {expected!r}"
+        shown = shown_everywhere(client, measure, language, tmp_path)
+        for place, text in shown.items():
+            wanted = expected.replace(NBSP, " ") if place == "council PDF" else expected
+            assert wanted in text, f"{place} ({language}) lacks {wanted!r}"
         # …and nowhere in the other language's shape.
         other = case[3] if language == "en" else case[2]
         if other not in expected:
-            assert other not in shown_everywhere(client, measure, language)["export"]
+            for place in ("export", "council deck", "council PDF"):
+                assert other not in shown[place], f"{place} ({language}) shows {other!r}"
+
+
+@pytest.mark.parametrize("measure", CASES, indirect=True, ids=[case[0] for case in CASES])
+def test_the_council_workbook_keeps_the_number_with_the_pages_precision_and_unit(client, measure):
+    case = next(case for case in CASES if case[0] == measure.unit)
+    for language in ("en", "es"):
+        cells = workbook_cells(client, measure, language)
+        # The scorecard's latest value and target, and the value on the measure's sheet
+        # (the target is set to the value, so all three are the same number).
+        assert [value for value, _ in cells] == [case[1]] * 4, cells
+        for value, number_format in cells:
+            assert number_format == CELL_FORMATS[measure.unit]
+            # Excel, showing the cell, writes the page's number in the page's precision.
+            assert rendered(value, number_format) in case[2].replace(" days", "")

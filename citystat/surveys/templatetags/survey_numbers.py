@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from django import template
 
+from citystat.plan import display
+
 register = template.Library()
 
 
 @register.filter
 def d3number(value: float | None, d3_format: str) -> str:
-    """Format `value` by the small set of d3 formats the survey charts use."""
+    """Format `value` by the small set of d3 formats the survey charts use (".0%",
+    ",.1f", "$,.0f"), written by plan/display.py in the reader's separators, so a table
+    reads "57,7 %" beside a chart whose locale says the same (#20)."""
     if value is None:
-        return "—"
+        return display.NO_VALUE
     if d3_format.endswith("%"):
         digits = int(d3_format.strip(".%") or 0)
-        return f"{value * 100:.{digits}f}%"
+        return display.percent_sign(display.number(value * 100, digits), None)
     digits = int(d3_format.rsplit(".", 1)[-1].rstrip("f") or 0)
-    text = f"{value:,.{digits}f}"
-    return f"${text}" if d3_format.startswith("$") else text
+    if d3_format.startswith("$"):
+        return display.money(value, digits)
+    return display.number(value, digits)
+
+
+@register.filter
+def points(share: float | None, decimals: int | str = 0) -> str:
+    """A difference of two shares (0.052) in percentage points, as a number ("5", "5,2")."""
+    if share is None:
+        return display.NO_VALUE
+    return display.number(share * 100, int(decimals))
 
 
 @register.filter

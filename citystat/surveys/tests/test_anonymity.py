@@ -116,15 +116,17 @@ def test_a_plan_measure_stores_no_value_interval_or_count_for_the_small_departme
 def test_citystat_values_prints_no_value_for_the_small_department(engagement_measure):
     out = io.StringIO()
     call_command("values", "engagement-index", "--by", "department", "--json", stdout=out)
-    small = [row for row in json.loads(out.getvalue()) if row["department"] == SMALL]
+    small = [row for row in json.loads(out.getvalue()) if row["breakdown_value"] == SMALL]
     assert small and all(
-        row["value"] is None and row["ci_n"] is None and "fewer than 5" in row["note"]
+        row["value"] is None and row["ci_n"] is None and "fewer than 5" in row["source_note"]
         for row in small
     )
     out = io.StringIO()
     call_command("values", "engagement-index", "--by", "department", "--csv", stdout=out)
     rows = [
-        row for row in csv.DictReader(io.StringIO(out.getvalue())) if row["department"] == SMALL
+        row
+        for row in csv.DictReader(io.StringIO(out.getvalue()))
+        if row["breakdown_value"] == SMALL
     ]
     assert rows and all(row["value"] == row["ci_n"] == row["numerator"] == "" for row in rows)
 

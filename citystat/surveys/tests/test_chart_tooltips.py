@@ -39,3 +39,13 @@ def test_the_priority_charts_tooltip_names_every_field():
     titles = {entry["title"] for layer in spec["layer"] for entry in
               layer.get("encoding", {}).get("tooltip", [])}  # fmt: skip
     assert "Satisfechos" in titles
+
+
+def test_a_count_or_money_axis_ticks_at_whole_numbers():
+    # #20: a month with 1 or 2 requests drew ticks at 0.5 requests.
+    rows = [{"month": "2026-01-01", "requests": 1}, {"month": "2026-02-01", "requests": 2}]
+    for fmt in (",.0f", "$,.0f"):
+        spec = line_chart(rows, "month", "requests", "Requests", "Requests", fmt, temporal=True)
+        assert spec["layer"][-1]["encoding"]["y"]["axis"] == {"format": fmt, "tickMinStep": 1}
+    shares = line_chart(rows, "month", "requests", "Share", "Share", ".0%", temporal=True)
+    assert "tickMinStep" not in shares["layer"][-1]["encoding"]["y"]["axis"]

@@ -9,6 +9,7 @@ from citystat.plan import display
 from citystat.plan.manual import ManualValueError, import_values_table
 from citystat.plan.models import Measure
 from citystat.plan.reporting import value_rows
+from citystat.plan.value_records import PUBLISHED_FIELDS
 
 
 class Command(BaseCommand):
@@ -63,27 +64,23 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        columns = ["period", *([by] if by else []), "value", "numerator", "denominator", "partial"]
-        if measure.spec.get("survey"):
-            columns += ["ci_lower", "ci_upper", "ci_n"]
-        columns.append("note")
         if options["csv"]:
             writer = csv.writer(self.stdout)
-            writer.writerow(columns)
+            writer.writerow(PUBLISHED_FIELDS)
             for row in rows:
                 # Escaped like every CSV the site writes: the file may be opened in Excel.
-                writer.writerow([safe_cell(row[column]) for column in columns])
+                writer.writerow([safe_cell(row[column]) for column in PUBLISHED_FIELDS])
             return
         for row in rows:
             # As every page and export shows them (citystat/plan/display.py).
             shown = display.value_text(row["value"], measure.unit)
-            if row.get("ci_lower") is not None:
+            if row["ci_lower"] is not None:
                 ci = display.interval(row["ci_lower"], row["ci_upper"], measure.unit)
                 shown += f" (95% {ci}, n={row['ci_n']})"
-            elif row["note"]:
-                shown += f" ({row['note']})"
-            where = f"  {row[by]}" if by else ""
-            partial = "  (partial)" if row["partial"] else ""
+            elif row["source_note"]:
+                shown += f" ({row['source_note']})"
+            where = f"  {row['breakdown_value']}" if by else ""
+            partial = "  (partial)" if row["is_partial"] else ""
             self.stdout.write(f"{row['period']}{where}  {shown}{partial}")
 
     def import_file(self, path: object, default_note: str) -> None:
