@@ -56,6 +56,15 @@ def local(obj: Any, field: str) -> LocalText | None:
 
 
 @register.filter
+def has_text(obj: Any, field: str) -> bool:
+    """Whether the field has text for this reader: `{% if goal|has_text:"summary" %}`.
+
+    Testing `goal.summary` tests the default language's text, and so hid a translation
+    wherever the default text is blank."""
+    return obj is not None and bool(localized(obj, field).text.strip())
+
+
+@register.filter
 def localized_paragraphs(obj: Any, field: str) -> SafeString | str:
     """As `localized`, as paragraphs (a blank line starts one): an update's body. A
     fallback is one block in lang="en" followed by the note."""
