@@ -244,3 +244,17 @@ def test_a_translation_edit_shows_on_the_next_anonymous_visit_despite_the_page_c
     # No signal: the write itself moves the content stamp.
     Update.objects.filter(pk=update.pk).update(translations={"es": {"title": "Árboles"}})
     assert "<h1>Árboles</h1>" in spanish(client, "/updates/trees/")
+
+
+def test_search_finds_updates_by_their_spanish_text_and_shows_it(client, bilingual):
+    published(
+        title="Trees planted",
+        slug="trees",
+        body="Forty new trees.",
+        translations={"es": {"title": "Árboles plantados", "body": "Cuarenta árboles."}},
+    )
+    published(title="Street sweeping", slug="sweeping", body="Every Tuesday.")
+    found = spanish(client, "/search/?q=cuarenta")
+    assert '<a href="/updates/trees/">Árboles plantados</a>' in found
+    english = spanish(client, "/search/?q=sweeping")
+    assert '<a href="/updates/sweeping/" lang="en">Street <mark>sweeping</mark></a>' in english
