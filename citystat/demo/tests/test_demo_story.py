@@ -9,7 +9,7 @@ import pytest
 
 from citystat.demo.build import build_demo_city
 from citystat.demo.engagement import QUESTIONS
-from citystat.engagement.models import Question
+from citystat.engagement.models import Question, Update
 from citystat.meetings.models import FollowUp
 from citystat.plan import display
 from citystat.plan.models import Goal, Measure, MeasureValue, Narrative
@@ -158,6 +158,13 @@ def test_the_demo_tells_the_plans_story(demo):
     assert answered.exists()
     for question in answered:
         assert subject_words(question.text) & subject_words(question.answer), question.text
+        # In Spanish too, with the figure in Spanish forms ("64,5 %", not "64.5%").
+        spanish = question.translations["es"]["answer"]
+        assert spanish != question.answer and "The latest figure" not in spanish
+    for update in Update.objects.all():
+        if update.pushes.exists():
+            continue  # drafted by a watch from a load, in the site's own language
+        assert update.translations["es"]["title"] and update.translations["es"]["body"]
 
     # A follow-up names the public measure it is attached to.
     follow_ups = FollowUp.objects.select_related("measure")
@@ -165,3 +172,12 @@ def test_the_demo_tells_the_plans_story(demo):
     for follow_up in follow_ups:
         assert follow_up.measure is not None and follow_up.measure.is_public
         assert f"“{follow_up.measure.title}”" in follow_up.text
+
+
+@pytest.mark.parametrize(("question", "answer", "slug"), QUESTIONS)
+def test_each_demo_answer_has_its_spanish_with_the_same_figure_slot(question, answer, slug):
+    from citystat.demo.engagement import ANSWERS_ES
+
+    spanish = ANSWERS_ES[question]
+    assert ("{latest}" in spanish) == ("{latest}" in answer), question
+    assert spanish.strip() and spanish != answer
