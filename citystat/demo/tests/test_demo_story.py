@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from citystat.demo.build import build_demo_city
 from citystat.demo.engagement import QUESTIONS
 from citystat.engagement.models import Question, Update
 from citystat.meetings.models import FollowUp
 from citystat.plan import display
-from citystat.plan.models import Goal, Measure, MeasureValue, Narrative
+from citystat.plan.models import Goal, GoalNarrative, Measure, MeasureValue, Narrative
 
 # Words that say nothing about a subject: two texts sharing only these are not about
 # the same thing ("How long does the city take…" and "…the city has budgeted…").
@@ -118,6 +119,8 @@ def test_the_demo_tells_the_plans_story(demo):
         strategies = list(goal.strategies.all())
         assert strategies, goal.slug
         assert all(s.department_id and s.progress for s in strategies), goal.slug
+        # In Spanish too: the title and what the strategy does.
+        assert all(s.translations["es"].get("description") for s in strategies), goal.slug
 
     # An approved narrative for every public measure with data, citing its latest value.
     with_data = Measure.objects.filter(
@@ -152,6 +155,19 @@ def test_the_demo_tells_the_plans_story(demo):
                 expected = "up" if latest > before else "down"
             assert said.group(1) == expected, (measure.slug, before, latest, narrative.context)
         assert narrative.actions and narrative.next_steps
+        # The Spanish account gives the same figure, in Spanish forms.
+        spanish = narrative.translations["es"]
+        with translation.override("es"):
+            figure = display.value_text(latest, measure.unit)
+        assert f"se situó en {figure}." in spanish["context"], spanish["context"]
+        if len(values) > 1 and expected != "the same":
+            word = "más" if expected == "up" else "menos"
+            assert f" {word} que en " in spanish["context"], spanish["context"]
+        assert spanish["actions"] and spanish["next_steps"]
+    for goal_narrative in GoalNarrative.objects.approved():
+        spanish = goal_narrative.translations["es"]
+        assert all(spanish.get(name) for name in ("context", "actions", "next_steps"))
+        assert "measures" not in spanish["context"]
 
     # Written answers share their question's subject.
     answered = Question.objects.exclude(answer="")
