@@ -29,7 +29,7 @@ PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 2024
 # Bump when the generator or the demo definitions change, so old builds are rebuilt.
-BUILD_FORMAT = 11
+BUILD_FORMAT = 12
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from citystat.city.places import places
+from citystat.city.translations import localized
 from citystat.engagement.intake import Intake, receive_question
 from citystat.engagement.models import (
     AreaKind,
@@ -88,6 +89,51 @@ QUESTIONS: list[tuple[str, str, str | None]] = [
         "water-outages-within-1-day",
     ),
 ]
+# Each answer above as the city's translator would write it for the Spanish site, keyed
+# by the question (a resident's own question is never translated). `{latest}` is filled
+# in Spanish, with Spanish number and date forms (answer_text).
+ANSWERS_ES: dict[str, str] = {
+    "How long does the city take to fix a pothole once it is reported?": (
+        "Las cuadrillas buscan reparar cada bache reportado en un plazo de 7 días. {latest} "
+        "En la página del indicador de baches puede ver cada mes y cada distrito del concejo."
+    ),
+    "Why did trash pickup on our street get skipped twice this month?": (
+        "La mayoría de las recolecciones de basura que se saltan ocurren en rutas que no "
+        "tienen su cuadrilla habitual mientras Residuos Sólidos cubre las plazas de "
+        "conductor vacantes. Reporte cada recolección perdida al 311: la cuadrilla vuelve a "
+        "recogerla, y las rutas con fallas repetidas se revisan en KCStat."
+    ),
+    "Are there plans to add streetlights along the trail?": (
+        "El alumbrado del sendero está en la lista de solicitudes de inversión de Parques y "
+        "Recreación. Cuando se financien las nuevas luminarias, el calendario se publicará en "
+        "la página de novedades; si hoy hay una luminaria apagada, puede reportarla al 311."
+    ),
+    "What is the city doing about vacant houses on our block?": (
+        "Las casas desocupadas que están abiertas o son inseguras pasan a la lista de "
+        "edificios peligrosos, y las más peligrosas se demuelen primero. {latest} La novedad "
+        "sobre demoliciones de su vecindario enumera las que están previstas."
+    ),
+    "Will the sidewalk repairs near the school be done before winter?": (
+        "Las reparaciones de aceras cerca de escuelas y paradas de autobús se programan "
+        "primero. {latest} Puede seguir el indicador de aceras, bordillos y cunetas para "
+        "enterarse cuando cambie."
+    ),
+    "How are 311 requests prioritized when crews are short-staffed?": (
+        "Las solicitudes al 311 que afectan la seguridad, como un semáforo apagado o una "
+        "vivienda sin agua, se atienden primero; las demás se atienden en el orden en que "
+        "llegan. Cada tipo de solicitud tiene un plazo de respuesta comprometido. {latest}"
+    ),
+    "Can the data on tall grass complaints be shown by neighborhood?": (
+        "Sí. Las quejas por pasto alto y maleza están en el conjunto de datos de solicitudes "
+        "al 311, que tiene una columna de vecindario: en la página del conjunto de datos "
+        "puede filtrar las solicitudes por vecindario y descargarlas."
+    ),
+    "When will the water main work on our street be finished?": (
+        "Cuando se rompe una tubería principal, el agua suele volver el mismo día o el "
+        "siguiente. {latest} Reemplazar una tubería completa lleva más tiempo; Servicios de "
+        "Agua publica esas obras, calle por calle, en la página de novedades."
+    ),
+}
 PENDING = [
     "Could the city publish snow-plow routes before the next storm?",
     "Why does it take so long to close abandoned-vehicle requests in my district?",
@@ -127,6 +173,8 @@ def build_demo_engagement(seed: int = 2024) -> None:
                 question.recording_seconds = rng.randrange(1200, 4800)
             else:
                 question.answer = answer_text(answer, measure)
+                spanish = answer_text(ANSWERS_ES[text], measure, "es")
+                question.translations = {"es": {"answer": spanish}}
             question.answered_at = meeting.ends_at
             question.created_at = meeting.starts_at - dt.timedelta(days=rng.randrange(1, 6))
             question.save()
@@ -146,8 +194,9 @@ def build_demo_engagement(seed: int = 2024) -> None:
     build_demo_round(districts, rng)
 
 
-def answer_text(answer: str, measure: Measure | None) -> str:
-    """Fill `{latest}` in an answer with the measure's latest value, from the stored values."""
+def answer_text(answer: str, measure: Measure | None, language: str = "en") -> str:
+    """Fill `{latest}` in an answer with the measure's latest value, from the stored values,
+    written in `language` (its number and date forms, the measure's title in it)."""
     from django.utils import translation
 
     from citystat.plan import display
@@ -165,12 +214,14 @@ def answer_text(answer: str, measure: Measure | None) -> str:
         )
     if latest is None or latest.value is None or measure is None:
         return " ".join(answer.replace("{latest}", "").split())
-    with translation.override("en"):
-        fact = (
-            f"The latest figure, for {period_name(latest.period)}, is "
-            f"{display.value_text(latest.value, measure.unit)} on the measure "
-            f"“{measure.title}”."
-        )
+    with translation.override(language):
+        period = period_name(latest.period)
+        value = display.value_text(latest.value, measure.unit)
+        title = localized(measure, "title", language).text
+        if language == "es":
+            fact = f"La cifra más reciente, de {period}, es {value} en el indicador «{title}»."
+        else:
+            fact = f"The latest figure, for {period}, is {value} on the measure “{title}”."
     return answer.replace("{latest}", fact)
 
 
@@ -183,6 +234,15 @@ def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: rand
     for days_ago, neighborhood in zip([2, 9, 20], chosen, strict=False):
         update = Update.objects.create(
             title=f"Demolitions planned in {neighborhood} this quarter",
+            translations={
+                "es": {
+                    "title": f"Demoliciones previstas en {neighborhood} este trimestre",
+                    "body": f"La ciudad tiene previsto demoler edificios desocupados y "
+                    f"peligrosos en {neighborhood}. La lista de abajo se actualiza sola: sigue "
+                    "el conjunto de datos de demoliciones a medida que las cuadrillas lo "
+                    "actualizan.\n\n¿Tiene preguntas? Hágalas en la próxima reunión de KCStat.",
+                }
+            },
             # Neighborhood names hold "/" and accents ("Marlborough/Pride"); a URL slug may not.
             slug=slugify(f"demolitions {neighborhood}")[:80],
             body=f"The city plans to demolish dangerous vacant buildings in {neighborhood}. "
@@ -210,8 +270,15 @@ def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: rand
         )
     measure = Measure.objects.filter(is_public=True, is_headline=True).first()
     if measure is not None:
+        spanish_title = localized(measure, "title", "es").text
         update = Update.objects.create(
             title=f"Where we stand: {measure.title}"[:200],
+            translations={
+                "es": {
+                    "title": f"Cómo vamos: {spanish_title}"[:200],
+                    "body": "Uno de los indicadores principales del plan, tal como está hoy.",
+                }
+            },
             slug="where-we-stand",
             body="A headline measure of the plan, as it stands today.",
             published_at=now - dt.timedelta(days=5),

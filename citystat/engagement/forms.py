@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from citystat.city.places import places
+from citystat.city.translations import TranslationError, validate_translations
 from citystat.engagement.embeds import FilterProblem, clean_filter
 from citystat.engagement.intake import question_text_problem
 from citystat.engagement.models import (
@@ -17,6 +18,7 @@ from citystat.engagement.models import (
     Update,
     Watch,
 )
+from citystat.plan.language_fields import LanguageFields, translation_initial
 
 
 def area_choices(kind: str, blank: Any) -> list[tuple[str, Any]]:
@@ -79,6 +81,24 @@ class ModerationForm(forms.Form):
     answer = forms.CharField(label=_("Written answer"), required=False, widget=forms.Textarea)
 
 
+class AnswerForm(LanguageFields):
+    """The written answer residents read, beside it the same answer in each other city
+    language (plan/language_fields.py); the resident's question is never translated."""
+
+    TRANSLATED = ("answer",)
+    answer = forms.CharField(
+        label=_("Answer residents will read"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    @classmethod
+    def for_question(cls, question: Question, data: Any = None) -> AnswerForm:
+        """Return the form holding `data` as typed, or else the question's stored answer."""
+        initial = {"answer": question.answer, **translation_initial(question)}
+        return cls(data, initial=initial)
+
+
 class LiveForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("show", "show"), ("hide", "hide"), ("answered", "answered")]
@@ -92,7 +112,9 @@ class LiveForm(forms.Form):
     next = forms.CharField(required=False)
 
 
-class UpdateForm(forms.ModelForm):
+class UpdateForm(LanguageFields, forms.ModelForm):
+    # Title and body in each of the city's languages, side by side (plan/language_fields.py).
+    TRANSLATED = ("title", "body")
     # Checkboxes, not a multiple <select>: the staff field template drew a select's
     # options as bare text (each name twice, nothing to tick), so no update ever named a
     # neighborhood and its subscribers got nothing (#21). The form's template adds a
@@ -134,9 +156,17 @@ class UpdateForm(forms.ModelForm):
                 f"{c['field']} = {c['value']}" for c in self.instance.dataset_filter
             )
             self.initial["publish"] = self.instance.published_at is not None
+            self.initial.update(translation_initial(self.instance))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        try:
+            # Set before the model validates itself (its clean_fields checks them again).
+            self.instance.translations = validate_translations(
+                self.translations(), Update.TRANSLATABLE
+            )
+        except TranslationError as error:
+            self.add_error(None, str(error))
         lines = [line for line in (cleaned.get("filter_text") or "").splitlines() if line.strip()]
         conditions = []
         for line in lines:

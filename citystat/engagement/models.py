@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citystat.lib.fields import URLField
+from citystat.plan.models import Translatable
 
 QUESTION_MAX_LENGTH = 1000
 
@@ -27,7 +28,11 @@ class AreaKind(models.TextChoices):
     DISTRICT = "district", _("Council district")
 
 
-class Question(models.Model):
+class Question(Translatable):
+    # The official answer residents read is written in each of the city's languages; the
+    # resident's own question stays as they wrote it.
+    TRANSLATABLE = ("answer",)
+
     class Channel(models.TextChoices):
         FORM = "form", _("Web form")
         API = "api", _("API")
@@ -117,8 +122,13 @@ class Question(models.Model):
         return self.flagged_spam or self.flagged_abusive
 
 
-class Update(models.Model):
-    """A short public note from staff that may embed live data: a measure or filtered rows."""
+class Update(Translatable):
+    """A short public note from staff that may embed live data: a measure or filtered rows.
+
+    Its title and body can be written in each of the city's languages (`translations`,
+    read through citystat.city.translations.localized)."""
+
+    TRANSLATABLE = ("title", "body")
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)

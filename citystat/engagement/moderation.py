@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citystat.city.translations import TranslationError, validate_translations
 from citystat.engagement.emails import send_answer_email
 from citystat.engagement.models import Question
 from citystat.lib.errors import CitystatError
@@ -63,10 +64,20 @@ def assign(question: Question, *, meeting_id: int | None, goal_id: int | None) -
         bump_board(previous_meeting)
 
 
-def answer_in_writing(question: Question, text: str) -> None:
+def answer_in_writing(
+    question: Question, text: str, translations: dict[str, dict[str, str]] | None = None
+) -> None:
+    """Publish the written answer; `translations` ({"es": {"answer": …}}) replaces the
+    answer's other languages, None keeps them. Refused input changes nothing."""
     text = text.strip()
     if not text:
         raise ModerationError(_("Write the answer residents will read."))
+    if translations is not None:
+        try:
+            cleaned = validate_translations(translations, Question.TRANSLATABLE)
+        except TranslationError as error:
+            raise ModerationError(str(error)) from None
+        question.translations = cleaned
     question.answer = text
     question.state = Question.State.ANSWERED
     question.answered_at = question.answered_at or timezone.now()

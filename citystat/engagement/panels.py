@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from citystat.city.templatetags.city_languages import localized_lines
 from citystat.engagement.board import POLL_SECONDS, board_html, board_polls, board_version
 from citystat.engagement.emails import question_public_url
 from citystat.engagement.models import Question
@@ -74,7 +75,8 @@ def agenda_questions_for(meeting: Any) -> list[Any]:
             text=question.text,
             asked_by_neighborhood=question.neighborhood,
             status=question.get_state_display(),
-            answer=question.answer,
+            # In the reader's language, a fallback marked (the agenda and briefing are HTML).
+            answer=localized_lines(question, "answer"),
             url=question_public_url(question),
         )
         for question in questions

@@ -203,7 +203,10 @@ def linkable(items: list[Update]) -> list[dict[str, Any]]:
         except NoReverseMatch:
             logger.warning("home page: no URL for %r; left out", item)
             continue
-        found.append({"title": item.title, "url": url, "published_at": item.published_at})
+        found.append(
+            # `item` for its text in the reader's language (city_languages `localized`).
+            {"title": item.title, "item": item, "url": url, "published_at": item.published_at}
+        )
     return found
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from citystat.catalog.models import Dataset
 from citystat.city.places import matching_places
 from citystat.city.translations import default_language, localized
-from citystat.engagement.queries import updates_matching
+from citystat.engagement.queries import published_updates
 from citystat.meetings.queries import public_meetings_matching
 from citystat.plan.models import Goal, Measure, Plan, PriorityArea
 
@@ -114,31 +114,34 @@ def search(text: str) -> list[Result]:
                 )
             )
 
+    # Plan content and updates are found and shown in the reader's language (their
+    # translations).
+    language = translation.get_language() or default_language()
+
+    def add_plan(
+        kind: str, queryset: QuerySet, title: str, body: str, url: Callable = url_of
+    ) -> None:
+        fields = [title, body]
+        if language != default_language():
+            fields += [
+                f"translations__{language}__{title}",
+                f"translations__{language}__{body}",
+            ]
+        for item in matching(queryset, terms, fields):
+            shown, text_of = localized(item, title, language), localized(item, body, language)
+            results.append(
+                Result(
+                    kind,
+                    shown.text,
+                    url(item),
+                    text_of.text,
+                    score(text, terms, shown.text, text_of.text),
+                    shown.language if shown.fell_back else "",
+                )
+            )
+
     plan = Plan.current()
     if plan is not None:
-        # Plan content is found and shown in the reader's language (its translations).
-        language = translation.get_language() or default_language()
-
-        def add_plan(kind: str, queryset: QuerySet, title: str, body: str) -> None:
-            fields = [title, body]
-            if language != default_language():
-                fields += [
-                    f"translations__{language}__{title}",
-                    f"translations__{language}__{body}",
-                ]
-            for item in matching(queryset, terms, fields):
-                shown, text_of = localized(item, title, language), localized(item, body, language)
-                results.append(
-                    Result(
-                        kind,
-                        shown.text,
-                        url_of(item),
-                        text_of.text,
-                        score(text, terms, shown.text, text_of.text),
-                        shown.language if shown.fell_back else "",
-                    )
-                )
-
         add_plan("priority", PriorityArea.objects.filter(plan=plan), "title", "summary")
         add_plan("goal", Goal.objects.filter(priority_area__plan=plan), "title", "summary")
         measures = Measure.objects.filter(is_public=True, objective__goal__priority_area__plan=plan)
@@ -157,13 +160,8 @@ def search(text: str) -> list[Result]:
         lambda m: m.get_absolute_url(),
         lambda m: m.minutes or m.location,
     )
-    add(
-        "update",
-        updates_matching(text, PER_KIND),
-        lambda u: u.title,
-        lambda u: u.get_absolute_url(),
-        lambda u: u.body,
-    )
+    updates = published_updates().order_by("-published_at")
+    add_plan("update", updates, "title", "body", lambda u: u.get_absolute_url())
     for kind in ("neighborhood", "district"):
         add(
             "place",

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
 from citystat.demo.build import build_demo_city
 from citystat.demo.engagement import QUESTIONS
-from citystat.engagement.models import Question
+from citystat.engagement.models import Question, Update
 from citystat.meetings.models import FollowUp
 from citystat.plan import display
-from citystat.plan.models import Goal, Measure, MeasureValue, Narrative
+from citystat.plan.models import Goal, GoalNarrative, Measure, MeasureValue, Narrative
 
 # Words that say nothing about a subject: two texts sharing only these are not about
 # the same thing ("How long does the city take…" and "…the city has budgeted…").
@@ -118,6 +119,8 @@ def test_the_demo_tells_the_plans_story(demo):
         strategies = list(goal.strategies.all())
         assert strategies, goal.slug
         assert all(s.department_id and s.progress for s in strategies), goal.slug
+        # In Spanish too: the title and what the strategy does.
+        assert all(s.translations["es"].get("description") for s in strategies), goal.slug
 
     # An approved narrative for every public measure with data, citing its latest value.
     with_data = Measure.objects.filter(
@@ -152,12 +155,32 @@ def test_the_demo_tells_the_plans_story(demo):
                 expected = "up" if latest > before else "down"
             assert said.group(1) == expected, (measure.slug, before, latest, narrative.context)
         assert narrative.actions and narrative.next_steps
+        # The Spanish account gives the same figure, in Spanish forms.
+        spanish = narrative.translations["es"]
+        with translation.override("es"):
+            figure = display.value_text(latest, measure.unit)
+        assert f"se situó en {figure}." in spanish["context"], spanish["context"]
+        if len(values) > 1 and expected != "the same":
+            word = "más" if expected == "up" else "menos"
+            assert f" {word} que en " in spanish["context"], spanish["context"]
+        assert spanish["actions"] and spanish["next_steps"]
+    for goal_narrative in GoalNarrative.objects.approved():
+        spanish = goal_narrative.translations["es"]
+        assert all(spanish.get(name) for name in ("context", "actions", "next_steps"))
+        assert "measures" not in spanish["context"]
 
     # Written answers share their question's subject.
     answered = Question.objects.exclude(answer="")
     assert answered.exists()
     for question in answered:
         assert subject_words(question.text) & subject_words(question.answer), question.text
+        # In Spanish too, with the figure in Spanish forms ("64,5 %", not "64.5%").
+        spanish = question.translations["es"]["answer"]
+        assert spanish != question.answer and "The latest figure" not in spanish
+    for update in Update.objects.all():
+        if update.pushes.exists():
+            continue  # drafted by a watch from a load, in the site's own language
+        assert update.translations["es"]["title"] and update.translations["es"]["body"]
 
     # A follow-up names the public measure it is attached to.
     follow_ups = FollowUp.objects.select_related("measure")
@@ -165,3 +188,35 @@ def test_the_demo_tells_the_plans_story(demo):
     for follow_up in follow_ups:
         assert follow_up.measure is not None and follow_up.measure.is_public
         assert f"“{follow_up.measure.title}”" in follow_up.text
+
+
+@pytest.mark.parametrize(("question", "answer", "slug"), QUESTIONS)
+def test_each_demo_answer_has_its_spanish_with_the_same_figure_slot(question, answer, slug):
+    from citystat.demo.engagement import ANSWERS_ES
+
+    spanish = ANSWERS_ES[question]
+    assert ("{latest}" in spanish) == ("{latest}" in answer), question
+    assert spanish.strip() and spanish != answer
+
+
+def test_the_demo_plan_file_defines_its_measures_in_spanish_but_one():
+    import yaml
+
+    from citystat.demo.build import PLAN_FILE
+
+    document = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    measures = [
+        measure
+        for area in document["priority_areas"]
+        for goal in area["goals"]
+        for objective in goal["objectives"]
+        for measure in objective["measures"]
+    ]
+    untranslated = [
+        m["slug"]
+        for m in measures
+        if not (m.get("translations") or {}).get("es", {}).get("definition")
+    ]
+    # One measure is left in English on purpose, so the demo shows the marked fallback.
+    assert untranslated == ["satisfaction-public-transportation"]
+    assert "translations" not in next(m for m in measures if m["slug"] == untranslated[0])

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 
 from citystat.accounts.decorators import staff_required
 from citystat.engagement import moderation
-from citystat.engagement.forms import LiveForm, ModerationForm, UpdateForm, WatchForm
+from citystat.engagement.forms import (
+    AnswerForm,
+    LiveForm,
+    ModerationForm,
+    UpdateForm,
+    WatchForm,
+)
 from citystat.engagement.models import (
     AreaKind,
     Mailbox,
@@ -63,8 +69,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/staff/queue.html", context)
 
 
-def apply_action(question: Question, data: dict[str, Any]) -> str:
-    """Do what the moderation form asks; return what to tell the moderator."""
+def apply_action(
+    question: Question, data: dict[str, Any], translations: dict[str, dict[str, str]] | None = None
+) -> str:
+    """Do what the moderation form asks; return what to tell the moderator.
+
+    `translations` is the written answer in the city's other languages (AnswerForm)."""
     action = data["action"]
     if action == "approve":
         moderation.approve(question)
@@ -81,7 +91,7 @@ def apply_action(question: Question, data: dict[str, Any]) -> str:
     if action == "assign":
         moderation.assign(question, meeting_id=data.get("meeting"), goal_id=data.get("goal"))
         return "Assigned."
-    moderation.answer_in_writing(question, data.get("answer") or "")
+    moderation.answer_in_writing(question, data.get("answer") or "", translations)
     return "Answered: the answer is public."
 
 
@@ -89,15 +99,21 @@ def apply_action(question: Question, data: dict[str, Any]) -> str:
 def question(request: HttpRequest, pk: int) -> HttpResponseBase:
     found = get_object_or_404(Question.objects.select_related("meeting", "goal", "measure"), pk=pk)
     form = ModerationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # Bound only to an answer being sent, so a refused answer keeps every language typed
+    # and any other action leaves the stored answer in the fields.
+    answering = request.method == "POST" and request.POST.get("action") == "answer"
+    answer_form = AnswerForm.for_question(found, request.POST if answering else None)
+    if request.method == "POST" and form.is_valid() and (not answering or answer_form.is_valid()):
         try:
-            messages.success(request, apply_action(found, form.cleaned_data))
+            translations = answer_form.translations() if answering else None
+            messages.success(request, apply_action(found, form.cleaned_data, translations))
             return redirect(back_to(request, "/staff/questions/"))
         except moderation.ModerationError as error:
             form.add_error(None, str(error))
     context = {
         "question": found,
         "form": form,
+        "answer_form": answer_form,
         "meetings": meeting_choices(),
         "goals": goal_choices(),
         "duplicates": likely_duplicates(found),
