@@ -10,15 +10,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from citystat.accounts.tests.conftest import (  # noqa: F401
-    alice,
-    bob,
-    carol,
-    cast,
-    dana,
-    departments,
-    signed_in,
-)
 from citystat.city.models import CityProfile
 from citystat.city.profile import load_city_file
 from citystat.engagement.models import Question

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from citystat.accounts.tests.conftest import alice, bob, carol, cast, dana, departments  # noqa: F401
 from citystat.city.models import CityProfile
 from citystat.meetings.models import MeetingSeries, RotationSlot
 from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, PriorityArea, Target

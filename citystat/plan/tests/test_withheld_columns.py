@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role, sync_roles
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.plan.compute.run import compute_measures

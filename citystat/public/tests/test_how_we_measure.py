@@ -12,9 +12,9 @@ from django.utils import timezone
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.plan.models import Measure, Status, Target
 from citystat.plan.status import judge
+from citystat.plan.testing import build_tiny_plan
 from citystat.public.how_we_measure import status_rules
 from citystat.public.tests.small_city import build_small_city
-from citystat.public.tests.tiny_plan import build_tiny_plan
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from citystat.engagement.subscriptions import send_digest
 from citystat.meetings.briefing import briefing_book, render_briefing_html
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure, MeasureValue, Target
-from citystat.public.tests.tiny_plan import build_tiny_plan
+from citystat.plan.testing import build_tiny_plan
 
 NBSP = "\u00a0"
 CASES = [

@@ -210,7 +210,7 @@ def test_a_place_page_offers_email_news_about_the_place(city, client):
 
 def test_a_district_page_lists_the_plan_measures_broken_down_by_district(city, client):
     from citystat.plan.models import Measure, MeasureValue
-    from citystat.public.tests.tiny_plan import build_tiny_plan
+    from citystat.plan.testing import build_tiny_plan
 
     build_tiny_plan()
     measure = Measure.objects.get(slug="potholes-closed")

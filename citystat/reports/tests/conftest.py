@@ -11,7 +11,6 @@ import datetime as dt
 
 import pytest
 
-from citystat.accounts.tests.conftest import alice, bob, carol, cast, departments  # noqa: F401
 from citystat.city.models import CityProfile, Department
 from citystat.lib.periods import FiscalCalendar, parse_period
 from citystat.plan.models import (

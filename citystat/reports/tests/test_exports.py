@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.plan.models import Measure, MeasureValue, Narrative
 from citystat.reports.tests.conftest import add_value
 
