@@ -14,7 +14,8 @@ from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.jobs import queue
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA
 
 pytestmark = pytest.mark.browser
 

@@ -23,7 +23,7 @@ from citystat.lib.periods import period_of, previous_period
 from citystat.plan.cycle import calendar_of_city
 from citystat.plan.manual import enter_value
 from citystat.plan.models import Measure, Narrative, Plan, Target
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 from tests.browser.test_staff_sign_in import PASSWORD, sign_in_by_keyboard
 
 pytestmark = pytest.mark.browser

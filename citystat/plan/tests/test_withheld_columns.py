@@ -23,7 +23,8 @@ from citystat.plan.compute.run import compute_measures
 from citystat.plan.compute.spec import WithheldColumnError
 from citystat.plan.documents import PlanDocumentError, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA
 
 REFUSED = (
     "measure 'by-address': column 'street_address' of dataset 'requests' is not public; "
