@@ -39,8 +39,8 @@ from citystat.plan.models import (
     Target,
 )
 
-# fiscal year → (target, tolerance)
-Targets = Mapping[int, tuple[float, float]]
+# fiscal year → target, or (target, tolerance)
+Targets = Mapping[int, float | tuple[float, float]]
 # period label → value
 Values = Mapping[str, float | None]
 
@@ -99,9 +99,14 @@ class BuiltPlan:
             **({"spec": spec} if spec is not None else {}),
             **fields,
         )
-        for fiscal_year, (value, tolerance) in (targets or {}).items():
+        for fiscal_year, target in (targets or {}).items():
+            value, tolerance = target if isinstance(target, tuple) else (target, None)
             Target.objects.create(
-                measure=measure, fiscal_year=fiscal_year, value=value, tolerance=tolerance
+                measure=measure,
+                fiscal_year=fiscal_year,
+                value=value,
+                # Left out, the model's default tolerance stands.
+                **({} if tolerance is None else {"tolerance": tolerance}),
             )
         for label, value in (values or {}).items():
             add_value(measure, label, value, calendar=calendar)
