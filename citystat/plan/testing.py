@@ -72,7 +72,7 @@ class BuiltPlan:
 
     def measure(
         self,
-        objective: str,
+        objective: str | Objective,
         slug: str,
         *,
         title: str | None = None,
@@ -84,12 +84,15 @@ class BuiltPlan:
         targets: Targets | None = None,
         values: Values | None = None,
         calendar: FiscalCalendar | None = None,
+        value_origin: str = MeasureValue.Origin.ENTERED,
         **fields: Any,
     ) -> Measure:
         """Create a measure (titled from its slug unless `title` is given) with its
-        targets and values; a spec's grain sets the frequency unless `frequency` does."""
+        targets and values; a spec's grain sets the frequency unless `frequency` does.
+
+        `objective` is one this builder made, by title, or any saved objective."""
         measure = Measure.objects.create(
-            objective=self.objectives[objective],
+            objective=objective if isinstance(objective, Objective) else self.objectives[objective],
             slug=slug,
             title=slug.replace("-", " ").capitalize() if title is None else title,
             definition=definition,
@@ -109,7 +112,7 @@ class BuiltPlan:
                 **({} if tolerance is None else {"tolerance": tolerance}),
             )
         for label, value in (values or {}).items():
-            add_value(measure, label, value, calendar=calendar)
+            add_value(measure, label, value, calendar=calendar, origin=value_origin)
         self.measures[slug] = measure
         return measure
 

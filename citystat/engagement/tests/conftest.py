@@ -1,5 +1,5 @@
 """A small city for engagement: two neighborhoods, two districts, a goal with a measure, a
-meeting happening now, and the cast (mona is the moderator)."""
+meeting happening now; the cast (mona is the moderator) is the root conftest's."""
 
 from __future__ import annotations
 
@@ -78,11 +78,6 @@ def meeting(city, plan) -> Meeting:
         priority_area=plan.priority_areas.first(),
         time_zone="America/Chicago",
     )
-
-
-@pytest.fixture
-def mona(cast):  # noqa: F811
-    return cast["mona"]
 
 
 @pytest.fixture
