@@ -47,46 +47,29 @@ def build(measure_count: int, months: int):  # type: ignore[no-untyped-def]
     from citystat.city.models import CityProfile, Department
     from citystat.meetings.agenda import draft_agenda
     from citystat.meetings.models import FollowUp, Meeting
-    from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, Target
+    from citystat.plan.testing import add_monthly_history, build_plan
 
     CityProfile.objects.create(name="Bench City", languages=["en"], time_zone="America/Chicago")
     works = Department.objects.create(code="works", name="Public Works")
-    plan = Plan.objects.create(
-        title="Plan", slug="plan", first_fiscal_year=2020, last_fiscal_year=2030, is_current=True
-    )
-    area = plan.priority_areas.create(slug="infrastructure", title="Infrastructure")
+    built = build_plan(slug="plan", title="Plan", first_fiscal_year=2020, last_fiscal_year=2030)
+    area = built.area("infrastructure", "Infrastructure")
     today = timezone.localdate()
     for goal_number in range(max(1, measure_count // 4)):
-        goal = Goal.objects.create(
-            priority_area=area, slug=f"g{goal_number}", title=f"Goal {goal_number}"
-        )
-        Objective.objects.create(goal=goal, title=f"Objective {goal_number}")
-    objectives = list(Objective.objects.all())
+        built.goal("infrastructure", f"g{goal_number}", f"Goal {goal_number}")
+        built.objective(f"g{goal_number}", f"Objective {goal_number}")
+    objectives = list(built.objectives)
     for number in range(measure_count):
-        measure = Measure.objects.create(
-            objective=objectives[number % len(objectives)],
-            slug=f"measure-{number}",
+        measure = built.measure(
+            objectives[number % len(objectives)],
+            f"measure-{number}",
             title=f"Measure number {number}",
             definition="A benchmark measure.",
-            unit="percent",
-            direction="higher",
-            frequency="month",
             department=works,
+            targets={2000: (90, 3)},
         )
-        Target.objects.create(measure=measure, fiscal_year=2000, value=90, tolerance=3)
-        end = today.replace(day=1) - dt.timedelta(days=1)
-        values = []
-        for back in range(months):
-            start = end.replace(day=1)
-            value = 80 + (number * 7 + back * 3) % 17
-            values.append(
-                MeasureValue(
-                    measure=measure, period=f"{start:%Y-%m}", period_start=start,
-                    period_end=end, value=value,
-                )
-            )  # fmt: skip
-            end = start - dt.timedelta(days=1)
-        MeasureValue.objects.bulk_create(values)
+        add_monthly_history(
+            measure, months, lambda back, n=number: 80 + (n * 7 + back * 3) % 17, today=today
+        )
     starts = timezone.now() + dt.timedelta(days=3)
     meeting = Meeting.objects.create(
         title="Bench", starts_at=starts, ends_at=starts + dt.timedelta(hours=1), priority_area=area

@@ -23,7 +23,8 @@ the model, so a test sets exactly what it checks (positions, translations, `is_p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +160,29 @@ def add_value(
         origin=origin,
         **fields,
     )
+
+
+def add_monthly_history(
+    measure: Measure, months: int, value_of: Callable[[int], float], *, today: dt.date
+) -> None:
+    """Store `measure`'s values for the `months` whole months before `today`'s, in one
+    insert (benchmarks build years of them); `value_of(back)` is the value `back` months
+    before the latest."""
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    values = []
+    for back in range(months):
+        start = end.replace(day=1)
+        values.append(
+            MeasureValue(
+                measure=measure,
+                period=f"{start:%Y-%m}",
+                period_start=start,
+                period_end=end,
+                value=value_of(back),
+            )
+        )
+        end = start - dt.timedelta(days=1)
+    MeasureValue.objects.bulk_create(values)
 
 
 def add_measure(
