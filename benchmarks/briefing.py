@@ -47,29 +47,20 @@ def build(measure_count: int, months: int):  # type: ignore[no-untyped-def]
     from citystat.city.models import CityProfile, Department
     from citystat.meetings.agenda import draft_agenda
     from citystat.meetings.models import FollowUp, Meeting
-    from citystat.plan.testing import add_monthly_history, build_plan
+    from citystat.plan.testing import build_history_plan
 
     CityProfile.objects.create(name="Bench City", languages=["en"], time_zone="America/Chicago")
     works = Department.objects.create(code="works", name="Public Works")
-    built = build_plan(slug="plan", title="Plan", first_fiscal_year=2020, last_fiscal_year=2030)
-    area = built.area("infrastructure", "Infrastructure")
     today = timezone.localdate()
-    for goal_number in range(max(1, measure_count // 4)):
-        built.goal("infrastructure", f"g{goal_number}", f"Goal {goal_number}")
-        built.objective(f"g{goal_number}", f"Objective {goal_number}")
-    objectives = list(built.objectives)
-    for number in range(measure_count):
-        measure = built.measure(
-            objectives[number % len(objectives)],
-            f"measure-{number}",
-            title=f"Measure number {number}",
-            definition="A benchmark measure.",
-            department=works,
-            targets={2000: (90, 3)},
-        )
-        add_monthly_history(
-            measure, months, lambda back, n=number: 80 + (n * 7 + back * 3) % 17, today=today
-        )
+    built = build_history_plan(
+        measures=measure_count,
+        months=months,
+        goals=max(1, measure_count // 4),
+        last_fiscal_year=2030,
+        today=today,
+        department=works,
+    )
+    area = built.areas["infrastructure"]
     starts = timezone.now() + dt.timedelta(days=3)
     meeting = Meeting.objects.create(
         title="Bench", starts_at=starts, ends_at=starts + dt.timedelta(hours=1), priority_area=area

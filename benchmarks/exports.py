@@ -46,29 +46,17 @@ def build(measure_count: int, months: int) -> list[str]:
     from django.utils import timezone
 
     from citystat.city.models import CityProfile
-    from citystat.plan.testing import add_monthly_history, build_plan
+    from citystat.plan.testing import build_history_plan
 
     CityProfile.objects.create(name="Bench City", languages=["en"])
-    built = build_plan(slug="plan", title="Plan", first_fiscal_year=2020, last_fiscal_year=2035)
-    built.area("infrastructure", "Infrastructure")
-    for number in range(3):
-        built.goal("infrastructure", f"g{number}", f"Goal {number}")
-        built.objective(f"g{number}", f"Objective {number}")
-    objectives = list(built.objectives)
-    today = timezone.localdate()
-    slugs = []
-    for number in range(measure_count):
-        measure = built.measure(
-            objectives[number % 3],
-            f"measure-{number}",
-            title=f"Measure number {number}",
-            definition="A benchmark measure.",
-            targets={2000: (90, 3)},
-        )
-        slugs.append(measure.slug)
-        add_monthly_history(
-            measure, months, lambda back, n=number: 80 + (n * 7 + back * 3) % 17, today=today
-        )
+    built = build_history_plan(
+        measures=measure_count,
+        months=months,
+        goals=3,
+        last_fiscal_year=2035,
+        today=timezone.localdate(),
+    )
+    slugs = list(built.measures)
     return slugs
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from citystat.city.models import CityProfile
@@ -104,11 +105,11 @@ class BuiltPlan:
             **fields,
         )
         for fiscal_year, target in (targets or {}).items():
-            value, tolerance = target if isinstance(target, tuple) else (target, None)
+            goal, tolerance = target if isinstance(target, tuple) else (target, None)
             Target.objects.create(
                 measure=measure,
                 fiscal_year=fiscal_year,
-                value=value,
+                value=goal,
                 # Left out, the model's default tolerance stands.
                 **({} if tolerance is None else {"tolerance": tolerance}),
             )
@@ -183,6 +184,45 @@ def add_monthly_history(
         )
         end = start - dt.timedelta(days=1)
     MeasureValue.objects.bulk_create(values)
+
+
+def build_history_plan(
+    *,
+    measures: int,
+    months: int,
+    goals: int,
+    last_fiscal_year: int,
+    today: dt.date,
+    **measure_fields: Any,
+) -> BuiltPlan:
+    """Create a plan "plan" from FY2020 with one area ("infrastructure"), `goals` goals of one
+    objective each, and `measures` monthly percent measures dealt over them, each with a
+    target of 90 ± 3 in force every year and `months` months of values before `today`'s
+    (the briefing and export benchmarks' plan)."""
+    built = build_plan(
+        slug="plan", title="Plan", first_fiscal_year=2020, last_fiscal_year=last_fiscal_year
+    )
+    built.area("infrastructure", "Infrastructure")
+    for number in range(goals):
+        built.goal("infrastructure", f"g{number}", f"Goal {number}")
+        built.objective(f"g{number}", f"Objective {number}")
+    objectives = list(built.objectives)
+    for number in range(measures):
+        measure = built.measure(
+            objectives[number % goals],
+            f"measure-{number}",
+            title=f"Measure number {number}",
+            definition="A benchmark measure.",
+            targets={2000: (90, 3)},
+            **measure_fields,
+        )
+        add_monthly_history(measure, months, partial(history_value, number), today=today)
+    return built
+
+
+def history_value(number: int, back: int) -> float:
+    """Measure `number`'s value `back` months before its latest: between 80 and 96."""
+    return 80 + (number * 7 + back * 3) % 17
 
 
 def add_measure(
