@@ -1,4 +1,10 @@
-"""The test cast and the isolation every test gets (see STYLE.md, Tests)."""
+"""The test cast, the plan builder's fixtures and the isolation every test gets (see
+STYLE.md, Tests, and CONTRIBUTING.md, Testing).
+
+The cast and the builder are plain functions in `citystat.accounts.testing` and
+`citystat.plan.testing`; the fixtures here only wrap them, so every app's tests get them
+by name without importing a higher app's helpers (tests/test_import_direction.py).
+"""
 
 from __future__ import annotations
 
@@ -155,3 +161,89 @@ def close_test_client_responses(monkeypatch):
                 response.close()
     finally:
         request_finished.connect(close_old_connections)
+
+
+# The test cast (citystat/accounts/testing.py): imported inside each fixture because this
+# file is read before Django has loaded its apps.
+
+
+@pytest.fixture
+def departments(db):
+    """Water Services and Public Works, keyed by code."""
+    from citystat.accounts.testing import make_departments
+
+    return make_departments()
+
+
+@pytest.fixture
+def cast(db, departments):
+    """Every staff role's person, keyed by name (citystat/accounts/testing.py)."""
+    from citystat.accounts.testing import make_cast
+
+    return make_cast(departments)
+
+
+@pytest.fixture
+def alice(cast):
+    """Performance office."""
+    return cast["alice"]
+
+
+@pytest.fixture
+def bob(cast):
+    """Department editor of Water Services."""
+    return cast["bob"]
+
+
+@pytest.fixture
+def carol(cast):
+    """Signed in, with no access."""
+    return cast["carol"]
+
+
+@pytest.fixture
+def dana(cast):
+    """Administrator."""
+    return cast["dana"]
+
+
+@pytest.fixture
+def mona(cast):
+    """Moderator."""
+    return cast["mona"]
+
+
+@pytest.fixture
+def pat(cast, departments):
+    """Department editor of Public Works (made only for the tests that ask)."""
+    from citystat.accounts.permissions import Role
+    from citystat.accounts.testing import make_person
+
+    return make_person("pat", Role.DEPARTMENT_EDITOR, [departments["public-works"]])
+
+
+@pytest.fixture
+def resident():
+    """A resident: a client that is not signed in."""
+    from django.test import Client
+
+    return Client()
+
+
+# The plan builder (citystat/plan/testing.py).
+
+
+@pytest.fixture
+def plan(db):
+    """The tiny current plan: two areas, three goals, three measures (one not public)."""
+    from citystat.plan.testing import build_tiny_plan
+
+    return build_tiny_plan()
+
+
+@pytest.fixture
+def scoped_measures(departments):
+    """One measure per cast department, keyed by department code."""
+    from citystat.plan.testing import build_scoped_measures
+
+    return build_scoped_measures(departments)

@@ -47,46 +47,20 @@ def build(measure_count: int, months: int):  # type: ignore[no-untyped-def]
     from citystat.city.models import CityProfile, Department
     from citystat.meetings.agenda import draft_agenda
     from citystat.meetings.models import FollowUp, Meeting
-    from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, Target
+    from citystat.plan.testing import build_history_plan
 
     CityProfile.objects.create(name="Bench City", languages=["en"], time_zone="America/Chicago")
     works = Department.objects.create(code="works", name="Public Works")
-    plan = Plan.objects.create(
-        title="Plan", slug="plan", first_fiscal_year=2020, last_fiscal_year=2030, is_current=True
-    )
-    area = plan.priority_areas.create(slug="infrastructure", title="Infrastructure")
     today = timezone.localdate()
-    for goal_number in range(max(1, measure_count // 4)):
-        goal = Goal.objects.create(
-            priority_area=area, slug=f"g{goal_number}", title=f"Goal {goal_number}"
-        )
-        Objective.objects.create(goal=goal, title=f"Objective {goal_number}")
-    objectives = list(Objective.objects.all())
-    for number in range(measure_count):
-        measure = Measure.objects.create(
-            objective=objectives[number % len(objectives)],
-            slug=f"measure-{number}",
-            title=f"Measure number {number}",
-            definition="A benchmark measure.",
-            unit="percent",
-            direction="higher",
-            frequency="month",
-            department=works,
-        )
-        Target.objects.create(measure=measure, fiscal_year=2000, value=90, tolerance=3)
-        end = today.replace(day=1) - dt.timedelta(days=1)
-        values = []
-        for back in range(months):
-            start = end.replace(day=1)
-            value = 80 + (number * 7 + back * 3) % 17
-            values.append(
-                MeasureValue(
-                    measure=measure, period=f"{start:%Y-%m}", period_start=start,
-                    period_end=end, value=value,
-                )
-            )  # fmt: skip
-            end = start - dt.timedelta(days=1)
-        MeasureValue.objects.bulk_create(values)
+    built = build_history_plan(
+        measures=measure_count,
+        months=months,
+        goals=max(1, measure_count // 4),
+        last_fiscal_year=2030,
+        today=today,
+        department=works,
+    )
+    area = built.areas["infrastructure"]
     starts = timezone.now() + dt.timedelta(days=3)
     meeting = Meeting.objects.create(
         title="Bench", starts_at=starts, ends_at=starts + dt.timedelta(hours=1), priority_area=area

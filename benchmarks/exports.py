@@ -19,7 +19,6 @@ loaded machine the seconds move with the load; the ratios move less.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -47,43 +46,17 @@ def build(measure_count: int, months: int) -> list[str]:
     from django.utils import timezone
 
     from citystat.city.models import CityProfile
-    from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, Target
+    from citystat.plan.testing import build_history_plan
 
     CityProfile.objects.create(name="Bench City", languages=["en"])
-    plan = Plan.objects.create(
-        title="Plan", slug="plan", first_fiscal_year=2020, last_fiscal_year=2035, is_current=True
+    built = build_history_plan(
+        measures=measure_count,
+        months=months,
+        goals=3,
+        last_fiscal_year=2035,
+        today=timezone.localdate(),
     )
-    area = plan.priority_areas.create(slug="infrastructure", title="Infrastructure")
-    objectives = []
-    for number in range(3):
-        goal = Goal.objects.create(priority_area=area, slug=f"g{number}", title=f"Goal {number}")
-        objectives.append(Objective.objects.create(goal=goal, title=f"Objective {number}"))
-    today = timezone.localdate()
-    slugs = []
-    for number in range(measure_count):
-        measure = Measure.objects.create(
-            objective=objectives[number % 3],
-            slug=f"measure-{number}",
-            title=f"Measure number {number}",
-            definition="A benchmark measure.",
-            unit="percent",
-            direction="higher",
-            frequency="month",
-        )
-        slugs.append(measure.slug)
-        Target.objects.create(measure=measure, fiscal_year=2000, value=90, tolerance=3)
-        end = today.replace(day=1) - dt.timedelta(days=1)
-        values = []
-        for back in range(months):
-            start = end.replace(day=1)
-            values.append(
-                MeasureValue(
-                    measure=measure, period=f"{start:%Y-%m}", period_start=start,
-                    period_end=end, value=80 + (number * 7 + back * 3) % 17,
-                )
-            )  # fmt: skip
-            end = start - dt.timedelta(days=1)
-        MeasureValue.objects.bulk_create(values)
+    slugs = list(built.measures)
     return slugs
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 from pages import pick_pages
+from places import timed
 from results import record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,18 +31,9 @@ def mean_ms(client, url: str, requests: int) -> tuple[float, float]:  # type: ig
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    first = client.get(url)
-    if first.status_code != 200:
-        raise SystemExit(f"{url} answered {first.status_code}")
+    timed(client, url)  # the first render fills the caches
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        for _ in range(requests):
-            response = client.get(url)
-            if response.streaming:
-                b"".join(response.streaming_content)
-            else:
-                _ = response.content
-        elapsed = time.perf_counter() - started
+        elapsed = sum(timed(client, url) for _ in range(requests))
     return elapsed / requests * 1000, len(queries) / requests
 
 

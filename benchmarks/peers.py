@@ -105,7 +105,7 @@ from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.peers.register import add_peer
-from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
+from citystat.plan.testing import add_measure
 CityProfile.objects.create(name="Bench City", population=500000, fiscal_year_start_month=5)
 ours = Dataset.objects.create(
     slug="requests", title="Requests", table_schema={schema!r}, is_public=True)
@@ -113,15 +113,9 @@ ingest(ours, {str(folder / "ours.csv")!r})
 for slug, schema in {layouts!r}.items():
     ingest(Dataset.objects.create(slug=slug, title=slug, table_schema=schema, is_public=True),
            {str(folder)!r} + "/" + slug + ".csv")
-plan = Plan.objects.create(
-    slug="p", title="P", first_fiscal_year=2021, last_fiscal_year=2025, is_current=True)
-area = PriorityArea.objects.create(plan=plan, slug="a", title="A")
-goal = Goal.objects.create(priority_area=area, slug="g", title="G")
-objective = Objective.objects.create(goal=goal, title="O")
 for index, spec in enumerate({specs!r}):
-    Measure.objects.create(
-        objective=objective, slug=f"m{{index}}", title=f"M{{index}}", definition="d",
-        unit="count", direction="higher", frequency=spec["grain"], spec=spec)
+    add_measure(f"m{{index}}", spec, first_fiscal_year=2021, last_fiscal_year=2025,
+                is_current=True, title=f"M{{index}}")
 for slug, names in {LAYOUTS!r}.items():
     add_peer(slug, "soda", {url!r}, dataset_id=slug, dataset="requests",
              column_map=dict(zip({OURS!r}, names)), population=400000, fiscal_year_start_month=7)

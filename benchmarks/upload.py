@@ -88,23 +88,17 @@ def write_rows(path: Path, rows: int) -> Path:
 
 
 def make_measures(count: int) -> None:
-    from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
+    from citystat.plan.testing import add_measure
 
-    plan = Plan.objects.create(slug="p", title="P", first_fiscal_year=2024, last_fiscal_year=2026)
-    area = PriorityArea.objects.create(plan=plan, slug="a", title="A")
-    goal = Goal.objects.create(priority_area=area, slug="g", title="G")
-    objective = Objective.objects.create(goal=goal, title="O")
     for index in range(count):
         spec = {"dataset": "requests", "date": "created_date", **SPECS[index % len(SPECS)]}
-        Measure.objects.create(
-            objective=objective,
-            slug=f"m{index}",
+        add_measure(
+            f"m{index}",
+            spec,
+            first_fiscal_year=2024,
+            last_fiscal_year=2026,
             title=f"Measure {index}",
             frequency=spec["grain"] if spec["grain"] != "week" else "month",
-            spec=spec,
-            definition="d",
-            unit="count",
-            direction="higher",
         )
 
 

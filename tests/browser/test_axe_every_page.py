@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from itertools import product
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
-from citystat.accounts.models import StaffProfile
 from citystat.accounts.permissions import Role
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import make_person
 from citystat.demo.build import build_demo_city
 from tests.browser.conftest import WCAG_21_AA, axe_violations
 from tests.browser.test_phone_width_and_navigation import wait_for_charts
-from tests.browser.test_staff_sign_in import PASSWORD, sign_in_by_keyboard
+from tests.browser.test_staff_sign_in import sign_in_by_keyboard
 
 pytestmark = pytest.mark.browser
 
@@ -64,9 +63,7 @@ def demo_city(settings, tmp_path, transactional_db) -> Iterator[City]:
     settings.CITYSTAT_HOME.mkdir()
     build_demo_city(rows=2_000, seed=11)
     sync_roles()
-    user = User.objects.create_user("auditor", "auditor@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user)
-    grant_role(user, Role.PERFORMANCE_STAFF)
+    make_person("auditor", Role.PERFORMANCE_STAFF)
     meeting = first_row(Meeting.objects.all(), "meeting")
     measure = first_row(Measure.objects.exclude(spec={}), "computed measure")
     public = [

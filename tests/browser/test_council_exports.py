@@ -8,16 +8,14 @@ import io
 import subprocess
 
 import pytest
-from django.contrib.auth.models import User
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD, make_person
 from citystat.plan.models import MeasureValue
 from citystat.reports.tests.conftest import build_export_plan
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -27,9 +25,7 @@ def plan(transactional_db):
     sync_roles()
     build_export_plan()
     for username, role in [("alice", "performance-staff"), ("vera", "internal-viewer")]:
-        user = User.objects.create_user(username, f"{username}@example.gov", PASSWORD)
-        StaffProfile.objects.create(user=user)
-        grant_role(user, role)
+        make_person(username, role)
 
 
 def new_page(browser, viewport, language: str = "", base_url: str = ""):

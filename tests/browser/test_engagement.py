@@ -7,11 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD, make_person
 from citystat.city.profile import load_city_file
 from citystat.engagement.board import forget_boards
 from citystat.engagement.models import PriorityRound, Question, Update
@@ -20,7 +19,6 @@ from citystat.plan.models import Plan
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 CITY_FILE = Path(__file__).parents[2] / "citystat/engagement/tests/fixtures/city.yaml"
 QUESTION = "When will the streetlights on Prospect be repaired?"
 
@@ -46,9 +44,7 @@ def live_meeting(transactional_db) -> Meeting:
         text=QUESTION, channel="form", meeting=meeting, state="approved", neighborhood="Ivanhoe"
     )
     sync_roles()
-    user = User.objects.create_user("mona", "mona@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user)
-    grant_role(user, "moderator")
+    make_person("mona", "moderator")
     return meeting
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from citystat.public.tests.tiny_plan import build_tiny_plan
+from citystat.plan.testing import build_tiny_plan
 from citystat.public.views.errors import server_error
 
 pytestmark = pytest.mark.browser

@@ -7,18 +7,18 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD, make_person
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
 from citystat.jobs import queue
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 SIZES = [(1280, 900), (390, 844)]
 MORE = "8,Trash,2025-06-01,,,1,\n9,Pothole,2025-07-01,,,2,\n"
 
@@ -26,9 +26,7 @@ MORE = "8,Trash,2025-06-01,,,1,\n9,Pothole,2025-07-01,,,2,\n"
 @pytest.fixture
 def steward(transactional_db) -> User:
     sync_roles()
-    user = User.objects.create_user("sam", "sam@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user)
-    grant_role(user, "data-steward")
+    user = make_person("sam", "data-steward")
     return user
 
 

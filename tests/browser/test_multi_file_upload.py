@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD, make_person
 from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 SCHEMA = {
     "fields": [
         {"name": "srnumber", "type": "string", "constraints": {"required": True}},
@@ -28,9 +27,7 @@ BAD_SECOND = b"SRNumber,Created\n2-A,01/02/2018 11:59:59 PM\n2-B,tomorrow\n"
 @pytest.fixture
 def steward(transactional_db) -> User:
     sync_roles()
-    user = User.objects.create_user("sam", "sam@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user)
-    grant_role(user, "data-steward")
+    user = make_person("sam", "data-steward")
     return user
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from citystat.catalog.models import Dataset
-from citystat.public.tests.small_city import build_small_city
+from citystat.public.tests.small_city import build_small_city, withhold_field
 
 pytestmark = pytest.mark.browser
 
@@ -17,15 +16,7 @@ def city_without_closed_dates(settings, tmp_path, transactional_db):
     settings.CITYSTAT_HOME = tmp_path / "home"
     cache.clear()
     build_small_city(tmp_path / "source", datetimes=True)
-    dataset = Dataset.objects.get(slug="service-requests")
-    dataset.table_schema = {
-        **dataset.table_schema,
-        "fields": [
-            {**spec, "public": False} if spec["name"] == "closed_date" else spec
-            for spec in dataset.fields
-        ],
-    }
-    dataset.save()
+    withhold_field("service-requests", "closed_date")
     cache.clear()
 
 

@@ -9,10 +9,10 @@ import io
 
 import pandas as pd
 import pytest
-from django.contrib.auth.models import User
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD
+from citystat.accounts.testing import make_person as person
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile, Department
@@ -23,17 +23,9 @@ from citystat.plan.tests.test_plan_files import PLAN
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ROWS = pd.read_csv(io.StringIO(REQUESTS_CSV))
-
-
-def person(username: str, role: str, departments: list[Department] = ()) -> User:  # type: ignore[assignment]
-    user = User.objects.create_user(username, f"{username}@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user).departments.set(departments)
-    grant_role(user, role)
-    return user
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD, make_person
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.profile import load_city_file
@@ -25,7 +25,6 @@ from citystat.engagement.subscriptions import send_digest
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 CITY_FILE = Path(__file__).parents[2] / "citystat/engagement/tests/fixtures/city.yaml"
 FIELDS = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
 SIZES = [("en", 1280, 900), ("en", 390, 844), ("es", 390, 844)]
@@ -59,9 +58,7 @@ WORDS = {
 def staff(transactional_db) -> User:
     load_city_file(CITY_FILE)
     sync_roles()
-    user = User.objects.create_user("mona", "mona@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user)
-    grant_role(user, "moderator")
+    user = make_person("mona", "moderator")
     return user
 
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from citystat.accounts.models import StaffProfile
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import PASSWORD, make_person
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery staple"
 
 
 def person(username: str, role: str) -> User:
     sync_roles()
-    user = User.objects.create_user(username, f"{username}@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user)
-    grant_role(user, role)
-    return user
+    return make_person(username, role)
 
 
 @pytest.fixture

@@ -17,14 +17,15 @@ from django.utils import timezone, translation
 from citystat.accounts.models import StaffProfile
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.testing import make_person as staff
 from citystat.city.models import Department
 from citystat.demo.build import DemoBuild
 from citystat.lib.periods import period_of, previous_period
 from citystat.plan.cycle import calendar_of_city
 from citystat.plan.manual import enter_value
 from citystat.plan.models import Measure, Narrative, Plan, Target
-from citystat.plan.tests.conftest import add_measure
-from tests.browser.test_staff_sign_in import PASSWORD, sign_in_by_keyboard
+from citystat.plan.testing import add_measure
+from tests.browser.test_staff_sign_in import sign_in_by_keyboard
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +39,6 @@ def sized_page(request, browser) -> Iterator:
     page = context.new_page()
     yield page
     context.close()
-
-
-def staff(username: str, role: str, departments=()) -> User:  # type: ignore[no-untyped-def]
-    user = User.objects.create_user(username, f"{username}@example.gov", PASSWORD)
-    StaffProfile.objects.create(user=user).departments.set(departments)
-    grant_role(user, role)
-    return user
 
 
 def last_month() -> str:

@@ -20,7 +20,7 @@ from citystat.catalog.tests.datetime_dataset import load_tickets, tickets_frame
 from citystat.city.models import CityProfile
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import Measure, MeasureValue
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 
 KC_SAMPLE = FIXTURES / "kc311_sample.csv"
 

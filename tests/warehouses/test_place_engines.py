@@ -146,21 +146,13 @@ def test_place_statistics_open311_and_embeds_are_duckdbs_on_every_engine(
 def test_datetime_311_dates_give_duckdbs_place_statistics_on_every_engine(
     db, engine_name, settings, tmp_path
 ):
-    from citystat.public.tests.small_city import build_small_city
+    from citystat.public.tests.small_city import build_small_city, withhold_field
 
     settings.CITYSTAT_HOME = tmp_path / "home"
     engine = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
     settings.CITYSTAT_WAREHOUSE = str(tmp_path / "reference")
     files = build_small_city(tmp_path / "source", datetimes=True)
-    dataset = Dataset.objects.get(slug="service-requests")
-    dataset.table_schema = {
-        **dataset.table_schema,
-        "fields": [
-            {**spec, "public": False} if spec["name"] == "days_to_close" else spec
-            for spec in dataset.fields
-        ],
-    }
-    dataset.save()
+    withhold_field("service-requests", "days_to_close")
     cache.clear()
 
     def figures() -> Any:

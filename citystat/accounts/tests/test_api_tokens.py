@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from citystat.accounts.models import ApiToken, AuditEntry
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.accounts.tokens import hash_key, issue_token, key_from, revoke, token_for_key
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from citystat.accounts.audit import verify_chain
 from citystat.accounts.models import AuditEntry
-from citystat.accounts.tests.conftest import PASSWORD, signed_in
+from citystat.accounts.testing import PASSWORD, signed_in
 from citystat.city.models import Department
 
 

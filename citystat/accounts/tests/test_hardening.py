@@ -13,7 +13,7 @@ from django.test import Client
 
 from citystat.accounts.logs import RedactSecrets
 from citystat.accounts.models import SignInAttempt
-from citystat.accounts.tests.conftest import PASSWORD, signed_in
+from citystat.accounts.testing import PASSWORD, signed_in
 
 HTML_PAGES = {
     "home": (None, "/"),

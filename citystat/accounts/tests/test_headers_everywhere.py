@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from citystat.accounts.tests.conftest import signed_in
-from citystat.accounts.tests.plan_objects import build_measures
+from citystat.accounts.testing import signed_in
 from citystat.city.models import CityProfile
 
 SAMPLES = {"slug": "main-breaks-fixed", "identifier": "main-breaks-fixed", "extension": "csv"}
@@ -42,9 +41,8 @@ def every_route(patterns: list, prefix: str = "") -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def sample_city(cast, departments):
+def sample_city(cast, departments, scoped_measures):
     CityProfile.objects.create(name="Kansas City", fiscal_year_start_month=5, population=10_000)
-    build_measures(departments)
 
 
 def check_headers(path: str, response) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from citystat.accounts.invitations import link_for
 from citystat.accounts.models import Invitation
-from citystat.accounts.tests.conftest import PASSWORD, signed_in
+from citystat.accounts.testing import PASSWORD, signed_in
 
 ACCEPT = {"username": "nina", "password1": PASSWORD, "password2": PASSWORD}
 

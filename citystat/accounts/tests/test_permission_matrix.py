@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from citystat.accounts.models import ApiToken
 from citystat.accounts.permissions import ROLES
 from citystat.accounts.roles import is_staff_member
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.accounts.tests.test_permissions import (
     declared_permission,
     post_only,

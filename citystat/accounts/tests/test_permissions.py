@@ -20,8 +20,7 @@ from citystat.accounts.permissions import (
     Role,
     expected_access,
 )
-from citystat.accounts.tests.conftest import signed_in
-from citystat.accounts.tests.plan_objects import build_measures
+from citystat.accounts.testing import signed_in
 
 # URL arguments name the sample objects `sample_objects` creates (Water Services' own).
 SAMPLE_ARGUMENTS = {"token": "not-a-token", "uidb64": "MQ", "slug": "main-breaks-fixed"}
@@ -73,12 +72,11 @@ def test_every_staff_route_declares_a_permission():
 
 
 @pytest.fixture
-def sample_objects(departments):
+def sample_objects(departments, scoped_measures):
     """Create the objects SAMPLE_ARGUMENTS name, in Water Services (bob's department)."""
     from django.apps import apps
     from django.utils import timezone
 
-    build_measures(departments)
     dataset = apps.get_model("catalog", "Dataset").objects.create(
         slug="main-breaks-fixed", title="Main breaks", department=departments["water"]
     )
@@ -143,30 +141,30 @@ def test_the_internal_viewer_changes_nothing(cast):
     )
 
 
-def test_bob_may_change_his_departments_measure(bob, departments):
-    measures = build_measures(departments)
+def test_bob_may_change_his_departments_measure(bob, departments, scoped_measures):
+    measures = scoped_measures
     assert bob.has_perm("plan.change_measure", measures["water"])
 
 
-def test_bob_may_not_change_another_departments_measure(bob, departments):
-    measures = build_measures(departments)
+def test_bob_may_not_change_another_departments_measure(bob, departments, scoped_measures):
+    measures = scoped_measures
     assert not bob.has_perm("plan.change_measure", measures["public-works"])
 
 
-def test_alice_may_change_every_departments_measure(alice, departments):
-    measures = build_measures(departments)
+def test_alice_may_change_every_departments_measure(alice, departments, scoped_measures):
+    measures = scoped_measures
     assert alice.has_perm("plan.change_measure", measures["public-works"])
 
 
-def test_the_scope_follows_a_target_to_its_measure(bob, departments):
-    measures = build_measures(departments)
+def test_the_scope_follows_a_target_to_its_measure(bob, departments, scoped_measures):
+    measures = scoped_measures
     target = measures["public-works"].targets.create(fiscal_year=2026, value=90)
     assert not bob.has_perm("plan.change_target", target)
     assert not bob.has_perm("plan.change_measure", target)
 
 
-def test_carol_may_not_change_any_measure(carol, departments):
-    measures = build_measures(departments)
+def test_carol_may_not_change_any_measure(carol, departments, scoped_measures):
+    measures = scoped_measures
     assert not carol.has_perm("plan.change_measure", measures["water"])
 
 
@@ -183,8 +181,7 @@ def scoped_view():
     return edit
 
 
-def test_a_crafted_post_for_another_department_is_refused(bob, departments):
-    build_measures(departments)
+def test_a_crafted_post_for_another_department_is_refused(bob, departments, scoped_measures):
     request = RequestFactory().post("/staff/measures/potholes-closed/", {"title": "Hacked"})
     request.user = bob
     response = scoped_view()(request, slug="potholes-closed")
@@ -192,15 +189,13 @@ def test_a_crafted_post_for_another_department_is_refused(bob, departments):
     assert b"department you do not work for" in response.content
 
 
-def test_a_post_for_his_own_department_goes_through(bob, departments):
-    build_measures(departments)
+def test_a_post_for_his_own_department_goes_through(bob, departments, scoped_measures):
     request = RequestFactory().post("/staff/measures/main-breaks-fixed/", {"title": "Better"})
     request.user = bob
     assert scoped_view()(request, slug="main-breaks-fixed").content == b"changed"
 
 
-def test_an_anonymous_crafted_post_goes_to_sign_in(departments):
-    build_measures(departments)
+def test_an_anonymous_crafted_post_goes_to_sign_in(departments, scoped_measures):
     request = RequestFactory().post("/staff/measures/main-breaks-fixed/")
     request.user = AnonymousUser()
     response = scoped_view()(request, slug="main-breaks-fixed")

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from citystat.accounts.invitations import link_for
 from citystat.accounts.models import Invitation, SignInAttempt
-from citystat.accounts.tests.conftest import PASSWORD, confirmed_device, signed_in
+from citystat.accounts.testing import PASSWORD, confirmed_device, signed_in
 
 
 def sign_in(client: Client, username: str, password: str = PASSWORD, **extra):

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from citystat.accounts.invitations import link_for as invitation_link
 from citystat.accounts.models import Invitation
-from citystat.accounts.tests.conftest import PASSWORD, confirmed_device, signed_in
+from citystat.accounts.testing import PASSWORD, confirmed_device, signed_in
 from citystat.accounts.tests.test_sign_in import code_for, sign_in
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

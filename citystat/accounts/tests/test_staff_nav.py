@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.accounts.workspace import SECTIONS, nav_for, register_section
 
 # Pages for people who are not signed in yet: they have no staff navigation.

@@ -12,7 +12,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client, RequestFactory
 
 from citystat.accounts.models import SignInAttempt
-from citystat.accounts.tests.conftest import PASSWORD
+from citystat.accounts.testing import PASSWORD
 
 REQUEST_ID = "matrix-request-0001"
 

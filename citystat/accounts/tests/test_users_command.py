@@ -14,7 +14,7 @@ from django.test import Client
 from citystat.accounts.models import Invitation, StaffProfile
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import roles_of, sync_roles
-from citystat.accounts.tests.conftest import PASSWORD
+from citystat.accounts.testing import PASSWORD
 
 
 def add(*args: str) -> str:

@@ -8,8 +8,7 @@ import time_machine
 from django.apps import apps
 from django.utils import timezone
 
-from citystat.accounts.tests.conftest import signed_in
-from citystat.accounts.tests.plan_objects import build_measures
+from citystat.accounts.testing import signed_in
 from citystat.accounts.workspace import SECTIONS, WorkspaceItem, register_section
 
 
@@ -43,24 +42,22 @@ def test_a_moderator_does_not_see_dataset_sections(cast, departments):
     assert b"Datasets with no data" not in response.content
 
 
-def test_bob_sees_only_his_departments_measures_without_targets(bob, departments):
-    build_measures(departments)
+def test_bob_sees_only_his_departments_measures_without_targets(bob, departments, scoped_measures):
     response = signed_in(bob).get("/staff/")
     assert b"Main breaks fixed" in response.content
     assert b"Potholes closed" not in response.content
 
 
-def test_alice_sees_every_measure_without_a_target(alice, departments):
-    build_measures(departments)
+def test_alice_sees_every_measure_without_a_target(alice, departments, scoped_measures):
     response = signed_in(alice).get("/staff/")
     assert b"Main breaks fixed" in response.content
     assert b"Potholes closed" in response.content
 
 
-def test_a_measure_with_this_years_target_is_not_listed(alice, departments):
+def test_a_measure_with_this_years_target_is_not_listed(alice, departments, scoped_measures):
     from citystat.city.models import CityProfile
 
-    measures = build_measures(departments)
+    measures = scoped_measures
     year = CityProfile.current().fiscal_year_of(timezone.localdate())
     measures["water"].targets.create(fiscal_year=year, value=95)
     response = signed_in(alice).get("/staff/")
@@ -73,8 +70,7 @@ def reporting_section(user) -> str:
 
 
 @time_machine.travel(dt.datetime(2026, 10, 6, 12, tzinfo=dt.UTC))
-def test_bob_sees_narratives_due_only_for_his_department(bob, departments):
-    build_measures(departments)
+def test_bob_sees_narratives_due_only_for_his_department(bob, departments, scoped_measures):
     section = reporting_section(bob)
     # September is the latest complete month; a monthly narrative is due 15 days after.
     # The test measures' values are entered by staff, so the value is owed too.
@@ -84,8 +80,8 @@ def test_bob_sees_narratives_due_only_for_his_department(bob, departments):
 
 
 @time_machine.travel(dt.datetime(2026, 10, 6, 12, tzinfo=dt.UTC))
-def test_a_written_narrative_is_no_longer_due(bob, departments):
-    measures = build_measures(departments)
+def test_a_written_narrative_is_no_longer_due(bob, departments, scoped_measures):
+    measures = scoped_measures
     measures["water"].narratives.create(period="2026-09", context="A dry month.")
     assert "The value for 2026-09 is due 15 Oct 2026" in reporting_section(bob)
     measures["water"].values.create(
@@ -99,8 +95,10 @@ def test_a_written_narrative_is_no_longer_due(bob, departments):
 
 
 @time_machine.travel(dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC))
-def test_a_missing_narrative_turns_overdue_and_a_returned_one_shows_its_comments(bob, departments):
-    measures = build_measures(departments)
+def test_a_missing_narrative_turns_overdue_and_a_returned_one_shows_its_comments(
+    bob, departments, scoped_measures
+):
+    measures = scoped_measures
     section = reporting_section(bob)
     assert "Overdue: The narrative and value for 2026-09 were due 15 Oct 2026" in section
     measures["water"].narratives.create(

@@ -4,15 +4,6 @@ from pathlib import Path
 
 import pytest
 
-# The staff cast (alice, bob, …) for the REST API's write and permission tests.
-from citystat.accounts.tests.conftest import (  # noqa: F401
-    alice,
-    bob,
-    carol,
-    cast,
-    dana,
-    departments,
-)
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.catalog.presets import KC_311_COLUMNS, KC_311_IGNORED, SERVICE_REQUESTS_SCHEMA

@@ -13,17 +13,17 @@ from openapi_spec_validator import validate
 from citystat.accounts.models import ApiToken, AuditEntry
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role
-from citystat.accounts.tests.plan_objects import build_measures
 from citystat.accounts.tokens import issue_token, revoke
 from citystat.city.models import CityProfile
 from citystat.plan.models import Measure, MeasureValue, Narrative, Target
 from citystat.plan.review import APPROVE, review
+from citystat.plan.testing import build_scoped_measures
 
 
 @pytest.fixture
 def measures(cast, departments):
     CityProfile.objects.create(name="Kansas City", fiscal_year_start_month=5, population=10_000)
-    built = build_measures(departments)
+    built = build_scoped_measures(departments)
     hidden = Measure.objects.get(pk=built["water"].pk)
     hidden.pk = None
     hidden.slug = "internal-only"

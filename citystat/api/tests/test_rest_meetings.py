@@ -9,18 +9,18 @@ from django.test import Client
 from django.utils import timezone
 
 from citystat.accounts.models import ApiToken
-from citystat.accounts.tests.plan_objects import build_measures
 from citystat.accounts.tokens import issue_token
 from citystat.city.models import CityProfile
 from citystat.engagement.models import Update
 from citystat.meetings.models import FollowUp, Meeting
 from citystat.plan.models import Measure
+from citystat.plan.testing import build_scoped_measures
 
 
 @pytest.fixture
 def stat_meeting(cast, departments):
     CityProfile.objects.create(name="Kansas City", fiscal_year_start_month=5, population=10_000)
-    measures = build_measures(departments)
+    measures = build_scoped_measures(departments)
     now = timezone.now()
     past = Meeting.objects.create(
         title="InfrastructureStat, March",

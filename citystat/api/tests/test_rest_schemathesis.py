@@ -17,9 +17,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from citystat.accounts.models import ApiToken
-from citystat.accounts.tests.plan_objects import build_measures
 from citystat.accounts.tokens import issue_token
 from citystat.city.models import CityProfile
+from citystat.plan.testing import build_scoped_measures
 
 
 def rest_api_document() -> dict:
@@ -49,7 +49,7 @@ def write_key(cast, departments, settings):
     settings.CITYSTAT_API_RATE_ANON = "100000/minute"
     settings.CITYSTAT_API_RATE_TOKEN = "100000/minute"
     CityProfile.objects.create(name="Kansas City", fiscal_year_start_month=5, population=10_000)
-    build_measures(departments)
+    build_scoped_measures(departments)
     _, key = issue_token(cast["alice"], "schemathesis", ApiToken.Scope.WRITE)
     return key
 

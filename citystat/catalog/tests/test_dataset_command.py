@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from citystat.accounts.models import AuditEntry
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import sync_roles
-from citystat.accounts.tests.conftest import make_person
+from citystat.accounts.testing import make_person
 from citystat.catalog import warehouse
 from citystat.catalog.ingest import IngestError, ingest
 from citystat.catalog.models import Dataset

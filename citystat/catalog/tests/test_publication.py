@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from citystat.accounts.models import AuditEntry
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import sync_roles
-from citystat.accounts.tests.conftest import make_person, signed_in
+from citystat.accounts.testing import make_person, signed_in
 from citystat.catalog.models import Dataset
 from citystat.catalog.publication import Exposure, exposure_of, widening
 

@@ -1,5 +1,5 @@
 """A small city for engagement: two neighborhoods, two districts, a goal with a measure, a
-meeting happening now, and the cast (mona is the moderator)."""
+meeting happening now; the cast (mona is the moderator) is the root conftest's."""
 
 from __future__ import annotations
 
@@ -10,15 +10,6 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from citystat.accounts.tests.conftest import (  # noqa: F401
-    alice,
-    bob,
-    carol,
-    cast,
-    dana,
-    departments,
-    signed_in,
-)
 from citystat.city.models import CityProfile
 from citystat.city.profile import load_city_file
 from citystat.engagement.models import Question
@@ -87,11 +78,6 @@ def meeting(city, plan) -> Meeting:
         priority_area=plan.priority_areas.first(),
         time_zone="America/Chicago",
     )
-
-
-@pytest.fixture
-def mona(cast):  # noqa: F811
-    return cast["mona"]
 
 
 @pytest.fixture

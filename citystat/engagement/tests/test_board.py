@@ -7,11 +7,12 @@ import html
 import pytest
 from django.core import mail
 
+from citystat.accounts.testing import signed_in
 from citystat.engagement.board import board_version
 from citystat.engagement.moderation import answered_live, approve, put_on_screen, take_off_screen
 from citystat.meetings.hooks import panels_for, questions_for
 
-from .conftest import SECRET_EMAIL, signed_in
+from .conftest import SECRET_EMAIL
 
 
 def on_board(client, meeting) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.core import mail
 
+from citystat.accounts.testing import signed_in
 from citystat.engagement.models import Subscription, Update
 from citystat.engagement.subscriptions import DELIVER, send_digest
 from citystat.jobs import queue
 from citystat.jobs.models import Job
-
-from .conftest import signed_in
 
 CONFIRMED = "2020-01-01T00:00:00Z"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from citystat.accounts.testing import signed_in
 from citystat.engagement.flags import flag_question
 from citystat.engagement.models import Question
 from citystat.engagement.moderation import ModerationError, answer_in_writing, merge, reject
 
-from .conftest import SECRET_EMAIL, signed_in
+from .conftest import SECRET_EMAIL
 
 
 def test_the_queue_lists_pending_questions_flagged_first(mona, make_question):

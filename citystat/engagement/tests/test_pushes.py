@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from citystat.accounts.testing import signed_in
 from citystat.catalog import versions
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
@@ -24,8 +25,6 @@ from citystat.engagement.models import Mailbox, Subscription, Update, Watch, Wat
 from citystat.engagement.pushes import push_watched_rows
 from citystat.engagement.sections import paused_subscribers
 from citystat.engagement.subscriptions import BACKOFF, MAX_FAILURES, send_digest
-
-from .conftest import signed_in
 
 FIELDS = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
 CONFIRMED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)

@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from citystat.accounts.testing import signed_in
 from citystat.engagement.models import AreaKind, PriorityRound, Question, Subscription, Update
 from citystat.engagement.moderation import answer_in_writing, approve, put_on_screen
 from citystat.engagement.subscriptions import send_digest
 
-from .conftest import SECRET_EMAIL, signed_in
+from .conftest import SECRET_EMAIL
 
 SCRIPT = '<script>alert("owned")</script><img src=x onerror=alert(1)>'
 

@@ -7,10 +7,9 @@ import re
 
 from django.core import mail
 
+from citystat.accounts.testing import signed_in
 from citystat.engagement.models import Subscription
 from citystat.engagement.subscriptions import send_digest
-
-from .conftest import signed_in
 
 
 def test_each_place_is_a_labelled_checkbox_once(mona, city):

@@ -9,14 +9,13 @@ from typing import cast
 import pytest
 from django.utils import timezone
 
+from citystat.accounts.testing import signed_in
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.demo.datasets import DEMOLITIONS_SCHEMA
 from citystat.engagement.embeds import FilterProblem, clean_filter, dataset_rows
 from citystat.engagement.models import AreaKind, Update
 from citystat.engagement.queries import recent_updates, updates_matching
-
-from .conftest import signed_in
 
 ROWS: list[tuple[int, str, int, str]] = [
     (1, "Ivanhoe", 3, "planned"),

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from citystat.accounts.tests.conftest import alice, bob, carol, cast, dana, departments  # noqa: F401
 from citystat.city.models import CityProfile
 from citystat.meetings.models import MeetingSeries, RotationSlot
-from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, PriorityArea, Target
+from citystat.plan.models import Goal, Measure, MeasureValue, Objective, PriorityArea
+from citystat.plan.testing import BuiltPlan, build_plan
 
 
 @pytest.fixture
@@ -21,16 +21,10 @@ def city(db) -> CityProfile:
 
 @pytest.fixture
 def areas(db) -> list[PriorityArea]:
-    plan = Plan.objects.create(
-        title="Citywide Business Plan",
-        slug="cbp",
-        first_fiscal_year=2025,
-        last_fiscal_year=2029,
-        is_current=True,
-    )
+    built = build_plan(slug="cbp")
     titles = ["Infrastructure", "Public Safety", "Healthy Communities"]
     return [
-        plan.priority_areas.create(slug=title.lower().replace(" ", "-"), title=title, position=i)
+        built.area(title.lower().replace(" ", "-"), title, position=i)
         for i, title in enumerate(titles, start=1)
     ]
 
@@ -62,23 +56,17 @@ def last_month() -> tuple[str, dt.date, dt.date]:
 
 def add_measure(objective, slug: str, value: float, department=None, **fields) -> Measure:
     """A monthly percent measure with target 90 ± 5 and last month's value `value`."""
-    measure = Measure.objects.create(
-        objective=objective,
-        slug=slug,
-        title=fields.pop("title", slug.replace("-", " ").capitalize()),
+    period, _start, _end = last_month()
+    return BuiltPlan(objective.goal.priority_area.plan).measure(
+        objective,
+        slug,
         definition=f"Share of {slug} on time.",
-        unit="percent",
-        direction="higher",
-        frequency="month",
         department=department,
+        targets={2000: (90, 5)},
+        values={period: value},
+        value_origin=MeasureValue.Origin.COMPUTED,
         **fields,
     )
-    Target.objects.create(measure=measure, fiscal_year=2000, value=90, tolerance=5)
-    period, start, end = last_month()
-    MeasureValue.objects.create(
-        measure=measure, period=period, period_start=start, period_end=end, value=value
-    )
-    return measure
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from django.utils import timezone, translation
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.meetings.agenda import draft_agenda, publish_agenda
 from citystat.meetings.models import BriefingCopy, FollowUp, Meeting
 from citystat.plan.models import Narrative, Strategy

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.meetings.followups import FollowUpError, change_status, overdue_follow_ups
 from citystat.meetings.models import FollowUp, Meeting
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.meetings.agenda import draft_agenda, publish_agenda
 from citystat.meetings.livestream import parse_stream
 from citystat.meetings.models import Attendee, FollowUp, Meeting

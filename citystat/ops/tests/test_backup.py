@@ -18,8 +18,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from citystat.accounts.tests.plan_objects import build_measures
-from citystat.city.models import Department
 from citystat.ops.backup import BackupError, create_backup, restore_backup, snapshot_sqlite
 
 
@@ -71,12 +69,7 @@ def test_a_snapshot_taken_during_writes_is_consistent(tmp_path):
     assert counts[-1] > 0
 
 
-def build_city(settings) -> None:
-    departments = {
-        "water": Department.objects.create(code="water", name="Water Services"),
-        "public-works": Department.objects.create(code="public-works", name="Public Works"),
-    }
-    measures = build_measures(departments)
+def build_city(settings, measures) -> None:
     measures["water"].targets.create(fiscal_year=2026, value=95, tolerance=2)
     from django.apps import apps
 
@@ -139,9 +132,9 @@ def dumped(output: str) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_restored_backup_has_the_same_plan_values_and_dataset_versions(
-    settings, tmp_path, fresh_database_url
+    settings, tmp_path, fresh_database_url, scoped_measures
 ):
-    build_city(settings)
+    build_city(settings, scoped_measures)
     archive = tmp_path / "city.tar.zst"
     manifest = create_backup(archive)
     assert manifest["warehouse_files"] == 1 and manifest["media_files"] == 1

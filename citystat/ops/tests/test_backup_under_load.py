@@ -30,17 +30,15 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 from citystat.accounts.roles import grant_role, sync_roles
-from citystat.accounts.tests.plan_objects import build_measures
+from citystat.accounts.testing import make_departments
+from citystat.plan.testing import build_scoped_measures
 from citystat.accounts.tokens import issue_token
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile, Department
 
 CityProfile.objects.create(name="Kansas City", fiscal_year_start_month=5, population=10_000)
-departments = {
-    "water": Department.objects.create(code="water", name="Water Services"),
-    "public-works": Department.objects.create(code="public-works", name="Public Works"),
-}
-measures = build_measures(departments)
+departments = make_departments()
+measures = build_scoped_measures(departments)
 measures["water"].targets.create(fiscal_year=2026, value=95, tolerance=2)
 dataset = Dataset.objects.create(slug="service-requests", title="311 service requests")
 now = timezone.now()

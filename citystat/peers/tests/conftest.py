@@ -8,6 +8,7 @@ the peer must equal the one computed on ours, and both the one pandas works out.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
-from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
+from citystat.plan import testing as plan_testing
 
 OUR_SCHEMA: dict[str, Any] = {
     "fields": [
@@ -120,25 +121,7 @@ def peer_portal(city, frame, tmp_path) -> Dataset:
     return dataset
 
 
-def add_measure(slug: str, spec: dict, **fields) -> Measure:  # type: ignore[no-untyped-def]
-    plan = Plan.objects.get_or_create(
-        slug="p",
-        defaults={
-            "title": "P",
-            "first_fiscal_year": 2023,
-            "last_fiscal_year": 2026,
-            "is_current": True,
-        },
-    )[0]
-    area = PriorityArea.objects.get_or_create(plan=plan, slug="a", defaults={"title": "A"})[0]
-    goal = Goal.objects.get_or_create(priority_area=area, slug="g", defaults={"title": "G"})[0]
-    objective = Objective.objects.get_or_create(goal=goal, title="O")[0]
-    defaults = {"definition": "d", "unit": "count", "direction": "higher"}
-    return Measure.objects.create(
-        objective=objective,
-        slug=slug,
-        title=fields.pop("title", slug),
-        frequency=spec.get("grain", "month"),
-        spec=spec,
-        **{**defaults, **fields},
-    )
+# This file's requests run over 2023-2024, so the plan the measures join covers them.
+add_measure = partial(
+    plan_testing.add_measure, first_fiscal_year=2023, last_fiscal_year=2026, is_current=True
+)

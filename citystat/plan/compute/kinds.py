@@ -81,13 +81,23 @@ class CountSpec(BaseSpec):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class FieldSpec(BaseSpec):
-    """An aggregate of one field (`sum`, `mean`, `median`, `distinct_count`, `latest`)."""
+class FieldBase(BaseSpec):
+    """The field a kind aggregates, as a column's name or a duration's expression."""
 
-    field: str
+    field: str | None = None
     # The number `field` computes when it is a duration, `days_between(a, b)`; None
     # when `field` names a column.
     field_expression: Deferred | None = None
+
+
+# FieldSpec and RateSpec only narrow FieldBase: a field keeps its place in the order
+# dataclasses list them in, so their identity (and every digest keyed on it) is unchanged.
+@dataclass(frozen=True, kw_only=True, eq=False)
+class FieldSpec(FieldBase):
+    """An aggregate of one field (`sum`, `mean`, `median`, `distinct_count`, `latest`)."""
+
+    # Required here: without a field of its own it would inherit FieldBase's default.
+    field: str = dataclasses.field()
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -98,11 +108,8 @@ class PercentileSpec(FieldSpec):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class RateSpec(BaseSpec):
+class RateSpec(FieldBase):
     """Rows, or a field's sum, per 1,000 residents: `rate_per_1000`, whose field is optional."""
-
-    field: str | None = None
-    field_expression: Deferred | None = None
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

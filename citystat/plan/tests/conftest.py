@@ -7,7 +7,6 @@ import pytest
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile, Department
-from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
 
 REQUESTS_SCHEMA = {
     "fields": [
@@ -59,22 +58,3 @@ def requests(db, kansas_city, tmp_path):
 @pytest.fixture
 def public_works(db):
     return Department.objects.create(code="public-works", name="Public Works")
-
-
-def add_measure(slug: str, spec: dict, **fields) -> Measure:  # type: ignore[no-untyped-def]
-    """Add a measure with `spec` to a one-goal plan made on first use."""
-    plan = Plan.objects.get_or_create(
-        slug="p", defaults={"title": "P", "first_fiscal_year": 2025, "last_fiscal_year": 2027}
-    )[0]
-    area = PriorityArea.objects.get_or_create(plan=plan, slug="a", defaults={"title": "A"})[0]
-    goal = Goal.objects.get_or_create(priority_area=area, slug="g", defaults={"title": "G"})[0]
-    objective = Objective.objects.get_or_create(goal=goal, title="O")[0]
-    defaults = {"definition": "d", "unit": "count", "direction": "higher"}
-    return Measure.objects.create(
-        objective=objective,
-        slug=slug,
-        title=slug,
-        frequency=spec.get("grain", "month"),
-        spec=spec,
-        **{**defaults, **fields},
-    )

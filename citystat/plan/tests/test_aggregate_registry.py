@@ -24,7 +24,8 @@ from citystat.plan.compute.aggregates import (
 from citystat.plan.compute.run import compute_measures, dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import REQUESTS_CSV, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "measures.md"
 

@@ -13,10 +13,10 @@ from django.test import Client
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import signed_in_person as person
 from citystat.city.models import Department
 from citystat.plan.documents import export_plan, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.plan.tests.test_plan_editor import person
 from citystat.plan.tests.test_plan_files import PLAN
 
 pytestmark = pytest.mark.usefixtures("requests", "public_works")

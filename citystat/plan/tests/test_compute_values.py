@@ -7,7 +7,7 @@ import pytest
 from citystat.catalog.models import Dataset
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import Measure, MeasureValue
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 
 
 def make_measure(spec: dict, slug: str = "m") -> Measure:
@@ -246,7 +246,7 @@ def test_a_filter_that_matches_nothing_is_a_warning_not_a_failure():
 def test_new_compute_rules_make_every_computed_measure_changed(requests, monkeypatch):
     from citystat.plan import models
     from citystat.plan.compute.run import compute_measures, measures_changed_since_computed
-    from citystat.plan.tests.conftest import add_measure
+    from citystat.plan.testing import add_measure
 
     add_measure(
         "rules",

@@ -8,8 +8,7 @@ from django.core.management.base import CommandError
 
 from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset
-
-from .conftest import add_measure
+from citystat.plan.testing import add_measure
 
 
 def test_delete_is_refused_listing_the_measures_that_read_the_dataset(requests):

@@ -18,7 +18,7 @@ from citystat.plan.compute.run import compute_measures
 from citystat.plan.compute.spec import SpecError, check_spec, withheld_columns
 from citystat.plan.manual import ManualValueError, check_entry, save_entries
 from citystat.plan.models import Measure, MeasureValue, NarrativePeriodError, narrative_period
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 
 FRAME = tickets_frame()
 

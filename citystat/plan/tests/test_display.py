@@ -167,7 +167,7 @@ def test_axis_titles_come_from_the_measure():
 def survey_measure(db):
     from citystat.city.models import CityProfile
     from citystat.plan.models import MeasureValue, Target
-    from citystat.plan.tests.conftest import add_measure
+    from citystat.plan.testing import add_measure
 
     CityProfile.objects.create(name="Testville")
     measure = add_measure("satisfied", {}, unit="percent")

@@ -10,13 +10,13 @@ from django.test import Client
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import signed_in_person as person
 from citystat.city.models import Department
 from citystat.plan import editor
 from citystat.plan.documents import PlanDocumentError, export_plan, load_plan
 from citystat.plan.goal_narratives import public_goal_narrative
 from citystat.plan.models import Goal, GoalNarrative, Measure, NarrativePeriodError
 from citystat.plan.review import ReviewRefused, review
-from citystat.plan.tests.test_plan_editor import person
 from citystat.plan.tests.test_plan_files import PLAN
 
 pytestmark = pytest.mark.usefixtures("requests", "public_works")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citystat.plan.models import Narrative, NarrativePeriodError
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 
 SPEC = {"dataset": "requests", "date": "created_date", "aggregate": "count"}
 

@@ -9,11 +9,10 @@ import pytest
 import yaml
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.test import Client
 
-from citystat.accounts.models import StaffProfile
 from citystat.accounts.permissions import Role
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import signed_in_person as person
 from citystat.city.models import Department
 from citystat.plan import editor
 from citystat.plan.documents import export_plan, load_plan
@@ -29,15 +28,6 @@ from citystat.plan.models import (
 from citystat.plan.tests.test_plan_files import PLAN
 
 pytestmark = pytest.mark.usefixtures("requests", "public_works")
-
-
-def person(name: str, role: str, departments: list[Department] = ()) -> Client:  # type: ignore[assignment]
-    user = User.objects.create_user(name, f"{name}@example.gov", "x")
-    StaffProfile.objects.create(user=user).departments.set(departments)
-    grant_role(user, role)
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from citystat.jobs.models import Job
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.signals import RECOMPUTE, measures_recomputed
-from citystat.plan.tests.conftest import REQUESTS_CSV, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV
 
 # Three more requests in calendar 2025, one in 2026.
 MORE = "8,Trash,2025-06-01,,,1,\n9,Pothole,2025-07-01,,,2,\n10,Trash,2025-08-01,,,3,\n"

@@ -30,7 +30,7 @@ from citystat.plan.manual import enter_value
 from citystat.plan.models import Measure, Narrative, Plan, ReportingReminder
 from citystat.plan.remind import send_reporting_reminders
 from citystat.plan.review import APPROVE, RETURN, ReviewRefused, review
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 
 
 def signed_in(user: User) -> Client:

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
-from citystat.accounts.models import StaffProfile
 from citystat.accounts.permissions import Role
-from citystat.accounts.roles import grant_role, sync_roles
+from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import signed_in_person as person
 from citystat.city.models import Department
 from citystat.plan.models import MeasureValue, Narrative, Target
 from citystat.plan.tests.test_compute_values import make_measure
 
 pytestmark = pytest.mark.usefixtures("requests")
-
-
-def person(name: str, role: str, departments: list[Department] = ()) -> Client:  # type: ignore[assignment]
-    user = User.objects.create_user(name, f"{name}@example.gov", "x")
-    StaffProfile.objects.create(user=user).departments.set(departments)
-    grant_role(user, role)
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 @pytest.fixture

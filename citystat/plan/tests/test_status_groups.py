@@ -10,7 +10,7 @@ from citystat.catalog.models import Dataset
 from citystat.plan.compute.filters import FilterError, compile_filter
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 
 GROUPS = {
     "open": ["OPEN", "ASSIG"],

@@ -11,7 +11,8 @@ from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import REQUESTS_CSV, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV
 
 pytestmark = pytest.mark.usefixtures("requests")
 

@@ -16,7 +16,8 @@ from citystat.plan.compute.run import compute_measures, measures_reading
 from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.documents import PlanDocumentError, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.plan.tests.conftest import REQUESTS_SCHEMA, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_SCHEMA
 from citystat.plan.tests.test_plan_files import PLAN
 
 SURVEY_SCHEMA = {

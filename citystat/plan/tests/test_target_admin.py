@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role, sync_roles
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.plan.history import target_history
 from citystat.plan.models import Target
 from citystat.plan.tests.test_compute_values import make_measure

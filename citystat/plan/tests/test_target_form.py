@@ -7,11 +7,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from citystat.accounts.testing import signed_in_person as person
 from citystat.city.models import CityProfile, Department
 from citystat.plan.manual import enter_value
 from citystat.plan.models import Measure, Target
-from citystat.plan.tests.conftest import add_measure
-from citystat.plan.tests.test_staff_pages import person
+from citystat.plan.testing import add_measure
 
 
 @pytest.fixture

@@ -16,14 +16,15 @@ from django.contrib.auth.models import User
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import grant_role, sync_roles
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.compute.spec import WithheldColumnError
 from citystat.plan.documents import PlanDocumentError, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA, add_measure
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV, REQUESTS_SCHEMA
 
 REFUSED = (
     "measure 'by-address': column 'street_address' of dataset 'requests' is not public; "

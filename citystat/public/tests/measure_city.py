@@ -8,7 +8,7 @@ import datetime as dt
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.city.models import BoundaryLayer, CityProfile
 from citystat.plan.models import Measure, MeasureValue, Narrative, Plan, Strategy, Target
-from citystat.public.tests.tiny_plan import build_tiny_plan
+from citystat.plan.testing import build_tiny_plan
 
 MONTHS = [(2025, month) for month in range(1, 13)] + [(2026, month) for month in range(1, 11)]
 # Percent of pothole requests closed within 7 days, January 2025 to October 2026.

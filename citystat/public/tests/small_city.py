@@ -154,3 +154,15 @@ def build_small_city(folder: Path, datetimes: bool = False) -> dict[str, Path]:
         )
         ingest(dataset, files[slug])
     return files
+
+
+def withhold_field(slug: str, name: str) -> None:
+    """Mark field `name` of dataset `slug` as withheld from the public, as a steward would."""
+    dataset = Dataset.objects.get(slug=slug)
+    dataset.table_schema = {
+        **dataset.table_schema,
+        "fields": [
+            {**spec, "public": False} if spec["name"] == name else spec for spec in dataset.fields
+        ],
+    }
+    dataset.save()

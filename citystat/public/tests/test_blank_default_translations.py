@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from citystat.city.models import CityProfile
 from citystat.plan.models import Goal, PriorityArea, Strategy
-from citystat.public.tests.tiny_plan import build_tiny_plan
+from citystat.plan.testing import build_tiny_plan
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from citystat.catalog.tests.datetime_dataset import load_tickets, tickets_frame
 from citystat.city.models import CityProfile
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 from citystat.public import plan_pages
 
 FRAME = tickets_frame(rows=300)

@@ -15,10 +15,10 @@ from citystat.city.models import CityProfile
 from citystat.plan import status as status_module
 from citystat.plan.models import Measure, MeasureValue, Status, Target
 from citystat.plan.status import judge, status_for
+from citystat.plan.testing import build_tiny_plan
 from citystat.public.how_we_measure import status_rules
 from citystat.public.plan_pages import status_rule
 from citystat.public.tests.small_city import build_small_city
-from citystat.public.tests.tiny_plan import build_tiny_plan
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone, translation
+from openpyxl import load_workbook
+from pptx import Presentation
 
 from citystat.city.models import CityProfile
 from citystat.engagement.models import SentItem, Subscription, Update
@@ -22,7 +24,7 @@ from citystat.engagement.subscriptions import send_digest
 from citystat.meetings.briefing import briefing_book, render_briefing_html
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure, MeasureValue, Target
-from citystat.public.tests.tiny_plan import build_tiny_plan
+from citystat.plan.testing import build_tiny_plan
 
 NBSP = "\u00a0"
 CASES = [
@@ -85,8 +87,6 @@ def measure(db, request, monkeypatch):
 
 
 def slides_text(content: bytes) -> str:
-    from pptx import Presentation
-
     deck = Presentation(io.BytesIO(content))
     return "\n".join(
         shape.text_frame.text for slide in deck.slides for shape in slide.shapes
@@ -111,8 +111,6 @@ def one_line(text: str) -> str:
 def workbook_cells(client, measure: Measure, language: str) -> list[tuple[float, str]]:
     """Return the (value, number format) of each workbook cell holding the measure's
     value: its latest value and target on the scorecard, its value on its own sheet."""
-    from openpyxl import load_workbook
-
     content = client.get(EXPORT.format(fmt="xlsx", language=language)).content
     book = load_workbook(io.BytesIO(content))
     cells = []

@@ -15,8 +15,8 @@ from django.utils import timezone
 from citystat.city.places import area_url, close_matches, matching_places, places
 from citystat.engagement.models import AreaKind, Update
 from citystat.plan.models import Measure, MeasureValue
+from citystat.plan.testing import build_tiny_plan
 from citystat.public.tests.small_city import PERSONAL, US_DATETIME, build_small_city, layer
-from citystat.public.tests.tiny_plan import build_tiny_plan
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

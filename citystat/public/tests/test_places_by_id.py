@@ -9,7 +9,7 @@ from django.core.cache import cache
 from citystat.plan.compute.engine import NOT_RECORDED
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue, Plan
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 from citystat.public.plan_pages import latest_breakdown
 from citystat.public.tests.id_city import HOODS, build_id_city
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from citystat.city.models import CityProfile
 from citystat.plan.models import Goal, Measure, Objective, PriorityArea, Strategy
-from citystat.public.tests.tiny_plan import build_tiny_plan
+from citystat.plan.testing import build_tiny_plan
 
 FALLBACK = '<span lang="en">{}</span> <small class="translation-fallback">(en inglés)</small>'
 

@@ -12,9 +12,9 @@ from citystat.catalog.models import Dataset
 from citystat.engagement.models import Update
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Measure
+from citystat.plan.testing import build_tiny_plan
 from citystat.public.search_index import clean_query, highlight, search, snippet
 from citystat.public.tests.small_city import build_small_city
-from citystat.public.tests.tiny_plan import build_tiny_plan
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from citystat.ops import server
 from citystat.plan import display
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue, Plan
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 from citystat.public import plan_bodies, plan_pages, warm
 
 FRAME = tickets_frame(rows=300)

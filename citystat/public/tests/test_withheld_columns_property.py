@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from citystat.catalog.ingest import ingest
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import Measure, MeasureValue, Plan
-from citystat.plan.tests.conftest import add_measure, kansas_city  # noqa: F401
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import kansas_city  # noqa: F401
 from citystat.plan.tests.test_withheld_columns import (  # noqa: F401
     BY_ADDRESS,
     ORIGINAL,

@@ -11,35 +11,13 @@ import datetime as dt
 
 import pytest
 
-from citystat.accounts.tests.conftest import alice, bob, carol, cast, departments  # noqa: F401
 from citystat.city.models import CityProfile, Department
-from citystat.lib.periods import FiscalCalendar, parse_period
-from citystat.plan.models import (
-    Goal,
-    Measure,
-    MeasureValue,
-    Narrative,
-    Objective,
-    Plan,
-    PriorityArea,
-    Target,
-)
+from citystat.lib.periods import FiscalCalendar
+from citystat.plan.models import Narrative, Plan
+from citystat.plan.testing import add_value, build_plan
 
 TODAY = dt.date(2026, 8, 20)  # FY2027 has begun; FY2026 ran 2025-07-01..2026-06-30
 CALENDAR = FiscalCalendar(7, 1)
-
-
-def add_value(measure: Measure, label: str, value: float | None, **fields) -> MeasureValue:  # type: ignore[no-untyped-def]
-    period = parse_period(label, CALENDAR)
-    return MeasureValue.objects.create(
-        measure=measure,
-        period=label,
-        period_start=period.start,
-        period_end=period.end,
-        value=value,
-        origin=MeasureValue.Origin.ENTERED,
-        **fields,
-    )
 
 
 @pytest.fixture
@@ -53,73 +31,62 @@ def build_export_plan() -> Plan:
         name="Riverton", fiscal_year_start_month=7, fiscal_year_start_day=1, languages=["en", "es"]
     )
     streets_dept = Department.objects.create(code="streets", name="Streets")
-    plan = Plan.objects.create(
-        title="Riverton Plan",
-        slug="riverton",
-        first_fiscal_year=2025,
-        last_fiscal_year=2028,
-        is_current=True,
+    built = build_plan(
+        slug="riverton", title="Riverton Plan", first_fiscal_year=2025, last_fiscal_year=2028
     )
-    streets = PriorityArea.objects.create(plan=plan, slug="streets", title="Streets", position=1)
-    PriorityArea.objects.create(plan=plan, slug="parks", title="Parks", position=2)
-    smooth = Goal.objects.create(
-        priority_area=streets, slug="smooth-streets", title="Smooth streets"
-    )
-    Goal.objects.create(
-        priority_area=streets, slug="safe-crossings", title="Safe crossings", position=2
-    )
-    objective = Objective.objects.create(goal=smooth, title="Fill potholes fast")
-    potholes = Measure.objects.create(
-        objective=objective,
-        slug="potholes-filled",
+    built.area("streets", "Streets", position=1)
+    built.area("parks", "Parks", position=2)
+    built.goal("streets", "smooth-streets", "Smooth streets")
+    built.goal("streets", "safe-crossings", "Safe crossings", position=2)
+    built.objective("smooth-streets", "Fill potholes fast")
+    # FY2026: twelve months, then FY2027's first month (outside an FY2026 export).
+    monthly = [95, 102, 88, 110, 79, 100, 91, 105, 120, 97, 89.5, 111]
+    months = [(2025, 7 + i) if i < 6 else (2026, i - 5) for i in range(12)]
+    potholes = built.measure(
+        "Fill potholes fast",
+        "potholes-filled",
         title="Potholes filled",
         definition="Count.",
         unit="count",
-        direction="higher",
-        frequency="month",
         department=streets_dept,
         position=1,
+        targets={2026: (100, 10)},
+        values={f"{y}-{m:02d}": v for (y, m), v in zip(months, monthly, strict=True)}
+        | {"2026-07": 140},
+        calendar=CALENDAR,
     )
-    satisfaction = Measure.objects.create(
-        objective=objective,
-        slug="street-satisfaction",
+    add_value(potholes, "2026-08", 30, calendar=CALENDAR, is_partial=True)
+    satisfaction = built.measure(
+        "Fill potholes fast",
+        "street-satisfaction",
         title="Residents satisfied with streets",
         definition="Survey share.",
-        unit="percent",
-        direction="higher",
         frequency="quarter",
         position=2,
+        targets={2026: (60, 2)},
     )
-    overtime = Measure.objects.create(
-        objective=objective,
-        slug="crew-overtime",
-        title="Crew overtime hours",
-        definition="Hours.",
-        unit="days",
-        direction="lower",
-        frequency="month",
-        is_public=False,
-        position=3,
-    )
-    Target.objects.create(measure=potholes, fiscal_year=2026, value=100, tolerance=10)
-    Target.objects.create(measure=satisfaction, fiscal_year=2026, value=60, tolerance=2)
-    Target.objects.create(measure=overtime, fiscal_year=2026, value=5, tolerance=1)
-    # FY2026: twelve months, then FY2027's first month (outside an FY2026 export).
-    monthly = [95, 102, 88, 110, 79, 100, 91, 105, 120, 97, 89.5, 111]
-    for index, value in enumerate(monthly):
-        year, month = (2025, 7 + index) if index < 6 else (2026, index - 5)
-        add_value(potholes, f"{year}-{month:02d}", value)
-    add_value(potholes, "2026-07", 140)
-    add_value(potholes, "2026-08", 30, is_partial=True)
     for label, value, low, high in [
         ("2025-Q3", 58.5, 55.1, 61.9),
         ("2025-Q4", 61.25, 58.0, 64.5),
         ("2026-Q1", 57.0, 53.2, 60.8),
         ("2026-Q2", 54.0, 50.5, 57.5),
     ]:
-        add_value(satisfaction, label, value, ci_lower=low, ci_upper=high, ci_n=400)
-    for month, value in [(7, 4.5), (8, 6.5)]:
-        add_value(overtime, f"2025-{month:02d}", value)
+        add_value(
+            satisfaction, label, value, calendar=CALENDAR, ci_lower=low, ci_upper=high, ci_n=400
+        )
+    overtime = built.measure(
+        "Fill potholes fast",
+        "crew-overtime",
+        title="Crew overtime hours",
+        definition="Hours.",
+        unit="days",
+        direction="lower",
+        is_public=False,
+        position=3,
+        targets={2026: (5, 1)},
+        values={"2025-07": 4.5, "2025-08": 6.5},
+        calendar=CALENDAR,
+    )
     Narrative.objects.create(
         measure=potholes,
         period="2026-06",
@@ -139,4 +106,4 @@ def build_export_plan() -> Plan:
         context="Storm overtime in August.",
         state=Narrative.State.APPROVED,
     )
-    return plan
+    return built.plan

@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.plan.models import Measure, MeasureValue, Narrative
-from citystat.reports.tests.conftest import add_value
+from citystat.plan.testing import add_value
 
 FY2026 = ("2025-07-01", "2026-06-30")
 

@@ -20,7 +20,7 @@ from citystat.city.models import CityProfile
 from citystat.demo.datasets import employee_survey_schema
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 from citystat.surveys.definition import DEFINITIONS_FOLDER
 from citystat.surveys.documents import import_survey
 from citystat.surveys.tests.test_pages import staff_member

@@ -8,7 +8,7 @@ import pytest
 from citystat.peers.refresh import refresh_peer
 from citystat.peers.register import add_peer, link_peer
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import add_measure
+from citystat.plan.testing import add_measure
 from citystat.surveys.tests.test_pages import resident_survey  # noqa: F401 (a fixture)
 
 BENCHMARK = """measure,period,value,source,notes

@@ -15,7 +15,8 @@ from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.plan.compute.run import compute_measures
 from citystat.plan.models import MeasureValue
-from citystat.plan.tests.conftest import add_measure, kansas_city  # noqa: F401 (a fixture)
+from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import kansas_city  # noqa: F401 (a fixture)
 from citystat.surveys.definition import DEFINITIONS_FOLDER, shipped_definition
 from citystat.surveys.files import SurveyFileError, publish_survey_file
 from citystat.surveys.ratings import satisfaction, waves
