@@ -166,7 +166,7 @@ def duties_of(user: Any, today: dt.date | None = None) -> list[Duty]:
 @dataclass
 class Completion:
     department: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:

@@ -32,7 +32,7 @@ def period_end(label: str) -> dt.date:
 def public_goal_narrative(goal: Goal) -> GoalNarrative | None:
     """Return the goal's approved narrative whose period ends last (a quarter ending the
     same day as a fiscal year is the shorter, newer story), or None."""
-    approved = list(goal.narratives.approved())
+    approved = list(GoalNarrative.objects.filter(goal=goal).approved())
     if not approved:
         return None
     return max(approved, key=lambda n: (period_end(n.period), -len(n.period), n.period))
@@ -71,7 +71,7 @@ class HistoryLine:
 
 def narrative_history(narrative: GoalNarrative) -> list[HistoryLine]:
     """Return the narrative's saves and reviews, newest first: who, when, state, why."""
-    rows = narrative.history.select_related("history_user").order_by("-history_id")  # type: ignore[attr-defined]
+    rows = narrative.history.select_related("history_user").order_by("-history_id")
     return [
         HistoryLine(
             when=row.history_date,

@@ -200,7 +200,7 @@ def cached_by_revision(
         if full in _local:
             _local.move_to_end(full)
             return _local[full]  # type: ignore[no-any-return]
-    value = cache.get(full)
+    value: T | None = cache.get(full)
     if value is None:
         built = build()
         if built is None:
