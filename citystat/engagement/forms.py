@@ -92,7 +92,9 @@ class LiveForm(forms.Form):
     next = forms.CharField(required=False)
 
 
-class UpdateForm(forms.ModelForm):
+# Django's ModelForm takes its type argument only in the stubs: the class cannot be
+# subscripted at run time (see catalog/admin.py).
+class UpdateForm(forms.ModelForm):  # type: ignore[type-arg]
     # Checkboxes, not a multiple <select>: the staff field template drew a select's
     # options as bare text (each name twice, nothing to tick), so no update ever named a
     # neighborhood and its subscribers got nothing (#21). The form's template adds a
@@ -205,7 +207,7 @@ class SubscribeForm(forms.Form):
         return cleaned
 
 
-class WatchForm(forms.ModelForm):
+class WatchForm(forms.ModelForm):  # type: ignore[type-arg]
     """A dataset's watch; the model's clean() names any field the dataset lacks."""
 
     place_fields = forms.CharField(

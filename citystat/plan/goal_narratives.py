@@ -32,7 +32,7 @@ def period_end(label: str) -> dt.date:
 def public_goal_narrative(goal: Goal) -> GoalNarrative | None:
     """Return the goal's approved narrative whose period ends last (a quarter ending the
     same day as a fiscal year is the shorter, newer story), or None."""
-    approved = list(GoalNarrative.objects.filter(goal=goal).approved())
+    approved = list(goal.narratives.approved())
     if not approved:
         return None
     return max(approved, key=lambda n: (period_end(n.period), -len(n.period), n.period))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -390,7 +390,7 @@ _Narrative = TypeVar("_Narrative", bound="NarrativeText")
 
 
 class NarrativeQuerySet(models.QuerySet[_Narrative]):
-    def approved(self) -> NarrativeQuerySet[_Narrative]:
+    def approved(self) -> Self:
         """Only what the performance office approved: the one set residents ever see."""
         return self.filter(state=NarrativeText.State.APPROVED)
 

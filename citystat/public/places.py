@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -83,7 +85,7 @@ def place_page(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse
     )
 
 
-def place_charts(report: PlaceReport) -> list[dict]:
+def place_charts(report: PlaceReport) -> list[dict[str, Any]]:
     """Return the page's charts: each spec, drawn on the server too, with its caption."""
     charts = []
     for chart_id, spec, caption in (
@@ -118,7 +120,7 @@ def place_not_found(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpRes
     )
 
 
-def picker_spec(kind: PlaceKind) -> dict | None:
+def picker_spec(kind: PlaceKind) -> dict[str, Any] | None:
     """Return the clickable map of the kind's areas, or None when the city has no layer."""
     layer_slug = layer_slug_for(kind)
     if layer_slug is None:
@@ -155,7 +157,7 @@ def place_feed(request: HttpRequest, kind: PlaceKind, slug: str) -> HttpResponse
     return response
 
 
-def feed_entries(request: HttpRequest, place: Place, report) -> list[dict]:  # type: ignore[no-untyped-def]
+def feed_entries(request: HttpRequest, place: Place, report) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """Return the feed's entries, newest first; each names only public records."""
     entries = []
     for update in report.updates:

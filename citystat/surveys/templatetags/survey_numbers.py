@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 register = template.Library()
@@ -21,5 +23,5 @@ def d3number(value: float | None, d3_format: str) -> str:
 
 
 @register.filter
-def item(mapping: dict, key: str):
+def item(mapping: dict[str, Any], key: str):
     return mapping.get(key)
