@@ -120,7 +120,7 @@ def peer_portal(city, frame, tmp_path) -> Dataset:
     return dataset
 
 
-def add_measure(slug: str, spec: dict, **fields) -> Measure:  # type: ignore[no-untyped-def]
+def add_measure(slug: str, spec: dict[str, Any], **fields) -> Measure:  # type: ignore[no-untyped-def]
     plan = Plan.objects.get_or_create(
         slug="p",
         defaults={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from citystat.catalog.ingest import ingest
@@ -61,7 +63,7 @@ def public_works(db):
     return Department.objects.create(code="public-works", name="Public Works")
 
 
-def add_measure(slug: str, spec: dict, **fields) -> Measure:  # type: ignore[no-untyped-def]
+def add_measure(slug: str, spec: dict[str, Any], **fields) -> Measure:
     """Add a measure with `spec` to a one-goal plan made on first use."""
     plan = Plan.objects.get_or_create(
         slug="p", defaults={"title": "P", "first_fiscal_year": 2025, "last_fiscal_year": 2027}

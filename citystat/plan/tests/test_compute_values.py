@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from citystat.catalog.models import Dataset
@@ -10,7 +12,7 @@ from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.tests.conftest import add_measure
 
 
-def make_measure(spec: dict, slug: str = "m") -> Measure:
+def make_measure(spec: dict[str, Any], slug: str = "m") -> Measure:
     return add_measure(
         slug,
         {"dataset": "requests", "date": "created_date", **spec},
@@ -18,7 +20,7 @@ def make_measure(spec: dict, slug: str = "m") -> Measure:
     )
 
 
-def values(spec: dict, breakdown: str = "") -> dict[str, float | None]:
+def values(spec: dict[str, Any], breakdown: str = "") -> dict[str, float | None]:
     measure = make_measure(spec, slug=f"m{Measure.objects.count()}")
     report = compute_measures([measure])
     assert not report.failed, report.failed

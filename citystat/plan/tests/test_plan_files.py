@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 import yaml
@@ -105,7 +106,7 @@ def test_strategies_link_goals_to_measures():
     assert [m.slug for m in strategy.measures.all()] == ["potholes-7-days"]
 
 
-def errors_of(document: dict) -> list[str]:
+def errors_of(document: dict[str, Any]) -> list[str]:
     with pytest.raises(PlanDocumentError) as raised:
         load_plan(document, "plan.yaml")
     assert not Plan.objects.exists()

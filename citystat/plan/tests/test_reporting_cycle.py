@@ -39,7 +39,7 @@ def signed_in(user: User) -> Client:
     return client
 
 
-def staff(name: str, role: str, departments=()) -> User:  # type: ignore[no-untyped-def]
+def staff(name: str, role: str, departments=()) -> User:
     user = User.objects.create_user(name, f"{name}@example.gov", "x" * 20)
     StaffProfile.objects.create(user=user).departments.set(departments)
     grant_role(user, role)
@@ -205,7 +205,7 @@ def test_a_failed_send_is_tried_again_on_the_next_run(city, settings, monkeypatc
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from django.core.mail import EmailMessage
 
-    def refuse(self, fail_silently=False):  # type: ignore[no-untyped-def]
+    def refuse(self, fail_silently=False):
         raise OSError("mail server down")
 
     monkeypatch.setattr(EmailMessage, "send", refuse)

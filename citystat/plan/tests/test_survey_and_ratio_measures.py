@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ SATISFIED_WITH_TRASH = {
 }
 
 
-def load(slug: str, schema: dict, text: str, folder) -> Dataset:
+def load(slug: str, schema: dict[str, Any], text: str, folder) -> Dataset:
     dataset = Dataset.objects.create(
         slug=slug, title=slug, table_schema=schema, update_frequency="yearly"
     )
@@ -87,7 +88,7 @@ def spending(requests, tmp_path):
     return load("spending", SPENDING_SCHEMA, SPENDING_CSV, tmp_path)
 
 
-def measure(slug: str, spec: dict) -> Measure:
+def measure(slug: str, spec: dict[str, Any]) -> Measure:
     return add_measure(slug, spec, unit="percent")
 
 
@@ -278,7 +279,7 @@ def test_loading_a_dataset_recomputes_the_ratios_that_divide_by_its_measures():
     assert {m.slug for m in measures_reading("spending")} == {"spending-total", "cost"}
 
 
-def ratio(numerator: str, denominator: str) -> dict:
+def ratio(numerator: str, denominator: str) -> dict[str, Any]:
     return {
         "aggregate": "ratio",
         "numerator": {"measure": numerator},
