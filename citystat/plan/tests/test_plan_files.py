@@ -10,7 +10,15 @@ import yaml
 from django.core.management import call_command
 
 from citystat.city.models import CityProfile
-from citystat.plan.documents import PlanDocumentError, export_plan, load_plan
+from citystat.demo.build import (
+    PLAN_FILE,
+    ensure_departments,
+    plan_department_names,
+    save_dataset,
+)
+from citystat.demo.datasets import DEMO_DATASETS
+from citystat.plan.documents import PlanDocumentError, export_plan, load_plan, read_plan_file
+from citystat.plan.history import describe, target_history
 from citystat.plan.models import Measure, Plan, Strategy, Target
 
 MEASURE = {
@@ -175,15 +183,6 @@ def test_removing_a_measure_from_the_file_removes_it_from_the_plan():
 
 
 def test_the_demo_plan_round_trips_exactly(db):
-    from citystat.demo.build import (
-        PLAN_FILE,
-        ensure_departments,
-        plan_department_names,
-        save_dataset,
-    )
-    from citystat.demo.datasets import DEMO_DATASETS
-    from citystat.plan.documents import read_plan_file
-
     # The demo city writes its plan in English and Spanish.
     city = CityProfile.current()
     city.languages = ["en", "es"]
@@ -198,8 +197,6 @@ def test_the_demo_plan_round_trips_exactly(db):
 
 
 def test_removing_a_target_needs_a_reason_and_its_history_says_so():
-    from citystat.plan.history import describe, target_history
-
     load_plan(copy.deepcopy(PLAN), "tiny.yaml")
     document = copy.deepcopy(PLAN)
     measure = document["priority_areas"][0]["goals"][0]["objectives"][0]["measures"][0]

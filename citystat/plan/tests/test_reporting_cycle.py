@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.test import Client
 
@@ -203,7 +204,6 @@ def test_remind_sends_each_reminder_once_per_period_and_kind(city, settings):
 
 def test_a_failed_send_is_tried_again_on_the_next_run(city, settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from django.core.mail import EmailMessage
 
     def refuse(self, fail_silently=False):
         raise OSError("mail server down")

@@ -14,6 +14,13 @@ import json
 import ibis
 import pytest
 
+from citystat.demo.build import (
+    PLAN_FILE,
+    ensure_departments,
+    plan_department_names,
+    save_dataset,
+)
+from citystat.demo.datasets import DEMO_DATASETS
 from citystat.lib.periods import FiscalCalendar
 from citystat.plan.compute import compiled
 from citystat.plan.compute.aggregates import REGISTRY
@@ -31,9 +38,12 @@ from citystat.plan.compute.kinds import (
     SurveyShareSpec,
     uses_measures,
 )
+from citystat.plan.compute.run import dataset_schemas, measure_specs
 from citystat.plan.compute.spec import SpecError, check_spec
+from citystat.plan.documents import load_plan_file
 from citystat.plan.models import Measure
 from citystat.plan.tests.conftest import REQUESTS_SCHEMA
+from citystat.plan.tests.test_plan_documents import speak_the_demo_languages
 
 SURVEY_SCHEMA = {
     "fields": [
@@ -278,17 +288,6 @@ def test_a_spec_digest_is_the_one_computed_before_the_kinds(digest):
 
 
 def test_every_demo_measure_checks_into_its_kind_with_its_digest_unchanged(db):
-    from citystat.demo.build import (
-        PLAN_FILE,
-        ensure_departments,
-        plan_department_names,
-        save_dataset,
-    )
-    from citystat.demo.datasets import DEMO_DATASETS
-    from citystat.plan.compute.run import dataset_schemas, measure_specs
-    from citystat.plan.documents import load_plan_file
-    from citystat.plan.tests.test_plan_documents import speak_the_demo_languages
-
     speak_the_demo_languages()
     ensure_departments(plan_department_names())
     for definition in DEMO_DATASETS:

@@ -13,7 +13,7 @@ import pytest
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
-from citystat.plan.compute.run import compute_measures, measures_reading
+from citystat.plan.compute.run import STORED_COLUMNS, compute_measures, measures_reading
 from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.documents import PlanDocumentError, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
@@ -338,7 +338,5 @@ def test_a_plan_file_with_a_circle_of_ratios_is_refused_with_the_path(requests):
 
 
 def test_the_fast_store_writes_every_column_of_a_measure_value():
-    from citystat.plan.compute.run import STORED_COLUMNS
-
     columns = {field.column for field in MeasureValue._meta.concrete_fields}
     assert columns - {"id"} == set(STORED_COLUMNS)
