@@ -51,6 +51,7 @@ def recompute_after_publish(
 
 def recompute(dataset: str, version: int | None = None) -> dict[str, Any]:
     """The job: recompute the measures reading `dataset`; return what it did, for the report."""
+    # Inside, as above: only the job's run needs Ibis, not the start-up that registers it.
     from citystat.plan.compute.run import compute_measures, measures_reading  # noqa: PLC0415
 
     # Also the ratios that divide by a measure reading it (cost per pothole filled).
