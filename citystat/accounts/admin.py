@@ -8,21 +8,23 @@ from django.http import HttpRequest
 from citystat.accounts.models import AuditEntry, Invitation, SignInAttempt, StaffProfile
 
 
+# Django's ModelAdmin takes its type argument only in the stubs: the class cannot be
+# subscripted at run time (see catalog/admin.py).
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["user", "created_at"]
     search_fields = ["user__username", "user__email"]
     filter_horizontal = ["departments"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["email", "created_at", "expires_at", "accepted_at"]
     search_fields = ["email"]
     readonly_fields = ["invited_by", "created_at", "accepted_at", "accepted_by"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -48,14 +50,14 @@ class SignInAttemptAdmin(ReadOnlyAdmin):
     search_fields = ["username", "ip"]
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(admin.StackedInline):  # type: ignore[type-arg]
     model = StaffProfile
     can_delete = False
     filter_horizontal = ["departments"]
     verbose_name_plural = "departments (department editors change only these)"
 
 
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     """Django's user admin, with the person's departments beside their groups (roles)."""
 
     inlines = [StaffProfileInline]

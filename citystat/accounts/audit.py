@@ -117,7 +117,7 @@ def shown(name: str, value: Any) -> Any:
     return "[secret]" if name in SECRET_FIELDS else jsonable(value)
 
 
-def difference(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list]:
+def difference(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
     """Return {field: [before, after]} for the fields that differ."""
     before, after = before or {}, after or {}
     changes = {}
@@ -295,7 +295,7 @@ def record_sign_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None
 
 
 def record_failed_sign_in(
-    sender: Any, credentials: dict, request: Any = None, **kwargs: Any
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
     # Django has already replaced the password in `credentials`; only the name is kept.
     name = str(credentials.get("username", ""))[:150]

@@ -80,7 +80,7 @@ class SignInAttempt(models.Model):
         return f"{self.kind} {self.username} from {self.ip} {outcome} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("the audit log is append-only")
 

@@ -412,7 +412,11 @@ def georeport_request(row: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
 
 def xml_document(root: str, payload: Any) -> bytes:
     """Return `payload` as GeoReport v2 XML under the element `root`."""
-    return ET.tostring(xml_element(root, payload), encoding="utf-8", xml_declaration=True)
+    # typeshed's overloads give Any for an encoding passed as a keyword with xml_declaration.
+    document: bytes = ET.tostring(
+        xml_element(root, payload), encoding="utf-8", xml_declaration=True
+    )
+    return document
 
 
 def xml_element(tag: str, value: Any) -> ET.Element:

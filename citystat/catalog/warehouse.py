@@ -88,7 +88,7 @@ def _connect(read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.close()
 
 
-_databases: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_databases: dict[tuple[tuple[str, str, int, int], ...], duckdb.DuckDBPyConnection] = {}
 _databases_lock = threading.Lock()
 # Databases inherited through fork(): DuckDB's threads do not survive it, so a forked
 # gunicorn worker neither uses nor closes them (closing one crashes the process); it

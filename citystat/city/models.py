@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zoneinfo
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,7 +24,7 @@ def validate_time_zone(name: str) -> None:
 
 PROFILE_TTL_SECONDS = 10.0
 # [loaded at (monotonic seconds), profile]: one per process, see CityProfile.current().
-_current_profile: list = [0.0, None]
+_current_profile: list[Any] = [0.0, None]
 
 
 def forget_current_profile() -> None:

@@ -6,6 +6,7 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -130,7 +131,7 @@ def load_demo_surveys() -> None:
     import_services(DEFINITIONS_FOLDER / "demo-services.yaml")
 
 
-def is_complete(marker: Path, wanted: dict) -> bool:
+def is_complete(marker: Path, wanted: dict[str, Any]) -> bool:
     if not marker.exists() or json.loads(marker.read_text(encoding="utf-8")) != wanted:
         return False
     slugs = [definition["slug"] for definition in DEMO_DATASETS]
@@ -147,7 +148,7 @@ def generate_data(build: DemoBuild, show_progress: bool) -> None:
     generate_city(build.data_dir, rows=build.rows, seed=build.seed, progress=show_progress)
 
 
-def save_dataset(definition: dict) -> Dataset:
+def save_dataset(definition: dict[str, Any]) -> Dataset:
     department = ensure_departments([definition["department"]])[0]
     dataset, _ = Dataset.objects.update_or_create(
         slug=definition["slug"],

@@ -23,7 +23,9 @@ from citystat.engagement.queries import published_updates
 ITEMS = 30
 
 
-class AllUpdatesFeed(Feed):
+# Django's Feed takes its type argument only in the stubs: the class cannot be
+# subscripted at run time (see catalog/admin.py).
+class AllUpdatesFeed(Feed):  # type: ignore[type-arg]
     feed_type = Atom1Feed
     link = "/updates/"
 
@@ -75,7 +77,7 @@ class GoalFeed(AllUpdatesFeed):
         return published_updates().filter(Q(goal=obj) | Q(measure__objective__goal=obj))
 
 
-class MeetingsFeed(Feed):
+class MeetingsFeed(Feed):  # type: ignore[type-arg]
     """The meeting calendar as a feed: coming meetings, soonest first."""
 
     feed_type = Atom1Feed

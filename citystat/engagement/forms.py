@@ -112,7 +112,9 @@ class LiveForm(forms.Form):
     next = forms.CharField(required=False)
 
 
-class UpdateForm(LanguageFields, forms.ModelForm):
+# Django's ModelForm takes its type argument only in the stubs: the class cannot be
+# subscripted at run time (see catalog/admin.py).
+class UpdateForm(LanguageFields, forms.ModelForm):  # type: ignore[type-arg]
     # Title and body in each of the city's languages, side by side (plan/language_fields.py).
     TRANSLATED = ("title", "body")
     # Checkboxes, not a multiple <select>: the staff field template drew a select's
@@ -235,7 +237,7 @@ class SubscribeForm(forms.Form):
         return cleaned
 
 
-class WatchForm(forms.ModelForm):
+class WatchForm(forms.ModelForm):  # type: ignore[type-arg]
     """A dataset's watch; the model's clean() names any field the dataset lacks."""
 
     place_fields = forms.CharField(

@@ -4,8 +4,10 @@ from django.http import HttpRequest
 from citystat.jobs.models import JobLock, JobRun
 
 
+# Django's ModelAdmin takes its type argument only in the stubs: the class cannot be
+# subscripted at run time (see catalog/admin.py).
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Scheduled job runs: read-only, as they are written by the jobs themselves."""
 
     list_display = ["name", "status", "node", "started_at", "finished_at"]
@@ -20,7 +22,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobLock)
-class JobLockAdmin(admin.ModelAdmin):
+class JobLockAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Who holds each job's lock now; deleting a row frees a stuck lock at once."""
 
     list_display = ["name", "holder", "acquired_at", "expires_at"]

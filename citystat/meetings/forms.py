@@ -47,11 +47,14 @@ def current_areas() -> Any:
     return PriorityArea.objects.filter(plan=plan) if plan else PriorityArea.objects.none()
 
 
-def choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
-    return cast(forms.ModelChoiceField, form.fields[name])
+def choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    # The field's model varies by form; the stubs' generic class is quoted for run time.
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
-class MeetingForm(forms.ModelForm):
+# Django's ModelForm takes its type argument only in the stubs: the class cannot be
+# subscripted at run time (see catalog/admin.py).
+class MeetingForm(forms.ModelForm):  # type: ignore[type-arg]
     """Add a one-off meeting or edit one. Times are typed in the meeting's own time zone."""
 
     starts_local = forms.DateTimeField(
@@ -125,7 +128,7 @@ class CancelForm(forms.Form):
     )
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = AgendaItem
         fields = ["title", "kind", "notes", "minutes_allotted", "measure"]
@@ -136,7 +139,7 @@ class AgendaItemForm(forms.ModelForm):
         self.fields["notes"].widget.attrs["rows"] = 2
 
 
-class AgendaItemTextForm(forms.ModelForm):
+class AgendaItemTextForm(forms.ModelForm):  # type: ignore[type-arg]
     """Edit an item's wording in place on the agenda list."""
 
     class Meta:
@@ -144,7 +147,7 @@ class AgendaItemTextForm(forms.ModelForm):
         fields = ["title", "notes", "minutes_allotted"]
 
 
-class AttendeeForm(forms.ModelForm):
+class AttendeeForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Attendee
         fields = ["role", "name", "department"]
@@ -157,7 +160,7 @@ def new_submission_token() -> str:
     return uuid.uuid4().hex
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(forms.ModelForm):  # type: ignore[type-arg]
     """Quick capture: text, owner department and person, due date, goal or measure.
 
     `submission` is a one-time token drawn with the form: a double click or a retry sends
@@ -233,7 +236,7 @@ class CommentForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Comment")
 
 
-class SeriesForm(forms.ModelForm):
+class SeriesForm(forms.ModelForm):  # type: ignore[type-arg]
     """Create or edit a meeting series: its rule, time, place and rotation of areas.
 
     The rotation takes the chosen areas in the plan's order (docs/meetings.md, "Rotation").

@@ -140,9 +140,9 @@ def soda_rows(peer: Peer, parameters: dict[str, str]) -> list[dict[str, Any]]:
     return answer
 
 
-def paged(peer: Peer, parameters: dict[str, str], count_rows: bool = False) -> list[dict]:
+def paged(peer: Peer, parameters: dict[str, str], count_rows: bool = False) -> list[dict[str, Any]]:
     """Return every row of a query, a page at a time."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     while True:
         page = soda_rows(peer, {**parameters, "$limit": str(PAGE), "$offset": str(len(rows))})
         rows.extend(page)
@@ -219,7 +219,11 @@ def typed(value: Any, kind: str) -> Any:
 
 
 def by_rows(
-    peer: Peer, measure: Measure, spec: MeasureSpec, context: Context, cache: dict
+    peer: Peer,
+    measure: Measure,
+    spec: MeasureSpec,
+    context: Context,
+    cache: dict[tuple[str, ...], pa.Table],
 ) -> list[ComputedValue]:
     """Page the rows through (within the peer's row limit) and compute the spec here."""
     schema = our_schema(peer.dataset)
@@ -260,7 +264,7 @@ def by_rows(
 def read_soda(peer: Peer) -> PeerReading:
     reading = PeerReading()
     context = Context(calendar=peer.calendar, population=peer.population)
-    cache: dict = {}
+    cache: dict[tuple[str, ...], pa.Table] = {}
     source = resource_url(peer, {})
     for measure in soda_measures(peer):
         try:

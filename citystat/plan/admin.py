@@ -1,5 +1,8 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from citystat.plan.models import (
@@ -16,7 +19,9 @@ from citystat.plan.models import (
 )
 
 
-class TargetInline(admin.TabularInline):
+# ModelAdmin, its inlines and ModelForm take their model as a type argument only in the
+# stubs: Django's classes cannot be subscripted at run time (see catalog/admin.py).
+class TargetInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Target
     extra = 0
 
@@ -45,7 +50,7 @@ class ObjectiveAdmin(SimpleHistoryAdmin):
     search_fields = ["title"]
 
 
-class MeasureAdminForm(forms.ModelForm):
+class MeasureAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Measure
         fields = [
@@ -68,14 +73,14 @@ class MeasureAdminForm(forms.ModelForm):
             "position",
         ]
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """Refuse a public measure whose spec reads a withheld column (Measure.save would)."""
         cleaned = super().clean() or {}
         spec, slug = cleaned.get("spec"), cleaned.get("slug") or self.instance.slug
         if cleaned.get("is_public") and spec:
             # Imported here: the spec compiler loads Ibis, which Django's admin discovery
             # would otherwise load for every command (#23).
-            from citystat.plan.compute.spec import withheld_problems
+            from citystat.plan.compute.spec import withheld_problems  # noqa: PLC0415
 
             candidate = Measure(pk=self.instance.pk, slug=slug, spec=spec)
             for problem in withheld_problems(slug, spec, *candidate.spec_context()):
@@ -91,7 +96,7 @@ class MeasureAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "slug", "definition"]
 
 
-class TargetAdminForm(forms.ModelForm):
+class TargetAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     reason = forms.CharField(
         max_length=300,
         required=False,
@@ -102,7 +107,7 @@ class TargetAdminForm(forms.ModelForm):
         model = Target
         fields = ["measure", "fiscal_year", "value", "style", "tolerance", "off_track_at", "note"]
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         moved = self.instance.pk and any(name in self.changed_data for name in JUDGED_FIELDS)
         if moved and not cleaned.get("reason", "").strip():
@@ -118,8 +123,11 @@ class TargetAdmin(SimpleHistoryAdmin):
     # never silently in an inline.
     form = TargetAdminForm
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        obj._change_reason = form.cleaned_data.get("reason", "").strip()
+    def save_model(
+        self, request: HttpRequest, obj: Target, form: TargetAdminForm, change: bool
+    ) -> None:
+        # simple_history keeps this undeclared attribute as the history row's reason.
+        obj._change_reason = form.cleaned_data.get("reason", "").strip()  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 
     list_display = ["measure", "fiscal_year", "value", "tolerance", "style"]
@@ -128,7 +136,7 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeasureValue)
-class MeasureValueAdmin(admin.ModelAdmin):
+class MeasureValueAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["measure", "period", "breakdown", "breakdown_value", "value", "origin"]
     list_filter = ["origin", "breakdown"]
     search_fields = ["measure__slug"]

@@ -259,8 +259,8 @@ def kept_answer(key: str, answer: Callable[[], T], keep: bool) -> T:
     """Return what `answer` gives, kept in the cache under `key` for DISTINCT_SECONDS."""
     if not keep:
         return answer()
-    found = cache.get(key)
+    found: T | None = cache.get(key)
     if found is None:
         found = answer()
         cache.set(key, found, DISTINCT_SECONDS)
-    return found  # type: ignore[no-any-return]
+    return found

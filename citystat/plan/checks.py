@@ -10,7 +10,7 @@ from django.core import checks
 @checks.register(checks.Tags.database)
 def warehouse_computes_every_measure(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
-) -> list:
+) -> list[checks.CheckMessage]:
     """Refuse a warehouse engine that lacks an operation a measure needs.
 
     The work (and the import of Ibis and pyarrow it needs) happens only when the check
@@ -18,6 +18,6 @@ def warehouse_computes_every_measure(
     """
     if not databases:
         return []
-    from citystat.plan.compute import portability
+    from citystat.plan.compute import portability  # noqa: PLC0415
 
     return portability.warehouse_computes_every_measure(app_configs, databases, **kwargs)

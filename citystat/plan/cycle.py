@@ -23,6 +23,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from citystat.accounts.backends import department_ids_of
 from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Grain, Period, period_of, previous_period
 from citystat.plan.models import Measure, MeasureValue, Narrative
@@ -150,8 +151,6 @@ def duties(measures: Any = None, today: dt.date | None = None) -> list[Duty]:
 def duties_of(user: Any, today: dt.date | None = None) -> list[Duty]:
     """Return the open duties of the measures `user` owns: those of their departments that
     they may write for. (The performance office sees everyone's on the reporting page.)"""
-    from citystat.accounts.backends import department_ids_of
-
     mine = Measure.objects.filter(
         objective__goal__priority_area__plan__is_current=True,
         department__in=department_ids_of(user),
@@ -166,7 +165,7 @@ def duties_of(user: Any, today: dt.date | None = None) -> list[Duty]:
 @dataclass
 class Completion:
     department: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:

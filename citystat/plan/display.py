@@ -125,7 +125,7 @@ def percent_sign(text: str, language: str | None = None) -> str:
     """Put the locale's percent sign, with its spacing, around a number already written
     ("65.0%", "65,0\u00a0%" in Spanish)."""
     locale = babel_locale(language)
-    positive = locale.percent_formats[None].pattern.split(";")[0]
+    positive: str = locale.percent_formats[None].pattern.split(";")[0]
     match = NUMBER_PART.search(positive)
     sign = locale.number_symbols["latn"]["percentSign"]
     if match is None:

@@ -14,12 +14,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import yaml
 from django.db import models, transaction
 from django.utils.text import slugify
 
+from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile, Department
 from citystat.city.translations import TranslationError, validate_translations
 from citystat.lib.errors import CitystatError
@@ -46,6 +47,9 @@ from citystat.plan.models import (
     Translatable,
     goal_narrative_period,
 )
+
+# A mapping as the YAML file gives it: keys and values of any type until checked.
+YamlMap: TypeAlias = dict[Any, Any]
 
 PLAN_KEYS = {"title", "slug", "description", "fiscal_years", "as_of", "priority_areas"}
 AREA_KEYS = {"title", "slug", "summary", "goals", "translations"}
@@ -135,14 +139,14 @@ class Checked:
     sections: dict[str, Any] = field(default_factory=dict)
 
 
-def specs_in(document: dict) -> dict[str, Any]:
+def specs_in(document: YamlMap) -> dict[str, Any]:
     """Return {measure slug: spec} for every measure the plan file describes.
 
     Read leniently: the file's shape is checked (and reported) on the way through it.
     """
     specs: dict[str, Any] = {}
 
-    def listed(part: Any, key: str) -> list:
+    def listed(part: Any, key: str) -> list[YamlMap]:
         value = part.get(key) if isinstance(part, dict) else None
         return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
@@ -169,27 +173,27 @@ class PlanChecker:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
-    def keys(self, part: dict, allowed: set[str], where: str) -> None:
+    def keys(self, part: YamlMap, allowed: set[str], where: str) -> None:
         for key in sorted(set(map(str, part)) - allowed):
             self.problem(
                 f"{where}.{key}" if where else key,
                 f"unknown key{did_you_mean(key, sorted(allowed))}",
             )
 
-    def text(self, part: dict, key: str, where: str, required: bool = True) -> str:
+    def text(self, part: YamlMap, key: str, where: str, required: bool = True) -> str:
         value = part.get(key, "")
         if value is None:
             value = ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             self.problem(f"{where}.{key}" if where else key, "should be text.")
             return ""
-        value = str(value).strip()
-        if required and not value:
+        text = str(value).strip()
+        if required and not text:
             self.problem(where or "plan", f"'{key}' is required.")
-        return value
+        return text
 
     def translations(
-        self, part: dict, model: type[Translatable], where: str
+        self, part: YamlMap, model: type[Translatable], where: str
     ) -> dict[str, dict[str, str]]:
         """Return the element's `translations: {es: {title: …}}`, checked against the
         city's languages and the fields `model` translates; a file without them has none."""
@@ -203,7 +207,7 @@ class PlanChecker:
             self.problem(where_, message)
             return {}
 
-    def items(self, part: dict, key: str, where: str, required: bool = True) -> list[dict]:
+    def items(self, part: YamlMap, key: str, where: str, required: bool = True) -> list[YamlMap]:
         values = part.get(key)
         if values is None and not required:
             return []
@@ -213,7 +217,7 @@ class PlanChecker:
             return []
         return values
 
-    def slug(self, part: dict, title: str, where: str, seen: set[str]) -> str:
+    def slug(self, part: YamlMap, title: str, where: str, seen: set[str]) -> str:
         slug = str(part.get("slug") or slugify(title))[:80]
         if slug in seen:
             self.problem(where, f"slug {slug!r} is used twice.")
@@ -274,7 +278,7 @@ class PlanChecker:
             )
             return None
 
-    def area(self, area: dict, where: str, seen: set[str]) -> dict[str, Any]:
+    def area(self, area: YamlMap, where: str, seen: set[str]) -> dict[str, Any]:
         self.keys(area, AREA_KEYS, where)
         title = self.text(area, "title", where)
         goals: set[str] = set()
@@ -291,7 +295,7 @@ class PlanChecker:
             ],
         }
 
-    def goal(self, goal: dict, where: str, seen: set[str]) -> dict[str, Any]:
+    def goal(self, goal: YamlMap, where: str, seen: set[str]) -> dict[str, Any]:
         self.keys(goal, GOAL_KEYS, where)
         title = self.text(goal, "title", where)
         objectives = []
@@ -365,7 +369,7 @@ class PlanChecker:
             }
         return narratives
 
-    def strategy(self, strategy: dict, where: str) -> dict[str, Any]:
+    def strategy(self, strategy: YamlMap, where: str) -> dict[str, Any]:
         self.keys(strategy, STRATEGY_KEYS, where)
         progress = strategy.get("progress", Strategy.Progress.PLANNED)
         if progress not in Strategy.Progress.values:
@@ -389,7 +393,7 @@ class PlanChecker:
             "where": where,
         }
 
-    def department(self, part: dict, where: str) -> Department | None:
+    def department(self, part: YamlMap, where: str) -> Department | None:
         name = part.get("department")
         if not name:
             return None
@@ -401,7 +405,7 @@ class PlanChecker:
             )
         return department
 
-    def choice(self, part: dict, key: str, choices: type[models.TextChoices], where: str) -> str:
+    def choice(self, part: YamlMap, key: str, choices: type[models.TextChoices], where: str) -> str:
         value = part.get(key)
         allowed = list(choices.values)
         if value not in allowed:
@@ -411,7 +415,7 @@ class PlanChecker:
             )
         return str(value)
 
-    def measure(self, measure: dict, where: str) -> dict[str, Any]:
+    def measure(self, measure: YamlMap, where: str) -> dict[str, Any]:
         self.keys(measure, MEASURE_KEYS, where)
         title = self.text(measure, "title", where)
         slug = str(measure.get("slug") or slugify(title))[:80]
@@ -463,7 +467,7 @@ class PlanChecker:
             "where": where,
         }
 
-    def values(self, measure: dict, spec: Any, where: str) -> list[Entry]:
+    def values(self, measure: YamlMap, spec: Any, where: str) -> list[Entry]:
         """Check a measure's typed-in `values: {FY2021: 93.0, …}` (each may instead read
         {value: 93.0, source_note: …}); the measure's `source_note` covers the rest."""
         raw = measure.get("values")
@@ -598,8 +602,6 @@ def save_changed(instance: models.Model, fields: dict[str, Any], reason: str) ->
 
 
 def write_plan(checked: Checked, make_current: bool, reason: str) -> Plan:
-    from citystat.catalog.models import Dataset
-
     datasets = {dataset.slug: dataset for dataset in Dataset.objects.all()}
     plan = Plan.objects.filter(slug=checked.plan["slug"]).first() or Plan()
     adopting = plan.pk is None
@@ -657,7 +659,7 @@ def write_measure(
     objective: Objective,
     measure: dict[str, Any],
     position: int,
-    datasets: dict,
+    datasets: dict[str, Dataset],
     reason: str,
     adopting: bool = False,
 ) -> int:

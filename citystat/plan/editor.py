@@ -102,7 +102,7 @@ def plan_of(element: Element) -> Plan:
     return element.objective.goal.priority_area.plan
 
 
-def index_in(rows: models.QuerySet, element: models.Model) -> int:
+def index_in(rows: models.QuerySet[models.Model], element: models.Model) -> int:
     return list(rows.values_list("pk", flat=True)).index(element.pk)
 
 
@@ -132,7 +132,9 @@ def locate(document: dict[str, Any], element: Element) -> Located:
     return Located(objective.entry["measures"], index, f"{objective.where}.measures[{index}]")
 
 
-def child_list(document: dict[str, Any], parent: Plan | Element, key: str) -> tuple[list, str]:
+def child_list(
+    document: dict[str, Any], parent: Plan | Element, key: str
+) -> tuple[list[dict[str, Any]], str]:
     """Return the list of `parent`'s children called `key` in `document`, and its path."""
     if isinstance(parent, Plan):
         return document.setdefault(key, []), key
@@ -236,9 +238,9 @@ def retire(element: Element, reason: str, version: str) -> Plan:
         written = write(plan, document, reason.strip(), located.where)
         # The import deletes with a query, which gives the deletion's history row no
         # reason; the retired element's row gets the one given here.
-        element.history.filter(  # type: ignore[union-attr]
-            **{element._meta.pk.attname: element.pk}, history_type="-"
-        ).update(history_change_reason=reason.strip())
+        element.history.filter(**{element._meta.pk.attname: element.pk}, history_type="-").update(
+            history_change_reason=reason.strip()
+        )
         return written
 
 

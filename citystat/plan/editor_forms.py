@@ -6,6 +6,7 @@ validates them, so these forms only shape the input and carry the reason and ver
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -104,7 +105,7 @@ class StrategyForm(EditForm):
     )
     TRANSLATED = ("title", "description")
 
-    def __init__(self, *args: Any, measures: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, measures: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "department").choices = department_choices()
         choice_field(self, "measures").choices = list(measures)
@@ -214,7 +215,7 @@ class BuilderForm(forms.Form):
         label=_("Breakdowns"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, values: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, values: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         datasets = Dataset.objects.order_by("title").values_list("slug", "title")
         choice_field(self, "dataset").choices = [("", _("None: staff type the values in"))] + [

@@ -23,7 +23,7 @@ class OwnIds:
 
     id_prefix = ""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
 
@@ -42,7 +42,8 @@ class ValuesUploadForm(OwnIds, forms.Form):
     file = forms.FileField(help_text="A CSV with the columns period, value, source_note.")
 
 
-class NarrativeForm(OwnIds, LanguageFields, forms.ModelForm):
+# ModelForm takes its model as a type argument only in the stubs (see catalog/admin.py).
+class NarrativeForm(OwnIds, LanguageFields, forms.ModelForm):  # type: ignore[type-arg]
     id_prefix = "narrative"
     TRANSLATED = NARRATIVE_TEXT
     # Longer than the stored label, so a wrong one is refused with the form it should take.
@@ -59,7 +60,7 @@ class NarrativeForm(OwnIds, LanguageFields, forms.ModelForm):
             raise forms.ValidationError(str(error)) from None
 
 
-class TargetForm(OwnIds, forms.ModelForm):
+class TargetForm(OwnIds, forms.ModelForm):  # type: ignore[type-arg]
     id_prefix = "target"
     reason = forms.CharField(
         max_length=300,
@@ -161,7 +162,7 @@ class BulkChangeForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         names = Department.objects.order_by("name").values_list("name", flat=True)
         choice = cast(forms.ChoiceField, self.fields["department"])
@@ -178,7 +179,7 @@ class BulkChangeForm(forms.Form):
         """Return the value the chosen field is set to."""
         field = self.cleaned_data["field"]
         if field == "public":
-            return self.cleaned_data["public"] == "yes"
+            return bool(self.cleaned_data["public"] == "yes")
         return str(self.cleaned_data[field]).strip()
 
 

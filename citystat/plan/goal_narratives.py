@@ -71,7 +71,7 @@ class HistoryLine:
 
 def narrative_history(narrative: GoalNarrative) -> list[HistoryLine]:
     """Return the narrative's saves and reviews, newest first: who, when, state, why."""
-    rows = narrative.history.select_related("history_user").order_by("-history_id")  # type: ignore[attr-defined]
+    rows = narrative.history.select_related("history_user").order_by("-history_id")
     return [
         HistoryLine(
             when=row.history_date,

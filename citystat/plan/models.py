@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import ClassVar
+from collections.abc import Collection
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -105,7 +106,7 @@ class Translatable(models.Model):
     class Meta:
         abstract = True
 
-    def clean_fields(self, exclude: list[str] | None = None) -> None:  # type: ignore[override]
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         super().clean_fields(exclude=exclude)
         try:
             self.translations = validate_translations(self.translations, self.TRANSLATABLE)
@@ -241,7 +242,7 @@ class Measure(Translatable):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, refusing a public measure whose spec reads a withheld column.
 
         The plan importer and the admin form check first and say so nicely; this is the
@@ -250,7 +251,7 @@ class Measure(Translatable):
         if self.is_public and self.spec:
             # Imported here: the spec compiler loads Ibis, which every command would
             # otherwise pay for at start-up (#23).
-            from citystat.plan.compute.spec import refuse_withheld_columns
+            from citystat.plan.compute.spec import refuse_withheld_columns  # noqa: PLC0415
 
             refuse_withheld_columns(self.slug, self.spec, *self.spec_context())
         super().save(*args, **kwargs)
@@ -258,7 +259,7 @@ class Measure(Translatable):
     def get_absolute_url(self) -> str:
         return reverse("measure", args=[self.slug])
 
-    def spec_context(self) -> tuple[dict, dict]:
+    def spec_context(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         """Return the dataset schemas and every measure's spec (this one's as it is now)."""
         schemas = dict(Dataset.objects.values_list("slug", "table_schema"))
         specs = dict(Measure.objects.exclude(pk=self.pk).values_list("slug", "spec"))
@@ -314,7 +315,7 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.measure} FY{self.fiscal_year}: {self.value:g}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, refusing to move an existing target without a reason (goalposts move openly)."""
         if self.pk and not getattr(self, "_change_reason", ""):
             before = Target.objects.filter(pk=self.pk).values(*JUDGED_FIELDS).first()
@@ -385,8 +386,11 @@ class MeasureValue(models.Model):
         return f"{self.measure.slug} {self.period}{where}: {self.value}"
 
 
-class NarrativeQuerySet(models.QuerySet):
-    def approved(self) -> NarrativeQuerySet:
+_Narrative = TypeVar("_Narrative", bound="NarrativeText")
+
+
+class NarrativeQuerySet(models.QuerySet[_Narrative]):
+    def approved(self) -> Self:
         """Only what the performance office approved: the one set residents ever see."""
         return self.filter(state=NarrativeText.State.APPROVED)
 
@@ -432,7 +436,7 @@ class NarrativeText(Translatable):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk and self.state != NarrativeText.State.DRAFT:
             manager = type(self)._default_manager
             # A translation is new words too.
@@ -460,7 +464,7 @@ class Narrative(NarrativeText):
     def __str__(self) -> str:
         return f"{self.measure.slug} {self.period}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, refusing a period that is not one of the measure's (the public page shows
         the newest narrative, so a made-up label would become its "latest")."""
         self.period = narrative_period(self.measure, self.period)
@@ -496,7 +500,7 @@ class GoalNarrative(NarrativeText):
     def __str__(self) -> str:
         return f"{self.goal.slug} {self.period}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, refusing a period label that is none of the calendar's."""
         self.period = goal_narrative_period(self.period)
         super().save(*args, **kwargs)

@@ -370,7 +370,7 @@ def _cached(full: str, build: Callable[[], T], timeout: int) -> T:
         if full in _local:
             _local.move_to_end(full)
             return _local[full]  # type: ignore[no-any-return]
-    value = cache.get(full)
+    value: T | None = cache.get(full)
     if value is None:
         built = build()
         if built is None:

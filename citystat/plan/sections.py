@@ -75,8 +75,8 @@ def narratives_to_review(user: Any) -> list[WorkspaceItem]:
 def measures_to_rebuild(user: Any) -> list[WorkspaceItem]:
     """Return the current plan's measures the user may edit whose spec fails its check."""
     # Here, not at the top: sections load at start-up, which must not import Ibis (#23).
-    from citystat.plan.compute.run import dataset_schemas, measure_specs
-    from citystat.plan.compute.spec import SpecError, check_spec
+    from citystat.plan.compute.run import dataset_schemas, measure_specs  # noqa: PLC0415
+    from citystat.plan.compute.spec import SpecError, check_spec  # noqa: PLC0415
 
     schemas, specs = dataset_schemas(), measure_specs()
     calendar = CityProfile.current().fiscal_calendar

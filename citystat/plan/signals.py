@@ -34,7 +34,8 @@ def recompute_after_publish(
     if update_fields is not None and "status" not in update_fields:
         return  # a published version's report or notes saved again: nothing new to read
     slug = instance.dataset.slug
-    from citystat.plan.compute.run import measures_reading
+    # Here, not at the top: signals connect at start-up, which must not import Ibis (#23).
+    from citystat.plan.compute.run import measures_reading  # noqa: PLC0415
 
     if not measures_reading(slug):
         return
@@ -50,7 +51,8 @@ def recompute_after_publish(
 
 def recompute(dataset: str, version: int | None = None) -> dict[str, Any]:
     """The job: recompute the measures reading `dataset`; return what it did, for the report."""
-    from citystat.plan.compute.run import compute_measures, measures_reading
+    # Inside, as above: only the job's run needs Ibis, not the start-up that registers it.
+    from citystat.plan.compute.run import compute_measures, measures_reading  # noqa: PLC0415
 
     # Also the ratios that divide by a measure reading it (cost per pothole filled).
     report = compute_measures(measures_reading(dataset))

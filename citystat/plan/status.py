@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from citystat.city.models import CityProfile
 from citystat.lib.periods import FiscalCalendar, Grain, period_length_days
 from citystat.plan.models import (
     Goal,
@@ -21,6 +22,7 @@ from citystat.plan.models import (
     Status,
     Target,
 )
+from citystat.plan.templatetags.plan_periods import as_of_text
 
 # The thresholds of every status, named once: judge() and roll_up() use them, and the
 # "how we measure" page prints them (docs/measures.md explains them to residents).
@@ -57,8 +59,6 @@ class MeasureStatus:
     @property
     def as_of(self) -> str:
         """Return "as of March 2018" (in the active language) for a historic status, else ""."""
-        from citystat.plan.templatetags.plan_periods import as_of_text
-
         if not self.historic or self.value is None:
             return ""
         return as_of_text(self.value.period, self.value.period_start)
@@ -168,8 +168,6 @@ def status_for(
     if calendar is None:
         # From the profile, not compute.run's city_context, which would load Ibis and
         # pyarrow into every command that shows a status (#23).
-        from citystat.city.models import CityProfile
-
         calendar = CityProfile.current().fiscal_calendar
     if value is not None and value.is_partial:
         # A period the data covers only in part is shown ("partial — 1 of 3 months in"),

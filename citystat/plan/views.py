@@ -139,7 +139,7 @@ def save_narrative(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         narrative = form.save(commit=False)
         narrative.translations = form.translations()
-        narrative.author = request.user  # type: ignore[assignment]
+        narrative.author = request.user
         narrative.save()
         messages.success(
             request,
@@ -170,7 +170,7 @@ def save_target(request: HttpRequest, slug: str) -> HttpResponse:
         return render_detail(
             request, measure, target_form=form, target_preview=target_effect(measure, target)
         )
-    target._change_reason = form.cleaned_data["reason"]  # type: ignore[attr-defined]
+    target._change_reason = form.cleaned_data["reason"]
     target.save()
     messages.success(request, f"Saved the FY{target.fiscal_year} target.")
     return redirect("staff-measure", slug=slug)

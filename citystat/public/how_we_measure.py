@@ -275,7 +275,9 @@ def shown(value: object) -> str:
     return str(value)
 
 
-def change_log(plan: Plan | None, page_number: str | None) -> tuple[Page, list[Change]]:
+def change_log(
+    plan: Plan | None, page_number: str | None
+) -> tuple[Page[tuple[dt.datetime, int, int]], list[Change]]:
     """Return one page of the plan's public change log and its described changes."""
     keys = public_history_keys(plan) if plan is not None else []
     page = Paginator(keys, CHANGES_PER_PAGE).get_page(page_number)

@@ -23,7 +23,7 @@ from citystat.public.templatetags.place_tags import day, weekday_time
 MAX_QUERY = 100
 
 
-def place_charts(report: PlaceReport) -> list[dict]:
+def place_charts(report: PlaceReport) -> list[dict[str, Any]]:
     """Return the page's charts: each spec, drawn on the server too, with its caption."""
     charts = []
     for chart_id, spec, caption in (
@@ -48,7 +48,7 @@ def dataset_url(data: AreaRequests | AreaDemolitions | None) -> str | None:
     return reverse("dataset", args=[data.dataset_slug]) if data is not None else None
 
 
-def picker_spec(kind: PlaceKind) -> dict | None:
+def picker_spec(kind: PlaceKind) -> dict[str, Any] | None:
     """Return the clickable map of the kind's areas, or None when the city has no layer."""
     layer_slug = layer_slug_for(kind)
     if layer_slug is None:

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -33,6 +34,10 @@ from citystat.plan.models import Goal, Measure, Plan, PriorityArea
 MAX_QUERY = 200
 MAX_TERMS = 8
 PER_KIND = 20
+# What `search` lists: any item, given how to read its title, link and text.
+Item = TypeVar("Item")
+# The model rows `matching` finds.
+Row = TypeVar("Row", bound=Model)
 SNIPPET = 180
 KIND_LABELS = {
     "priority": _("Priority area"),
@@ -102,7 +107,13 @@ def search(text: str) -> list[Result]:
         return []
     results: list[Result] = []
 
-    def add(kind: str, items: Iterable, title: Callable, url: Callable, body: Callable) -> None:
+    def add(
+        kind: str,
+        items: Iterable[Item],
+        title: Callable[[Item], str],
+        url: Callable[[Item], str],
+        body: Callable[[Item], str],
+    ) -> None:
         for item in items:
             results.append(
                 Result(
@@ -173,7 +184,7 @@ def search(text: str) -> list[Result]:
     return sorted(results, key=lambda r: (-r.score, r.title.casefold()))
 
 
-def matching(queryset: QuerySet, terms: list[str], fields: list[str]) -> list:
+def matching(queryset: QuerySet[Row], terms: list[str], fields: list[str]) -> list[Row]:
     return list(queryset.filter(every_term(terms, fields))[:PER_KIND])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ibis.expr.types as ir
 
@@ -113,10 +114,10 @@ def year_is_closed(lines: list[BudgetLine]) -> bool:
     return any(line.actual is not None for line in lines)
 
 
-def treemap_spec(lines: list[BudgetLine], title: str) -> dict:
+def treemap_spec(lines: list[BudgetLine], title: str) -> dict[str, Any]:
     """Return a Vega treemap (departments → programs, sized by amended budget)."""
     departments = sorted({line.department for line in lines})
-    values: list[dict] = [{"id": "city", "parent": None, "name": title}]
+    values: list[dict[str, Any]] = [{"id": "city", "parent": None, "name": title}]
     values += [{"id": d, "parent": "city", "name": d} for d in departments]
     values += [
         {

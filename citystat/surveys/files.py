@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -186,7 +187,7 @@ def publish_survey_file(
         raise SurveyFileError(path, problems, max(total, len(rejects))) from None
 
 
-def describe_reject(reject: dict, definition: SurveyDefinition) -> str:
+def describe_reject(reject: dict[str, Any], definition: SurveyDefinition) -> str:
     column, value = reject.get("field"), reject.get("value")
     where = f"line {reject.get('line')}, column {column!r}"
     if column == definition.weight:

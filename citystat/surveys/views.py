@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -101,7 +103,7 @@ def parse_year(raw: str | None, default: int, allowed: list[int]) -> int:
 def staff_survey(request: HttpRequest, slug: str) -> HttpResponse:
     """Show staff a survey's internal results: engagement, or how it aligns with the plan."""
     survey = get_object_or_404(Survey, slug=slug)
-    context: dict = {"survey": survey}
+    context: dict[str, Any] = {"survey": survey}
     if survey.kind == Survey.Kind.EMPLOYEE:
         context["engagement"] = engagement(survey.layout())
         context["threshold"] = survey.layout().engagement.threshold  # type: ignore[union-attr]

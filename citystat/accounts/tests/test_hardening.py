@@ -84,7 +84,7 @@ def production_environment(tmp_path, https: bool) -> dict[str, str]:
     return environment
 
 
-def check_deploy(tmp_path, https: bool) -> subprocess.CompletedProcess:
+def check_deploy(tmp_path, https: bool) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "citystat", "check", "--deploy", "--fail-level", "WARNING"],
         env=production_environment(tmp_path, https),

@@ -4,6 +4,7 @@ sample objects, as a visitor and as staff. Only embed pages may be framed by oth
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,7 +26,7 @@ def sample_argument(match: re.Match[str]) -> str:
     return "1" if converter == "int" or "pk" in name or name.endswith("_id") else "sample"
 
 
-def every_route(patterns: list, prefix: str = "") -> list[tuple[str, str]]:
+def every_route(patterns: list[Any], prefix: str = "") -> list[tuple[str, str]]:
     found = []
     for entry in patterns:
         route = str(entry.pattern)

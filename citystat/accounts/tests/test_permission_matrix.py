@@ -10,6 +10,7 @@ add its row below (docs/security.md lists the roles).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -253,7 +254,7 @@ def api_write_routes() -> list[tuple[str, str]]:
     """Return (route name, method) for every REST route that takes a write method."""
     found = []
 
-    def walk(patterns: list) -> None:
+    def walk(patterns: list[Any]) -> None:
         for entry in patterns:
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns)

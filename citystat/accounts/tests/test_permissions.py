@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
@@ -26,7 +27,7 @@ from citystat.accounts.testing import signed_in
 SAMPLE_ARGUMENTS = {"token": "not-a-token", "uidb64": "MQ", "slug": "main-breaks-fixed"}
 
 
-def staff_routes(patterns: list, prefix: str = "") -> list[tuple[str, str]]:
+def staff_routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, str]]:
     """Return (name, path) for every staff route: under /staff/ or named staff-…, with
     its arguments filled in from SAMPLE_ARGUMENTS."""
     found = []

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ckanapi import NotFound, RemoteCKAN, SearchQueryError, ValidationError
@@ -83,7 +84,7 @@ def ckan(live_server, catalog):
         yield remote
 
 
-def warehouse_rows(sql: str) -> list[tuple]:
+def warehouse_rows(sql: str) -> list[tuple[Any, ...]]:
     with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 
@@ -343,7 +344,7 @@ def test_urls_never_come_from_the_host_header(client, catalog, settings):
     assert "evil.example" not in text and f"{SITE}/downloads/" in text
 
 
-def run_ckanapi(*arguments: str, remote: str, cwd: Path) -> list:
+def run_ckanapi(*arguments: str, remote: str, cwd: Path) -> list[Any]:
     """Run the ckanapi command line as a user would; return the JSON lines it wrote."""
     bin_folder = str(Path(sys.executable).parent)
     environment = {**os.environ, "PATH": bin_folder + os.pathsep + os.environ.get("PATH", "")}

@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import json
 import re
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -75,7 +76,9 @@ def get_content(url: str) -> str:
     return response.text
 
 
-def search_for_datasets(base: str, fq_terms: list[str] | None = None) -> tuple[list[dict], list]:
+def search_for_datasets(
+    base: str, fq_terms: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[Any]]:
     """The gather stage's search, paging as the harvester does; return packages and URLs."""
     params = {"rows": "100", "start": "0", "sort": "id asc"}
     if fq_terms:
@@ -97,18 +100,18 @@ def search_for_datasets(base: str, fq_terms: list[str] | None = None) -> tuple[l
         params["start"] = str(int(params["start"]) + int(params["rows"]))
 
 
-def action(base: str, name: str, **parameters: str) -> dict:
+def action(base: str, name: str, **parameters: str) -> dict[str, Any]:
     body = json.loads(get_content(f"{base}/api/3/action/{name}?{urlencode(parameters)}"))
     assert body["success"] is True
     return body["result"]
 
 
-def import_package(base: str, package: dict) -> dict:
+def import_package(base: str, package: dict[str, Any]) -> dict[str, Any]:
     """The import stage's reads of one package, with remote orgs, groups and resources."""
     assert package["type"] != "harvest"
     assert all(isinstance(e["key"], str) and isinstance(e["value"], str) for e in package["extras"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", package["metadata_modified"])
-    imported: dict[str, list] = {"orgs": [], "groups": [], "resources": []}
+    imported: dict[str, list[Any]] = {"orgs": [], "groups": [], "resources": []}
     if package["owner_org"]:
         org = action(base, "organization_show", id=package["owner_org"])
         assert org["id"] == package["owner_org"] and org["name"]

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -34,7 +35,7 @@ def published(requests_dataset, settings):
     return requests_dataset
 
 
-def catalog_of(client, **headers) -> dict:
+def catalog_of(client, **headers) -> dict[str, Any]:
     return json.loads(client.get("/data.json", **headers).content)
 
 

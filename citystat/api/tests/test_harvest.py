@@ -3,6 +3,8 @@ through a running citystat's SODA API, page by page (#9)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from citystat.api.soda import four_by_four
@@ -12,12 +14,12 @@ from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 
 
-def public_fields(dataset: Dataset) -> list[dict]:
+def public_fields(dataset: Dataset) -> list[dict[str, Any]]:
     public = columns_from_schema(dataset.fields)
     return [field for field in dataset.fields if field["name"] in public]
 
 
-def as_socrata_writes_them(fields: list[dict]) -> list[dict]:
+def as_socrata_writes_them(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Declare values in the shape SODA writes them, as a city harvesting a Socrata portal
     would in its dataset's Table Schema: dates as floating timestamps, checkboxes as JSON
     true and false (not the source file's Y and N)."""
@@ -31,7 +33,7 @@ def as_socrata_writes_them(fields: list[dict]) -> list[dict]:
     return harvested
 
 
-def published_rows(slug: str, names: list[str]) -> list[tuple]:
+def published_rows(slug: str, names: list[str]) -> list[tuple[Any, ...]]:
     columns = ", ".join(f'"{name}"' for name in names)
     with warehouse._connect() as connection:
         return connection.execute(

@@ -4,7 +4,7 @@ import copy
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -246,14 +246,18 @@ def test_a_datetime_created_date_carries_its_own_time_of_day(client, db, setting
 
 
 def publish(
-    rows: list[dict], tmp_path: Path, withheld=("street_address",), datetimes=False, groups=None
+    rows: list[dict[str, Any]],
+    tmp_path: Path,
+    withheld=("street_address",),
+    datetimes=False,
+    groups=None,
 ):
     """Publish `rows` as the 311 dataset, under the preset's schema without its status enum.
 
     With `datetimes`, the created and closed dates are ISO datetimes. `groups` replaces the
     status field's groups; without it the field has none, so the built-in lists decide.
     """
-    fields = copy.deepcopy(cast(list[dict], SERVICE_REQUESTS_SCHEMA["fields"]))
+    fields = copy.deepcopy(cast(list[dict[str, Any]], SERVICE_REQUESTS_SCHEMA["fields"]))
     for spec in fields:
         spec.get("constraints", {}).pop("enum", None)
         spec.pop("groups", None)
@@ -394,7 +398,7 @@ def test_withheld_location_columns_never_appear_and_public_ones_do(client, db, s
 # XML, service definitions, refusals -------------------------------------------------
 
 
-def xml_items(response, root: str, item: str) -> list[dict]:
+def xml_items(response, root: str, item: str) -> list[dict[str, Any]]:
     """Read a GeoReport list in XML as the JSON shape: element text, '' for empty."""
     assert response["Content-Type"].startswith("text/xml")
     tree = ET.fromstring(response.content)

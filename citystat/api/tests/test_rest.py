@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -37,11 +38,11 @@ def token_client(user, scope: str = ApiToken.Scope.WRITE) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {key}")
 
 
-def put_json(client: Client, url: str, data: dict):
+def put_json(client: Client, url: str, data: dict[str, Any]):
     return client.put(url, json.dumps(data), content_type="application/json")
 
 
-def post_json(client: Client, url: str, data: dict):
+def post_json(client: Client, url: str, data: dict[str, Any]):
     return client.post(url, json.dumps(data), content_type="application/json")
 
 

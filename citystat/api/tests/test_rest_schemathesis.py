@@ -5,6 +5,7 @@ describe (#9: "schemathesis run against the REST API with no server errors")."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import schemathesis
@@ -22,7 +23,7 @@ from citystat.city.models import CityProfile
 from citystat.plan.testing import build_scoped_measures
 
 
-def rest_api_document() -> dict:
+def rest_api_document() -> dict[str, Any]:
     document = SchemaGenerator().get_schema(request=None, public=True)
     # Round-trip through JSON, as a client would read it (dates and lazy strings flatten).
     return json.loads(json.dumps(document, default=str))

@@ -1,6 +1,7 @@
 """SODA 2.x over HTTP: Django's client for the shape, sodapy against a live server."""
 
 import json
+from typing import Any
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 
 
-def warehouse_rows(sql: str) -> list[tuple]:
+def warehouse_rows(sql: str) -> list[tuple[Any, ...]]:
     with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -19,7 +20,7 @@ def tickets(db, settings, tmp_path):
     return load_tickets(tmp_path, FRAME, is_public=True)
 
 
-def rows(client, **query) -> list[dict]:
+def rows(client, **query) -> list[dict[str, Any]]:
     response = client.get(f"/resource/tickets.json?{urlencode(query)}")
     assert response.status_code == 200, response.getvalue()
     return json.loads(response.getvalue())

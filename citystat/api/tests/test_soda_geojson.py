@@ -1,6 +1,7 @@
 """SODA's .geojson: the same query as .json, as a FeatureCollection of points (#9.1)."""
 
 import json
+from typing import Any
 
 import requests
 from sodapy import Socrata
@@ -9,7 +10,7 @@ from citystat.catalog import warehouse
 from citystat.catalog.models import Dataset
 
 
-def features(client, query: str) -> list[dict]:
+def features(client, query: str) -> list[dict[str, Any]]:
     response = client.get(f"/resource/service-requests.geojson?{query}")
     assert response.status_code == 200, response.getvalue()
     assert response["Content-Type"] == "application/vnd.geo+json"

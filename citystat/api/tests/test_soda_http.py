@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -40,7 +41,7 @@ SCHEMA = {
 }
 
 
-def ledger_rows(count: int) -> list[tuple]:
+def ledger_rows(count: int) -> list[tuple[Any, ...]]:
     return [
         (i, f"item {i % 97}", "true" if i % 3 == 0 else "false", f"{(i * 7) % 1000 / 4}", f"p{i}")
         for i in range(1, count + 1)
@@ -70,7 +71,7 @@ def ledger(db, settings, tmp_path) -> Dataset:
     return make_ledger(tmp_path)
 
 
-def warehouse_rows(sql: str) -> list[tuple]:
+def warehouse_rows(sql: str) -> list[tuple[Any, ...]]:
     with warehouse._connect() as connection:
         return connection.execute(sql).fetchall()
 
@@ -327,7 +328,7 @@ def catalogue(ledger, tmp_path) -> list[Dataset]:
     return [Dataset.objects.get(pk=ledger.pk), permits]
 
 
-def discover(client, **parameters) -> dict:
+def discover(client, **parameters) -> dict[str, Any]:
     response = client.get("/api/catalog/v1", parameters)
     assert response.status_code == 200, response.content
     return response.json()

@@ -6,6 +6,7 @@ recomputed from them with pandas.
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,11 +28,11 @@ def frame(client, requests_dataset) -> pd.DataFrame:
     return frame
 
 
-def numbers(rows: list[dict], name: str) -> list[float | None]:
+def numbers(rows: list[dict[str, Any]], name: str) -> list[float | None]:
     return [float(row[name]) if name in row else None for row in rows]
 
 
-def same(answered: list, expected: list) -> bool:
+def same(answered: list[Any], expected: list[Any]) -> bool:
     def close(a, b):
         if a is None or b is None or (isinstance(b, float) and math.isnan(b)):
             return a is None and (b is None or math.isnan(b))
@@ -40,7 +41,7 @@ def same(answered: list, expected: list) -> bool:
     return len(answered) == len(expected) and all(map(close, answered, expected))
 
 
-def by_case(client, select: str) -> list[dict]:
+def by_case(client, select: str) -> list[dict[str, Any]]:
     response, rows = answer(client, {"$select": f"case_id, {select}", "$order": "case_id"})
     assert response.status_code == 200, rows
     return rows

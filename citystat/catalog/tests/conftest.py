@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ def write(folder: Path, text: str, name: str = "scores.csv", encoding: str = "ut
     return path
 
 
-def published(slug: str) -> list[tuple]:
+def published(slug: str) -> list[tuple[Any, ...]]:
     with warehouse._connect() as connection:
         return connection.execute(
             f"select * from {warehouse.table_name(slug)} order by 1"

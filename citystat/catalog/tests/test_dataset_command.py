@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -34,13 +35,13 @@ OTHER_CITY = (
 )
 
 
-def draft(capsys, *paths, **options) -> tuple[dict, str]:
+def draft(capsys, *paths, **options) -> tuple[dict[str, Any], str]:
     call_command("dataset", "draft", *[str(path) for path in paths], **options)
     captured = capsys.readouterr()
     return json.loads(captured.out), captured.err
 
 
-def by_name(schema: dict) -> dict[str, dict]:
+def by_name(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {spec["name"]: spec for spec in schema["fields"]}
 
 

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def write(tmp_path: Path, text: str, name: str = "scores.csv") -> Path:
     return path
 
 
-def published(slug: str) -> list[tuple]:
+def published(slug: str) -> list[tuple[Any, ...]]:
     with warehouse._connect() as connection:
         return connection.execute(
             f"select * from {warehouse.table_name(slug)} order by 1"

@@ -72,7 +72,7 @@ def citystat(tmp_path: Path, *args: str, wait: bool = True):
     return run(tmp_path, "-m", "citystat", *args, wait=wait)
 
 
-def state(tmp_path: Path, script: Path) -> dict:
+def state(tmp_path: Path, script: Path) -> dict[str, Any]:
     result = run(tmp_path, str(script), "state")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -37,7 +38,7 @@ def internal(db) -> Dataset:
     )
 
 
-def edit_form(dataset: Dataset, **changes) -> dict:
+def edit_form(dataset: Dataset, **changes) -> dict[str, Any]:
     form = {
         "title": dataset.title,
         "update_frequency": dataset.update_frequency,

@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -345,7 +346,7 @@ def steward(client, scores):
     return client
 
 
-def edit_form(dataset: Dataset, source: str) -> dict:
+def edit_form(dataset: Dataset, source: str) -> dict[str, Any]:
     return {
         "title": dataset.title,
         "update_frequency": "daily",

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
@@ -24,7 +25,7 @@ ROWS = [{"id": str(i), "opened": "2020-01-0" + str(i), "score": str(i)} for i in
 class SodaHandler(BaseHTTPRequestHandler):
     """Answers /resource/abcd-1234.json like SODA 2.x: $limit, $offset, $order=:id."""
 
-    requests: list[dict] = []
+    requests: list[dict[str, Any]] = []
 
     def do_GET(self) -> None:  # noqa: N802 — the name http.server calls
         url = urlsplit(self.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,12 +24,12 @@ boundaries:
 """
 
 
-def square(x: float) -> dict:
+def square(x: float) -> dict[str, Any]:
     ring = [[x, 40.0], [x, 40.01], [x + 0.01, 40.01], [x + 0.01, 40.0], [x, 40.0]]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def write_city(tmp_path: Path, properties: list[dict]) -> Path:
+def write_city(tmp_path: Path, properties: list[dict[str, Any]]) -> Path:
     features = [
         {"type": "Feature", "properties": props, "geometry": square(-105 + index / 50)}
         for index, props in enumerate(properties)

@@ -19,7 +19,7 @@ def square(x: float, y: float, size: float) -> list[list[float]]:
     return [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
 
 
-def feature(name: str, geometry: dict, number: int) -> dict:
+def feature(name: str, geometry: dict[str, Any], number: int) -> dict[str, Any]:
     return {"type": "Feature", "properties": {"NAME": name, "NUM": number}, "geometry": geometry}
 
 

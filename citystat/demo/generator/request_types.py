@@ -55,6 +55,9 @@ class RequestType:
         return f"{self.category}-{self.type}-{self.detail}"
 
 
+# (type, detail, share, season, median days, sigma, timeframe days), as types_of reads it.
+RequestRow = tuple[str, str, float, str, float, float, int]
+
 PW, WS, NHS = "Public Works", "Water Services", "Neighborhoods and Housing Services"
 PARKS, HEALTH, CPD = "Parks and Recreation", "Health", "City Planning and Development"
 ANIMALS, GS, CMO = "Animal Health and Public Safety", "General Services", "City Manager's Office"
@@ -65,7 +68,9 @@ PROPERTY, PETS = "Property / Buildings / Construction", "Animals / Pets"
 WEEDS, TREES = "Mowing / Weeds", "Trees"
 
 
-def types_of(department: str, division: str, category: str, rows: list[tuple]) -> list[RequestType]:
+def types_of(
+    department: str, division: str, category: str, rows: list[RequestRow]
+) -> list[RequestType]:
     """Return request types of one department division and category.
 
     Each row is (type, detail, share, season, median days, sigma, timeframe days).

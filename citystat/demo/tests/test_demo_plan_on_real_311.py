@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -74,5 +75,5 @@ def test_the_demo_plans_311_measures_compute_on_the_real_export():
     assert counted.value == district_5
 
 
-def reads_311(spec: dict) -> bool:
+def reads_311(spec: dict[str, Any]) -> bool:
     return spec.get("dataset") == "service-requests"

@@ -323,7 +323,7 @@ def test_city_yaml_lists_every_department_used(small_city: Path) -> None:
     ]
 
 
-def run_demo_data(*arguments: str) -> subprocess.CompletedProcess:
+def run_demo_data(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CITYSTAT, "demo-data", *arguments], capture_output=True, text=True, timeout=120
     )

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -203,8 +204,8 @@ def test_a_replayed_body_with_a_new_timestamp_needs_a_new_signature(client, webh
 
 
 class FakeMastodon(BaseHTTPRequestHandler):
-    posts: list[dict] = []
-    requests: list[dict] = []
+    posts: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
 
     def do_GET(self):  # noqa: N802
         parts = urlsplit(self.path)
@@ -235,7 +236,7 @@ def mastodon():
     server.server_close()
 
 
-def toot(number: int, html: str) -> dict:
+def toot(number: int, html: str) -> dict[str, Any]:
     return {
         "id": str(number),
         "content": html,

@@ -26,11 +26,13 @@ from citystat.engagement.pushes import push_watched_rows
 from citystat.engagement.sections import paused_subscribers
 from citystat.engagement.subscriptions import BACKOFF, MAX_FAILURES, send_digest
 
-FIELDS = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
+FIELDS = [spec["name"] for spec in cast(list[dict[str, Any]], DEMOLITIONS_SCHEMA["fields"])]
 CONFIRMED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
-def row(number: int, neighborhood: str | None, district: int | None, **extra: Any) -> dict:
+def row(
+    number: int, neighborhood: str | None, district: int | None, **extra: Any
+) -> dict[str, Any]:
     values = {
         "demolition_id": number,
         "parcel_id": f"SECRET-PARCEL-{number}",
@@ -45,7 +47,7 @@ def row(number: int, neighborhood: str | None, district: int | None, **extra: An
     return values
 
 
-def write(path: Path, rows: list[dict]) -> Path:
+def write(path: Path, rows: list[dict[str, Any]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()
@@ -102,7 +104,7 @@ def subscribe(email: str, subject: str, key: str, delivery: str = "digest") -> S
 def pandas_counts(change: str, place: str) -> dict[str, int]:
     """The expected rows per place, worked out with pandas from the two lists."""
 
-    def frame(rows: list[dict]) -> pd.DataFrame:
+    def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame(
             [{f: "" if r.get(f) is None else str(r[f]) for f in FIELDS} for r in rows]
         )

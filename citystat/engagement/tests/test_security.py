@@ -4,6 +4,7 @@ slowing others, and a resident's contact email reaches nothing public."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -22,7 +23,7 @@ SCRIPT = '<script>alert("owned")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def hostile(meeting, goal, make_question) -> dict:
+def hostile(meeting, goal, make_question) -> dict[str, Any]:
     """A question, its answer and an update whose text is markup, all public."""
     question = make_question(
         SCRIPT + " question",

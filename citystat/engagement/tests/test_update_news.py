@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import json
 import re
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -40,7 +40,7 @@ PLANNED_IN_IVANHOE = [
 @pytest.fixture
 def demolitions(city, tmp_path) -> Dataset:
     path = tmp_path / "demolitions.csv"
-    fields = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
+    fields = [spec["name"] for spec in cast(list[dict[str, Any]], DEMOLITIONS_SCHEMA["fields"])]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()

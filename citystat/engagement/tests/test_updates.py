@@ -4,7 +4,7 @@ the staff form that checks the filter, and where updates appear."""
 from __future__ import annotations
 
 import csv
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -28,7 +28,7 @@ ROWS: list[tuple[int, str, int, str]] = [
 @pytest.fixture
 def demolitions(city, tmp_path) -> Dataset:
     path = tmp_path / "demolitions.csv"
-    fields = [spec["name"] for spec in cast(list, DEMOLITIONS_SCHEMA["fields"])]
+    fields = [spec["name"] for spec in cast(list[dict[str, Any]], DEMOLITIONS_SCHEMA["fields"])]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()

@@ -102,7 +102,7 @@ def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/staff/follow_up.html", follow_up_context(request, follow_up))
 
 
-def follow_up_context(request: HttpRequest, follow_up: FollowUp, **forms: object) -> dict:
+def follow_up_context(request: HttpRequest, follow_up: FollowUp, **forms: object) -> dict[str, Any]:
     return {
         "follow_up": follow_up,
         "may_change": request.user.has_perm("meetings.change_followup", follow_up),

@@ -11,6 +11,7 @@ import sys
 import tarfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -87,7 +88,9 @@ def build_city(settings, measures) -> None:
     (media / "logo.svg").write_text("<svg/>")
 
 
-def run_citystat(home: Path, database_url: str, *arguments: str) -> subprocess.CompletedProcess:
+def run_citystat(
+    home: Path, database_url: str, *arguments: str
+) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -126,7 +129,7 @@ def fresh_database_url(transactional_db):
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def dumped(output: str) -> list:
+def dumped(output: str) -> list[Any]:
     return sorted(json.loads(output), key=lambda row: (row["model"], str(row["pk"])))
 
 
@@ -154,7 +157,7 @@ def test_a_restored_backup_has_the_same_plan_values_and_dataset_versions(
     assert verified.returncode == 0, verified.stderr
 
 
-def write_archive(path: Path, manifest: dict) -> None:
+def write_archive(path: Path, manifest: dict[str, Any]) -> None:
     with (
         open(path, "wb") as raw,
         zstandard.ZstdCompressor().stream_writer(raw) as stream,

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -70,7 +71,7 @@ def environment(home: Path) -> dict[str, str]:
     }
 
 
-def citystat(home: Path, *arguments: str) -> subprocess.CompletedProcess:
+def citystat(home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "citystat", *arguments],
         env=environment(home),
@@ -96,7 +97,7 @@ def months():
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def wait_until_serving(url: str, server: subprocess.Popen) -> None:
+def wait_until_serving(url: str, server: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -110,7 +111,7 @@ def wait_until_serving(url: str, server: subprocess.Popen) -> None:
     raise AssertionError("the server did not start in two minutes")
 
 
-def dump(home: Path) -> list[dict]:
+def dump(home: Path) -> list[dict[str, Any]]:
     text = citystat(home, "dumpdata", "plan", "catalog", "city").stdout
     return sorted(json.loads(text), key=lambda row: (row["model"], str(row["pk"])))
 

@@ -53,9 +53,9 @@ class Node:
         self.env["CITYSTAT_API_RATE_ANON"] = "3/minute"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
-    def citystat(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    def citystat(self, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "citystat", *args],
             env=self.env, capture_output=True, text=True, timeout=300, **kwargs,

@@ -52,7 +52,7 @@ SETUP = textwrap.dedent(
 )
 
 
-def citystat(home: Path, *command: str, **kwargs) -> subprocess.CompletedProcess:
+def citystat(home: Path, *command: str, **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CITYSTAT_HOME": str(home), "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)
     env.pop("CITYSTAT_WAREHOUSE", None)

@@ -21,6 +21,8 @@ from citystat.catalog.models import Dataset
 from citystat.lib.errors import CitystatError
 from citystat.plan.compute.engine import Context, backlog_expressions, grouped_expressions
 from citystat.plan.compute.kinds import BacklogSpec, MeasureSpec, uses_measures
+from citystat.plan.compute.run import checked_spec, city_context
+from citystat.plan.models import Measure
 
 # Table Schema field types as Ibis types (catalog.schema gives DuckDB the same ones).
 IBIS_TYPES = {
@@ -83,9 +85,6 @@ def missing_operation(
 
 def measures_an_engine_cannot_compute(dialect: str) -> dict[str, str]:
     """Return {measure slug: what is missing} for the plan's measures on Ibis `dialect`."""
-    from citystat.plan.compute.run import checked_spec, city_context
-    from citystat.plan.models import Measure
-
     context = city_context()
     schemas = dict(Dataset.objects.values_list("slug", "table_schema"))
     found = {}

@@ -75,14 +75,14 @@ def test_the_docs_table_of_aggregates_is_the_registrys():
     )
 
 
-def build_max(table, spec):  # type: ignore[no-untyped-def]
+def build_max(table, spec):
     return {"value": field_value(table, spec).max()}
 
 
 @pytest.mark.usefixtures("requests")
 def test_an_aggregate_added_to_the_registry_alone_is_checked_and_computed(monkeypatch):
-    entry = Aggregate("max", build_max, "`field` (number)", "the largest value", field="number")  # type: ignore[arg-type]
-    monkeypatch.setitem(aggregates.REGISTRY, "max", entry)  # type: ignore[index]
+    entry = Aggregate("max", build_max, "`field` (number)", "the largest value", field="number")
+    monkeypatch.setitem(aggregates.REGISTRY, "max", entry)
     spec = {
         "dataset": "requests",
         "date": "created_date",

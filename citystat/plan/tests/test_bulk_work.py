@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import io
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -48,7 +49,7 @@ def bob(plan, water) -> Client:
     return person("bob", Role.DEPARTMENT_EDITOR, [water])
 
 
-def snapshot() -> list[tuple]:
+def snapshot() -> list[tuple[Any, ...]]:
     return list(
         Measure.objects.order_by("slug").values_list(
             "slug", "owner_name", "department__name", "frequency", "is_public"
@@ -198,7 +199,7 @@ main-breaks,2025-Q2,"1,204",Utility log
 """
 
 
-def upload(client: Client, text: str | bytes, note: str = ""):  # type: ignore[no-untyped-def]
+def upload(client: Client, text: str | bytes, note: str = ""):
     content = text.encode() if isinstance(text, str) else text
     file = SimpleUploadedFile("values.csv", content, content_type="text/csv")
     return client.post(UPLOAD, {"file": file, "source_note": note})

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from citystat.plan import display
+from citystat.plan.compute import portability
 from citystat.plan.models import Target
 from citystat.plan.outlook import outlook
 from citystat.plan.tests.test_compute_values import make_measure
@@ -112,7 +113,6 @@ def test_plan_health_names_a_filter_that_finds_nothing(potholes):
 
 def test_commands_compile_every_measure_only_when_a_database_is_named(potholes, monkeypatch):
     # Compiling the whole plan costs seconds: it must not run before every command.
-    from citystat.plan.compute import portability
 
     engines_asked: list[str] = []
 

@@ -4,6 +4,7 @@ change of what they were compiled from (#22: the fixed cost of compiling the pla
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -59,7 +60,7 @@ def cases(kansas_city, tmp_path):
     compiled.forget_statements()
 
 
-def stored() -> list[tuple]:
+def stored() -> list[tuple[Any, ...]]:
     return sorted(
         (v.measure.slug, v.period, v.breakdown, v.breakdown_value, v.value, v.is_partial)
         for v in MeasureValue.objects.select_related("measure")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
-from citystat.plan.compute.run import compute_measures
+from citystat.plan import models
+from citystat.plan.compute.run import compute_measures, measures_changed_since_computed
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.testing import add_measure
+from citystat.plan.tests.conftest import REQUESTS_CSV
 
 
-def make_measure(spec: dict, slug: str = "m") -> Measure:
+def make_measure(spec: dict[str, Any], slug: str = "m") -> Measure:
     return add_measure(
         slug,
         {"dataset": "requests", "date": "created_date", **spec},
@@ -18,7 +23,7 @@ def make_measure(spec: dict, slug: str = "m") -> Measure:
     )
 
 
-def values(spec: dict, breakdown: str = "") -> dict[str, float | None]:
+def values(spec: dict[str, Any], breakdown: str = "") -> dict[str, float | None]:
     measure = make_measure(spec, slug=f"m{Measure.objects.count()}")
     report = compute_measures([measure])
     assert not report.failed, report.failed
@@ -188,9 +193,6 @@ def test_a_broken_spec_is_reported_and_the_other_measures_still_compute():
 def test_a_new_load_of_the_dataset_recomputes_its_measures(
     requests, tmp_path, django_capture_on_commit_callbacks
 ):
-    from citystat.catalog.ingest import ingest
-    from citystat.plan.tests.conftest import REQUESTS_CSV
-
     measure = make_measure({"aggregate": "count", "grain": "year"}, slug="reloaded")
     compute_measures([measure])
     path = tmp_path / "more.csv"
@@ -202,8 +204,6 @@ def test_a_new_load_of_the_dataset_recomputes_its_measures(
 
 
 def test_a_year_number_field_places_rows_in_fiscal_years(kansas_city, tmp_path):
-    from citystat.catalog.ingest import ingest
-
     budget = Dataset.objects.create(
         slug="budget",
         title="Budget",
@@ -244,10 +244,6 @@ def test_a_filter_that_matches_nothing_is_a_warning_not_a_failure():
 
 
 def test_new_compute_rules_make_every_computed_measure_changed(requests, monkeypatch):
-    from citystat.plan import models
-    from citystat.plan.compute.run import compute_measures, measures_changed_since_computed
-    from citystat.plan.testing import add_measure
-
     add_measure(
         "rules",
         {"dataset": "requests", "date": "created_date", "aggregate": "count", "grain": "month"},

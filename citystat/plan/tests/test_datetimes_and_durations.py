@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ def tickets(db, kansas_city, tmp_path):
     return load_tickets(tmp_path, FRAME)
 
 
-def computed(tickets, spec: dict, breakdown: str = "") -> dict[str, MeasureValue]:
+def computed(tickets, spec: dict[str, Any], breakdown: str = "") -> dict[str, MeasureValue]:
     measure = add_measure(
         f"m{MeasureValue.objects.count()}-{len(spec)}",
         {"dataset": "tickets", "date": "opened_at", **spec},
@@ -151,7 +152,7 @@ def test_a_filter_can_ask_for_tickets_still_open_and_late(tickets):
     assert {k: v.value for k, v in values.items()} == expected.astype(float).to_dict()
 
 
-def schemas(tickets) -> dict:
+def schemas(tickets) -> dict[str, Any]:
     return {"tickets": tickets.table_schema}
 
 

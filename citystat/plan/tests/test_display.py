@@ -5,11 +5,18 @@ from the CLDR rules (English "1,234.5", Spanish "1.234,5"), not from Babel's out
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import translation
 
+from citystat.city.models import CityProfile
+from citystat.lib.charts import inline_svg
 from citystat.plan import display
+from citystat.plan.charts import measure_chart, value_axis
+from citystat.plan.models import Measure, MeasureValue, Target
+from citystat.plan.outlook import outlook
+from citystat.plan.testing import add_measure
 
 NBSP = "\u00a0"
 
@@ -165,10 +172,6 @@ def test_axis_titles_come_from_the_measure():
 
 @pytest.fixture
 def survey_measure(db):
-    from citystat.city.models import CityProfile
-    from citystat.plan.models import MeasureValue, Target
-    from citystat.plan.testing import add_measure
-
     CityProfile.objects.create(name="Testville")
     measure = add_measure("satisfied", {}, unit="percent")
     measure.title = "Residents satisfied"
@@ -189,10 +192,6 @@ def survey_measure(db):
 
 def test_a_survey_chart_titles_its_axis_from_the_measure_not_low_percent(survey_measure):
     """Was "low, percent": each layer without a title added its field to the shared axis."""
-    import re
-
-    from citystat.lib.charts import inline_svg
-    from citystat.plan.charts import measure_chart
 
     spec = measure_chart(survey_measure)
     titles = {
@@ -205,9 +204,6 @@ def test_a_survey_chart_titles_its_axis_from_the_measure_not_low_percent(survey_
 
 
 def test_count_axes_tick_only_on_whole_numbers_and_charts_speak_the_readers_language(db):
-    from citystat.plan.charts import value_axis
-    from citystat.plan.models import Measure
-
     assert value_axis(Measure(unit="count"), ",.0f")["tickMinStep"] == 1
     assert "tickMinStep" not in value_axis(Measure(unit="percent"), ",.1f")
     assert display.chart_format("dollars") == "$,.0f"
@@ -221,8 +217,6 @@ def test_count_axes_tick_only_on_whole_numbers_and_charts_speak_the_readers_lang
 
 
 def test_the_forecast_names_the_target_in_the_measures_unit(survey_measure):
-    from citystat.plan.outlook import outlook
-
     survey_measure.unit = "dollars"
     survey_measure.save()
     survey_measure.targets.update(value=4000)

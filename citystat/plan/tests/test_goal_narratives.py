@@ -39,7 +39,7 @@ def works_editor() -> Client:
     return person("pat", Role.DEPARTMENT_EDITOR, [Department.objects.get(code="public-works")])
 
 
-def write(client: Client, period: str, context: str, **more: str):  # type: ignore[no-untyped-def]
+def write(client: Client, period: str, context: str, **more: str):
     return client.post(URL, {"period": period, "context": context, **more})
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from simple_history.utils import update_change_reason
 
-from citystat.plan.history import describe, target_history
+from citystat.plan.history import PLAN_FILE_REASON, describe, target_history
 from citystat.plan.models import Target, TargetChangeError
 from citystat.plan.tests.test_compute_values import make_measure
 
@@ -46,9 +47,6 @@ def test_the_target_history_says_what_moved_and_why():
 
 def test_a_change_the_plan_file_made_reads_in_the_readers_language():
     """Was "… porque set by the plan file." on the Spanish measure page (#20)."""
-    from django.utils import translation
-
-    from citystat.plan.history import PLAN_FILE_REASON
 
     measure = make_measure({"aggregate": "count", "grain": "month"})
     target = Target.objects.create(measure=measure, fiscal_year=2026, value=1200)

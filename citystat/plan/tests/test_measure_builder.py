@@ -7,8 +7,11 @@ import io
 
 import pandas as pd
 import pytest
+from ibis.backends.duckdb import Backend
 
+from citystat.catalog.ingest import ingest
 from citystat.plan.builder import add_condition, distinct_values, preview, spec_from_picks
+from citystat.plan.compute import compiled
 from citystat.plan.compute.run import dataset_schemas
 from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.tests.conftest import REQUESTS_CSV
@@ -120,9 +123,6 @@ def test_a_ratio_of_measures_has_no_dataset_picker_and_is_kept_whole():
 
 def test_a_preview_redrawn_compiles_nothing_again_and_counts_the_same(monkeypatch):
     """A pick redraws the preview: the second time every statement is a kept one (#19)."""
-    from ibis.backends.duckdb import Backend
-
-    from citystat.plan.compute import compiled
 
     compiled.forget_statements()
     spec = spec_from_picks({**PICKS, "grain": "month"})
@@ -149,8 +149,6 @@ def test_a_preview_redrawn_compiles_nothing_again_and_counts_the_same(monkeypatc
 def test_a_new_version_is_previewed_anew_not_from_the_kept_counts(
     requests, tmp_path, django_capture_on_commit_callbacks
 ):
-    from citystat.catalog.ingest import ingest
-
     spec = spec_from_picks({**PICKS, "grain": "year"})
     before = preview(spec, "new-measure")
     path = tmp_path / "more.csv"

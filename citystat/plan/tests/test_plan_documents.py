@@ -1,6 +1,6 @@
 import pytest
 
-from citystat.city.models import Department
+from citystat.city.models import CityProfile, Department
 from citystat.demo.build import PLAN_FILE, ensure_departments, plan_department_names, save_dataset
 from citystat.demo.datasets import DEMO_DATASETS
 from citystat.plan.documents import PlanDocumentError, load_plan, load_plan_file
@@ -96,7 +96,6 @@ def test_the_demo_plan_has_six_priority_areas_with_measures_and_targets(db):
 
 def speak_the_demo_languages() -> None:
     """Give the city the demo plan's languages: its file carries Spanish beside English."""
-    from citystat.city.models import CityProfile
 
     city = CityProfile.current()
     city.languages = ["en", "es"]

@@ -25,6 +25,7 @@ from citystat.plan.models import (
     PriorityArea,
     Strategy,
 )
+from citystat.plan.sections import measures_to_rebuild
 from citystat.plan.tests.test_plan_files import PLAN
 
 pytestmark = pytest.mark.usefixtures("requests", "public_works")
@@ -251,8 +252,6 @@ def test_reorder_and_retire_with_a_reason(plan, alice):
 
 
 def test_the_workspace_lists_measures_whose_spec_no_longer_checks(plan, alice):
-    from citystat.plan.sections import measures_to_rebuild
-
     user = User.objects.get(username="alice")
     assert measures_to_rebuild(user) == []
     Measure.objects.filter(slug="potholes-7-days").update(

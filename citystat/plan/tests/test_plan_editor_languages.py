@@ -12,7 +12,7 @@ import pytest
 from citystat.city.models import CityProfile
 from citystat.plan import editor
 from citystat.plan.documents import load_plan
-from citystat.plan.models import Goal, Measure
+from citystat.plan.models import Goal, GoalNarrative, Measure, Narrative
 from citystat.plan.tests.test_plan_editor import alice, goal_url  # noqa: F401 (fixture)
 from citystat.plan.tests.test_plan_files import PLAN
 
@@ -96,7 +96,6 @@ def test_the_measure_form_translates_its_title_definition_and_data_source(plan, 
 
 
 def test_goal_and_measure_narratives_are_written_in_each_language(plan, alice):  # noqa: F811
-    from citystat.plan.models import GoalNarrative, Narrative
 
     goal = Goal.objects.get()
     narratives = f"/staff/plan/goals/{goal.priority_area.slug}/{goal.slug}/narratives/"

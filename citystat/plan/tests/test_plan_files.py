@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 import yaml
 from django.core.management import call_command
 
 from citystat.city.models import CityProfile
-from citystat.plan.documents import PlanDocumentError, export_plan, load_plan
+from citystat.demo.build import (
+    PLAN_FILE,
+    ensure_departments,
+    plan_department_names,
+    save_dataset,
+)
+from citystat.demo.datasets import DEMO_DATASETS
+from citystat.plan.documents import PlanDocumentError, export_plan, load_plan, read_plan_file
+from citystat.plan.history import describe, target_history
 from citystat.plan.models import Measure, Plan, Strategy, Target
 
 MEASURE = {
@@ -105,7 +114,7 @@ def test_strategies_link_goals_to_measures():
     assert [m.slug for m in strategy.measures.all()] == ["potholes-7-days"]
 
 
-def errors_of(document: dict) -> list[str]:
+def errors_of(document: dict[str, Any]) -> list[str]:
     with pytest.raises(PlanDocumentError) as raised:
         load_plan(document, "plan.yaml")
     assert not Plan.objects.exists()
@@ -174,15 +183,6 @@ def test_removing_a_measure_from_the_file_removes_it_from_the_plan():
 
 
 def test_the_demo_plan_round_trips_exactly(db):
-    from citystat.demo.build import (
-        PLAN_FILE,
-        ensure_departments,
-        plan_department_names,
-        save_dataset,
-    )
-    from citystat.demo.datasets import DEMO_DATASETS
-    from citystat.plan.documents import read_plan_file
-
     # The demo city writes its plan in English and Spanish.
     city = CityProfile.current()
     city.languages = ["en", "es"]
@@ -197,8 +197,6 @@ def test_the_demo_plan_round_trips_exactly(db):
 
 
 def test_removing_a_target_needs_a_reason_and_its_history_says_so():
-    from citystat.plan.history import describe, target_history
-
     load_plan(copy.deepcopy(PLAN), "tiny.yaml")
     document = copy.deepcopy(PLAN)
     measure = document["priority_areas"][0]["goals"][0]["objectives"][0]["measures"][0]

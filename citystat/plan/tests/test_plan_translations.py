@@ -28,7 +28,7 @@ def bilingual_city(kansas_city: CityProfile) -> CityProfile:
     return kansas_city
 
 
-def translated_plan() -> dict:
+def translated_plan() -> dict[str, Any]:
     document: dict[str, Any] = copy.deepcopy(PLAN)
     area = document["priority_areas"][0]
     area["translations"] = {"es": {"title": "Infraestructura"}}
@@ -80,7 +80,7 @@ def test_a_file_without_translations_removes_them_like_any_other_field():
     assert Goal.history.first().history_change_reason == "Spanish withdrawn"
 
 
-def problems_of(document: dict) -> list[str]:
+def problems_of(document: dict[str, Any]) -> list[str]:
     with pytest.raises(PlanDocumentError) as raised:
         load_plan(document, "plan.yaml")
     assert not Plan.objects.exists()

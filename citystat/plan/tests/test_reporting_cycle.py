@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.test import Client
 
@@ -39,7 +40,7 @@ def signed_in(user: User) -> Client:
     return client
 
 
-def staff(name: str, role: str, departments=()) -> User:  # type: ignore[no-untyped-def]
+def staff(name: str, role: str, departments=()) -> User:
     user = User.objects.create_user(name, f"{name}@example.gov", "x" * 20)
     StaffProfile.objects.create(user=user).departments.set(departments)
     grant_role(user, role)
@@ -203,9 +204,8 @@ def test_remind_sends_each_reminder_once_per_period_and_kind(city, settings):
 
 def test_a_failed_send_is_tried_again_on_the_next_run(city, settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from django.core.mail import EmailMessage
 
-    def refuse(self, fail_silently=False):  # type: ignore[no-untyped-def]
+    def refuse(self, fail_silently=False):
         raise OSError("mail server down")
 
     monkeypatch.setattr(EmailMessage, "send", refuse)

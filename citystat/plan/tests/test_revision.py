@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.core.cache import cache
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.management import call_command
 from django.db import transaction
 
 from citystat.plan import revision
-from citystat.plan.models import Plan
+from citystat.plan.models import Plan, PriorityArea
 
 
 @pytest.fixture
@@ -88,11 +90,6 @@ def test_keys_from_urls_are_made_safe_for_every_cache(db, two_processes):
 def test_a_write_outside_a_transaction_lands_and_so_does_its_stamp_with_the_cache_in_the_db(
     settings,
 ):
-    from django.core.cache import cache
-    from django.core.management import call_command
-
-    from citystat.plan.models import PriorityArea
-
     settings.CACHES = {
         **settings.CACHES,
         "default": {

@@ -14,6 +14,13 @@ import json
 import ibis
 import pytest
 
+from citystat.demo.build import (
+    PLAN_FILE,
+    ensure_departments,
+    plan_department_names,
+    save_dataset,
+)
+from citystat.demo.datasets import DEMO_DATASETS
 from citystat.lib.periods import FiscalCalendar
 from citystat.plan.compute import compiled
 from citystat.plan.compute.aggregates import REGISTRY
@@ -31,9 +38,12 @@ from citystat.plan.compute.kinds import (
     SurveyShareSpec,
     uses_measures,
 )
+from citystat.plan.compute.run import dataset_schemas, measure_specs
 from citystat.plan.compute.spec import SpecError, check_spec
+from citystat.plan.documents import load_plan_file
 from citystat.plan.models import Measure
 from citystat.plan.tests.conftest import REQUESTS_SCHEMA
+from citystat.plan.tests.test_plan_documents import speak_the_demo_languages
 
 SURVEY_SCHEMA = {
     "fields": [
@@ -62,7 +72,7 @@ ADDED: dict[type[BaseSpec], set[str]] = {
 }
 
 
-def checked(**spec):  # type: ignore[no-untyped-def]
+def checked(**spec):
     return check_spec({**BASE, **spec}, SCHEMAS, FiscalCalendar())
 
 
@@ -98,7 +108,7 @@ def test_each_aggregate_is_checked_into_its_kind_with_only_its_fields(raw, kind)
     assert spec.aggregate == raw["aggregate"]
     assert spec.source == {**BASE, **raw}
     with pytest.raises(dataclasses.FrozenInstanceError):
-        spec.grain = "year"  # type: ignore[misc]
+        spec.grain = "year"
 
 
 def test_each_kind_holds_the_values_its_spec_gives():
@@ -162,9 +172,9 @@ def test_a_ratio_of_two_measures_is_a_ratio_that_reads_no_dataset():
 def test_a_kind_requires_the_fields_it_needs_and_takes_no_other():
     common = {"aggregate": "share", "dataset": "requests", "date": "created_date"}
     with pytest.raises(TypeError, match="condition"):
-        ShareSpec(**common, grain="month")  # type: ignore[call-arg]
+        ShareSpec(**common, grain="month")
     with pytest.raises(TypeError, match="field"):
-        CountSpec(**{**common, "aggregate": "count"}, grain="month", field="x")  # type: ignore[call-arg]
+        CountSpec(**{**common, "aggregate": "count"}, grain="month", field="x")
 
 
 def test_equal_specs_are_equal_and_share_their_compiled_statements_key():
@@ -191,7 +201,7 @@ def test_a_builder_is_never_given_a_spec_of_another_kind():
     wrong = CountSpec(**{f.name: getattr(count, f.name) for f in dataclasses.fields(count)})
     object.__setattr__(wrong, "aggregate", "sum")
     with pytest.raises(ComputeError, match="a sum is built from a FieldSpec"):
-        aggregations(table, wrong)  # type: ignore[arg-type]
+        aggregations(table, wrong)
 
 
 def old_digest(spec: dict) -> str:  # type: ignore[type-arg]
@@ -278,17 +288,6 @@ def test_a_spec_digest_is_the_one_computed_before_the_kinds(digest):
 
 
 def test_every_demo_measure_checks_into_its_kind_with_its_digest_unchanged(db):
-    from citystat.demo.build import (
-        PLAN_FILE,
-        ensure_departments,
-        plan_department_names,
-        save_dataset,
-    )
-    from citystat.demo.datasets import DEMO_DATASETS
-    from citystat.plan.compute.run import dataset_schemas, measure_specs
-    from citystat.plan.documents import load_plan_file
-    from citystat.plan.tests.test_plan_documents import speak_the_demo_languages
-
     speak_the_demo_languages()
     ensure_departments(plan_department_names())
     for definition in DEMO_DATASETS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -55,7 +57,7 @@ def statuses(kansas_city, tmp_path):
     return pd.read_csv(path, dtype={"status": str}, parse_dates=["created_date"])
 
 
-def monthly(spec: dict) -> dict[str, float | None]:
+def monthly(spec: dict[str, Any]) -> dict[str, float | None]:
     measure = add_measure(
         f"m{abs(hash(str(spec)))}",
         {"dataset": "statuses", "date": "created_date", "grain": "month", **spec},

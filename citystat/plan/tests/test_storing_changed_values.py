@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,7 +18,7 @@ from citystat.plan.tests.conftest import REQUESTS_CSV
 pytestmark = pytest.mark.usefixtures("requests")
 
 
-def stored(measure) -> dict[tuple[str, str, str], tuple]:  # type: ignore[no-untyped-def]
+def stored(measure) -> dict[tuple[str, str, str], tuple[Any, ...]]:
     rows = MeasureValue.objects.filter(measure=measure)
     return {
         (row.period, row.breakdown, row.breakdown_value): (row.pk, row.value, row.computed_at)
@@ -41,7 +42,7 @@ def by_hand(csv: str) -> dict[tuple[str, str, str], float]:
     return counts
 
 
-def count_measure():  # type: ignore[no-untyped-def]
+def count_measure():
     return add_measure(
         "yearly",
         {

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import pytest
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
-from citystat.plan.compute.run import compute_measures, measures_reading
+from citystat.plan.compute.run import STORED_COLUMNS, compute_measures, measures_reading
 from citystat.plan.compute.spec import SpecError, check_spec
 from citystat.plan.documents import PlanDocumentError, load_plan
 from citystat.plan.models import Measure, MeasureValue, Plan
@@ -68,7 +69,7 @@ SATISFIED_WITH_TRASH = {
 }
 
 
-def load(slug: str, schema: dict, text: str, folder) -> Dataset:
+def load(slug: str, schema: dict[str, Any], text: str, folder) -> Dataset:
     dataset = Dataset.objects.create(
         slug=slug, title=slug, table_schema=schema, update_frequency="yearly"
     )
@@ -88,7 +89,7 @@ def spending(requests, tmp_path):
     return load("spending", SPENDING_SCHEMA, SPENDING_CSV, tmp_path)
 
 
-def measure(slug: str, spec: dict) -> Measure:
+def measure(slug: str, spec: dict[str, Any]) -> Measure:
     return add_measure(slug, spec, unit="percent")
 
 
@@ -279,7 +280,7 @@ def test_loading_a_dataset_recomputes_the_ratios_that_divide_by_its_measures():
     assert {m.slug for m in measures_reading("spending")} == {"spending-total", "cost"}
 
 
-def ratio(numerator: str, denominator: str) -> dict:
+def ratio(numerator: str, denominator: str) -> dict[str, Any]:
     return {
         "aggregate": "ratio",
         "numerator": {"measure": numerator},
@@ -338,7 +339,5 @@ def test_a_plan_file_with_a_circle_of_ratios_is_refused_with_the_path(requests):
 
 
 def test_the_fast_store_writes_every_column_of_a_measure_value():
-    from citystat.plan.compute.run import STORED_COLUMNS
-
     columns = {field.column for field in MeasureValue._meta.concrete_fields}
     assert columns - {"id"} == set(STORED_COLUMNS)

@@ -7,10 +7,12 @@ import re
 import pytest
 from django.utils import timezone
 
+from citystat.accounts.roles import sync_roles
 from citystat.accounts.testing import signed_in_person as person
 from citystat.city.models import CityProfile, Department
 from citystat.plan.manual import enter_value
 from citystat.plan.models import Measure, Target
+from citystat.plan.target_preview import target_effect
 from citystat.plan.testing import add_measure
 
 
@@ -31,8 +33,6 @@ def response_time(fire) -> Measure:
 
 @pytest.fixture
 def alice(db):
-    from citystat.accounts.roles import sync_roles
-
     sync_roles()
     return person("alice", "performance-staff")
 
@@ -125,8 +125,6 @@ def test_the_preview_shows_each_period_before_and_after_and_saves_nothing(alice,
 
 
 def test_a_new_year_s_target_previews_against_the_one_in_force(alice, response_time):
-    from citystat.plan.target_preview import target_effect
-
     proposed = Target(measure=response_time, fiscal_year=2024, value=95, tolerance=1)
     # 2025 periods keep FY2025's own target: nothing changes for them.
     assert all(not e.changed for e in target_effect(response_time, proposed))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 import yaml
@@ -87,7 +88,7 @@ def overall(slug: str) -> dict[str, tuple[float | None, str, str, str]]:
     }
 
 
-def measure_in(document: dict, slug: str) -> dict:
+def measure_in(document: dict[str, Any], slug: str) -> dict[str, Any]:
     measures = document["priority_areas"][0]["goals"][0]["objectives"][0]["measures"]
     return next(measure for measure in measures if measure["slug"] == slug)
 

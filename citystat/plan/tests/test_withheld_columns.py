@@ -88,7 +88,7 @@ UNSAFE_SPECS = {
 }
 
 
-def plan_document(spec: dict, public: bool = True) -> dict:
+def plan_document(spec: dict[str, Any], public: bool = True) -> dict[str, Any]:
     measure: dict[str, Any] = {
         "title": "By address",
         "slug": "by-address",

@@ -33,7 +33,7 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-def square(x: float) -> dict:
+def square(x: float) -> dict[str, Any]:
     ring = [[x, 40.0], [x, 40.02], [x + 0.02, 40.02], [x + 0.02, 40.0], [x, 40.0]]
     return {"type": "Polygon", "coordinates": [ring]}
 

@@ -4,6 +4,7 @@ district, an address list declared by its schema, and 311 requests with points."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
@@ -20,12 +21,12 @@ ADDRESSES = [
 WITHHELD_ADDRESS = "55 Secret Ave"
 
 
-def rectangle(west: float, south: float, east: float, north: float) -> dict:
+def rectangle(west: float, south: float, east: float, north: float) -> dict[str, Any]:
     ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def layer(slug: str, title: str, areas: dict[str, dict]) -> BoundaryLayer:
+def layer(slug: str, title: str, areas: dict[str, dict[str, Any]]) -> BoundaryLayer:
     features = [
         {"type": "Feature", "properties": {"NAME": name, "OWNER": "private"}, "geometry": shape}
         for name, shape in areas.items()
@@ -39,7 +40,7 @@ def layer(slug: str, title: str, areas: dict[str, dict]) -> BoundaryLayer:
     )
 
 
-def dataset(slug: str, title: str, fields: list[dict], path: Path) -> Dataset:
+def dataset(slug: str, title: str, fields: list[dict[str, Any]], path: Path) -> Dataset:
     created = Dataset.objects.create(
         slug=slug, title=title, is_public=True, table_schema={"fields": fields}
     )

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
@@ -24,7 +25,7 @@ PERSONAL = "Jane Q. Resident, 1234 Main Street"
 US_DATETIME = "%m/%d/%Y %I:%M:%S %p"
 
 
-def datetime_schema() -> dict:
+def datetime_schema() -> dict[str, Any]:
     """The 311 preset's schema with created and closed dates as 12-hour datetimes."""
     fields = [
         {**spec, "type": "datetime", "format": US_DATETIME}
@@ -35,7 +36,7 @@ def datetime_schema() -> dict:
     return {**SERVICE_REQUESTS_SCHEMA, "fields": fields}
 
 
-def square(x: float, y: float, size: float = 0.01) -> dict:
+def square(x: float, y: float, size: float = 0.01) -> dict[str, Any]:
     ring = [[x, y], [x, y + size], [x + size, y + size], [x + size, y], [x, y]]
     return {"type": "Polygon", "coordinates": [ring]}
 

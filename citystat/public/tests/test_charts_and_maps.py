@@ -4,6 +4,7 @@ citystat/city/maps.py): what they hold, and that the server can draw them."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 import shapely
@@ -34,7 +35,7 @@ def city(db):
         yield Measure.objects.get(slug="potholes-closed")
 
 
-def layer(spec: dict, mark: str, field: str) -> list[dict]:
+def layer(spec: dict[str, Any], mark: str, field: str) -> list[dict[str, Any]]:
     """Return the data of the layer drawing `field` with `mark`."""
     for item in spec["layer"]:
         if item["mark"]["type"] == mark and item["encoding"]["y"]["field"] == field:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -28,7 +29,7 @@ def city(db, settings, tmp_path):
     return build_small_city(tmp_path / "source")
 
 
-def independent_requests(csv_path, column: str, value: str) -> dict:
+def independent_requests(csv_path, column: str, value: str) -> dict[str, Any]:
     """Compute the page's 311 figures straight from the source CSV with DuckDB."""
     connection = duckdb.connect()
     connection.execute(

@@ -5,6 +5,7 @@ the home page's link to all headline measures (issue #20)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -38,7 +39,7 @@ MACHINE_PREFIXES = ("api/", "staff/", "admin/", "i18n/", "hooks/", "feeds/", "ci
 def parameterless_routes() -> list[str]:
     routes: list[str] = []
 
-    def walk(patterns: list, prefix: str) -> None:
+    def walk(patterns: list[Any], prefix: str) -> None:
         for entry in patterns:
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns, prefix + str(entry.pattern))

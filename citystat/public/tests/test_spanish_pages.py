@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import polib  # type: ignore[import-untyped]
 import pytest
@@ -428,7 +429,7 @@ PUBLIC_CHOICES = [
 ]
 
 
-def choice_field(dotted: str) -> models.Field:
+def choice_field(dotted: str) -> models.Field[Any, Any]:
     app_label, model_name, field_name = dotted.split(".")
     return apps.get_model(app_label, model_name)._meta.get_field(field_name)  # type: ignore[return-value]
 

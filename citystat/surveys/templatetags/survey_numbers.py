@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from citystat.plan import display
@@ -34,5 +36,5 @@ def points(share: float | None, decimals: int | str = 0) -> str:
 
 
 @register.filter
-def item(mapping: dict, key: str):
+def item(mapping: dict[str, Any], key: str):
     return mapping.get(key)

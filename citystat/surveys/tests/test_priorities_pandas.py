@@ -3,6 +3,8 @@ plain pandas from the respondent file — citywide and in each council district.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -45,7 +47,7 @@ def pandas_priorities(frame: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("rating", ascending=False)
 
 
-def compare(ours: list, expected: pd.DataFrame) -> None:
+def compare(ours: list[Any], expected: pd.DataFrame) -> None:
     assert [p.item for p in ours] == list(expected.index)
     for priority in ours:
         row = expected.loc[priority.item]

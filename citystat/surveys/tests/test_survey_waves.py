@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -164,7 +165,7 @@ items:
 """
 
 
-def other_city_wave(tmp_path: Path, label: str, day: str, answers: list[tuple]) -> Path:
+def other_city_wave(tmp_path: Path, label: str, day: str, answers: list[tuple[Any, ...]]) -> Path:
     rows = [
         {"resp": number, "round": label, "interviewed": day, "ward": ward, "wt": weight,
          "parks": parks, "streets": 3}

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        slugs: list[str] = options["measure"]  # type: ignore[assignment]
+        slugs = cast(list[str], options["measure"])
         measures = Measure.objects.exclude(spec={})
         if options["changed"]:
             changed = measures_changed_since_computed()

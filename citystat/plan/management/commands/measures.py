@@ -33,4 +33,6 @@ class Command(BaseCommand):
                 display.target_text(row["target"], row["unit"]),
                 row["status_label"],
             )
+        # Django's OutputWrapper is a TextIOBase, which rich's IO[str] parameter does not
+        # name; rich only calls write() and flush() on it.
         Console(file=self.stdout, width=120).print(table)  # type: ignore[arg-type]

@@ -1,6 +1,8 @@
 from pathlib import Path
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 
 from citystat.plan.documents import (
     PlanDocumentError,
@@ -9,7 +11,7 @@ from citystat.plan.documents import (
     plan_value_warnings,
 )
 from citystat.plan.health import plan_health
-from citystat.plan.models import Plan
+from citystat.plan.models import Measure, Plan
 
 
 class Command(BaseCommand):
@@ -38,7 +40,7 @@ class Command(BaseCommand):
         if action == "import":
             try:
                 plan = load_plan_file(
-                    options["file"],  # type: ignore[arg-type]
+                    cast(Path, options["file"]),
                     make_current=not options["not_current"],
                     reason=str(options["reason"]),
                 )
@@ -49,7 +51,7 @@ class Command(BaseCommand):
             for warning in plan_value_warnings(plan):
                 self.stderr.write(f"warning: {warning}")
             return
-        plan = chosen_plan(options.get("plan"))  # type: ignore[arg-type]
+        plan = chosen_plan(cast("str | None", options.get("plan")))
         if action == "export":
             text = dump_plan(plan)
             if options["file"] == "-":
@@ -77,7 +79,5 @@ def chosen_plan(slug: str | None) -> Plan:
     return plan
 
 
-def plan_measures(plan: Plan):  # type: ignore[no-untyped-def]
-    from citystat.plan.models import Measure
-
+def plan_measures(plan: Plan) -> QuerySet[Measure]:
     return Measure.objects.filter(objective__goal__priority_area__plan=plan)

@@ -1,6 +1,7 @@
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -113,11 +114,11 @@ class Command(BaseCommand):
         )
 
 
-def dumps(rows: list[dict]) -> str:
+def dumps(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, indent=2, default=lambda value: asdict(value))
 
 
-def format_row(row: dict) -> str:
+def format_row(row: dict[str, Any]) -> str:
     if "engaged" in row:
         engaged = "suppressed" if row["engaged"] is None else f"{row['engaged'] * 100:.0f}% engaged"
         return f"{row['wave']}  {row['department']:<40} n={row['respondents']:<5} {engaged}"
