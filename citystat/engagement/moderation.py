@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citystat.engagement.board import bump_board
 from citystat.engagement.emails import send_answer_email
 from citystat.engagement.models import Question
 from citystat.lib.errors import CitystatError
@@ -58,8 +59,6 @@ def assign(question: Question, *, meeting_id: int | None, goal_id: int | None) -
         question.live = Question.Live.NOT_SHOWN
     question.save()
     if previous_meeting and previous_meeting != meeting_id:
-        from citystat.engagement.board import bump_board
-
         bump_board(previous_meeting)
 
 
