@@ -27,6 +27,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import django
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +49,9 @@ def best_of(runs: int, action: Callable[[], object]) -> float:
 
 def build(measure_count: int, months: int) -> list[str]:
     """Create the plan, area, goals, measures, targets and values; return measure slugs."""
-    from django.utils import timezone
-
-    from citystat.city.models import CityProfile
-    from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, Target
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.city.models import CityProfile  # noqa: PLC0415
+    from citystat.plan.models import Goal, Measure, MeasureValue, Objective, Plan, Target  # noqa: PLC0415
 
     CityProfile.objects.create(name="Bench City", languages=["en"])
     plan = Plan.objects.create(
@@ -98,15 +102,12 @@ def main() -> int:
     os.environ["CITYSTAT_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
     sys.path.insert(0, str(ROOT))
-    import django
 
     django.setup()
-    from django.core.cache import cache
-    from django.core.management import call_command
-    from django.test import Client
 
-    from citystat.public import plan_views
-    from citystat.reports.exports import make_export
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.public import plan_views  # noqa: PLC0415
+    from citystat.reports.exports import make_export  # noqa: PLC0415
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
