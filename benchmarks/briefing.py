@@ -26,6 +26,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import django
+from django.core.cache import cache
+from django.core.management import call_command
+from django.utils import timezone
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,12 +46,12 @@ def best_of(runs: int, action: Callable[[], object]) -> float:
 
 def build(measure_count: int, months: int):  # type: ignore[no-untyped-def]
     """Create the plan, values, meeting and follow-ups; return the meeting."""
-    from django.utils import timezone
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
 
-    from citystat.city.models import CityProfile, Department
-    from citystat.meetings.agenda import draft_agenda
-    from citystat.meetings.models import FollowUp, Meeting
-    from citystat.plan.testing import build_history_plan
+    from citystat.city.models import CityProfile, Department  # noqa: PLC0415
+    from citystat.meetings.agenda import draft_agenda  # noqa: PLC0415
+    from citystat.meetings.models import FollowUp, Meeting  # noqa: PLC0415
+    from citystat.plan.testing import build_history_plan  # noqa: PLC0415
 
     CityProfile.objects.create(name="Bench City", languages=["en"], time_zone="America/Chicago")
     works = Department.objects.create(code="works", name="Public Works")
@@ -85,14 +89,12 @@ def main() -> int:
     os.environ["CITYSTAT_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
     sys.path.insert(0, str(ROOT))
-    import django
 
     django.setup()
-    from django.core.cache import cache
-    from django.core.management import call_command
 
-    from citystat.meetings.briefing import briefing_book, briefing_pdf, render_briefing_html
-    from citystat.meetings.models import BriefingCopy, Meeting
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.meetings.briefing import briefing_book, briefing_pdf, render_briefing_html  # noqa: PLC0415
+    from citystat.meetings.models import BriefingCopy, Meeting  # noqa: PLC0415
 
     call_command("migrate", verbosity=0, interactive=False)
     meeting = build(options.measures, options.months)

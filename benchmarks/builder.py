@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from compute import generated_data, setup
+from django.test import Client
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,12 +64,13 @@ def children_cpu() -> float:
 
 def preview_times(runs: int) -> tuple[list[float], list[float]]:
     """Return each preview's wall-clock seconds and CPU seconds (this process's)."""
-    from django.contrib.auth.models import User
-    from django.test import Client
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from django.contrib.auth.models import User  # noqa: PLC0415
 
-    from citystat.accounts.models import StaffProfile
-    from citystat.accounts.roles import grant_role, sync_roles
-    from citystat.plan.models import Measure
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.accounts.models import StaffProfile  # noqa: PLC0415
+    from citystat.accounts.roles import grant_role, sync_roles  # noqa: PLC0415
+    from citystat.plan.models import Measure  # noqa: PLC0415
 
     sync_roles()
     user, created = User.objects.get_or_create(username="builder-bench")
@@ -101,7 +103,7 @@ def main() -> int:
     arguments = parser.parse_args()
     data = arguments.data or generated_data(arguments.rows)
     setup(data, arguments.home)
-    from citystat.catalog.models import Dataset
+    from citystat.catalog.models import Dataset  # noqa: PLC0415
 
     rows = Dataset.objects.get(slug="service-requests").latest_version.row_count
     compute_runs = [compute_once(arguments.home) for _ in range(3)]

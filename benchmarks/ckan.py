@@ -28,6 +28,10 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import django
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,12 +39,10 @@ TARGET_SECONDS = 1.0
 
 
 def build(count: int) -> None:
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from citystat.catalog.models import Dataset, DatasetVersion
-    from citystat.city.models import Department
-    from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog.models import Dataset, DatasetVersion  # noqa: PLC0415
+    from citystat.city.models import Department  # noqa: PLC0415
+    from citystat.plan.models import Goal, Measure, Objective, Plan, PriorityArea  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
     departments = [
@@ -102,10 +104,8 @@ def main() -> None:
     for name in ("DATABASE_URL", "CITYSTAT_WAREHOUSE", "CITYSTAT_CACHE_URL"):
         os.environ.pop(name, None)
     sys.path.insert(0, str(ROOT))
-    import django
 
     django.setup()
-    from django.test import Client
 
     build(args.datasets)
     client = Client(HTTP_HOST="127.0.0.1")

@@ -39,6 +39,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import django
+import psycopg
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from psycopg import sql
 from results import record
 
 # Limits on DuckDB, by rows of 311 data at least (#22), for a recompute with the plan's
@@ -58,10 +64,8 @@ def setup(data: Path, home: Path) -> None:
     # Not the pages rendered again after each compute: benchmarks/pages.py times those.
     os.environ.setdefault("CITYSTAT_WARM_PAGES", "off")
     sys.path.insert(0, str(ROOT))
-    import django
 
     django.setup()
-    from django.core.management import call_command
 
     home.mkdir(parents=True, exist_ok=True)
     marker = home / "loaded.json"
@@ -69,16 +73,17 @@ def setup(data: Path, home: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         return
-    from citystat.catalog.ingest import ingest
-    from citystat.city.profile import load_city_file
-    from citystat.demo.build import (
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog.ingest import ingest  # noqa: PLC0415
+    from citystat.city.profile import load_city_file  # noqa: PLC0415
+    from citystat.demo.build import (  # noqa: PLC0415
         PLAN_FILE,
         ensure_departments,
         plan_department_names,
         save_dataset,
     )
-    from citystat.demo.datasets import DEMO_DATASETS
-    from citystat.plan.documents import load_plan_file
+    from citystat.demo.datasets import DEMO_DATASETS  # noqa: PLC0415
+    from citystat.plan.documents import load_plan_file  # noqa: PLC0415
 
     load_city_file(data / "city.yaml")
     for definition in DEMO_DATASETS:
@@ -114,10 +119,9 @@ def generated_data(rows: int) -> Path:
 
 def use_engine(engine: str, postgres_url: str) -> float:
     """Point the warehouse at `engine` and give it every published version; return seconds."""
-    from django.conf import settings
-
-    from citystat.catalog import engines
-    from citystat.catalog.warehouse import version_path
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog import engines  # noqa: PLC0415
+    from citystat.catalog.warehouse import version_path  # noqa: PLC0415
 
     if engine == "duckdb":
         return 0.0
@@ -137,9 +141,6 @@ def use_engine(engine: str, postgres_url: str) -> float:
 
 
 def create_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
     parts = urlsplit(url)
     server = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(server, autocommit=True) as admin:
@@ -203,7 +204,7 @@ def ratio_of_measures_sql(spec: dict, specs: dict, schemas: dict, start_month: i
 def measure_sql(spec: dict, specs: dict, schemas: dict, start_month: int) -> list[str]:
     if any("measure" in spec.get(key, {}) for key in ("numerator", "denominator")):
         return ratio_of_measures_sql(spec, specs, schemas, start_month)
-    from citystat.catalog import warehouse
+    from citystat.catalog import warehouse  # noqa: PLC0415
 
     types = {f["name"]: f.get("type") for f in schemas[spec["dataset"]]["fields"]}
     year_field = types[spec["date"]] in ("integer", "number")
@@ -258,8 +259,9 @@ def hand_sql(spec: dict, relation: str, year_field: bool, start_month: int) -> l
 
 
 def run_baseline(measures: list, start_month: int) -> float:
-    from citystat.catalog import warehouse
-    from citystat.catalog.models import Dataset
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog import warehouse  # noqa: PLC0415
+    from citystat.catalog.models import Dataset  # noqa: PLC0415
 
     schemas = {d.slug: d.table_schema for d in Dataset.objects.all()}
     specs = {measure.slug: measure.spec for measure in measures}
@@ -281,7 +283,8 @@ def run_baseline(measures: list, start_month: int) -> float:
 
 
 def run_compute(measures: list) -> tuple[float, Any]:
-    from citystat.plan.compute.run import compute_measures
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.plan.compute.run import compute_measures  # noqa: PLC0415
 
     started = time.perf_counter()
     report = compute_measures(measures)
@@ -305,9 +308,9 @@ def main() -> int:
     home = arguments.home or Path(f"/tmp/citystat-compute-bench-{data.name}")
     setup(data, home)
     stored = use_engine(arguments.engine, arguments.postgres_url)
-    from citystat.catalog.warehouse import row_count
-    from citystat.city.models import CityProfile
-    from citystat.plan.models import Measure
+    from citystat.catalog.warehouse import row_count  # noqa: PLC0415
+    from citystat.city.models import CityProfile  # noqa: PLC0415
+    from citystat.plan.models import Measure  # noqa: PLC0415
 
     measures = list(Measure.objects.exclude(spec={}).order_by("pk"))
     start_month = CityProfile.current().fiscal_year_start_month
@@ -381,9 +384,8 @@ def main() -> int:
 
 def forget_compiled_statements() -> None:
     """Start with no statement kept, in this process or the home's cache (earlier runs')."""
-    from django.core.cache import cache
-
-    from citystat.plan.compute.compiled import forget_statements
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.plan.compute.compiled import forget_statements  # noqa: PLC0415
 
     forget_statements()
     cache.clear()

@@ -26,6 +26,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import django
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +48,10 @@ def best_of(runs: int, action: Callable[[], object]) -> float:
 
 def build(measure_count: int, months: int) -> list[str]:
     """Create the plan, area, goals, measures, targets and values; return measure slugs."""
-    from django.utils import timezone
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
 
-    from citystat.city.models import CityProfile
-    from citystat.plan.testing import build_history_plan
+    from citystat.city.models import CityProfile  # noqa: PLC0415
+    from citystat.plan.testing import build_history_plan  # noqa: PLC0415
 
     CityProfile.objects.create(name="Bench City", languages=["en"])
     built = build_history_plan(
@@ -71,15 +76,12 @@ def main() -> int:
     os.environ["CITYSTAT_HOME"] = str(home)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
     sys.path.insert(0, str(ROOT))
-    import django
 
     django.setup()
-    from django.core.cache import cache
-    from django.core.management import call_command
-    from django.test import Client
 
-    from citystat.plan import revision
-    from citystat.reports.exports import make_export
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.plan import revision  # noqa: PLC0415
+    from citystat.reports.exports import make_export  # noqa: PLC0415
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)

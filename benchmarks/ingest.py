@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import django
+import duckdb
+from django.core.management import call_command
 from results import record
 
 MAX_RATIO = 1.5
@@ -39,8 +42,6 @@ MAX_RSS_MIB = 3 * 1024.0
 
 
 def baseline(path: str, folder: str) -> dict:
-    import duckdb
-
     paths = path.split(PATH_SEPARATOR)
     result: dict = {"hint": None}
     for hint in (None, "%m/%d/%Y"):
@@ -70,14 +71,13 @@ def load(path: str, folder: str) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
     # Not the pages rendered again after each compute: benchmarks/pages.py times those.
     os.environ.setdefault("CITYSTAT_WARM_PAGES", "off")
-    import django
 
     django.setup()
-    from django.core.management import call_command
 
-    from citystat.catalog.ingest import ingest
-    from citystat.catalog.models import Dataset
-    from citystat.demo.datasets import DEMO_DATASETS
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog.ingest import ingest  # noqa: PLC0415
+    from citystat.catalog.models import Dataset  # noqa: PLC0415
+    from citystat.demo.datasets import DEMO_DATASETS  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
     definition = next(d for d in DEMO_DATASETS if d["slug"] == "service-requests")

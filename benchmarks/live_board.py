@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import random
 import re
@@ -38,6 +39,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import django
+from asgiref.sync import sync_to_async
+from django.core.management import call_command
+from django.utils import timezone
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,18 +72,14 @@ def setup(home: Path, rows: int) -> int:
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
     sys.path.insert(0, str(ROOT))
-    import django
 
     django.setup()
-    import datetime as dt
 
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from citystat.city.profile import load_city_file
-    from citystat.demo.build import build_demo_city
-    from citystat.engagement.models import Question
-    from citystat.meetings.models import Meeting
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.city.profile import load_city_file  # noqa: PLC0415
+    from citystat.demo.build import build_demo_city  # noqa: PLC0415
+    from citystat.engagement.models import Question  # noqa: PLC0415
+    from citystat.meetings.models import Meeting  # noqa: PLC0415
 
     if rows:
         build_demo_city(rows=rows)
@@ -218,11 +219,10 @@ async def viewer(port: int, path: str, stop: float, run: Run, track: bool) -> No
 
 
 async def moderator(meeting_id: int, stop: float, run: Run) -> None:
-    from asgiref.sync import sync_to_async
-
-    from citystat.engagement.board import board_version
-    from citystat.engagement.models import Question
-    from citystat.engagement.moderation import answered_live, put_on_screen
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.engagement.board import board_version  # noqa: PLC0415
+    from citystat.engagement.models import Question  # noqa: PLC0415
+    from citystat.engagement.moderation import answered_live, put_on_screen  # noqa: PLC0415
 
     def change(number: int) -> tuple[str, float]:
         questions = list(Question.objects.filter(meeting_id=meeting_id).order_by("pk"))

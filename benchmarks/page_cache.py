@@ -18,6 +18,10 @@ import os
 import sys
 from pathlib import Path
 
+import django
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
 from pages import pick_pages
 from places import timed
 from results import record
@@ -28,9 +32,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
 
 def mean_ms(client, url: str, requests: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Return (mean ms per warm request, SQL queries per request) for `url`."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     timed(client, url)  # the first render fills the caches
     with CaptureQueriesContext(connection) as queries:
         elapsed = sum(timed(client, url) for _ in range(requests))
@@ -46,11 +47,7 @@ def main() -> int:
         raise SystemExit("set CITYSTAT_HOME to a built city (citystat demo --no-serve)")
     paths = pick_pages(home, None)
 
-    import django
-
     django.setup()
-    from django.test import Client
-    from django.test.utils import override_settings
 
     client = Client(HTTP_HOST="127.0.0.1")
     static_ms, _ = mean_ms(client, "/static/css/citystat.css", arguments.requests)

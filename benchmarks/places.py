@@ -18,12 +18,16 @@ aggregates over the same files in the same run (--repeat runs each, the median k
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+import django
+from django.core.cache import cache
+from django.test import Client
 from results import record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,12 +54,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="cold place statistics runs")
     arguments = parser.parse_args()
 
-    import django
-
     django.setup()
-    from django.test import Client
 
-    from citystat.city.places import places
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.city.places import places  # noqa: PLC0415
 
     neighborhoods, districts = places("neighborhood"), places("district")
     if not neighborhoods or not districts:
@@ -133,13 +135,10 @@ HAND_DEMOLITIONS = [
 
 def place_statistics(neighborhood, district, repeat: int) -> None:  # type: ignore[no-untyped-def]
     """Print cold place statistics through the engine against hand-written DuckDB SQL."""
-    import datetime as dt
-
-    from django.core.cache import cache
-
-    from citystat.catalog import warehouse
-    from citystat.catalog.warehouse import quote_identifier, table_name
-    from citystat.public import place_stats
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog import warehouse  # noqa: PLC0415
+    from citystat.catalog.warehouse import quote_identifier, table_name  # noqa: PLC0415
+    from citystat.public import place_stats  # noqa: PLC0415
 
     today = dt.date.today()
     requests = place_stats.requests_dataset()

@@ -28,6 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import django
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
 from results import record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -96,21 +100,18 @@ def main() -> None:
     os.environ["CITYSTAT_HOME"] = str(folder)
     os.environ["CITYSTAT_EMAIL_URL"] = "console:"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
-    import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.utils import timezone
 
-    from citystat.catalog import hooks
-    from citystat.catalog.ingest import ingest
-    from citystat.catalog.models import Dataset
-    from citystat.city.profile import load_city_file
-    from citystat.demo.datasets import DEMOLITIONS_SCHEMA
-    from citystat.engagement.models import Subscription, Update, Watch
-    from citystat.engagement.pushes import push
-    from citystat.engagement.subscriptions import send_digest
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog import hooks  # noqa: PLC0415
+    from citystat.catalog.ingest import ingest  # noqa: PLC0415
+    from citystat.catalog.models import Dataset  # noqa: PLC0415
+    from citystat.city.profile import load_city_file  # noqa: PLC0415
+    from citystat.demo.datasets import DEMOLITIONS_SCHEMA  # noqa: PLC0415
+    from citystat.engagement.models import Subscription, Update, Watch  # noqa: PLC0415
+    from citystat.engagement.pushes import push  # noqa: PLC0415
+    from citystat.engagement.subscriptions import send_digest  # noqa: PLC0415
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     call_command("migrate", verbosity=0)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import django
 from results import record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,14 +48,13 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("CITYSTAT_HOME", tempfile.mkdtemp(prefix="citystat-overhead-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
-    import django
-
     django.setup()
-    from django.db import connection
-    from django.test import RequestFactory
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from django.db import connection  # noqa: PLC0415
+    from django.test import RequestFactory  # noqa: PLC0415
 
-    from citystat.plan import revision
-    from citystat.public import page_cache
+    from citystat.plan import revision  # noqa: PLC0415
+    from citystat.public import page_cache  # noqa: PLC0415
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 from results import RESULTS_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,8 +119,6 @@ def missing_requirement(step: Step, postgres_url: str) -> str | None:
     if step.needs == "wrk" and shutil.which("wrk") is None:
         return "no wrk (apt-get install wrk)"
     if step.needs == "postgres":
-        import psycopg
-
         try:
             psycopg.connect(postgres_url, connect_timeout=5).close()
         except psycopg.Error as error:

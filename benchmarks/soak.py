@@ -41,6 +41,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import psycopg
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,8 +76,6 @@ Dataset.objects.get_or_create(slug="{DATASET}", defaults=dict(
 
 
 def write_batch(path: Path, rows: int, batch: int) -> None:
-    import duckdb
-
     duckdb.sql(
         f"copy (select i as id, {batch} as batch, 'c' || (i % 20) as category, "
         f"(i % 997) * 1.5 as amount from range({rows}) t(i)) to '{path}' (header)"
@@ -195,7 +195,6 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
-    import psycopg
 
     work = Path(tempfile.mkdtemp(prefix="citystat-soak-"))
     name = f"citystat_ops_soak_{uuid.uuid4().hex[:8]}"
@@ -219,7 +218,8 @@ def main() -> int:
 
 
 def soak(args, work: Path, database_url: str, nodes: list[Node]) -> int:
-    from citystat.ops.tests.conftest import free_port
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.ops.tests.conftest import free_port  # noqa: PLC0415
 
     base_env = {**os.environ, "DATABASE_URL": database_url}
     for variable in ("DJANGO_SETTINGS_MODULE", "CITYSTAT_CACHE_URL"):

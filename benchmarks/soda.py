@@ -31,6 +31,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import duckdb
 from local_server import free_port, wait_for
 from results import record
 
@@ -107,8 +108,6 @@ def load(home: Path, csv_path: Path) -> Path:
 
 
 def duckdb_p50(parquet: Path, repeat: int) -> float:
-    import duckdb
-
     connection = duckdb.connect()
     connection.read_parquet(str(parquet)).create_view("requests")
     connection.execute(DUCKDB_SQL).fetchall()
@@ -122,8 +121,6 @@ def duckdb_p50(parquet: Path, repeat: int) -> float:
 
 def sqlite_copy(parquet: Path, database: Path) -> None:
     """Copy every published column of every row into SQLite, in batches, for Datasette."""
-    import duckdb
-
     source = duckdb.connect()
     cursor = source.execute(f"select * from '{parquet}'")
     names = [column[0] for column in cursor.description]

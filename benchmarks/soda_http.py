@@ -29,8 +29,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import requests
 from local_server import citystat, free_port, wait_for
 from results import record
+from sodapy import Socrata
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = (
@@ -131,9 +133,6 @@ def main() -> int:
                 rounds["soda3_post"].append(timed(soda3_post, options.repeat // 5 or 1))
                 rounds["revalidate"].append(timed(revalidate, options.repeat // 5 or 1))
             p50 = {kind: statistics.median(values) for kind, values in rounds.items()}
-
-            import requests
-            from sodapy import Socrata
 
             adapter = {"prefix": "http://", "adapter": requests.adapters.HTTPAdapter()}
             started = time.perf_counter()

@@ -24,6 +24,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+import django
 from results import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,8 @@ def median_seconds(work: Callable[[], object], repeat: int) -> float:
 
 def tasks(modules: dict[str, types.ModuleType]) -> dict[str, Callable[[], object]]:
     """What the survey pages compute on a cold cache, with the given modules."""
-    from citystat.surveys.models import ServiceProfile, Survey
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.surveys.models import ServiceProfile, Survey  # noqa: PLC0415
 
     resident = Survey.objects.filter(kind="resident").first()
     staff = Survey.objects.filter(kind="employee").first()
@@ -107,10 +109,8 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the old SQL")
     arguments = parser.parse_args()
 
-    import django
-
     django.setup()
-    from citystat.surveys import budget, employee, evidence, focus, ratings, waves
+    from citystat.surveys import budget, employee, evidence, focus, ratings, waves  # noqa: PLC0415
 
     new = tasks(
         {"waves": waves, "ratings": ratings, "employee": employee, "focus": focus,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import os
 import shutil
 import sys
@@ -30,6 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import django
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db.models.signals import post_save
+from django.test import Client
 from results import record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,8 +71,6 @@ SPECS = [
 
 def write_rows(path: Path, rows: int) -> Path:
     """Requests spread over three years; every fifth still open."""
-    import datetime as dt
-
     start = dt.date(2023, 5, 1)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -88,7 +93,8 @@ def write_rows(path: Path, rows: int) -> Path:
 
 
 def make_measures(count: int) -> None:
-    from citystat.plan.testing import add_measure
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.plan.testing import add_measure  # noqa: PLC0415
 
     for index in range(count):
         spec = {"dataset": "requests", "date": "created_date", **SPECS[index % len(SPECS)]}
@@ -111,24 +117,19 @@ def main() -> None:
     os.environ["CITYSTAT_HOME"] = str(folder)
     os.environ["CITYSTAT_EMAIL_URL"] = "console:"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citystat.settings")
-    import django
 
     django.setup()
-    from django.conf import settings
-    from django.contrib.auth.models import Permission, User
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
-    from django.db.models.signals import post_save
-    from django.test import Client
+    from django.contrib.auth.models import Permission, User  # noqa: PLC0415
 
-    from citystat.catalog.hooks import version_subject
-    from citystat.catalog.ingest import ingest
-    from citystat.catalog.models import Dataset, DatasetVersion
-    from citystat.city.models import CityProfile
-    from citystat.jobs import queue
-    from citystat.jobs.models import Job
-    from citystat.plan.compute.run import compute_measures
-    from citystat.plan.signals import recompute_after_publish
+    # Imported after django.setup() (a throwaway CITYSTAT_HOME), as Django requires.
+    from citystat.catalog.hooks import version_subject  # noqa: PLC0415
+    from citystat.catalog.ingest import ingest  # noqa: PLC0415
+    from citystat.catalog.models import Dataset, DatasetVersion  # noqa: PLC0415
+    from citystat.city.models import CityProfile  # noqa: PLC0415
+    from citystat.jobs import queue  # noqa: PLC0415
+    from citystat.jobs.models import Job  # noqa: PLC0415
+    from citystat.plan.compute.run import compute_measures  # noqa: PLC0415
+    from citystat.plan.signals import recompute_after_publish  # noqa: PLC0415
 
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     call_command("migrate", verbosity=0)

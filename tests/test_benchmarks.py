@@ -11,6 +11,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import results  # noqa: E402  (benchmarks/ is on the path from above)
 import run_all  # noqa: E402  (benchmarks/ is a folder of scripts, not a package)
 
 HELPERS = {"local_server.py", "results.py", "run_all.py"}
@@ -113,8 +114,6 @@ def test_a_run_merges_new_figures_over_the_last_ones_and_writes_one_table(tmp_pa
 
 
 def test_record_is_silent_when_a_benchmark_runs_by_hand(tmp_path, monkeypatch):
-    import results
-
     monkeypatch.delenv(results.RESULTS_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)
     results.record("figure", 1.0, "s")

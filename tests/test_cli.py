@@ -3,9 +3,13 @@
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from django.core.management import get_commands, load_command_class
+
+from citystat import __version__
 
 CITYSTAT = [sys.executable, "-m", "citystat"]
 
@@ -31,9 +35,6 @@ def test_help_lists_citystats_own_commands_with_a_line_each(tmp_path):
 
 @pytest.mark.parametrize("flag", ["--version", "version"])
 def test_version_is_citystats_own(flag, tmp_path):
-    from importlib.metadata import version
-
-    from citystat import __version__
 
     result = run_cli(flag, tmp_path=tmp_path)
     assert result.returncode == 0
@@ -139,8 +140,6 @@ def test_help_lists_commands_without_importing_them(tmp_path):
 
 
 def test_only_serve_and_upgrade_of_citystats_commands_run_the_system_checks(db):
-    from django.core.management import get_commands, load_command_class
-
     checked = {
         name
         for name, app in get_commands().items()

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.utils import ConnectionHandler
 
 from citystat.lib.config import database_config, env_bool, env_int, redact_url
 
@@ -41,8 +42,6 @@ def test_passwords_never_reach_messages():
 
 @pytest.mark.parametrize("url", ["", "sqlite:///{path}"])
 def test_sqlite_databases_run_in_write_ahead_mode(tmp_path, url, django_db_blocker):
-    from django.db.utils import ConnectionHandler
-
     config = database_config(url.format(path=tmp_path / "site.sqlite3"), tmp_path)
     connections = ConnectionHandler({"default": config})
     try:

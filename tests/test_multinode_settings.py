@@ -71,7 +71,8 @@ def test_an_s3_url_gives_private_object_storage_with_its_endpoint_and_region():
 
 def test_django_storages_accepts_the_s3_options():
     pytest.importorskip("storages")
-    from storages.backends.s3 import S3Storage
+    # Imported here: django-storages is an optional extra, skipped above when missing.
+    from storages.backends.s3 import S3Storage  # noqa: PLC0415
 
     storage, _ = media_settings("s3://city-uploads/media?region=us-east-2", HOME)
     # Constructing it reads the options but contacts nothing.

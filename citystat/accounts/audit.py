@@ -29,8 +29,9 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from citystat.accounts.audit_anchors import (
@@ -303,9 +304,6 @@ def record_failed_sign_in(
 
 
 def connect_signals() -> None:
-    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-    from django.db.models.signals import m2m_changed
-
     pre_save.connect(remember_before, dispatch_uid="citystat-audit-before")
     pre_delete.connect(refuse_unsigned_delete, dispatch_uid="citystat-audit-before-delete")
     post_save.connect(record_save, dispatch_uid="citystat-audit-save")

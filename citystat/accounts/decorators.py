@@ -8,10 +8,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from csp.decorators import csp_replace
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
 
+from citystat.accounts.audit import record
+from citystat.accounts.models import AuditEntry
 from citystat.accounts.permissions import ANY_STAFF, PUBLIC
 from citystat.accounts.roles import is_staff_member, requires_two_factor
 
@@ -22,9 +26,6 @@ View = Callable[..., HttpResponseBase]
 
 def refuse(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
     """Log, audit and answer a refused staff request without changing anything."""
-    from citystat.accounts.audit import record
-    from citystat.accounts.models import AuditEntry
-
     logger.warning("refused %s %s for %s: %s", request.method, request.path, request.user, reason)
     if request.user.is_authenticated:
         record(AuditEntry.Action.REFUSED, object_repr=f"{request.method} {request.path}"[:200])
@@ -81,9 +82,6 @@ def embeddable(view: View) -> View:
     (settings.py); this lifts both for the one view, so a chart can sit in a council
     member's page while the staff pages can never be framed for clickjacking.
     """
-    from csp.decorators import csp_replace
-    from django.views.decorators.clickjacking import xframe_options_exempt
-
     framed = csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(view))
     return framed
 

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 
-from citystat.accounts.models import ApiToken
+from citystat.accounts.models import ApiToken, AuditEntry
 from citystat.accounts.permissions import Role
 from citystat.city.models import Department
 
@@ -122,8 +122,6 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(label="Action", required=False, choices=[("", "Any")])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from citystat.accounts.models import AuditEntry
-
         super().__init__(*args, **kwargs)
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.models import Session
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 
 from citystat.accounts.context import client_ip
+from citystat.accounts.decorators import is_verified
+from citystat.accounts.roles import requires_two_factor
 
 logger = logging.getLogger("citystat.security")
 
@@ -56,12 +61,6 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from urllib.parse import urlencode
-
-        from django.http import HttpResponseRedirect
-
-        from citystat.accounts.decorators import is_verified
-        from citystat.accounts.roles import requires_two_factor
 
         path = request.path
         if (
@@ -116,13 +115,10 @@ class RefuseTamperedCookiesMiddleware:
         """Say whether `key` names a real session past its time (not worth a warning)."""
         if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
             return False
-        from django.contrib.sessions.models import Session
 
         return Session.objects.filter(session_key=key[:40]).exists()
 
     def check_messages(self, request: HttpRequest) -> str | None:
-        from django.contrib.messages.storage.cookie import CookieStorage
-
         name = CookieStorage.cookie_name
         sent = request.COOKIES.get(name)
         # Django's own signature check (missing from the type stubs): None when it fails.

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from citystat.accounts.permissions import ANY_STAFF
 from citystat.accounts.roles import is_administrator
+from citystat.accounts.tokens import tokens_needing_attention
 from citystat.accounts.workspace import WorkspaceItem, register_section
 
 RECENT = dt.timedelta(days=30)
@@ -32,8 +34,6 @@ def admin_link(user: Any, obj: Any) -> str:
 
 
 def two_factor_off(user: Any) -> list[WorkspaceItem]:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return []
     return [
@@ -47,8 +47,6 @@ def two_factor_off(user: Any) -> list[WorkspaceItem]:
 
 def your_account(user: Any) -> list[WorkspaceItem]:
     """Two-factor sign-in when it is off, and API tokens about to expire or forgotten."""
-    from citystat.accounts.tokens import tokens_needing_attention
-
     tokens = [
         WorkspaceItem(f"API token “{token.name}”", "/staff/api-tokens/", why)
         for token, why in tokens_needing_attention(user)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import authenticate, login
+from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -78,9 +80,7 @@ def hold_for_token(request: HttpRequest, user: Any) -> None:
     request.session[PENDING] = {"user": user.pk, "backend": user.backend, "at": time.time()}
 
 
-def pending_user(request: HttpRequest) -> Any:
-    from django.contrib.auth.models import User
-
+def pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(PENDING)
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
@@ -132,6 +132,4 @@ def code_lock_message(until: dt.datetime) -> str:
 
 
 def minutes_until(moment: dt.datetime) -> int:
-    from django.utils import timezone
-
     return max(1, math.ceil((moment - timezone.now()).total_seconds() / 60))

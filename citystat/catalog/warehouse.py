@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 from django.db import DatabaseError
 
+from citystat.catalog import engines
+from citystat.catalog.models import DatasetVersion, validate_dataset_slug
 from citystat.lib.errors import CitystatError
 
 
@@ -37,8 +39,6 @@ class WarehouseUnavailable(CitystatError):
 
 def warehouse_root() -> Path:
     """Return the folder that holds every dataset's version files, whatever the engine."""
-    from citystat.catalog import engines
-
     try:
         return engines.current().files
     except engines.EngineError as error:
@@ -56,8 +56,6 @@ def version_path(slug: str, number: int) -> Path:
 
 def published_files() -> dict[str, Path]:
     """Return {slug: current Parquet file} for every dataset with a published version."""
-    from citystat.catalog.models import DatasetVersion
-
     try:
         rows = list(
             DatasetVersion.objects.filter(status=DatasetVersion.Status.PUBLISHED).values_list(
@@ -161,8 +159,6 @@ def ensure_usable_root() -> None:
 
 def table_name(slug: str) -> str:
     """Return the quoted warehouse relation that holds dataset `slug`'s published rows."""
-    from citystat.catalog.models import validate_dataset_slug
-
     validate_dataset_slug(slug)
     return '"' + "ds_" + slug.replace("-", "_") + '"'
 
@@ -173,8 +169,6 @@ def quote_identifier(name: str) -> str:
 
 def row_count(slug: str) -> int | None:
     """Return how many rows dataset `slug` has published, or None if it has none."""
-    from citystat.catalog.models import DatasetVersion
-
     version = DatasetVersion.objects.filter(
         dataset__slug=slug, status=DatasetVersion.Status.PUBLISHED
     ).first()
@@ -189,8 +183,6 @@ def check() -> None:
     engines rely on, so health asks that each published file is there and readable (DuckDB
     reads its footer), then that the configured engine answers too.
     """
-    from citystat.catalog import engines
-
     missing = [str(path) for path in published_files().values() if not path.is_file()]
     if missing:
         raise WarehouseUnavailable(

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from citystat.city.models import BoundaryLayer
+from citystat.city.places import area_url
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 CACHE_SECONDS = 24 * 60 * 60
@@ -208,8 +209,6 @@ def area_value(properties: dict[str, Any], values: dict[str, float | None]) -> f
 
 def area_picker(layer_slug: str) -> dict[str, Any]:
     """Return a map of the layer's areas where each shape links to its area page."""
-    from citystat.city.places import area_url
-
     layer, features = layer_features(layer_slug)
     linked = []
     for feature in features:

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 
+from citystat.city.models import CityProfile
 from citystat.lib.errors import CitystatError
 
 
@@ -48,8 +49,6 @@ def translation_languages(languages: Iterable[str] | None = None) -> list[str]:
     hold the profile (or a test) skip the lookup.
     """
     if languages is None:
-        from citystat.city.models import CityProfile
-
         languages = CityProfile.current().languages or []
     default = default_language()
     return [code for code in dict.fromkeys(languages) if code != default]
@@ -137,8 +136,9 @@ def validate_translations(
 
 def language_name(code: str, in_language: str) -> str:
     """Return the name of language `code` as a reader of `in_language` writes it."""
-    # Imported here: Babel's locale data is only needed when a page marks a fallback.
-    from babel import Locale, UnknownLocaleError
+    # Imported here: Babel (and its locale data) is only needed when a page marks a
+    # fallback, and start-up loads this module.
+    from babel import Locale, UnknownLocaleError  # noqa: PLC0415
 
     try:
         return Locale.parse(in_language.replace("-", "_")).languages.get(code, code)

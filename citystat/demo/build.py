@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.utils.text import slugify
@@ -18,13 +19,20 @@ from citystat.catalog.models import Dataset
 from citystat.city.models import Department
 from citystat.city.profile import load_city_file
 from citystat.demo.datasets import DEMO_DATASETS
+from citystat.demo.engagement import build_demo_engagement as build_engagement
+from citystat.demo.generator import generate_city
 from citystat.demo.goal_narratives import build_demo_goal_narratives
 from citystat.demo.measure_stories import build_demo_narratives
 from citystat.demo.meetings import build_demo_meetings
 from citystat.demo.peers import build_demo_peers
+from citystat.lib.errors import CitystatError
 from citystat.lib.progress import fraction_progress
+from citystat.plan.compute.run import compute_measures
 from citystat.plan.documents import load_plan_file
 from citystat.plan.models import Measure, Plan
+from citystat.surveys.definition import DEFINITIONS_FOLDER
+from citystat.surveys.documents import import_survey
+from citystat.surveys.services import import_services
 
 PLAN_FILE = Path(__file__).parent / "plan.yaml"
 DEFAULT_ROWS = 1_000_000
@@ -96,16 +104,11 @@ def build_demo_city(
 
 def build_demo_engagement(seed: int) -> None:
     """Questions on the demo's meetings, updates about neighborhoods, a priorities round."""
-    from citystat.demo.engagement import build_demo_engagement as build
-
-    build(seed)
+    build_engagement(seed)
 
 
 def compute_demo_measures(show_progress: bool) -> None:
     """Compute every measure of the demo plan; a failure here is a bug in plan.yaml."""
-    from citystat.lib.errors import CitystatError
-    from citystat.plan.compute.run import compute_measures
-
     total = Measure.objects.exclude(spec={}).count() or 1
     with fraction_progress("Computing measures", enabled=show_progress) as advance:
         done: list[str] = []
@@ -122,10 +125,6 @@ def compute_demo_measures(show_progress: bool) -> None:
 
 def load_demo_surveys() -> None:
     """Register the demo's surveys (resident public, employee internal) and service profiles."""
-    from citystat.surveys.definition import DEFINITIONS_FOLDER
-    from citystat.surveys.documents import import_survey
-    from citystat.surveys.services import import_services
-
     import_survey(DEFINITIONS_FOLDER / "demo-resident.yaml", is_public=True)
     import_survey(DEFINITIONS_FOLDER / "demo-employee.yaml", is_public=False)
     import_services(DEFINITIONS_FOLDER / "demo-services.yaml")
@@ -140,8 +139,6 @@ def is_complete(marker: Path, wanted: dict[str, Any]) -> bool:
 
 
 def generate_data(build: DemoBuild, show_progress: bool) -> None:
-    from citystat.demo.generator import generate_city
-
     if build.data_dir.exists():
         shutil.rmtree(build.data_dir)
     build.data_dir.mkdir(parents=True)
@@ -179,8 +176,6 @@ def ensure_departments(names: list[str]) -> list[Department]:
 
 
 def plan_department_names() -> list[str]:
-    import yaml
-
     document = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
     names = {
         measure["department"]

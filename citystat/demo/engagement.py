@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
+from citystat.catalog.models import Dataset
 from citystat.city.places import places
 from citystat.city.translations import localized
 from citystat.engagement.intake import Intake, receive_question
@@ -28,7 +29,9 @@ from citystat.engagement.models import (
 from citystat.engagement.priorities import round_choices
 from citystat.engagement.watches import declare_watch
 from citystat.meetings.models import Meeting
-from citystat.plan.models import Measure
+from citystat.plan import display
+from citystat.plan.models import Measure, MeasureValue
+from citystat.plan.templatetags.plan_periods import period_name
 
 # Each resident question with its answer, on the same subject, and the measure it is
 # about (or None). An answer that cites a figure reads it from the measure's stored values
@@ -197,12 +200,6 @@ def build_demo_engagement(seed: int = 2024) -> None:
 def answer_text(answer: str, measure: Measure | None, language: str = "en") -> str:
     """Fill `{latest}` in an answer with the measure's latest value, from the stored values,
     written in `language` (its number and date forms, the measure's title in it)."""
-    from django.utils import translation
-
-    from citystat.plan import display
-    from citystat.plan.models import MeasureValue
-    from citystat.plan.templatetags.plan_periods import period_name
-
     latest = None
     if measure is not None and measure.is_public:
         latest = (
@@ -226,8 +223,6 @@ def answer_text(answer: str, measure: Measure | None, language: str = "en") -> s
 
 
 def build_demo_updates(neighborhoods: list[str], districts: list[str], rng: random.Random) -> None:
-    from citystat.catalog.models import Dataset
-
     demolitions = Dataset.objects.filter(slug="demolitions").first()
     now = timezone.now()
     chosen = rng.sample(neighborhoods, min(3, len(neighborhoods)))

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from citystat.engagement.models import Question
 from citystat.engagement.queries import public_questions
+from citystat.meetings.models import Meeting
 from citystat.plan import revision
 
 # How often the public page asks for a new board (seconds); the benchmark polls the same.
@@ -107,8 +108,6 @@ def board_response(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """
     language = translation.get_language_from_request(request)
     if meeting_id not in _meetings_seen:
-        from citystat.meetings.models import Meeting
-
         if not Meeting.objects.filter(pk=meeting_id).exists():
             return HttpResponseNotFound("No such meeting", content_type="text/plain")
         _meetings_seen.add(meeting_id)

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from citystat.engagement.models import Question
 
@@ -52,8 +53,6 @@ def question_public_url(question: Question) -> str:
 
 
 def send_answer_email(question: Question) -> None:
-    from django.utils.translation import gettext as _
-
     send_message(
         question.contact_email,
         _("Your question was answered"),

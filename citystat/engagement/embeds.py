@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from citystat.catalog.models import Dataset
 from citystat.lib.errors import CitystatError
+from citystat.plan import display
+from citystat.plan.models import Measure
+from citystat.plan.status import status_for
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -85,9 +88,10 @@ def row_order(dataset: Dataset, table: ir.Table) -> list[Any]:
     A warehouse returns rows in no set order, so "the first ROWS_SHOWN" would differ
     between DuckDB, PostgreSQL and Spark without one.
     """
-    import ibis
+    # Ibis and the warehouse load when an embed is drawn, not with the URLs.
+    import ibis  # noqa: PLC0415
 
-    from citystat.catalog.schema import primary_key
+    from citystat.catalog.schema import primary_key  # noqa: PLC0415
 
     public = {spec["name"] for spec in dataset.public_fields}
     keys = [name for name in primary_key(dataset.table_schema) if name in public]
@@ -97,8 +101,10 @@ def row_order(dataset: Dataset, table: ir.Table) -> list[Any]:
 
 def dataset_rows(dataset: Dataset, conditions: list[dict[str, str]]) -> DatasetEmbed:
     """Return the dataset's public rows matching `conditions` (the first ROWS_SHOWN)."""
-    from citystat.catalog.engines import open_session
-    from citystat.city.maps import layer_for_breakdown
+    # The warehouse (Ibis) and the maps (NumPy, Shapely) load when an embed is drawn, not
+    # with the URLs.
+    from citystat.catalog.engines import open_session  # noqa: PLC0415
+    from citystat.city.maps import layer_for_breakdown  # noqa: PLC0415
 
     embed = DatasetEmbed(dataset, conditions)
     if not dataset.is_public or dataset.latest_version is None:
@@ -142,11 +148,8 @@ class MeasureCard:
     value_text: str = ""  # the value as plan/display.py writes it: "65.0%", "$4,000"
 
 
-def measure_card(measure: Any) -> MeasureCard:
+def measure_card(measure: Measure) -> MeasureCard:
     """Return what the update's measure card shows: the latest value and its status."""
-    from citystat.plan import display
-    from citystat.plan.status import status_for
-
     judged = status_for(measure)
     value = judged.value
     url = measure.get_absolute_url() if hasattr(measure, "get_absolute_url") else ""

@@ -13,12 +13,16 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.syndication.views import Feed
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from citystat.city.models import CityProfile
 from citystat.engagement.models import Update
 from citystat.engagement.queries import published_updates
+from citystat.meetings.queries import upcoming_meetings
+from citystat.plan.models import Goal
 
 ITEMS = 30
 
@@ -30,8 +34,6 @@ class AllUpdatesFeed(Feed):  # type: ignore[type-arg]
     link = "/updates/"
 
     def title(self, obj: Any = None) -> str:
-        from citystat.city.models import CityProfile
-
         return _("%(city)s: updates") % {"city": CityProfile.current().name}
 
     def subtitle(self, obj: Any = None) -> str:
@@ -60,8 +62,7 @@ class AllUpdatesFeed(Feed):  # type: ignore[type-arg]
 
 
 class GoalFeed(AllUpdatesFeed):
-    def get_object(self, request: HttpRequest, goal_id: int) -> Any:  # type: ignore[override]
-        from citystat.plan.models import Goal
+    def get_object(self, request: HttpRequest, goal_id: int) -> Goal:  # type: ignore[override]
 
         goal = Goal.objects.filter(pk=goal_id).first()
         if goal is None:
@@ -72,8 +73,6 @@ class GoalFeed(AllUpdatesFeed):
         return _("Updates about %(goal)s") % {"goal": obj.title}
 
     def updates(self, obj: Any) -> Any:
-        from django.db.models import Q
-
         return published_updates().filter(Q(goal=obj) | Q(measure__objective__goal=obj))
 
 
@@ -84,13 +83,9 @@ class MeetingsFeed(Feed):  # type: ignore[type-arg]
     link = "/meetings/"
 
     def title(self) -> str:
-        from citystat.city.models import CityProfile
-
         return _("%(city)s: stat meetings") % {"city": CityProfile.current().name}
 
     def items(self) -> list[Any]:
-        from citystat.meetings.queries import upcoming_meetings
-
         return upcoming_meetings(limit=ITEMS)
 
     def item_title(self, item: Any) -> str:

@@ -307,7 +307,8 @@ class Watch(models.Model):
         return f"watch on {self.dataset.slug}"
 
     def clean(self) -> None:
-        from citystat.engagement.watches import watch_problems  # it imports this module
+        # Imported here: watches imports this module.
+        from citystat.engagement.watches import watch_problems  # noqa: PLC0415
 
         if self.dataset_id is None:
             return  # the form says the dataset is missing

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citystat.city.translations import TranslationError, validate_translations
+from citystat.engagement.board import bump_board
 from citystat.engagement.emails import send_answer_email
 from citystat.engagement.models import Question
 from citystat.lib.errors import CitystatError
@@ -59,8 +60,6 @@ def assign(question: Question, *, meeting_id: int | None, goal_id: int | None) -
         question.live = Question.Live.NOT_SHOWN
     question.save()
     if previous_meeting and previous_meeting != meeting_id:
-        from citystat.engagement.board import bump_board
-
         bump_board(previous_meeting)
 
 

@@ -63,7 +63,8 @@ def plain_heading(dataset: Dataset, conditions: list[dict[str, str]]) -> str:
     any other reads "where <column title> is <value>". The sentence patterns are
     translated, so each language orders the words its own way.
     """
-    from citystat.city.maps import layer_for_breakdown
+    # The maps (NumPy, Shapely) load when an update is drawn, not with the URLs.
+    from citystat.city.maps import layer_for_breakdown  # noqa: PLC0415
 
     specs = {spec["name"]: spec for spec in dataset.public_fields}
     things = dataset.title
@@ -154,7 +155,8 @@ def news_table(embed: DatasetEmbed, leave_out: tuple[str, ...] = ()) -> NewsTabl
 
 
 def has_points(dataset: Dataset) -> bool:
-    from citystat.catalog.exports import has_points as dataset_has_points
+    # The exports (DuckDB) load when an update is drawn, not with the URLs.
+    from citystat.catalog.exports import has_points as dataset_has_points  # noqa: PLC0415
 
     return dataset_has_points(dataset)
 
@@ -196,7 +198,8 @@ def matching_points(
 ) -> tuple[list[dict[str, Any]], int]:
     """Return the first MOST_POINTS matching rows that have a location, as map points
     carrying the `tooltip` columns written out, and how many matching rows have one."""
-    from citystat.catalog.engines import open_session
+    # The warehouse (Ibis) loads when an update is drawn, not with the URLs.
+    from citystat.catalog.engines import open_session  # noqa: PLC0415
 
     specs = {spec["name"]: spec for spec in dataset.public_fields}
     with open_session() as session:
@@ -221,7 +224,8 @@ def matching_points(
 def area_layer(dataset: Dataset, conditions: list[dict[str, str]]) -> tuple[str | None, set[str]]:
     """Return the boundary layer to draw under the points and the areas the filter names
     on it; with no area in the filter, the layer of the dataset's first area column."""
-    from citystat.city.maps import layer_for_breakdown
+    # The maps (NumPy, Shapely) load when an update is drawn, not with the URLs.
+    from citystat.city.maps import layer_for_breakdown  # noqa: PLC0415
 
     for condition in conditions:
         layer = layer_for_breakdown(condition["field"])
@@ -242,7 +246,8 @@ def point_map(embed: DatasetEmbed, heading: str) -> NewsMap | None:
     neighborhood, not the whole city with a cluster in a corner. None when no matching
     row has a location: an empty map would say nothing.
     """
-    from citystat.city.maps import OUTLINE, layer_features, map_spec
+    # The maps (NumPy, Shapely) load when an update is drawn, not with the URLs.
+    from citystat.city.maps import OUTLINE, layer_features, map_spec  # noqa: PLC0415
 
     dataset, conditions = embed.dataset, embed.conditions
     tooltip = [name for name in embed.columns if name not in COORDINATES][:TOOLTIP_COLUMNS]
@@ -300,7 +305,8 @@ def point_map(embed: DatasetEmbed, heading: str) -> NewsMap | None:
 def news_map(embed: DatasetEmbed, heading: str) -> NewsMap | None:
     """Return the update's one map: dots where rows have a location, else the matching
     rows counted by area on the first area layer the dataset maps onto, else none."""
-    from citystat.city.maps import choropleth
+    # The maps (NumPy, Shapely) load when an update is drawn, not with the URLs.
+    from citystat.city.maps import choropleth  # noqa: PLC0415
 
     if embed.total == 0:
         return None

@@ -19,6 +19,8 @@ from citystat.engagement.board import POLL_SECONDS, board_html, board_polls, boa
 from citystat.engagement.emails import question_public_url
 from citystat.engagement.models import Question
 from citystat.engagement.queries import public_questions
+from citystat.meetings.hooks import AgendaQuestion
+from citystat.meetings.models import Meeting
 
 
 def live_board_panel(request: HttpRequest, meeting: Any, screen: bool) -> str:
@@ -65,10 +67,8 @@ def board_controls(
     return render_to_string("engagement/staff/_board_controls.html", context, request)
 
 
-def agenda_questions_for(meeting: Any) -> list[Any]:
+def agenda_questions_for(meeting: Meeting) -> list[AgendaQuestion]:
     """Return the approved questions of a meeting as the agenda and briefing book list them."""
-    from citystat.meetings.hooks import AgendaQuestion
-
     questions = public_questions().filter(meeting=meeting).order_by("created_at")
     return [
         AgendaQuestion(

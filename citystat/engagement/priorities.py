@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from citystat.engagement.models import PriorityBallot, PriorityRound
 from citystat.lib.errors import CitystatError
+from citystat.plan.models import Plan
 from citystat.surveys.models import ServiceProfile
 
 CHALLENGE_SALT = "citystat.engagement.priorities.challenge"
@@ -53,7 +54,6 @@ def round_choices(priority_round: PriorityRound) -> list[Choice]:
     """Return what residents rank in this round: the current plan's areas, or services."""
     if priority_round.choices == PriorityRound.Choices.SERVICES:
         return [Choice(s.slug, s.title) for s in ServiceProfile.objects.order_by("position")]
-    from citystat.plan.models import Plan
 
     plan = Plan.current()
     if plan is None:

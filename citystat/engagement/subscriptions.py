@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citystat.engagement.emails import send_message, site_url
+from citystat.engagement.embeds import measure_card
 from citystat.engagement.models import (
     AreaKind,
     Mailbox,
@@ -36,8 +37,11 @@ from citystat.engagement.models import (
     UpdateArea,
 )
 from citystat.engagement.queries import published_updates
+from citystat.jobs import queue
+from citystat.meetings.queries import upcoming_meetings
 from citystat.plan.models import Goal, Measure, Status
 from citystat.plan.status import status_for
+from citystat.plan.templatetags.plan_periods import period_name
 
 logger = logging.getLogger(__name__)
 
@@ -241,12 +245,9 @@ def updates_for(subscription: Subscription, since: dt.datetime) -> list[Update]:
     return UpdateIndex(since).for_subscription(subscription, since)
 
 
-def measure_figure(measure: Any) -> str:
+def measure_figure(measure: Measure | None) -> str:
     """Return an update's measure as the digest tells it, written by plan/display.py like
     the measure page: "Potholes filled: 1,234 (March 2026)"."""
-    from citystat.engagement.embeds import measure_card
-    from citystat.plan.templatetags.plan_periods import period_name
-
     if measure is None or not measure.is_public:
         return ""
     card = measure_card(measure)
@@ -280,8 +281,6 @@ def items_for(
     if subscription.subject == Subscription.Subject.MEASURE:
         items.extend(measure_news(subscription, since))
     if subscription.subject == Subscription.Subject.MEETINGS:
-        from citystat.meetings.queries import upcoming_meetings
-
         for meeting in upcoming_meetings(limit=50):
             if meeting.starts_at <= now + MEETINGS_AHEAD:
                 items.append(
@@ -493,8 +492,6 @@ def queue_delivery(subject: str) -> None:
     Called whenever an update is published (by staff, or by a watch's load); the ledger
     makes a second publish or a re-run of the job send nothing twice.
     """
-    from citystat.jobs import queue
-
     queue.enqueue(DELIVER, subject=subject)
 
 

@@ -64,7 +64,8 @@ def render_svg(spec: dict[str, Any], width: int = STATIC_WIDTH) -> str:
     key = spec_key(spec, f"svg{width}")
     svg: str | None = cache.get(key)
     if svg is None:
-        import vl_convert
+        # vl-convert (a whole Vega engine) loads on the first chart drawn, not with the views.
+        import vl_convert  # noqa: PLC0415
 
         locale = chart_locale()
         try:
@@ -86,7 +87,8 @@ def render_png(
     key = spec_key(spec, f"png{width}x{height}")
     png: bytes | None = cache.get(key)
     if png is None:
-        import vl_convert
+        # vl-convert (a whole Vega engine) loads on the first chart drawn, not with the views.
+        import vl_convert  # noqa: PLC0415
 
         sized = fixed_size(spec, width - 80, height - 120)
         locale = chart_locale()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -74,8 +75,6 @@ SQLITE_OPTIONS = {
 
 def database_config(url: str | None, home: Path) -> dict[str, Any]:
     """Turn `DATABASE_URL` into Django's DATABASES entry, with a clear error when broken."""
-    import dj_database_url
-
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",

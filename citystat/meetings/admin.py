@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from citystat.meetings.cadence import CadenceError, schedule_series
 from citystat.meetings.models import (
     AgendaItem,
     Attendee,
@@ -26,8 +27,6 @@ class MeetingSeriesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         """Generate the series' next meetings once its rotation is saved, as the staff page does."""
-        from citystat.meetings.cadence import CadenceError, schedule_series
-
         super().save_related(request, form, formsets, change)
         if not form.instance.is_active:
             return

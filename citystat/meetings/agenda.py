@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from citystat.meetings import hooks
+from citystat.meetings.cadence import CadenceError, local_to_utc, upcoming_occurrences
 from citystat.meetings.models import (
     FOLLOW_UP_PREFIX,
     OPENING_TITLE,
@@ -96,7 +97,6 @@ def next_meeting_start(meeting: Meeting) -> dt.datetime | None:
     )
     if later is not None:
         return later
-    from citystat.meetings.cadence import CadenceError, local_to_utc, upcoming_occurrences
 
     try:
         following = upcoming_occurrences(meeting.series, meeting.starts_at, 1)
@@ -203,7 +203,8 @@ def publish_agenda(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
     meeting.agenda_published_at = now
     meeting.save(update_fields=["agenda_published_at", "updated_at"])
     # The briefing books are made as the publication commits, so no one waits for them.
-    from citystat.meetings.briefing import prepare_in_background
+    # Imported here: briefing imports this module (the follow-ups a book reviews).
+    from citystat.meetings.briefing import prepare_in_background  # noqa: PLC0415
 
     meeting_id = meeting.pk
     transaction.on_commit(lambda: prepare_in_background(meeting_id))

@@ -21,6 +21,7 @@ from threading import Thread
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import close_old_connections
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -28,16 +29,22 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from citystat.city.models import CityProfile
 from citystat.city.translations import localized
+from citystat.jobs.runs import JobAlreadyRunning, single_run
 from citystat.lib.charts import ChartError, inline_svg
 from citystat.meetings import hooks
 from citystat.meetings.agenda import follow_ups_to_review
 from citystat.meetings.hooks import AgendaQuestion
 from citystat.meetings.models import AgendaItem, BriefingCopy, FollowUp, Meeting
+from citystat.meetings.zones import zone_label
 from citystat.plan import display, revision
+from citystat.plan.charts import measure_chart
 from citystat.plan.models import Goal, Measure, Narrative, Strategy
 from citystat.plan.status import MeasureStatus, status_for
 from citystat.plan.templatetags.plan_periods import period_name
+from citystat.surveys.models import ServiceProfile
+from citystat.surveys.reports import service_profile_evidence
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +83,6 @@ class BriefingBook:
 
 def measure_chart_svg(measure: Measure) -> SafeString | None:
     """Return the measure's chart drawn on the server, or None when it cannot be drawn."""
-    from citystat.plan.charts import measure_chart
-
     try:
         # The chart's accessible name is read in the reader's language, like its caption.
         title = gettext("%(title)s over time, against its target") % {
@@ -125,9 +130,6 @@ def agenda_measures(meeting: Meeting) -> list[Measure]:
 
 def service_summaries(meeting: Meeting) -> list[ServiceSummary]:
     """Return the summary table of each service profile of the area's departments."""
-    from citystat.surveys.models import ServiceProfile
-    from citystat.surveys.reports import service_profile_evidence
-
     if meeting.priority_area_id is None:
         return []
     departments = set(
@@ -226,8 +228,6 @@ def briefing_css() -> str:
 
     WeasyPrint would otherwise fetch /static/… over HTTP from the site it is running in.
     """
-    from django.contrib.staticfiles import finders
-
     path = finders.find("css/briefing.css")
     return Path(str(path)).read_text(encoding="utf-8") if path else ""
 
@@ -235,8 +235,6 @@ def briefing_css() -> str:
 def render_briefing_html(
     book: BriefingBook, *, for_pdf: bool = False, request: HttpRequest | None = None
 ) -> str:
-    from citystat.meetings.zones import zone_label
-
     context = {
         "book": book,
         "for_pdf": for_pdf,
@@ -279,7 +277,9 @@ def briefing_pdf(meeting: Meeting, base_url: str, language: str | None = None) -
     copy = stored_copy(meeting, language)
     if copy is not None and not briefing_is_stale(meeting, language):
         return bytes(copy.pdf)
-    from weasyprint import HTML
+    # WeasyPrint takes seconds to import; the URLs load this module, so it loads on the
+    # first book drawn.
+    from weasyprint import HTML  # noqa: PLC0415
 
     made_under = briefing_revision()  # before reading: a change while drawing makes it stale
     with translation.override(language):
@@ -305,7 +305,8 @@ def pdf_charts(book: BriefingBook) -> Any:
     parser; as an image WeasyPrint reads the same (already drawn, cached) SVG with an XML
     parser, which takes a fraction of the time (benchmarks/briefing.py).
     """
-    from weasyprint import default_url_fetcher
+    # WeasyPrint loads on the first book drawn, not with the URLs (as above).
+    from weasyprint import default_url_fetcher  # noqa: PLC0415
 
     images: dict[str, bytes] = {}
     for _, measures in book.goals:
@@ -327,8 +328,6 @@ def pdf_charts(book: BriefingBook) -> Any:
 
 def site_languages() -> list[str]:
     """Return the languages the city publishes in (its profile), the site's default first."""
-    from citystat.city.models import CityProfile
-
     offered = {code for code, _ in settings.LANGUAGES}
     chosen = [code for code in (CityProfile.current().languages or []) if code in offered]
     return list(dict.fromkeys([settings.LANGUAGE_CODE, *chosen]))
@@ -361,8 +360,6 @@ def prepare_briefing(meeting_id: int, base_url: str) -> list[str]:
     Runs under the jobs app's lock (one node builds a meeting's books; a second start
     steps aside), and the run is recorded as a JobRun named briefing-<meeting id>.
     """
-    from citystat.jobs.runs import JobAlreadyRunning, single_run
-
     try:
         with single_run(f"briefing-{meeting_id}"):
             meeting = Meeting.objects.filter(pk=meeting_id).first()

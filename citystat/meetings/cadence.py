@@ -206,7 +206,8 @@ def schedule_series(
     series: MeetingSeries, ahead: int = 6, now: dt.datetime | None = None
 ) -> Generated:
     """Make sure the series' next `ahead` meetings exist, each new one with a drafted agenda."""
-    from citystat.meetings.agenda import draft_agenda
+    # Imported here: agenda imports this module (a meeting's next occurrence).
+    from citystat.meetings.agenda import draft_agenda  # noqa: PLC0415
 
     now = now or timezone.now()
     with transaction.atomic():

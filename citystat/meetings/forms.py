@@ -6,12 +6,14 @@ import datetime as dt
 import re
 import uuid
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from citystat.city.models import Department
+from citystat.meetings.cadence import CadenceError, parse_rule
 from citystat.meetings.models import (
     AgendaItem,
     Attendee,
@@ -96,8 +98,6 @@ class MeetingForm(forms.ModelForm):  # type: ignore[type-arg]
         zone_name = data.get("time_zone") or self.instance.time_zone
         starts, ends = data.get("starts_local"), data.get("ends_local")
         if starts and ends and zone_name:
-            from zoneinfo import ZoneInfo
-
             zone = ZoneInfo(zone_name)
             data["starts_at"] = timezone.make_aware(starts.replace(tzinfo=None), zone)
             data["ends_at"] = timezone.make_aware(ends.replace(tzinfo=None), zone)
@@ -291,8 +291,6 @@ class SeriesForm(forms.ModelForm):  # type: ignore[type-arg]
         data = super().clean() or {}
         rule, first = data.get("rule"), data.get("first_date")
         if rule and first and data.get("start_time") and not self.has_error("time_zone"):
-            from citystat.meetings.cadence import CadenceError, parse_rule
-
             trial = MeetingSeries(rule=rule, first_date=first, start_time=data["start_time"])
             try:
                 parse_rule(trial)

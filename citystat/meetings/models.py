@@ -21,13 +21,12 @@ from simple_history.models import HistoricalRecords
 
 from citystat.city.models import Department
 from citystat.lib.fields import URLField
+from citystat.meetings.livestream import parse_stream, provider_names
 from citystat.plan.models import Goal, Measure, PriorityArea
 
 
 def validate_livestream(url: str) -> None:
     """Refuse a livestream address from outside CITYSTAT_LIVESTREAM_PROVIDERS, naming them."""
-    from citystat.meetings.livestream import parse_stream, provider_names
-
     if url and parse_stream(url) is None:
         raise ValidationError(
             "Livestreams can only come from: %(providers)s. Paste the address of the video "

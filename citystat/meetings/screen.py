@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from citystat.meetings.models import AgendaItem, Meeting
+from citystat.plan.charts import measure_chart
 
 
 def advance(meeting: Meeting, step: int = 1) -> AgendaItem | None:
@@ -26,6 +27,5 @@ def item_chart(item: AgendaItem | None) -> dict[str, Any] | None:
     """Return the Vega-Lite spec of the item's measure, or None for an item without one."""
     if item is None or item.measure is None:
         return None
-    from citystat.plan.charts import measure_chart
 
     return measure_chart(item.measure)

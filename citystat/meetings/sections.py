@@ -10,14 +10,15 @@ from django.utils import timezone
 
 from citystat.accounts.backends import department_ids_of
 from citystat.accounts.workspace import WorkspaceItem, register_section
+from citystat.meetings.agenda import meetings_missing_agenda
+from citystat.meetings.followups import open_follow_ups
+from citystat.meetings.followups import overdue_follow_ups as overdue
 
 SHOWN = 20
 
 
 def my_follow_ups(user: Any) -> list[WorkspaceItem]:
     """Return the open follow-ups the person owns or their departments own, overdue first."""
-    from citystat.meetings.followups import open_follow_ups
-
     today = timezone.localdate()
     mine = open_follow_ups().filter(Q(owner=user) | Q(department__in=department_ids_of(user)))
     items = sorted(
@@ -35,8 +36,6 @@ def my_follow_ups(user: Any) -> list[WorkspaceItem]:
 
 
 def overdue_follow_ups(user: Any) -> list[WorkspaceItem]:
-    from citystat.meetings.followups import overdue_follow_ups as overdue
-
     return [
         WorkspaceItem(
             follow_up.text[:120],
@@ -48,8 +47,6 @@ def overdue_follow_ups(user: Any) -> list[WorkspaceItem]:
 
 
 def meetings_without_agenda(user: Any) -> list[WorkspaceItem]:
-    from citystat.meetings.agenda import meetings_missing_agenda
-
     return [
         WorkspaceItem(
             str(meeting),

@@ -37,6 +37,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from citystat.catalog.versions import fail_loads_after_restore, fail_loads_in_snapshot
 from citystat.lib.errors import CitystatError
 from citystat.lib.release import citystat_version
 
@@ -139,9 +140,6 @@ def dump_database(folder: Path) -> str:
 
 def clean_snapshot(path: Path) -> list[str]:
     """Mark the loads caught running as failed in the SQLite copy at `path`; name them."""
-    # catalog.versions loads the warehouse engines (Ibis, pyarrow): only a backup pays.
-    from citystat.catalog.versions import fail_loads_in_snapshot
-
     snapshot = sqlite3.connect(path)
     try:
         changed = fail_loads_in_snapshot(snapshot)
@@ -317,8 +315,6 @@ def restore_backup(archive_path: Path, *, replace: bool = False) -> dict[str, An
         replace_folder(folder / "media", Path(settings.MEDIA_ROOT))
     call_command("migrate", interactive=False, verbosity=0)
     # A restored load that was running is shown failed, never half loaded.
-    from citystat.catalog.versions import fail_loads_after_restore
-
     fail_loads_after_restore()
     return manifest
 

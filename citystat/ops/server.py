@@ -17,18 +17,27 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import db
 from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 from gunicorn.app.base import BaseApplication
+from prometheus_client import multiprocess
 
 from citystat.catalog import warehouse
 from citystat.ops import metrics
 from citystat.ops.caches import create_cache_tables
 from citystat.ops.health import check_health
+
+if TYPE_CHECKING:
+    from django.core.handlers.wsgi import WSGIHandler
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 # How long a stopping node gives in-flight requests (a large download, a slow aggregate).
 GRACEFUL_SECONDS = 30
@@ -66,7 +75,9 @@ def adopt_site_url(host: str, port: int) -> str:
     return url
 
 
-def serve(host: str, port: int, workers: int, stdout: Any, threads: int = DEFAULT_THREADS) -> None:
+def serve(
+    host: str, port: int, workers: int, stdout: OutputWrapper, threads: int = DEFAULT_THREADS
+) -> None:
     """Collect static files, check health, and run gunicorn until stopped."""
     if not 0 < port < 65536:
         raise CommandError(f"--port {port} is not a port number (1–65535).", returncode=2)
@@ -114,9 +125,6 @@ def warm_pages_in_background() -> subprocess.Popen[bytes] | None:
     A process of its own: the workers start at once, and no thread runs in the master
     gunicorn forks them from. A process-local cache would hold its pages for no one.
     """
-    from django.core.cache import caches
-    from django.core.cache.backends.locmem import LocMemCache
-
     if settings.CITYSTAT_WARM_PAGES == "off" or isinstance(caches["default"], LocMemCache):
         return None
     return subprocess.Popen(  # noqa: S603 — this interpreter, a fixed command
@@ -128,8 +136,6 @@ def warm_pages_in_background() -> subprocess.Popen[bytes] | None:
 
 def static_fingerprint() -> str:
     """A digest of every static source file's path, size and modification time."""
-    from django.contrib.staticfiles.finders import get_finders
-
     entries = []
     for finder in get_finders():
         for path, storage in finder.list([]):
@@ -219,11 +225,9 @@ def prepare_metrics_folder() -> Path:
     return folder
 
 
-def forget_worker_metrics(server: Any, worker: Any) -> None:
+def forget_worker_metrics(server: Arbiter, worker: Worker) -> None:
     """gunicorn's child_exit hook: a dead worker's live gauges stop counting."""
     if metrics.multiprocess_mode():
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)
     logging.getLogger("citystat.serve").info("worker %s exited", worker.pid)
 
@@ -242,7 +246,9 @@ class GunicornApplication(BaseApplication):
             if key in known:
                 self.cfg.set(key, value)  # type: ignore[union-attr]
 
-    def load(self) -> Any:
-        from citystat.wsgi import application
+    def load(self) -> WSGIHandler:
+        # Here, not at the top: importing citystat.wsgi builds the WSGI handler (and its
+        # middleware), which gunicorn does in each worker, not in the master.
+        from citystat.wsgi import application  # noqa: PLC0415
 
         return application

@@ -37,6 +37,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
             response = HttpResponse("a bearer token is required\n", status=401)
             response["WWW-Authenticate"] = 'Bearer realm="citystat metrics"'
             return response
-    from citystat.ops.metrics import exposition
+    # Here, not at the top: prometheus_client takes a tenth of a second or more to import, and the
+    # URLs load this module whether or not metrics are on.
+    from citystat.ops.metrics import exposition  # noqa: PLC0415
 
     return HttpResponse(exposition(), content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -155,7 +155,7 @@ def write_peers(raw: list[dict[str, Any]]) -> None:
         if peer.kind == Peer.Kind.SODA:
             # Here, not at the top: this module loads at start-up, which must not import
             # Ibis (#23); the check reads the warehouse.
-            from citystat.peers.sources import check_soda_peer
+            from citystat.peers.sources import check_soda_peer  # noqa: PLC0415
 
             check_soda_peer(peer)  # raises PeerError: the import's transaction undoes it all
         peer.save()

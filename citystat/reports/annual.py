@@ -16,11 +16,13 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from weasyprint import HTML, Document, default_url_fetcher
 
 from citystat.lib.charts import ChartError, render_svg
 from citystat.plan import display
 from citystat.plan.charts import measure_chart
 from citystat.plan.models import Goal
+from citystat.plan.templatetags.plan_periods import period_name
 from citystat.reports.content import Report, ReportMeasure, trend_text
 from citystat.reports.deck import fact_lines
 from citystat.reports.workbook import cover_lines, empty_text, status_text
@@ -49,8 +51,6 @@ def chart_svg(item: ReportMeasure) -> bytes | None:
 
 
 def value_rows(item: ReportMeasure) -> list[dict[str, str]]:
-    from citystat.plan.templatetags.plan_periods import period_name
-
     unit = item.measure.unit
     rows = []
     for value in item.values:
@@ -97,10 +97,8 @@ def render_annual_html(report: Report) -> tuple[str, dict[str, bytes]]:
     return render_to_string("reports/annual.html", context), images
 
 
-def annual_document(report: Report) -> Any:
+def annual_document(report: Report) -> Document:
     """Return the report laid out in pages by WeasyPrint (its bookmarks, then its PDF)."""
-    from weasyprint import HTML, default_url_fetcher
-
     html, images = render_annual_html(report)
 
     def fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

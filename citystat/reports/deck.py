@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext
+from pptx import Presentation
+from pptx.util import Inches, Length, Pt
 
 from citystat.city.translations import localized
 from citystat.lib.charts import ChartError, render_png
@@ -20,6 +24,12 @@ from citystat.plan.charts import measure_chart
 from citystat.plan.templatetags.plan_periods import period_name
 from citystat.reports.content import Report, ReportMeasure, trend_text
 from citystat.reports.workbook import cover_lines, empty_text, status_text
+
+if TYPE_CHECKING:
+    from pptx.presentation import Presentation as Deck
+    from pptx.shapes.autoshape import Shape
+    from pptx.shapes.base import BaseShape
+    from pptx.slide import Slide
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +72,16 @@ def fact_lines(item: ReportMeasure) -> list[tuple[str, str]]:
     return facts
 
 
-def add_text(slide, left, top, width, height, lines, size=18, bold_first=False):  # type: ignore[no-untyped-def]
-    from pptx.util import Pt
-
+def add_text(
+    slide: Slide,
+    left: Length,
+    top: Length,
+    width: Length,
+    height: Length,
+    lines: Iterable[str],
+    size: int = 18,
+    bold_first: bool = False,
+) -> Shape:
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
@@ -76,14 +93,12 @@ def add_text(slide, left, top, width, height, lines, size=18, bold_first=False):
     return box
 
 
-def widen(shape) -> None:  # type: ignore[no-untyped-def]
+def widen(shape: BaseShape) -> None:
     """Stretch a placeholder of the default (4:3) layouts across the 16:9 slide."""
-    from pptx.util import Inches
-
     shape.left, shape.width = Inches(0.6), Inches(12.1)
 
 
-def title_slide(deck, report: Report) -> None:  # type: ignore[no-untyped-def]
+def title_slide(deck: Deck, report: Report) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[0])
     slide.shapes.title.text = report.title
     slide.placeholders[1].text = "\n".join(cover_lines(report)[1:])
@@ -91,18 +106,14 @@ def title_slide(deck, report: Report) -> None:  # type: ignore[no-untyped-def]
     widen(slide.placeholders[1])
 
 
-def empty_slide(deck, report: Report) -> None:  # type: ignore[no-untyped-def]
-    from pptx.util import Inches
-
+def empty_slide(deck: Deck, report: Report) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[5])
     slide.shapes.title.text = report.title
     widen(slide.shapes.title)
     add_text(slide, Inches(0.6), Inches(2), Inches(12), Inches(2), [empty_text(report)], size=24)
 
 
-def measure_slide(deck, item: ReportMeasure) -> None:  # type: ignore[no-untyped-def]
-    from pptx.util import Inches, Pt
-
+def measure_slide(deck: Deck, item: ReportMeasure) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[5])
     slide.shapes.title.text = localized(item.measure, "title").text
     widen(slide.shapes.title)
@@ -139,9 +150,6 @@ def measure_slide(deck, item: ReportMeasure) -> None:  # type: ignore[no-untyped
 
 def build_deck(report: Report) -> bytes:
     """Return the report as a .pptx file (16:9), in the active language."""
-    from pptx import Presentation
-    from pptx.util import Inches
-
     deck = Presentation()
     deck.slide_width = Inches(13.333)
     deck.slide_height = Inches(7.5)

@@ -35,16 +35,18 @@ class Export:
 
 
 def builder(fmt: str) -> Callable[[Report], bytes]:
+    # The builders import here, not at the top: they load openpyxl, python-pptx and
+    # WeasyPrint, which the report pages (this module loads with the URLs) do not need.
     if fmt == "xlsx":
-        from citystat.reports.workbook import build_workbook
+        from citystat.reports.workbook import build_workbook  # noqa: PLC0415
 
         return build_workbook
     if fmt == "pptx":
-        from citystat.reports.deck import build_deck
+        from citystat.reports.deck import build_deck  # noqa: PLC0415
 
         return build_deck
     if fmt == "pdf":
-        from citystat.reports.annual import build_annual_pdf
+        from citystat.reports.annual import build_annual_pdf  # noqa: PLC0415
 
         return build_annual_pdf
     raise ReportError(f"An export is an xlsx workbook, a pptx deck or a pdf report, not {fmt!r}.")

@@ -12,6 +12,10 @@ import io
 import re
 
 from django.utils.translation import gettext
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from citystat.city.translations import localized
 from citystat.plan import display
@@ -91,25 +95,19 @@ def empty_text(report: Report) -> str:
     }
 
 
-def style_header(sheet, row: int, columns: int) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.styles import Font, PatternFill
-
+def style_header(sheet: Worksheet, row: int, columns: int) -> None:
     for column in range(1, columns + 1):
         cell = sheet.cell(row=row, column=column)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
 
 
-def set_widths(sheet, widths: list[int]) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.utils import get_column_letter
-
+def set_widths(sheet: Worksheet, widths: list[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def scorecard(sheet, report: Report) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.styles import Font
-
+def scorecard(sheet: Worksheet, report: Report) -> None:
     for row, line in enumerate(cover_lines(report), start=1):
         sheet.cell(row=row, column=1, value=line)
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
@@ -154,9 +152,7 @@ def scorecard(sheet, report: Report) -> None:  # type: ignore[no-untyped-def]
     set_widths(sheet, [24, 32, 40, 18, 16, 14, 14, 22, 14, 12])
 
 
-def values_sheet(sheet, item: ReportMeasure) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.styles import Font
-
+def values_sheet(sheet: Worksheet, item: ReportMeasure) -> None:
     measure = item.measure
     sheet.cell(row=1, column=1, value=localized(measure, "title").text).font = Font(
         bold=True, size=13
@@ -201,9 +197,7 @@ def values_sheet(sheet, item: ReportMeasure) -> None:  # type: ignore[no-untyped
     set_widths(sheet, [18, 12, 12, 16, 10, *([14, 14] if has_interval else []), 14, 24])
 
 
-def narrative_sheet(sheet, report: Report) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.styles import Alignment
-
+def narrative_sheet(sheet: Worksheet, report: Report) -> None:
     headings = [
         gettext("Measure"),
         gettext("Period"),
@@ -238,8 +232,6 @@ def narrative_sheet(sheet, report: Report) -> None:  # type: ignore[no-untyped-d
 
 def build_workbook(report: Report) -> bytes:
     """Return the report as an .xlsx file, in the active language."""
-    from openpyxl import Workbook
-
     book = Workbook()
     first = book.active
     assert first is not None

@@ -8,6 +8,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from citystat.catalog.engines import open_session
+from citystat.catalog.models import Dataset, DatasetVersion
 from citystat.surveys.answers import as_number, rows
 
 DEPTH_1 = {"type": "filter", "expr": "datum.depth === 1"}
@@ -38,8 +39,6 @@ class BudgetLine:
 
 def budget_years(dataset: str = "budget") -> list[int]:
     """Return the fiscal years the published budget covers; none before it is published."""
-    from citystat.catalog.models import Dataset, DatasetVersion
-
     published = Dataset.objects.filter(
         slug=dataset, versions__status=DatasetVersion.Status.PUBLISHED
     ).exists()

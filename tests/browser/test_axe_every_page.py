@@ -19,7 +19,12 @@ from django.urls import reverse
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import sync_roles
 from citystat.accounts.testing import make_person
+from citystat.catalog.models import Dataset
+from citystat.city.places import places
 from citystat.demo.build import build_demo_city
+from citystat.engagement.models import Update
+from citystat.meetings.models import Meeting
+from citystat.plan.models import Goal, Measure, PriorityArea
 from tests.browser.conftest import WCAG_21_AA, axe_violations
 from tests.browser.test_phone_width_and_navigation import wait_for_charts
 from tests.browser.test_staff_sign_in import sign_in_by_keyboard
@@ -53,12 +58,6 @@ def first_slug(queryset, what: str) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def demo_city(settings, tmp_path, transactional_db) -> Iterator[City]:
-    from citystat.catalog.models import Dataset
-    from citystat.city.places import places
-    from citystat.engagement.models import Update
-    from citystat.meetings.models import Meeting
-    from citystat.plan.models import Goal, Measure, PriorityArea
-
     settings.CITYSTAT_HOME = tmp_path / "home"
     settings.CITYSTAT_HOME.mkdir()
     build_demo_city(rows=2_000, seed=11)

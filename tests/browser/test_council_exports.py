@@ -8,6 +8,8 @@ import io
 import subprocess
 
 import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
 
 from citystat.accounts.roles import sync_roles
 from citystat.accounts.testing import PASSWORD, make_person
@@ -74,15 +76,11 @@ def latest_potholes_value() -> float:
 
 
 def scorecard_rows(content: bytes) -> dict[str, tuple]:
-    from openpyxl import load_workbook
-
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     return {row[2]: row for row in sheet.iter_rows(values_only=True) if row[2]}
 
 
 def slide_texts(content: bytes) -> list[str]:
-    from pptx import Presentation
-
     deck = Presentation(io.BytesIO(content))
     return [
         "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)

@@ -13,7 +13,7 @@ from citystat.accounts.roles import sync_roles
 from citystat.accounts.testing import PASSWORD, make_person
 from citystat.city.profile import load_city_file
 from citystat.engagement.board import forget_boards
-from citystat.engagement.models import PriorityRound, Question, Update
+from citystat.engagement.models import PriorityBallot, PriorityRound, Question, Update
 from citystat.meetings.models import Meeting
 from citystat.plan.models import Plan
 
@@ -98,8 +98,6 @@ def test_the_engagement_pages_pass_axe(public_pages, live_server, audit_page, ax
 
 
 def test_a_ballot_is_sent_after_the_browser_solves_the_challenge(live_meeting, live_server, page):
-    from citystat.engagement.models import PriorityBallot
-
     PriorityRound.objects.create(title="Spring", slug="spring", is_open=True)
     page.goto(live_server.url + "/priorities/pick/")
     page.get_by_label("Choice 1").select_option("public-safety")

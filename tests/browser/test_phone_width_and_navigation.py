@@ -14,7 +14,11 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.utils import timezone
 
+from citystat.catalog.models import Dataset
+from citystat.catalog.warehouse import _connect as connect
+from citystat.catalog.warehouse import table_name
 from citystat.demo.build import build_demo_city
+from citystat.engagement.models import Update
 
 pytestmark = pytest.mark.browser
 
@@ -239,9 +243,6 @@ def test_the_footer_reports_a_problem_with_the_page_and_defines_terms(demo_city,
 
 
 def demolitions_update(conditions: list[dict[str, str]], slug: str):
-    from citystat.catalog.models import Dataset
-    from citystat.engagement.models import Update
-
     return Update.objects.create(
         title="Demolitions this quarter",
         slug=slug,
@@ -254,9 +255,6 @@ def demolitions_update(conditions: list[dict[str, str]], slug: str):
 
 def busiest_neighborhood() -> tuple[str, int]:
     """Return the neighborhood with the most planned demolitions, counted by hand."""
-    from citystat.catalog.warehouse import _connect as connect
-    from citystat.catalog.warehouse import table_name
-
     with connect() as connection:
         found = connection.execute(
             f"SELECT neighborhood, count(*) FROM {table_name('demolitions')} "

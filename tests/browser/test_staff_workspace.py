@@ -20,6 +20,7 @@ from citystat.accounts.roles import grant_role, sync_roles
 from citystat.accounts.testing import make_person as staff
 from citystat.city.models import Department
 from citystat.demo.build import DemoBuild
+from citystat.demo.management.commands import demo
 from citystat.lib.periods import period_of, previous_period
 from citystat.plan.cycle import calendar_of_city
 from citystat.plan.manual import enter_value
@@ -93,7 +94,6 @@ def test_signing_in_with_the_credentials_citystat_demo_prints(
     editor.save()
     StaffProfile.objects.create(user=editor).departments.add(water)
     grant_role(editor, Role.DEPARTMENT_EDITOR)
-    from citystat.demo.management.commands import demo
 
     monkeypatch.setattr(
         demo, "build_demo_city", lambda **kw: DemoBuild(tmp_path, rows=1, seed=1, reused=True)

@@ -66,7 +66,8 @@ def spark_available(tmp_path_factory) -> None:
     if shutil.which("java") is None:
         pytest.fail("Spark tests need Java 17 (.ci/run installs default-jre-headless)")
     pytest.importorskip("pyspark", reason="install the [spark] extra")
-    from citystat.catalog.engines.spark_engine import DEFAULT_SETTINGS, spark_session
+    # Imported here: the Spark engine needs the optional [spark] extra, skipped above.
+    from citystat.catalog.engines.spark_engine import DEFAULT_SETTINGS, spark_session  # noqa: PLC0415
 
     spark = spark_session(SPARK_URL.removeprefix("pyspark://"), {})
     assert (

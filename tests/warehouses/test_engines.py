@@ -3,6 +3,7 @@ PostgreSQL (a real server) and Spark (local mode); a failed load changes nothing
 
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
 
@@ -18,7 +19,11 @@ from citystat.catalog.preview import preview_rows
 from citystat.catalog.tests.conftest import FIXTURES
 from citystat.catalog.tests.datetime_dataset import load_tickets, tickets_frame
 from citystat.city.models import CityProfile
+from citystat.lib.periods import FiscalCalendar
+from citystat.plan.compute.engine import Context
+from citystat.plan.compute.portability import missing_operation
 from citystat.plan.compute.run import compute_measures
+from citystat.plan.compute.spec import check_spec
 from citystat.plan.models import Measure, MeasureValue
 from citystat.plan.testing import add_measure
 
@@ -264,11 +269,6 @@ def test_version_relations_fit_postgres_and_never_collide():
     [("duckdb", False), ("postgres", False), ("pyspark", False), ("trino", True)],
 )
 def test_a_measure_the_engine_cannot_compute_is_known_without_running_it(dialect, lacks_median):
-    from citystat.lib.periods import FiscalCalendar
-    from citystat.plan.compute.engine import Context
-    from citystat.plan.compute.portability import missing_operation
-    from citystat.plan.compute.spec import check_spec
-
     schema = {
         "fields": [
             {"name": "opened", "type": "date"},
@@ -357,8 +357,6 @@ def test_durations_and_weeks_give_duckdbs_and_pandas_answers_on_every_engine(
 
 def changed_sample(folder: Path) -> Path:
     """KC_SAMPLE without its first 40 requests and with the next 25 reopened."""
-    import csv
-
     with KC_SAMPLE.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     header, body = rows[0], rows[1:]

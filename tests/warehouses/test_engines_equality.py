@@ -20,8 +20,13 @@ import pytest
 
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
+from citystat.city.profile import load_city_file
+from citystat.demo.build import PLAN_FILE, ensure_departments, plan_department_names, save_dataset
+from citystat.demo.datasets import DEMO_DATASETS
+from citystat.demo.generator import generate_city
 from citystat.plan.compute.portability import measures_an_engine_cannot_compute
 from citystat.plan.compute.run import checked_spec, compute_measures
+from citystat.plan.documents import load_plan_file
 from citystat.plan.models import Measure, MeasureValue
 
 ROWS = 20_000
@@ -34,8 +39,6 @@ Snapshot = dict[tuple[str, str, str, str], tuple[float | None, ...]]
 
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory) -> Path:
-    from citystat.demo.generator import generate_city
-
     folder = tmp_path_factory.mktemp("demo-data")
     generate_city(folder, rows=ROWS, seed=SEED)
     return folder
@@ -43,16 +46,6 @@ def demo_data(tmp_path_factory) -> Path:
 
 def load_and_compute(data: Path, first: bool) -> Snapshot:
     """Load every demo dataset through `ingest` on the configured engine; compute the plan."""
-    from citystat.city.profile import load_city_file
-    from citystat.demo.build import (
-        PLAN_FILE,
-        ensure_departments,
-        plan_department_names,
-        save_dataset,
-    )
-    from citystat.demo.datasets import DEMO_DATASETS
-    from citystat.plan.documents import load_plan_file
-
     if first:
         load_city_file(data / "city.yaml")
     for definition in DEMO_DATASETS:

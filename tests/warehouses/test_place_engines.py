@@ -23,9 +23,14 @@ from django.core.cache import cache
 from citystat.api import open311
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
+from citystat.city.profile import load_city_file
+from citystat.demo.build import save_dataset
+from citystat.demo.datasets import DEMO_DATASETS, KC_311_COLUMNS
+from citystat.demo.generator import generate_city
 from citystat.engagement.embeds import dataset_rows
 from citystat.engagement.news import matching_points
 from citystat.public import place_stats
+from citystat.public.tests.small_city import build_small_city, withhold_field
 from tests.warehouses.test_survey_engines import differences, plain
 
 ENGINES = [
@@ -44,18 +49,12 @@ def engine_name(request) -> str:
 
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory) -> Path:
-    from citystat.demo.generator import generate_city
-
     folder = tmp_path_factory.mktemp("demo-data")
     generate_city(folder, rows=ROWS, seed=2024)
     return folder
 
 
 def load_demo(data: Path, first: bool) -> None:
-    from citystat.city.profile import load_city_file
-    from citystat.demo.build import save_dataset
-    from citystat.demo.datasets import DEMO_DATASETS
-
     if first:
         load_city_file(data / "city.yaml")
     for definition in DEMO_DATASETS:
@@ -66,8 +65,6 @@ def load_demo(data: Path, first: bool) -> None:
 
 def requests_frame(data: Path) -> pd.DataFrame:
     """The demo's 311 export under the schema's field names (the preset's column map)."""
-    from citystat.demo.datasets import KC_311_COLUMNS
-
     frame = pd.read_csv(data / "service_requests.csv", dtype=str)
     return frame.rename(columns={column: name for name, column in KC_311_COLUMNS.items()})
 
@@ -146,8 +143,6 @@ def test_place_statistics_open311_and_embeds_are_duckdbs_on_every_engine(
 def test_datetime_311_dates_give_duckdbs_place_statistics_on_every_engine(
     db, engine_name, settings, tmp_path
 ):
-    from citystat.public.tests.small_city import build_small_city, withhold_field
-
     settings.CITYSTAT_HOME = tmp_path / "home"
     engine = (settings.CITYSTAT_WAREHOUSE, settings.CITYSTAT_WAREHOUSE_FILES)
     settings.CITYSTAT_WAREHOUSE = str(tmp_path / "reference")

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 
+from citystat.accounts.audit import canonical
 from citystat.accounts.decorators import staff_required
 from citystat.accounts.forms import AuditSearchForm
 from citystat.accounts.models import AuditEntry
@@ -56,8 +57,6 @@ class Echo:
 
 
 def csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
-    from citystat.accounts.audit import canonical
-
     writer = csv.writer(Echo())
     yield writer.writerow(CSV_COLUMNS)
     for entry in entries.order_by("sequence").iterator(chunk_size=2000):

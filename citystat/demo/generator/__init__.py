@@ -6,6 +6,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from rich.progress import Progress
+
 from citystat.demo.generator.budget import write_budget
 from citystat.demo.generator.city_profile import write_city_yaml
 from citystat.demo.generator.demolitions import demolition_count, write_demolitions
@@ -14,6 +16,7 @@ from citystat.demo.generator.service_requests import write_service_requests
 from citystat.demo.generator.staffing import write_staffing
 from citystat.demo.generator.surveys import write_employee_survey, write_resident_survey
 from citystat.lib.errors import CitystatError
+from citystat.lib.progress import make_progress
 
 OUTPUT_FILES = (
     "service_requests.csv",
@@ -34,10 +37,6 @@ def generate_city(
     out_dir: Path, rows: int = 200_000, seed: int = 2024, progress: bool = False
 ) -> dict[str, int]:
     """Write every demo file into the existing folder `out_dir`; return file → row count."""
-    from rich.progress import Progress
-
-    from citystat.lib.progress import make_progress
-
     with make_progress() if progress else Progress(disable=True) as bar:
         files_task = bar.add_task("Demo files", total=len(OUTPUT_FILES))
         rows_task = bar.add_task("311 requests", total=rows)

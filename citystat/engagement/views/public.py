@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -23,7 +24,9 @@ from citystat.engagement.models import Question
 from citystat.engagement.queries import public_questions, published_updates
 from citystat.engagement.views.limits import form_rate
 from citystat.lib.charts import ChartError, inline_svg
+from citystat.meetings.models import Meeting
 from citystat.plan import revision
+from citystat.plan.models import Goal, Measure
 
 # A resident may send a few questions in a row; a script may not (docs/engagement.md).
 QUESTIONS_PER_IP = (5, 600)
@@ -32,9 +35,6 @@ QUESTIONS_PER_EMAIL = (3, 3600)
 
 def subjects_from(values: Any) -> dict[str, Any]:
     """Return the meeting, goal and measure a question is about, from ids or slugs."""
-    from citystat.meetings.models import Meeting
-    from citystat.plan.models import Goal, Measure
-
     found: dict[str, Any] = {"meeting": None, "goal": None, "measure": None}
     meeting = str(values.get("meeting") or "")
     if meeting.isdigit():
@@ -59,8 +59,6 @@ def reported_page(values: Any) -> str:
     Only a path on this site that resolves to a page is kept: the text is shown back to
     the resident and put into their question, so an address elsewhere never is.
     """
-    from django.urls import Resolver404, resolve
-
     page = str(values.get("page") or "")
     if not page.startswith("/") or page.startswith("//") or len(page) > 300:
         return ""

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from citystat.accounts.decorators import staff_required
@@ -32,21 +33,20 @@ from citystat.engagement.models import (
     UpdateArea,
     Watch,
 )
+from citystat.engagement.panels import board_controls
 from citystat.engagement.subscriptions import MAX_FAILURES, queue_delivery, resume
+from citystat.meetings.models import Meeting
+from citystat.plan.models import Goal
 
 QUEUE_SIZE = 100
 
 
-def meeting_choices() -> list[Any]:
-    from citystat.meetings.models import Meeting
-
+def meeting_choices() -> list[Meeting]:
     soon = timezone.now() - dt.timedelta(days=30)
     return list(Meeting.objects.filter(ends_at__gte=soon).order_by("starts_at")[:40])
 
 
-def goal_choices() -> list[Any]:
-    from citystat.plan.models import Goal
-
+def goal_choices() -> list[Goal]:
     return list(Goal.objects.filter(priority_area__plan__is_current=True))
 
 
@@ -181,8 +181,6 @@ def live(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def answer_refused(request: HttpRequest, found: Question, refused: dict[str, Any]) -> HttpResponse:
     """Show the meeting's board controls again with the refused answer kept in its field."""
-    from citystat.engagement.panels import board_controls
-
     meeting = found.meeting
     back = back_to(request, "")
     context = {
@@ -195,9 +193,6 @@ def answer_refused(request: HttpRequest, found: Question, refused: dict[str, Any
 
 @staff_required("engagement.change_question")
 def meeting_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    from citystat.engagement.panels import board_controls
-    from citystat.meetings.models import Meeting
-
     meeting = get_object_or_404(Meeting, pk=meeting_id)
     context = {"meeting": meeting, "controls": board_controls(request, meeting)}
     return render(request, "engagement/staff/meeting_board.html", context)
@@ -266,8 +261,6 @@ def priority_rounds(request: HttpRequest) -> HttpResponseBase:
             title = request.POST.get("title", "").strip()
             choices = request.POST.get("choices", PriorityRound.Choices.PRIORITY_AREAS)
             if title and choices in PriorityRound.Choices.values:
-                from django.utils.text import slugify
-
                 slug = slugify(title)[:70] or "round"
                 if PriorityRound.objects.filter(slug=slug).exists():
                     slug = f"{slug}-{PriorityRound.objects.count() + 1}"

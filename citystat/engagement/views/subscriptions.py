@@ -13,6 +13,7 @@ from citystat.engagement import subscriptions
 from citystat.engagement.forms import SubscribeForm
 from citystat.engagement.models import Subscription
 from citystat.engagement.views.limits import form_rate
+from citystat.plan.models import Goal, Measure
 
 SUBSCRIBE_PER_IP = (10, 3600)
 # Confirmation emails to one address: enough to retry, too few to flood someone's inbox.
@@ -20,8 +21,6 @@ SUBSCRIBE_PER_EMAIL = (3, 3600)
 
 
 def goal_choices() -> list[tuple[str, str]]:
-    from citystat.plan.models import Goal
-
     goals = Goal.objects.filter(priority_area__plan__is_current=True).order_by(
         "priority_area__position", "position"
     )
@@ -29,8 +28,6 @@ def goal_choices() -> list[tuple[str, str]]:
 
 
 def measure_choices() -> list[tuple[str, str]]:
-    from citystat.plan.models import Measure
-
     measures = Measure.objects.filter(
         is_public=True, objective__goal__priority_area__plan__is_current=True
     ).order_by("title")

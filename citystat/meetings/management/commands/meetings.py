@@ -1,7 +1,9 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citystat.meetings.briefing import briefings_to_prepare, prepare_briefing
 from citystat.meetings.cadence import CadenceError, schedule_series
 from citystat.meetings.models import Meeting, MeetingSeries
 
@@ -49,9 +51,6 @@ class Command(BaseCommand):
 
     def briefings(self) -> None:
         """Make every stale briefing book of a published agenda ahead, in each language."""
-        from django.conf import settings
-
-        from citystat.meetings.briefing import briefings_to_prepare, prepare_briefing
 
         base_url = getattr(settings, "CITYSTAT_SITE_URL", "") or "http://localhost/"
         for meeting in briefings_to_prepare():
