@@ -32,7 +32,7 @@ def wait_for(url: str, seconds: float = 120) -> None:
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
-def citystat(home: Path, command: list[str], **kwargs) -> subprocess.CompletedProcess:
+def citystat(home: Path, command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CITYSTAT_HOME": str(home)}
     env.pop("DATABASE_URL", None)
     return subprocess.run(

@@ -378,7 +378,7 @@ def _cached(full: str, build: Callable[[], T], timeout: int) -> T:
         cache.set(full, built, timeout)
         value = built
     _keep_local(full, value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 class _Built(NamedTuple):

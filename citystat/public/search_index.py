@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
@@ -130,7 +130,11 @@ def search(text: str) -> list[Result]:
     language = translation.get_language() or default_language()
 
     def add_plan(
-        kind: str, queryset: QuerySet, title: str, body: str, url: Callable = url_of
+        kind: str,
+        queryset: QuerySet[Any],
+        title: str,
+        body: str,
+        url: Callable[[Any], str] = url_of,
     ) -> None:
         fields = [title, body]
         if language != default_language():

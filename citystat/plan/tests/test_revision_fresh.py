@@ -108,7 +108,7 @@ def test_a_failed_build_leaves_the_refresh_to_the_next_request():
         assert kept(Builder()) == "page 1"
         traveller.shift(61)
         with pytest.raises(RuntimeError):
-            kept(failing)  # type: ignore[arg-type]
+            kept(failing)
         again = Builder()
         assert kept(again) == "page 1"
         assert again.count == 1  # built again by this request (the lock was let go)

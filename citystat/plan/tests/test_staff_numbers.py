@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import sync_roles
+from citystat.accounts.testing import signed_in_person as person
 from citystat.plan.models import MeasureValue, Target
 from citystat.plan.tests.test_compute_values import make_measure
-from citystat.plan.tests.test_staff_pages import person
 
 pytestmark = pytest.mark.usefixtures("requests")
 
