@@ -104,3 +104,27 @@ def test_the_english_reader_gets_english_numbers(city, live_server, page):
     assert "1,234.6 days" in headline, headline
     page.goto(f"{live_server.url}/meetings/{city.pk}/")
     assert "On track" in page.locator("ol.agenda").inner_text()
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_how_we_measure_writes_its_examples_as_a_percent_measure_reads(
+    city, live_server, browser, width
+):
+    # #20: the page wrote "93%" and "target 90%" by hand, beside measures reading "61,6 %".
+    context = browser.new_context(viewport=VIEWPORTS[width])
+    context.add_cookies([{"name": "django_language", "value": "es", "url": live_server.url}])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/how-we-measure/")
+        examples = page.locator("#proximity-examples").inner_text()
+        assert f"93,0{NBSP}%" in examples and "93%" not in examples, examples
+        caption = page.locator("#proximity-examples caption").inner_text()
+        assert f"90,0{NBSP}%" in caption and "5,0 puntos porcentuales" in caption, caption
+        bands = page.locator("#band-examples").inner_text()
+        assert f"75,0{NBSP}%" in bands, bands
+        body = page.locator("main").inner_text()
+        assert "1,5 o más" in body
+        assert not re.search(r"\d%", body), [line for line in body.splitlines() if "%" in line]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
