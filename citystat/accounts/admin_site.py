@@ -9,11 +9,14 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from citystat.accounts.decorators import is_verified, refuse
 from citystat.accounts.roles import is_administrator
 
 
 def administrator_may_enter(request: HttpRequest) -> bool:
+    # Imported here: start-up loads this module (AccountsConfig.ready), and the decorators
+    # (with Django's auth views) load with the URLs.
+    from citystat.accounts.decorators import is_verified  # noqa: PLC0415
+
     return is_administrator(request.user) and is_verified(request)
 
 
@@ -24,6 +27,9 @@ def staff_sign_in(request: HttpRequest, extra_context: Any = None) -> HttpRespon
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/admin/"
     if request.user.is_authenticated:
+        # Imported here, as in administrator_may_enter.
+        from citystat.accounts.decorators import refuse  # noqa: PLC0415
+
         if not is_administrator(request.user):
             return refuse(request, "The admin is for administrators only.")
         return HttpResponseRedirect(f"/staff/two-factor/?{urlencode({'next': target})}")

@@ -16,7 +16,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from citystat.accounts.permissions import ANY_STAFF
 from citystat.accounts.roles import is_administrator
-from citystat.accounts.tokens import tokens_needing_attention
 from citystat.accounts.workspace import WorkspaceItem, register_section
 
 RECENT = dt.timedelta(days=30)
@@ -47,6 +46,10 @@ def two_factor_off(user: Any) -> list[WorkspaceItem]:
 
 def your_account(user: Any) -> list[WorkspaceItem]:
     """Two-factor sign-in when it is off, and API tokens about to expire or forgotten."""
+    # Imported here: start-up loads this module (AccountsConfig.ready); the tokens module
+    # loads with the URLs.
+    from citystat.accounts.tokens import tokens_needing_attention  # noqa: PLC0415
+
     tokens = [
         WorkspaceItem(f"API token “{token.name}”", "/staff/api-tokens/", why)
         for token, why in tokens_needing_attention(user)

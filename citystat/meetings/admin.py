@@ -1,7 +1,6 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from citystat.meetings.cadence import CadenceError, schedule_series
 from citystat.meetings.models import (
     AgendaItem,
     Attendee,
@@ -27,6 +26,10 @@ class MeetingSeriesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         """Generate the series' next meetings once its rotation is saved, as the staff page does."""
+        # Imported here: start-up loads the admin; the cadence rules (dateutil's rrule) load
+        # with the URLs.
+        from citystat.meetings.cadence import CadenceError, schedule_series  # noqa: PLC0415
+
         super().save_related(request, form, formsets, change)
         if not form.instance.is_active:
             return

@@ -21,12 +21,14 @@ from simple_history.models import HistoricalRecords
 
 from citystat.city.models import Department
 from citystat.lib.fields import URLField
-from citystat.meetings.livestream import parse_stream, provider_names
 from citystat.plan.models import Goal, Measure, PriorityArea
 
 
 def validate_livestream(url: str) -> None:
     """Refuse a livestream address from outside CITYSTAT_LIVESTREAM_PROVIDERS, naming them."""
+    # Imported here: start-up loads the models; the providers' patterns load with the URLs.
+    from citystat.meetings.livestream import parse_stream, provider_names  # noqa: PLC0415
+
     if url and parse_stream(url) is None:
         raise ValidationError(
             "Livestreams can only come from: %(providers)s. Paste the address of the video "

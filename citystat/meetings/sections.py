@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from citystat.accounts.backends import department_ids_of
 from citystat.accounts.workspace import WorkspaceItem, register_section
-from citystat.meetings.agenda import meetings_missing_agenda
 from citystat.meetings.followups import open_follow_ups
 from citystat.meetings.followups import overdue_follow_ups as overdue
 
@@ -47,6 +46,10 @@ def overdue_follow_ups(user: Any) -> list[WorkspaceItem]:
 
 
 def meetings_without_agenda(user: Any) -> list[WorkspaceItem]:
+    # Imported here: start-up loads this module (MeetingsConfig.ready); the agenda module
+    # (with the plan's status rules) loads with the URLs.
+    from citystat.meetings.agenda import meetings_missing_agenda  # noqa: PLC0415
+
     return [
         WorkspaceItem(
             str(meeting),
