@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from citystat.accounts.tests.conftest import signed_in
+from citystat.accounts.testing import signed_in
 from citystat.city.models import CityProfile
 from citystat.engagement.models import Question, Update
 from citystat.engagement.panels import agenda_questions_for

@@ -215,7 +215,7 @@ def test_an_upload_saves_every_value_and_shows_them(alice):
     assert saved.period.tolist() == expected.period.tolist()
     assert saved.value.tolist() == expected.value.astype(float).tolist()
     page = response.content.decode()
-    assert "Saved 2 values" in page and "1204" in page
+    assert "Saved 2 values" in page and "1,204" in page  # written as the measure's unit reads
 
 
 def test_an_upload_with_a_bad_line_names_it_and_saves_nothing(alice):
