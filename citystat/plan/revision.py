@@ -70,6 +70,7 @@ import datetime as dt
 import hashlib
 import logging
 import math
+import pickle
 import re
 import threading
 import time
@@ -370,7 +371,7 @@ def _cached(full: str, build: Callable[[], T], timeout: int) -> T:
         if full in _local:
             _local.move_to_end(full)
             return _local[full]  # type: ignore[no-any-return]
-    value: T | None = cache.get(full)
+    value: T | None = _read(full)
     if value is None:
         built = build()
         if built is None:
@@ -379,6 +380,21 @@ def _cached(full: str, build: Callable[[], T], timeout: int) -> T:
         value = built
     _keep_local(full, value)
     return value
+
+
+def _read(full: str) -> Any:
+    """Return the shared cache's entry, or None when there is none or it cannot be read.
+
+    An entry is pickled: one written by an older release names the classes of that release,
+    and one that has since moved or gone (a module renamed in an upgrade) cannot be
+    unpickled. That is a miss to build again, never a page that fails.
+    """
+    try:
+        return cache.get(full)
+    except (ImportError, AttributeError, EOFError, pickle.UnpicklingError) as error:
+        logger.warning("cache entry %s is from other code (%s); built again", full, error)
+        cache.delete(full)
+        return None
 
 
 class _Built(NamedTuple):
@@ -394,7 +410,7 @@ def _cached_fresh(full: str, build: Callable[[], T], timeout: int, fresh_for: fl
         kept = _local.get(full)
     if isinstance(kept, _Built) and now - kept.at < fresh_for:
         return kept.value  # type: ignore[no-any-return]
-    found = cache.get(full)
+    found = _read(full)
     if isinstance(found, _Built) and now - found.at < fresh_for:
         _keep_local(full, found)
         return found.value  # type: ignore[no-any-return]
