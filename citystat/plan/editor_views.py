@@ -359,7 +359,13 @@ def builder(request: HttpRequest) -> HttpResponse:
         title=request.POST.get("title", ""), unit=request.POST.get("unit") or "count"
     )
     result, chart = builder_preview(form, shown, bool(request.POST.get("public")))
-    context = {"builder": form, "preview": result, "chart": chart, "chart_json": json.dumps(chart)}
+    context = {
+        "builder": form,
+        "preview": result,
+        "chart": chart,
+        "chart_json": json.dumps(chart),
+        "unit": shown.unit,
+    }
     return render(request, "plan/staff/editor/_builder.html", context)
 
 
@@ -397,6 +403,8 @@ def measure_page(
         "preview": result,
         "chart": chart,
         "chart_json": json.dumps(chart),
+        # The preview's values in the unit being chosen (the builder has no unit picker).
+        "unit": request.POST.get("unit") or measure.unit or "count",
         "measure": measure,
         "creating": creating,
         "builder_url": reverse("staff-plan-builder"),

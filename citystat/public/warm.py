@@ -116,6 +116,12 @@ def warm_after_change() -> None:
             _again = True
             return
         _running = True
+    # The page modules (and Ibis under them) are imported here, in the calling thread,
+    # before the warming thread starts: two threads importing Ibis at once can each get
+    # the other's half-initialised modules ("partially initialized module 'ibis.expr.types'",
+    # seen when a seed script's compute and the warming thread both imported it).
+    from citystat.public import plan_bodies, plan_pages  # noqa: F401, PLC0415  # heavy: Ibis
+
     # Not a daemon: a command that computed (`citystat compute`) ends once its pages
     # are warm rather than cutting the warming short.
     threading.Thread(target=_warm_until_current, name="warm-pages").start()
