@@ -12,6 +12,17 @@ import os
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.core.signals import request_finished
+from django.db import close_old_connections
+from django.test import Client
+from django.utils import translation
+
+from citystat.accounts.permissions import Role
+from citystat.accounts.testing import make_cast, make_departments, make_person
+from citystat.city.models import forget_current_profile
+from citystat.plan import revision
+from citystat.plan.testing import build_scoped_measures, build_tiny_plan
 
 # Tests never touch a developer's own var/ folder.
 os.environ.setdefault("CITYSTAT_HOME", "/tmp/citystat-test-home")
@@ -67,8 +78,6 @@ def isolated_audit_anchors(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def fresh_city_profile():
     """Forget the profile a process keeps between requests: each test's database is new."""
-    from citystat.city.models import forget_current_profile
-
     forget_current_profile()
     yield
     forget_current_profile()
@@ -82,8 +91,6 @@ def default_language():
     activates would otherwise carry over into the next test.
     """
     yield
-    from django.utils import translation
-
     translation.deactivate()
 
 
@@ -94,8 +101,6 @@ def fresh_rate_limits(settings):
     The counts live in memory here, whatever cache a site configures, so tests without
     the database can still pass through rate-limited views.
     """
-    from django.core.cache import caches
-
     settings.CACHES = {
         **settings.CACHES,
         # pytest-django may load the settings before this file sets CITYSTAT_CACHE_URL
@@ -120,10 +125,6 @@ def fresh_site_cache(fresh_rate_limits):
     kept under one test's stamps must not be served to the next test's other rows. New
     stamps are random, so nothing kept before can be found again.
     """
-    from django.core.cache import caches
-
-    from citystat.plan import revision
-
     caches["default"].clear()
     revision.forget_local()
 
@@ -137,8 +138,6 @@ def close_test_client_responses(monkeypatch):
     would leave the file or the warehouse connection behind it to the garbage collector,
     which reports it as a ResourceWarning during some later test (#23).
     """
-    from django.test.client import Client
-
     made = []
     request = Client.request
 
@@ -149,9 +148,6 @@ def close_test_client_responses(monkeypatch):
 
     monkeypatch.setattr(Client, "request", recording_request)
     yield
-    from django.core.signals import request_finished
-    from django.db import close_old_connections
-
     # As the client itself does: closing fires request_finished, whose database clean-up
     # must not touch the test's own connection.
     request_finished.disconnect(close_old_connections)
@@ -163,23 +159,18 @@ def close_test_client_responses(monkeypatch):
         request_finished.connect(close_old_connections)
 
 
-# The test cast (citystat/accounts/testing.py): imported inside each fixture because this
-# file is read before Django has loaded its apps.
+# The test cast (citystat/accounts/testing.py).
 
 
 @pytest.fixture
 def departments(db):
     """Water Services and Public Works, keyed by code."""
-    from citystat.accounts.testing import make_departments
-
     return make_departments()
 
 
 @pytest.fixture
 def cast(db, departments):
     """Every staff role's person, keyed by name (citystat/accounts/testing.py)."""
-    from citystat.accounts.testing import make_cast
-
     return make_cast(departments)
 
 
@@ -216,17 +207,12 @@ def mona(cast):
 @pytest.fixture
 def pat(cast, departments):
     """Department editor of Public Works (made only for the tests that ask)."""
-    from citystat.accounts.permissions import Role
-    from citystat.accounts.testing import make_person
-
     return make_person("pat", Role.DEPARTMENT_EDITOR, [departments["public-works"]])
 
 
 @pytest.fixture
 def resident():
     """A resident: a client that is not signed in."""
-    from django.test import Client
-
     return Client()
 
 
@@ -236,14 +222,10 @@ def resident():
 @pytest.fixture
 def plan(db):
     """The tiny current plan: two areas, three goals, three measures (one not public)."""
-    from citystat.plan.testing import build_tiny_plan
-
     return build_tiny_plan()
 
 
 @pytest.fixture
 def scoped_measures(departments):
     """One measure per cast department, keyed by department code."""
-    from citystat.plan.testing import build_scoped_measures
-
     return build_scoped_measures(departments)

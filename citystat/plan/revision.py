@@ -79,12 +79,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
+from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
+from django.db.backends.signals import connection_created
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import get_language
+
+from citystat.catalog.models import Dataset, DatasetVersion
+from citystat.city.models import CityProfile
 
 logger = logging.getLogger("citystat.plan")
 
@@ -297,9 +303,6 @@ def bump(*names: str) -> None:
 
 
 def _cache_table_exists() -> bool:
-    from django.conf import settings
-    from django.db import connections
-
     config = settings.CACHES["default"]
     if not config.get("BACKEND", "").endswith("DatabaseCache"):
         return True
@@ -470,8 +473,6 @@ def _changed_row(sender: type, **kwargs: Any) -> None:
 
 
 def _changed_version(sender: type, instance: Any, **kwargs: Any) -> None:
-    from citystat.catalog.models import DatasetVersion
-
     # A load saves its version many times while it runs; only a publication (or its
     # undoing) changes what readers see.
     if instance.status != DatasetVersion.Status.LOADING:
@@ -480,11 +481,6 @@ def _changed_version(sender: type, instance: Any, **kwargs: Any) -> None:
 
 def watch() -> None:
     """Connect the signals that bump the revision (from PlanConfig.ready())."""
-    from django.apps import apps
-
-    from citystat.catalog.models import Dataset, DatasetVersion
-    from citystat.city.models import CityProfile
-
     request_started.connect(_request_began, dispatch_uid="plan-revision-request")
     request_finished.connect(_request_ended, dispatch_uid="plan-revision-request-end")
     for model in apps.get_app_config("plan").get_models():
@@ -578,8 +574,6 @@ def written_table(sql: str) -> str | None:
 
 
 def _ignored_tables() -> frozenset[str]:
-    from django.conf import settings
-
     caches = {
         str(config.get("LOCATION", "")).lower()
         for config in settings.CACHES.values()
@@ -609,9 +603,6 @@ def _connected(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def watch_writes() -> None:
     """Watch every statement of every database connection for writes (from PlanConfig.ready())."""
-    from django.db import connections
-    from django.db.backends.signals import connection_created
-
     connection_created.connect(_connected, dispatch_uid="plan-content-writes")
     for connection in connections.all(initialized_only=True):
         _connected(None, connection)

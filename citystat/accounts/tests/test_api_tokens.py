@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from citystat.accounts.models import ApiToken, AuditEntry
+from citystat.accounts.sections import your_account
 from citystat.accounts.testing import signed_in
 from citystat.accounts.tokens import hash_key, issue_token, key_from, revoke, token_for_key
 
@@ -107,8 +108,6 @@ def test_others_tokens_are_not_listed_except_to_administrators(alice, bob, dana)
 
 
 def test_the_workspace_asks_about_expiring_and_forgotten_tokens(alice):
-    from citystat.accounts.sections import your_account
-
     issue_token(alice, "Fresh", days=365)
     issue_token(alice, "Ending", days=3)
     forgotten, _ = issue_token(alice, "Forgotten")

@@ -6,13 +6,15 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from citystat.accounts.audit import verify_chain
 from citystat.accounts.models import AuditEntry
+from citystat.accounts.roles import grant_role
 from citystat.accounts.testing import PASSWORD, signed_in
 from citystat.city.models import Department
 
@@ -68,16 +70,12 @@ def test_a_change_through_the_site_names_the_person_and_their_ip(alice):
 
 
 def test_a_new_role_is_recorded_on_the_user(carol):
-    from citystat.accounts.roles import grant_role
-
     grant_role(carol, "administrator")
     entry = latest(object_type="auth.user")
     assert entry.changes == {"groups": {"added": ["administrator"]}}
 
 
 def test_a_member_added_from_the_group_side_is_recorded(carol):
-    from django.contrib.auth.models import Group
-
     Group.objects.get(name="moderator").user_set.add(carol)
     entry = latest(object_type="auth.group")
     assert entry.changes == {"user_set": {"added": ["carol"]}}
@@ -134,8 +132,6 @@ def as_database_owner(cursor) -> None:
 def test_the_database_itself_refuses_an_update_on_postgresql(db):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no trigger: the hash chain is the guard there")
-    from django.db import DatabaseError, transaction
-
     Department.objects.create(code="parks", name="Parks")
     with (
         pytest.raises(DatabaseError, match="append-only"),

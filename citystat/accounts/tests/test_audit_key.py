@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from citystat.accounts.audit import (
     GENESIS_HASH,
@@ -28,6 +29,7 @@ from citystat.accounts.audit import (
     upgrade_chain,
     verify_chain,
 )
+from citystat.accounts.audit_anchors import last_anchor
 from citystat.accounts.audit_keys import AuditKeyError, audit_key
 from citystat.accounts.models import AuditChainHead, AuditEntry
 from citystat.accounts.tests.test_audit import as_database_owner
@@ -125,8 +127,6 @@ def test_cutting_off_the_newest_entries_and_resetting_the_head_is_detected(db):
 
 
 def read_anchor_time() -> str:
-    from citystat.accounts.audit_anchors import last_anchor
-
     anchor = last_anchor()
     assert anchor is not None
     return anchor.at
@@ -263,8 +263,6 @@ def test_anchors_also_go_to_syslog_when_configured(db, settings):
 
 def write_plain_entries(count: int) -> None:
     """Append entries the way citystat did before the audit key: plain SHA-256."""
-    from django.utils import timezone
-
     head, _ = AuditChainHead.objects.get_or_create(pk=1)
     for _ in range(count):
         entry = AuditEntry(

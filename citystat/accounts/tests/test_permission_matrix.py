@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from citystat.accounts.models import ApiToken
-from citystat.accounts.permissions import ROLES
+from citystat.accounts.permissions import PUBLIC, ROLES, expected_access
 from citystat.accounts.roles import is_staff_member
 from citystat.accounts.testing import signed_in
 from citystat.accounts.tests.test_permissions import (
@@ -31,6 +31,7 @@ from citystat.accounts.tests.test_permissions import (
     staff_routes,
 )
 from citystat.accounts.tokens import issue_token
+from citystat.city.models import CityProfile
 
 # The cast (conftest.py): one person per role, carol with none.
 ADMINISTRATOR, OFFICE, EDITOR, MODERATOR, STEWARD, VIEWER = (
@@ -193,8 +194,6 @@ def test_every_row_is_still_a_route():
 
 def test_each_views_declared_permission_agrees_with_the_table():
     """What staff_required (or STAFF_ROUTE_PERMISSIONS) asks for gives exactly the row."""
-    from citystat.accounts.permissions import PUBLIC, expected_access
-
     people = {ADMINISTRATOR: "administrator", OFFICE: "performance-staff"}
     people |= {EDITOR: "department-editor", MODERATOR: "moderator"}
     people |= {STEWARD: "data-steward", VIEWER: "internal-viewer"}
@@ -288,8 +287,6 @@ def written() -> tuple[int, ...]:
 
 @pytest.mark.parametrize("who", WHO)
 def test_every_api_write_answers_as_the_table_says(cast, sample_objects, who, settings):  # noqa: F811
-    from citystat.city.models import CityProfile
-
     CityProfile.objects.get_or_create(name="Kansas City", defaults={"population": 10_000})
     user = cast.get(who)
     headers = {}

@@ -6,11 +6,13 @@ import re
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, Group
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from citystat.accounts.decorators import staff_required
 from citystat.accounts.permissions import (
@@ -75,9 +77,6 @@ def test_every_staff_route_declares_a_permission():
 @pytest.fixture
 def sample_objects(departments, scoped_measures):
     """Create the objects SAMPLE_ARGUMENTS name, in Water Services (bob's department)."""
-    from django.apps import apps
-    from django.utils import timezone
-
     dataset = apps.get_model("catalog", "Dataset").objects.create(
         slug="main-breaks-fixed", title="Main breaks", department=departments["water"]
     )
@@ -170,8 +169,6 @@ def test_carol_may_not_change_any_measure(carol, departments, scoped_measures):
 
 
 def scoped_view():
-    from django.apps import apps
-
     def measure_of(request, slug):
         return get_object_or_404(apps.get_model("plan", "Measure"), slug=slug)
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
@@ -132,9 +134,6 @@ def test_a_malformed_rate_says_what_is_expected():
 
 @pytest.mark.django_db
 def test_counts_in_the_database_cache_outlive_its_default_timeout(settings):
-    from django.core.cache import caches
-    from django.core.management import call_command
-
     settings.CACHES = {
         **settings.CACHES,
         "ratelimit": {

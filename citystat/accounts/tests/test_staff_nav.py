@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from citystat.accounts.testing import signed_in
@@ -92,6 +93,4 @@ def test_a_section_without_items_or_page_is_refused():
 
 
 def test_the_sign_in_page_has_no_staff_navigation(db):
-    from django.test import Client
-
     assert 'class="staff-nav"' not in Client().get("/staff/login/").content.decode()

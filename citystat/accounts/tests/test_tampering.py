@@ -9,7 +9,9 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from citystat.accounts.models import SignInAttempt
 from citystat.accounts.testing import PASSWORD
@@ -42,9 +44,6 @@ def test_an_altered_session_cookie_is_refused_and_logged(alice, settings, securi
 
 
 def test_an_expired_session_is_not_called_forged(alice, settings, security_log):
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
     client = signed_in_client("alice")
     Session.objects.update(expire_date=timezone.now())
     assert client.get("/staff/")["Location"].startswith("/staff/login/")

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from citystat.accounts.invitations import invite
 from citystat.accounts.models import Invitation, StaffProfile
 from citystat.accounts.permissions import Role
 from citystat.accounts.roles import roles_of, sync_roles
@@ -85,8 +86,6 @@ def test_bad_input_is_refused_and_invites_nobody(cast, args, says):
 
 def test_a_web_invitation_whose_sender_is_gone_still_cannot_be_accepted(cast):
     """The command-line flag, not an empty sender, lets an invitation skip the inviter check."""
-    from citystat.accounts.invitations import invite
-
     invitation, link = invite("eve@example.gov", [Role.PERFORMANCE_STAFF], [], cast["alice"])
     cast["alice"].delete()
     invitation.refresh_from_db()

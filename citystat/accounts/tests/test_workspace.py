@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from citystat.accounts.testing import signed_in
 from citystat.accounts.workspace import SECTIONS, WorkspaceItem, register_section
+from citystat.city.models import CityProfile
 
 
 def failed_load(departments):
@@ -55,8 +56,6 @@ def test_alice_sees_every_measure_without_a_target(alice, departments, scoped_me
 
 
 def test_a_measure_with_this_years_target_is_not_listed(alice, departments, scoped_measures):
-    from citystat.city.models import CityProfile
-
     measures = scoped_measures
     year = CityProfile.current().fiscal_year_of(timezone.localdate())
     measures["water"].targets.create(fiscal_year=year, value=95)

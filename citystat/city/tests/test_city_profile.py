@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from citystat.city import models
 from citystat.city.models import BoundaryLayer, CityProfile, Department
 from citystat.city.profile import CityFileError, load_city_file
 
@@ -138,8 +139,6 @@ def test_the_current_profile_is_kept_between_requests_and_forgotten_when_saved(
 
 @pytest.mark.django_db
 def test_a_save_on_another_node_is_seen_once_the_kept_profile_expires(monkeypatch):
-    from citystat.city import models
-
     CityProfile.objects.create(name="Kansas City")
     assert CityProfile.current().name == "Kansas City"
     # Another node's save: the row changes without this process's signal.

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 from django.utils import translation
 
-from citystat.demo.build import build_demo_city
-from citystat.demo.engagement import QUESTIONS
+from citystat.demo.build import PLAN_FILE, build_demo_city
+from citystat.demo.engagement import ANSWERS_ES, QUESTIONS
 from citystat.engagement.models import Question, Update
 from citystat.meetings.models import FollowUp
 from citystat.plan import display
@@ -192,18 +193,12 @@ def test_the_demo_tells_the_plans_story(demo):
 
 @pytest.mark.parametrize(("question", "answer", "slug"), QUESTIONS)
 def test_each_demo_answer_has_its_spanish_with_the_same_figure_slot(question, answer, slug):
-    from citystat.demo.engagement import ANSWERS_ES
-
     spanish = ANSWERS_ES[question]
     assert ("{latest}" in spanish) == ("{latest}" in answer), question
     assert spanish.strip() and spanish != answer
 
 
 def test_the_demo_plan_file_defines_its_measures_in_spanish_but_one():
-    import yaml
-
-    from citystat.demo.build import PLAN_FILE
-
     document = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
     measures = [
         measure

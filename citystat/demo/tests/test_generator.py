@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,7 +15,10 @@ import numpy as np
 import pytest
 import shapely
 import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
+import citystat.demo.generator as generator
 from citystat.demo.generator import OUTPUT_FILES, generate_city
 from citystat.demo.generator.departments import DEPARTMENTS, department_code
 from citystat.demo.generator.request_types import REQUEST_TYPES, STAFFING_SENSITIVE_TYPES
@@ -356,11 +360,6 @@ def test_it_refuses_an_out_it_cannot_write(tmp_path: Path) -> None:
 
 
 def test_it_leaves_nothing_half_written_when_generation_fails(tmp_path: Path, monkeypatch) -> None:
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    import citystat.demo.generator as generator
-
     def fail(path: Path, seed: int) -> int:
         raise OSError(28, "No space left on device")
 
@@ -373,8 +372,6 @@ def test_it_leaves_nothing_half_written_when_generation_fails(tmp_path: Path, mo
 
 @pytest.mark.slow
 def test_a_million_rows_stream_quickly(tmp_path: Path) -> None:
-    import time
-
     started = time.monotonic()
     counts = generate_city(tmp_path, rows=1_000_000, seed=7)
     assert counts["service_requests.csv"] == 1_000_000

@@ -19,6 +19,7 @@ from citystat.accounts.roles import grant_role, roles_of, sync_roles
 from citystat.city.models import Department
 from citystat.demo import sign_in
 from citystat.demo.build import DemoBuild
+from citystat.demo.management.commands import demo as demo_command
 from citystat.demo.sign_in import (
     DemoSignInRefused,
     is_loopback,
@@ -44,10 +45,8 @@ def demo_staff(db) -> User:
 
 def run_demo(monkeypatch, tmp_path: Path, host: str = "127.0.0.1") -> str:
     """Run `citystat demo --no-serve` with the build itself stubbed out (its own tests cover it)."""
-    from citystat.demo.management.commands import demo
-
     monkeypatch.setattr(
-        demo,
+        demo_command,
         "build_demo_city",
         lambda **kwargs: DemoBuild(data_dir=tmp_path, rows=1, seed=1, reused=True),
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from citystat.city.models import CityProfile
 from citystat.city.profile import load_city_file
+from citystat.engagement import board
 from citystat.engagement.models import Question
 from citystat.meetings.models import Meeting
 from citystat.meetings.tests.conftest import areas  # noqa: F401
@@ -28,8 +29,6 @@ def fresh_cache(db, monkeypatch):
 
     Test databases reuse meeting ids, so a board drawn in one test must not show in another.
     """
-    from citystat.engagement import board
-
     monkeypatch.setattr(board, "VERSION_SECONDS", 0)
     board.forget_boards()
     cache.clear()

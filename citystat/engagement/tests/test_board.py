@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from citystat.accounts.testing import signed_in
+from citystat.engagement import board as live_board
 from citystat.engagement.board import board_version
-from citystat.engagement.moderation import answered_live, approve, put_on_screen, take_off_screen
+from citystat.engagement.moderation import (
+    ModerationError,
+    answered_live,
+    approve,
+    put_on_screen,
+    take_off_screen,
+)
 from citystat.meetings.hooks import panels_for, questions_for
+from citystat.meetings.models import Meeting
+from citystat.plan.models import Plan
 
 from .conftest import SECRET_EMAIL
 
@@ -38,10 +51,6 @@ def test_one_question_at_a_time_is_on_screen(client, meeting, make_question):
 
 
 def test_an_unapproved_question_cannot_go_on_screen(meeting, make_question):
-    import pytest
-
-    from citystat.engagement.moderation import ModerationError
-
     with pytest.raises(ModerationError):
         put_on_screen(make_question(meeting=meeting))
 
@@ -98,14 +107,10 @@ def test_every_change_to_a_meetings_question_bumps_its_version(meeting, make_que
 def test_a_change_elsewhere_leaves_the_board_alone_and_undrawn(
     client, meeting, make_question, monkeypatch
 ):
-    from citystat.engagement import board
-    from citystat.meetings.models import Meeting
-    from citystat.plan.models import Plan
-
     question = make_question("Snow routes?", meeting=meeting, state="approved")
     drawn = []
-    context = board.board_context
-    monkeypatch.setattr(board, "board_context", lambda pk: drawn.append(pk) or context(pk))
+    context = live_board.board_context
+    monkeypatch.setattr(live_board, "board_context", lambda pk: drawn.append(pk) or context(pk))
     assert "Snow routes?" not in on_board(client, meeting)
     version = board_version(meeting.pk)
     other = Meeting.objects.create(
@@ -115,7 +120,7 @@ def test_a_change_elsewhere_leaves_the_board_alone_and_undrawn(
     Plan.objects.create(
         title="Next plan", slug="next", first_fiscal_year=2030, last_fiscal_year=2031
     )
-    board.forget_boards()  # as another web process: only the shared cache remembers
+    live_board.forget_boards()  # as another web process: only the shared cache remembers
     assert board_version(meeting.pk) == version
     assert client.get(f"/meetings/{meeting.pk}/board/?since={version}").status_code == 204
     on_board(client, meeting)
@@ -138,14 +143,10 @@ def test_the_public_meeting_page_polls_the_board(client, meeting, make_question)
 
 
 def test_the_panel_of_a_past_meeting_does_not_poll(rf, meeting):
-    import datetime as dt
-
     meeting.starts_at -= dt.timedelta(days=3)
     meeting.ends_at -= dt.timedelta(days=3)
     meeting.save()
     request = rf.get("/")
-    from django.contrib.auth.models import AnonymousUser
-
     request.user = AnonymousUser()
     html = "".join(panels_for(request, meeting, False))
     assert "Residents' questions" in html and "hx-get" not in html
@@ -186,9 +187,6 @@ def test_agendas_get_the_meetings_approved_questions(meeting, make_question):
 def test_the_fast_path_answers_polls_before_sessions_and_users(
     client, settings, meeting, make_question
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     settings.MIDDLEWARE = [
         "django.middleware.security.SecurityMiddleware",
         "citystat.engagement.middleware.LiveBoardMiddleware",

@@ -4,6 +4,7 @@ once, through the same ledger as every digest item."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core import mail
 
@@ -59,8 +60,6 @@ def test_a_measure_subscription_needs_a_measure(client, city, measure):
 
 
 def test_the_measure_page_offers_to_follow_it_with_the_measure_chosen(client, city, measure):
-    import re
-
     page = client.get(measure.get_absolute_url()).content.decode()
     link = re.search(r'href="(/subscribe/\?subject=measure&amp;measure=(\d+))"', page)
     assert link is not None and link.group(2) == str(measure.pk)

@@ -7,15 +7,17 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from citystat.engagement.mastodon import html_to_text, poll_hashtag
 from citystat.engagement.models import MastodonCursor, Question
-from citystat.engagement.moderation import approve
+from citystat.engagement.moderation import approve, put_on_screen
 from citystat.engagement.webhooks import sign
 
 from .conftest import SECRET_EMAIL
@@ -49,8 +51,6 @@ def test_an_approved_form_question_reaches_the_meeting_board(client, meeting):
     client.post("/questions/ask/", {"text": "Why is my street not plowed?", "meeting": meeting.pk})
     question = Question.objects.get()
     approve(question)
-    from citystat.engagement.moderation import put_on_screen
-
     put_on_screen(question)
     board = client.get(f"/meetings/{meeting.pk}/board/").content.decode()
     assert "Why is my street not plowed?" in board
@@ -272,10 +272,6 @@ def test_the_next_poll_asks_only_for_newer_posts(db, mastodon):
 
 
 def test_the_poll_command_reports_what_it_stored(db, mastodon):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     instance, fake = mastodon
     fake.posts = [toot(5, "<p>Is the pool open?</p>"), toot(6, "<p></p>")]
     out = StringIO()

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from citystat.accounts.testing import signed_in
 from citystat.city.models import CityProfile
@@ -219,8 +219,6 @@ def test_an_answer_written_only_in_spanish_still_shows_on_the_spanish_page(
 
 
 def test_the_briefings_answer_follows_the_readers_language(bilingual, meeting, make_question):
-    from django.utils import translation
-
     make_question(
         meeting=meeting,
         state=Question.State.ANSWERED,

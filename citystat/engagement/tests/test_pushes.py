@@ -13,14 +13,17 @@ import pandas as pd
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from citystat.accounts.testing import signed_in
 from citystat.catalog import versions
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
+from citystat.catalog.versions import PlaceRows
+from citystat.city.places import places
 from citystat.demo.datasets import DEMOLITIONS_SCHEMA
-from citystat.engagement import subscriptions
+from citystat.engagement import pushes, subscriptions
 from citystat.engagement.models import Mailbox, Subscription, Update, Watch, WatchPush
 from citystat.engagement.pushes import push_watched_rows
 from citystat.engagement.sections import paused_subscribers
@@ -316,8 +319,6 @@ def test_a_bouncing_address_is_retried_with_back_off_then_paused(
 
 
 def test_the_digest_command_can_send_only_immediate_subscriptions(city, capsys):
-    from django.core.management import call_command
-
     update = Update.objects.create(title="News", slug="news", body="b", published_at=timezone.now())
     update.areas.create(kind="neighborhood", name="Ivanhoe")
     subscribe("now@example.org", "neighborhood", "Ivanhoe", delivery="immediate")
@@ -331,8 +332,6 @@ def test_the_digest_command_can_send_only_immediate_subscriptions(city, capsys):
 
 
 def test_the_command_declares_a_watch_and_refuses_an_unknown_column(demolitions, capsys):
-    from django.core.management import CommandError, call_command
-
     with pytest.raises(CommandError) as refused:
         call_command(
             "engagement", "watch", "demolitions", "--by", "nbhd", "--show", "street_address"
@@ -363,10 +362,6 @@ def test_the_command_declares_a_watch_and_refuses_an_unknown_column(demolitions,
 
 
 def test_rows_naming_one_place_by_name_and_by_id_make_one_update(demolitions, monkeypatch):
-    from citystat.catalog.versions import PlaceRows
-    from citystat.city.places import places
-    from citystat.engagement import pushes
-
     ivanhoe = next(p for p in places("neighborhood") if p.name == "Ivanhoe")
     found = [
         PlaceRows("neighborhood", "Ivanhoe", 2, [{"street_address": "1 Main St"}]),

@@ -10,10 +10,11 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from citystat.engagement.models import AreaKind, SentItem, Subscription, Update
-from citystat.engagement.subscriptions import send_digest
+from citystat.engagement.subscriptions import send_digest, unsubscribe_token
 
 ADDRESS = "neighbor@example.org"
 
@@ -126,10 +127,6 @@ def test_every_digest_has_a_one_click_unsubscribe(client, subscribed):
 
 
 def test_a_mail_program_can_unsubscribe_by_post_without_csrf(subscribed):
-    from django.test import Client
-
-    from citystat.engagement.subscriptions import unsubscribe_token
-
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         f"/unsubscribe/{unsubscribe_token(ADDRESS)}/", {"List-Unsubscribe": "One-Click"}

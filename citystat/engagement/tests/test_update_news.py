@@ -20,6 +20,7 @@ from citystat.demo.datasets import DEMOLITIONS_SCHEMA
 from citystat.engagement import news
 from citystat.engagement.embeds import dataset_rows
 from citystat.engagement.models import Update
+from citystat.engagement.views import public
 
 # Ivanhoe is the square from -94.60 to -94.59 west, 39.00 to 39.01 north in the test
 # city's boundary file (fixtures/neighborhoods.geojson); Westport lies east of it.
@@ -200,8 +201,6 @@ def test_the_map_never_carries_withheld_columns(demolitions):
 def test_the_news_is_read_once_per_load_and_a_new_load_shows_at_once(
     client, demolitions, tmp_path, monkeypatch, settings
 ):
-    from citystat.engagement.views import public
-
     settings.CITYSTAT_PAGE_CACHE_SECONDS = 0  # the page itself rendered each time
     update = publish(demolitions, PLANNED_IN_IVANHOE)
     reads: list[int] = []

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from citystat.jobs import queue
-from citystat.jobs.models import Job, JobLock
+from citystat.jobs.models import Job, JobLock, JobRun
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +168,6 @@ def test_an_unknown_kind_to_run_is_refused_naming_the_known_ones():
 
 
 def test_an_empty_queue_takes_no_lock_and_records_no_run(settings):
-    from citystat.jobs.models import JobRun
-
     settings.CITYSTAT_JOBS_RUN = "worker"
     assert queue.run_all(["test.record"]) == ([], [])
     assert not JobRun.objects.exists()

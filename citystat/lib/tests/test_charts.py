@@ -3,6 +3,7 @@ import re
 import pytest
 
 from citystat.lib.charts import ChartError, inline_svg, render_png, render_svg
+from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
 
 SPEC = {
     "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
@@ -56,8 +57,6 @@ def test_a_broken_spec_says_so():
 
 
 def test_an_unnamed_tooltip_field_is_found_in_any_layer():
-    from citystat.lib.tests.chart_checks import unnamed_tooltip_fields
-
     spec = {
         "layer": [
             {"encoding": {"tooltip": [{"field": "period_start"}, {"field": "v", "title": "V"}]}},

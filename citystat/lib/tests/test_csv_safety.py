@@ -1,5 +1,6 @@
 """One escape for every CSV the site writes (#16, Low 11: CSV formula injection)."""
 
+import duckdb
 import pytest
 
 from citystat.lib.csv_safety import escape_formula, safe_cell, safe_cell_sql
@@ -23,8 +24,6 @@ def test_numbers_stay_numbers_and_none_is_empty():
 
 
 def test_the_sql_escape_agrees_with_the_python_one():
-    import duckdb
-
     texts = ["=1+2", "+1", "-x", "@a", "\tx", "\rx", "plain", "", "1-2"]
     connection = duckdb.connect()
     connection.execute("create table t (v varchar)")

@@ -4,7 +4,7 @@ publishing ahead only, and when residents see it."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from citystat.meetings import hooks
 from citystat.meetings.agenda import (
@@ -14,8 +14,10 @@ from citystat.meetings.agenda import (
     move_item,
     publish_agenda,
 )
+from citystat.meetings.cadence import generate_meetings
 from citystat.meetings.hooks import AgendaQuestion
 from citystat.meetings.models import AgendaItem, FollowUp, Meeting
+from citystat.plan.templatetags.plan_display import measure_status
 
 
 def make_meeting(area, days_ahead: float, **fields) -> Meeting:
@@ -83,10 +85,6 @@ def test_the_draft_reviews_follow_ups_then_the_worst_goals_then_questions(
 def test_measure_items_carry_their_status_in_the_readers_language(areas, plan_measures):
     """The status is shown live in the reader's language, never stored in the drafter's
     (#20: "On track" on Spanish agendas)."""
-    from django.utils import translation
-
-    from citystat.plan.templatetags.plan_display import measure_status
-
     meeting = make_meeting(areas[0], 3)
     items = {item.title: item for item in draft_agenda(meeting) if item.kind == "measure"}
     assert not any(item.notes for item in items.values())
@@ -158,8 +156,6 @@ def test_the_follow_up_review_takes_what_falls_due_before_the_next_meeting_whate
 ):
     """Rotation over three areas: the area of this meeting comes round again in three
     months, but a promise due before the next meeting is reviewed at the next meeting."""
-    from citystat.meetings.cadence import generate_meetings
-
     now = timezone.now()
     generate_meetings(series, ahead=4, now=now - dt.timedelta(days=40))
     first, second, third, fourth = series.meetings.order_by("starts_at")[:4]

@@ -7,12 +7,19 @@ import shutil
 import subprocess
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone, translation
 
 from citystat.accounts.testing import signed_in
+from citystat.jobs.models import JobRun
+from citystat.meetings import briefing
 from citystat.meetings.agenda import draft_agenda, publish_agenda
+from citystat.meetings.briefing import briefing_pdf, evidence_rows
 from citystat.meetings.models import BriefingCopy, FollowUp, Meeting
-from citystat.plan.models import Narrative, Strategy
+from citystat.meetings.views import briefing as views
+from citystat.plan.models import Measure, Narrative, Strategy
+from citystat.surveys.evidence import ServiceEvidence
+from citystat.surveys.models import ServiceProfile
 
 
 @pytest.fixture
@@ -106,8 +113,6 @@ def test_residents_read_the_briefing_once_the_agenda_is_public(client, meeting):
 
 
 def test_the_briefing_lists_the_service_profiles_of_the_areas_departments(alice, meeting):
-    from citystat.surveys.models import ServiceProfile
-
     ServiceProfile.objects.create(
         slug="water", title="Water service", definition={"department": "Water Services"}
     )
@@ -120,9 +125,6 @@ def test_the_briefing_lists_the_service_profiles_of_the_areas_departments(alice,
 
 
 def test_a_service_profile_summary_gives_the_latest_figure_of_each_series():
-    from citystat.meetings.briefing import evidence_rows
-    from citystat.surveys.evidence import ServiceEvidence
-
     evidence = ServiceEvidence(
         satisfaction=[{"wave": "2024", "satisfied": 0.5}, {"wave": "2025", "satisfied": 0.62}],
         requests_by_month=[
@@ -150,8 +152,6 @@ def test_a_service_profile_summary_gives_the_latest_figure_of_each_series():
 
 @pytest.mark.slow
 def test_a_visitor_may_make_only_a_few_pdfs_then_gets_the_stored_copy(alice, meeting, monkeypatch):
-    from citystat.meetings.views import briefing as views
-
     monkeypatch.setattr(views, "PDF_RENDERS_PER_HOUR", 1)
     client = signed_in(alice)
     first = client.get(f"/meetings/{meeting.pk}/briefing.pdf")
@@ -186,8 +186,6 @@ def long_follow_ups(meeting, departments, bob):
 @pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils' pdftotext")
 def test_no_follow_up_row_is_split_across_pages_and_headers_repeat(long_follow_ups, tmp_path):
-    from citystat.meetings.briefing import briefing_pdf
-
     pages = pdf_pages(briefing_pdf(long_follow_ups, "http://localhost/", "en"), tmp_path)
     holding = [page for page in pages if "BEGIN" in page or "END" in page]
     assert len(holding) >= 2  # the table does run over pages
@@ -212,8 +210,6 @@ ENGLISH_UI = re.compile(
 @pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils' pdftotext")
 def test_the_spanish_book_is_all_spanish(meeting, city, departments, bob, tmp_path):
-    from citystat.meetings.briefing import briefing_pdf
-
     earlier = Meeting.objects.create(
         title="KCStat", starts_at=meeting.starts_at - dt.timedelta(days=40),
         ends_at=meeting.starts_at - dt.timedelta(days=40, hours=-2),
@@ -259,9 +255,6 @@ class RunAtOnce:
 def test_publishing_the_agenda_builds_the_books_ahead_as_a_job(
     meeting, city, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from citystat.jobs.models import JobRun
-    from citystat.meetings import briefing
-
     city.languages = ["en", "es"]
     city.save()
     settings.CITYSTAT_BRIEFING_IN_BACKGROUND = True
@@ -279,8 +272,6 @@ def test_publishing_the_agenda_builds_the_books_ahead_as_a_job(
 
 @pytest.mark.slow
 def test_the_timer_makes_only_stale_books_of_published_agendas(meeting, city, areas):
-    from django.core.management import call_command
-
     draft_only = Meeting.objects.create(
         title="Draft", starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         priority_area=areas[1],
@@ -297,8 +288,6 @@ def test_the_timer_makes_only_stale_books_of_published_agendas(meeting, city, ar
 
 
 def test_the_spanish_briefing_and_agenda_read_plan_content_in_spanish(client, city, meeting):
-    from citystat.plan.models import Measure
-
     city.languages = ["en", "es"]
     city.save()
     leaks = Measure.objects.get(title="Leaks fixed in a week")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from citystat.accounts.testing import signed_in
 from citystat.meetings.followups import FollowUpError, change_status, overdue_follow_ups
+from citystat.meetings.forms import FollowUpForm
 from citystat.meetings.models import FollowUp, Meeting
 
 
@@ -155,8 +156,6 @@ def test_overdue_items_are_highlighted_on_the_public_page(follow_up, client):
 
 
 def test_a_double_click_or_retry_makes_one_follow_up(alice, bob, meeting, departments):
-    from citystat.meetings.forms import FollowUpForm
-
     token = FollowUpForm(meeting=meeting).initial["submission"]
     data = dict(
         text="Publish the repair backlog", department=departments["water"].pk, owner=bob.pk,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import weasyprint
 from django.utils import timezone
 
 from citystat.meetings import briefing
@@ -29,8 +30,6 @@ class CountingHTML:
 
 @pytest.fixture
 def renders(monkeypatch) -> list[str]:
-    import weasyprint
-
     monkeypatch.setattr(weasyprint, "HTML", CountingHTML)
     CountingHTML.made = []
     revision.forget_stamps()

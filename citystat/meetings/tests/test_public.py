@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from citystat.accounts.testing import signed_in
@@ -185,8 +186,6 @@ def test_the_memo_of_a_held_meeting_is_also_plain_text(client, areas, department
 
 
 def test_a_series_saved_with_an_outside_livestream_is_refused_everywhere(series):
-    from django.core.exceptions import ValidationError
-
     series.livestream_url = "https://stream.evil.example/live/1"
     with pytest.raises(ValidationError, match="YouTube, Vimeo"):
         series.full_clean()

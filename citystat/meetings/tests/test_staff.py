@@ -8,7 +8,7 @@ from django.utils import timezone
 from citystat.accounts.testing import signed_in
 from citystat.meetings import hooks
 from citystat.meetings.agenda import draft_agenda
-from citystat.meetings.models import FollowUp, Meeting
+from citystat.meetings.models import FollowUp, Meeting, MeetingSeries
 
 
 def make_meeting(area, days_ahead: float, **fields) -> Meeting:
@@ -101,8 +101,6 @@ def test_an_internal_viewer_reads_but_cannot_change_a_meeting(cast, areas):
 
 
 def test_generating_covers_the_next_n_meetings_of_every_series(alice, series, areas):
-    from citystat.meetings.models import MeetingSeries
-
     other = MeetingSeries.objects.create(
         slug="budget", title="BudgetStat", rule="FREQ=WEEKLY;BYDAY=TH",
         first_date=dt.date(2026, 1, 1), time_zone="America/Denver",
@@ -140,8 +138,6 @@ def test_a_bad_number_ahead_is_refused_and_generates_nothing(alice, series):
 
 
 def test_a_series_added_on_the_staff_page_generates_its_meetings(alice, areas):
-    from citystat.meetings.models import MeetingSeries
-
     client = signed_in(alice)
     data = {
         "title": "NeighborhoodStat", "slug": "neighborhoodstat", "rule": "FREQ=MONTHLY;BYDAY=1WE",
@@ -176,8 +172,6 @@ def test_a_series_added_on_the_staff_page_generates_its_meetings(alice, areas):
     ],
 )
 def test_a_bad_series_is_refused_beside_its_field(alice, areas, field, value, message):
-    from citystat.meetings.models import MeetingSeries
-
     data = {
         "title": "NeighborhoodStat", "slug": "neighborhoodstat", "rule": "FREQ=MONTHLY;BYDAY=1WE",
         "first_date": "2026-01-01", "start_time": "18:30", "duration_minutes": "60",
@@ -246,10 +240,6 @@ def test_the_workspace_links_the_meetings_pages(cast):
 
 
 def test_a_meeting_is_held_only_once_it_has_started(alice, areas):
-    import datetime as dt
-
-    from django.utils import timezone
-
     soon = make_meeting(areas[0], 2)
     client = signed_in(alice)
     response = client.post(f"/staff/meetings/{soon.pk}/held/", follow=True)
@@ -274,8 +264,6 @@ def test_a_meeting_is_held_only_once_it_has_started(alice, areas):
 
 
 def test_a_series_added_in_the_admin_also_generates_its_meetings(dana, areas):
-    from citystat.meetings.models import MeetingSeries
-
     data = {
         "slug": "adminstat", "title": "AdminStat", "rule": "FREQ=MONTHLY;BYDAY=3TH",
         "first_date": "2026-01-01", "start_time": "10:00", "duration_minutes": "90",

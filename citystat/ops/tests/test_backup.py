@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import zstandard
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -72,8 +73,6 @@ def test_a_snapshot_taken_during_writes_is_consistent(tmp_path):
 
 def build_city(settings, measures) -> None:
     measures["water"].targets.create(fiscal_year=2026, value=95, tolerance=2)
-    from django.apps import apps
-
     Dataset = apps.get_model("catalog", "Dataset")
     dataset = Dataset.objects.create(slug="service-requests", title="311 service requests")
     now = timezone.now()

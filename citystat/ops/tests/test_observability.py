@@ -8,6 +8,8 @@ import socket
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 
 from citystat.jobs.models import JobRun
 from citystat.jobs.runs import single_run
@@ -120,9 +122,6 @@ def test_readyz_is_503_when_the_shared_cache_is_down(client, settings):
 
 
 def test_readyz_is_503_when_a_migration_is_not_applied(client):
-    from django.db import connection
-    from django.db.migrations.recorder import MigrationRecorder
-
     # Forget that the last jobs migration ran, as on a node whose code is newer.
     MigrationRecorder(connection).migration_qs.filter(app="jobs").delete()
     response = client.get("/readyz")

@@ -12,7 +12,12 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django import db as django_db
+from django.core.management import call_command
 
+from citystat.demo.management.commands import demo as demo_command
+from citystat.ops import server as ops_server
+from citystat.ops.server import gunicorn_options
 from citystat.ops.tests.conftest import home_with_static
 
 
@@ -194,16 +199,12 @@ def test_metrics_add_up_every_workers_requests(tmp_path, collected_static):
 def test_serve_closes_the_app_database_before_forking_workers(monkeypatch, settings):
     """A connection the master opened (health check, cache tables) and its workers
     inherited would carry two workers' queries on one socket."""
-    from django import db
-
-    from citystat.ops import server
-
     # Restored after the test: serve() changes both for the server's lifetime.
     settings.CITYSTAT_ACCESS_LOG = False
     settings.WHITENOISE_USE_FINDERS = True
-    monkeypatch.setattr(server, "collect_static_if_changed", lambda: False)
+    monkeypatch.setattr(ops_server, "collect_static_if_changed", lambda: False)
     events: list[str] = []
-    close_all = db.connections.close_all
+    close_all = django_db.connections.close_all
 
     def record_close_all():
         events.append("close all")
@@ -215,20 +216,18 @@ def test_serve_closes_the_app_database_before_forking_workers(monkeypatch, setti
 
     # The test database lives in memory, which Django never really closes; the order
     # of events shows that no query reaches the database between closing and forking.
-    monkeypatch.setattr(db.connections, "close_all", record_close_all)
+    monkeypatch.setattr(django_db.connections, "close_all", record_close_all)
     monkeypatch.setattr(
-        server.GunicornApplication, "run", lambda self: events.append("fork workers")
+        ops_server.GunicornApplication, "run", lambda self: events.append("fork workers")
     )
-    with db.connection.execute_wrapper(record_query):
-        server.serve("127.0.0.1", 8000, 1, stdout=io.StringIO())
+    with django_db.connection.execute_wrapper(record_query):
+        ops_server.serve("127.0.0.1", 8000, 1, stdout=io.StringIO())
     assert "query" in events  # the health check did use the database
     assert events[-2:] == ["close all", "fork workers"]
 
 
 def test_workers_are_threaded_and_take_a_connection_only_with_a_free_thread():
     # #16: sync workers were each held for a whole slow download, starving /healthz.
-    from citystat.ops.server import gunicorn_options
-
     options = gunicorn_options("127.0.0.1", 8000, 4, threads=8)
     assert options["worker_class"] == "gthread"
     assert options["threads"] == options["worker_connections"] == 8
@@ -245,28 +244,20 @@ def test_workers_are_threaded_and_take_a_connection_only_with_a_free_thread():
 )
 def test_serve_points_email_links_at_its_own_port(monkeypatch, settings, host, port, expected):
     """Emailed links named port 8000 whatever port `citystat demo --port` served (#21)."""
-    from citystat.ops import server
-
     monkeypatch.delenv("CITYSTAT_SITE_URL", raising=False)
-    assert server.adopt_site_url(host, port) == expected
+    assert ops_server.adopt_site_url(host, port) == expected
     assert expected == settings.CITYSTAT_SITE_URL
 
 
 def test_a_configured_site_url_wins_over_the_port(monkeypatch, settings):
-    from citystat.ops import server
-
     monkeypatch.setenv("CITYSTAT_SITE_URL", "https://stat.example.gov")
     settings.CITYSTAT_SITE_URL = "https://stat.example.gov"
-    assert server.adopt_site_url("127.0.0.1", 8123) == "https://stat.example.gov"
+    assert ops_server.adopt_site_url("127.0.0.1", 8123) == "https://stat.example.gov"
     assert settings.CITYSTAT_SITE_URL == "https://stat.example.gov"
 
 
 @pytest.mark.django_db
 def test_demo_sets_the_site_url_before_it_builds(monkeypatch, settings):
-    from django.core.management import call_command
-
-    from citystat.demo.management.commands import demo
-
     seen: list[str] = []
 
     def build(**options):
@@ -274,7 +265,7 @@ def test_demo_sets_the_site_url_before_it_builds(monkeypatch, settings):
         raise SystemExit(0)
 
     monkeypatch.delenv("CITYSTAT_SITE_URL", raising=False)
-    monkeypatch.setattr(demo, "build_demo_city", build)
+    monkeypatch.setattr(demo_command, "build_demo_city", build)
     with pytest.raises(SystemExit):
         call_command("demo", port=8765)
     assert seen == ["http://127.0.0.1:8765"]

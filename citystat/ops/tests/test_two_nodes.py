@@ -19,6 +19,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from citystat.ops.tests.conftest import free_port, home_with_static
@@ -33,8 +34,6 @@ PASSWORD = "correct-horse-battery-staple-9"
 def shared_database():
     if not POSTGRES_URL:
         pytest.skip("CITYSTAT_TEST_POSTGRES_URL is not set (CI sets it)")
-    import psycopg
-
     name = f"citystat_ops_twonodes_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')

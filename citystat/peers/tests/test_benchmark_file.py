@@ -10,6 +10,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from citystat.catalog.refresh import run_loop
 from citystat.peers.models import Peer, PeerValue
 from citystat.peers.refresh import refresh_peer
 from citystat.peers.register import add_peer, link_peer
@@ -180,8 +181,6 @@ def test_a_figure_dropped_from_the_file_is_dropped_at_the_next_reading(streets, 
 
 
 def test_the_refresh_loop_refreshes_due_peers_each_round(streets, benchmark):
-    from citystat.catalog.refresh import run_loop
-
     peer = add_peer("National average", "file", str(benchmark), schedule="daily")
     run_loop(0, report=lambda result: None, rounds=1)
     peer.refresh_from_db()

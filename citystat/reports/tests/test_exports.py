@@ -14,10 +14,15 @@ import subprocess
 import pytest
 from django.db import connection
 from django.test import Client
+from openpyxl import load_workbook
+from pptx import Presentation
 
 from citystat.accounts.testing import signed_in
 from citystat.plan.models import Measure, MeasureValue, Narrative
 from citystat.plan.testing import add_value
+from citystat.reports.annual import annual_document
+from citystat.reports.content import build_report
+from citystat.reports.workbook import sheet_name
 
 FY2026 = ("2025-07-01", "2026-06-30")
 
@@ -58,14 +63,10 @@ def public_get(path: str) -> bytes:
 
 
 def workbook(content: bytes):  # type: ignore[no-untyped-def]
-    from openpyxl import load_workbook
-
     return load_workbook(io.BytesIO(content))
 
 
 def slides_text(content: bytes) -> list[str]:
-    from pptx import Presentation
-
     deck = Presentation(io.BytesIO(content))
     texts = []
     for slide in deck.slides:
@@ -135,8 +136,6 @@ def test_the_workbook_scorecard_and_values_match_the_database(export_plan):
 
 
 def test_the_deck_has_a_title_slide_then_one_slide_per_measure_with_its_chart(export_plan):
-    from pptx import Presentation
-
     content = public_get("/exports/area/streets.pptx?period=FY2026")
     deck = Presentation(io.BytesIO(content))
     assert len(deck.slides) == 3
@@ -169,9 +168,6 @@ def test_the_annual_report_has_contents_with_page_numbers_and_the_figures(export
 
 
 def test_the_annual_report_s_headings_are_its_bookmarks(export_plan):
-    from citystat.reports.annual import annual_document
-    from citystat.reports.content import build_report
-
     document = annual_document(build_report("area", "streets", period="FY2026"))
     # Each bookmark is (label, destination, children, state).
     (cover,) = document.make_bookmark_tree()
@@ -355,8 +351,6 @@ def test_a_measure_without_values_reads_no_recent_data(export_plan):
     ],
 )
 def test_a_sheet_name_is_one_excel_accepts(title, name):
-    from citystat.reports.workbook import sheet_name
-
     assert sheet_name(4, title) == name
 
 

@@ -14,6 +14,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from citystat.accounts.permissions import Role
 from citystat.catalog.ingest import ingest
 from citystat.catalog.models import Dataset
 from citystat.city.models import CityProfile
@@ -83,8 +84,6 @@ def engagement_measure(survey_with_a_small_department):
 def test_the_small_department_has_no_engagement_on_the_staff_page(
     client, survey_with_a_small_department
 ):
-    from citystat.accounts.permissions import Role
-
     client.force_login(staff_member(Role.PERFORMANCE_STAFF))
     body = client.get("/staff/surveys/demo-employee/").content.decode()
     row = body[body.index(f">{SMALL}<") :].split("</tr>")[0]

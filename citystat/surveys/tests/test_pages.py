@@ -1,5 +1,9 @@
 import pytest
+from django.contrib.auth.models import User
 
+from citystat.accounts.models import StaffProfile
+from citystat.accounts.permissions import Role
+from citystat.accounts.roles import grant_role, sync_roles
 from citystat.surveys.definition import DEFINITIONS_FOLDER, shipped_definition
 from citystat.surveys.documents import export_survey, import_survey
 from citystat.surveys.models import Survey
@@ -67,11 +71,6 @@ def test_the_employee_survey_is_for_staff_only(client, employee_survey):
 
 
 def staff_member(role):
-    from django.contrib.auth.models import User
-
-    from citystat.accounts.models import StaffProfile
-    from citystat.accounts.roles import grant_role, sync_roles
-
     sync_roles()
     user = User.objects.create_user(f"person-{role}", "person@example.gov", "x" * 20)
     StaffProfile.objects.create(user=user)
@@ -83,8 +82,6 @@ def staff_member(role):
 def test_performance_staff_see_engagement_with_small_departments_suppressed(
     client, employee_survey
 ):
-    from citystat.accounts.permissions import Role
-
     client.force_login(staff_member(Role.PERFORMANCE_STAFF))
     body = client.get("/staff/surveys/demo-employee/").content.decode()
     assert "Employees engaged, by department and survey year" in body

@@ -5,6 +5,7 @@ import pytest
 from citystat.demo.build import build_demo_city
 from citystat.surveys.definition import DefinitionError
 from citystat.surveys.models import ServiceProfile
+from citystat.surveys.reports import service_profile_evidence
 from citystat.surveys.services import import_services
 
 
@@ -30,8 +31,6 @@ def test_the_trash_profile_lines_up_every_source(client, demo):
 
 
 def test_the_solid_waste_crisis_shows_as_vacancies_moving_with_close_times(demo):
-    from citystat.surveys.reports import service_profile_evidence
-
     evidence = service_profile_evidence(ServiceProfile.objects.get(slug="trash-and-recycling"))
     by_month = evidence.correlations[0]
     assert by_month.label.startswith("Vacancy rate")
